@@ -1,0 +1,44 @@
+"""Caseflow: event-sourced support journeys for children who have, or have had, a social worker."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from caseflow.config import PROJECT_ROOT, database_url
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the web app. The only place where adapters, services and the web are wired together."""
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+        instance_path=str(PROJECT_ROOT / "instance"),
+    )
+    secret = os.environ.get("CASEFLOW_SECRET_KEY")
+    app.config.from_mapping(
+        SECRET_KEY=secret or secrets.token_hex(32),
+        DATABASE_URL=database_url(),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=os.environ.get("CASEFLOW_SECURE_COOKIES", "0") == "1",
+        MAX_CONTENT_LENGTH=1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=3600,
+    )
+    if test_config:
+        app.config.update(test_config)
+    if not secret and os.environ.get("CASEFLOW_ENV", "development") == "production":
+        raise RuntimeError("CASEFLOW_SECRET_KEY is required in production")
+
+    from caseflow.bootstrap import bootstrap
+    from caseflow.web import register
+
+    services = app.config.get("SERVICES") or bootstrap(app.config["DATABASE_URL"])
+    app.extensions["caseflow"] = services
+    register(app)
+    return app

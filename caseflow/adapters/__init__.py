@@ -1,0 +1,1 @@
+"""Infrastructure: SQLAlchemy 2 lives here and nowhere in the domain."""

@@ -1,0 +1,56 @@
+"""The access log: who viewed or attempted what on which case, when, in which role."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, insert, select
+
+from caseflow.adapters.database import read_transaction, write_transaction
+from caseflow.adapters.tables import access_log
+from caseflow.domain.events import now_utc
+
+
+def _single_line(text: str | None, limit: int = 500) -> str | None:
+    """Log lines must not be forgeable: control characters become spaces."""
+    if text is None:
+        return None
+    return "".join(c if c.isprintable() else " " for c in text)[:limit]
+
+
+class SqlAccessLog:
+    def __init__(self, engine: Engine, clock: Callable[[], datetime] = now_utc) -> None:
+        self.engine = engine
+        self.clock = clock
+
+    def record(
+        self,
+        *,
+        username: str,
+        role: str | None,
+        action: str,
+        outcome: str,
+        case_id: str | None = None,
+        pupil_id: str | None = None,
+        detail: str | None = None,
+    ) -> None:
+        with write_transaction(self.engine) as conn:
+            conn.execute(
+                insert(access_log).values(
+                    at=self.clock(),
+                    username=_single_line(username, 64),
+                    role=role,
+                    case_id=case_id,
+                    pupil_id=pupil_id,
+                    action=_single_line(action, 64),
+                    outcome=outcome,
+                    detail=_single_line(detail),
+                )
+            )
+
+    def for_case(self, case_id: str) -> list[dict[str, Any]]:
+        query = select(access_log).where(access_log.c.case_id == case_id).order_by(access_log.c.id)
+        with read_transaction(self.engine) as conn:
+            return [dict(row) for row in conn.execute(query).mappings()]

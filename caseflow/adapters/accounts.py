@@ -1,0 +1,222 @@
+"""Schools, users, their roles, API tokens and server-side web sessions.
+
+Passwords are hashed with argon2id at or above the ASVS 5.0 floor; API tokens
+and session ids are 256-bit random values of which only a SHA-256 is stored
+(tokens) or which are deleted on logout (sessions), so a copied cookie dies
+with the session.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Engine, delete, insert, select, update
+
+from caseflow.adapters.database import read_transaction, write_transaction
+from caseflow.adapters.tables import api_tokens, schools, user_roles, users, web_sessions
+from caseflow.domain.events import now_utc, utc
+from caseflow.domain.roles import ALL_ROLES, Role
+from caseflow.services.access import Principal
+
+#: argon2id, t=2, m=19 MiB, p=1: the ASVS 5.0 Appendix C floor, kept fast enough for tests
+HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+#: a hash to verify against when the user does not exist, so timing does not reveal it
+_DUMMY_HASH = HASHER.hash("not a real password")
+
+SCHOOL_ROLES = frozenset({Role.DSL, Role.HEADTEACHER, Role.SLT, Role.SENCO, Role.MENTAL_HEALTH_LEAD, Role.TEACHER, Role.GOVERNOR})
+MAX_FAILED_LOGINS = 10
+LOCKOUT = timedelta(minutes=15)
+SESSION_IDLE = timedelta(minutes=30)
+SESSION_ABSOLUTE = timedelta(hours=12)
+MIN_PASSWORD = 12
+MAX_PASSWORD = 128
+
+
+class AccountError(ValueError):
+    """A request about accounts that cannot be carried out, in plain English."""
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+class SqlAccounts:
+    def __init__(self, engine: Engine, clock: Callable[[], datetime] = now_utc) -> None:
+        self.engine = engine
+        self.clock = clock
+
+    # --- schools -----------------------------------------------------------------------------
+    def add_school(self, urn: str, name: str, la_code: str | None = None) -> bool:
+        """Add a school; False if it already exists (idempotent)."""
+        if not urn.isdigit() or not 5 <= len(urn) <= 8:
+            raise AccountError("A school URN is 5 to 8 digits.")
+        if not name.strip() or len(name) > 200:
+            raise AccountError("A school needs a name of at most 200 characters.")
+        if la_code is not None and (not la_code.isdigit() or len(la_code) != 3):
+            raise AccountError("An LA code is 3 digits.")
+        with write_transaction(self.engine) as conn:
+            if conn.execute(select(schools.c.urn).where(schools.c.urn == urn)).first():
+                return False
+            conn.execute(insert(schools).values(urn=urn, name=name.strip(), la_code=la_code))
+        return True
+
+    def schools(self) -> list[dict[str, Any]]:
+        with read_transaction(self.engine) as conn:
+            return [dict(r) for r in conn.execute(select(schools).order_by(schools.c.name)).mappings()]
+
+    # --- users -------------------------------------------------------------------------------
+    def add_user(
+        self,
+        username: str,
+        roles: Iterable[str],
+        school_urns: Iterable[str] = (),
+        *,
+        password: str | None = None,
+        display_name: str | None = None,
+        la_code: str | None = None,
+    ) -> bool:
+        """Add a user with roles (in each school given); False if the user already exists."""
+        roles, school_urns = list(roles), list(school_urns)
+        if not username or len(username) > 64 or not all(c.isalnum() or c in "._-@" for c in username):
+            raise AccountError("A username is 1 to 64 letters, digits or . _ - @")
+        unknown = [r for r in roles if r not in ALL_ROLES]
+        if unknown or not roles:
+            raise AccountError(f"Unknown role {unknown[0] if unknown else '(none)'}; roles are: {', '.join(sorted(ALL_ROLES))}")
+        if password is not None:
+            check_password(password)
+        grants = set()
+        for role in roles:
+            if role in SCHOOL_ROLES and not school_urns:
+                raise AccountError(f"The {role} role needs --school.")
+            for urn in school_urns or [None]:
+                grants.add((role, urn))
+        if Role.VIRTUAL_SCHOOL in roles and not la_code:
+            raise AccountError("The virtual_school role needs --la.")
+        with write_transaction(self.engine) as conn:
+            for urn in school_urns:
+                if not conn.execute(select(schools.c.urn).where(schools.c.urn == urn)).first():
+                    raise AccountError(f"No school with URN {urn}.")
+            if conn.execute(select(users.c.id).where(users.c.username == username)).first():
+                return False
+            user_id = conn.execute(
+                insert(users)
+                .values(
+                    username=username,
+                    display_name=display_name or username,
+                    password_hash=HASHER.hash(password) if password else None,
+                    active=True,
+                    failed_logins=0,
+                    la_code=la_code,
+                    created_at=self.clock(),
+                )
+                .returning(users.c.id)
+            ).scalar_one()
+            for role, urn in sorted(grants, key=lambda g: (g[0], g[1] or "")):
+                conn.execute(insert(user_roles).values(user_id=user_id, role=role, school_urn=urn))
+        return True
+
+    def user(self, username: str) -> dict[str, Any] | None:
+        with read_transaction(self.engine) as conn:
+            row = conn.execute(select(users).where(users.c.username == username)).mappings().first()
+            return dict(row) if row else None
+
+    def principal(self, user_id: int) -> Principal | None:
+        with read_transaction(self.engine) as conn:
+            user = conn.execute(select(users).where(users.c.id == user_id, users.c.active.is_(True))).mappings().first()
+            if user is None:
+                return None
+            grants = conn.execute(select(user_roles.c.role, user_roles.c.school_urn).where(user_roles.c.user_id == user_id)).all()
+        return Principal(user["username"], frozenset((r, s) for r, s in grants), user["la_code"])
+
+    def authenticate(self, username: str, password: str) -> int | None:
+        """The user's id if the password is right and the account is not locked; else None.
+
+        Failed attempts are counted per account (ASVS 2.2.1); after ten the account
+        is locked for fifteen minutes. The answer does not say which part was wrong.
+        """
+        now = self.clock()
+        user = self.user(username) if username and len(username) <= 64 else None
+        if user is None or not user["password_hash"] or not user["active"]:
+            _verify(_DUMMY_HASH, password)
+            return None
+        if user["locked_until"] and utc(user["locked_until"]) > now:
+            _verify(_DUMMY_HASH, password)
+            return None
+        if not _verify(user["password_hash"], password):
+            failed = user["failed_logins"] + 1
+            locked = now + LOCKOUT if failed >= MAX_FAILED_LOGINS else None
+            with write_transaction(self.engine) as conn:
+                conn.execute(
+                    update(users)
+                    .where(users.c.id == user["id"])
+                    .values(failed_logins=0 if locked else failed, locked_until=locked)
+                )
+            return None
+        with write_transaction(self.engine) as conn:
+            conn.execute(update(users).where(users.c.id == user["id"]).values(failed_logins=0, locked_until=None))
+        return int(user["id"])
+
+    # --- API tokens --------------------------------------------------------------------------
+    def issue_token(self, username: str) -> str:
+        user = self.user(username)
+        if user is None:
+            raise AccountError(f"No user called {username}.")
+        token = secrets.token_urlsafe(32)
+        with write_transaction(self.engine) as conn:
+            conn.execute(insert(api_tokens).values(user_id=user["id"], token_hash=token_digest(token), created_at=self.clock()))
+        return token
+
+    def principal_for_token(self, token: str) -> Principal | None:
+        if not token or len(token) > 200:
+            return None
+        with read_transaction(self.engine) as conn:
+            user_id = conn.execute(
+                select(api_tokens.c.user_id).where(api_tokens.c.token_hash == token_digest(token), api_tokens.c.revoked_at.is_(None))
+            ).scalar_one_or_none()
+        return self.principal(user_id) if user_id is not None else None
+
+    # --- web sessions ------------------------------------------------------------------------
+    def start_session(self, user_id: int) -> str:
+        session_id = secrets.token_urlsafe(32)
+        now = self.clock()
+        with write_transaction(self.engine) as conn:
+            conn.execute(insert(web_sessions).values(id=token_digest(session_id), user_id=user_id, created_at=now, last_seen_at=now))
+        return session_id
+
+    def session_user(self, session_id: str) -> int | None:
+        """The user of a live session, refreshing its idle timer; None once idle, expired or ended."""
+        if not session_id or len(session_id) > 200:
+            return None
+        now = self.clock()
+        key = token_digest(session_id)
+        with write_transaction(self.engine) as conn:
+            row = conn.execute(select(web_sessions).where(web_sessions.c.id == key)).mappings().first()
+            if row is None:
+                return None
+            if now - utc(row["last_seen_at"]) > SESSION_IDLE or now - utc(row["created_at"]) > SESSION_ABSOLUTE:
+                conn.execute(delete(web_sessions).where(web_sessions.c.id == key))
+                return None
+            conn.execute(update(web_sessions).where(web_sessions.c.id == key).values(last_seen_at=now))
+            return int(row["user_id"])
+
+    def end_session(self, session_id: str) -> None:
+        with write_transaction(self.engine) as conn:
+            conn.execute(delete(web_sessions).where(web_sessions.c.id == token_digest(session_id)))
+
+
+def check_password(password: str) -> None:
+    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+        raise AccountError(f"A password has {MIN_PASSWORD} to {MAX_PASSWORD} characters.")
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return HASHER.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False

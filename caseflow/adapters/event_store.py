@@ -1,0 +1,283 @@
+"""The event store: per-stream versions, optimistic concurrency, a hash chain per stream,
+and a global order that readers can follow without ever skipping a late commit.
+
+One implementation serves SQLite and PostgreSQL. Appends use SQLAlchemy Core.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, Engine, RowMapping, func, insert, select, tuple_
+from sqlalchemy.exc import IntegrityError as SqlIntegrityError
+
+from caseflow.adapters.database import is_sqlite, read_transaction, write_transaction
+from caseflow.adapters.tables import events
+from caseflow.domain.errors import ConcurrencyConflict
+from caseflow.domain.events import GENESIS_HASH, ChainReport, NewEvent, StoredEvent, canonical_json, event_hash, now_utc, verify_chain
+
+#: a projector runs inside the append transaction, so read models never lag the log
+Projector = Callable[[Connection, Sequence[StoredEvent]], None]
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Checkpoint:
+    """Where a log reader has got to: (writer transaction, position)."""
+
+    tx: int = 0
+    position: int = 0
+
+
+def _row_to_event(row: RowMapping) -> StoredEvent:
+    return StoredEvent(
+        stream_id=row["stream_id"],
+        stream_type=row["stream_type"],
+        version=row["version"],
+        position=row["position"],
+        event_type=row["event_type"],
+        schema_version=row["schema_version"],
+        data=json.loads(row["data"]),
+        actor=row["actor"],
+        role=row["role"],
+        occurred_at=row["occurred_at"],
+        recorded_at=row["recorded_at"],
+        workflow_version=row["workflow_version"],
+        prev_hash=row["prev_hash"],
+        hash=row["hash"],
+        data_text=row["data"],
+    )
+
+
+_COLUMNS = [c for c in events.c if c.name != "tx"]
+
+
+class SqlEventStore:
+    """Append and read event streams in a SQL database."""
+
+    def __init__(self, engine: Engine, projectors: Sequence[Projector] = (), clock: Callable[[], datetime] = now_utc):
+        self.engine = engine
+        self.projectors = list(projectors)
+        self.clock = clock
+        self._sqlite = is_sqlite(engine)
+
+    # --- writing ------------------------------------------------------------------------------
+    def append(
+        self, stream_id: str, stream_type: str, expected_version: int, new_events: Sequence[NewEvent]
+    ) -> list[StoredEvent]:
+        """Append events after ``expected_version``, or raise ``ConcurrencyConflict``.
+
+        All of ``new_events`` and every projector's changes commit together or not at all.
+        """
+        if not new_events:
+            return []
+        try:
+            with write_transaction(self.engine) as conn:
+                stored = self._append(conn, stream_id, stream_type, expected_version, new_events)
+                for project in self.projectors:
+                    project(conn, stored)
+                return stored
+        except SqlIntegrityError as error:
+            if "uq_events_stream_version" not in str(error) and "events.stream_id, events.version" not in str(error):
+                raise
+            raise ConcurrencyConflict(stream_id, expected_version, self.current_version(stream_id)) from None
+
+    def _append(
+        self, conn: Connection, stream_id: str, stream_type: str, expected_version: int, new_events: Sequence[NewEvent]
+    ) -> list[StoredEvent]:
+        head = conn.execute(
+            select(events.c.version, events.c.hash)
+            .where(events.c.stream_id == stream_id)
+            .order_by(events.c.version.desc())
+            .limit(1)
+        ).first()
+        current = head.version if head else 0
+        if current != expected_version:
+            raise ConcurrencyConflict(stream_id, expected_version, current)
+        prev_hash = head.hash if head else GENESIS_HASH
+        recorded_at = self.clock()
+        rows = []
+        for offset, new in enumerate(new_events, start=1):
+            data_text = canonical_json(dict(new.data))
+            row = {
+                "stream_id": stream_id,
+                "stream_type": stream_type,
+                "version": expected_version + offset,
+                "event_type": new.event_type,
+                "schema_version": new.schema_version,
+                "data": data_text,
+                "actor": new.actor,
+                "role": new.role,
+                "occurred_at": new.occurred_at,
+                "recorded_at": recorded_at,
+                "workflow_version": new.workflow_version,
+                "prev_hash": prev_hash,
+            }
+            row["hash"] = prev_hash = event_hash(
+                prev_hash=row["prev_hash"],
+                stream_id=stream_id,
+                stream_type=stream_type,
+                version=row["version"],
+                event_type=new.event_type,
+                schema_version=new.schema_version,
+                data_text=data_text,
+                actor=new.actor,
+                role=new.role,
+                occurred_at=new.occurred_at,
+                recorded_at=recorded_at,
+                workflow_version=new.workflow_version,
+            )
+            rows.append(row)
+        positions = conn.execute(insert(events).returning(events.c.position, sort_by_parameter_order=True), rows).scalars().all()
+        return [
+            StoredEvent(
+                position=position,
+                data=json.loads(row["data"]),
+                data_text=row["data"],
+                **{k: v for k, v in row.items() if k != "data"},
+            )
+            for position, row in zip(positions, rows, strict=True)
+        ]
+
+    # --- reading ------------------------------------------------------------------------------
+    def current_version(self, stream_id: str) -> int:
+        with read_transaction(self.engine) as conn:
+            return conn.execute(select(func.coalesce(func.max(events.c.version), 0)).where(events.c.stream_id == stream_id)).scalar_one()
+
+    def load(self, stream_id: str, upto_version: int | None = None) -> list[StoredEvent]:
+        """The stream's events in version order (all, or up to ``upto_version``)."""
+        query = select(*_COLUMNS).where(events.c.stream_id == stream_id).order_by(events.c.version)
+        if upto_version is not None:
+            query = query.where(events.c.version <= upto_version)
+        with read_transaction(self.engine) as conn:
+            return [_row_to_event(row) for row in conn.execute(query).mappings()]
+
+    def load_many(self, stream_ids: Sequence[str]) -> dict[str, list[StoredEvent]]:
+        found: dict[str, list[StoredEvent]] = {s: [] for s in stream_ids}
+        if not stream_ids:
+            return found
+        query = select(*_COLUMNS).where(events.c.stream_id.in_(list(stream_ids))).order_by(events.c.stream_id, events.c.version)
+        with read_transaction(self.engine) as conn:
+            for row in conn.execute(query).mappings():
+                found[row["stream_id"]].append(_row_to_event(row))
+        return found
+
+    def read_all(self, after: Checkpoint = Checkpoint(), limit: int = 1000) -> tuple[list[StoredEvent], Checkpoint]:
+        """The next events of the global log after ``after``, safe under concurrent commits.
+
+        On PostgreSQL only events of transactions older than every transaction
+        still running are returned, ordered by (transaction, position): an event
+        that commits late can therefore never fall behind a reader's checkpoint.
+        SQLite serialises writers, so its commit order is its position order.
+        """
+        query = (
+            select(*_COLUMNS, events.c.tx)
+            .where(tuple_(events.c.tx, events.c.position) > tuple_(after.tx, after.position))
+            .order_by(events.c.tx, events.c.position)
+            .limit(limit)
+        )
+        if not self._sqlite:
+            horizon = func.pg_snapshot_xmin(func.pg_current_snapshot()).cast(events.c.stream_id.type).cast(events.c.tx.type)
+            query = query.where(events.c.tx < horizon)
+        with read_transaction(self.engine) as conn:
+            rows = conn.execute(query).mappings().all()
+        if not rows:
+            return [], after
+        last = rows[-1]
+        return [_row_to_event(r) for r in rows], Checkpoint(last["tx"], last["position"])
+
+    def iter_all(self, after: Checkpoint = Checkpoint(), batch: int = 1000) -> Iterator[tuple[list[StoredEvent], Checkpoint]]:
+        """Batches of the whole log, without ever holding it all in memory."""
+        while True:
+            found, after = self.read_all(after, batch)
+            if not found:
+                return
+            yield found, after
+
+    def stream_ids(self, stream_type: str | None = None) -> list[str]:
+        query = select(events.c.stream_id).where(events.c.version == 1).order_by(events.c.position)
+        if stream_type is not None:
+            query = query.where(events.c.stream_type == stream_type)
+        with read_transaction(self.engine) as conn:
+            return list(conn.execute(query).scalars())
+
+    def count(self) -> int:
+        with read_transaction(self.engine) as conn:
+            return conn.execute(select(func.count()).select_from(events)).scalar_one()
+
+    # --- verifying ----------------------------------------------------------------------------
+    def verify(self, stream_id: str | None = None) -> ChainReport:
+        """Walk the hash chain of one stream, or of every stream, naming the first bad event.
+
+        Rows are streamed in (stream, version) order, so memory stays flat however
+        long the log is.
+        """
+        query = select(*_COLUMNS).order_by(events.c.stream_id, events.c.version)
+        if stream_id is not None:
+            query = query.where(events.c.stream_id == stream_id)
+        checked = 0
+        with read_transaction(self.engine) as conn:
+            rows = conn.execution_options(yield_per=1000).execute(query).mappings()
+            for sid, stream in _group_by_stream(rows):
+                report = verify_chain(stream, sid)
+                checked += report.checked
+                if not report.valid:
+                    return ChainReport(False, checked, sid, report.first_invalid_version, report.reason)
+        return ChainReport(True, checked)
+
+
+def _raw_event(row: RowMapping) -> StoredEvent:
+    """An event for verification only: the data stays as stored text, unparsed."""
+    return StoredEvent(
+        stream_id=row["stream_id"],
+        stream_type=row["stream_type"],
+        version=row["version"],
+        position=row["position"],
+        event_type=row["event_type"],
+        schema_version=row["schema_version"],
+        data={},
+        actor=row["actor"],
+        role=row["role"],
+        occurred_at=row["occurred_at"],
+        recorded_at=row["recorded_at"],
+        workflow_version=row["workflow_version"],
+        prev_hash=row["prev_hash"],
+        hash=row["hash"],
+        data_text=row["data"],
+    )
+
+
+def _group_by_stream(rows: Iterator[RowMapping]) -> Iterator[tuple[str, Iterator[StoredEvent]]]:
+    """Split an ordered row stream into per-stream event iterators.
+
+    A row that cannot even be read (a tampered timestamp, say) surfaces as a
+    ``ValueError`` from the per-stream iterator, which ``verify_chain`` reports.
+    """
+    pending: list[RowMapping] = []
+    iterator = iter(rows)
+
+    def next_row() -> RowMapping | None:
+        if pending:
+            return pending.pop()
+        return next(iterator, None)
+
+    while True:
+        first = next_row()
+        if first is None:
+            return
+        sid = first["stream_id"]
+
+        def stream(first: RowMapping = first, sid: str = sid) -> Iterator[StoredEvent]:
+            row: RowMapping | None = first
+            while row is not None and row["stream_id"] == sid:
+                yield _raw_event(row)
+                row = next_row()
+            if row is not None:
+                pending.append(row)
+
+        events_of_stream = stream()
+        yield sid, events_of_stream
+        for _ in events_of_stream:  # drain what the checker did not read
+            pass

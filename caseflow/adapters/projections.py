@@ -1,0 +1,128 @@
+"""Read models kept up to date from the log, inside the append transaction, and
+rebuildable from the log at any time (``caseflow projections rebuild``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from datetime import date
+
+from sqlalchemy import Connection, delete, insert, select, update
+
+from caseflow.adapters.database import write_transaction
+from caseflow.adapters.event_store import Checkpoint, SqlEventStore
+from caseflow.adapters.tables import PROJECTION_TABLES, case_summary, events, projection_checkpoints, pupils, social_care_episodes, suspension_days
+from caseflow.domain.events import StoredEvent
+from caseflow.domain.guards import school_year
+
+
+def project_case_summary(conn: Connection, batch: Sequence[StoredEvent]) -> None:
+    for event in batch:
+        if event.stream_type != "case":
+            continue
+        if event.version == 1:
+            conn.execute(
+                insert(case_summary).values(
+                    case_id=event.stream_id,
+                    pupil_id=event.data["pupil_id"],
+                    school_urn=event.data.get("school_urn", ""),
+                    state=event.data.get("to_state", ""),
+                    version=1,
+                    opened_at=event.occurred_at,
+                    updated_at=event.recorded_at,
+                    need_areas=json.dumps(event.data.get("need_areas", [])),
+                )
+            )
+            continue
+        values: dict[str, object] = {"version": event.version, "updated_at": event.recorded_at}
+        if "to_state" in event.data:
+            values["state"] = event.data["to_state"]
+        conn.execute(update(case_summary).where(case_summary.c.case_id == event.stream_id).values(**values))
+        if event.event_type == "SuspensionDecided" and event.data.get("decision") == "suspend":
+            _project_suspension(conn, event)
+
+
+def _project_suspension(conn: Connection, event: StoredEvent) -> None:
+    proposal_text = conn.execute(
+        select(events.c.data).where(events.c.stream_id == event.stream_id, events.c.version == event.data["proposal"])
+    ).scalar_one()
+    proposal = json.loads(proposal_text)
+    pupil_id = conn.execute(select(case_summary.c.pupil_id).where(case_summary.c.case_id == event.stream_id)).scalar_one()
+    conn.execute(
+        insert(suspension_days).values(
+            pupil_id=pupil_id,
+            case_id=event.stream_id,
+            school_year=school_year(date.fromisoformat(proposal["start_date"])),
+            days=float(proposal["days"]),
+            decided_version=event.version,
+        )
+    )
+
+
+def project_pupils(conn: Connection, batch: Sequence[StoredEvent]) -> None:
+    for event in batch:
+        if event.stream_type != "pupil":
+            continue
+        data = event.data
+        if event.event_type == "PupilRegistered":
+            conn.execute(
+                insert(pupils).values(
+                    pupil_id=event.stream_id,
+                    upn=data["upn"],
+                    given_name=data["given_name"],
+                    family_name=data["family_name"],
+                    date_of_birth=date.fromisoformat(data["date_of_birth"]),
+                    school_urn=data["school_urn"],
+                    year_group=data.get("year_group"),
+                    version=event.version,
+                )
+            )
+        else:
+            conn.execute(update(pupils).where(pupils.c.pupil_id == event.stream_id).values(version=event.version))
+        if event.event_type == "SocialCareEpisodeRecorded":
+            conn.execute(
+                insert(social_care_episodes).values(
+                    pupil_id=event.stream_id,
+                    episode=event.version,
+                    plan=data["plan"],
+                    start_date=date.fromisoformat(data["start_date"]),
+                    end_date=date.fromisoformat(data["end_date"]) if data.get("end_date") else None,
+                    social_worker=data.get("social_worker"),
+                    category=data.get("category"),
+                )
+            )
+        elif event.event_type == "SocialCareEpisodeEnded":
+            conn.execute(
+                update(social_care_episodes)
+                .where(social_care_episodes.c.pupil_id == event.stream_id, social_care_episodes.c.episode == data["episode"])
+                .values(end_date=date.fromisoformat(data["end_date"]))
+            )
+
+
+INLINE_PROJECTORS = (project_pupils, project_case_summary)
+
+
+def rebuild(store: SqlEventStore, progress: Callable[[int], None] | None = None, batch: int = 2000) -> int:
+    """Empty every read model and replay the whole log through the projectors, in one transaction.
+
+    Reads the log in batches so memory stays flat; readers see the old read
+    models until the rebuild commits.
+    """
+    done = 0
+    with write_transaction(store.engine) as conn:
+        for table in reversed(PROJECTION_TABLES):
+            conn.execute(delete(table))
+        after = Checkpoint()
+        while True:
+            found, after = store.read_all(after, batch)
+            if not found:
+                break
+            for project in INLINE_PROJECTORS:
+                project(conn, found)
+            done += len(found)
+            if progress:
+                progress(len(found))
+        conn.execute(delete(projection_checkpoints).where(projection_checkpoints.c.name == "inline"))
+        conn.execute(insert(projection_checkpoints).values(name="inline", tx=after.tx, position=after.position))
+    return done

@@ -1,0 +1,81 @@
+"""Queries over the read models (never replaying the log on a read path)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+
+from caseflow.adapters.database import read_transaction
+from caseflow.adapters.tables import case_summary, pupils, schools, social_care_episodes, suspension_days
+
+
+class SqlReadModels:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def cases_of_pupil(self, pupil_id: str) -> list[str]:
+        with read_transaction(self.engine) as conn:
+            return list(conn.execute(select(case_summary.c.case_id).where(case_summary.c.pupil_id == pupil_id)).scalars())
+
+    def suspension_days_by_year(self, pupil_id: str, exclude_case: str | None = None) -> dict[int, float]:
+        query = (
+            select(suspension_days.c.school_year, func.sum(suspension_days.c.days))
+            .where(suspension_days.c.pupil_id == pupil_id)
+            .group_by(suspension_days.c.school_year)
+        )
+        if exclude_case is not None:
+            query = query.where(suspension_days.c.case_id != exclude_case)
+        with read_transaction(self.engine) as conn:
+            return {int(year): float(days) for year, days in conn.execute(query)}
+
+    def pupil_id_for_upn(self, upn: str) -> str | None:
+        with read_transaction(self.engine) as conn:
+            return conn.execute(select(pupils.c.pupil_id).where(pupils.c.upn == upn)).scalar_one_or_none()
+
+    def school_la(self, school_urn: str) -> str | None:
+        with read_transaction(self.engine) as conn:
+            return conn.execute(select(schools.c.la_code).where(schools.c.urn == school_urn)).scalar_one_or_none()
+
+    def school_exists(self, school_urn: str) -> bool:
+        with read_transaction(self.engine) as conn:
+            return conn.execute(select(schools.c.urn).where(schools.c.urn == school_urn)).first() is not None
+
+    def cases_for_schools(self, school_urns: list[str]) -> list[dict[str, Any]]:
+        query = (
+            select(case_summary, pupils.c.given_name, pupils.c.family_name, pupils.c.upn)
+            .join(pupils, pupils.c.pupil_id == case_summary.c.pupil_id)
+            .where(case_summary.c.school_urn.in_(school_urns))
+            .order_by(case_summary.c.updated_at.desc())
+        )
+        with read_transaction(self.engine) as conn:
+            return [_case_row(row) for row in conn.execute(query).mappings()]
+
+    def cases_for_social_worker(self, username: str, today: date) -> list[dict[str, Any]]:
+        allocated = (
+            select(social_care_episodes.c.pupil_id)
+            .where(social_care_episodes.c.social_worker == username)
+            .where(social_care_episodes.c.start_date <= today)
+            .where((social_care_episodes.c.end_date.is_(None)) | (social_care_episodes.c.end_date >= today))
+        )
+        query = (
+            select(case_summary, pupils.c.given_name, pupils.c.family_name, pupils.c.upn)
+            .join(pupils, pupils.c.pupil_id == case_summary.c.pupil_id)
+            .where(case_summary.c.pupil_id.in_(allocated))
+            .order_by(case_summary.c.updated_at.desc())
+        )
+        with read_transaction(self.engine) as conn:
+            return [_case_row(row) for row in conn.execute(query).mappings()]
+
+    def pupils_for_schools(self, school_urns: list[str]) -> list[dict[str, Any]]:
+        query = select(pupils).where(pupils.c.school_urn.in_(school_urns)).order_by(pupils.c.family_name, pupils.c.given_name)
+        with read_transaction(self.engine) as conn:
+            return [dict(row) for row in conn.execute(query).mappings()]
+
+
+def _case_row(row: Any) -> dict[str, Any]:
+    item = dict(row)
+    item["need_areas"] = json.loads(item["need_areas"])
+    return item

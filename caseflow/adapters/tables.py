@@ -1,0 +1,230 @@
+"""Table definitions (SQLAlchemy Core). Alembic migrations create them; this is the map.
+
+``events`` is the audit record and the source of truth; everything marked
+"projection" is derived from it and can be rebuilt at any time.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+
+from caseflow.domain.events import iso, utc
+
+metadata = MetaData()
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware UTC instants: ``timestamptz`` on PostgreSQL, fixed-width ISO text on SQLite.
+
+    The fixed text form sorts chronologically and parses with the C-speed
+    ``datetime.fromisoformat``.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> Any:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String(27))
+        return dialect.type_descriptor(DateTime(timezone=True))
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        return iso(value) if dialect.name == "sqlite" else utc(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            return utc(datetime.fromisoformat(value))
+        return utc(value)
+
+
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+#: the append-only log: every case and pupil stream, in one global order
+events = Table(
+    "events",
+    metadata,
+    Column("position", BigId, primary_key=True, autoincrement=True),
+    Column("stream_id", String(64), nullable=False),
+    Column("stream_type", String(16), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("event_type", String(64), nullable=False),
+    Column("schema_version", Integer, nullable=False),
+    Column("data", Text, nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("role", String(32), nullable=False),
+    Column("occurred_at", UtcDateTime, nullable=False),
+    Column("recorded_at", UtcDateTime, nullable=False),
+    Column("workflow_version", String(64), nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    #: PostgreSQL transaction id of the writer, so projection readers never skip a late commit
+    Column("tx", BigInteger, nullable=False, server_default="0"),
+    UniqueConstraint("stream_id", "version", name="uq_events_stream_version"),
+    Index("ix_events_tx_position", "tx", "position"),
+    Index("ix_events_stream_type", "stream_type", "stream_id"),
+)
+
+schools = Table(
+    "schools",
+    metadata,
+    Column("urn", String(16), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("la_code", String(8), nullable=True),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("display_name", String(200), nullable=False),
+    Column("password_hash", String(255), nullable=True),
+    Column("active", Boolean, nullable=False, default=True),
+    #: rotated at every login and logout; a session is valid only while it matches
+    Column("session_token", String(64), nullable=True),
+    Column("failed_logins", Integer, nullable=False, default=0),
+    Column("locked_until", UtcDateTime, nullable=True),
+    Column("la_code", String(8), nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+user_roles = Table(
+    "user_roles",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("role", String(32), nullable=False),
+    #: NULL for roles not tied to one school (social worker, virtual school, auditor, admin)
+    Column("school_urn", String(16), ForeignKey("schools.urn"), nullable=True),
+    UniqueConstraint("user_id", "role", "school_urn", name="uq_user_roles"),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    #: SHA-256 of the token; the token itself is shown once and never stored
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("revoked_at", UtcDateTime, nullable=True),
+)
+
+#: every view of a case and every attempted action, allowed or refused (append-only)
+access_log = Table(
+    "access_log",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("at", UtcDateTime, nullable=False),
+    Column("username", String(64), nullable=False),
+    Column("role", String(32), nullable=True),
+    Column("case_id", String(64), nullable=True),
+    Column("pupil_id", String(64), nullable=True),
+    Column("action", String(64), nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("detail", Text, nullable=True),
+    Index("ix_access_log_case", "case_id"),
+)
+
+#: projection: one row per case, for lists and dashboards
+case_summary = Table(
+    "case_summary",
+    metadata,
+    Column("case_id", String(64), primary_key=True),
+    Column("pupil_id", String(64), nullable=False),
+    Column("school_urn", String(16), nullable=False),
+    Column("state", String(32), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("opened_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("need_areas", Text, nullable=False),
+    Index("ix_case_summary_school", "school_urn", "state"),
+    Index("ix_case_summary_pupil", "pupil_id"),
+)
+
+#: projection: pupils as registered
+pupils = Table(
+    "pupils",
+    metadata,
+    Column("pupil_id", String(64), primary_key=True),
+    Column("upn", String(13), nullable=False, unique=True),
+    Column("given_name", String(100), nullable=False),
+    Column("family_name", String(100), nullable=False),
+    Column("date_of_birth", Date, nullable=False),
+    Column("school_urn", String(16), nullable=False),
+    Column("year_group", Integer, nullable=True),
+    Column("version", Integer, nullable=False),
+    Index("ix_pupils_school", "school_urn"),
+)
+
+#: projection: social-care episodes, for cohort queries and allocation
+social_care_episodes = Table(
+    "social_care_episodes",
+    metadata,
+    Column("pupil_id", String(64), nullable=False),
+    Column("episode", Integer, nullable=False),
+    Column("plan", String(8), nullable=False),
+    Column("start_date", Date, nullable=False),
+    Column("end_date", Date, nullable=True),
+    Column("social_worker", String(64), nullable=True),
+    Column("category", String(8), nullable=True),
+    UniqueConstraint("pupil_id", "episode", name="uq_social_care_episode"),
+    Index("ix_episodes_worker", "social_worker"),
+)
+
+#: projection: suspension days decided, per pupil and school year
+suspension_days = Table(
+    "suspension_days",
+    metadata,
+    Column("pupil_id", String(64), nullable=False),
+    Column("case_id", String(64), nullable=False),
+    Column("school_year", Integer, nullable=False),
+    Column("days", Float, nullable=False),
+    Column("decided_version", Integer, nullable=False),
+    UniqueConstraint("case_id", "decided_version", name="uq_suspension_decision"),
+)
+
+#: how far each asynchronous projection has read the log
+projection_checkpoints = Table(
+    "projection_checkpoints",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("tx", BigInteger, nullable=False),
+    Column("position", BigInteger, nullable=False),
+)
+
+#: server-side sessions: a cookie carries only the id; logout deletes the row
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("last_seen_at", UtcDateTime, nullable=False),
+)
+
+PROJECTION_TABLES = (case_summary, pupils, social_care_episodes, suspension_days)
+APPEND_ONLY = ("events", "access_log")

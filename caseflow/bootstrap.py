@@ -1,0 +1,54 @@
+"""The composition root: wires the SQL adapters to the services for one database."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Engine
+
+from caseflow.adapters.access_log import SqlAccessLog
+from caseflow.adapters.accounts import SqlAccounts
+from caseflow.adapters.database import make_engine
+from caseflow.adapters.event_store import SqlEventStore
+from caseflow.adapters.projections import INLINE_PROJECTORS
+from caseflow.adapters.read_models import SqlReadModels
+from caseflow.domain.events import now_utc
+from caseflow.domain.workflow import Workflow
+from caseflow.services.cases import CaseService
+from caseflow.services.pupils import PupilService
+from workflows import CURRENT, REGISTRY
+
+
+@dataclass
+class Services:
+    engine: Engine
+    store: SqlEventStore
+    reads: SqlReadModels
+    audit: SqlAccessLog
+    accounts: SqlAccounts
+    workflow: Workflow
+    cases: CaseService
+    pupils: PupilService
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def bootstrap(url: str, clock: Callable[[], datetime] = now_utc, engine: Engine | None = None) -> Services:
+    engine = engine or make_engine(url)
+    store = SqlEventStore(engine, INLINE_PROJECTORS, clock)
+    reads = SqlReadModels(engine)
+    audit = SqlAccessLog(engine, clock)
+    workflow = Workflow(REGISTRY[CURRENT])
+    return Services(
+        engine=engine,
+        store=store,
+        reads=reads,
+        audit=audit,
+        accounts=SqlAccounts(engine, clock),
+        workflow=workflow,
+        cases=CaseService(store, reads, audit, workflow, clock),
+        pupils=PupilService(store, reads, audit, clock),
+    )

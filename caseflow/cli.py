@@ -1,0 +1,186 @@
+"""The ``caseflow`` command line: database, schools, users, tokens, demo, verify, replay, serve."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import sys
+from datetime import datetime
+
+import click
+
+from caseflow.config import database_url, migrate_database_url
+
+
+def _services():  # type: ignore[no-untyped-def]
+    from caseflow.bootstrap import bootstrap
+
+    return bootstrap(database_url())
+
+
+def _operator() -> str:
+    """Who is at the terminal: recorded in the access log for replays and verifications."""
+    try:
+        return f"cli:{getpass.getuser()}"[:64]
+    except (KeyError, OSError):
+        return "cli"
+
+
+@click.group(help="Caseflow: support journeys for children who have, or have had, a social worker.")
+def main() -> None:
+    pass
+
+
+@main.group(help="The database schema.")
+def db() -> None:
+    pass
+
+
+@db.command("upgrade", help="Apply the migrations to CASEFLOW_DATABASE_URL (or CASEFLOW_MIGRATE_DATABASE_URL).")
+def db_upgrade() -> None:
+    from caseflow.adapters.migrate import upgrade
+
+    upgrade(migrate_database_url())
+    click.echo("Database is up to date.")
+
+
+@main.group(help="Schools.")
+def schools() -> None:
+    pass
+
+
+@schools.command("add", help="Add a school by its URN and name.")
+@click.argument("urn")
+@click.argument("name")
+@click.option("--la", "la_code", help="The local authority's 3-digit code.")
+def schools_add(urn: str, name: str, la_code: str | None) -> None:
+    from caseflow.adapters.accounts import AccountError
+
+    try:
+        added = _services().accounts.add_school(urn, name, la_code)
+    except AccountError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Added school {urn}." if added else f"School {urn} already exists.")
+
+
+@main.group(help="Users and their roles.")
+def users() -> None:
+    pass
+
+
+@users.command("add", help="Add a user with a role (in each --school given).")
+@click.argument("username")
+@click.option("--role", "roles", multiple=True, required=True, help="A role (repeat for several).")
+@click.option("--school", "school_urns", multiple=True, help="A school URN (repeat for several).")
+@click.option("--la", "la_code", help="LA code, for Virtual School officers.")
+@click.option("--name", "display_name", help="The name shown to others.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def users_add(
+    username: str, roles: tuple[str, ...], school_urns: tuple[str, ...], la_code: str | None, display_name: str | None, password_stdin: bool
+) -> None:
+    from caseflow.adapters.accounts import AccountError
+
+    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
+    try:
+        added = _services().accounts.add_user(
+            username, roles, school_urns, password=password, display_name=display_name, la_code=la_code
+        )
+    except AccountError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Added user {username}." if added else f"User {username} already exists.", err=not added)
+
+
+@main.group(help="API tokens.")
+def tokens() -> None:
+    pass
+
+
+@tokens.command("issue", help="Print a new API token for the user, alone on stdout.")
+@click.argument("username")
+def tokens_issue(username: str) -> None:
+    from caseflow.adapters.accounts import AccountError
+
+    try:
+        click.echo(_services().accounts.issue_token(username))
+    except AccountError as error:
+        raise click.ClickException(str(error)) from None
+
+
+@main.command(help="Load the demo school, users and cases (idempotent).")
+def demo() -> None:
+    from caseflow.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
+
+    load_demo(_services(), click.echo)
+    click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+    for username, _, display, _ in DEMO_USERS:
+        click.echo(f"  {username:<10} {display}")
+
+
+@main.command(help="Verify hash chains; exit 1 naming the first bad event.")
+@click.option("--case", "case_id", help="Only this case (or pupil) stream.")
+def verify(case_id: str | None) -> None:
+    services = _services()
+    report = services.store.verify(case_id)
+    services.audit.record(username=_operator(), role="auditor", action="verify", outcome="ok" if report.valid else "invalid", case_id=case_id)
+    if report.valid:
+        click.echo(f"OK: {report.checked} events verified, every chain intact.")
+        return
+    click.echo(
+        f"TAMPERED: stream {report.first_invalid_stream} version {report.first_invalid_version}: {report.reason}",
+        err=True,
+    )
+    sys.exit(1)
+
+
+@main.command(help="Print a case's state at a version or instant as JSON.")
+@click.argument("case_id")
+@click.option("--version", "upto_version", type=click.IntRange(min=1), help="Replay up to this version.")
+@click.option("--as-of", "as_of", help="Replay what was recorded up to this ISO 8601 instant.")
+def replay(case_id: str, upto_version: int | None, as_of: str | None) -> None:
+    from caseflow.domain.errors import NotFound
+    from caseflow.services.streams import load_case
+
+    if upto_version is not None and as_of is not None:
+        raise click.UsageError("Give --version or --as-of, not both.")
+    moment = None
+    if as_of is not None:
+        try:
+            moment = datetime.fromisoformat(as_of)
+        except ValueError:
+            raise click.BadParameter("must be an ISO 8601 date or date-time", param_hint="--as-of") from None
+    services = _services()
+    try:
+        case = load_case(services.store, case_id, upto_version, moment)
+    except NotFound:
+        raise click.ClickException(f"No case {case_id}.") from None
+    services.audit.record(username=_operator(), role="auditor", action="replay", outcome="ok", case_id=case_id, pupil_id=case.pupil_id)
+    click.echo(json.dumps(case.summary(), indent=2, sort_keys=True))
+
+
+@main.group(help="Read models.")
+def projections() -> None:
+    pass
+
+
+@projections.command("rebuild", help="Rebuild every read model from the event log.")
+def projections_rebuild() -> None:
+    from caseflow.adapters.projections import rebuild
+
+    services = _services()
+    total = services.store.count()
+    with click.progressbar(length=total, label="Replaying events", file=sys.stderr) as bar:
+        done = rebuild(services.store, bar.update)
+    click.echo(f"Rebuilt read models from {done} events.")
+
+
+@main.command(help="Serve the app (development server; use gunicorn wsgi:app in production).")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    from caseflow import create_app
+
+    create_app().run(host=host, port=port, debug=False)
+
+
+if __name__ == "__main__":
+    main()

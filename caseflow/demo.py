@@ -1,0 +1,157 @@
+"""Demo data: one school, one user per role, pupils in the cohort, and cases at every step.
+
+Everything is created through the same services users go through, so the demo
+history is as valid (and as verifiable) as real history. Loading is idempotent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any
+
+from caseflow.bootstrap import Services
+from caseflow.domain.upn import check_letter
+from caseflow.services.access import Principal
+
+DEMO_PASSWORD = "caseflow-demo-2026"
+SCHOOL = ("100001", "Oakfield Primary School", "881")
+OTHER_SCHOOL = ("100002", "Riverside Academy", "881")
+
+#: username, role, display name, school-bound
+DEMO_USERS = [
+    ("dsl", "dsl", "Dana Shah (DSL)", True),
+    ("head", "headteacher", "Harriet Okafor (Headteacher)", True),
+    ("slt", "slt", "Sam Lewis (Deputy head)", True),
+    ("senco", "senco", "Priya Nair (SENCo)", True),
+    ("mhl", "mental_health_lead", "Tom Reid (Senior mental health lead)", True),
+    ("teacher", "teacher", "Alex Brown (Class teacher)", True),
+    ("sw", "social_worker", "Jo Evans (Social worker)", False),
+    ("vs", "virtual_school", "Morgan Hale (Virtual School officer)", False),
+    ("governor", "governor", "Chris Patel (Governor for CwSW)", True),
+    ("auditor", "auditor", "Lee Morgan (Auditor)", False),
+    ("admin", "admin", "Ash Green (System administrator)", False),
+]
+
+
+def make_upn(la: str, establishment: str, year: int, serial: int) -> str:
+    body = f"{la}{establishment}{year % 100:02d}{serial:03d}"
+    return check_letter(body) + body
+
+
+#: given, family, year group, plan (None: never), whether the plan is still open, how far to walk the case
+PUPILS: list[tuple[str, str, int, str | None, bool, str | None]] = [
+    ("Amara", "Osei", 6, "cin", True, "need_identified"),
+    ("Ben", "Carter", 5, "cp", True, "one_plan"),
+    ("Chloe", "Nowak", 4, "cin", True, "multi_agency_review"),
+    ("Daniel", "Hughes", 6, "cin", False, "intervention"),
+    ("Ellie", "Khan", 3, "cp", True, "evaluation"),
+    ("Finley", "Ward", 6, "cin", True, "transition"),
+    ("Grace", "Adeyemi", 5, "cin", False, "closed"),
+    ("Harry", "Singh", 2, None, False, None),
+]
+
+
+def load_demo(services: Services, echo: Callable[[str], None] = print) -> bool:
+    """Load the demo; return False (and change nothing) if it is already there."""
+    accounts = services.accounts
+    if accounts.user("dsl") is not None:
+        echo("Demo data already loaded.")
+        return False
+    for urn, name, la in (SCHOOL, OTHER_SCHOOL):
+        accounts.add_school(urn, name, la)
+    for username, role, display, school_bound in DEMO_USERS:
+        accounts.add_user(
+            username,
+            [role],
+            [SCHOOL[0]] if school_bound else [],
+            password=DEMO_PASSWORD,
+            display_name=display,
+            la_code=SCHOOL[2] if role == "virtual_school" else None,
+        )
+    principals = {u: _principal(services, u) for u, *_ in DEMO_USERS}
+    today = services.cases.clock().date()
+    for serial, (given, family, year_group, plan, still_open, step) in enumerate(PUPILS, start=1):
+        pupil = services.pupils.register(
+            principals["dsl"],
+            {
+                "upn": make_upn(SCHOOL[2], "2001", 2019, serial),
+                "given_name": given,
+                "family_name": family,
+                "date_of_birth": date(2026 - 5 - year_group, 1 + serial, 10).isoformat(),
+                "school_urn": SCHOOL[0],
+                "year_group": year_group,
+            },
+        )
+        if plan:
+            episode: dict[str, Any] = {
+                "plan": plan,
+                "start_date": (today - timedelta(days=400)).isoformat(),
+                "social_worker": "sw",
+            }
+            if plan == "cp":
+                episode["category"] = "NEG"
+            if not still_open:
+                episode["end_date"] = (today - timedelta(days=30)).isoformat()
+            services.pupils.record_episode(principals["dsl"], pupil.id, episode)
+        if step:
+            walk(services, principals, pupil.id, step, today)
+    pending = services.reads.pupil_id_for_upn(make_upn(SCHOOL[2], "2001", 2019, 3))
+    if pending:
+        case_id = services.reads.cases_of_pupil(pending)[0]
+        _act(services, principals["slt"], case_id, "propose_suspension", {"days": 2, "start_date": (today + timedelta(days=3)).isoformat(), "reason": "Repeated serious disruption in class despite support."})
+    echo("Demo data loaded.")
+    return True
+
+
+def _principal(services: Services, username: str) -> Principal:
+    user = services.accounts.user(username)
+    assert user is not None
+    principal = services.accounts.principal(user["id"])
+    assert principal is not None
+    return principal
+
+
+def _act(services: Services, principal: Principal, case_id: str, action: str, data: dict[str, Any]) -> int:
+    after, _ = services.cases.act(principal, case_id, action, services.store.current_version(case_id), data)
+    return after.version
+
+
+def walk(services: Services, who: dict[str, Principal], pupil_id: str, step: str, today: date) -> str:
+    """Open a case and take it, through every guard, as far as ``step``."""
+    case = services.cases.open_case(
+        who["dsl"],
+        {
+            "pupil_id": pupil_id,
+            "need_areas": ["attendance", "semh"],
+            "description": "Attendance has fallen to 86% this term and the pupil seems withdrawn in class.",
+        },
+    )
+    order = ["need_identified", "one_plan", "multi_agency_review", "intervention", "evaluation", "transition", "closed"]
+    target = order.index(step)
+
+    def act(user: str, action: str, data: dict[str, Any] | None = None) -> int:
+        return _act(services, who[user], case.id, action, data or {})
+
+    if target >= 1:
+        act("dsl", "start_one_plan")
+        act("dsl", "record_plan", {"outcomes": ["Attendance above 95% by the end of term", "Has a trusted adult to go to each day"], "strengths": "Kind to others; loves art and football.", "aspirations": "Wants to be a vet; would like to join the art club."})
+        act("dsl", "record_family_views", {"views": "Mum wants more contact about good days, not just problems."})
+        act("senco", "record_pupil_voice", {"voice": "I like Mrs Patel's class. Mornings are hard.", "how_gathered": "Talk with the SENCo"})
+        if services.cases.pupil(pupil_id).open_plan(today):
+            act("sw", "add_contribution", {"kind": "social_care_view", "contribution": "Family engaging with the plan; mornings at home remain chaotic."})
+    if target >= 2:
+        act("dsl", "convene_review")
+        act("dsl", "record_meeting", {"date": (today - timedelta(days=20)).isoformat(), "attendees": [{"name": "Dana Shah", "agency": "school"}, {"name": "Jo Evans", "agency": "social_care"}, {"name": "Mum", "agency": "family"}], "aspirations_discussed": True, "notes": "Agreed a breakfast club place and a daily check-in."})
+    if target >= 3:
+        intervention = act("senco", "plan_intervention", {"intervention": "Breakfast club and daily check-in", "owner": "Priya Nair", "baseline": "Attendance 86%", "target": "Attendance 95%", "review_date": (today + timedelta(days=42)).isoformat()})
+        act("dsl", "agree_interventions")
+    if target >= 4:
+        act("mhl", "record_outcome", {"intervention": intervention, "measure": "Attendance 93% over six weeks", "status": "continuing"})
+        act("dsl", "evaluate")
+    if target >= 5:
+        act("dsl", "record_evaluation", {"verdict": "effective", "summary": "Attendance up seven points; mornings calmer."})
+        act("dsl", "prepare_transition", {"kind": "phase_change", "date": (today + timedelta(days=200)).isoformat(), "receiving_setting": "Riverside Academy"})
+    if target >= 6:
+        act("dsl", "close", {"receiving_setting_informed": True, "records_transferred": True})
+    return case.id

@@ -1,0 +1,91 @@
+"""Typed domain errors: each maps to one HTTP status at the edge."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class CaseflowError(Exception):
+    """Base of every error the domain raises on purpose."""
+
+    status = 400
+    title = "Bad request"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class NotFound(CaseflowError):
+    """The object does not exist, or the caller may not know that it does."""
+
+    status = 404
+    title = "Not found"
+
+
+class UnknownAction(NotFound):
+    title = "Unknown action"
+
+
+class NotPermitted(CaseflowError):
+    """The caller can see the object but their role may not take this action."""
+
+    status = 403
+    title = "Not permitted"
+
+
+class ConcurrencyConflict(CaseflowError):
+    """The writer read an older version than the stream now has."""
+
+    status = 409
+    title = "Version conflict"
+
+    def __init__(self, stream_id: str, expected_version: int, current_version: int) -> None:
+        super().__init__(
+            f"expected version {expected_version} of {stream_id}, "
+            f"but it is now at version {current_version}; reload and try again"
+        )
+        self.stream_id = stream_id
+        self.expected_version = expected_version
+        self.current_version = current_version
+
+
+class InvalidData(CaseflowError):
+    """Fields of a command are missing, malformed, oversized or unknown."""
+
+    status = 422
+    title = "Invalid data"
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        fields = ", ".join(sorted(errors))
+        super().__init__(f"some fields are not valid: {fields}")
+        self.errors = errors
+
+
+@dataclass(frozen=True, slots=True)
+class Unmet:
+    """One requirement a guard found missing: a stable code and plain English."""
+
+    code: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"code": self.code, "message": self.message}
+
+
+class GuardFailed(CaseflowError):
+    """The action is known and permitted, but the case is not ready for it."""
+
+    status = 422
+    title = "Requirements not met"
+
+    def __init__(self, unmet: list[Unmet]) -> None:
+        super().__init__("; ".join(u.message for u in unmet))
+        self.unmet = list(unmet)
+
+
+class IntegrityError(CaseflowError):
+    """Stored history fails verification (tampering or corruption)."""
+
+    status = 500
+    title = "Integrity failure"

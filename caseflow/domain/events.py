@@ -1,0 +1,218 @@
+"""Events: the only source of truth, and their tamper-evident encoding.
+
+An event is immutable once written. Its hash covers every stored field and the
+hash of the previous event of the same stream, so editing any byte, removing or
+reordering events breaks the chain at a nameable place.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+GENESIS_HASH = "0" * 64
+
+
+def utc(moment: datetime) -> datetime:
+    """Return ``moment`` as an aware UTC datetime (naive values are taken as UTC)."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def iso(moment: datetime) -> str:
+    """One fixed text form for instants, so the hash never depends on a driver."""
+    return utc(moment).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def canonical_json(value: Any) -> str:
+    """Deterministic JSON: sorted keys, no insignificant whitespace, UTF-8 kept."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+@dataclass(frozen=True, slots=True)
+class NewEvent:
+    """An event decided by the domain, not yet given its place in the log."""
+
+    event_type: str
+    data: Mapping[str, Any]
+    actor: str
+    role: str
+    occurred_at: datetime
+    workflow_version: str
+    schema_version: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    """An event as the log holds it: with version, position, times and hashes."""
+
+    stream_id: str
+    stream_type: str
+    version: int
+    position: int
+    event_type: str
+    schema_version: int
+    data: Mapping[str, Any]
+    actor: str
+    role: str
+    occurred_at: datetime
+    recorded_at: datetime
+    workflow_version: str
+    prev_hash: str
+    hash: str
+    #: the exact stored JSON text of ``data``; hashed byte for byte
+    data_text: str = field(default="", repr=False, compare=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "stream_id": self.stream_id,
+            "version": self.version,
+            "position": self.position,
+            "type": self.event_type,
+            "schema_version": self.schema_version,
+            "data": dict(self.data),
+            "actor": self.actor,
+            "role": self.role,
+            "occurred_at": iso(self.occurred_at),
+            "recorded_at": iso(self.recorded_at),
+            "workflow_version": self.workflow_version,
+            "prev_hash": self.prev_hash,
+            "hash": self.hash,
+        }
+
+
+def event_hash(
+    *,
+    prev_hash: str,
+    stream_id: str,
+    stream_type: str,
+    version: int,
+    event_type: str,
+    schema_version: int,
+    data_text: str,
+    actor: str,
+    role: str,
+    occurred_at: datetime,
+    recorded_at: datetime,
+    workflow_version: str,
+) -> str:
+    """SHA-256 over a canonical encoding of every stored field of one event."""
+    header = canonical_json(
+        [
+            stream_id,
+            stream_type,
+            version,
+            event_type,
+            schema_version,
+            actor,
+            role,
+            iso(occurred_at),
+            iso(recorded_at),
+            workflow_version,
+        ]
+    )
+    digest = hashlib.sha256()
+    for part in (prev_hash, header, data_text):
+        encoded = part.encode("utf-8")
+        digest.update(len(encoded).to_bytes(8, "big"))
+        digest.update(encoded)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class ChainReport:
+    """The outcome of walking one or more hash chains."""
+
+    valid: bool
+    checked: int
+    first_invalid_stream: str | None = None
+    first_invalid_version: int | None = None
+    reason: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "valid": self.valid,
+            "checked": self.checked,
+            "first_invalid_stream": self.first_invalid_stream,
+            "first_invalid_version": self.first_invalid_version,
+            "reason": self.reason,
+        }
+
+
+def verify_chain(events: Iterable[StoredEvent], stream_id: str) -> ChainReport:
+    """Walk one stream's events in version order and name the first bad one."""
+    prev = GENESIS_HASH
+    expected_version = 0
+    iterator = iter(events)
+    while True:
+        expected_version += 1
+        try:
+            event = next(iterator)
+        except StopIteration:
+            return ChainReport(True, expected_version - 1)
+        except (ValueError, TypeError, KeyError) as error:
+            return ChainReport(False, expected_version, stream_id, expected_version, f"unreadable event: {error}")
+        problem = None
+        if event.version != expected_version:
+            problem = f"expected version {expected_version}, found {event.version}"
+        elif event.prev_hash != prev:
+            problem = "prev_hash does not match the previous event's hash"
+        else:
+            recomputed = event_hash(
+                prev_hash=event.prev_hash,
+                stream_id=event.stream_id,
+                stream_type=event.stream_type,
+                version=event.version,
+                event_type=event.event_type,
+                schema_version=event.schema_version,
+                data_text=event.data_text,
+                actor=event.actor,
+                role=event.role,
+                occurred_at=event.occurred_at,
+                recorded_at=event.recorded_at,
+                workflow_version=event.workflow_version,
+            )
+            if recomputed != event.hash:
+                problem = "stored content does not match its hash"
+        if problem:
+            return ChainReport(False, expected_version, stream_id, expected_version, problem)
+        prev = event.hash
+
+
+Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+class Upcasters:
+    """Turn data written under an old schema version into the current shape.
+
+    Old events are never rewritten: they are upcast each time they are read.
+    """
+
+    def __init__(self) -> None:
+        self._steps: dict[tuple[str, int], tuple[int, Upcaster]] = {}
+
+    def register(self, event_type: str, from_version: int) -> Callable[[Upcaster], Upcaster]:
+        def decorator(func: Upcaster) -> Upcaster:
+            self._steps[(event_type, from_version)] = (from_version + 1, func)
+            return func
+
+        return decorator
+
+    def upcast(self, event_type: str, schema_version: int, data: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        while (event_type, schema_version) in self._steps:
+            schema_version, step = self._steps[(event_type, schema_version)]
+            data = step(dict(data))
+        return schema_version, data
+
+
+#: the application's upcasters; register a step when an event's shape changes
+UPCASTERS = Upcasters()
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,240 @@
+"""Field specifications for action data, declared in workflow definitions.
+
+One declaration serves three purposes: validating commands from any interface,
+generating the OpenAPI schema, and building the web forms. Validation is strict:
+unknown fields, wrong types and oversized values are refused with a message per
+field, and nothing is coerced silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from caseflow.domain.errors import InvalidData
+
+#: generous but bounded; a command is words typed by a person, not a file
+MAX_TEXT = 5000
+MAX_LINE = 200
+MAX_ITEMS = 50
+
+FIELD_TYPES = frozenset({"text", "line", "date", "datetime", "bool", "int", "number", "choice", "choices", "lines", "people", "ref"})
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    """One field of an action's data."""
+
+    name: str
+    type: str
+    label: str
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    max_length: int | None = None
+    min_items: int = 0
+    help: str = ""
+
+    @classmethod
+    def from_dict(cls, name: str, spec: Mapping[str, Any]) -> FieldSpec:
+        unknown = set(spec) - {"type", "label", "required", "choices", "min", "max", "max_length", "min_items", "help"}
+        if unknown:
+            raise ValueError(f"field {name!r}: unknown keys {sorted(unknown)}")
+        if spec["type"] not in FIELD_TYPES:
+            raise ValueError(f"field {name!r}: unknown type {spec['type']!r}")
+        if spec["type"] in {"choice", "choices", "people"} and not spec.get("choices"):
+            raise ValueError(f"field {name!r}: a {spec['type']} field needs choices")
+        return cls(
+            name=name,
+            type=spec["type"],
+            label=spec.get("label", name.replace("_", " ").capitalize()),
+            required=bool(spec.get("required", False)),
+            choices=tuple(spec.get("choices", ())),
+            minimum=spec.get("min"),
+            maximum=spec.get("max"),
+            max_length=spec.get("max_length"),
+            min_items=int(spec.get("min_items", 0)),
+            help=spec.get("help", ""),
+        )
+
+    def json_schema(self) -> dict[str, Any]:
+        """The OpenAPI (JSON Schema) description of this field."""
+        text_max = self.max_length or (MAX_TEXT if self.type == "text" else MAX_LINE)
+        schema: dict[str, Any]
+        if self.type in {"text", "line"}:
+            schema = {"type": "string", "maxLength": text_max, "minLength": 1}
+        elif self.type == "date":
+            schema = {"type": "string", "format": "date"}
+        elif self.type == "datetime":
+            schema = {"type": "string", "format": "date-time"}
+        elif self.type == "bool":
+            schema = {"type": "boolean"}
+        elif self.type in {"int", "ref"}:
+            schema = {"type": "integer"}
+            if self.type == "ref":
+                schema["minimum"] = 1
+        elif self.type == "number":
+            schema = {"type": "number"}
+        elif self.type == "choice":
+            schema = {"type": "string", "enum": list(self.choices)}
+        elif self.type == "choices":
+            schema = {
+                "type": "array",
+                "items": {"type": "string", "enum": list(self.choices)},
+                "uniqueItems": True,
+                "maxItems": len(self.choices),
+            }
+        elif self.type == "lines":
+            schema = {"type": "array", "items": {"type": "string", "maxLength": MAX_LINE}, "maxItems": MAX_ITEMS}
+        else:  # people
+            schema = {
+                "type": "array",
+                "maxItems": MAX_ITEMS,
+                "items": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["name", "agency"],
+                    "properties": {
+                        "name": {"type": "string", "maxLength": MAX_LINE, "minLength": 1},
+                        "agency": {"type": "string", "enum": list(self.choices)},
+                    },
+                },
+            }
+        if self.minimum is not None:
+            schema["minimum"] = self.minimum
+        if self.maximum is not None:
+            schema["maximum"] = self.maximum
+        if self.min_items and schema.get("type") == "array":
+            schema["minItems"] = self.min_items
+        schema["description"] = self.label + (f". {self.help}" if self.help else "")
+        return schema
+
+
+def _clean_string(value: Any, limit: int) -> tuple[Any, str | None]:
+    if not isinstance(value, str):
+        return None, "must be text"
+    value = value.strip()
+    if "\x00" in value:
+        return None, "must not contain NUL characters"
+    if len(value) > limit:
+        return None, f"must be at most {limit} characters (got {len(value)})"
+    return value, None
+
+
+def _clean(spec: FieldSpec, value: Any) -> tuple[Any, str | None]:  # noqa: C901 - one branch per type reads best
+    """Return (clean value, None) or (None, plain-English problem)."""
+    if spec.type in {"text", "line"}:
+        limit = spec.max_length or (MAX_TEXT if spec.type == "text" else MAX_LINE)
+        return _clean_string(value, limit)
+    if spec.type == "date":
+        if not isinstance(value, str):
+            return None, "must be a date written as YYYY-MM-DD"
+        try:
+            return date.fromisoformat(value.strip()).isoformat(), None
+        except ValueError:
+            return None, "must be a real date written as YYYY-MM-DD"
+    if spec.type == "datetime":
+        if not isinstance(value, str):
+            return None, "must be a date and time in ISO 8601 form"
+        try:
+            parsed = datetime.fromisoformat(value.strip())
+        except ValueError:
+            return None, "must be a date and time in ISO 8601 form"
+        return parsed.isoformat(), None
+    if spec.type == "bool":
+        if not isinstance(value, bool):
+            return None, "must be true or false"
+        return value, None
+    if spec.type in {"int", "ref"}:
+        if isinstance(value, bool) or not isinstance(value, int):
+            return None, "must be a whole number"
+        if spec.type == "ref" and value < 1:
+            return None, "must name an event by its version (1 or more)"
+        return _bounded(spec, value)
+    if spec.type == "number":
+        if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+            return None, "must be a number"
+        return _bounded(spec, value)
+    if spec.type == "choice":
+        if value not in spec.choices:
+            return None, "must be one of: " + ", ".join(spec.choices)
+        return value, None
+    if spec.type == "choices":
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            return None, "must be a list of: " + ", ".join(spec.choices)
+        wrong = [v for v in value if v not in spec.choices]
+        if wrong:
+            return None, f"unknown value {wrong[0]!r}; choose from: " + ", ".join(spec.choices)
+        if len(set(value)) != len(value):
+            return None, "must not repeat a value"
+        return [c for c in spec.choices if c in value], None
+    if spec.type == "lines":
+        if not isinstance(value, list) or len(value) > MAX_ITEMS:
+            return None, f"must be a list of at most {MAX_ITEMS} short texts"
+        cleaned = []
+        for item in value:
+            text, problem = _clean_string(item, MAX_LINE)
+            if problem:
+                return None, f"each item {problem}"
+            if text:
+                cleaned.append(text)
+        return cleaned, None
+    # people: [{name, agency}] with the agency one of the field's choices
+    if not isinstance(value, list) or len(value) > MAX_ITEMS:
+        return None, f"must be a list of at most {MAX_ITEMS} people"
+    people = []
+    for item in value:
+        if not isinstance(item, dict) or set(item) != {"name", "agency"}:
+            return None, "each person needs exactly a name and an agency"
+        name, problem = _clean_string(item["name"], MAX_LINE)
+        if problem or not name:
+            return None, f"each person needs a name of at most {MAX_LINE} characters"
+        if item["agency"] not in spec.choices:
+            return None, "each person's agency must be one of: " + ", ".join(spec.choices)
+        people.append({"name": name, "agency": item["agency"]})
+    return people, None
+
+
+def _bounded(spec: FieldSpec, value: float) -> tuple[Any, str | None]:
+    if spec.minimum is not None and value < spec.minimum:
+        return None, f"must be at least {spec.minimum:g}"
+    if spec.maximum is not None and value > spec.maximum:
+        return None, f"must be at most {spec.maximum:g}"
+    return value, None
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+def validate(specs: Mapping[str, FieldSpec], data: Any) -> dict[str, Any]:
+    """Return clean data or raise ``InvalidData`` naming every bad field."""
+    if not isinstance(data, Mapping):
+        raise InvalidData({"data": ["must be an object of named fields"]})
+    errors: dict[str, list[str]] = {}
+    clean: dict[str, Any] = {}
+    for name in data:
+        if name not in specs:
+            errors.setdefault(str(name)[:MAX_LINE], []).append("is not a field of this action")
+    for name, spec in specs.items():
+        value = data.get(name)
+        if _is_empty(value):
+            if spec.required:
+                errors.setdefault(name, []).append(f"{spec.label} is required")
+            continue
+        cleaned, problem = _clean(spec, value)
+        if problem:
+            errors.setdefault(name, []).append(f"{spec.label} {problem}")
+        elif not _is_empty(cleaned):
+            if spec.type == "choices" and len(cleaned) < spec.min_items:
+                errors.setdefault(name, []).append(f"{spec.label} needs at least {spec.min_items}")
+                continue
+            clean[name] = cleaned
+        elif spec.required:
+            errors.setdefault(name, []).append(f"{spec.label} is required")
+    if errors:
+        raise InvalidData(errors)
+    return clean

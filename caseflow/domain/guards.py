@@ -1,0 +1,318 @@
+"""Named guard rules that workflow definitions refer to.
+
+A guard reads the case's history (and the data of the action being taken, and
+facts about the pupil from outside the case) and returns what is still unmet.
+Guards never decide who may act: roles are checked before any guard runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from caseflow.domain.case import SupportCase
+from caseflow.domain.errors import Unmet
+
+SUSPENSION_DAYS_LIMIT = 45
+#: warn from this many days so the head sees the limit coming
+SUSPENSION_DAYS_WARNING = 35
+
+
+@dataclass(frozen=True, slots=True)
+class CaseContext:
+    """Facts from outside the case stream that the rules need."""
+
+    pupil_in_school: bool = True
+    #: "open" (a CiN/CP plan runs), "previous" (ended within six years) or None
+    cohort_status: str | None = None
+    #: the kind of plan running now ("cin" or "cp"), if any
+    open_plan: str | None = None
+    allocated_social_workers: frozenset[str] = frozenset()
+    #: suspension days decided for this pupil in other cases, by school-year start
+    other_suspension_days: Mapping[int, float] = field(default_factory=dict)
+
+
+GuardFunc = Callable[[SupportCase, Mapping[str, Any], CaseContext, str], list[Unmet]]
+
+
+@dataclass(frozen=True, slots=True)
+class Guard:
+    code: str
+    check: GuardFunc
+    #: True when the rule reads the action's own data (so it cannot be judged before the form is filled)
+    needs_input: bool
+
+
+GUARDS: dict[str, Guard] = {}
+
+
+def guard(code: str, *, needs_input: bool = False) -> Callable[[GuardFunc], GuardFunc]:
+    def register(func: GuardFunc) -> GuardFunc:
+        GUARDS[code] = Guard(code, func, needs_input)
+        return func
+
+    return register
+
+
+def school_year(day: date) -> int:
+    """The calendar year in which the school year containing ``day`` began (1 September)."""
+    return day.year if day.month >= 9 else day.year - 1
+
+
+# --- opening ---------------------------------------------------------------------------------
+@guard("pupil_in_school")
+def pupil_in_school(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
+    if ctx.pupil_in_school:
+        return []
+    return [Unmet("pupil_not_in_school", "The pupil must be on the roll of your school.")]
+
+
+# --- the One Plan and the review ---------------------------------------------------------------
+@guard("plan_complete")
+def plan_complete(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
+    plan = case.plan()
+    unmet = []
+    if not plan.get("outcomes"):
+        unmet.append(Unmet("plan_outcomes", "The One Plan needs at least one outcome."))
+    if not plan.get("strengths"):
+        unmet.append(Unmet("plan_strengths", "The One Plan needs the pupil's strengths."))
+    if not plan.get("aspirations"):
+        unmet.append(Unmet("plan_aspirations", "The One Plan needs the pupil's aspirations."))
+    return unmet
+
+
+@guard("family_views_recorded")
+def family_views_recorded(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
+    if case.facts_of("FamilyViewsRecorded"):
+        return []
+    return [Unmet("family_views", "Record the family's views, or the reason they could not be obtained.")]
+
+
+@guard("pupil_voice_recorded")
+def pupil_voice_recorded(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
+    if case.facts_of("PupilVoiceRecorded"):
+        return []
+    return [Unmet("pupil_voice", "Record the pupil's voice: what they think and want.")]
+
+
+@guard("social_care_contributed")
+def social_care_contributed(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
+    if ctx.open_plan is None:
+        return []
+    plan = "child protection" if ctx.open_plan == "cp" else "child in need"
+    if not ctx.allocated_social_workers:
+        return [
+            Unmet(
+                "social_worker_not_allocated",
+                f"The pupil has an open {plan} plan but no allocated social worker is recorded.",
+            )
+        ]
+    for fact in case.facts_of("ContributionAdded", since=case.since_entered("need_identified")):
+        if (
+            fact.data.get("kind") == "social_care_view"
+            and fact.role == "social_worker"
+            and fact.actor in ctx.allocated_social_workers
+        ):
+            return []
+    return [
+        Unmet(
+            "social_care_view",
+            f"The pupil has an open {plan} plan: the allocated social worker must add a social care view.",
+        )
+    ]
+
+
+@guard("review_meeting_recorded")
+def review_meeting_recorded(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
+    meetings = case.facts_of("MeetingRecorded", since=case.since_entered("multi_agency_review"))
+    if not meetings:
+        return [Unmet("review_meeting", "Record the multi-agency meeting held for this review.")]
+    best: list[Unmet] | None = None
+    for meeting in meetings:
+        agencies = {person["agency"] for person in meeting.data.get("attendees", [])}
+        unmet = []
+        if "school" not in agencies:
+            unmet.append(Unmet("meeting_school", "The meeting must include someone from the school."))
+        if not agencies - {"school", "family"}:
+            unmet.append(Unmet("meeting_agency", "The meeting must include at least one other agency."))
+        if not meeting.data.get("aspirations_discussed"):
+            unmet.append(Unmet("meeting_aspirations", "The meeting must discuss the pupil's aspirations."))
+        if not unmet:
+            return []
+        best = unmet if best is None or len(unmet) < len(best) else best
+    return best or []
+
+
+@guard("intervention_planned")
+def intervention_planned(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
+    if any(item["status"] == "active" for item in case.interventions()):
+        return []
+    return [Unmet("intervention", "Plan at least one intervention with an owner, a baseline and a review date.")]
+
+
+# --- intervention and evaluation -----------------------------------------------------------------
+@guard("outcomes_recorded")
+def outcomes_recorded(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
+    since = case.since_entered("intervention")
+    unmet = []
+    for item in case.interventions():
+        finished_before = any(o["version"] <= since and o["status"] != "continuing" for o in item["outcomes"])
+        if finished_before:
+            continue
+        if not any(o["version"] > since for o in item["outcomes"]):
+            unmet.append(
+                Unmet(
+                    "outcome_missing",
+                    f"Record an outcome measure for “{item['intervention']}” (intervention {item['id']}).",
+                )
+            )
+    return unmet
+
+
+@guard("verdict_recorded")
+def verdict_recorded(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
+    if case.facts_of("EvaluationRecorded", since=case.since_entered("evaluation")):
+        return []
+    return [Unmet("verdict", "Record the evaluation's verdict first.")]
+
+
+@guard("handover_recorded", needs_input=True)
+def handover_recorded(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
+    if data.get("receiving_setting_informed") or data.get("records_transferred") or data.get("reason"):
+        return []
+    return [
+        Unmet(
+            "handover",
+            "Record the handover: the receiving setting was informed, the records were transferred, "
+            "or the reason there is no handover.",
+        )
+    ]
+
+
+# --- facts -------------------------------------------------------------------------------------
+@guard("some_content", needs_input=True)
+def some_content(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
+    return [] if data else [Unmet("empty", "Fill in at least one field.")]
+
+
+@guard("views_or_reason", needs_input=True)
+def views_or_reason(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
+    if data.get("views") or data.get("not_obtained_reason"):
+        return []
+    return [Unmet("views_or_reason", "Give the family's views, or the reason they could not be obtained.")]
+
+
+def _pending(case: SupportCase, version: Any, kind: str | None = None) -> dict[str, Any] | None:
+    for proposal in case.proposals():
+        if proposal["id"] == version and proposal["decision"] is None and kind in (None, proposal["kind"]):
+            return proposal
+    return None
+
+
+@guard("exclusion_view_names_pending_proposal", needs_input=True)
+def exclusion_view_names_pending_proposal(
+    case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str
+) -> list[Unmet]:
+    if data.get("kind") != "exclusion_view":
+        return []
+    if _pending(case, data.get("proposal")) is not None:
+        return []
+    return [Unmet("proposal_not_pending", "An exclusion view must name a suspension or exclusion proposal still awaiting a decision.")]
+
+
+@guard("intervention_exists", needs_input=True)
+def intervention_exists(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
+    if any(item["id"] == data.get("intervention") for item in case.interventions()):
+        return []
+    return [Unmet("intervention_unknown", "Name an intervention planned on this case.")]
+
+
+@guard("corrected_event_exists", needs_input=True)
+def corrected_event_exists(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
+    corrects = data.get("corrects")
+    if isinstance(corrects, int) and 1 <= corrects <= case.version:
+        return []
+    return [Unmet("corrected_event_unknown", f"Name an event of this case (1 to {case.version}).")]
+
+
+# --- social workers before exclusions ------------------------------------------------------------
+_KIND_OF_DECISION = {"decide_suspension": "suspension", "decide_exclusion": "exclusion"}
+
+
+@guard("proposal_pending", needs_input=True)
+def proposal_pending(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
+    kind = _KIND_OF_DECISION.get(action)
+    if _pending(case, data.get("proposal"), kind) is not None:
+        return []
+    return [Unmet("proposal_not_pending", f"Name a {kind or 'suspension or exclusion'} proposal still awaiting a decision.")]
+
+
+@guard("social_worker_heard", needs_input=True)
+def social_worker_heard(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
+    if data.get("decision") == "withdraw" or ctx.cohort_status is None:
+        return []
+    proposal = _pending(case, data.get("proposal"))
+    if proposal is None:
+        return []  # proposal_pending reports this
+    if any(view["role"] == "social_worker" for view in proposal["views"]):
+        return []
+    notified = all(data.get(k) for k in ("notified_social_worker", "notified_virtual_school", "notified_la"))
+    if data.get("override_reason") and notified:
+        return []
+    return [
+        Unmet(
+            "social_worker_view",
+            "This pupil has, or has had, a social worker: wait for the social worker's view on this proposal, "
+            "or record why the decision could not wait and that the social worker, the Virtual School and "
+            "the local authority were notified.",
+        )
+    ]
+
+
+def suspension_days(case: SupportCase, ctx: CaseContext, year: int) -> float:
+    """Days of suspension decided for the pupil in the school year starting in ``year``."""
+    total = float(ctx.other_suspension_days.get(year, 0))
+    for proposal in case.proposals():
+        decision = proposal["decision"]
+        if proposal["kind"] == "suspension" and decision and decision.get("decision") == "suspend":
+            if school_year(date.fromisoformat(proposal["start_date"])) == year:
+                total += float(proposal["days"])
+    return total
+
+
+@guard("suspension_limit", needs_input=True)
+def suspension_limit(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
+    if data.get("decision") != "suspend":
+        return []
+    proposal = _pending(case, data.get("proposal"), "suspension")
+    if proposal is None:
+        return []
+    year = school_year(date.fromisoformat(proposal["start_date"]))
+    already = suspension_days(case, ctx, year)
+    if already + float(proposal["days"]) <= SUSPENSION_DAYS_LIMIT:
+        return []
+    return [
+        Unmet(
+            "suspension_limit",
+            f"A pupil may be suspended for at most {SUSPENSION_DAYS_LIMIT} school days in a school year: "
+            f"{already:g} already this year, and this proposal adds {float(proposal['days']):g}.",
+        )
+    ]
+
+
+def warnings(case: SupportCase, ctx: CaseContext, today: date) -> list[str]:
+    """Things a head or DSL should know now, without blocking anything."""
+    found = []
+    days = suspension_days(case, ctx, school_year(today))
+    if days >= SUSPENSION_DAYS_WARNING:
+        found.append(
+            f"{days:g} days of suspension this school year: the limit is {SUSPENSION_DAYS_LIMIT}."
+        )
+    for proposal in case.proposals():
+        if proposal["decision"] is None and ctx.cohort_status and not proposal["views"]:
+            found.append(
+                f"The {proposal['kind']} proposed at version {proposal['id']} awaits the social worker's view."
+            )
+    return found

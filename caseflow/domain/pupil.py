@@ -1,0 +1,128 @@
+"""Pupils and their social-care episodes, and the cohort membership derived from them.
+
+Nobody types "in cohort": a pupil is in the cohort of children with a social
+worker while a Child in Need or Child Protection plan runs ("open") and for six
+years after the last one ended ("previous").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from caseflow.domain.errors import IntegrityError
+from caseflow.domain.events import StoredEvent
+
+COHORT_YEARS = 6
+PLANS = ("cin", "cp")
+#: DfE CiN census categories of abuse, used on child protection plans
+ABUSE_CATEGORIES = ("NEG", "PHY", "SAB", "EMO", "MUL")
+
+
+def years_before(day: date, years: int) -> date:
+    """The same calendar day ``years`` earlier (29 February falls back to the 28th)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+@dataclass(frozen=True, slots=True)
+class Episode:
+    """A period on a CiN or CP plan; its id is the version of the event that recorded it."""
+
+    id: int
+    plan: str
+    start_date: date
+    end_date: date | None
+    social_worker: str | None
+    category: str | None = None
+
+    def running_on(self, day: date) -> bool:
+        return self.start_date <= day and (self.end_date is None or self.end_date >= day)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "plan": self.plan,
+            "start_date": self.start_date.isoformat(),
+            "end_date": self.end_date.isoformat() if self.end_date else None,
+            "social_worker": self.social_worker,
+            "category": self.category,
+        }
+
+
+@dataclass
+class Pupil:
+    id: str
+    version: int = 0
+    upn: str = ""
+    given_name: str = ""
+    family_name: str = ""
+    date_of_birth: date | None = None
+    school_urn: str = ""
+    year_group: int | None = None
+    episodes: list[Episode] = field(default_factory=list)
+
+    @classmethod
+    def replay(cls, pupil_id: str, events: Iterable[StoredEvent]) -> Pupil:
+        pupil = cls(pupil_id)
+        for event in events:
+            pupil.apply(event)
+        return pupil
+
+    def apply(self, event: StoredEvent) -> None:
+        if event.version != self.version + 1:
+            raise IntegrityError(f"pupil {self.id}: event version {event.version} follows {self.version}")
+        self.version = event.version
+        data = event.data
+        if event.event_type == "PupilRegistered":
+            self.upn = data["upn"]
+            self.given_name = data["given_name"]
+            self.family_name = data["family_name"]
+            self.date_of_birth = date.fromisoformat(data["date_of_birth"])
+            self.school_urn = data["school_urn"]
+            self.year_group = data.get("year_group")
+        elif event.event_type == "SocialCareEpisodeRecorded":
+            self.episodes.append(
+                Episode(
+                    id=event.version,
+                    plan=data["plan"],
+                    start_date=date.fromisoformat(data["start_date"]),
+                    end_date=date.fromisoformat(data["end_date"]) if data.get("end_date") else None,
+                    social_worker=data.get("social_worker"),
+                    category=data.get("category"),
+                )
+            )
+        elif event.event_type == "SocialCareEpisodeEnded":
+            self.episodes = [
+                Episode(e.id, e.plan, e.start_date, date.fromisoformat(data["end_date"]), e.social_worker, e.category)
+                if e.id == data["episode"]
+                else e
+                for e in self.episodes
+            ]
+
+    def cohort_status(self, as_of: date) -> str | None:
+        return cohort_status(self.episodes, as_of)
+
+    def open_plan(self, as_of: date) -> str | None:
+        running = [e for e in self.episodes if e.running_on(as_of)]
+        if any(e.plan == "cp" for e in running):
+            return "cp"
+        return "cin" if running else None
+
+    def allocated_social_workers(self, as_of: date) -> frozenset[str]:
+        return frozenset(e.social_worker for e in self.episodes if e.running_on(as_of) and e.social_worker)
+
+
+def cohort_status(episodes: Iterable[Episode], as_of: date) -> str | None:
+    """"open", "previous" (an episode ended within six years before ``as_of``) or None."""
+    episodes = list(episodes)
+    if any(e.running_on(as_of) for e in episodes):
+        return "open"
+    window_start = years_before(as_of, COHORT_YEARS)
+    if any(e.end_date is not None and window_start <= e.end_date < as_of for e in episodes):
+        return "previous"
+    return None

@@ -1,0 +1,1 @@
+"""Use cases: load, decide, append. Framework-free; talks to storage through ``ports``."""

@@ -1,0 +1,203 @@
+"""Case use cases: open, act, read and replay, each checked then appended in one step.
+
+Order of refusal for an action: not visible (404), role (403), stale version
+(409), invalid data (422), unmet guards (422). Every attempt, allowed or
+refused, is written to the access log; only allowed ones reach the case stream.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from caseflow.domain.case import SupportCase
+from caseflow.domain.errors import (
+    CaseflowError,
+    ConcurrencyConflict,
+    GuardFailed,
+    InvalidData,
+    NotFound,
+    NotPermitted,
+    Unmet,
+)
+from caseflow.domain.events import StoredEvent, now_utc, utc
+from caseflow.domain.guards import CaseContext, warnings
+from caseflow.domain.pupil import Pupil
+from caseflow.domain.roles import Actor
+from caseflow.domain.workflow import ActionStatus, Workflow
+from caseflow.services.access import CaseScope, Principal, case_roles, choose_role, opening_roles
+from caseflow.services.ports import AccessLog, EventStore, ReadModels
+from caseflow.services.streams import CASE, load_case, load_pupil, plausible_id
+
+
+
+@dataclass(frozen=True, slots=True)
+class CaseView:
+    """A case as one principal may see it now."""
+
+    case: SupportCase
+    pupil: Pupil
+    roles: frozenset[str]
+    actions: list[ActionStatus]
+    warnings: list[str]
+
+
+class CaseService:
+    def __init__(
+        self,
+        store: EventStore,
+        reads: ReadModels,
+        audit: AccessLog,
+        workflow: Workflow,
+        clock: Callable[[], datetime] = now_utc,
+    ) -> None:
+        self.store = store
+        self.reads = reads
+        self.audit = audit
+        self.workflow = workflow
+        self.clock = clock
+
+    # --- loading --------------------------------------------------------------------------------
+    def _case(self, case_id: str, upto_version: int | None = None, as_of: datetime | None = None) -> SupportCase:
+        return load_case(self.store, case_id, upto_version, as_of)
+
+    def pupil(self, pupil_id: str) -> Pupil:
+        return load_pupil(self.store, pupil_id)
+
+    def context(self, case: SupportCase, pupil: Pupil, today: date) -> CaseContext:
+        return CaseContext(
+            pupil_in_school=True,
+            cohort_status=pupil.cohort_status(today),
+            open_plan=pupil.open_plan(today),
+            allocated_social_workers=pupil.allocated_social_workers(today),
+            other_suspension_days=self.reads.suspension_days_by_year(pupil.id, exclude_case=case.id),
+        )
+
+    def scope(self, case: SupportCase, pupil: Pupil, today: date) -> CaseScope:
+        assert case.school_urn is not None
+        return CaseScope(case.school_urn, self.reads.school_la(case.school_urn), pupil.allocated_social_workers(today))
+
+    def _visible(self, principal: Principal, case_id: str, action: str) -> tuple[SupportCase, Pupil, frozenset[str]]:
+        """Load a case the principal may see, or log the attempt and answer 404."""
+        try:
+            case = self._case(case_id)
+            pupil = self.pupil(case.pupil_id or "")
+        except NotFound:
+            self._log(principal.username, None, action, "not_found", case_id=case_id if plausible_id(case_id) else None)
+            raise
+        roles = case_roles(principal, self.scope(case, pupil, self.clock().date()))
+        if not roles:
+            self._log(principal.username, None, action, "not_found", case_id=case_id)
+            raise NotFound("no such case")
+        return case, pupil, roles
+
+    # --- reading --------------------------------------------------------------------------------
+    def view(self, principal: Principal, case_id: str) -> CaseView:
+        """The case with the actions this principal may take now; the view is logged."""
+        case, pupil, roles = self._visible(principal, case_id, "view")
+        today = self.clock().date()
+        ctx = self.context(case, pupil, today)
+        self._log(principal.username, choose_role(roles, roles) or sorted(roles)[0], "view", "ok", case_id=case_id, pupil_id=pupil.id)
+        return CaseView(case, pupil, roles, self.workflow.available(case, roles, ctx), warnings(case, ctx, today))
+
+    def history(self, principal: Principal, case_id: str) -> list[StoredEvent]:
+        _, pupil, roles = self._visible(principal, case_id, "view_events")
+        self._log(principal.username, sorted(roles)[0], "view_events", "ok", case_id=case_id, pupil_id=pupil.id)
+        return self.store.load(case_id)
+
+    def replay(
+        self, principal: Principal, case_id: str, *, upto_version: int | None = None, as_of: datetime | None = None
+    ) -> SupportCase:
+        _, pupil, roles = self._visible(principal, case_id, "replay")
+        self._log(principal.username, sorted(roles)[0], "replay", "ok", case_id=case_id, pupil_id=pupil.id)
+        return self._case(case_id, upto_version, as_of)
+
+    # --- writing --------------------------------------------------------------------------------
+    def open_case(self, principal: Principal, data: Any, occurred_at: datetime | None = None) -> SupportCase:
+        spec = self.workflow.creation
+        pupil_id = data.get("pupil_id") if isinstance(data, Mapping) else None
+        try:
+            pupil = self.pupil(pupil_id) if isinstance(pupil_id, str) else None
+        except NotFound:
+            pupil = None
+        school = pupil.school_urn if pupil else None
+        usable = opening_roles(principal, school) if school else frozenset()
+        role = choose_role(usable, spec.roles) or choose_role(principal.roles, spec.roles)
+        if role is None:
+            self._log(principal.username, None, spec.name, "forbidden", pupil_id=pupil_id if isinstance(pupil_id, str) else None)
+            raise NotPermitted(f"none of your roles may {spec.label.lower()}")
+        case_id = uuid.uuid4().hex
+        case = SupportCase(case_id)
+        ctx = CaseContext(pupil_in_school=bool(usable and role in usable))
+        extra = {"school_urn": school} if school else {}
+        try:
+            event = self.workflow.decide(
+                case, spec.name, Actor(principal.username, role), data, ctx, self._when(occurred_at), extra
+            )
+            stored = self.store.append(case_id, CASE, 0, [event])
+        except CaseflowError as error:
+            self._log(principal.username, role, spec.name, _outcome(error), pupil_id=pupil_id if isinstance(pupil_id, str) else None, detail=error.detail)
+            raise
+        for item in stored:
+            case.apply(item)
+        self._log(principal.username, role, spec.name, "ok", case_id=case_id, pupil_id=pupil.id if pupil else None)
+        return case
+
+    def act(
+        self,
+        principal: Principal,
+        case_id: str,
+        action: str,
+        expected_version: Any,
+        data: Any,
+        occurred_at: datetime | None = None,
+    ) -> tuple[SupportCase, StoredEvent]:
+        """Take one action on a case; return the case after it and the event appended."""
+        case, pupil, roles = self._visible(principal, case_id, action)
+        role = None
+        try:
+            spec = self.workflow.action(action)
+            role = choose_role(roles, spec.roles)
+            if role is None:
+                raise NotPermitted(f"your role may not {spec.label.lower()} on this case")
+            if isinstance(expected_version, bool) or not isinstance(expected_version, int):
+                raise InvalidData({"expected_version": ["must be the whole-number version you last read"]})
+            if expected_version != case.version:
+                raise ConcurrencyConflict(case_id, expected_version, case.version)
+            today = self.clock().date()
+            event = self.workflow.decide(
+                case, action, Actor(principal.username, role), data, self.context(case, pupil, today), self._when(occurred_at)
+            )
+            stored = self.store.append(case_id, CASE, case.version, [event])
+        except CaseflowError as error:
+            self._log(principal.username, role, action, _outcome(error), case_id=case_id, pupil_id=pupil.id, detail=error.detail)
+            raise
+        for item in stored:
+            case.apply(item)
+        self._log(principal.username, role, action, "ok", case_id=case_id, pupil_id=pupil.id)
+        return case, stored[-1]
+
+    # --- helpers --------------------------------------------------------------------------------
+    def _when(self, occurred_at: datetime | None) -> datetime:
+        """When it happened: given by the user (may be in the past, never the future) or now."""
+        now = self.clock()
+        if occurred_at is None:
+            return now
+        occurred_at = utc(occurred_at)
+        if occurred_at > now:
+            raise GuardFailed([_future()])
+        return occurred_at
+
+    def _log(self, username: str, role: str | None, action: str, outcome: str, **kwargs: Any) -> None:
+        self.audit.record(username=username, role=role, action=action, outcome=outcome, **kwargs)
+
+
+def _future() -> Unmet:
+    return Unmet("occurred_in_future", "When it happened cannot be in the future.")
+
+
+def _outcome(error: CaseflowError) -> str:
+    return {403: "forbidden", 404: "not_found", 409: "conflict", 422: "refused"}.get(error.status, "error")

@@ -1,0 +1,44 @@
+"""What the services need from storage, as protocols the adapters implement."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from caseflow.domain.events import ChainReport, NewEvent, StoredEvent
+
+
+class EventStore(Protocol):
+    def append(
+        self, stream_id: str, stream_type: str, expected_version: int, new_events: Sequence[NewEvent]
+    ) -> list[StoredEvent]: ...
+
+    def load(self, stream_id: str, upto_version: int | None = None) -> list[StoredEvent]: ...
+
+    def verify(self, stream_id: str | None = None) -> ChainReport: ...
+
+
+class ReadModels(Protocol):
+    def cases_of_pupil(self, pupil_id: str) -> list[str]: ...
+
+    def suspension_days_by_year(self, pupil_id: str, exclude_case: str | None = None) -> dict[int, float]: ...
+
+    def pupil_id_for_upn(self, upn: str) -> str | None: ...
+
+    def school_la(self, school_urn: str) -> str | None: ...
+
+    def school_exists(self, school_urn: str) -> bool: ...
+
+
+class AccessLog(Protocol):
+    def record(
+        self,
+        *,
+        username: str,
+        role: str | None,
+        action: str,
+        outcome: str,
+        case_id: str | None = None,
+        pupil_id: str | None = None,
+        detail: str | None = None,
+    ) -> None: ...

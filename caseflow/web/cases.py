@@ -1,0 +1,130 @@
+"""Case pages: the list, the case with its timeline and actions, one form per action."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from wtforms import HiddenField, SelectField
+
+from caseflow.domain.errors import ConcurrencyConflict, GuardFailed, InvalidData, NotFound, NotPermitted
+from caseflow.domain.roles import CASE_READERS, Role
+from caseflow.web.auth import services
+from caseflow.web.forms import action_form, form_data, put_errors
+from caseflow.web.policy import ANY_USER, allow
+
+bp = Blueprint("cases", __name__)
+SCHOOL_STAFF = (Role.DSL, Role.HEADTEACHER, Role.SLT, Role.SENCO, Role.MENTAL_HEALTH_LEAD)
+OPENERS = (*SCHOOL_STAFF, Role.TEACHER)
+
+
+def _visible_cases() -> list[dict[str, Any]]:
+    principal = current_user.principal
+    reads = services().reads
+    schools = sorted({s for r, s in principal.grants if r in SCHOOL_STAFF and s})
+    found = {c["case_id"]: c for c in reads.cases_for_schools(schools)} if schools else {}
+    if Role.SOCIAL_WORKER in principal.roles:
+        found.update({c["case_id"]: c for c in reads.cases_for_social_worker(principal.username, date.today())})
+    return sorted(found.values(), key=lambda c: c["updated_at"], reverse=True)
+
+
+@bp.route("/")
+@allow(ANY_USER)
+def index() -> Any:
+    """Cases this user may see, newest activity first."""
+    workflow = services().workflow
+    cases = _visible_cases() if current_user.principal.roles & CASE_READERS else []
+    can_open = bool(current_user.principal.roles & set(OPENERS))
+    return render_template("cases/index.html", cases=cases, labels=workflow.state_labels, can_open=can_open)
+
+
+@bp.route("/cases/<case_id>")
+@allow(*CASE_READERS)
+def detail(case_id: str) -> Any:
+    """One case: its step, what this user may do now and what blocks it, and its timeline."""
+    view = services().cases.view(current_user.principal, case_id)
+    return render_template(
+        "cases/detail.html",
+        view=view,
+        workflow=services().workflow,
+        timeline=list(reversed(view.case.facts)),
+        event_labels={a.event_type: a.label for a in services().workflow.actions.values()},
+    )
+
+
+@bp.route("/cases/<case_id>/actions/<name>", methods=["GET", "POST"])
+@allow(*CASE_READERS)
+def act(case_id: str, name: str) -> Any:
+    """Take one action on a case through its form."""
+    cases = services().cases
+    view = cases.view(current_user.principal, case_id)
+    spec = services().workflow.actions.get(name)
+    if spec is None:
+        abort(404)
+    if not (spec.roles & view.roles):
+        abort(403)
+    form_class = action_form(spec.fields, {"expected_version": HiddenField()})
+    form = form_class()
+    if request.method == "GET":
+        form.expected_version.data = str(view.case.version)
+    status = 200
+    conflict = None
+    if form.validate_on_submit():
+        try:
+            expected = int(form.expected_version.data or "-1")
+        except ValueError:
+            expected = -1
+        try:
+            cases.act(current_user.principal, case_id, name, expected, form_data(form, spec.fields))
+        except InvalidData as error:
+            put_errors(form, error.errors)
+            status = 422
+        except GuardFailed as error:
+            form.form_errors.extend(u.message for u in error.unmet)
+            status = 422
+        except ConcurrencyConflict as error:
+            conflict = error
+            status = 409
+        else:
+            flash(f"{spec.label}: done.")
+            return redirect(url_for("cases.detail", case_id=case_id))
+    elif request.method == "POST":
+        status = 422
+    changed = view.case.facts[conflict.expected_version :] if conflict and conflict.expected_version >= 0 else []
+    return render_template("cases/action.html", view=view, spec=spec, form=form, conflict=conflict, changed=changed), status
+
+
+@bp.route("/cases/new", methods=["GET", "POST"])
+@allow(*OPENERS)
+def new() -> Any:
+    """Raise a need: open a case for a pupil of your school."""
+    principal = current_user.principal
+    spec = services().workflow.creation
+    schools = sorted({s for r, s in principal.grants if r in OPENERS and s})
+    pupils = services().reads.pupils_for_schools(schools) if schools else []
+    choices = [("", "Choose a pupil")] + [(p["pupil_id"], f"{p['family_name']}, {p['given_name']} (year {p['year_group']})") for p in pupils]
+    fields = {k: v for k, v in spec.fields.items() if k != "pupil_id"}
+    form = action_form(fields, {"pupil_id": SelectField("Pupil", choices=choices)})()
+    status = 200
+    if form.validate_on_submit():
+        data = {"pupil_id": form.pupil_id.data, **form_data(form, fields)}
+        try:
+            case = services().cases.open_case(principal, data)
+        except InvalidData as error:
+            put_errors(form, error.errors)
+            status = 422
+        except GuardFailed as error:
+            form.form_errors.extend(u.message for u in error.unmet)
+            status = 422
+        except (NotPermitted, NotFound):
+            abort(403)
+        else:
+            flash("The case is open.")
+            if principal.roles & CASE_READERS:
+                return redirect(url_for("cases.detail", case_id=case.id))
+            return redirect(url_for("cases.index"))
+    elif request.method == "POST":
+        status = 422
+    return render_template("cases/new.html", form=form, spec=spec), status

@@ -1,0 +1,118 @@
+"""Web forms built from the same field declarations that validate every command.
+
+WTForms only shapes the input (and checks CSRF); the domain's validation is the
+one that decides, and its messages are put back on the fields.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    Field,
+    FieldList,
+    FloatField,
+    Form,
+    FormField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    widgets,
+)
+from wtforms.validators import Optional
+
+from caseflow.domain.fields import FieldSpec
+
+
+class CheckboxesField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+def _label(value: str) -> str:
+    return value.replace("_", " ").capitalize()
+
+
+def _person_form(agencies: tuple[str, ...]) -> type[Form]:
+    class PersonForm(Form):
+        name = StringField("Name", validators=[Optional()])
+        agency = SelectField("Agency", choices=[("", "Choose an agency")] + [(a, _label(a)) for a in agencies], validators=[Optional()])
+
+    return PersonForm
+
+
+def _wtf_field(spec: FieldSpec) -> Field:
+    kw: dict[str, Any] = {"label": spec.label, "description": spec.help, "validators": [Optional()]}
+    if spec.type == "text":
+        return TextAreaField(**kw)
+    if spec.type == "lines":
+        kw["description"] = spec.help or "One per line."
+        return TextAreaField(**kw)
+    if spec.type == "line":
+        return StringField(**kw)
+    if spec.type == "date":
+        return DateField(**kw)
+    if spec.type == "bool":
+        return BooleanField(**kw)
+    if spec.type in {"int", "ref"}:
+        return IntegerField(**kw)
+    if spec.type == "number":
+        return FloatField(**kw)
+    if spec.type == "choice":
+        return SelectField(choices=[("", "Choose…")] + [(c, _label(c)) for c in spec.choices], **kw)
+    if spec.type == "choices":
+        return CheckboxesField(choices=[(c, _label(c)) for c in spec.choices], **kw)
+    if spec.type == "people":
+        return FieldList(FormField(_person_form(spec.choices)), min_entries=4, max_entries=12, label=spec.label)
+    if spec.type == "datetime":
+        return StringField(**kw)
+    raise ValueError(spec.type)
+
+
+def action_form(fields: Mapping[str, FieldSpec], prefix_fields: Mapping[str, Field] | None = None) -> type[FlaskForm]:
+    """A FlaskForm class for one action's fields."""
+    attrs: dict[str, Any] = dict(prefix_fields or {})
+    for name, spec in fields.items():
+        attrs[name] = _wtf_field(spec)
+    return type("ActionForm", (FlaskForm,), attrs)
+
+
+def form_data(form: FlaskForm, fields: Mapping[str, FieldSpec]) -> dict[str, Any]:
+    """Turn submitted form values into the plain data a command takes."""
+    data: dict[str, Any] = {}
+    for name, spec in fields.items():
+        value = form[name].data
+        if spec.type == "date" and value is not None:
+            value = value.isoformat()
+        elif spec.type == "lines":
+            value = [line.strip() for line in (value or "").splitlines() if line.strip()]
+        elif spec.type == "people":
+            value = [
+                {"name": (p.get("name") or "").strip(), "agency": p.get("agency") or ""}
+                for p in value
+                if (p.get("name") or "").strip() or p.get("agency")
+            ]
+        elif spec.type == "bool":
+            value = bool(value)
+            if not value:
+                continue
+        if value in (None, "", []):
+            continue
+        data[name] = value
+    return data
+
+
+def put_errors(form: FlaskForm, errors: Mapping[str, list[str]]) -> None:
+    """Show the domain's messages on the form's fields (or on the form as a whole)."""
+    for name, messages in errors.items():
+        if name in form._fields:
+            field = form[name]
+            field.errors = list(field.errors) + list(messages) if isinstance(field.errors, list) else list(messages)
+        else:
+            form.form_errors.extend(messages)
