@@ -76,7 +76,12 @@ def users() -> None:
 @click.option("--name", "display_name", help="The name shown to others.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def users_add(
-    username: str, roles: tuple[str, ...], school_urns: tuple[str, ...], la_code: str | None, display_name: str | None, password_stdin: bool
+    username: str,
+    roles: tuple[str, ...],
+    school_urns: tuple[str, ...],
+    la_code: str | None,
+    display_name: str | None,
+    password_stdin: bool,
 ) -> None:
     from caseflow.adapters.accounts import AccountError
 
@@ -121,7 +126,9 @@ def demo() -> None:
 def verify(case_id: str | None) -> None:
     services = _services()
     report = services.store.verify(case_id)
-    services.audit.record(username=_operator(), role="auditor", action="verify", outcome="ok" if report.valid else "invalid", case_id=case_id)
+    services.audit.record(
+        username=_operator(), role="auditor", action="verify", outcome="ok" if report.valid else "invalid", case_id=case_id
+    )
     if report.valid:
         click.echo(f"OK: {report.checked} events verified, every chain intact.")
         return
@@ -153,7 +160,9 @@ def replay(case_id: str, upto_version: int | None, as_of: str | None) -> None:
         case = load_case(services.store, case_id, upto_version, moment)
     except NotFound:
         raise click.ClickException(f"No case {case_id}.") from None
-    services.audit.record(username=_operator(), role="auditor", action="replay", outcome="ok", case_id=case_id, pupil_id=case.pupil_id)
+    services.audit.record(
+        username=_operator(), role="auditor", action="replay", outcome="ok", case_id=case_id, pupil_id=case.pupil_id
+    )
     click.echo(json.dumps(case.summary(), indent=2, sort_keys=True))
 
 

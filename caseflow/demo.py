@@ -99,7 +99,17 @@ def load_demo(services: Services, echo: Callable[[str], None] = print) -> bool:
     pending = services.reads.pupil_id_for_upn(make_upn(SCHOOL[2], "2001", 2019, 3))
     if pending:
         case_id = services.reads.cases_of_pupil(pending)[0]
-        _act(services, principals["slt"], case_id, "propose_suspension", {"days": 2, "start_date": (today + timedelta(days=3)).isoformat(), "reason": "Repeated serious disruption in class despite support."})
+        _act(
+            services,
+            principals["slt"],
+            case_id,
+            "propose_suspension",
+            {
+                "days": 2,
+                "start_date": (today + timedelta(days=3)).isoformat(),
+                "reason": "Repeated serious disruption in class despite support.",
+            },
+        )
     echo("Demo data loaded.")
     return True
 
@@ -135,23 +145,70 @@ def walk(services: Services, who: dict[str, Principal], pupil_id: str, step: str
 
     if target >= 1:
         act("dsl", "start_one_plan")
-        act("dsl", "record_plan", {"outcomes": ["Attendance above 95% by the end of term", "Has a trusted adult to go to each day"], "strengths": "Kind to others; loves art and football.", "aspirations": "Wants to be a vet; would like to join the art club."})
+        act(
+            "dsl",
+            "record_plan",
+            {
+                "outcomes": ["Attendance above 95% by the end of term", "Has a trusted adult to go to each day"],
+                "strengths": "Kind to others; loves art and football.",
+                "aspirations": "Wants to be a vet; would like to join the art club.",
+            },
+        )
         act("dsl", "record_family_views", {"views": "Mum wants more contact about good days, not just problems."})
-        act("senco", "record_pupil_voice", {"voice": "I like Mrs Patel's class. Mornings are hard.", "how_gathered": "Talk with the SENCo"})
+        act(
+            "senco",
+            "record_pupil_voice",
+            {"voice": "I like Mrs Patel's class. Mornings are hard.", "how_gathered": "Talk with the SENCo"},
+        )
         if services.cases.pupil(pupil_id).open_plan(today):
-            act("sw", "add_contribution", {"kind": "social_care_view", "contribution": "Family engaging with the plan; mornings at home remain chaotic."})
+            act(
+                "sw",
+                "add_contribution",
+                {"kind": "social_care_view", "contribution": "Family engaging with the plan; mornings at home remain chaotic."},
+            )
     if target >= 2:
         act("dsl", "convene_review")
-        act("dsl", "record_meeting", {"date": (today - timedelta(days=20)).isoformat(), "attendees": [{"name": "Dana Shah", "agency": "school"}, {"name": "Jo Evans", "agency": "social_care"}, {"name": "Mum", "agency": "family"}], "aspirations_discussed": True, "notes": "Agreed a breakfast club place and a daily check-in."})
+        act(
+            "dsl",
+            "record_meeting",
+            {
+                "date": (today - timedelta(days=20)).isoformat(),
+                "attendees": [
+                    {"name": "Dana Shah", "agency": "school"},
+                    {"name": "Jo Evans", "agency": "social_care"},
+                    {"name": "Mum", "agency": "family"},
+                ],
+                "aspirations_discussed": True,
+                "notes": "Agreed a breakfast club place and a daily check-in.",
+            },
+        )
     if target >= 3:
-        intervention = act("senco", "plan_intervention", {"intervention": "Breakfast club and daily check-in", "owner": "Priya Nair", "baseline": "Attendance 86%", "target": "Attendance 95%", "review_date": (today + timedelta(days=42)).isoformat()})
+        intervention = act(
+            "senco",
+            "plan_intervention",
+            {
+                "intervention": "Breakfast club and daily check-in",
+                "owner": "Priya Nair",
+                "baseline": "Attendance 86%",
+                "target": "Attendance 95%",
+                "review_date": (today + timedelta(days=42)).isoformat(),
+            },
+        )
         act("dsl", "agree_interventions")
     if target >= 4:
-        act("mhl", "record_outcome", {"intervention": intervention, "measure": "Attendance 93% over six weeks", "status": "continuing"})
+        act(
+            "mhl",
+            "record_outcome",
+            {"intervention": intervention, "measure": "Attendance 93% over six weeks", "status": "continuing"},
+        )
         act("dsl", "evaluate")
     if target >= 5:
         act("dsl", "record_evaluation", {"verdict": "effective", "summary": "Attendance up seven points; mornings calmer."})
-        act("dsl", "prepare_transition", {"kind": "phase_change", "date": (today + timedelta(days=200)).isoformat(), "receiving_setting": "Riverside Academy"})
+        act(
+            "dsl",
+            "prepare_transition",
+            {"kind": "phase_change", "date": (today + timedelta(days=200)).isoformat(), "receiving_setting": "Riverside Academy"},
+        )
     if target >= 6:
         act("dsl", "close", {"receiving_setting_informed": True, "records_transferred": True})
     return case.id

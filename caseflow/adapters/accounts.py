@@ -177,7 +177,9 @@ class SqlAccounts:
             return None
         with read_transaction(self.engine) as conn:
             user_id = conn.execute(
-                select(api_tokens.c.user_id).where(api_tokens.c.token_hash == token_digest(token), api_tokens.c.revoked_at.is_(None))
+                select(api_tokens.c.user_id).where(
+                    api_tokens.c.token_hash == token_digest(token), api_tokens.c.revoked_at.is_(None)
+                )
             ).scalar_one_or_none()
         return self.principal(user_id) if user_id is not None else None
 
@@ -186,7 +188,9 @@ class SqlAccounts:
         session_id = secrets.token_urlsafe(32)
         now = self.clock()
         with write_transaction(self.engine) as conn:
-            conn.execute(insert(web_sessions).values(id=token_digest(session_id), user_id=user_id, created_at=now, last_seen_at=now))
+            conn.execute(
+                insert(web_sessions).values(id=token_digest(session_id), user_id=user_id, created_at=now, last_seen_at=now)
+            )
         return session_id
 
     def session_user(self, session_id: str) -> int | None:

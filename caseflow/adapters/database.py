@@ -38,7 +38,9 @@ def is_sqlite(url_or_engine: str | Engine) -> bool:
 def _deny_append_only_changes(action: int, arg1: str | None, arg2: str | None, db: str | None, trigger: str | None) -> int:
     if action in (sqlite3.SQLITE_UPDATE, sqlite3.SQLITE_DELETE) and arg1 in APPEND_ONLY_TABLES:
         return sqlite3.SQLITE_DENY
-    if action in (sqlite3.SQLITE_DROP_TABLE, sqlite3.SQLITE_ALTER_TABLE) and (arg1 in APPEND_ONLY_TABLES or arg2 in APPEND_ONLY_TABLES):
+    if action in (sqlite3.SQLITE_DROP_TABLE, sqlite3.SQLITE_ALTER_TABLE) and (
+        arg1 in APPEND_ONLY_TABLES or arg2 in APPEND_ONLY_TABLES
+    ):
         return sqlite3.SQLITE_DENY
     if action == sqlite3.SQLITE_DROP_TRIGGER:
         return sqlite3.SQLITE_DENY

@@ -17,7 +17,16 @@ from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 from caseflow.adapters.database import is_sqlite, read_transaction, write_transaction
 from caseflow.adapters.tables import events
 from caseflow.domain.errors import ConcurrencyConflict
-from caseflow.domain.events import GENESIS_HASH, ChainReport, NewEvent, StoredEvent, canonical_json, event_hash, now_utc, verify_chain
+from caseflow.domain.events import (
+    GENESIS_HASH,
+    ChainReport,
+    NewEvent,
+    StoredEvent,
+    canonical_json,
+    event_hash,
+    now_utc,
+    verify_chain,
+)
 
 #: a projector runs inside the append transaction, so read models never lag the log
 Projector = Callable[[Connection, Sequence[StoredEvent]], None]
@@ -144,7 +153,9 @@ class SqlEventStore:
     # --- reading ------------------------------------------------------------------------------
     def current_version(self, stream_id: str) -> int:
         with read_transaction(self.engine) as conn:
-            return conn.execute(select(func.coalesce(func.max(events.c.version), 0)).where(events.c.stream_id == stream_id)).scalar_one()
+            return conn.execute(
+                select(func.coalesce(func.max(events.c.version), 0)).where(events.c.stream_id == stream_id)
+            ).scalar_one()
 
     def load(self, stream_id: str, upto_version: int | None = None) -> list[StoredEvent]:
         """The stream's events in version order (all, or up to ``upto_version``)."""

@@ -12,7 +12,15 @@ from sqlalchemy import Connection, delete, insert, select, update
 
 from caseflow.adapters.database import write_transaction
 from caseflow.adapters.event_store import Checkpoint, SqlEventStore
-from caseflow.adapters.tables import PROJECTION_TABLES, case_summary, events, projection_checkpoints, pupils, social_care_episodes, suspension_days
+from caseflow.adapters.tables import (
+    PROJECTION_TABLES,
+    case_summary,
+    events,
+    projection_checkpoints,
+    pupils,
+    social_care_episodes,
+    suspension_days,
+)
 from caseflow.domain.events import StoredEvent
 from caseflow.domain.guards import school_year
 

@@ -168,15 +168,14 @@ class SupportCase:
                     found[fact.data["proposal"]]["views"].append(
                         {"version": fact.version, "actor": fact.actor, "role": fact.role}
                     )
-            elif fact.event_type in {"SuspensionDecided", "ExclusionDecided"}:
-                if fact.data.get("proposal") in found:
-                    proposal = found[fact.data["proposal"]]
-                    heard = any(v["role"] == "social_worker" for v in proposal["views"])
-                    proposal["decision"] = {
-                        "version": fact.version,
-                        **fact.data,
-                        "override": bool(fact.data.get("override_reason")) and not heard,
-                    }
+            elif fact.event_type in {"SuspensionDecided", "ExclusionDecided"} and fact.data.get("proposal") in found:
+                proposal = found[fact.data["proposal"]]
+                heard = any(v["role"] == "social_worker" for v in proposal["views"])
+                proposal["decision"] = {
+                    "version": fact.version,
+                    **fact.data,
+                    "override": bool(fact.data.get("override_reason")) and not heard,
+                }
         return list(found.values())
 
     def summary(self) -> dict[str, Any]:

@@ -20,7 +20,9 @@ MAX_TEXT = 5000
 MAX_LINE = 200
 MAX_ITEMS = 50
 
-FIELD_TYPES = frozenset({"text", "line", "date", "datetime", "bool", "int", "number", "choice", "choices", "lines", "people", "ref"})
+FIELD_TYPES = frozenset(
+    {"text", "line", "date", "datetime", "bool", "int", "number", "choice", "choices", "lines", "people", "ref"}
+)
 
 
 @dataclass(frozen=True, slots=True)

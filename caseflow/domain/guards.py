@@ -219,7 +219,9 @@ def exclusion_view_names_pending_proposal(
         return []
     if _pending(case, data.get("proposal")) is not None:
         return []
-    return [Unmet("proposal_not_pending", "An exclusion view must name a suspension or exclusion proposal still awaiting a decision.")]
+    return [
+        Unmet("proposal_not_pending", "An exclusion view must name a suspension or exclusion proposal still awaiting a decision.")
+    ]
 
 
 @guard("intervention_exists", needs_input=True)
@@ -276,9 +278,9 @@ def suspension_days(case: SupportCase, ctx: CaseContext, year: int) -> float:
     total = float(ctx.other_suspension_days.get(year, 0))
     for proposal in case.proposals():
         decision = proposal["decision"]
-        if proposal["kind"] == "suspension" and decision and decision.get("decision") == "suspend":
-            if school_year(date.fromisoformat(proposal["start_date"])) == year:
-                total += float(proposal["days"])
+        decided = proposal["kind"] == "suspension" and decision and decision.get("decision") == "suspend"
+        if decided and school_year(date.fromisoformat(proposal["start_date"])) == year:
+            total += float(proposal["days"])
     return total
 
 
@@ -307,12 +309,8 @@ def warnings(case: SupportCase, ctx: CaseContext, today: date) -> list[str]:
     found = []
     days = suspension_days(case, ctx, school_year(today))
     if days >= SUSPENSION_DAYS_WARNING:
-        found.append(
-            f"{days:g} days of suspension this school year: the limit is {SUSPENSION_DAYS_LIMIT}."
-        )
+        found.append(f"{days:g} days of suspension this school year: the limit is {SUSPENSION_DAYS_LIMIT}.")
     for proposal in case.proposals():
         if proposal["decision"] is None and ctx.cohort_status and not proposal["views"]:
-            found.append(
-                f"The {proposal['kind']} proposed at version {proposal['id']} awaits the social worker's view."
-            )
+            found.append(f"The {proposal['kind']} proposed at version {proposal['id']} awaits the social worker's view.")
     return found

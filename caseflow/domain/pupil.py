@@ -118,7 +118,7 @@ class Pupil:
 
 
 def cohort_status(episodes: Iterable[Episode], as_of: date) -> str | None:
-    """"open", "previous" (an episode ended within six years before ``as_of``) or None."""
+    """ "open", "previous" (an episode ended within six years before ``as_of``) or None."""
     episodes = list(episodes)
     if any(e.running_on(as_of) for e in episodes):
         return "open"

@@ -16,9 +16,7 @@ class UpnError(ValueError):
 
 def check_letter(body: str) -> str:
     """The check letter for the 12 characters after it."""
-    total = sum(
-        weight * (int(char) if char.isdigit() else ALPHABET.index(char)) for weight, char in enumerate(body, start=2)
-    )
+    total = sum(weight * (int(char) if char.isdigit() else ALPHABET.index(char)) for weight, char in enumerate(body, start=2))
     return ALPHABET[total % 23]
 
 

@@ -59,20 +59,21 @@ def case_roles(principal: Principal, scope: CaseScope) -> frozenset[str]:
     """The roles in which ``principal`` may read and act on this case (empty: not visible)."""
     roles = set()
     for role, school in principal.grants:
-        if role in SCHOOL_CASE_ROLES and school == scope.school_urn:
-            roles.add(role)
-        elif role == Role.SOCIAL_WORKER and principal.username in scope.allocated_social_workers:
-            roles.add(role)
-        elif role == Role.VIRTUAL_SCHOOL and principal.la_code and principal.la_code == scope.school_la:
-            roles.add(role)
-        elif role == Role.AUDITOR and (school is None or school == scope.school_urn):
+        if (
+            (role in SCHOOL_CASE_ROLES and school == scope.school_urn)
+            or (role == Role.SOCIAL_WORKER and principal.username in scope.allocated_social_workers)
+            or (role == Role.VIRTUAL_SCHOOL and principal.la_code and principal.la_code == scope.school_la)
+            or (role == Role.AUDITOR and (school is None or school == scope.school_urn))
+        ):
             roles.add(role)
     return frozenset(roles)
 
 
 def opening_roles(principal: Principal, school_urn: str) -> frozenset[str]:
     """Roles in which the principal may open a case for a pupil of ``school_urn``."""
-    return frozenset(role for role, school in principal.grants if school == school_urn and role in SCHOOL_CASE_ROLES | {Role.TEACHER})
+    return frozenset(
+        role for role, school in principal.grants if school == school_urn and role in SCHOOL_CASE_ROLES | {Role.TEACHER}
+    )
 
 
 def choose_role(usable: frozenset[str], allowed: frozenset[str]) -> str | None:

@@ -33,7 +33,6 @@ from caseflow.services.ports import AccessLog, EventStore, ReadModels
 from caseflow.services.streams import CASE, load_case, load_pupil, plausible_id
 
 
-
 @dataclass(frozen=True, slots=True)
 class CaseView:
     """A case as one principal may see it now."""
@@ -100,7 +99,9 @@ class CaseService:
         case, pupil, roles = self._visible(principal, case_id, "view")
         today = self.clock().date()
         ctx = self.context(case, pupil, today)
-        self._log(principal.username, choose_role(roles, roles) or sorted(roles)[0], "view", "ok", case_id=case_id, pupil_id=pupil.id)
+        self._log(
+            principal.username, choose_role(roles, roles) or sorted(roles)[0], "view", "ok", case_id=case_id, pupil_id=pupil.id
+        )
         return CaseView(case, pupil, roles, self.workflow.available(case, roles, ctx), warnings(case, ctx, today))
 
     def history(self, principal: Principal, case_id: str) -> list[StoredEvent]:
@@ -139,7 +140,14 @@ class CaseService:
             )
             stored = self.store.append(case_id, CASE, 0, [event])
         except CaseflowError as error:
-            self._log(principal.username, role, spec.name, _outcome(error), pupil_id=pupil_id if isinstance(pupil_id, str) else None, detail=error.detail)
+            self._log(
+                principal.username,
+                role,
+                spec.name,
+                _outcome(error),
+                pupil_id=pupil_id if isinstance(pupil_id, str) else None,
+                detail=error.detail,
+            )
             raise
         for item in stored:
             case.apply(item)

@@ -18,9 +18,7 @@ def plausible_id(value: Any) -> bool:
     return isinstance(value, str) and 0 < len(value) <= 64
 
 
-def load_case(
-    store: EventStore, case_id: str, upto_version: int | None = None, as_of: datetime | None = None
-) -> SupportCase:
+def load_case(store: EventStore, case_id: str, upto_version: int | None = None, as_of: datetime | None = None) -> SupportCase:
     events = store.load(case_id, upto_version) if plausible_id(case_id) else []
     if not events or events[0].stream_type != CASE:
         raise NotFound("no such case")

@@ -104,7 +104,9 @@ def new() -> Any:
     spec = services().workflow.creation
     schools = sorted({s for r, s in principal.grants if r in OPENERS and s})
     pupils = services().reads.pupils_for_schools(schools) if schools else []
-    choices = [("", "Choose a pupil")] + [(p["pupil_id"], f"{p['family_name']}, {p['given_name']} (year {p['year_group']})") for p in pupils]
+    choices = [("", "Choose a pupil")] + [
+        (p["pupil_id"], f"{p['family_name']}, {p['given_name']} (year {p['year_group']})") for p in pupils
+    ]
     fields = {k: v for k, v in spec.fields.items() if k != "pupil_id"}
     form = action_form(fields, {"pupil_id": SelectField("Pupil", choices=choices)})()
     status = 200

@@ -15,7 +15,17 @@ from werkzeug.exceptions import HTTPException
 from caseflow.domain.errors import CaseflowError, ConcurrencyConflict, GuardFailed, InvalidData
 
 logger = logging.getLogger(__name__)
-TITLES = {400: "Bad request", 401: "Sign in required", 403: "Not permitted", 404: "Not found", 405: "Method not allowed", 409: "Version conflict", 413: "Request too large", 422: "Cannot be done yet", 500: "Something went wrong"}
+TITLES = {
+    400: "Bad request",
+    401: "Sign in required",
+    403: "Not permitted",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Version conflict",
+    413: "Request too large",
+    422: "Cannot be done yet",
+    500: "Something went wrong",
+}
 
 
 def problem(status: int, detail: str, **extra: Any) -> Any:
@@ -46,7 +56,12 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> Any:
-        return render_template("errors/error.html", status=400, title="Form expired", detail="The form had expired or was not sent from this site. Please try again."), 400
+        return render_template(
+            "errors/error.html",
+            status=400,
+            title="Form expired",
+            detail="The form had expired or was not sent from this site. Please try again.",
+        ), 400
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Any:

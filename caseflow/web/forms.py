@@ -42,7 +42,9 @@ def _label(value: str) -> str:
 def _person_form(agencies: tuple[str, ...]) -> type[Form]:
     class PersonForm(Form):
         name = StringField("Name", validators=[Optional()])
-        agency = SelectField("Agency", choices=[("", "Choose an agency")] + [(a, _label(a)) for a in agencies], validators=[Optional()])
+        agency = SelectField(
+            "Agency", choices=[("", "Choose an agency")] + [(a, _label(a)) for a in agencies], validators=[Optional()]
+        )
 
     return PersonForm
 

@@ -1,0 +1,144 @@
+"""One contract for the event store, run against SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from caseflow.adapters.database import make_engine
+from caseflow.adapters.event_store import Checkpoint, SqlEventStore
+from caseflow.adapters.tables import events
+from caseflow.domain.case import SupportCase
+from caseflow.domain.errors import ConcurrencyConflict
+from caseflow.domain.events import GENESIS_HASH, NewEvent, StoredEvent, Upcasters, verify_chain
+from tests.conftest import Clock, Database
+
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+
+
+def note(n: int, **extra: object) -> NewEvent:
+    data = {"text": f"note {n}", "pupil_id": "p1", "school_urn": "100001", **extra}
+    return NewEvent("NoteAdded", data, "dsl", "dsl", T0 - timedelta(days=1), "support_journey@1")
+
+
+@pytest.fixture
+def store(database: Database) -> SqlEventStore:
+    return SqlEventStore(make_engine(database.url), clock=Clock(T0))
+
+
+def test_append_assigns_versions_positions_and_a_hash_chain(store: SqlEventStore) -> None:
+    first = store.append("s1", "case", 0, [note(1), note(2)])
+    second = store.append("s1", "case", 2, [note(3)])
+    assert [e.version for e in first + second] == [1, 2, 3]
+    positions = [e.position for e in first + second]
+    assert positions == sorted(positions) and len(set(positions)) == 3
+    assert first[0].prev_hash == GENESIS_HASH
+    assert first[1].prev_hash == first[0].hash and second[0].prev_hash == first[1].hash
+    loaded = store.load("s1")
+    assert [e.hash for e in loaded] == [e.hash for e in first + second]
+    assert loaded[0].data == {"text": "note 1", "pupil_id": "p1", "school_urn": "100001"}
+    assert verify_chain(loaded, "s1").valid
+
+
+def test_every_event_records_who_when_and_which_workflow(store: SqlEventStore) -> None:
+    (event,) = store.append("s1", "case", 0, [note(1)])
+    (loaded,) = store.load("s1")
+    assert (loaded.actor, loaded.role, loaded.workflow_version, loaded.schema_version) == ("dsl", "dsl", "support_journey@1", 1)
+    assert loaded.occurred_at == T0 - timedelta(days=1)
+    assert loaded.recorded_at == T0 == event.recorded_at
+    assert loaded.occurred_at.tzinfo is not None and loaded.recorded_at.tzinfo is not None
+
+
+def test_stale_expected_version_is_refused_with_the_current_version(store: SqlEventStore) -> None:
+    store.append("s1", "case", 0, [note(1), note(2)])
+    with pytest.raises(ConcurrencyConflict) as caught:
+        store.append("s1", "case", 1, [note(3)])
+    assert caught.value.current_version == 2
+    with pytest.raises(ConcurrencyConflict):
+        store.append("s1", "case", 0, [note(3)])
+    with pytest.raises(ConcurrencyConflict):
+        store.append("s1", "case", 5, [note(3)])
+    assert [e.version for e in store.load("s1")] == [1, 2]
+
+
+def test_a_failure_mid_append_leaves_no_partial_event(database: Database) -> None:
+    def failing_projector(conn: object, batch: object) -> None:
+        raise RuntimeError("projector broke")
+
+    store = SqlEventStore(make_engine(database.url), [failing_projector], Clock(T0))
+    with pytest.raises(RuntimeError):
+        store.append("s1", "case", 0, [note(1), note(2)])
+    assert store.load("s1") == []
+    assert store.current_version("s1") == 0
+    SqlEventStore(make_engine(database.url), clock=Clock(T0)).append("s1", "case", 0, [note(1)])
+
+
+def test_load_up_to_a_version_and_replay_as_of_an_instant(store: SqlEventStore, database: Database) -> None:
+    clock = Clock(T0)
+    timed = SqlEventStore(make_engine(database.url), clock=clock)
+    timed.append("c1", "case", 0, [note(1)])
+    clock.now = T0 + timedelta(hours=1)
+    timed.append("c1", "case", 1, [note(2)])
+    clock.now = T0 + timedelta(hours=2)
+    timed.append("c1", "case", 2, [note(3)])
+    assert [e.version for e in store.load("c1", upto_version=2)] == [1, 2]
+    case = SupportCase.replay("c1", store.load("c1"), as_of=T0 + timedelta(minutes=90))
+    assert case.version == 2
+    assert SupportCase.replay("c1", store.load("c1"), upto_version=1).version == 1
+    assert SupportCase.replay("c1", store.load("c1")).version == 3
+
+
+def test_read_all_walks_the_global_log_once_in_order(store: SqlEventStore) -> None:
+    for n in range(5):
+        store.append(f"s{n % 2}", "case", n // 2, [note(n)])
+    seen: list[StoredEvent] = []
+    after = Checkpoint()
+    deadline = time.monotonic() + 20  # other transactions in the cluster may hold the horizon back a moment
+    while len(seen) < 5 and time.monotonic() < deadline:
+        batch, after = store.read_all(after, limit=2)
+        seen.extend(batch)
+        if not batch:
+            time.sleep(0.01)
+    assert len(seen) == 5
+    assert len({(e.stream_id, e.version) for e in seen}) == 5
+    assert store.read_all(after)[0] == []
+
+
+def test_upcasting_reshapes_old_events_on_read_without_rewriting_them(store: SqlEventStore) -> None:
+    old = NewEvent("NoteAdded", {"txt": "old shape", "pupil_id": "p"}, "dsl", "dsl", T0, "support_journey@1", schema_version=1)
+    store.append("s1", "case", 0, [old])
+    upcasters = Upcasters()
+
+    @upcasters.register("NoteAdded", 1)
+    def rename(data: dict) -> dict:
+        data["text"] = data.pop("txt")
+        return data
+
+    case = SupportCase.replay("s1", store.load("s1"), upcasters=upcasters)
+    assert case.facts[0].data["text"] == "old shape"
+    assert store.load("s1")[0].data == {"txt": "old shape", "pupil_id": "p"}
+    assert store.verify("s1").valid
+
+
+def test_verify_names_the_first_bad_event(store: SqlEventStore) -> None:
+    store.append("s1", "case", 0, [note(1), note(2), note(3)])
+    assert store.verify().valid and store.verify().checked == 3
+    events_ = store.load("s1")
+    forged = StoredEvent(**{**{f: getattr(events_[1], f) for f in StoredEvent.__slots__}, "data_text": '{"text":"forged"}'})
+    report = verify_chain([events_[0], forged, events_[2]], "s1")
+    assert (report.valid, report.first_invalid_version) == (False, 2)
+    report = verify_chain([events_[0], events_[2]], "s1")
+    assert (report.valid, report.first_invalid_version) == (False, 2)
+
+
+def test_positions_come_from_the_database_not_the_client(store: SqlEventStore) -> None:
+    store.append("a", "case", 0, [note(1)])
+    store.append("b", "case", 0, [note(2)])
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(events.c.position, events.c.tx).order_by(events.c.position)).all()
+    assert [r.position for r in rows] == sorted({r.position for r in rows})
+    if store.engine.dialect.name == "postgresql":
+        assert all(r.tx > 0 for r in rows)
