@@ -17,7 +17,9 @@ from caseflow.adapters.read_models import SqlReadModels
 from caseflow.domain.events import now_utc
 from caseflow.domain.workflow import Workflow
 from caseflow.services.cases import CaseService
+from caseflow.services.cohort import CohortService
 from caseflow.services.pupils import PupilService
+from caseflow.services.reports import ReportService
 from workflows import CURRENT, REGISTRY
 
 
@@ -31,6 +33,8 @@ class Services:
     workflow: Workflow
     cases: CaseService
     pupils: PupilService
+    cohort: CohortService
+    reports: ReportService
 
     def close(self) -> None:
         self.engine.dispose()
@@ -51,4 +55,6 @@ def bootstrap(url: str, clock: Callable[[], datetime] = now_utc, engine: Engine 
         workflow=workflow,
         cases=CaseService(store, reads, audit, workflow, clock),
         pupils=PupilService(store, reads, audit, clock),
+        cohort=CohortService(reads, audit),
+        reports=ReportService(store, reads, audit),
     )

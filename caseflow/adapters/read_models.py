@@ -10,6 +10,7 @@ from sqlalchemy import Engine, func, select
 
 from caseflow.adapters.database import read_transaction
 from caseflow.adapters.tables import case_summary, pupils, schools, social_care_episodes, suspension_days
+from caseflow.domain.pupil import Episode
 
 
 class SqlReadModels:
@@ -69,6 +70,9 @@ class SqlReadModels:
         with read_transaction(self.engine) as conn:
             return [_case_row(row) for row in conn.execute(query).mappings()]
 
+    def episodes_by_pupil(self, school_urns: list[str]) -> dict[str, list[Episode]]:
+        return episodes_by_pupil(self.engine, school_urns)
+
     def pupils_for_schools(self, school_urns: list[str]) -> list[dict[str, Any]]:
         query = select(pupils).where(pupils.c.school_urn.in_(school_urns)).order_by(pupils.c.family_name, pupils.c.given_name)
         with read_transaction(self.engine) as conn:
@@ -79,3 +83,20 @@ def _case_row(row: Any) -> dict[str, Any]:
     item = dict(row)
     item["need_areas"] = json.loads(item["need_areas"])
     return item
+
+
+def episodes_by_pupil(engine: Engine, school_urns: list[str]) -> dict[str, list[Episode]]:
+    """Every social-care episode of the pupils of these schools."""
+    query = (
+        select(social_care_episodes)
+        .join(pupils, pupils.c.pupil_id == social_care_episodes.c.pupil_id)
+        .where(pupils.c.school_urn.in_(school_urns))
+        .order_by(social_care_episodes.c.pupil_id, social_care_episodes.c.episode)
+    )
+    found: dict[str, list[Episode]] = {}
+    with read_transaction(engine) as conn:
+        for row in conn.execute(query).mappings():
+            found.setdefault(row["pupil_id"], []).append(
+                Episode(row["episode"], row["plan"], row["start_date"], row["end_date"], row["social_worker"], row["category"])
+            )
+    return found

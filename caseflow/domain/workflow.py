@@ -39,6 +39,19 @@ class WorkflowMachine(Machine):
     transition_cls = RoleTransition
 
 
+def object_schema(fields: Mapping[str, FieldSpec]) -> dict[str, Any]:
+    """JSON Schema of an object with these fields (OpenAPI 3.0 forbids an empty ``required``)."""
+    schema: dict[str, Any] = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {n: f.json_schema() for n, f in fields.items()},
+    }
+    required = sorted(n for n, f in fields.items() if f.required)
+    if required:
+        schema["required"] = required
+    return schema
+
+
 @dataclass(frozen=True, slots=True)
 class ActionSpec:
     """One action of a workflow, as declared."""
@@ -57,12 +70,7 @@ class ActionSpec:
         return self.dest is not None
 
     def json_schema(self) -> dict[str, Any]:
-        return {
-            "type": "object",
-            "additionalProperties": False,
-            "required": sorted(n for n, f in self.fields.items() if f.required),
-            "properties": {n: f.json_schema() for n, f in self.fields.items()},
-        }
+        return object_schema(self.fields)
 
 
 @dataclass(frozen=True, slots=True)

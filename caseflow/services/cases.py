@@ -23,14 +23,17 @@ from caseflow.domain.errors import (
     NotPermitted,
     Unmet,
 )
-from caseflow.domain.events import StoredEvent, now_utc, utc
+from caseflow.domain.events import ChainReport, StoredEvent, now_utc, utc
 from caseflow.domain.guards import CaseContext, warnings
 from caseflow.domain.pupil import Pupil
-from caseflow.domain.roles import Actor
+from caseflow.domain.roles import Actor, Role
 from caseflow.domain.workflow import ActionStatus, Workflow
 from caseflow.services.access import CaseScope, Principal, case_roles, choose_role, opening_roles
 from caseflow.services.ports import AccessLog, EventStore, ReadModels
 from caseflow.services.streams import CASE, load_case, load_pupil, plausible_id
+
+#: roles that may check a case's hash chain
+VERIFIERS = frozenset({Role.AUDITOR, Role.DSL, Role.HEADTEACHER})
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +118,26 @@ class CaseService:
         _, pupil, roles = self._visible(principal, case_id, "replay")
         self._log(principal.username, sorted(roles)[0], "replay", "ok", case_id=case_id, pupil_id=pupil.id)
         return self._case(case_id, upto_version, as_of)
+
+    def verify(self, principal: Principal, case_id: str) -> ChainReport:
+        """Check the case's hash chain (auditors, DSLs and heads)."""
+        _, pupil, roles = self._visible(principal, case_id, "verify")
+        role = choose_role(roles, VERIFIERS) or (Role.AUDITOR if Role.AUDITOR in roles else None)
+        if role is None:
+            self._log(principal.username, None, "verify", "forbidden", case_id=case_id, pupil_id=pupil.id)
+            raise NotPermitted("only auditors, DSLs and heads may verify a case's history")
+        self._log(principal.username, role, "verify", "ok", case_id=case_id, pupil_id=pupil.id)
+        return self.store.verify(case_id)
+
+    def access_log(self, principal: Principal, case_id: str) -> list[dict[str, Any]]:
+        """Who viewed or acted on the case, when and in which role (auditors only)."""
+        _, pupil, roles = self._visible(principal, case_id, "view_access_log")
+        if Role.AUDITOR not in roles:
+            self._log(principal.username, None, "view_access_log", "forbidden", case_id=case_id, pupil_id=pupil.id)
+            raise NotPermitted("only auditors may read the access log")
+        entries = self.audit.for_case(case_id)
+        self._log(principal.username, Role.AUDITOR, "view_access_log", "ok", case_id=case_id, pupil_id=pupil.id)
+        return entries
 
     # --- writing --------------------------------------------------------------------------------
     def open_case(self, principal: Principal, data: Any, occurred_at: datetime | None = None) -> SupportCase:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 from caseflow.domain.events import ChainReport, NewEvent, StoredEvent
 
@@ -42,3 +42,5 @@ class AccessLog(Protocol):
         pupil_id: str | None = None,
         detail: str | None = None,
     ) -> None: ...
+
+    def for_case(self, case_id: str) -> list[dict[str, Any]]: ...

@@ -1,0 +1,73 @@
+"""The cohort of children with a social worker, derived (never typed in) as at any date."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Protocol
+
+from caseflow.domain.errors import NotFound, NotPermitted
+from caseflow.domain.pupil import Episode, Pupil, cohort_status
+from caseflow.domain.roles import Role
+from caseflow.services.access import SCHOOL_CASE_ROLES, CaseScope, Principal, case_roles
+from caseflow.services.ports import AccessLog, ReadModels
+
+
+class CohortReads(ReadModels, Protocol):
+    def pupils_for_schools(self, school_urns: list[str]) -> list[dict[str, Any]]: ...
+
+    def episodes_by_pupil(self, school_urns: list[str]) -> dict[str, list[Episode]]: ...
+
+
+#: who may list a school's cohort
+COHORT_READERS = frozenset({*SCHOOL_CASE_ROLES, Role.VIRTUAL_SCHOOL, Role.AUDITOR})
+
+
+class CohortService:
+    def __init__(self, reads: CohortReads, audit: AccessLog) -> None:
+        self.reads = reads
+        self.audit = audit
+
+    def pupil_roles(self, principal: Principal, pupil: Pupil, today: date) -> frozenset[str]:
+        """A pupil is visible to whoever could see a case of theirs (the one access policy)."""
+        scope = CaseScope(pupil.school_urn, self.reads.school_la(pupil.school_urn), pupil.allocated_social_workers(today))
+        return case_roles(principal, scope)
+
+    def school_roles(self, principal: Principal, school_urn: str) -> frozenset[str]:
+        """Roles in which the principal may see this school's cohort; NotFound if the school is out of scope."""
+        if not self.reads.school_exists(school_urn):
+            raise NotFound("no such school")
+        scope = CaseScope(school_urn, self.reads.school_la(school_urn), frozenset())
+        roles = case_roles(principal, scope) & COHORT_READERS
+        if roles:
+            return roles
+        if any(school == school_urn for _, school in principal.grants):
+            raise NotPermitted("your role may not see individual pupils")
+        raise NotFound("no such school")
+
+    def cohort(self, principal: Principal, school_urn: str, as_of: date) -> list[dict[str, Any]]:
+        """Pupils of the school in the cohort (open or previous) as at ``as_of``."""
+        roles = self.school_roles(principal, school_urn)
+        episodes = self.reads.episodes_by_pupil([school_urn])
+        found = []
+        for pupil in self.reads.pupils_for_schools([school_urn]):
+            own = episodes.get(pupil["pupil_id"], [])
+            status = cohort_status(own, as_of)
+            if status is None:
+                continue
+            running = [e for e in own if e.running_on(as_of)]
+            found.append(
+                {
+                    "pupil_id": pupil["pupil_id"],
+                    "upn": pupil["upn"],
+                    "given_name": pupil["given_name"],
+                    "family_name": pupil["family_name"],
+                    "year_group": pupil["year_group"],
+                    "status": status,
+                    "plan": "cp" if any(e.plan == "cp" for e in running) else ("cin" if running else None),
+                    "social_worker": next((e.social_worker for e in running if e.social_worker), None),
+                }
+            )
+        self.audit.record(
+            username=principal.username, role=sorted(roles)[0], action="view_cohort", outcome="ok", detail=f"school {school_urn}"
+        )
+        return found

@@ -1,0 +1,230 @@
+"""The JSON API under /api/v1, exactly as API-CONTRACT.md describes it.
+
+Bearer tokens only (no cookies, so no CSRF); errors are problem+json; request
+bodies are validated by the same field declarations the OpenAPI document is
+generated from.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from flask import Blueprint, jsonify, request
+from flask_login import current_user
+
+from caseflow.domain.errors import InvalidData, NotFound
+from caseflow.domain.roles import Role
+from caseflow.services.access import SCHOOL_CASE_ROLES
+from caseflow.services.cases import VERIFIERS
+from caseflow.services.pupils import pupil_as_dict
+from caseflow.web.auth import csrf, services
+from caseflow.web.openapi import openapi_document
+from caseflow.web.policy import ANY_USER, PUBLIC, allow
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+
+OPENERS = (*SCHOOL_CASE_ROLES, Role.TEACHER)
+PUPIL_KEEPERS = (Role.DSL, Role.HEADTEACHER, Role.SLT, Role.SENCO)
+COHORT_AUDIENCE = (*SCHOOL_CASE_ROLES, Role.VIRTUAL_SCHOOL, Role.AUDITOR)
+REPORT_AUDIENCE = (Role.GOVERNOR, Role.HEADTEACHER, Role.SLT, Role.DSL, Role.AUDITOR, Role.VIRTUAL_SCHOOL)
+
+
+def _body(allowed: set[str]) -> dict[str, Any]:
+    """The JSON object sent, or a 422 naming what is wrong with it."""
+    if not request.is_json:
+        raise InvalidData({"body": ["send a JSON object with Content-Type: application/json"]})
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise InvalidData({"body": ["must be a JSON object"]})
+    unknown = sorted(set(body) - allowed)
+    if unknown:
+        raise InvalidData({str(name)[:64]: ["is not a field of this request"] for name in unknown})
+    return body
+
+
+def _date_arg(name: str) -> date:
+    value = request.args.get(name)
+    if not value:
+        return datetime.now(UTC).date()
+    try:
+        return date.fromisoformat(value[:10]) if len(value) > 10 else date.fromisoformat(value)
+    except ValueError:
+        raise InvalidData({name: ["must be a date written as YYYY-MM-DD"]}) from None
+
+
+def _instant(value: Any, name: str) -> datetime:
+    if not isinstance(value, str):
+        raise InvalidData({name: ["must be an ISO 8601 date-time"]})
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidData({name: ["must be an ISO 8601 date-time"]}) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _case_json(view: Any) -> dict[str, Any]:
+    case = view.case
+    return {
+        "id": case.id,
+        "pupil_id": case.pupil_id,
+        "school_urn": case.school_urn,
+        "state": case.state,
+        "version": case.version,
+        "workflow": case.workflow,
+        "need_areas": case.need_areas(),
+        "actions": [status.as_dict() for status in view.actions],
+        "warnings": view.warnings,
+    }
+
+
+@bp.get("/openapi.json")
+@allow(PUBLIC)
+def openapi() -> Any:
+    """The OpenAPI 3 document of this API."""
+    return jsonify(openapi_document(services().workflow))
+
+
+@bp.post("/pupils")
+@allow(*PUPIL_KEEPERS)
+def create_pupil() -> Any:
+    """Register a pupil (the UPN's check letter is verified)."""
+    body = _body({"upn", "given_name", "family_name", "date_of_birth", "school_urn", "year_group"})
+    pupil = services().pupils.register(current_user.principal, body)
+    return jsonify(pupil_as_dict(pupil, datetime.now(UTC).date())), 201
+
+
+@bp.get("/pupils/<pupil_id>")
+@allow(ANY_USER)  # visibility is per case: out of scope answers 404
+def get_pupil(pupil_id: str) -> Any:
+    """One pupil, with social-care episodes and derived cohort status."""
+    svc = services()
+    pupil = svc.pupils.load(pupil_id)
+    today = datetime.now(UTC).date()
+    roles = svc.cohort.pupil_roles(current_user.principal, pupil, today)
+    if not roles:
+        raise NotFound("no such pupil")
+    svc.audit.record(username=current_user.username, role=sorted(roles)[0], action="view_pupil", outcome="ok", pupil_id=pupil.id)
+    return jsonify(pupil_as_dict(pupil, today))
+
+
+@bp.post("/pupils/<pupil_id>/social-care")
+@allow(*PUPIL_KEEPERS)
+def add_social_care(pupil_id: str) -> Any:
+    """Record a CiN or CP episode; the cohort status and allocation derive from these."""
+    body = _body({"plan", "start_date", "end_date", "social_worker", "category"})
+    pupil = services().pupils.record_episode(current_user.principal, pupil_id, body)
+    return jsonify(pupil_as_dict(pupil, datetime.now(UTC).date())), 201
+
+
+@bp.get("/cohort")
+@allow(*COHORT_AUDIENCE)
+def cohort() -> Any:
+    """Pupils of a school who have, or have had, a social worker, as at a date."""
+    school = request.args.get("school_urn", "")
+    if not school:
+        raise InvalidData({"school_urn": ["is required"]})
+    as_of = _date_arg("as_of")
+    pupils = services().cohort.cohort(current_user.principal, school, as_of)
+    return jsonify({"school_urn": school, "as_of": as_of.isoformat(), "pupils": pupils})
+
+
+@bp.post("/cases")
+@allow(*OPENERS)
+def create_case() -> Any:
+    """Open a case: a need identified for a pupil of your school."""
+    body = _body({"pupil_id", "need_areas", "description", "occurred_at"})
+    occurred = _instant(body.pop("occurred_at"), "occurred_at") if "occurred_at" in body else None
+    case = services().cases.open_case(current_user.principal, body, occurred)
+    return jsonify({"id": case.id, "pupil_id": case.pupil_id, "state": case.state, "version": case.version}), 201
+
+
+@bp.get("/cases/<case_id>")
+@allow(ANY_USER)  # visibility is per case: out of scope answers 404
+def get_case(case_id: str) -> Any:
+    """A case with the actions this caller may take now and what blocks each."""
+    return jsonify(_case_json(services().cases.view(current_user.principal, case_id)))
+
+
+@bp.post("/cases/<case_id>/actions/<name>")
+@allow(ANY_USER)
+def act(case_id: str, name: str) -> Any:
+    """Take an action on a case, stating the version you read."""
+    body = _body({"expected_version", "occurred_at", "data"})
+    if "expected_version" not in body:
+        raise InvalidData({"expected_version": ["is required: the version of the case you last read"]})
+    occurred = _instant(body["occurred_at"], "occurred_at") if body.get("occurred_at") is not None else None
+    case, event = services().cases.act(
+        current_user.principal, case_id, name, body["expected_version"], body.get("data", {}), occurred
+    )
+    return jsonify({"version": case.version, "state": case.state, "event": _event_json(event)}), 201
+
+
+def _event_json(event: Any) -> dict[str, Any]:
+    item = event.as_dict()
+    item.pop("stream_id", None)
+    return item
+
+
+@bp.get("/cases/<case_id>/events")
+@allow(ANY_USER)  # visibility is per case: out of scope answers 404
+def events(case_id: str) -> Any:
+    """The case's full history: every event with who, role, when and its hashes."""
+    return jsonify({"events": [_event_json(e) for e in services().cases.history(current_user.principal, case_id)]})
+
+
+@bp.get("/cases/<case_id>/state")
+@allow(ANY_USER)  # visibility is per case: out of scope answers 404
+def state(case_id: str) -> Any:
+    """The case replayed to a version or an instant."""
+    version = request.args.get("version")
+    as_of = request.args.get("as_of")
+    if version is not None and as_of is not None:
+        raise InvalidData({"version": ["give version or as_of, not both"]})
+    upto = None
+    if version is not None:
+        if not version.isdigit() or int(version) < 1:
+            raise InvalidData({"version": ["must be a whole number, 1 or more"]})
+        upto = int(version)
+    moment = _instant(as_of, "as_of") if as_of is not None else None
+    case = services().cases.replay(current_user.principal, case_id, upto_version=upto, as_of=moment)
+    summary = case.summary()
+    summary["actions"] = []
+    return jsonify(summary)
+
+
+@bp.get("/cases/<case_id>/verify")
+@allow(*VERIFIERS)
+def verify(case_id: str) -> Any:
+    """Verify the case's hash chain."""
+    report = services().cases.verify(current_user.principal, case_id)
+    return jsonify({"valid": report.valid, "checked": report.checked, "first_invalid_version": report.first_invalid_version})
+
+
+@bp.get("/audit/access")
+@allow(Role.AUDITOR)
+def access() -> Any:
+    """Who viewed or acted on a case, when, in which role."""
+    case_id = request.args.get("case_id", "")
+    if not case_id:
+        raise InvalidData({"case_id": ["is required"]})
+    entries = services().cases.access_log(current_user.principal, case_id)
+    return jsonify(
+        {
+            "case_id": case_id,
+            "entries": [
+                {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in e.items() if k != "id"} for e in entries
+            ],
+        }
+    )
+
+
+@bp.get("/reports/governors")
+@allow(*REPORT_AUDIENCE)
+def governors_report() -> Any:
+    """Anonymised aggregates for governors, small numbers suppressed."""
+    school = request.args.get("school_urn", "")
+    if not school:
+        raise InvalidData({"school_urn": ["is required"]})
+    return jsonify(services().reports.governors(current_user.principal, school, _date_arg("as_of")))

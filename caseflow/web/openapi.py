@@ -1,0 +1,249 @@
+"""The OpenAPI 3 document, generated from the same field declarations that validate requests."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from caseflow.domain.workflow import Workflow, object_schema
+from caseflow.services.pupils import EPISODE_FIELDS, REGISTER_FIELDS
+
+PROBLEM = {"$ref": "#/components/schemas/Problem"}
+
+
+def _problems(*codes: int) -> dict[str, Any]:
+    text = {
+        400: "Bad request",
+        401: "Missing or bad token",
+        403: "Your role may not do this",
+        404: "Not found or not visible to you",
+        409: "Version conflict: `current_version` says where the case is now",
+        422: "Invalid data (`errors`) or unmet requirements (`unmet`)",
+    }
+    return {str(c): {"description": text[c], "content": {"application/problem+json": {"schema": PROBLEM}}} for c in codes}
+
+
+def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _path_param(name: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "string", "maxLength": 64}}
+
+
+def _query(name: str, schema: dict[str, Any], required: bool = False, description: str = "") -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": required, "schema": schema, "description": description}
+
+
+@cache
+def _document(workflow: Workflow) -> dict[str, Any]:
+    actions = workflow.actions
+    action_bodies = {
+        f"Action_{name}": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["expected_version"],
+            "properties": {
+                "expected_version": {"type": "integer", "minimum": 0, "description": "The case version you last read."},
+                "occurred_at": {"type": "string", "format": "date-time", "description": "When it happened (not in the future)."},
+                "data": spec.json_schema(),
+            },
+            "description": f"{spec.label}. Roles: {', '.join(sorted(spec.roles))}.",
+        }
+        for name, spec in actions.items()
+        if not spec.sources & {"__new__"}
+    }
+    creation = workflow.creation.json_schema()
+    creation["properties"]["occurred_at"] = {"type": "string", "format": "date-time"}
+    case_schema = {
+        "type": "object",
+        "properties": {
+            "id": {"type": "string"},
+            "pupil_id": {"type": "string"},
+            "state": {"type": "string", "enum": workflow.states},
+            "version": {"type": "integer"},
+            "actions": {"type": "array", "items": {"$ref": "#/components/schemas/ActionStatus"}},
+        },
+        "required": ["id", "pupil_id", "state", "version", "actions"],
+    }
+    bearer = [{"bearer": []}]
+    case_id = _path_param("case_id")
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "Caseflow API",
+            "version": "1",
+            "description": "Support journeys for children who have, or have had, a social worker. "
+            "Objects outside your scope answer 404; actions your role may not take answer 403.",
+        },
+        "servers": [{"url": "/api/v1"}],
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "Problem": {
+                    "type": "object",
+                    "required": ["type", "title", "status", "detail"],
+                    "properties": {
+                        "type": {"type": "string"},
+                        "title": {"type": "string"},
+                        "status": {"type": "integer"},
+                        "detail": {"type": "string"},
+                        "unmet": {"type": "array", "items": {"$ref": "#/components/schemas/Unmet"}},
+                        "errors": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+                        "current_version": {"type": "integer"},
+                    },
+                },
+                "Unmet": {
+                    "type": "object",
+                    "required": ["code", "message"],
+                    "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+                },
+                "ActionStatus": {
+                    "type": "object",
+                    "required": ["name", "ready", "unmet"],
+                    "properties": {
+                        "name": {"type": "string", "enum": sorted(actions)},
+                        "label": {"type": "string"},
+                        "changes_step": {"type": "boolean"},
+                        "ready": {"type": "boolean"},
+                        "unmet": {"type": "array", "items": {"$ref": "#/components/schemas/Unmet"}},
+                    },
+                },
+                "Case": case_schema,
+                "NewPupil": object_schema(REGISTER_FIELDS),
+                "SocialCareEpisode": object_schema(EPISODE_FIELDS),
+                "NewCase": creation,
+                **action_bodies,
+            },
+        },
+        "security": bearer,
+        "paths": {
+            "/openapi.json": {
+                "get": {"summary": "This document", "security": [], "responses": {"200": _json({"type": "object"})}}
+            },
+            "/pupils": {
+                "post": {
+                    "summary": "Register a pupil (UPN check letter verified)",
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewPupil"}}},
+                    },
+                    "responses": {"201": _json({"type": "object"}, "Created"), **_problems(401, 403, 422)},
+                }
+            },
+            "/pupils/{pupil_id}": {
+                "get": {
+                    "summary": "A pupil",
+                    "parameters": [_path_param("pupil_id")],
+                    "responses": {"200": _json({"type": "object"}), **_problems(401, 403, 404)},
+                }
+            },
+            "/pupils/{pupil_id}/social-care": {
+                "post": {
+                    "summary": "Record a CiN or CP episode",
+                    "parameters": [_path_param("pupil_id")],
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SocialCareEpisode"}}},
+                    },
+                    "responses": {"201": _json({"type": "object"}, "Created"), **_problems(401, 403, 404, 422)},
+                }
+            },
+            "/cohort": {
+                "get": {
+                    "summary": "The school's cohort of children with a social worker, as at a date",
+                    "parameters": [
+                        _query("school_urn", {"type": "string"}, True),
+                        _query("as_of", {"type": "string", "format": "date"}),
+                    ],
+                    "responses": {"200": _json({"type": "object"}), **_problems(401, 403, 404, 422)},
+                }
+            },
+            "/cases": {
+                "post": {
+                    "summary": "Open a case",
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewCase"}}},
+                    },
+                    "responses": {"201": _json({"type": "object"}, "Created"), **_problems(401, 403, 422)},
+                }
+            },
+            "/cases/{case_id}": {
+                "get": {
+                    "summary": "A case and the actions you may take now",
+                    "parameters": [case_id],
+                    "responses": {"200": _json({"$ref": "#/components/schemas/Case"}), **_problems(401, 403, 404)},
+                }
+            },
+            "/cases/{case_id}/actions/{action}": {
+                "post": {
+                    "summary": "Take an action (see the Action_* schemas for each action's data)",
+                    "parameters": [
+                        case_id,
+                        {
+                            "name": "action",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string", "enum": sorted(action_bodies and [n[7:] for n in action_bodies])},
+                        },
+                    ],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {"oneOf": [{"$ref": f"#/components/schemas/{n}"} for n in action_bodies]}
+                            }
+                        },
+                    },
+                    "responses": {"201": _json({"type": "object"}, "Appended"), **_problems(401, 403, 404, 409, 422)},
+                }
+            },
+            "/cases/{case_id}/events": {
+                "get": {
+                    "summary": "Every event of the case",
+                    "parameters": [case_id],
+                    "responses": {"200": _json({"type": "object"}), **_problems(401, 403, 404)},
+                }
+            },
+            "/cases/{case_id}/state": {
+                "get": {
+                    "summary": "The case replayed to a version or instant",
+                    "parameters": [
+                        case_id,
+                        _query("version", {"type": "integer", "minimum": 1}),
+                        _query("as_of", {"type": "string", "format": "date-time"}),
+                    ],
+                    "responses": {"200": _json({"type": "object"}), **_problems(401, 403, 404, 422)},
+                }
+            },
+            "/cases/{case_id}/verify": {
+                "get": {
+                    "summary": "Verify the case's hash chain",
+                    "parameters": [case_id],
+                    "responses": {"200": _json({"type": "object"}), **_problems(401, 403, 404)},
+                }
+            },
+            "/audit/access": {
+                "get": {
+                    "summary": "Who viewed or acted on a case (auditors)",
+                    "parameters": [_query("case_id", {"type": "string"}, True)],
+                    "responses": {"200": _json({"type": "object"}), **_problems(401, 403, 404, 422)},
+                }
+            },
+            "/reports/governors": {
+                "get": {
+                    "summary": "Anonymised aggregates for governors; counts under 5 suppressed",
+                    "parameters": [
+                        _query("school_urn", {"type": "string"}, True),
+                        _query("as_of", {"type": "string", "format": "date"}),
+                    ],
+                    "responses": {"200": _json({"type": "object"}), **_problems(401, 403, 404, 422)},
+                }
+            },
+        },
+    }
+
+
+def openapi_document(workflow: Workflow) -> dict[str, Any]:
+    return _document(workflow)
