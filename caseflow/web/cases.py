@@ -12,12 +12,11 @@ from wtforms import HiddenField, SelectField
 from caseflow.domain.errors import ConcurrencyConflict, GuardFailed, InvalidData, NotFound, NotPermitted
 from caseflow.domain.roles import CASE_READERS, Role
 from caseflow.web.auth import services
-from caseflow.web.forms import action_form, form_data, put_errors
+from caseflow.web.forms import action_form, form_data, options, put_errors
 from caseflow.web.policy import ANY_USER, allow
 
 bp = Blueprint("cases", __name__)
 SCHOOL_STAFF = (Role.DSL, Role.HEADTEACHER, Role.SLT, Role.SENCO, Role.MENTAL_HEALTH_LEAD)
-OPENERS = (*SCHOOL_STAFF, Role.TEACHER)
 
 
 def _visible_cases() -> list[dict[str, Any]]:
@@ -36,7 +35,7 @@ def index() -> Any:
     """Cases this user may see, newest activity first."""
     workflow = services().workflow
     cases = _visible_cases() if current_user.principal.roles & CASE_READERS else []
-    can_open = bool(current_user.principal.roles & set(OPENERS))
+    can_open = bool(current_user.principal.roles & workflow.creation.roles)
     return render_template("cases/index.html", cases=cases, labels=workflow.state_labels, can_open=can_open)
 
 
@@ -97,18 +96,20 @@ def act(case_id: str, name: str) -> Any:
 
 
 @bp.route("/cases/new", methods=["GET", "POST"])
-@allow(*OPENERS)
+@allow(ANY_USER)  # who may open is the workflow's open_case roles
 def new() -> Any:
     """Raise a need: open a case for a pupil of your school."""
     principal = current_user.principal
     spec = services().workflow.creation
-    schools = sorted({s for r, s in principal.grants if r in OPENERS and s})
+    if not principal.roles & spec.roles:
+        abort(403)
+    schools = sorted({s for r, s in principal.grants if r in spec.roles and s})
     pupils = services().reads.pupils_for_schools(schools) if schools else []
     choices = [("", "Choose a pupil")] + [
         (p["pupil_id"], f"{p['family_name']}, {p['given_name']} (year {p['year_group']})") for p in pupils
     ]
     fields = {k: v for k, v in spec.fields.items() if k != "pupil_id"}
-    form = action_form(fields, {"pupil_id": SelectField("Pupil", choices=choices)})()
+    form = action_form(fields, {"pupil_id": SelectField("Pupil", choices=options(choices))})()
     status = 200
     if form.validate_on_submit():
         data = {"pupil_id": form.pupil_id.data, **form_data(form, fields)}

@@ -25,6 +25,7 @@ from wtforms import (
     TextAreaField,
     widgets,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from caseflow.domain.fields import FieldSpec
@@ -39,11 +40,15 @@ def _label(value: str) -> str:
     return value.replace("_", " ").capitalize()
 
 
+def options(pairs: list[tuple[str, str]]) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
 def _person_form(agencies: tuple[str, ...]) -> type[Form]:
     class PersonForm(Form):
         name = StringField("Name", validators=[Optional()])
         agency = SelectField(
-            "Agency", choices=[("", "Choose an agency")] + [(a, _label(a)) for a in agencies], validators=[Optional()]
+            "Agency", choices=options([("", "Choose an agency")] + [(a, _label(a)) for a in agencies]), validators=[Optional()]
         )
 
     return PersonForm
@@ -67,9 +72,9 @@ def _wtf_field(spec: FieldSpec) -> Field:
     if spec.type == "number":
         return FloatField(**kw)
     if spec.type == "choice":
-        return SelectField(choices=[("", "Choose…")] + [(c, _label(c)) for c in spec.choices], **kw)
+        return SelectField(choices=options([("", "Choose…")] + [(c, _label(c)) for c in spec.choices]), **kw)
     if spec.type == "choices":
-        return CheckboxesField(choices=[(c, _label(c)) for c in spec.choices], **kw)
+        return CheckboxesField(choices=options([(c, _label(c)) for c in spec.choices]), **kw)
     if spec.type == "people":
         return FieldList(FormField(_person_form(spec.choices)), min_entries=4, max_entries=12, label=spec.label)
     if spec.type == "datetime":
