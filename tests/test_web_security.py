@@ -1,0 +1,190 @@
+"""Sessions, CSRF, headers, redirects and escaping in the web interface."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from caseflow import create_app
+from caseflow.bootstrap import Services
+from caseflow.demo import make_upn
+from tests.conftest import SCHOOL, principal
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def app(sqlite_services: Services) -> Iterator[Flask]:
+    yield create_app({"TESTING": True, "SERVICES": sqlite_services, "SECRET_KEY": "test-secret"})
+
+
+def csrf_token(client: FlaskClient, path: str) -> str:
+    found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get(path).get_data(as_text=True))
+    assert found, path
+    return found.group(1)
+
+
+def sign_in(client: FlaskClient, username: str = "dsl") -> None:
+    token = csrf_token(client, "/login")
+    response = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
+    assert response.status_code == 302
+
+
+def test_login_without_csrf_token_is_refused(app: Flask) -> None:
+    client = app.test_client()
+    response = client.post("/login", data={"username": "dsl", "password": PASSWORD})
+    assert response.status_code == 400
+    assert client.get("/").status_code == 302
+
+
+def test_actions_without_csrf_token_are_refused_and_change_nothing(app: Flask, sqlite_services: Services) -> None:
+    client = app.test_client()
+    sign_in(client)
+    pupil = sqlite_services.pupils.register(
+        principal(sqlite_services, "dsl"),
+        {
+            "upn": make_upn("881", "2001", 2019, 5),
+            "given_name": "A",
+            "family_name": "B",
+            "date_of_birth": "2016-01-01",
+            "school_urn": SCHOOL,
+        },
+    )
+    case = sqlite_services.cases.open_case(
+        principal(sqlite_services, "dsl"), {"pupil_id": pupil.id, "need_areas": ["send"], "description": "x"}
+    )
+    response = client.post(f"/cases/{case.id}/actions/start_one_plan", data={"expected_version": "1"})
+    assert response.status_code == 400
+    assert sqlite_services.store.current_version(case.id) == 1
+    token = csrf_token(client, f"/cases/{case.id}/actions/start_one_plan")
+    response = client.post(f"/cases/{case.id}/actions/start_one_plan", data={"expected_version": "1", "csrf_token": token})
+    assert response.status_code == 302
+    assert sqlite_services.store.current_version(case.id) == 2
+
+
+def test_logout_kills_the_session_on_the_server(app: Flask) -> None:
+    client = app.test_client()
+    sign_in(client)
+    assert client.get("/").status_code == 200
+    stolen = client.get_cookie("session")
+    assert stolen is not None
+    token = csrf_token(client, "/")
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 302
+    replay = app.test_client()
+    replay.set_cookie("session", stolen.value)
+    response = replay.get("/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_wrong_password_is_refused_without_saying_which_part(app: Flask) -> None:
+    client = app.test_client()
+    for username in ("dsl", "nobody"):
+        token = csrf_token(client, "/login")
+        response = client.post("/login", data={"username": username, "password": "wrong password!", "csrf_token": token})
+        assert response.status_code == 401
+        assert "username or password is not right" in response.get_data(as_text=True)
+
+
+def test_ten_failures_lock_the_account(app: Flask, sqlite_services: Services) -> None:
+    for _ in range(10):
+        assert sqlite_services.accounts.authenticate("dsl", "wrong password!") is None
+    assert sqlite_services.accounts.authenticate("dsl", PASSWORD) is None
+    assert sqlite_services.accounts.authenticate("senco", PASSWORD) is not None
+
+
+@pytest.mark.parametrize(
+    "target", ["//evil.example", "https://evil.example/", "/\\evil.example", "javascript:alert(1)", "http:evil"]
+)
+def test_login_never_redirects_off_site(app: Flask, target: str) -> None:
+    client = app.test_client()
+    token = csrf_token(client, "/login")
+    response = client.post(f"/login?next={target}", data={"username": "dsl", "password": PASSWORD, "csrf_token": token})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+
+
+def test_security_headers_on_pages_errors_and_api(app: Flask) -> None:
+    client = app.test_client()
+    for path in ["/login", "/nowhere", "/api/v1/openapi.json", "/api/v1/cases/x"]:
+        response = client.get(path)
+        csp = response.headers["Content-Security-Policy"]
+        assert "object-src 'none'" in csp and "base-uri 'none'" in csp and "frame-ancestors 'none'" in csp
+        assert "'unsafe-inline'" not in csp
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Referrer-Policy"] == "same-origin"
+        assert response.headers["Cache-Control"] == "no-store"
+        assert "max-age=31536000" in response.headers["Strict-Transport-Security"]
+
+
+def test_user_text_is_escaped_everywhere(app: Flask, sqlite_services: Services) -> None:
+    dsl = principal(sqlite_services, "dsl")
+    payload = "<script>alert(1)</script>{{7*7}}"
+    pupil = sqlite_services.pupils.register(
+        dsl,
+        {
+            "upn": make_upn("881", "2001", 2019, 6),
+            "given_name": payload,
+            "family_name": "B",
+            "date_of_birth": "2016-01-01",
+            "school_urn": SCHOOL,
+        },
+    )
+    case = sqlite_services.cases.open_case(dsl, {"pupil_id": pupil.id, "need_areas": ["send"], "description": payload})
+    client = app.test_client()
+    sign_in(client)
+    for path in ["/", f"/cases/{case.id}"]:
+        html = client.get(path).get_data(as_text=True)
+        assert "<script>alert(1)</script>" not in html
+        assert "&lt;script&gt;" in html
+        assert "49" not in re.sub(r"[^{}0-9*]", "", html.split("{{7*7}}")[0][-5:])
+
+
+def test_form_errors_rerender_with_messages_and_change_nothing(app: Flask, sqlite_services: Services) -> None:
+    dsl = principal(sqlite_services, "dsl")
+    pupil = sqlite_services.pupils.register(
+        dsl,
+        {
+            "upn": make_upn("881", "2001", 2019, 7),
+            "given_name": "A",
+            "family_name": "B",
+            "date_of_birth": "2016-01-01",
+            "school_urn": SCHOOL,
+        },
+    )
+    case = sqlite_services.cases.open_case(dsl, {"pupil_id": pupil.id, "need_areas": ["send"], "description": "x"})
+    client = app.test_client()
+    sign_in(client)
+    path = f"/cases/{case.id}/actions/record_meeting"
+    token = csrf_token(client, path)
+    response = client.post(path, data={"csrf_token": token, "expected_version": "1", "notes": "x" * 6000})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "There is a problem" in html and "Date of the meeting is required" in html and "at most 5000 characters" in html
+    response = client.post(
+        path,
+        data={
+            "csrf_token": token,
+            "expected_version": "0",
+            "date": "2026-10-01",
+            "attendees-0-name": "A",
+            "attendees-0-agency": "school",
+        },
+    )
+    assert response.status_code == 409 and "Someone else changed this case" in response.get_data(as_text=True)
+    assert sqlite_services.store.current_version(case.id) == 1
+    response = client.post(
+        path,
+        data={
+            "csrf_token": token,
+            "expected_version": "1",
+            "date": "2026-10-01",
+            "attendees-0-name": "A",
+            "attendees-0-agency": "school",
+        },
+    )
+    assert response.status_code == 302
+    assert sqlite_services.store.current_version(case.id) == 2
