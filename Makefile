@@ -38,7 +38,7 @@ run: install
 ## make test: install what the tests need (PostgreSQL running, Chromium) and run the whole suite
 test: install
 	bash .ci/ensure-system-deps
-	$(BIN)/ruff check caseflow workflows tests benchmarks wsgi.py
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 ## make bench: our benchmarks and the peer's, in one run, as JSON
@@ -47,8 +47,8 @@ bench: install
 	$(BIN)/python benchmarks/run.py
 
 lint: install
-	$(BIN)/ruff check caseflow workflows tests benchmarks wsgi.py
-	$(BIN)/ruff format --check caseflow workflows tests benchmarks wsgi.py
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor instance test-output

@@ -131,6 +131,12 @@ def web_table(w: dict[str, Any]) -> dict[tuple[str, str], dict[str, int]]:
         ("GET", f"/cases/{case}/actions/start_one_plan"): merge(
             expect({"dsl", "senco"}, 200, 404, 302), {u: 403 for u in SEES_CASE - {"dsl", "senco"}}
         ),
+        ("GET", "/audit/"): expect({"auditor"}, 200, 403, 302),
+        ("GET", f"/audit/cases/{case}"): expect({"auditor"}, 200, 403, 302),
+        ("GET", f"/reports/governors?school_urn={SCHOOL}"): merge(
+            expect({"governor", "head", "slt", "dsl", "auditor", "vs"}, 200, 403, 302), {"other_dsl": 404}
+        ),
+        ("GET", "/admin/"): expect({"admin"}, 200, 403, 302),
         ("POST", "/logout"): expect(signed_in, 302, 302, 302),
     }
 
@@ -149,6 +155,7 @@ def test_every_route_is_in_the_table(world: dict[str, Any]) -> None:
         "static", "auth.login", "auth.logout", "cases.index", "cases.detail", "cases.act", "cases.new",
         "api.openapi", "api.create_pupil", "api.get_pupil", "api.add_social_care", "api.cohort", "api.create_case",
         "api.get_case", "api.act", "api.events", "api.state", "api.verify", "api.access", "api.governors_report",
+        "audit.index", "audit.case", "reports.governors", "admin.index",
     }  # fmt: skip
     endpoints = {rule.endpoint for rule in world["app"].url_map.iter_rules()}
     assert endpoints == known

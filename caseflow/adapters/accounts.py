@@ -121,6 +121,23 @@ class SqlAccounts:
                 conn.execute(insert(user_roles).values(user_id=user_id, role=role, school_urn=urn))
         return True
 
+    def people(self) -> list[dict[str, Any]]:
+        """Every user with their roles, for administrators."""
+        query = (
+            select(users.c.username, users.c.display_name, users.c.active, user_roles.c.role, user_roles.c.school_urn)
+            .join(user_roles, user_roles.c.user_id == users.c.id)
+            .order_by(users.c.username, user_roles.c.role)
+        )
+        found: dict[str, dict[str, Any]] = {}
+        with read_transaction(self.engine) as conn:
+            for row in conn.execute(query).mappings():
+                entry = found.setdefault(
+                    row["username"],
+                    {"username": row["username"], "name": row["display_name"], "active": row["active"], "roles": []},
+                )
+                entry["roles"].append(row["role"] + (f" at {row['school_urn']}" if row["school_urn"] else ""))
+        return list(found.values())
+
     def user(self, username: str) -> dict[str, Any] | None:
         with read_transaction(self.engine) as conn:
             row = conn.execute(select(users).where(users.c.username == username)).mappings().first()

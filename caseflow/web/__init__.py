@@ -3,14 +3,35 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask_login import current_user
 
-from caseflow.web import api, auth, cases, errors, policy
+from caseflow.web import admin, api, audit, auth, cases, errors, policy, reports
+
+
+#: (endpoint, label, roles that see the link); the routes themselves still check
+NAV = (
+    ("cases.index", "Cases", None),
+    ("reports.governors", "Governors' report", {"governor", "headteacher", "slt", "dsl", "auditor", "virtual_school"}),
+    ("audit.index", "Audit", {"auditor"}),
+    ("admin.index", "Administration", {"admin"}),
+)
+
+
+def nav_links() -> list[tuple[str, str]]:
+    if not current_user.is_authenticated:
+        return []
+    roles = current_user.principal.roles
+    return [(endpoint, label) for endpoint, label, audience in NAV if audience is None or roles & audience]
 
 
 def register(app: Flask) -> None:
+    app.jinja_env.globals["nav_links"] = nav_links
     auth.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(cases.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(audit.bp)
+    app.register_blueprint(reports.bp)
+    app.register_blueprint(admin.bp)
     errors.init_app(app)
     policy.init_app(app)

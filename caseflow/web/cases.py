@@ -68,6 +68,7 @@ def act(case_id: str, name: str) -> Any:
     form = form_class()
     if request.method == "GET":
         form.expected_version.data = str(view.case.version)
+        prefill(form, spec.fields)
     status = 200
     conflict = None
     if form.validate_on_submit():
@@ -93,6 +94,17 @@ def act(case_id: str, name: str) -> Any:
         status = 422
     changed = view.case.facts[conflict.expected_version :] if conflict and conflict.expected_version >= 0 else []
     return render_template("cases/action.html", view=view, spec=spec, form=form, conflict=conflict, changed=changed), status
+
+
+def prefill(form: Any, fields: Any) -> None:
+    """Links may suggest values (e.g. which proposal a view answers); the user still submits them."""
+    for name, value in request.args.items():
+        if name not in fields:
+            continue
+        if fields[name].type in {"ref", "int"}:
+            form[name].data = int(value) if value.isdigit() else None
+        elif fields[name].type in {"choice", "line"}:
+            form[name].data = value[:200]
 
 
 @bp.route("/cases/new", methods=["GET", "POST"])

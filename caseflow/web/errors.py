@@ -82,7 +82,11 @@ def init_app(app: Flask) -> None:
         detail = f"Something went wrong on our side. Quote reference {reference} if you report it."
         if _wants_json():
             return problem(500, detail)
-        return render_template("errors/error.html", status=500, title=TITLES[500], detail=detail), 500
+        try:
+            return render_template("errors/error.html", status=500, title=TITLES[500], detail=detail), 500
+        except Exception:  # the last resort must not fail: plain text, still no stack trace
+            logger.exception("error page failed %s", reference)
+            return detail, 500, {"Content-Type": "text/plain; charset=utf-8"}
 
     @app.after_request
     def security_headers(response: Any) -> Any:

@@ -1,0 +1,34 @@
+"""Governors' and leaders' report: anonymised, small numbers suppressed, as at any date."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from flask import Blueprint, abort, render_template, request
+from flask_login import current_user
+
+from caseflow.domain.errors import InvalidData
+from caseflow.services.reports import REPORT_ROLES
+from caseflow.web.auth import services
+from caseflow.web.policy import allow
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+
+
+@bp.get("/governors")
+@allow(*REPORT_ROLES, "auditor", "virtual_school")
+def governors() -> Any:
+    """The termly report for a school, as at a date."""
+    principal = current_user.principal
+    schools = sorted({s for r, s in principal.grants if s})
+    school = request.args.get("school_urn") or (schools[0] if schools else "")
+    if not school:
+        abort(404)
+    raw = request.args.get("as_of", "")
+    try:
+        as_of = date.fromisoformat(raw) if raw else datetime.now(UTC).date()
+    except ValueError:
+        raise InvalidData({"as_of": ["must be a date written as YYYY-MM-DD"]}) from None
+    report = services().reports.governors(principal, school, as_of)
+    return render_template("reports/governors.html", report=report)
