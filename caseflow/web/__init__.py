@@ -7,7 +7,6 @@ from flask_login import current_user
 
 from caseflow.web import admin, api, audit, auth, cases, errors, policy, reports
 
-
 #: (endpoint, label, roles that see the link); the routes themselves still check
 NAV = (
     ("cases.index", "Cases", None),
