@@ -1,0 +1,258 @@
+"""Real Chromium drives the app: the journey, the exclusion rule, the teacher's limits, and axe-core.
+
+Chromium is Debian's (/usr/bin/chromium, installed by .ci/ensure-system-deps);
+Playwright never downloads a browser. Screenshots go to test-output/screenshots.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+from werkzeug.serving import make_server
+
+from caseflow import create_app
+from caseflow.adapters.migrate import upgrade
+from caseflow.bootstrap import bootstrap
+from caseflow.demo import DEMO_PASSWORD, load_demo
+
+ROOT = Path(__file__).resolve().parent.parent
+SHOTS = ROOT / "test-output" / "screenshots"
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM = "/usr/bin/chromium"
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'demo.db'}"
+    upgrade(url)
+    services = bootstrap(url)
+    load_demo(services, lambda _: None)
+    app = create_app({"SERVICES": services, "SECRET_KEY": "browser-tests"})
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    services.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Chromium is missing: run .ci/ensure-system-deps (make test does)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run", "--disable-quic"],
+        )  # fmt: skip
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(bypass_csp=True)  # only so axe-core can be injected
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+def shot(page: Page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def sign_in(page: Page, base_url: str, username: str) -> None:
+    page.goto(f"{base_url}/login")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Cases")).to_be_visible()
+
+
+def axe_violations(page: Page) -> list[dict[str, Any]]:
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [v for v in result["violations"] if v["impact"] in {"serious", "critical"}]
+
+
+def open_case_of(page: Page, family: str) -> None:
+    page.get_by_role("link", name=family).first.click()
+    expect(page.locator("#case-state")).to_be_visible()
+
+
+def take(page: Page, action: str) -> None:
+    page.get_by_role("link", name=action, exact=True).first.click()
+    expect(page.get_by_role("heading", name=action)).to_be_visible()
+
+
+def submit(page: Page, action: str) -> None:
+    page.get_by_role("button", name=action).click()
+    expect(page.get_by_text(f"{action}: done.")).to_be_visible()
+
+
+def test_dsl_walks_a_case_from_need_to_transition(page: Page, base_url: str) -> None:
+    sign_in(page, base_url, "dsl")
+    page.get_by_role("link", name="Raise a need").click()
+    page.get_by_label("Pupil").select_option(label="Singh, Harry (year 2)")
+    page.get_by_label("Learning").check()
+    page.get_by_label("Description of the need").fill("Reading age two years behind; struggles after weekends.")
+    page.get_by_role("button", name="Open the case").click()
+    expect(page.locator("#case-state")).to_have_text("Need identified")
+    shot(page, "01-need-identified")
+
+    take(page, "Start the One Plan")
+    submit(page, "Start the One Plan")
+    expect(page.locator("#case-state")).to_have_text("One Plan")
+    expect(page.get_by_text("The One Plan needs at least one outcome.")).to_be_visible()
+    shot(page, "02-one-plan-blocked")
+
+    take(page, "Record the One Plan")
+    page.get_by_label("Outcomes").fill("Reading age within a year of actual age\nReads to an adult daily")
+    page.get_by_label("Strengths").fill("Curious and chatty; loves dinosaurs.")
+    page.get_by_label("Aspirations").fill("Wants to be a palaeontologist.")
+    submit(page, "Record the One Plan")
+    take(page, "Record the family's views")
+    page.get_by_label("Family's views").fill("Dad would like reading books sent home.")
+    submit(page, "Record the family's views")
+    take(page, "Record the pupil's voice")
+    page.get_by_label("What the pupil said").fill("I like stories about dinosaurs.")
+    submit(page, "Record the pupil's voice")
+    take(page, "Convene the multi-agency review")
+    submit(page, "Convene the multi-agency review")
+    expect(page.locator("#case-state")).to_have_text("Multi-agency review")
+
+    take(page, "Record a meeting")
+    page.get_by_label("Date of the meeting").fill("2026-10-05")
+    page.get_by_label("Person 1 name").fill("Dana Shah")
+    page.get_by_label("Person 1 agency").select_option("school")
+    page.get_by_label("Person 2 name").fill("Sam Ahmed")
+    page.get_by_label("Person 2 agency").select_option("send_service")
+    page.get_by_label("The pupil's aspirations were discussed").check()
+    submit(page, "Record a meeting")
+    take(page, "Plan an intervention")
+    page.get_by_label("Intervention", exact=True).fill("Reading Recovery")
+    page.get_by_label("Owner").fill("Priya Nair")
+    page.get_by_label("Baseline measure").fill("Reading age 5y2m")
+    page.get_by_label("Review date").fill("2026-12-15")
+    submit(page, "Plan an intervention")
+    take(page, "Agree interventions")
+    submit(page, "Agree interventions")
+    expect(page.locator("#case-state")).to_have_text("Intervention")
+    shot(page, "03-intervention")
+
+    version = page.locator("#interventions td").first.inner_text().split("no. ")[1].rstrip(")")
+    take(page, "Record an outcome measure")
+    page.get_by_label("Intervention", exact=True).fill(version)
+    page.get_by_label("Outcome measure").fill("Reading age 6y0m")
+    page.get_by_label("Status of the intervention").select_option("continuing")
+    submit(page, "Record an outcome measure")
+    take(page, "Move to evaluation")
+    submit(page, "Move to evaluation")
+    take(page, "Record the evaluation")
+    page.get_by_label("Verdict").select_option("effective")
+    page.get_by_label("Summary").fill("Ten months' progress in eight weeks.")
+    submit(page, "Record the evaluation")
+    take(page, "Prepare the transition")
+    page.get_by_label("Kind of transition").select_option("phase_change")
+    page.get_by_label("Transition date").fill("2027-09-01")
+    submit(page, "Prepare the transition")
+    expect(page.locator("#case-state")).to_have_text("Transition")
+    shot(page, "04-transition")
+    assert axe_violations(page) == []
+
+
+def test_social_worker_gives_a_view_then_the_head_decides(page: Page, base_url: str) -> None:
+    sign_in(page, base_url, "sw")
+    open_case_of(page, "Nowak, Chloe")
+    expect(page.get_by_text("Awaiting view")).to_be_visible()
+    page.get_by_role("link", name="Give your view on this proposal").click()
+    page.get_by_label("Contribution", exact=True).fill(
+        "Chloe's home situation is fragile this month; please consider an alternative to suspension."
+    )
+    shot(page, "05-social-worker-view")
+    submit(page, "Add a contribution")
+    expect(page.get_by_text("Given by sw (social worker)")).to_be_visible()
+    page.get_by_role("button", name="Sign out").click()
+
+    sign_in(page, base_url, "head")
+    open_case_of(page, "Nowak, Chloe")
+    page.get_by_role("link", name="Decide on this proposal").click()
+    page.get_by_label("Decision", exact=True).select_option("withdraw")
+    page.get_by_label("Reasons", exact=True).fill("Agreed a reduced timetable with the social worker instead.")
+    submit(page, "Decide a proposed suspension")
+    expect(page.locator("#proposals")).to_contain_text("Withdraw")
+    shot(page, "06-head-decided")
+
+
+def test_head_cannot_decide_before_the_social_worker_is_heard(page: Page, base_url: str) -> None:
+    sign_in(page, base_url, "slt")
+    open_case_of(page, "Carter, Ben")
+    take(page, "Propose a suspension")
+    page.get_by_label("School days").fill("1")
+    page.get_by_label("Proposed start date").fill("2026-12-01")
+    page.get_by_label("Reason").fill("Assault on a member of staff.")
+    submit(page, "Propose a suspension")
+    page.get_by_role("button", name="Sign out").click()
+    sign_in(page, base_url, "head")
+    open_case_of(page, "Carter, Ben")
+    page.get_by_role("link", name="Decide on this proposal").click()
+    page.get_by_label("Decision", exact=True).select_option("suspend")
+    page.get_by_role("button", name="Decide a proposed suspension").click()
+    expect(page.get_by_text("wait for the social worker's view on this proposal")).to_be_visible()
+    shot(page, "07-decision-refused")
+
+
+def test_teacher_sees_no_safeguarding_detail(page: Page, base_url: str) -> None:
+    sign_in(page, base_url, "teacher")
+    expect(page.get_by_text("There are no cases for you to see.")).to_be_visible()
+    body = page.content()
+    for secret in ("Osei", "Carter", "Nowak", "Has a social worker now", "Social care", "Timeline"):
+        assert secret not in body
+    shot(page, "08-teacher-home")
+    page.goto(f"{base_url}/audit/")
+    expect(page.get_by_role("heading", name="Not permitted")).to_be_visible()
+
+
+def test_no_serious_accessibility_violations_on_the_main_pages(page: Page, base_url: str) -> None:
+    page.goto(f"{base_url}/login")
+    assert axe_violations(page) == []
+    checked = 1
+    for username, paths in {
+        "dsl": ["/", "/cases/new"],
+        "auditor": ["/audit/", "/reports/governors?school_urn=100001"],
+        "governor": ["/reports/governors"],
+        "admin": ["/admin/"],
+    }.items():
+        sign_in(page, base_url, username)
+        if username == "dsl":
+            open_case_of(page, "Khan, Ellie")
+            assert axe_violations(page) == [], page.url
+            take(page, "Record a meeting")
+            assert axe_violations(page) == [], page.url
+            page.get_by_role("button", name="Record a meeting").click()  # the error summary too
+            assert axe_violations(page) == [], page.url
+            checked += 3
+        if username == "auditor":
+            page.goto(f"{base_url}/audit/")
+            page.locator("table a").first.click()
+            assert axe_violations(page) == [], page.url
+            checked += 1
+        for path in paths:
+            page.goto(base_url + path)
+            assert axe_violations(page) == [], page.url
+            shot(page, f"axe-{username}-{path.strip('/').replace('/', '-').split('?')[0] or 'home'}")
+            checked += 1
+        page.get_by_role("button", name="Sign out").click()
+    page.goto(f"{base_url}/nowhere")
+    assert axe_violations(page) == []
+    assert checked >= 10
