@@ -173,6 +173,8 @@ def test_dsl_walks_a_case_from_need_to_transition(page: Page, base_url: str) -> 
 
 def test_social_worker_gives_a_view_then_the_head_decides(page: Page, base_url: str) -> None:
     sign_in(page, base_url, "sw")
+    expect(page.locator("#awaiting")).to_contain_text("the proposed suspension of Chloe Nowak")
+    shot(page, "05a-social-worker-home")
     open_case_of(page, "Nowak, Chloe")
     expect(page.get_by_text("Awaiting view")).to_be_visible()
     page.get_by_role("link", name="Give your view on this proposal").click()

@@ -11,6 +11,7 @@ from wtforms import HiddenField, SelectField
 
 from caseflow.domain.errors import ConcurrencyConflict, GuardFailed, InvalidData, NotFound, NotPermitted
 from caseflow.domain.roles import CASE_READERS, Role
+from caseflow.services.streams import load_case
 from caseflow.web.auth import services
 from caseflow.web.forms import action_form, form_data, options, put_errors
 from caseflow.web.policy import ANY_USER, allow
@@ -36,7 +37,19 @@ def index() -> Any:
     workflow = services().workflow
     cases = _visible_cases() if current_user.principal.roles & CASE_READERS else []
     can_open = bool(current_user.principal.roles & workflow.creation.roles)
-    return render_template("cases/index.html", cases=cases, labels=workflow.state_labels, can_open=can_open)
+    awaiting = _awaiting_my_view(cases) if Role.SOCIAL_WORKER in current_user.principal.roles else []
+    return render_template("cases/index.html", cases=cases, labels=workflow.state_labels, can_open=can_open, awaiting=awaiting)
+
+
+def _awaiting_my_view(cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Suspension and exclusion proposals on the social worker's cases that still await a view."""
+    found = []
+    for row in cases:
+        case = load_case(services().store, row["case_id"])
+        for proposal in case.proposals():
+            if proposal["decision"] is None and not any(v["role"] == Role.SOCIAL_WORKER for v in proposal["views"]):
+                found.append({**proposal, "case_id": row["case_id"], "pupil": f"{row['given_name']} {row['family_name']}"})
+    return found
 
 
 @bp.route("/cases/<case_id>")
