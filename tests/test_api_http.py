@@ -44,12 +44,13 @@ def server(pg_database: Database) -> Iterator[tuple[str, dict[str, str]]]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
+        deadline = time.monotonic() + 60  # workers import the app first; slow under a loaded CI
+        while time.monotonic() < deadline:
             try:
-                requests.get(f"{base}/api/v1/openapi.json", timeout=1)
+                requests.get(f"{base}/api/v1/openapi.json", timeout=5)
                 break
-            except requests.ConnectionError:
-                time.sleep(0.1)
+            except requests.RequestException:
+                time.sleep(0.2)
         else:
             raise AssertionError("gunicorn did not start")
         yield base, tokens
