@@ -16,9 +16,7 @@ target_metadata = metadata
 def _url() -> str:
     url = config.attributes.get("url") or config.get_main_option("sqlalchemy.url")
     if not url:
-        url = os.environ.get("CASEFLOW_MIGRATE_DATABASE_URL") or os.environ.get(
-            "CASEFLOW_DATABASE_URL"
-        )
+        url = os.environ.get("CASEFLOW_MIGRATE_DATABASE_URL") or os.environ.get("CASEFLOW_DATABASE_URL")
     if not url:
         raise RuntimeError("no database URL: set CASEFLOW_DATABASE_URL")
     return url
@@ -38,9 +36,7 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     engine = make_engine(_url(), app_role=False)
     with engine.connect() as connection:
-        context.configure(
-            connection=connection, target_metadata=target_metadata, render_as_batch=True
-        )
+        context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()

@@ -4,7 +4,10 @@
 engine in ``caseflow.domain.workflow`` runs any of them.
 """
 
-from workflows import support_journey
+from workflows import pupil_record, support_journey
 
-REGISTRY = {f"{d['name']}@{d['version']}": d for d in (support_journey.DEFINITION,)}
+REGISTRY = {f"{d['name']}@{d['version']}": d for d in (support_journey.DEFINITION, pupil_record.DEFINITION)}
+#: the journey new cases follow
 CURRENT = f"{support_journey.DEFINITION['name']}@{support_journey.DEFINITION['version']}"
+#: the definition of pupil records
+PUPIL_RECORD = f"{pupil_record.DEFINITION['name']}@{pupil_record.DEFINITION['version']}"

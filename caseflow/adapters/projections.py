@@ -8,18 +8,21 @@ import json
 from collections.abc import Callable, Sequence
 from datetime import date
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, tuple_, update
 
 from caseflow.adapters.database import write_transaction
 from caseflow.adapters.event_store import Checkpoint, SqlEventStore
 from caseflow.adapters.tables import (
     PROJECTION_TABLES,
+    attendance_marks,
     case_summary,
     events,
     projection_checkpoints,
+    pupil_status,
     pupils,
     social_care_episodes,
     suspension_days,
+    teaching,
 )
 from caseflow.domain.events import StoredEvent
 from caseflow.domain.guards import school_year
@@ -72,40 +75,97 @@ def project_pupils(conn: Connection, batch: Sequence[StoredEvent]) -> None:
     for event in batch:
         if event.stream_type != "pupil":
             continue
-        data = event.data
-        if event.event_type == "PupilRegistered":
-            conn.execute(
-                insert(pupils).values(
-                    pupil_id=event.stream_id,
-                    upn=data["upn"],
-                    given_name=data["given_name"],
-                    family_name=data["family_name"],
-                    date_of_birth=date.fromisoformat(data["date_of_birth"]),
-                    school_urn=data["school_urn"],
-                    year_group=data.get("year_group"),
-                    version=event.version,
-                )
-            )
-        else:
+        handler = _PUPIL_PROJECTIONS.get(event.event_type)
+        if handler is not None:
+            handler(conn, event)
+        if event.event_type != "PupilRegistered":
             conn.execute(update(pupils).where(pupils.c.pupil_id == event.stream_id).values(version=event.version))
-        if event.event_type == "SocialCareEpisodeRecorded":
-            conn.execute(
-                insert(social_care_episodes).values(
-                    pupil_id=event.stream_id,
-                    episode=event.version,
-                    plan=data["plan"],
-                    start_date=date.fromisoformat(data["start_date"]),
-                    end_date=date.fromisoformat(data["end_date"]) if data.get("end_date") else None,
-                    social_worker=data.get("social_worker"),
-                    category=data.get("category"),
-                )
-            )
-        elif event.event_type == "SocialCareEpisodeEnded":
-            conn.execute(
-                update(social_care_episodes)
-                .where(social_care_episodes.c.pupil_id == event.stream_id, social_care_episodes.c.episode == data["episode"])
-                .values(end_date=date.fromisoformat(data["end_date"]))
-            )
+
+
+def _registered(conn: Connection, event: StoredEvent) -> None:
+    data = event.data
+    conn.execute(
+        insert(pupils).values(
+            pupil_id=event.stream_id,
+            upn=data["upn"],
+            given_name=data["given_name"],
+            family_name=data["family_name"],
+            date_of_birth=date.fromisoformat(data["date_of_birth"]),
+            school_urn=data["school_urn"],
+            year_group=data.get("year_group"),
+            version=event.version,
+        )
+    )
+    conn.execute(insert(pupil_status).values(pupil_id=event.stream_id, incidents=0))
+
+
+def _episode(conn: Connection, event: StoredEvent) -> None:
+    data = event.data
+    conn.execute(
+        insert(social_care_episodes).values(
+            pupil_id=event.stream_id,
+            episode=event.version,
+            plan=data["plan"],
+            start_date=date.fromisoformat(data["start_date"]),
+            end_date=date.fromisoformat(data["end_date"]) if data.get("end_date") else None,
+            social_worker=data.get("social_worker"),
+            category=data.get("category"),
+        )
+    )
+
+
+def _episode_ended(conn: Connection, event: StoredEvent) -> None:
+    conn.execute(
+        update(social_care_episodes)
+        .where(social_care_episodes.c.pupil_id == event.stream_id, social_care_episodes.c.episode == event.data["episode"])
+        .values(end_date=date.fromisoformat(event.data["end_date"]))
+    )
+
+
+def _status(conn: Connection, pupil_id: str, **values: object) -> None:
+    conn.execute(update(pupil_status).where(pupil_status.c.pupil_id == pupil_id).values(**values))
+
+
+def _teacher(conn: Connection, event: StoredEvent) -> None:
+    teacher = event.data["teacher"]
+    conn.execute(delete(teaching).where(teaching.c.pupil_id == event.stream_id, teaching.c.teacher == teacher))
+    if event.event_type == "TeacherAssigned":
+        conn.execute(insert(teaching).values(pupil_id=event.stream_id, teacher=teacher))
+
+
+def _incident(conn: Connection, event: StoredEvent) -> None:
+    _status(conn, event.stream_id, incidents=pupil_status.c.incidents + 1)
+
+
+def _attendance(conn: Connection, event: StoredEvent) -> None:
+    marks = {(day, session): code for day, session, code in event.data["marks"]}
+    days = sorted({date.fromisoformat(day) for day, _ in marks})
+    conn.execute(
+        delete(attendance_marks).where(
+            attendance_marks.c.pupil_id == event.stream_id,
+            attendance_marks.c.date.in_(days),
+            tuple_(attendance_marks.c.date, attendance_marks.c.session).in_([(date.fromisoformat(d), s) for d, s in marks]),
+        )
+    )
+    conn.execute(
+        insert(attendance_marks),
+        [{"pupil_id": event.stream_id, "date": date.fromisoformat(d), "session": s, "code": c} for (d, s), c in marks.items()],
+    )
+
+
+_PUPIL_PROJECTIONS: dict[str, Callable[[Connection, StoredEvent], None]] = {
+    "PupilRegistered": _registered,
+    "SocialCareEpisodeRecorded": _episode,
+    "SocialCareEpisodeEnded": _episode_ended,
+    "SendStatusRecorded": lambda c, e: _status(
+        c, e.stream_id, send_status=e.data["status"], primary_need=e.data.get("primary_need")
+    ),
+    "CareStatusRecorded": lambda c, e: _status(c, e.stream_id, care_status=e.data["status"]),
+    "TeacherAssigned": _teacher,
+    "TeacherUnassigned": _teacher,
+    "BehaviourIncidentRecorded": _incident,
+    "AttendanceRecorded": _attendance,
+}
 
 
 INLINE_PROJECTORS = (project_pupils, project_case_summary)

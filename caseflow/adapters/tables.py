@@ -207,6 +207,43 @@ suspension_days = Table(
     UniqueConstraint("case_id", "decided_version", name="uq_suspension_decision"),
 )
 
+#: projection: which class teachers teach which pupils (for classroom profiles)
+teaching = Table(
+    "teaching",
+    metadata,
+    Column("pupil_id", String(64), nullable=False),
+    Column("teacher", String(64), nullable=False),
+    UniqueConstraint("pupil_id", "teacher", name="uq_teaching"),
+    Index("ix_teaching_teacher", "teacher"),
+)
+
+#: projection: one row per pupil with what the cohort dashboard shows
+pupil_status = Table(
+    "pupil_status",
+    metadata,
+    Column("pupil_id", String(64), primary_key=True),
+    Column("send_status", String(16), nullable=True),
+    Column("primary_need", String(8), nullable=True),
+    Column("care_status", String(32), nullable=True),
+    Column("wellbeing_measure", String(16), nullable=True),
+    Column("wellbeing_total", Integer, nullable=True),
+    Column("wellbeing_band", String(32), nullable=True),
+    Column("wellbeing_first_total", Integer, nullable=True),
+    Column("incidents", Integer, nullable=False, default=0),
+)
+
+#: projection: attendance at session level, as the MIS sent it
+attendance_marks = Table(
+    "attendance_marks",
+    metadata,
+    Column("pupil_id", String(64), nullable=False),
+    Column("date", Date, nullable=False),
+    Column("session", String(2), nullable=False),
+    Column("code", String(3), nullable=False),
+    UniqueConstraint("pupil_id", "date", "session", name="uq_attendance_mark"),
+    Index("ix_attendance_date", "date"),
+)
+
 #: how far each asynchronous projection has read the log
 projection_checkpoints = Table(
     "projection_checkpoints",
@@ -226,5 +263,5 @@ web_sessions = Table(
     Column("last_seen_at", UtcDateTime, nullable=False),
 )
 
-PROJECTION_TABLES = (case_summary, pupils, social_care_episodes, suspension_days)
+PROJECTION_TABLES = (case_summary, pupils, social_care_episodes, suspension_days, teaching, pupil_status, attendance_marks)
 APPEND_ONLY = ("events", "access_log")

@@ -32,6 +32,8 @@ class CaseContext:
     allocated_social_workers: frozenset[str] = frozenset()
     #: suspension days decided for this pupil in other cases, by school-year start
     other_suspension_days: Mapping[int, float] = field(default_factory=dict)
+    #: for registering a pupil: another pupil already has this UPN
+    upn_taken: bool = False
 
 
 GuardFunc = Callable[[SupportCase, Mapping[str, Any], CaseContext, str], list[Unmet]]
@@ -314,3 +316,42 @@ def warnings(case: SupportCase, ctx: CaseContext, today: date) -> list[str]:
         if proposal["decision"] is None and ctx.cohort_status and not proposal["views"]:
             found.append(f"The {proposal['kind']} proposed at version {proposal['id']} awaits the social worker's view.")
     return found
+
+
+# --- pupil records ---------------------------------------------------------------------------------
+@guard("upn_unused")
+def upn_unused(record: Any, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
+    return [Unmet("upn_taken", "A pupil with this UPN is already registered.")] if ctx.upn_taken else []
+
+
+@guard("episode_dates_in_order", needs_input=True)
+def episode_dates_in_order(record: Any, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
+    if data.get("end_date") and data.get("start_date") and data["end_date"] < data["start_date"]:
+        return [Unmet("episode_dates", "The end date cannot be before the start date.")]
+    return []
+
+
+@guard("category_only_on_cp", needs_input=True)
+def category_only_on_cp(record: Any, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
+    if data.get("category") and data.get("plan") != "cp":
+        return [Unmet("category_not_cp", "A category of abuse applies to child protection plans only.")]
+    return []
+
+
+@guard("episode_running", needs_input=True)
+def episode_running(record: Any, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
+    for episode in record.episodes:
+        if episode.id == data.get("episode"):
+            if episode.end_date is not None:
+                return [Unmet("episode_ended", "That plan has already ended.")]
+            if data.get("end_date") and data["end_date"] < episode.start_date.isoformat():
+                return [Unmet("episode_dates", "The end date cannot be before the plan started.")]
+            return []
+    return [Unmet("episode_unknown", "Name a plan recorded for this pupil.")]
+
+
+@guard("teacher_assigned", needs_input=True)
+def teacher_assigned(record: Any, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
+    if data.get("teacher") in record.teachers:
+        return []
+    return [Unmet("teacher_not_assigned", "That teacher is not assigned to this pupil.")]

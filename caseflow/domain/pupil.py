@@ -7,7 +7,7 @@ years after the last one ended ("previous").
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -56,6 +56,8 @@ class Episode:
 
 @dataclass
 class Pupil:
+    """A pupil's record as the log says it stands (facts are applied, never re-checked)."""
+
     id: str
     version: int = 0
     upn: str = ""
@@ -65,6 +67,19 @@ class Pupil:
     school_urn: str = ""
     year_group: int | None = None
     episodes: list[Episode] = field(default_factory=list)
+    teachers: set[str] = field(default_factory=set)
+    care_status: dict[str, Any] | None = None
+    send_status: dict[str, Any] | None = None
+    classroom_profile: dict[str, Any] = field(default_factory=dict)
+    attainment: list[dict[str, Any]] = field(default_factory=list)
+    incidents: list[dict[str, Any]] = field(default_factory=list)
+    wellbeing: list[dict[str, Any]] = field(default_factory=list)
+    #: (date, session) -> attendance code; later marks for the same session replace earlier ones
+    attendance: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    @property
+    def state(self) -> str | None:
+        return "registered" if self.version else None
 
     @classmethod
     def replay(cls, pupil_id: str, events: Iterable[StoredEvent]) -> Pupil:
@@ -77,32 +92,9 @@ class Pupil:
         if event.version != self.version + 1:
             raise IntegrityError(f"pupil {self.id}: event version {event.version} follows {self.version}")
         self.version = event.version
-        data = event.data
-        if event.event_type == "PupilRegistered":
-            self.upn = data["upn"]
-            self.given_name = data["given_name"]
-            self.family_name = data["family_name"]
-            self.date_of_birth = date.fromisoformat(data["date_of_birth"])
-            self.school_urn = data["school_urn"]
-            self.year_group = data.get("year_group")
-        elif event.event_type == "SocialCareEpisodeRecorded":
-            self.episodes.append(
-                Episode(
-                    id=event.version,
-                    plan=data["plan"],
-                    start_date=date.fromisoformat(data["start_date"]),
-                    end_date=date.fromisoformat(data["end_date"]) if data.get("end_date") else None,
-                    social_worker=data.get("social_worker"),
-                    category=data.get("category"),
-                )
-            )
-        elif event.event_type == "SocialCareEpisodeEnded":
-            self.episodes = [
-                Episode(e.id, e.plan, e.start_date, date.fromisoformat(data["end_date"]), e.social_worker, e.category)
-                if e.id == data["episode"]
-                else e
-                for e in self.episodes
-            ]
+        handler = _APPLY.get(event.event_type)
+        if handler is not None:
+            handler(self, event)
 
     def cohort_status(self, as_of: date) -> str | None:
         return cohort_status(self.episodes, as_of)
@@ -115,6 +107,59 @@ class Pupil:
 
     def allocated_social_workers(self, as_of: date) -> frozenset[str]:
         return frozenset(e.social_worker for e in self.episodes if e.running_on(as_of) and e.social_worker)
+
+
+def _registered(pupil: Pupil, event: StoredEvent) -> None:
+    data = event.data
+    pupil.upn = data["upn"]
+    pupil.given_name = data["given_name"]
+    pupil.family_name = data["family_name"]
+    pupil.date_of_birth = date.fromisoformat(data["date_of_birth"])
+    pupil.school_urn = data["school_urn"]
+    pupil.year_group = data.get("year_group")
+
+
+def _episode(pupil: Pupil, event: StoredEvent) -> None:
+    data = event.data
+    pupil.episodes.append(
+        Episode(
+            id=event.version,
+            plan=data["plan"],
+            start_date=date.fromisoformat(data["start_date"]),
+            end_date=date.fromisoformat(data["end_date"]) if data.get("end_date") else None,
+            social_worker=data.get("social_worker"),
+            category=data.get("category"),
+        )
+    )
+
+
+def _episode_ended(pupil: Pupil, event: StoredEvent) -> None:
+    end = date.fromisoformat(event.data["end_date"])
+    pupil.episodes = [
+        Episode(e.id, e.plan, e.start_date, end, e.social_worker, e.category) if e.id == event.data["episode"] else e
+        for e in pupil.episodes
+    ]
+
+
+def _attendance(pupil: Pupil, event: StoredEvent) -> None:
+    for day, session, code in event.data["marks"]:
+        pupil.attendance[(day, session)] = code
+
+
+_APPLY: dict[str, Callable[[Pupil, StoredEvent], None]] = {
+    "PupilRegistered": _registered,
+    "SocialCareEpisodeRecorded": _episode,
+    "SocialCareEpisodeEnded": _episode_ended,
+    "CareStatusRecorded": lambda p, e: setattr(p, "care_status", dict(e.data)),
+    "SendStatusRecorded": lambda p, e: setattr(p, "send_status", dict(e.data)),
+    "ClassroomProfileRecorded": lambda p, e: p.classroom_profile.update({k: v for k, v in e.data.items() if v}),
+    "AttainmentRecorded": lambda p, e: p.attainment.append({"version": e.version, **e.data}),
+    "BehaviourIncidentRecorded": lambda p, e: p.incidents.append({"version": e.version, **e.data}),
+    "WellbeingRecorded": lambda p, e: p.wellbeing.append({"version": e.version, **e.data}),
+    "TeacherAssigned": lambda p, e: p.teachers.add(e.data["teacher"]),
+    "TeacherUnassigned": lambda p, e: p.teachers.discard(e.data["teacher"]),
+    "AttendanceRecorded": _attendance,
+}
 
 
 def cohort_status(episodes: Iterable[Episode], as_of: date) -> str | None:

@@ -1,4 +1,6 @@
-"""Pupil use cases: register a pupil (UPN checked) and record social-care episodes."""
+"""Pupil records: registration (UPN checked) and every fact the school tracks, through the
+pupil-record workflow, with the same checks, roles and audit as the support journey.
+"""
 
 from __future__ import annotations
 
@@ -7,41 +9,22 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import Any
 
-from caseflow.domain.errors import InvalidData, NotFound, NotPermitted
-from caseflow.domain.events import NewEvent, now_utc
-from caseflow.domain.fields import FieldSpec, validate
-from caseflow.domain.pupil import ABUSE_CATEGORIES, PLANS, Pupil
-from caseflow.domain.roles import Role
+from caseflow.domain.errors import CaseflowError, ConcurrencyConflict, InvalidData, NotFound, NotPermitted
+from caseflow.domain.events import StoredEvent, now_utc
+from caseflow.domain.fields import validate
+from caseflow.domain.guards import CaseContext
+from caseflow.domain.pupil import Pupil
+from caseflow.domain.roles import Actor
 from caseflow.domain.upn import UpnError, normalise_upn
-from caseflow.services.access import Principal
+from caseflow.domain.workflow import Workflow
+from caseflow.services.access import CaseScope, Principal, case_roles, choose_role
 from caseflow.services.ports import AccessLog, EventStore, ReadModels
 from caseflow.services.streams import PUPIL, load_pupil
+from workflows import PUPIL_RECORD, REGISTRY
 
-PUPIL_WORKFLOW = "pupil_record@1"
-#: roles that keep the school's pupil records
-PUPIL_KEEPERS = (Role.DSL, Role.HEADTEACHER, Role.SLT, Role.SENCO)
-
-REGISTER_FIELDS = {
-    n: FieldSpec.from_dict(n, f)
-    for n, f in {
-        "upn": {"type": "line", "label": "UPN", "required": True, "max_length": 13},
-        "given_name": {"type": "line", "label": "Given name", "required": True, "max_length": 100},
-        "family_name": {"type": "line", "label": "Family name", "required": True, "max_length": 100},
-        "date_of_birth": {"type": "date", "label": "Date of birth", "required": True},
-        "school_urn": {"type": "line", "label": "School URN", "required": True, "max_length": 16},
-        "year_group": {"type": "int", "label": "Year group", "min": -2, "max": 14},
-    }.items()
-}
-EPISODE_FIELDS = {
-    n: FieldSpec.from_dict(n, f)
-    for n, f in {
-        "plan": {"type": "choice", "label": "Plan", "choices": list(PLANS), "required": True},
-        "start_date": {"type": "date", "label": "Start date", "required": True},
-        "end_date": {"type": "date", "label": "End date"},
-        "social_worker": {"type": "line", "label": "Social worker (username)", "max_length": 64},
-        "category": {"type": "choice", "label": "Category of abuse (CP plans)", "choices": list(ABUSE_CATEGORIES)},
-    }.items()
-}
+RECORD = Workflow(REGISTRY[PUPIL_RECORD])
+REGISTER_FIELDS = RECORD.creation.fields
+EPISODE_FIELDS = RECORD.action("record_social_care_episode").fields
 
 
 class PupilService:
@@ -50,15 +33,21 @@ class PupilService:
         self.reads = reads
         self.audit = audit
         self.clock = clock
+        self.workflow = RECORD
 
-    def _keeper_role(self, principal: Principal, school_urn: str) -> str:
-        for role in PUPIL_KEEPERS:
-            if principal.has(role, school_urn):
-                return role
-        raise NotPermitted("only the school's DSL, head, senior leaders or SENCo may keep pupil records")
+    def load(self, pupil_id: str) -> Pupil:
+        return load_pupil(self.store, pupil_id)
+
+    def roles_on(self, principal: Principal, pupil: Pupil) -> frozenset[str]:
+        """Roles in which the principal may see this pupil (the one access policy; empty: not visible)."""
+        scope = CaseScope(
+            pupil.school_urn, self.reads.school_la(pupil.school_urn), pupil.allocated_social_workers(self.clock().date())
+        )
+        return case_roles(principal, scope)
 
     def register(self, principal: Principal, data: Any) -> Pupil:
-        clean = validate(REGISTER_FIELDS, data)
+        spec = self.workflow.creation
+        clean = validate(spec.fields, data)
         try:
             clean["upn"] = normalise_upn(clean["upn"])
         except UpnError as error:
@@ -67,33 +56,54 @@ class PupilService:
             raise InvalidData({"date_of_birth": ["Date of birth cannot be in the future"]})
         if not self.reads.school_exists(clean["school_urn"]):
             raise InvalidData({"school_urn": ["No school with this URN"]})
-        role = self._keeper_role(principal, clean["school_urn"])
-        if self.reads.pupil_id_for_upn(clean["upn"]) is not None:
-            raise InvalidData({"upn": ["A pupil with this UPN is already registered"]})
-        pupil_id = uuid.uuid4().hex
-        event = NewEvent("PupilRegistered", clean, principal.username, role, self.clock(), PUPIL_WORKFLOW)
-        stored = self.store.append(pupil_id, PUPIL, 0, [event])
-        self.audit.record(username=principal.username, role=role, action="register_pupil", outcome="ok", pupil_id=pupil_id)
-        return Pupil.replay(pupil_id, stored)
+        held = frozenset(role for role, school in principal.grants if school == clean["school_urn"])
+        role = choose_role(held, spec.roles)
+        if role is None:
+            self.audit.record(username=principal.username, role=None, action=spec.name, outcome="forbidden")
+            raise NotPermitted("only the school's DSL, head, senior leaders or SENCo may register its pupils")
+        pupil = Pupil(uuid.uuid4().hex)
+        ctx = CaseContext(upn_taken=self.reads.pupil_id_for_upn(clean["upn"]) is not None)
+        event = self.workflow.decide(pupil, spec.name, Actor(principal.username, role), clean, ctx, self.clock())
+        for stored in self.store.append(pupil.id, PUPIL, 0, [event]):
+            pupil.apply(stored)
+        self.audit.record(username=principal.username, role=role, action=spec.name, outcome="ok", pupil_id=pupil.id)
+        return pupil
 
-    def load(self, pupil_id: str) -> Pupil:
-        return load_pupil(self.store, pupil_id)
-
-    def record_episode(self, principal: Principal, pupil_id: str, data: Any) -> Pupil:
+    def act(
+        self, principal: Principal, pupil_id: str, action: str, expected_version: Any, data: Any
+    ) -> tuple[Pupil, StoredEvent]:
+        """Record one fact on a pupil's record, stating the version read."""
         pupil = self.load(pupil_id)
-        if not any(s == pupil.school_urn for _, s in principal.grants):
+        roles = self.roles_on(principal, pupil)
+        if not roles:
+            self.audit.record(username=principal.username, role=None, action=action, outcome="not_found", pupil_id=pupil_id)
             raise NotFound("no such pupil")
-        role = self._keeper_role(principal, pupil.school_urn)
-        clean = validate(EPISODE_FIELDS, data)
-        if clean.get("end_date") and clean["end_date"] < clean["start_date"]:
-            raise InvalidData({"end_date": ["End date cannot be before the start date"]})
-        if clean.get("category") and clean["plan"] != "cp":
-            raise InvalidData({"category": ["A category of abuse applies to child protection plans only"]})
-        event = NewEvent("SocialCareEpisodeRecorded", clean, principal.username, role, self.clock(), PUPIL_WORKFLOW)
-        stored = self.store.append(pupil_id, PUPIL, pupil.version, [event])
+        role = None
+        try:
+            spec = self.workflow.action(action)
+            role = choose_role(roles, spec.roles)
+            if role is None:
+                raise NotPermitted(f"your role may not {spec.label.lower()}")
+            if isinstance(expected_version, bool) or not isinstance(expected_version, int):
+                raise InvalidData({"expected_version": ["must be the whole-number version you last read"]})
+            if expected_version != pupil.version:
+                raise ConcurrencyConflict(pupil_id, expected_version, pupil.version)
+            event = self.workflow.decide(pupil, action, Actor(principal.username, role), data, CaseContext(), self.clock())
+            stored = self.store.append(pupil_id, PUPIL, pupil.version, [event])
+        except CaseflowError as error:
+            outcome = {403: "forbidden", 404: "not_found", 409: "conflict"}.get(error.status, "refused")
+            self.audit.record(
+                username=principal.username, role=role, action=action, outcome=outcome, pupil_id=pupil_id, detail=error.detail
+            )
+            raise
         for item in stored:
             pupil.apply(item)
-        self.audit.record(username=principal.username, role=role, action="record_episode", outcome="ok", pupil_id=pupil_id)
+        self.audit.record(username=principal.username, role=role, action=action, outcome="ok", pupil_id=pupil_id)
+        return pupil, stored[-1]
+
+    def record_episode(self, principal: Principal, pupil_id: str, data: Any) -> Pupil:
+        """Record a CiN or CP episode at the record's current version (the contract's endpoint)."""
+        pupil, _ = self.act(principal, pupil_id, "record_social_care_episode", self.load(pupil_id).version, data)
         return pupil
 
 
@@ -108,5 +118,7 @@ def pupil_as_dict(pupil: Pupil, as_of: date) -> Mapping[str, Any]:
         "year_group": pupil.year_group,
         "cohort_status": pupil.cohort_status(as_of),
         "episodes": [e.as_dict() for e in pupil.episodes],
+        "care_status": pupil.care_status,
+        "send_status": pupil.send_status,
         "version": pupil.version,
     }

@@ -1,0 +1,181 @@
+"""A pupil's record: who they are, their social-care history and what the school tracks.
+
+Declared as data like the support journey: every action lists the roles that may
+take it (default deny), its guards and its fields. A pupil record has one step,
+``registered``; every action after registration records a fact.
+"""
+
+PLANS = ["cin", "cp"]
+ABUSE_CATEGORIES = ["NEG", "PHY", "SAB", "EMO", "MUL"]
+#: DfE CiN census reasons for closure
+CLOSURE_REASONS = ["RC1", "RC2", "RC3", "RC4", "RC5", "RC6", "RC7", "RC8", "RC9"]
+SEN_PRIMARY_NEEDS = ["SPLD", "MLD", "SLD", "PMLD", "SEMH", "SLCN", "HI", "VI", "MSI", "PD", "ASD", "OTH", "NSA"]
+TERMS = ["autumn", "spring", "summer"]
+KEEPERS = ["dsl", "headteacher", "slt", "senco"]
+
+ACTIONS = [
+    {
+        "name": "register_pupil",
+        "label": "Register a pupil",
+        "event": "PupilRegistered",
+        "source": None,
+        "dest": "registered",
+        "roles": KEEPERS,
+        "guards": ["upn_unused"],
+        "fields": {
+            "upn": {"type": "line", "label": "UPN", "required": True, "max_length": 13},
+            "given_name": {"type": "line", "label": "Given name", "required": True, "max_length": 100},
+            "family_name": {"type": "line", "label": "Family name", "required": True, "max_length": 100},
+            "date_of_birth": {"type": "date", "label": "Date of birth", "required": True},
+            "school_urn": {"type": "line", "label": "School URN", "required": True, "max_length": 16},
+            "year_group": {"type": "int", "label": "Year group", "min": -2, "max": 14},
+        },
+    },
+    {
+        "name": "record_social_care_episode",
+        "label": "Record a CiN or CP plan",
+        "event": "SocialCareEpisodeRecorded",
+        "source": "*",
+        "roles": KEEPERS,
+        "guards": ["episode_dates_in_order", "category_only_on_cp"],
+        "fields": {
+            "plan": {"type": "choice", "label": "Plan", "choices": PLANS, "required": True},
+            "start_date": {"type": "date", "label": "Start date", "required": True},
+            "end_date": {"type": "date", "label": "End date"},
+            "social_worker": {"type": "line", "label": "Social worker (username)", "max_length": 64},
+            "category": {"type": "choice", "label": "Category of abuse (CP plans)", "choices": ABUSE_CATEGORIES},
+        },
+    },
+    {
+        "name": "end_social_care_episode",
+        "label": "Record the end of a plan",
+        "event": "SocialCareEpisodeEnded",
+        "source": "*",
+        "roles": KEEPERS,
+        "guards": ["episode_running"],
+        "fields": {
+            "episode": {"type": "ref", "label": "Plan (version)", "required": True},
+            "end_date": {"type": "date", "label": "End date", "required": True},
+            "reason": {"type": "choice", "label": "Reason for closure (CiN census)", "choices": CLOSURE_REASONS},
+        },
+    },
+    {
+        "name": "record_care_status",
+        "label": "Record looked-after status",
+        "event": "CareStatusRecorded",
+        "source": "*",
+        "roles": ["dsl", "headteacher"],
+        "fields": {
+            "status": {
+                "type": "choice",
+                "label": "Status",
+                "choices": ["looked_after", "previously_looked_after", "kinship_care", "none"],
+                "required": True,
+            },
+            "since": {"type": "date", "label": "Since", "required": True},
+            "order": {
+                "type": "choice",
+                "label": "Order (previously looked after)",
+                "choices": ["adoption", "sgo", "cao", "other"],
+            },
+        },
+    },
+    {
+        "name": "record_send_status",
+        "label": "Record SEND status",
+        "event": "SendStatusRecorded",
+        "source": "*",
+        "roles": ["dsl", "senco"],
+        "fields": {
+            "status": {
+                "type": "choice",
+                "label": "SEND status",
+                "choices": ["none", "sen_support", "ehc_plan"],
+                "required": True,
+            },
+            "primary_need": {"type": "choice", "label": "Primary need", "choices": SEN_PRIMARY_NEEDS},
+            "since": {"type": "date", "label": "Since", "required": True},
+        },
+    },
+    {
+        "name": "record_attainment",
+        "label": "Record attainment",
+        "event": "AttainmentRecorded",
+        "source": "*",
+        "roles": ["dsl", "senco", "slt", "headteacher"],
+        "fields": {
+            "school_year": {"type": "int", "label": "School year (starting)", "min": 2000, "max": 2100, "required": True},
+            "term": {"type": "choice", "label": "Term", "choices": TERMS, "required": True},
+            "subject": {
+                "type": "choice",
+                "label": "Subject",
+                "choices": ["reading", "writing", "maths", "english", "science", "other"],
+                "required": True,
+            },
+            "judgement": {
+                "type": "choice",
+                "label": "Against expected",
+                "choices": ["below", "working_towards", "expected", "greater_depth"],
+                "required": True,
+            },
+        },
+    },
+    {
+        "name": "record_behaviour_incident",
+        "label": "Record a behaviour incident",
+        "event": "BehaviourIncidentRecorded",
+        "source": "*",
+        "roles": ["dsl", "headteacher", "slt", "senco", "mental_health_lead"],
+        "fields": {
+            "date": {"type": "date", "label": "Date", "required": True},
+            "category": {
+                "type": "choice",
+                "label": "Category",
+                "choices": ["disruption", "verbal_abuse", "physical_assault", "bullying", "damage", "other"],
+                "required": True,
+            },
+            "severity": {"type": "choice", "label": "Severity", "choices": ["low", "medium", "high"], "required": True},
+            "description": {"type": "text", "label": "What happened", "required": True},
+        },
+    },
+    {
+        "name": "record_classroom_profile",
+        "label": "Update the classroom profile",
+        "event": "ClassroomProfileRecorded",
+        "source": "*",
+        "roles": ["dsl", "senco"],
+        "guards": ["some_content"],
+        "fields": {
+            "needs": {"type": "text", "label": "Needs"},
+            "triggers": {"type": "text", "label": "Triggers"},
+            "strategies": {"type": "text", "label": "Strategies that help"},
+            "adjustments": {"type": "text", "label": "Reasonable adjustments"},
+        },
+    },
+    {
+        "name": "assign_teacher",
+        "label": "Assign a class teacher",
+        "event": "TeacherAssigned",
+        "source": "*",
+        "roles": ["dsl", "senco", "headteacher", "slt"],
+        "fields": {"teacher": {"type": "line", "label": "Teacher (username)", "required": True, "max_length": 64}},
+    },
+    {
+        "name": "unassign_teacher",
+        "label": "Remove a class teacher",
+        "event": "TeacherUnassigned",
+        "source": "*",
+        "roles": ["dsl", "senco", "headteacher", "slt"],
+        "guards": ["teacher_assigned"],
+        "fields": {"teacher": {"type": "line", "label": "Teacher (username)", "required": True, "max_length": 64}},
+    },
+]
+
+DEFINITION = {
+    "name": "pupil_record",
+    "version": 1,
+    "initial": "registered",
+    "final_states": [],
+    "states": [{"name": "registered", "label": "Registered"}],
+    "actions": ACTIONS,
+}
