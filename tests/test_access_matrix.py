@@ -97,6 +97,10 @@ def api_table(w: dict[str, Any]) -> dict[tuple[str, str], tuple[Any, dict[str, i
         ("POST", "/api/v1/pupils"): (bad_pupil, expect(KEEPERS | {"other_dsl"}, 422, 403)),
         ("GET", f"/api/v1/pupils/{pupil}"): (None, expect(SEES_CASE, 200, 404)),
         ("POST", f"/api/v1/pupils/{pupil}/social-care"): ({"plan": "nope"}, merge(expect(KEEPERS, 422, 403), {"other_dsl": 404})),
+        ("POST", f"/api/v1/pupils/{pupil}/actions/record_send_status"): (
+            {"expected_version": 0, "data": {}},
+            merge(expect(SEES_CASE, 403, 404), {"dsl": 409, "senco": 409}),
+        ),
         ("GET", f"/api/v1/cohort?school_urn={SCHOOL}"): (
             None,
             merge(expect(STAFF | {"vs", "auditor"}, 200, 403), {"other_dsl": 404}),
@@ -153,7 +157,7 @@ def test_every_route_is_in_the_table(world: dict[str, Any]) -> None:
     """A route nobody thought about fails here: declare its audience and expected answers."""
     known = {
         "static", "auth.login", "auth.logout", "cases.index", "cases.detail", "cases.act", "cases.new",
-        "api.openapi", "api.create_pupil", "api.get_pupil", "api.add_social_care", "api.cohort", "api.create_case",
+        "api.openapi", "api.create_pupil", "api.get_pupil", "api.add_social_care", "api.pupil_act", "api.cohort", "api.create_case",
         "api.get_case", "api.act", "api.events", "api.state", "api.verify", "api.access", "api.governors_report",
         "audit.index", "audit.case", "reports.governors", "admin.index",
     }  # fmt: skip
@@ -219,3 +223,25 @@ def test_web_action_pages_for_out_of_scope_case_are_404(world: dict[str, Any], u
         else:
             expected = 403 if user == "auditor" else 404  # the auditor sees every case but never writes
         assert response.status_code == expected, (user, name)
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_every_pupil_record_action_by_every_role(world: dict[str, Any], user: str) -> None:
+    svc: Services = world["svc"]
+    client = world["app"].test_client()
+    headers = {"Authorization": f"Bearer {world['tokens'][user]}"} if user != "anonymous" else {}
+    roles = {PEOPLE[user][0]} if user != "anonymous" else set()
+    before = svc.store.count()
+    for name, spec in svc.pupils.workflow.actions.items():
+        for pupil_id, visible in ((world["pupil"], user in SEES_CASE), (world["other_pupil"], user in {"other_dsl", "auditor"})):
+            response = client.post(f"/api/v1/pupils/{pupil_id}/actions/{name}", json={"expected_version": 0, "data": {}}, headers=headers)
+            if user == "anonymous":
+                expected = 401
+            elif not visible:
+                expected = 404
+            elif not roles & spec.roles:
+                expected = 403
+            else:
+                expected = 409
+            assert response.status_code == expected, (user, name, response.get_json())
+    assert svc.store.count() == before

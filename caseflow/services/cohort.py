@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any, Protocol
 
 from caseflow.domain.errors import NotFound, NotPermitted
-from caseflow.domain.pupil import Episode, Pupil, cohort_status
+from caseflow.domain.pupil import Episode, cohort_status
 from caseflow.domain.roles import Role
 from caseflow.services.access import SCHOOL_CASE_ROLES, CaseScope, Principal, case_roles
 from caseflow.services.ports import AccessLog, ReadModels
@@ -26,11 +26,6 @@ class CohortService:
     def __init__(self, reads: CohortReads, audit: AccessLog) -> None:
         self.reads = reads
         self.audit = audit
-
-    def pupil_roles(self, principal: Principal, pupil: Pupil, today: date) -> frozenset[str]:
-        """A pupil is visible to whoever could see a case of theirs (the one access policy)."""
-        scope = CaseScope(pupil.school_urn, self.reads.school_la(pupil.school_urn), pupil.allocated_social_workers(today))
-        return case_roles(principal, scope)
 
     def school_roles(self, principal: Principal, school_urn: str) -> frozenset[str]:
         """Roles in which the principal may see this school's cohort; NotFound if the school is out of scope."""

@@ -101,7 +101,7 @@ def get_pupil(pupil_id: str) -> Any:
     svc = services()
     pupil = svc.pupils.load(pupil_id)
     today = datetime.now(UTC).date()
-    roles = svc.cohort.pupil_roles(current_user.principal, pupil, today)
+    roles = svc.pupils.roles_on(current_user.principal, pupil)
     if not roles:
         raise NotFound("no such pupil")
     svc.audit.record(username=current_user.username, role=sorted(roles)[0], action="view_pupil", outcome="ok", pupil_id=pupil.id)
@@ -115,6 +115,17 @@ def add_social_care(pupil_id: str) -> Any:
     body = _body({"plan", "start_date", "end_date", "social_worker", "category"})
     pupil = services().pupils.record_episode(current_user.principal, pupil_id, body)
     return jsonify(pupil_as_dict(pupil, datetime.now(UTC).date())), 201
+
+
+@bp.post("/pupils/<pupil_id>/actions/<name>")
+@allow(ANY_USER)  # who may record what is declared in workflows/pupil_record.py
+def pupil_act(pupil_id: str, name: str) -> Any:
+    """Record a fact on a pupil's record (SEND status, attainment, classroom profile...)."""
+    body = _body({"expected_version", "data"})
+    if "expected_version" not in body:
+        raise InvalidData({"expected_version": ["is required: the version of the record you last read"]})
+    pupil, event = services().pupils.act(current_user.principal, pupil_id, name, body["expected_version"], body.get("data", {}))
+    return jsonify({"version": pupil.version, "event": _event_json(event)}), 201
 
 
 @bp.get("/cohort")

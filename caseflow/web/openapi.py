@@ -6,7 +6,7 @@ from functools import cache
 from typing import Any
 
 from caseflow.domain.workflow import Workflow, object_schema
-from caseflow.services.pupils import EPISODE_FIELDS, REGISTER_FIELDS
+from caseflow.services.pupils import EPISODE_FIELDS, RECORD, REGISTER_FIELDS
 
 PROBLEM = {"$ref": "#/components/schemas/Problem"}
 
@@ -52,6 +52,17 @@ def _document(workflow: Workflow) -> dict[str, Any]:
         }
         for name, spec in actions.items()
         if not spec.sources & {"__new__"}
+    }
+    pupil_bodies = {
+        f"PupilAction_{name}": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["expected_version", "data"],
+            "properties": {"expected_version": {"type": "integer", "minimum": 0}, "data": spec.json_schema()},
+            "description": f"{spec.label}. Roles: {', '.join(sorted(spec.roles))}.",
+        }
+        for name, spec in RECORD.actions.items()
+        if spec is not RECORD.creation
     }
     creation = workflow.creation.json_schema()
     creation["properties"]["occurred_at"] = {"type": "string", "format": "date-time"}
@@ -114,6 +125,7 @@ def _document(workflow: Workflow) -> dict[str, Any]:
                 "SocialCareEpisode": object_schema(EPISODE_FIELDS),
                 "NewCase": creation,
                 **action_bodies,
+                **pupil_bodies,
             },
         },
         "security": bearer,
@@ -147,6 +159,29 @@ def _document(workflow: Workflow) -> dict[str, Any]:
                         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SocialCareEpisode"}}},
                     },
                     "responses": {"201": _json({"type": "object"}, "Created"), **_problems(401, 403, 404, 422)},
+                }
+            },
+            "/pupils/{pupil_id}/actions/{action}": {
+                "post": {
+                    "summary": "Record a fact on a pupil's record (see the PupilAction_* schemas)",
+                    "parameters": [
+                        _path_param("pupil_id"),
+                        {
+                            "name": "action",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string", "enum": sorted(n[12:] for n in pupil_bodies)},
+                        },
+                    ],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {"oneOf": [{"$ref": f"#/components/schemas/{n}"} for n in pupil_bodies]}
+                            }
+                        },
+                    },
+                    "responses": {"201": _json({"type": "object"}, "Appended"), **_problems(401, 403, 404, 409, 422)},
                 }
             },
             "/cohort": {
