@@ -157,7 +157,8 @@ def test_every_route_is_in_the_table(world: dict[str, Any]) -> None:
     """A route nobody thought about fails here: declare its audience and expected answers."""
     known = {
         "static", "auth.login", "auth.logout", "cases.index", "cases.detail", "cases.act", "cases.new",
-        "api.openapi", "api.create_pupil", "api.get_pupil", "api.add_social_care", "api.pupil_act", "api.cohort", "api.create_case",
+        "api.openapi", "api.create_pupil", "api.get_pupil", "api.add_social_care", "api.pupil_act", "api.cohort",
+        "api.create_case",
         "api.get_case", "api.act", "api.events", "api.state", "api.verify", "api.access", "api.governors_report",
         "audit.index", "audit.case", "reports.governors", "admin.index",
     }  # fmt: skip
@@ -234,7 +235,9 @@ def test_every_pupil_record_action_by_every_role(world: dict[str, Any], user: st
     before = svc.store.count()
     for name, spec in svc.pupils.workflow.actions.items():
         for pupil_id, visible in ((world["pupil"], user in SEES_CASE), (world["other_pupil"], user in {"other_dsl", "auditor"})):
-            response = client.post(f"/api/v1/pupils/{pupil_id}/actions/{name}", json={"expected_version": 0, "data": {}}, headers=headers)
+            response = client.post(
+                f"/api/v1/pupils/{pupil_id}/actions/{name}", json={"expected_version": 0, "data": {}}, headers=headers
+            )
             if user == "anonymous":
                 expected = 401
             elif not visible:
