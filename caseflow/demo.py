@@ -94,6 +94,7 @@ def load_demo(services: Services, echo: Callable[[str], None] = print) -> bool:
             if not still_open:
                 episode["end_date"] = (today - timedelta(days=30)).isoformat()
             services.pupils.record_episode(principals["dsl"], pupil.id, episode)
+        record(services, principals["senco"], pupil.id, serial)
         if step:
             walk(services, principals, pupil.id, step, today)
     pending = services.reads.pupil_id_for_upn(make_upn(SCHOOL[2], "2001", 2019, 3))
@@ -112,6 +113,30 @@ def load_demo(services: Services, echo: Callable[[str], None] = print) -> bool:
         )
     echo("Demo data loaded.")
     return True
+
+
+def record(services: Services, senco: Principal, pupil_id: str, serial: int) -> None:
+    """What the school tracks besides the journey: SEND, the class teacher and the classroom profile."""
+
+    def fact(action: str, data: dict[str, Any]) -> None:
+        services.pupils.act(senco, pupil_id, action, services.store.current_version(pupil_id), data)
+
+    fact(
+        "record_send_status",
+        {"status": ["none", "sen_support", "ehc_plan"][serial % 3], "since": "2025-09-01"}
+        | ({"primary_need": "SEMH"} if serial % 3 else {}),
+    )
+    if serial <= 4:
+        fact("assign_teacher", {"teacher": "teacher"})
+        fact(
+            "record_classroom_profile",
+            {
+                "needs": "Finds transitions between lessons hard; may arrive unsettled after weekends.",
+                "triggers": "Sudden changes of plan; raised voices.",
+                "strategies": "A quiet five minutes with a trusted adult; a visual timetable on the desk.",
+                "adjustments": "Seat near the door; PSHE topics on family discussed with the SENCo first.",
+            },
+        )
 
 
 def _principal(services: Services, username: str) -> Principal:

@@ -135,6 +135,11 @@ def web_table(w: dict[str, Any]) -> dict[tuple[str, str], dict[str, int]]:
         ("GET", f"/cases/{case}/actions/start_one_plan"): merge(
             expect({"dsl", "senco"}, 200, 404, 302), {u: 403 for u in SEES_CASE - {"dsl", "senco"}}
         ),
+        ("GET", f"/pupils/{w['pupil']}"): expect(SEES_CASE, 200, 404, 302),
+        ("GET", f"/pupils/{w['pupil']}/actions/record_send_status"): merge(
+            expect({"dsl", "senco"}, 200, 404, 302), {u: 403 for u in SEES_CASE - {"dsl", "senco"}}
+        ),
+        ("GET", "/classroom"): expect({"teacher"}, 200, 403, 302),
         ("GET", "/audit/"): expect({"auditor"}, 200, 403, 302),
         ("GET", f"/audit/cases/{case}"): expect({"auditor"}, 200, 403, 302),
         ("GET", f"/reports/governors?school_urn={SCHOOL}"): merge(
@@ -160,7 +165,7 @@ def test_every_route_is_in_the_table(world: dict[str, Any]) -> None:
         "api.openapi", "api.create_pupil", "api.get_pupil", "api.add_social_care", "api.pupil_act", "api.cohort",
         "api.create_case",
         "api.get_case", "api.act", "api.events", "api.state", "api.verify", "api.access", "api.governors_report",
-        "audit.index", "audit.case", "reports.governors", "admin.index",
+        "audit.index", "audit.case", "reports.governors", "admin.index", "pupils.detail", "pupils.act", "pupils.classroom",
     }  # fmt: skip
     endpoints = {rule.endpoint for rule in world["app"].url_map.iter_rules()}
     assert endpoints == known

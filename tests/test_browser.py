@@ -221,6 +221,14 @@ def test_teacher_sees_no_safeguarding_detail(page: Page, base_url: str) -> None:
     for secret in ("Osei", "Carter", "Nowak", "Has a social worker now", "Social care", "Timeline"):
         assert secret not in body
     shot(page, "08-teacher-home")
+    page.get_by_role("link", name="My classes").click()
+    expect(page.get_by_role("heading", name="Classroom profiles")).to_be_visible()
+    expect(page.locator("#main-content")).to_contain_text("A quiet five minutes with a trusted adult")
+    profiles = page.locator("#main-content").inner_text()
+    for secret in ("CIN", "CP", "NEG", "social worker", "Social care", "suspension", "UPN"):
+        assert secret not in profiles
+    assert axe_violations(page) == []
+    shot(page, "09-teacher-classroom-profiles")
     page.goto(f"{base_url}/audit/")
     expect(page.get_by_role("heading", name="Not permitted")).to_be_visible()
 

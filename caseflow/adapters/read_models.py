@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 
 from caseflow.adapters.database import read_transaction
-from caseflow.adapters.tables import case_summary, pupils, schools, social_care_episodes, suspension_days
+from caseflow.adapters.tables import case_summary, pupils, schools, social_care_episodes, suspension_days, teaching
 from caseflow.domain.pupil import Episode
 
 
@@ -72,6 +72,10 @@ class SqlReadModels:
 
     def episodes_by_pupil(self, school_urns: list[str]) -> dict[str, list[Episode]]:
         return episodes_by_pupil(self.engine, school_urns)
+
+    def pupils_taught_by(self, teacher: str) -> list[str]:
+        with read_transaction(self.engine) as conn:
+            return list(conn.execute(select(teaching.c.pupil_id).where(teaching.c.teacher == teacher)).scalars())
 
     def pupils_for_schools(self, school_urns: list[str]) -> list[dict[str, Any]]:
         query = select(pupils).where(pupils.c.school_urn.in_(school_urns)).order_by(pupils.c.family_name, pupils.c.given_name)

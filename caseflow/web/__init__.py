@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask import Flask
 from flask_login import current_user
 
-from caseflow.web import admin, api, audit, auth, cases, errors, policy, reports
+from caseflow.web import admin, api, audit, auth, cases, errors, policy, pupils, reports
 
 #: (endpoint, label, roles that see the link); the routes themselves still check
 NAV = (
     ("cases.index", "Cases", None),
+    ("pupils.classroom", "My classes", {"teacher"}),
     ("reports.governors", "Governors' report", {"governor", "headteacher", "slt", "dsl", "auditor", "virtual_school"}),
     ("audit.index", "Audit", {"auditor"}),
     ("admin.index", "Administration", {"admin"}),
@@ -30,6 +31,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(cases.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(audit.bp)
+    app.register_blueprint(pupils.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(admin.bp)
     errors.init_app(app)

@@ -1,0 +1,100 @@
+"""Pupil records in the browser: the record, one form per fact, and teachers' classroom profiles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from wtforms import HiddenField
+
+from caseflow.domain.errors import ConcurrencyConflict, GuardFailed, InvalidData, NotFound
+from caseflow.domain.roles import Role
+from caseflow.web.auth import services
+from caseflow.web.cases import prefill
+from caseflow.web.forms import action_form, form_data, put_errors
+from caseflow.web.policy import ANY_USER, allow
+
+bp = Blueprint("pupils", __name__)
+
+
+def _visible(pupil_id: str) -> tuple[Any, frozenset[str]]:
+    pupils = services().pupils
+    pupil = pupils.load(pupil_id)
+    roles = pupils.roles_on(current_user.principal, pupil)
+    if not roles:
+        raise NotFound("no such pupil")
+    return pupil, roles
+
+
+@bp.get("/pupils/<pupil_id>")
+@allow(ANY_USER)  # visibility is per pupil: out of scope answers 404
+def detail(pupil_id: str) -> Any:
+    """A pupil's record: social care, SEND, attendance, wellbeing, attainment, behaviour and cases."""
+    svc = services()
+    pupil, roles = _visible(pupil_id)
+    svc.audit.record(username=current_user.username, role=sorted(roles)[0], action="view_pupil", outcome="ok", pupil_id=pupil.id)
+    actions = [a for a in svc.pupils.workflow.actions.values() if a.roles & roles and a is not svc.pupils.workflow.creation]
+    cases = [c for c in svc.reads.cases_for_schools([pupil.school_urn]) if c["pupil_id"] == pupil.id]
+    return render_template(
+        "pupils/detail.html",
+        pupil=pupil,
+        actions=actions,
+        cases=cases,
+        labels=svc.workflow.state_labels,
+        today=svc.cases.clock().date(),
+    )
+
+
+@bp.route("/pupils/<pupil_id>/actions/<name>", methods=["GET", "POST"])
+@allow(ANY_USER)
+def act(pupil_id: str, name: str) -> Any:
+    """Record one fact on a pupil's record through its form."""
+    svc = services()
+    pupil, roles = _visible(pupil_id)
+    spec = svc.pupils.workflow.actions.get(name)
+    if spec is None or spec is svc.pupils.workflow.creation:
+        abort(404)
+    if not spec.roles & roles:
+        abort(403)
+    form = action_form(spec.fields, {"expected_version": HiddenField()})()
+    if request.method == "GET":
+        form.expected_version.data = str(pupil.version)
+        prefill(form, spec.fields)
+    status, conflict = 200, None
+    if form.validate_on_submit():
+        try:
+            expected = int(form.expected_version.data or "-1")
+        except ValueError:
+            expected = -1
+        try:
+            svc.pupils.act(current_user.principal, pupil_id, name, expected, form_data(form, spec.fields))
+        except InvalidData as error:
+            put_errors(form, error.errors)
+            status = 422
+        except GuardFailed as error:
+            form.form_errors.extend(u.message for u in error.unmet)
+            status = 422
+        except ConcurrencyConflict as error:
+            conflict, status = error, 409
+        else:
+            flash(f"{spec.label}: done.")
+            return redirect(url_for("pupils.detail", pupil_id=pupil_id))
+    elif request.method == "POST":
+        status = 422
+    return render_template("pupils/action.html", pupil=pupil, spec=spec, form=form, conflict=conflict), status
+
+
+@bp.get("/classroom")
+@allow(Role.TEACHER)
+def classroom() -> Any:
+    """What a class teacher needs for the pupils they teach: needs, triggers, strategies, adjustments."""
+    svc = services()
+    profiles = []
+    for pupil_id in svc.reads.pupils_taught_by(current_user.username):
+        pupil = svc.pupils.load(pupil_id)
+        profiles.append(pupil)
+        svc.audit.record(
+            username=current_user.username, role=Role.TEACHER, action="view_classroom_profile", outcome="ok", pupil_id=pupil_id
+        )
+    return render_template("pupils/classroom.html", profiles=sorted(profiles, key=lambda p: (p.family_name, p.given_name)))
