@@ -18,6 +18,7 @@ from caseflow.domain.events import now_utc
 from caseflow.domain.workflow import Workflow
 from caseflow.services.cases import CaseService
 from caseflow.services.cohort import CohortService
+from caseflow.services.imports import ImportService
 from caseflow.services.pupils import PupilService
 from caseflow.services.reports import ReportService
 from workflows import CURRENT, REGISTRY
@@ -35,6 +36,7 @@ class Services:
     pupils: PupilService
     cohort: CohortService
     reports: ReportService
+    imports: ImportService
 
     def close(self) -> None:
         self.engine.dispose()
@@ -46,6 +48,7 @@ def bootstrap(url: str, clock: Callable[[], datetime] = now_utc, engine: Engine 
     reads = SqlReadModels(engine)
     audit = SqlAccessLog(engine, clock)
     workflow = Workflow(REGISTRY[CURRENT])
+    pupils = PupilService(store, reads, audit, clock)
     return Services(
         engine=engine,
         store=store,
@@ -54,7 +57,8 @@ def bootstrap(url: str, clock: Callable[[], datetime] = now_utc, engine: Engine 
         accounts=SqlAccounts(engine, clock),
         workflow=workflow,
         cases=CaseService(store, reads, audit, workflow, clock),
-        pupils=PupilService(store, reads, audit, clock),
+        pupils=pupils,
         cohort=CohortService(reads, audit),
         reports=ReportService(store, reads, audit),
+        imports=ImportService(store, reads, pupils.workflow, clock),
     )

@@ -6,6 +6,7 @@ import getpass
 import json
 import sys
 from datetime import datetime
+from typing import Any
 
 import click
 
@@ -164,6 +165,46 @@ def replay(case_id: str, upto_version: int | None, as_of: str | None) -> None:
         username=_operator(), role="auditor", action="replay", outcome="ok", case_id=case_id, pupil_id=case.pupil_id
     )
     click.echo(json.dumps(case.summary(), indent=2, sort_keys=True))
+
+
+@main.command("import", help="Import a CSV from the MIS (pupils, attendance, attainment, send, behaviour): all or nothing.")
+@click.argument("kind")
+@click.argument("file", type=click.File("r", encoding="utf-8-sig"))
+@click.option("--as", "username", help="Import as this user (a DSL, head, SLT member or SENCo); default: the operator, as admin.")
+def import_csv(kind: str, file: Any, username: str | None) -> None:
+    from caseflow.domain.errors import InvalidData
+    from caseflow.domain.roles import Actor
+    from caseflow.services.access import choose_role
+    from caseflow.services.imports import KINDS, ImportRejected
+
+    services = _services()
+    actor, schools = Actor(_operator(), "admin"), None
+    if username is not None:
+        user = services.accounts.user(username)
+        principal = services.accounts.principal(user["id"]) if user else None
+        if principal is None:
+            raise click.ClickException(f"No active user called {username}.")
+        spec = services.pupils.workflow.action(KINDS[kind].action) if kind in KINDS else None
+        role = choose_role(principal.roles, spec.roles) if spec else None
+        if spec and role is None:
+            raise click.ClickException(f"{username} may not import {kind}.")
+        actor = Actor(username, role or "admin")
+        schools = frozenset(s for r, s in principal.grants if r == role and s)
+    text = file.read()
+    try:
+        with click.progressbar(length=max(1, text.count("\n")), label=f"Importing {kind}", file=sys.stderr) as bar:
+            report = services.imports.run(kind, text, actor, schools, bar.update)
+    except InvalidData as error:
+        raise click.ClickException("; ".join(m for ms in error.errors.values() for m in ms)) from None
+    except ImportRejected as error:
+        click.echo(f"Nothing imported: {error.detail}", err=True)
+        for problem in error.errors:
+            click.echo(f"  {problem}", err=True)
+        sys.exit(1)
+    click.echo(
+        f"Imported {report.kind}: {report.rows} rows, {report.events} events for {report.pupils_changed} pupils; "
+        f"{report.unchanged_rows} rows already recorded."
+    )
 
 
 @main.group(help="Read models.")

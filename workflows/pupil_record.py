@@ -12,6 +12,8 @@ CLOSURE_REASONS = ["RC1", "RC2", "RC3", "RC4", "RC5", "RC6", "RC7", "RC8", "RC9"
 SEN_PRIMARY_NEEDS = ["SPLD", "MLD", "SLD", "PMLD", "SEMH", "SLCN", "HI", "VI", "MSI", "PD", "ASD", "OTH", "NSA"]
 TERMS = ["autumn", "spring", "summer"]
 KEEPERS = ["dsl", "headteacher", "slt", "senco"]
+#: MIS imports are run from the command line by the system administrator ("admin")
+IMPORTERS = [*KEEPERS, "admin"]
 
 ACTIONS = [
     {
@@ -20,7 +22,7 @@ ACTIONS = [
         "event": "PupilRegistered",
         "source": None,
         "dest": "registered",
-        "roles": KEEPERS,
+        "roles": IMPORTERS,
         "guards": ["upn_unused"],
         "fields": {
             "upn": {"type": "line", "label": "UPN", "required": True, "max_length": 13},
@@ -28,6 +30,20 @@ ACTIONS = [
             "family_name": {"type": "line", "label": "Family name", "required": True, "max_length": 100},
             "date_of_birth": {"type": "date", "label": "Date of birth", "required": True},
             "school_urn": {"type": "line", "label": "School URN", "required": True, "max_length": 16},
+            "year_group": {"type": "int", "label": "Year group", "min": -2, "max": 14},
+        },
+    },
+    {
+        "name": "update_pupil_details",
+        "label": "Update the pupil's details",
+        "event": "PupilDetailsUpdated",
+        "source": "*",
+        "roles": IMPORTERS,
+        "guards": ["some_content"],
+        "fields": {
+            "given_name": {"type": "line", "label": "Given name", "max_length": 100},
+            "family_name": {"type": "line", "label": "Family name", "max_length": 100},
+            "date_of_birth": {"type": "date", "label": "Date of birth"},
             "year_group": {"type": "int", "label": "Year group", "min": -2, "max": 14},
         },
     },
@@ -85,7 +101,7 @@ ACTIONS = [
         "label": "Record SEND status",
         "event": "SendStatusRecorded",
         "source": "*",
-        "roles": ["dsl", "senco"],
+        "roles": ["dsl", "senco", "admin"],
         "fields": {
             "status": {
                 "type": "choice",
@@ -102,7 +118,7 @@ ACTIONS = [
         "label": "Record attainment",
         "event": "AttainmentRecorded",
         "source": "*",
-        "roles": ["dsl", "senco", "slt", "headteacher"],
+        "roles": ["dsl", "senco", "slt", "headteacher", "admin"],
         "fields": {
             "school_year": {"type": "int", "label": "School year (starting)", "min": 2000, "max": 2100, "required": True},
             "term": {"type": "choice", "label": "Term", "choices": TERMS, "required": True},
@@ -125,7 +141,7 @@ ACTIONS = [
         "label": "Record a behaviour incident",
         "event": "BehaviourIncidentRecorded",
         "source": "*",
-        "roles": ["dsl", "headteacher", "slt", "senco", "mental_health_lead"],
+        "roles": ["dsl", "headteacher", "slt", "senco", "mental_health_lead", "admin"],
         "fields": {
             "date": {"type": "date", "label": "Date", "required": True},
             "category": {

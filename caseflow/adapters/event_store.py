@@ -27,6 +27,7 @@ from caseflow.domain.events import (
     now_utc,
     verify_chain,
 )
+from caseflow.services.ports import StreamWrite
 
 #: a projector runs inside the append transaction, so read models never lag the log
 Projector = Callable[[Connection, Sequence[StoredEvent]], None]
@@ -92,6 +93,30 @@ class SqlEventStore:
             if "uq_events_stream_version" not in str(error) and "events.stream_id, events.version" not in str(error):
                 raise
             raise ConcurrencyConflict(stream_id, expected_version, self.current_version(stream_id)) from None
+
+    def append_batch(self, writes: Sequence[StreamWrite], progress: Callable[[int], None] | None = None) -> list[StoredEvent]:
+        """Append to many streams in ONE transaction: all of it is written, or none of it.
+
+        Imports use this, so that a file with one bad row (or a conflicting writer)
+        changes nothing.
+        """
+        stored: list[StoredEvent] = []
+        current = ""
+        try:
+            with write_transaction(self.engine) as conn:
+                for write in writes:
+                    current = write.stream_id
+                    batch = self._append(conn, write.stream_id, write.stream_type, write.expected_version, write.events)
+                    for project in self.projectors:
+                        project(conn, batch)
+                    stored.extend(batch)
+                    if progress:
+                        progress(1)
+        except SqlIntegrityError as error:
+            if "uq_events_stream_version" not in str(error) and "events.stream_id, events.version" not in str(error):
+                raise
+            raise ConcurrencyConflict(current, -1, self.current_version(current)) from None
+        return stored
 
     def _append(
         self, conn: Connection, stream_id: str, stream_type: str, expected_version: int, new_events: Sequence[NewEvent]

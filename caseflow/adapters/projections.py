@@ -157,6 +157,11 @@ _PUPIL_PROJECTIONS: dict[str, Callable[[Connection, StoredEvent], None]] = {
     "PupilRegistered": _registered,
     "SocialCareEpisodeRecorded": _episode,
     "SocialCareEpisodeEnded": _episode_ended,
+    "PupilDetailsUpdated": lambda c, e: c.execute(
+        update(pupils)
+        .where(pupils.c.pupil_id == e.stream_id)
+        .values(**{k: date.fromisoformat(v) if k == "date_of_birth" else v for k, v in e.data.items()})
+    ),
     "SendStatusRecorded": lambda c, e: _status(
         c, e.stream_id, send_status=e.data["status"], primary_need=e.data.get("primary_need")
     ),

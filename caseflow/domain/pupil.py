@@ -119,6 +119,15 @@ def _registered(pupil: Pupil, event: StoredEvent) -> None:
     pupil.year_group = data.get("year_group")
 
 
+def _details(pupil: Pupil, event: StoredEvent) -> None:
+    data = event.data
+    pupil.given_name = data.get("given_name", pupil.given_name)
+    pupil.family_name = data.get("family_name", pupil.family_name)
+    if "date_of_birth" in data:
+        pupil.date_of_birth = date.fromisoformat(data["date_of_birth"])
+    pupil.year_group = data.get("year_group", pupil.year_group)
+
+
 def _episode(pupil: Pupil, event: StoredEvent) -> None:
     data = event.data
     pupil.episodes.append(
@@ -148,6 +157,7 @@ def _attendance(pupil: Pupil, event: StoredEvent) -> None:
 
 _APPLY: dict[str, Callable[[Pupil, StoredEvent], None]] = {
     "PupilRegistered": _registered,
+    "PupilDetailsUpdated": _details,
     "SocialCareEpisodeRecorded": _episode,
     "SocialCareEpisodeEnded": _episode_ended,
     "CareStatusRecorded": lambda p, e: setattr(p, "care_status", dict(e.data)),

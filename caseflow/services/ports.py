@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from caseflow.domain.events import ChainReport, NewEvent, StoredEvent
+
+
+@dataclass(frozen=True, slots=True)
+class StreamWrite:
+    """Events to append to one stream after the version the writer read."""
+
+    stream_id: str
+    stream_type: str
+    expected_version: int
+    events: Sequence[NewEvent]
 
 
 class EventStore(Protocol):
@@ -13,7 +24,11 @@ class EventStore(Protocol):
         self, stream_id: str, stream_type: str, expected_version: int, new_events: Sequence[NewEvent]
     ) -> list[StoredEvent]: ...
 
+    def append_batch(self, writes: Sequence[StreamWrite], progress: Callable[[int], None] | None = None) -> list[StoredEvent]: ...
+
     def load(self, stream_id: str, upto_version: int | None = None) -> list[StoredEvent]: ...
+
+    def current_version(self, stream_id: str) -> int: ...
 
     def verify(self, stream_id: str | None = None) -> ChainReport: ...
 

@@ -1,0 +1,264 @@
+"""Imports from the school's MIS: every row checked, then all of it written or none of it.
+
+A file is read whole, each row is validated with the same field declarations as
+the forms and the API, and the report names the row, the column and the problem.
+Only if every row is good are the events appended, in one transaction. Rows that
+would change nothing (a re-import of the same file) append nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from caseflow.domain.errors import CaseflowError, InvalidData
+from caseflow.domain.events import NewEvent, now_utc
+from caseflow.domain.fields import validate
+from caseflow.domain.guards import CaseContext
+from caseflow.domain.pupil import Pupil
+from caseflow.domain.roles import Actor
+from caseflow.domain.upn import UpnError, normalise_upn
+from caseflow.domain.workflow import Workflow
+from caseflow.services.ports import EventStore, ReadModels, StreamWrite
+from caseflow.services.streams import PUPIL, load_pupil
+
+MAX_ERRORS = 200
+MAX_ROWS = 200_000
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    row: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"row {self.row}, column {self.column}: {self.message}"
+
+
+class ImportRejected(CaseflowError):
+    """The file has problems; nothing was imported."""
+
+    status = 422
+    title = "Import rejected"
+
+    def __init__(self, errors: list[RowError], total_rows: int) -> None:
+        more = "" if len(errors) < MAX_ERRORS else f" (showing the first {MAX_ERRORS})"
+        super().__init__(f"{len(errors)} problem(s) in {total_rows} rows{more}; nothing was imported")
+        self.errors = errors
+
+
+@dataclass
+class ImportReport:
+    kind: str
+    rows: int
+    events: int
+    pupils_changed: int
+    unchanged_rows: int
+    errors: list[RowError] = field(default_factory=list)
+
+
+@dataclass
+class Plan:
+    """What the import will append to one pupil's record."""
+
+    pupil: Pupil
+    events: list[NewEvent] = field(default_factory=list)
+    #: facts already planned from earlier rows of the same file
+    seen: list[tuple[str, Mapping[str, Any]]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Kind:
+    """How one kind of MIS file maps onto pupil-record actions."""
+
+    name: str
+    action: str
+    columns: tuple[str, ...]
+    required: tuple[str, ...]
+    #: per-row conversion of CSV text to the action's data (before field validation)
+    convert: Callable[[dict[str, str]], dict[str, Any]]
+
+
+def _int_or_text(value: str) -> Any:
+    return int(value) if value.strip().lstrip("-").isdigit() else value
+
+
+def _pupil_row(row: dict[str, str]) -> dict[str, Any]:
+    data: dict[str, Any] = {k: row[k] for k in ("upn", "given_name", "family_name", "date_of_birth", "school_urn") if row.get(k)}
+    if row.get("year_group"):
+        data["year_group"] = _int_or_text(row["year_group"])
+    return data
+
+
+def _plain(row: dict[str, str], ints: tuple[str, ...] = ()) -> dict[str, Any]:
+    return {k: (_int_or_text(v) if k in ints else v) for k, v in row.items() if k != "upn" and v != ""}
+
+
+KINDS: dict[str, Kind] = {
+    "pupils": Kind(
+        "pupils",
+        "register_pupil",
+        ("upn", "given_name", "family_name", "date_of_birth", "school_urn", "year_group"),
+        ("upn", "given_name", "family_name", "date_of_birth", "school_urn"),
+        _pupil_row,
+    ),
+    "attainment": Kind(
+        "attainment",
+        "record_attainment",
+        ("upn", "school_year", "term", "subject", "judgement"),
+        ("upn", "school_year", "term", "subject", "judgement"),
+        lambda row: _plain(row, ("school_year",)),
+    ),
+    "send": Kind(
+        "send",
+        "record_send_status",
+        ("upn", "status", "primary_need", "since"),
+        ("upn", "status", "since"),
+        lambda row: _plain(row),
+    ),
+    "behaviour": Kind(
+        "behaviour",
+        "record_behaviour_incident",
+        ("upn", "date", "category", "severity", "description"),
+        ("upn", "date", "category", "severity", "description"),
+        lambda row: _plain(row),
+    ),
+}
+
+
+def read_csv(text: str) -> tuple[list[str], list[dict[str, str]]]:
+    """Header and rows; a BOM and surrounding spaces are ignored."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    rows = []
+    for raw in reader:
+        rows.append({(k or "").strip().lower(): (v or "").strip() if isinstance(v, str) else "" for k, v in raw.items()})
+        if len(rows) > MAX_ROWS:
+            break
+    return header, rows
+
+
+class ImportService:
+    def __init__(self, store: EventStore, reads: ReadModels, workflow: Workflow, clock: Callable[[], datetime] = now_utc) -> None:
+        self.store = store
+        self.reads = reads
+        self.workflow = workflow
+        self.clock = clock
+
+    def run(
+        self,
+        kind_name: str,
+        text: str,
+        actor: Actor,
+        schools: frozenset[str] | None,
+        progress: Callable[[int], None] | None = None,
+    ) -> ImportReport:
+        """Check every row; write everything or nothing. ``schools``: the schools the actor may import for (None: any)."""
+        kind = KINDS.get(kind_name)
+        if kind is None:
+            raise InvalidData({"kind": [f"unknown kind {kind_name!r}; choose from: {', '.join(sorted(KINDS))}"]})
+        header, rows = read_csv(text)
+        missing = [c for c in kind.required if c not in header]
+        unknown = [c for c in header if c not in kind.columns]
+        errors = [RowError(1, c, "this column is required but missing from the header") for c in missing]
+        errors += [RowError(1, c, f"unknown column; the columns are: {', '.join(kind.columns)}") for c in unknown]
+        if not rows and not errors:
+            errors.append(RowError(1, "-", "the file has no rows"))
+        if len(rows) > MAX_ROWS:
+            errors.append(RowError(MAX_ROWS + 2, "-", f"a file may have at most {MAX_ROWS} rows"))
+        if errors:
+            raise ImportRejected(errors, len(rows))
+        spec = self.workflow.action(kind.action)
+        planned: dict[str, Plan] = {}
+        unchanged = 0
+        now = self.clock()
+        for number, row in enumerate(rows, start=2):  # row 1 is the header
+            if progress:
+                progress(1)
+            if len(errors) >= MAX_ERRORS:
+                break
+            try:
+                upn = normalise_upn(row.get("upn", ""))
+            except UpnError as error:
+                errors.append(RowError(number, "upn", str(error)))
+                continue
+            data = kind.convert({**row, "upn": upn})
+            try:
+                clean = validate(spec.fields, data)
+            except InvalidData as error:
+                errors.extend(RowError(number, column, "; ".join(messages)) for column, messages in error.errors.items())
+                continue
+            problem = self._plan(kind, upn, clean, planned, schools, actor, now)
+            if problem == "unchanged":
+                unchanged += 1
+            elif problem:
+                errors.append(RowError(number, *problem.split(":", 1)))
+        if errors:
+            raise ImportRejected(errors, len(rows))
+        writes = [StreamWrite(plan.pupil.id, PUPIL, plan.pupil.version, plan.events) for plan in planned.values() if plan.events]
+        stored = self.store.append_batch(writes) if writes else []
+        return ImportReport(kind.name, len(rows), len(stored), len(writes), unchanged)
+
+    def _plan(
+        self,
+        kind: Kind,
+        upn: str,
+        clean: dict[str, Any],
+        planned: dict[str, Plan],
+        schools: frozenset[str] | None,
+        actor: Actor,
+        now: datetime,
+    ) -> str | None:
+        """Add this row's event to the plan; return "unchanged", None, or "column:problem"."""
+        if upn not in planned:
+            pupil_id = self.reads.pupil_id_for_upn(upn)
+            planned[upn] = Plan(load_pupil(self.store, pupil_id) if pupil_id else Pupil(uuid.uuid4().hex))
+        plan = planned[upn]
+        pupil, new_events = plan.pupil, plan.events
+        if kind.action == "register_pupil":
+            if schools is not None and clean["school_urn"] not in schools:
+                return "school_urn:you may not import pupils for this school"
+            if not self.reads.school_exists(clean["school_urn"]):
+                return "school_urn:no school with this URN"
+            if pupil.version == 0 and not new_events:
+                event = self.workflow.decide(Pupil(pupil.id), "register_pupil", actor, clean, CaseContext(), now)
+                new_events.append(event)
+                return None
+            if new_events:
+                return "upn:this UPN appears twice in the file"
+            changes = {k: v for k, v in clean.items() if k not in {"upn", "school_urn"} and _current(pupil, k) != v}
+            if clean["school_urn"] != pupil.school_urn:
+                return "school_urn:this pupil is registered at another school; record the move there first"
+            if not changes:
+                return "unchanged"
+            new_events.append(self.workflow.decide(pupil, "update_pupil_details", actor, changes, CaseContext(), now))
+            return None
+        if pupil.version == 0 and not new_events:
+            return "upn:no pupil with this UPN; import the pupils first"
+        if schools is not None and pupil.school_urn not in schools:
+            return "upn:this pupil is not at a school you may import for"
+        if (kind.action, clean) in plan.seen or _already_recorded(pupil, kind.action, clean):
+            return "unchanged"
+        new_events.append(self.workflow.decide(pupil, kind.action, actor, clean, CaseContext(), now))
+        plan.seen.append((kind.action, clean))
+        return None
+
+
+def _current(pupil: Pupil, key: str) -> Any:
+    value = getattr(pupil, key)
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def _already_recorded(pupil: Pupil, action: str, clean: Mapping[str, Any]) -> bool:
+    """Idempotency: the same fact, already on the record (or earlier in this file), is not recorded again."""
+    if action == "record_send_status":
+        return pupil.send_status is not None and all(pupil.send_status.get(k) == v for k, v in clean.items())
+    existing: Iterable[Mapping[str, Any]] = pupil.attainment if action == "record_attainment" else pupil.incidents
+    keys = set(clean)
+    return any({k: item.get(k) for k in keys} == dict(clean) for item in existing)
