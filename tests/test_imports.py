@@ -1,0 +1,118 @@
+"""MIS imports: validated row by row, all or nothing, idempotent, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from caseflow.bootstrap import Services
+from caseflow.cli import main
+from caseflow.demo import make_upn
+from caseflow.domain.roles import Actor
+from caseflow.services.imports import ImportRejected
+from tests.conftest import OTHER_SCHOOL, SCHOOL, Database
+
+ADMIN = Actor("cli:test", "admin")
+HEADER = "upn,given_name,family_name,date_of_birth,school_urn,year_group\n"
+
+
+def pupils_csv(count: int, school: str = SCHOOL, bad_row: int | None = None) -> str:
+    lines = [HEADER.strip()]
+    for n in range(1, count + 1):
+        dob = "2015-02-30" if n == bad_row else "2015-02-03"
+        lines.append(f"{make_upn('881', '4001', 2021, n)},Given{n},Family{n},{dob},{school},{n % 7}")
+    return "\n".join(lines) + "\n"
+
+
+def test_one_bad_row_imports_nothing_and_names_row_and_column(services: Services) -> None:
+    with pytest.raises(ImportRejected) as rejected:
+        services.imports.run("pupils", pupils_csv(50, bad_row=37), ADMIN, None)
+    assert [str(e) for e in rejected.value.errors] == [
+        "row 38, column date_of_birth: Date of birth must be a real date written as YYYY-MM-DD"
+    ]
+    assert services.store.count() == 0
+    report = services.imports.run("pupils", pupils_csv(50), ADMIN, None)
+    assert (report.rows, report.events, report.pupils_changed) == (50, 50, 50)
+    assert services.store.verify().valid
+    again = services.imports.run("pupils", pupils_csv(50), ADMIN, None)
+    assert (again.events, again.unchanged_rows) == (0, 50)
+    assert services.store.count() == 50
+
+
+def test_changed_details_become_update_events(services: Services) -> None:
+    services.imports.run("pupils", pupils_csv(3), ADMIN, None)
+    moved_up = pupils_csv(3).replace(",Family2,2015-02-03,100001,2", ",Family2,2015-02-03,100001,3")
+    report = services.imports.run("pupils", moved_up, ADMIN, None)
+    assert (report.events, report.unchanged_rows) == (1, 2)
+    pupil_id = services.reads.pupil_id_for_upn(make_upn("881", "4001", 2021, 2))
+    assert pupil_id is not None
+    assert services.pupils.load(pupil_id).year_group == 3
+    assert services.store.load(pupil_id)[-1].event_type == "PupilDetailsUpdated"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("upn,given_name\nX,Y\n", "column family_name: this column is required"),
+        (HEADER.strip() + ",shoe_size\n", "column shoe_size: unknown column"),
+        (HEADER, "the file has no rows"),
+        (HEADER + "Z801200001001,A,B,2015-01-01,100001,1\n", "Wrong check letter"),
+        (HEADER + "H801200001001,A,B,2015-01-01,999999,1\n", "no school with this URN"),
+        (HEADER + "H801200001001,A,B,2015-01-01,100001,1\nH801200001001,A,B,2015-01-01,100001,1\n", "appears twice"),
+        (HEADER + "H801200001001,A,B,2015-01-01,100001,year five\n", "Year group must be a whole number"),
+    ],
+)
+def test_problems_are_reported_in_plain_english(services: Services, text: str, expected: str) -> None:
+    with pytest.raises(ImportRejected) as rejected:
+        services.imports.run("pupils", text, ADMIN, None)
+    assert any(expected in str(e) for e in rejected.value.errors), [str(e) for e in rejected.value.errors]
+    assert services.store.count() == 0
+
+
+def test_school_staff_may_only_import_for_their_own_school(services: Services) -> None:
+    dsl = Actor("dsl", "dsl")
+    with pytest.raises(ImportRejected) as rejected:
+        services.imports.run("pupils", pupils_csv(2, school=OTHER_SCHOOL), dsl, frozenset({SCHOOL}))
+    assert "may not import pupils for this school" in str(rejected.value.errors[0])
+    assert services.imports.run("pupils", pupils_csv(2), dsl, frozenset({SCHOOL})).events == 2
+
+
+def test_facts_import_after_pupils_and_reimport_changes_nothing(services: Services) -> None:
+    services.imports.run("pupils", pupils_csv(2), ADMIN, None)
+    upn = make_upn("881", "4001", 2021, 1)
+    attainment = (
+        f"upn,school_year,term,subject,judgement\n{upn},2026,autumn,reading,working_towards\n{upn},2026,autumn,maths,expected\n"
+    )
+    assert services.imports.run("attainment", attainment, ADMIN, None).events == 2
+    assert services.imports.run("attainment", attainment, ADMIN, None).events == 0
+    send = f"upn,status,primary_need,since\n{upn},sen_support,SEMH,2026-09-01\n"
+    assert services.imports.run("send", send, ADMIN, None).events == 1
+    assert services.imports.run("send", send, ADMIN, None).events == 0
+    behaviour = f"upn,date,category,severity,description\n{upn},2026-10-02,disruption,low,Shouted in assembly\n"
+    assert services.imports.run("behaviour", behaviour, ADMIN, None).events == 1
+    unknown = f"upn,status,primary_need,since\n{make_upn('881', '4001', 2021, 99)},sen_support,SEMH,2026-09-01\n"
+    with pytest.raises(ImportRejected) as rejected:
+        services.imports.run("send", unknown, ADMIN, None)
+    assert "import the pupils first" in str(rejected.value.errors[0])
+    pupil_id = services.reads.pupil_id_for_upn(upn)
+    assert pupil_id is not None
+    pupil = services.pupils.load(pupil_id)
+    assert pupil.send_status == {"status": "sen_support", "primary_need": "SEMH", "since": "2026-09-01"}
+    assert len(pupil.attainment) == 2 and len(pupil.incidents) == 1
+
+
+def test_cli_import_reports_and_exits_nonzero(database: Database, monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("CASEFLOW_DATABASE_URL", database.url)
+    runner = CliRunner()
+    assert runner.invoke(main, ["schools", "add", SCHOOL, "Oakfield", "--la", "881"]).exit_code == 0
+    good = tmp_path / "pupils.csv"
+    good.write_text(pupils_csv(20))
+    bad = tmp_path / "bad.csv"
+    bad.write_text(pupils_csv(20, bad_row=5))
+    result = runner.invoke(main, ["import", "pupils", str(bad)])
+    assert result.exit_code == 1 and "row 6, column date_of_birth" in result.output and "Nothing imported" in result.output
+    result = runner.invoke(main, ["import", "pupils", str(good)])
+    assert result.exit_code == 0 and "20 events for 20 pupils" in result.output
+    result = runner.invoke(main, ["import", "pupils", str(good)])
+    assert result.exit_code == 0 and "20 rows already recorded" in result.output
+    assert runner.invoke(main, ["import", "shoes", str(good)]).exit_code != 0
