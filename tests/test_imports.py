@@ -116,3 +116,62 @@ def test_cli_import_reports_and_exits_nonzero(database: Database, monkeypatch: p
     result = runner.invoke(main, ["import", "pupils", str(good)])
     assert result.exit_code == 0 and "20 rows already recorded" in result.output
     assert runner.invoke(main, ["import", "shoes", str(good)]).exit_code != 0
+
+
+def attendance_csv(pupils: int, days: int, bad_row: int | None = None) -> str:
+    """pupils × days × 2 sessions of marks; one pupil in three is often absent."""
+    from datetime import date, timedelta
+
+    lines = ["upn,date,session,code"]
+    start = date(2026, 9, 7)
+    for n in range(1, pupils + 1):
+        upn = make_upn("881", "4001", 2021, n)
+        for d in range(days):
+            day = (start + timedelta(days=d)).isoformat()
+            for session in ("AM", "PM"):
+                present = "/" if session == "AM" else "\\"
+                code = "N" if n % 3 == 0 and d % 4 == 0 else present
+                lines.append(f"{upn},{day},{session},{code}")
+    if bad_row is not None:
+        parts = lines[bad_row - 1].split(",")
+        lines[bad_row - 1] = ",".join([*parts[:3], "H"])  # H was withdrawn in 2024
+    return "\n".join(lines) + "\n"
+
+
+def test_ten_thousand_attendance_rows_all_or_nothing_then_idempotent(services: Services) -> None:
+    services.imports.run("pupils", pupils_csv(25), ADMIN, None)
+    before = services.store.count()
+    big = attendance_csv(25, 200, bad_row=7777)
+    assert big.count("\n") == 10_001
+    with pytest.raises(ImportRejected) as rejected:
+        services.imports.run("attendance", big, ADMIN, None)
+    assert len(rejected.value.errors) == 1
+    assert str(rejected.value.errors[0]).startswith("row 7777, column code: 'H' is not an attendance code")
+    assert services.store.count() == before
+
+    fixed = attendance_csv(25, 200)
+    report = services.imports.run("attendance", fixed, ADMIN, None)
+    assert (report.rows, report.pupils_changed) == (10_000, 25)
+    assert services.store.count() > before
+    after = services.store.count()
+    again = services.imports.run("attendance", fixed, ADMIN, None)
+    assert (again.events, again.unchanged_rows) == (0, 10_000)
+    assert services.store.count() == after
+    pupil = services.pupils.load(services.reads.pupil_id_for_upn(make_upn("881", "4001", 2021, 3)) or "")
+    assert len(pupil.attendance) == 400
+    assert services.store.verify().valid
+
+
+def test_a_corrected_mark_is_a_new_event(services: Services) -> None:
+    services.imports.run("pupils", pupils_csv(1), ADMIN, None)
+    upn = make_upn("881", "4001", 2021, 1)
+    services.imports.run("attendance", f"upn,date,session,code\n{upn},2026-10-05,AM,N\n{upn},2026-10-05,PM,\\\n", ADMIN, None)
+    report = services.imports.run(
+        "attendance", f"upn,date,session,code\n{upn},2026-10-05,AM,I\n{upn},2026-10-05,PM,\\\n", ADMIN, None
+    )
+    assert (report.events, report.unchanged_rows) == (1, 1)
+    pupil = services.pupils.load(services.reads.pupil_id_for_upn(upn) or "")
+    assert pupil.attendance[("2026-10-05", "AM")] == "I"
+    with pytest.raises(ImportRejected) as rejected:
+        services.imports.run("attendance", f"upn,date,session,code\n{upn},2026-10-06,AM,/\n{upn},2026-10-06,AM,N\n", ADMIN, None)
+    assert "two different codes" in str(rejected.value.errors[0])

@@ -137,6 +137,14 @@ ACTIONS = [
         },
     },
     {
+        "name": "record_attendance",
+        "label": "Record attendance",
+        "event": "AttendanceRecorded",
+        "source": "*",
+        "roles": ["dsl", "headteacher", "slt", "senco", "admin"],
+        "fields": {"marks": {"type": "sessions", "label": "Attendance marks", "required": True}},
+    },
+    {
         "name": "record_behaviour_incident",
         "label": "Record a behaviour incident",
         "event": "BehaviourIncidentRecorded",

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from caseflow.domain.attendance import AttendanceError, parse_mark
 from caseflow.domain.errors import InvalidData
 
 #: generous but bounded; a command is words typed by a person, not a file
@@ -21,8 +22,10 @@ MAX_LINE = 200
 MAX_ITEMS = 50
 
 FIELD_TYPES = frozenset(
-    {"text", "line", "date", "datetime", "bool", "int", "number", "choice", "choices", "lines", "people", "ref"}
+    {"text", "line", "date", "datetime", "bool", "int", "number", "choice", "choices", "lines", "people", "ref", "sessions"}
 )
+#: at most this many attendance marks in one command (a school year is 380 sessions)
+MAX_MARKS = 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +65,45 @@ class FieldSpec:
             help=spec.get("help", ""),
         )
 
+    def _array_schema(self) -> dict[str, Any]:
+        if self.type == "choices":
+            return {
+                "type": "array",
+                "items": {"type": "string", "enum": list(self.choices)},
+                "uniqueItems": True,
+                "maxItems": len(self.choices),
+            }
+        if self.type == "lines":
+            return {"type": "array", "items": {"type": "string", "maxLength": MAX_LINE}, "maxItems": MAX_ITEMS}
+        if self.type == "sessions":
+            return {
+                "type": "array",
+                "maxItems": MAX_MARKS,
+                "items": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["date", "session", "code"],
+                    "properties": {
+                        "date": {"type": "string", "format": "date"},
+                        "session": {"type": "string", "enum": ["AM", "PM"]},
+                        "code": {"type": "string", "maxLength": 3},
+                    },
+                },
+            }
+        return {  # people
+            "type": "array",
+            "maxItems": MAX_ITEMS,
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["name", "agency"],
+                "properties": {
+                    "name": {"type": "string", "maxLength": MAX_LINE, "minLength": 1},
+                    "agency": {"type": "string", "enum": list(self.choices)},
+                },
+            },
+        }
+
     def json_schema(self) -> dict[str, Any]:
         """The OpenAPI (JSON Schema) description of this field."""
         text_max = self.max_length or (MAX_TEXT if self.type == "text" else MAX_LINE)
@@ -82,29 +124,8 @@ class FieldSpec:
             schema = {"type": "number"}
         elif self.type == "choice":
             schema = {"type": "string", "enum": list(self.choices)}
-        elif self.type == "choices":
-            schema = {
-                "type": "array",
-                "items": {"type": "string", "enum": list(self.choices)},
-                "uniqueItems": True,
-                "maxItems": len(self.choices),
-            }
-        elif self.type == "lines":
-            schema = {"type": "array", "items": {"type": "string", "maxLength": MAX_LINE}, "maxItems": MAX_ITEMS}
-        else:  # people
-            schema = {
-                "type": "array",
-                "maxItems": MAX_ITEMS,
-                "items": {
-                    "type": "object",
-                    "additionalProperties": False,
-                    "required": ["name", "agency"],
-                    "properties": {
-                        "name": {"type": "string", "maxLength": MAX_LINE, "minLength": 1},
-                        "agency": {"type": "string", "enum": list(self.choices)},
-                    },
-                },
-            }
+        else:
+            schema = self._array_schema()
         if self.minimum is not None:
             schema["minimum"] = self.minimum
         if self.maximum is not None:
@@ -184,6 +205,8 @@ def _clean(spec: FieldSpec, value: Any) -> tuple[Any, str | None]:  # noqa: C901
             if text:
                 cleaned.append(text)
         return cleaned, None
+    if spec.type == "sessions":
+        return _clean_sessions(value)
     # people: [{name, agency}] with the agency one of the field's choices
     if not isinstance(value, list) or len(value) > MAX_ITEMS:
         return None, f"must be a list of at most {MAX_ITEMS} people"
@@ -198,6 +221,27 @@ def _clean(spec: FieldSpec, value: Any) -> tuple[Any, str | None]:  # noqa: C901
             return None, "each person's agency must be one of: " + ", ".join(spec.choices)
         people.append({"name": name, "agency": item["agency"]})
     return people, None
+
+
+def _clean_sessions(value: Any) -> tuple[Any, str | None]:
+    """Attendance marks: [{date, session, code}] -> sorted [[date, session, code]], one mark per session."""
+    if not isinstance(value, list) or len(value) > MAX_MARKS:
+        return None, f"must be a list of at most {MAX_MARKS} marks"
+    marks: dict[tuple[str, str], str] = {}
+    for item in value:
+        if (
+            not isinstance(item, dict)
+            or set(item) != {"date", "session", "code"}
+            or not all(isinstance(v, str) for v in item.values())
+        ):
+            return None, "each mark needs exactly a date, a session and a code, as text"
+        try:
+            day, session, code = parse_mark(item["date"], item["session"], item["code"])
+        except AttendanceError as error:
+            return None, f"has a bad mark: {error}"
+        if marks.setdefault((day.isoformat(), session), code) != code:
+            return None, f"gives two different codes for {day.isoformat()} {session}"
+    return [[day, session, code] for (day, session), code in sorted(marks.items())], None
 
 
 def _bounded(spec: FieldSpec, value: float) -> tuple[Any, str | None]:

@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from caseflow.domain.attendance import AttendanceError, parse_mark
 from caseflow.domain.errors import CaseflowError, InvalidData
 from caseflow.domain.events import NewEvent, now_utc
-from caseflow.domain.fields import validate
+from caseflow.domain.fields import MAX_MARKS, validate
 from caseflow.domain.guards import CaseContext
 from caseflow.domain.pupil import Pupil
 from caseflow.domain.roles import Actor
@@ -69,8 +70,8 @@ class Plan:
 
     pupil: Pupil
     events: list[NewEvent] = field(default_factory=list)
-    #: facts already planned from earlier rows of the same file
-    seen: list[tuple[str, Mapping[str, Any]]] = field(default_factory=list)
+    #: facts (or attendance marks) already planned from earlier rows of the same file
+    seen: list[tuple[Any, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +102,9 @@ def _plain(row: dict[str, str], ints: tuple[str, ...] = ()) -> dict[str, Any]:
 
 
 KINDS: dict[str, Kind] = {
+    "attendance": Kind(
+        "attendance", "record_attendance", ("upn", "date", "session", "code"), ("upn", "date", "session", "code"), dict
+    ),
     "pupils": Kind(
         "pupils",
         "register_pupil",
@@ -130,6 +134,18 @@ KINDS: dict[str, Kind] = {
         lambda row: _plain(row),
     ),
 }
+
+
+def _header_errors(kind: Kind, header: list[str], rows: list[dict[str, str]]) -> list[RowError]:
+    errors = [RowError(1, c, "this column is required but missing from the header") for c in kind.required if c not in header]
+    errors += [
+        RowError(1, c, f"unknown column; the columns are: {', '.join(kind.columns)}") for c in header if c not in kind.columns
+    ]
+    if not rows and not errors:
+        errors.append(RowError(1, "-", "the file has no rows"))
+    if len(rows) > MAX_ROWS:
+        errors.append(RowError(MAX_ROWS + 2, "-", f"a file may have at most {MAX_ROWS} rows"))
+    return errors
 
 
 def read_csv(text: str) -> tuple[list[str], list[dict[str, str]]]:
@@ -164,14 +180,7 @@ class ImportService:
         if kind is None:
             raise InvalidData({"kind": [f"unknown kind {kind_name!r}; choose from: {', '.join(sorted(KINDS))}"]})
         header, rows = read_csv(text)
-        missing = [c for c in kind.required if c not in header]
-        unknown = [c for c in header if c not in kind.columns]
-        errors = [RowError(1, c, "this column is required but missing from the header") for c in missing]
-        errors += [RowError(1, c, f"unknown column; the columns are: {', '.join(kind.columns)}") for c in unknown]
-        if not rows and not errors:
-            errors.append(RowError(1, "-", "the file has no rows"))
-        if len(rows) > MAX_ROWS:
-            errors.append(RowError(MAX_ROWS + 2, "-", f"a file may have at most {MAX_ROWS} rows"))
+        errors = _header_errors(kind, header, rows)
         if errors:
             raise ImportRejected(errors, len(rows))
         spec = self.workflow.action(kind.action)
@@ -183,27 +192,83 @@ class ImportService:
                 progress(1)
             if len(errors) >= MAX_ERRORS:
                 break
-            try:
-                upn = normalise_upn(row.get("upn", ""))
-            except UpnError as error:
-                errors.append(RowError(number, "upn", str(error)))
-                continue
-            data = kind.convert({**row, "upn": upn})
-            try:
-                clean = validate(spec.fields, data)
-            except InvalidData as error:
-                errors.extend(RowError(number, column, "; ".join(messages)) for column, messages in error.errors.items())
-                continue
-            problem = self._plan(kind, upn, clean, planned, schools, actor, now)
-            if problem == "unchanged":
+            found = self._row(kind, spec.fields, number, row, planned, schools, actor, now)
+            if found == "unchanged":
                 unchanged += 1
-            elif problem:
-                errors.append(RowError(number, *problem.split(":", 1)))
+            else:
+                errors.extend(found)
         if errors:
             raise ImportRejected(errors, len(rows))
+        if kind.name == "attendance":
+            unchanged = self._attendance_events(planned, actor, now)
         writes = [StreamWrite(plan.pupil.id, PUPIL, plan.pupil.version, plan.events) for plan in planned.values() if plan.events]
         stored = self.store.append_batch(writes) if writes else []
         return ImportReport(kind.name, len(rows), len(stored), len(writes), unchanged)
+
+    def _row(
+        self,
+        kind: Kind,
+        fields: Mapping[str, Any],
+        number: int,
+        row: dict[str, str],
+        planned: dict[str, Plan],
+        schools: frozenset[str] | None,
+        actor: Actor,
+        now: datetime,
+    ) -> list[RowError] | str:
+        """Check one row and plan its event; return its problems, or "unchanged"."""
+        try:
+            upn = normalise_upn(row.get("upn", ""))
+        except UpnError as error:
+            return [RowError(number, "upn", str(error))]
+        if kind.name == "attendance":
+            problem = self._plan_mark(upn, row, planned, schools)
+        else:
+            try:
+                clean = validate(fields, kind.convert({**row, "upn": upn}))
+            except InvalidData as error:
+                return [RowError(number, column, "; ".join(messages)) for column, messages in error.errors.items()]
+            problem = self._plan(kind, upn, clean, planned, schools, actor, now)
+        if problem is None or problem == "unchanged":
+            return problem or []
+        column, message = problem.split(":", 1)
+        return [RowError(number, column, message)]
+
+    def _plan_mark(self, upn: str, row: dict[str, str], planned: dict[str, Plan], schools: frozenset[str] | None) -> str | None:
+        """Check one attendance mark and hold it for its pupil; return "column:problem" if it is bad."""
+        try:
+            day, session, code = parse_mark(row["date"], row["session"], row["code"])
+        except AttendanceError as error:
+            column = "date" if "date" in str(error) else "session" if "session" in str(error) else "code"
+            return f"{column}:{error}"
+        if upn not in planned:
+            pupil_id = self.reads.pupil_id_for_upn(upn)
+            if pupil_id is None:
+                return "upn:no pupil with this UPN; import the pupils first"
+            planned[upn] = Plan(load_pupil(self.store, pupil_id))
+        plan = planned[upn]
+        if schools is not None and plan.pupil.school_urn not in schools:
+            return "upn:this pupil is not at a school you may import for"
+        key = (day.isoformat(), session)
+        for seen_key, seen_code in plan.seen:
+            if seen_key == key and seen_code != code:
+                return f"code:two different codes for {day.isoformat()} {session} in this file"
+        plan.seen.append((key, code))
+        return None
+
+    def _attendance_events(self, planned: dict[str, Plan], actor: Actor, now: datetime) -> int:
+        """One event per pupil with the marks that are new or changed; returns how many marks were already recorded."""
+        unchanged = 0
+        for plan in planned.values():
+            marks = dict(plan.seen)
+            changed = sorted((k, c) for k, c in marks.items() if plan.pupil.attendance.get(k) != c)
+            unchanged += len(marks) - len(changed)
+            for start in range(0, len(changed), MAX_MARKS):
+                chunk = [{"date": d, "session": s, "code": c} for (d, s), c in changed[start : start + MAX_MARKS]]
+                plan.events.append(
+                    self.workflow.decide(plan.pupil, "record_attendance", actor, {"marks": chunk}, CaseContext(), now)
+                )
+        return unchanged
 
     def _plan(
         self,

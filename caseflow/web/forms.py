@@ -61,6 +61,9 @@ def _wtf_field(spec: FieldSpec) -> Field:
     if spec.type == "lines":
         kw["description"] = spec.help or "One per line."
         return TextAreaField(**kw)
+    if spec.type == "sessions":
+        kw["description"] = "One mark per line: date, session and code, e.g. 2026-10-05 AM /"
+        return TextAreaField(**kw)
     if spec.type == "line":
         return StringField(**kw)
     if spec.type == "date":
@@ -99,6 +102,12 @@ def form_data(form: FlaskForm, fields: Mapping[str, FieldSpec]) -> dict[str, Any
             value = value.isoformat()
         elif spec.type == "lines":
             value = [line.strip() for line in (value or "").splitlines() if line.strip()]
+        elif spec.type == "sessions":
+            value = [
+                dict(zip(("date", "session", "code"), line.split(), strict=False))
+                for line in (value or "").splitlines()
+                if line.strip()
+            ]
         elif spec.type == "people":
             value = [
                 {"name": (p.get("name") or "").strip(), "agency": p.get("agency") or ""}
