@@ -24,6 +24,7 @@ from caseflow.adapters.tables import (
     suspension_days,
     teaching,
 )
+from caseflow.domain import sdq
 from caseflow.domain.events import StoredEvent
 from caseflow.domain.guards import school_year
 
@@ -137,6 +138,20 @@ def _incident(conn: Connection, event: StoredEvent) -> None:
     _status(conn, event.stream_id, incidents=pupil_status.c.incidents + 1)
 
 
+def _wellbeing(conn: Connection, event: StoredEvent) -> None:
+    data = event.data
+    scores = sdq.from_scale_scores(data["informant"], {s: data.get(s) for s in sdq.SCALES}, data.get("impact"))
+    first = conn.execute(select(pupil_status.c.wellbeing_first_total).where(pupil_status.c.pupil_id == event.stream_id)).scalar()
+    _status(
+        conn,
+        event.stream_id,
+        wellbeing_measure="sdq",
+        wellbeing_total=scores.total,
+        wellbeing_band=scores.band(),
+        wellbeing_first_total=scores.total if first is None else first,
+    )
+
+
 def _attendance(conn: Connection, event: StoredEvent) -> None:
     marks = {(day, session): code for day, session, code in event.data["marks"]}
     days = sorted({date.fromisoformat(day) for day, _ in marks})
@@ -170,6 +185,7 @@ _PUPIL_PROJECTIONS: dict[str, Callable[[Connection, StoredEvent], None]] = {
     "TeacherUnassigned": _teacher,
     "BehaviourIncidentRecorded": _incident,
     "AttendanceRecorded": _attendance,
+    "WellbeingRecorded": _wellbeing,
 }
 
 

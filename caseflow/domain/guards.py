@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from caseflow.domain import sdq
 from caseflow.domain.case import SupportCase
 from caseflow.domain.errors import Unmet
 
@@ -355,3 +356,12 @@ def teacher_assigned(record: Any, data: Mapping[str, Any], ctx: CaseContext, act
     if data.get("teacher") in record.teachers:
         return []
     return [Unmet("teacher_not_assigned", "That teacher is not assigned to this pupil.")]
+
+
+@guard("sdq_scores_valid", needs_input=True)
+def sdq_scores_valid(record: Any, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
+    try:
+        sdq.from_scale_scores(data.get("informant", ""), {s: data.get(s) for s in sdq.SCALES if s in data}, data.get("impact"))
+    except sdq.SdqError as error:
+        return [Unmet("sdq_scores", str(error).capitalize() + ".")]
+    return []
