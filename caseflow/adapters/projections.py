@@ -15,8 +15,10 @@ from caseflow.adapters.event_store import Checkpoint, SqlEventStore
 from caseflow.adapters.tables import (
     PROJECTION_TABLES,
     attendance_marks,
+    attendance_months,
     case_summary,
     events,
+    interventions,
     projection_checkpoints,
     pupil_status,
     pupils,
@@ -25,6 +27,7 @@ from caseflow.adapters.tables import (
     teaching,
 )
 from caseflow.domain import sdq
+from caseflow.domain.attendance import summarise
 from caseflow.domain.events import StoredEvent
 from caseflow.domain.guards import school_year
 
@@ -53,6 +56,48 @@ def project_case_summary(conn: Connection, batch: Sequence[StoredEvent]) -> None
         conn.execute(update(case_summary).where(case_summary.c.case_id == event.stream_id).values(**values))
         if event.event_type == "SuspensionDecided" and event.data.get("decision") == "suspend":
             _project_suspension(conn, event)
+        elif event.event_type in _INTERVENTION_PROJECTIONS:
+            _INTERVENTION_PROJECTIONS[event.event_type](conn, event)
+
+
+def _intervention_planned(conn: Connection, event: StoredEvent) -> None:
+    pupil_id = conn.execute(select(case_summary.c.pupil_id).where(case_summary.c.case_id == event.stream_id)).scalar_one()
+    conn.execute(
+        insert(interventions).values(
+            case_id=event.stream_id,
+            intervention=event.version,
+            pupil_id=pupil_id,
+            name=event.data["intervention"],
+            owner=event.data["owner"],
+            status="active",
+            review_date=date.fromisoformat(event.data["review_date"]),
+        )
+    )
+
+
+def _outcome(conn: Connection, event: StoredEvent) -> None:
+    if event.data.get("status") in {"completed", "stopped"}:
+        conn.execute(
+            update(interventions)
+            .where(interventions.c.case_id == event.stream_id, interventions.c.intervention == event.data["intervention"])
+            .values(status=event.data["status"])
+        )
+
+
+def _continued(conn: Connection, event: StoredEvent) -> None:
+    """Continuing the interventions sets the new review date on every active one."""
+    conn.execute(
+        update(interventions)
+        .where(interventions.c.case_id == event.stream_id, interventions.c.status == "active")
+        .values(review_date=date.fromisoformat(event.data["review_date"]))
+    )
+
+
+_INTERVENTION_PROJECTIONS: dict[str, Callable[[Connection, StoredEvent], None]] = {
+    "InterventionPlanned": _intervention_planned,
+    "OutcomeRecorded": _outcome,
+    "InterventionContinued": _continued,
+}
 
 
 def _project_suspension(conn: Connection, event: StoredEvent) -> None:
@@ -165,6 +210,31 @@ def _attendance(conn: Connection, event: StoredEvent) -> None:
     conn.execute(
         insert(attendance_marks),
         [{"pupil_id": event.stream_id, "date": date.fromisoformat(d), "session": s, "code": c} for (d, s), c in marks.items()],
+    )
+    for month in sorted({d[:7] for d, _ in marks}):
+        _count_month(conn, event.stream_id, month)
+
+
+def _count_month(conn: Connection, pupil_id: str, month: str) -> None:
+    """Recount one pupil-month from its session marks."""
+    first = date.fromisoformat(month + "-01")
+    following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    rows = conn.execute(
+        select(attendance_marks.c.date, attendance_marks.c.session, attendance_marks.c.code).where(
+            attendance_marks.c.pupil_id == pupil_id, attendance_marks.c.date >= first, attendance_marks.c.date < following
+        )
+    ).all()
+    summary = summarise((row.date, row.session, row.code) for row in rows)
+    conn.execute(delete(attendance_months).where(attendance_months.c.pupil_id == pupil_id, attendance_months.c.month == month))
+    conn.execute(
+        insert(attendance_months).values(
+            pupil_id=pupil_id,
+            month=month,
+            possible=summary.possible,
+            attended=summary.attended,
+            authorised=summary.authorised,
+            unauthorised=summary.unauthorised,
+        )
     )
 
 

@@ -244,6 +244,34 @@ attendance_marks = Table(
     Index("ix_attendance_date", "date"),
 )
 
+#: projection: attendance counted per pupil and calendar month (dashboards never scan sessions)
+attendance_months = Table(
+    "attendance_months",
+    metadata,
+    Column("pupil_id", String(64), nullable=False),
+    Column("month", String(7), nullable=False),
+    Column("possible", Integer, nullable=False),
+    Column("attended", Integer, nullable=False),
+    Column("authorised", Integer, nullable=False),
+    Column("unauthorised", Integer, nullable=False),
+    UniqueConstraint("pupil_id", "month", name="uq_attendance_month"),
+)
+
+#: projection: every planned intervention with its status and review date (the "due" list)
+interventions = Table(
+    "interventions",
+    metadata,
+    Column("case_id", String(64), nullable=False),
+    Column("intervention", Integer, nullable=False),
+    Column("pupil_id", String(64), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("owner", String(200), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("review_date", Date, nullable=False),
+    UniqueConstraint("case_id", "intervention", name="uq_intervention"),
+    Index("ix_interventions_pupil", "pupil_id"),
+)
+
 #: how far each asynchronous projection has read the log
 projection_checkpoints = Table(
     "projection_checkpoints",
@@ -263,5 +291,15 @@ web_sessions = Table(
     Column("last_seen_at", UtcDateTime, nullable=False),
 )
 
-PROJECTION_TABLES = (case_summary, pupils, social_care_episodes, suspension_days, teaching, pupil_status, attendance_marks)
+PROJECTION_TABLES = (
+    case_summary,
+    pupils,
+    social_care_episodes,
+    suspension_days,
+    teaching,
+    pupil_status,
+    attendance_marks,
+    attendance_months,
+    interventions,
+)
 APPEND_ONLY = ("events", "access_log")
