@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import ClassVar
 
 import psycopg
 import pytest
@@ -75,7 +76,7 @@ def _hash_each_test_password_once() -> Iterator[None]:
     from caseflow.adapters import accounts
 
     class OncePerPassword(PasswordHasher):
-        cache: dict[str, str] = {}
+        cache: ClassVar[dict[str, str]] = {}
 
         def hash(self, password: str | bytes, *, salt: bytes | None = None) -> str:
             key = password if isinstance(password, str) else password.decode()
