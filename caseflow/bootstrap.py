@@ -18,6 +18,7 @@ from caseflow.domain.events import now_utc
 from caseflow.domain.workflow import Workflow
 from caseflow.services.cases import CaseService
 from caseflow.services.cohort import CohortService
+from caseflow.services.dashboard import DashboardService
 from caseflow.services.imports import ImportService
 from caseflow.services.pupils import PupilService
 from caseflow.services.reports import ReportService
@@ -37,6 +38,7 @@ class Services:
     cohort: CohortService
     reports: ReportService
     imports: ImportService
+    dashboard: DashboardService
 
     def close(self) -> None:
         self.engine.dispose()
@@ -49,6 +51,7 @@ def bootstrap(url: str, clock: Callable[[], datetime] = now_utc, engine: Engine 
     audit = SqlAccessLog(engine, clock)
     workflow = Workflow(REGISTRY[CURRENT])
     pupils = PupilService(store, reads, audit, clock)
+    cohort = CohortService(reads, audit)
     return Services(
         engine=engine,
         store=store,
@@ -58,7 +61,8 @@ def bootstrap(url: str, clock: Callable[[], datetime] = now_utc, engine: Engine 
         workflow=workflow,
         cases=CaseService(store, reads, audit, workflow, clock),
         pupils=pupils,
-        cohort=CohortService(reads, audit),
+        cohort=cohort,
+        dashboard=DashboardService(reads, cohort, audit),
         reports=ReportService(store, reads, audit),
         imports=ImportService(store, reads, pupils.workflow, clock),
     )

@@ -214,6 +214,24 @@ def test_head_cannot_decide_before_the_social_worker_is_heard(page: Page, base_u
     shot(page, "07-decision-refused")
 
 
+def test_dsl_sees_the_cohort_dashboard_with_charts(page: Page, base_url: str) -> None:
+    sign_in(page, base_url, "dsl")
+    page.get_by_role("link", name="Cohort").click()
+    expect(page.get_by_role("heading", name="Children with a social worker")).to_be_visible()
+    expect(page.locator("#attendance-chart svg polyline")).to_have_count(2)
+    expect(page.locator("#sdq-chart svg circle")).not_to_have_count(0)
+    expect(page.locator("#comparison")).to_contain_text("Whole school")
+    expect(page.locator("#cohort-table")).to_contain_text("Severe")
+    shot(page, "10-cohort-dashboard")
+    assert axe_violations(page) == []
+    page.get_by_label("Flag").select_option("persistent")
+    page.get_by_role("button", name="Filter").click()
+    rows = page.locator("#cohort-table tbody tr")
+    expect(rows).not_to_have_count(0)
+    for text in rows.all_inner_texts():
+        assert "Persistent" in text or "Severe" in text
+
+
 def test_teacher_sees_no_safeguarding_detail(page: Page, base_url: str) -> None:
     sign_in(page, base_url, "teacher")
     expect(page.get_by_text("There are no cases for you to see.")).to_be_visible()

@@ -9,7 +9,17 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 
 from caseflow.adapters.database import read_transaction
-from caseflow.adapters.tables import case_summary, pupils, schools, social_care_episodes, suspension_days, teaching
+from caseflow.adapters.tables import (
+    attendance_months,
+    case_summary,
+    interventions,
+    pupil_status,
+    pupils,
+    schools,
+    social_care_episodes,
+    suspension_days,
+    teaching,
+)
 from caseflow.domain.pupil import Episode
 
 
@@ -72,6 +82,48 @@ class SqlReadModels:
 
     def episodes_by_pupil(self, school_urns: list[str]) -> dict[str, list[Episode]]:
         return episodes_by_pupil(self.engine, school_urns)
+
+    def dashboard_facts(self, school_urns: list[str], first_month: str, last_month: str) -> dict[str, Any]:
+        """Everything the cohort dashboard needs for these schools, in a handful of queries."""
+        in_schools = select(pupils.c.pupil_id).where(pupils.c.school_urn.in_(school_urns))
+        with read_transaction(self.engine) as conn:
+            months = (
+                conn.execute(
+                    select(attendance_months).where(
+                        attendance_months.c.pupil_id.in_(in_schools),
+                        attendance_months.c.month >= first_month,
+                        attendance_months.c.month <= last_month,
+                    )
+                )
+                .mappings()
+                .all()
+            )
+            status = {
+                r["pupil_id"]: dict(r)
+                for r in conn.execute(select(pupil_status).where(pupil_status.c.pupil_id.in_(in_schools))).mappings()
+            }
+            active = conn.execute(
+                select(interventions.c.pupil_id, func.count(), func.min(interventions.c.review_date))
+                .where(interventions.c.pupil_id.in_(in_schools), interventions.c.status == "active")
+                .group_by(interventions.c.pupil_id)
+            ).all()
+            cases = conn.execute(
+                select(case_summary.c.pupil_id, case_summary.c.case_id, case_summary.c.state, case_summary.c.updated_at)
+                .where(case_summary.c.school_urn.in_(school_urns))
+                .order_by(case_summary.c.updated_at)
+            ).all()
+            suspended = conn.execute(
+                select(suspension_days.c.pupil_id, suspension_days.c.school_year, func.sum(suspension_days.c.days))
+                .where(suspension_days.c.pupil_id.in_(in_schools))
+                .group_by(suspension_days.c.pupil_id, suspension_days.c.school_year)
+            ).all()
+        return {
+            "months": [dict(m) for m in months],
+            "status": status,
+            "interventions": {pupil: (count, review) for pupil, count, review in active},
+            "latest_case": {row.pupil_id: (row.case_id, row.state) for row in cases},
+            "suspensions": {(pupil, int(year)): float(days) for pupil, year, days in suspended},
+        }
 
     def pupils_taught_by(self, teacher: str) -> list[str]:
         with read_transaction(self.engine) as conn:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask import Flask
 from flask_login import current_user
 
-from caseflow.web import admin, api, audit, auth, cases, errors, policy, pupils, reports
+from caseflow.web import admin, api, audit, auth, cases, dashboard, errors, policy, pupils, reports
 
 #: (endpoint, label, roles that see the link); the routes themselves still check
 NAV = (
     ("cases.index", "Cases", None),
+    ("dashboard.cohort", "Cohort", {"dsl", "headteacher", "slt", "senco", "mental_health_lead", "virtual_school", "auditor"}),
     ("pupils.classroom", "My classes", {"teacher"}),
     ("reports.governors", "Governors' report", {"governor", "headteacher", "slt", "dsl", "auditor", "virtual_school"}),
     ("audit.index", "Audit", {"auditor"}),
@@ -32,6 +33,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(api.bp)
     app.register_blueprint(audit.bp)
     app.register_blueprint(pupils.bp)
+    app.register_blueprint(dashboard.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(admin.bp)
     errors.init_app(app)

@@ -1,0 +1,178 @@
+"""The cohort dashboard: every child with a social worker, how they are doing, and the cohort
+against the whole school. Read from projections only: never a replay on a page view.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from fractions import Fraction
+from typing import Any, Protocol
+
+from caseflow.domain.attendance import PERSISTENT, SEVERE
+from caseflow.domain.guards import school_year
+from caseflow.domain.pupil import cohort_status
+from caseflow.services.access import Principal
+from caseflow.services.cohort import CohortReads, CohortService
+from caseflow.services.ports import AccessLog
+
+
+class DashboardReads(CohortReads, Protocol):
+    def dashboard_facts(self, school_urns: list[str], first_month: str, last_month: str) -> dict[str, Any]: ...
+
+
+@dataclass
+class Rate:
+    """Sessions attended out of possible, kept exact."""
+
+    attended: int = 0
+    possible: int = 0
+    absent: int = 0
+
+    def add(self, month: dict[str, Any]) -> None:
+        self.attended += month["attended"]
+        self.possible += month["possible"]
+        self.absent += month["authorised"] + month["unauthorised"]
+
+    @property
+    def percent(self) -> float | None:
+        return round(100 * self.attended / self.possible, 1) if self.possible else None
+
+    @property
+    def absence(self) -> Fraction:
+        return Fraction(self.absent, self.possible) if self.possible else Fraction(0)
+
+
+@dataclass
+class Group:
+    """Figures for a set of pupils (the cohort, or the whole school)."""
+
+    pupils: int = 0
+    rate: Rate = field(default_factory=Rate)
+    persistent: int = 0
+    severe: int = 0
+    suspended: int = 0
+    suspension_days: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "pupils": self.pupils,
+            "attendance_percent": self.rate.percent,
+            "persistent_absence_percent": round(100 * self.persistent / self.pupils, 1) if self.pupils else None,
+            "severe_absence_percent": round(100 * self.severe / self.pupils, 1) if self.pupils else None,
+            "pupils_suspended": self.suspended,
+            "suspension_days": self.suspension_days,
+        }
+
+
+def school_year_months(as_of: date) -> list[str]:
+    """Months from 1 September of the school year containing ``as_of`` up to its month."""
+    start = school_year(as_of)
+    months, year, month = [], start, 9
+    while (year, month) <= (as_of.year, as_of.month):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+class DashboardService:
+    def __init__(self, reads: DashboardReads, cohort: CohortService, audit: AccessLog) -> None:
+        self.reads = reads
+        self.cohort_service = cohort
+        self.audit = audit
+
+    def cohort(self, principal: Principal, school_urn: str, as_of: date, filters: dict[str, str] | None = None) -> dict[str, Any]:
+        roles = self.cohort_service.school_roles(principal, school_urn)
+        months = school_year_months(as_of)
+        facts = self.reads.dashboard_facts([school_urn], months[0], months[-1])
+        episodes = self.reads.episodes_by_pupil([school_urn])
+        by_pupil: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for row in facts["months"]:
+            by_pupil[row["pupil_id"]].append(row)
+        year = school_year(as_of)
+        cohort, school = Group(), Group()
+        trend: dict[str, dict[str, Rate]] = {m: {"cohort": Rate(), "school": Rate()} for m in months}
+        rows = []
+        for pupil in self.reads.pupils_for_schools([school_urn]):
+            pid = pupil["pupil_id"]
+            status = cohort_status(episodes.get(pid, []), as_of)
+            groups = [school, cohort] if status else [school]
+            rate = Rate()
+            for month in by_pupil.get(pid, []):
+                rate.add(month)
+                for name in ("school", "cohort") if status else ("school",):
+                    trend[month["month"]][name].add(month)
+            days = facts["suspensions"].get((pid, year), 0.0)
+            for group in groups:
+                group.pupils += 1
+                group.rate.attended += rate.attended
+                group.rate.possible += rate.possible
+                group.rate.absent += rate.absent
+                group.persistent += rate.possible > 0 and rate.absence >= PERSISTENT
+                group.severe += rate.possible > 0 and rate.absence >= SEVERE
+                group.suspended += days > 0
+                group.suspension_days += days
+            if status:
+                rows.append(self._row(pupil, status, rate, facts, days, episodes.get(pid, []), as_of))
+        rows = [r for r in rows if _matches(r, filters or {})]
+        self.audit.record(
+            username=principal.username,
+            role=sorted(roles)[0],
+            action="view_dashboard",
+            outcome="ok",
+            detail=f"school {school_urn}",
+        )
+        return {
+            "school_urn": school_urn,
+            "as_of": as_of.isoformat(),
+            "pupils": sorted(rows, key=lambda r: (r["family_name"], r["given_name"])),
+            "cohort": cohort.as_dict(),
+            "school": school.as_dict(),
+            "trend": [{"month": m, "cohort": trend[m]["cohort"].percent, "school": trend[m]["school"].percent} for m in months],
+        }
+
+    def _row(
+        self, pupil: dict[str, Any], status: str, rate: Rate, facts: dict[str, Any], days: float, episodes: list[Any], as_of: date
+    ) -> dict[str, Any]:
+        pid = pupil["pupil_id"]
+        wellbeing = facts["status"].get(pid, {})
+        count, review = facts["interventions"].get(pid, (0, None))
+        case_id, step = facts["latest_case"].get(pid, (None, None))
+        running = [e for e in episodes if e.running_on(as_of)]
+        return {
+            "pupil_id": pid,
+            "given_name": pupil["given_name"],
+            "family_name": pupil["family_name"],
+            "year_group": pupil["year_group"],
+            "status": status,
+            "plan": "cp" if any(e.plan == "cp" for e in running) else ("cin" if running else None),
+            "case_id": case_id,
+            "step": step,
+            "attendance_percent": rate.percent,
+            "persistent_absence": rate.possible > 0 and rate.absence >= PERSISTENT,
+            "severe_absence": rate.possible > 0 and rate.absence >= SEVERE,
+            "sdq_band": wellbeing.get("wellbeing_band"),
+            "sdq_total": wellbeing.get("wellbeing_total"),
+            "sdq_first_total": wellbeing.get("wellbeing_first_total"),
+            "send_status": wellbeing.get("send_status"),
+            "open_interventions": count,
+            "next_review": review.isoformat() if review else None,
+            "review_overdue": bool(review and review < as_of),
+            "suspension_days": days,
+            "near_suspension_limit": days >= 35,
+        }
+
+
+def _matches(row: dict[str, Any], filters: dict[str, str]) -> bool:
+    if filters.get("status") and row["status"] != filters["status"]:
+        return False
+    if filters.get("flag") == "persistent" and not row["persistent_absence"]:
+        return False
+    if filters.get("flag") == "severe" and not row["severe_absence"]:
+        return False
+    if filters.get("flag") == "overdue" and not row["review_overdue"]:
+        return False
+    if filters.get("year") and str(row["year_group"]) != filters["year"]:
+        return False
+    return not (filters.get("step") and row["step"] != filters["step"])

@@ -1,0 +1,49 @@
+"""The DSL's and senior leaders' cohort dashboard, with charts drawn on the server."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from flask import Blueprint, abort, render_template, request
+from flask_login import current_user
+
+from caseflow.domain.errors import InvalidData
+from caseflow.services.cohort import COHORT_READERS
+from caseflow.web.auth import services
+from caseflow.web.policy import allow
+
+bp = Blueprint("dashboard", __name__)
+FILTERS = ("status", "flag", "year", "step")
+
+
+@bp.get("/cohort")
+@allow(*COHORT_READERS)
+def cohort() -> Any:
+    """Every child who has, or has had, a social worker: step, attendance, wellbeing, reviews, suspensions."""
+    principal = current_user.principal
+    svc = services()
+    schools = sorted({s for r, s in principal.grants if s and r in COHORT_READERS})
+    school = request.args.get("school_urn") or (schools[0] if schools else "")
+    if not school:
+        abort(404)
+    raw = request.args.get("as_of", "")
+    try:
+        as_of = date.fromisoformat(raw) if raw else datetime.now(UTC).date()
+    except ValueError:
+        raise InvalidData({"as_of": ["must be a date written as YYYY-MM-DD"]}) from None
+    filters = {k: request.args[k][:40] for k in FILTERS if request.args.get(k)}
+    board = svc.dashboard.cohort(principal, school, as_of, filters)
+    movement = [
+        {"label": f"{r['given_name']} {r['family_name'][0]}.", "first": r["sdq_first_total"], "latest": r["sdq_total"]}
+        for r in board["pupils"]
+        if r["sdq_total"] is not None and r["sdq_first_total"] is not None
+    ]
+    return render_template(
+        "dashboard/cohort.html",
+        board=board,
+        filters=filters,
+        movement=movement,
+        labels=svc.workflow.state_labels,
+        schools=schools,
+    )
