@@ -175,3 +175,27 @@ def test_a_corrected_mark_is_a_new_event(services: Services) -> None:
     with pytest.raises(ImportRejected) as rejected:
         services.imports.run("attendance", f"upn,date,session,code\n{upn},2026-10-06,AM,/\n{upn},2026-10-06,AM,N\n", ADMIN, None)
     assert "two different codes" in str(rejected.value.errors[0])
+
+
+def test_upload_page_reports_problems_then_imports(sqlite_services: Services) -> None:
+    import io
+
+    from caseflow import create_app
+
+    app = create_app({"TESTING": True, "SERVICES": sqlite_services, "SECRET_KEY": "x", "WTF_CSRF_ENABLED": False})
+    client = app.test_client()
+    client.post("/login", data={"username": "dsl", "password": "correct horse battery"})
+    bad = {"kind": "pupils", "file": (io.BytesIO(pupils_csv(5, bad_row=2).encode()), "pupils.csv")}
+    response = client.post("/imports", data=bad, content_type="multipart/form-data")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Nothing was imported" in html and "date_of_birth" in html
+    assert sqlite_services.store.count() == 0
+    good = {"kind": "pupils", "file": (io.BytesIO(pupils_csv(5).encode()), "pupils.csv")}
+    response = client.post("/imports", data=good, content_type="multipart/form-data")
+    assert response.status_code == 200 and "5 events for 5 pupils" in response.get_data(as_text=True)
+    other = {"kind": "pupils", "file": (io.BytesIO(pupils_csv(2, school=OTHER_SCHOOL).encode()), "p.csv")}
+    response = client.post("/imports", data=other, content_type="multipart/form-data")
+    assert response.status_code == 422 and "may not import pupils for this school" in response.get_data(as_text=True)
+    latin = {"kind": "pupils", "file": (io.BytesIO("upn,given_name\n\xe9".encode("latin-1")), "p.csv")}
+    response = client.post("/imports", data=latin, content_type="multipart/form-data")
+    assert response.status_code == 422 and "not UTF-8" in response.get_data(as_text=True)

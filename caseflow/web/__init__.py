@@ -5,13 +5,14 @@ from __future__ import annotations
 from flask import Flask
 from flask_login import current_user
 
-from caseflow.web import admin, api, audit, auth, cases, dashboard, errors, policy, pupils, reports
+from caseflow.web import admin, api, audit, auth, cases, dashboard, errors, imports, policy, pupils, reports
 
 #: (endpoint, label, roles that see the link); the routes themselves still check
 NAV = (
     ("cases.index", "Cases", None),
     ("dashboard.cohort", "Cohort", {"dsl", "headteacher", "slt", "senco", "mental_health_lead", "virtual_school", "auditor"}),
     ("pupils.classroom", "My classes", {"teacher"}),
+    ("imports.upload", "Import", {"dsl", "headteacher", "slt", "senco"}),
     ("reports.governors", "Governors' report", {"governor", "headteacher", "slt", "dsl", "auditor", "virtual_school"}),
     ("audit.index", "Audit", {"auditor"}),
     ("admin.index", "Administration", {"admin"}),
@@ -34,6 +35,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(audit.bp)
     app.register_blueprint(pupils.bp)
     app.register_blueprint(dashboard.bp)
+    app.register_blueprint(imports.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(admin.bp)
     errors.init_app(app)
