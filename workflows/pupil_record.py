@@ -5,6 +5,8 @@ take it (default deny), its guards and its fields. A pupil record has one step,
 ``registered``; every action after registration records a fact.
 """
 
+from workflows.questionnaires import QUESTIONNAIRES
+
 PLANS = ["cin", "cp"]
 ABUSE_CATEGORIES = ["NEG", "PHY", "SAB", "EMO", "MUL"]
 #: DfE CiN census reasons for closure
@@ -184,6 +186,20 @@ ACTIONS = [
             "peer": {"type": "int", "label": "Peer problems (0-10)", "min": 0, "max": 10, "required": True},
             "prosocial": {"type": "int", "label": "Prosocial (0-10)", "min": 0, "max": 10},
             "impact": {"type": "int", "label": "Impact score", "min": 0, "max": 10},
+        },
+    },
+    {
+        "name": "record_questionnaire",
+        "label": "Record another wellbeing questionnaire",
+        "event": "QuestionnaireRecorded",
+        "source": "*",
+        "roles": ["mental_health_lead", "dsl", "senco"],
+        "guards": ["questionnaire_scores_valid"],
+        "fields": {
+            "questionnaire": {"type": "choice", "label": "Questionnaire", "choices": sorted(QUESTIONNAIRES), "required": True},
+            "administered_on": {"type": "date", "label": "Completed on", "required": True},
+            "scale": {"type": "line", "label": "Scale", "required": True, "max_length": 40},
+            "score": {"type": "number", "label": "Score", "required": True},
         },
     },
     {

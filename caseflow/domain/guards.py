@@ -15,6 +15,7 @@ from typing import Any
 from caseflow.domain import sdq
 from caseflow.domain.case import SupportCase
 from caseflow.domain.errors import Unmet
+from workflows.questionnaires import QUESTIONNAIRES
 
 SUSPENSION_DAYS_LIMIT = 45
 #: warn from this many days so the head sees the limit coming
@@ -364,4 +365,26 @@ def sdq_scores_valid(record: Any, data: Mapping[str, Any], ctx: CaseContext, act
         sdq.from_scale_scores(data.get("informant", ""), {s: data.get(s) for s in sdq.SCALES if s in data}, data.get("impact"))
     except sdq.SdqError as error:
         return [Unmet("sdq_scores", str(error).capitalize() + ".")]
+    return []
+
+
+@guard("questionnaire_scores_valid", needs_input=True)
+def questionnaire_scores_valid(record: Any, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
+    """Scores must fit a scale the questionnaire's configuration declares."""
+    config = QUESTIONNAIRES.get(data.get("questionnaire", ""))
+    if config is None:
+        return [Unmet("questionnaire_unknown", "That questionnaire is not configured.")]
+    if not config.get("configured"):
+        return [
+            Unmet(
+                "questionnaire_not_configured",
+                f"The scoring of the {config['label']} has not been configured yet: "
+                "add its scales from the published form first.",
+            )
+        ]
+    scale = config["scales"].get(data.get("scale"))
+    if scale is None:
+        return [Unmet("questionnaire_scale", f"Choose one of its scales: {', '.join(config['scales'])}.")]
+    if not scale["min"] <= data.get("score", scale["min"] - 1) <= scale["max"]:
+        return [Unmet("questionnaire_score", f"The {data['scale']} score runs from {scale['min']} to {scale['max']}.")]
     return []

@@ -166,6 +166,9 @@ _APPLY: dict[str, Callable[[Pupil, StoredEvent], None]] = {
     "AttainmentRecorded": lambda p, e: p.attainment.append({"version": e.version, **e.data}),
     "BehaviourIncidentRecorded": lambda p, e: p.incidents.append({"version": e.version, **e.data}),
     "WellbeingRecorded": lambda p, e: p.wellbeing.append({"version": e.version, **e.data}),
+    "QuestionnaireRecorded": lambda p, e: p.wellbeing.append(
+        {"version": e.version, "measure": e.data["questionnaire"], **e.data}
+    ),
     "TeacherAssigned": lambda p, e: p.teachers.add(e.data["teacher"]),
     "TeacherUnassigned": lambda p, e: p.teachers.discard(e.data["teacher"]),
     "AttendanceRecorded": _attendance,

@@ -8,6 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from wtforms import HiddenField
 
+from caseflow.domain import sdq
 from caseflow.domain.errors import ConcurrencyConflict, GuardFailed, InvalidData, NotFound
 from caseflow.domain.roles import Role
 from caseflow.web.auth import services
@@ -38,12 +39,19 @@ def detail(pupil_id: str) -> Any:
     cases = [c for c in svc.reads.cases_for_schools([pupil.school_urn]) if c["pupil_id"] == pupil.id]
     return render_template(
         "pupils/detail.html",
+        sdq_scores=_sdq_scores,
         pupil=pupil,
         actions=actions,
         cases=cases,
         labels=svc.workflow.state_labels,
         today=svc.cases.clock().date(),
     )
+
+
+def _sdq_scores(record: dict[str, Any]) -> sdq.SdqScores | None:
+    if record.get("measure") != "sdq":
+        return None
+    return sdq.from_scale_scores(record["informant"], {s: record.get(s) for s in sdq.SCALES}, record.get("impact"))
 
 
 @bp.route("/pupils/<pupil_id>/actions/<name>", methods=["GET", "POST"])
