@@ -154,6 +154,8 @@ def record(services: Services, senco: Principal, pupil_id: str, serial: int) -> 
         {"status": ["none", "sen_support", "ehc_plan"][serial % 3], "since": "2025-09-01"}
         | ({"primary_need": "SEMH"} if serial % 3 else {}),
     )
+    if serial == 6:
+        fact("record_care_status", {"status": "previously_looked_after", "since": "2023-04-01", "order": "sgo"})
     if serial <= 4:
         fact("assign_teacher", {"teacher": "teacher"})
         fact(

@@ -82,7 +82,7 @@ ACTIONS = [
         "label": "Record looked-after status",
         "event": "CareStatusRecorded",
         "source": "*",
-        "roles": ["dsl", "headteacher"],
+        "roles": ["dsl", "headteacher", "senco"],
         "fields": {
             "status": {
                 "type": "choice",

@@ -156,6 +156,7 @@ class DashboardService:
             "sdq_total": wellbeing.get("wellbeing_total"),
             "sdq_first_total": wellbeing.get("wellbeing_first_total"),
             "send_status": wellbeing.get("send_status"),
+            "care_status": wellbeing.get("care_status"),
             "open_interventions": count,
             "next_review": review.isoformat() if review else None,
             "review_overdue": bool(review and review < as_of),
