@@ -10,8 +10,9 @@ import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, Engine, RowMapping, func, insert, select, tuple_
+from sqlalchemy import Connection, Engine, RowMapping, func, select, tuple_
 from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 
 from caseflow.adapters.database import is_sqlite, read_transaction, write_transaction
@@ -24,11 +25,15 @@ from caseflow.domain.events import (
     StoredEvent,
     canonical_json,
     event_hash,
+    iso,
     now_utc,
+    utc,
     verify_chain,
 )
 from caseflow.services.ports import StreamWrite
 
+#: streams whose head (version, hash) each store remembers, so an append needs no read first
+HEAD_CACHE_SIZE = 10_000
 #: a projector runs inside the append transaction, so read models never lag the log
 Projector = Callable[[Connection, Sequence[StoredEvent]], None]
 
@@ -72,6 +77,19 @@ class SqlEventStore:
         self.projectors = list(projectors)
         self.clock = clock
         self._sqlite = is_sqlite(engine)
+        self._heads: dict[str, tuple[int, str]] = {}
+        style = ":{}" if self._sqlite else "%({})s"
+        columns = [c.name for c in _COLUMNS if c.name != "position"]
+        placeholders = ", ".join(style.format(c) for c in columns)
+        loaded = "position, stream_type, version, event_type, schema_version, data, actor, role, occurred_at, recorded_at, "
+        loaded += "workflow_version, prev_hash, hash"
+        self._sql = {
+            "load": f"SELECT {loaded} FROM events WHERE stream_id = {style.format('stream_id')} "
+            f"AND version <= {style.format('upto')} ORDER BY version",
+            "head": f"SELECT version, hash FROM events WHERE stream_id = {style.format('stream_id')} "
+            "ORDER BY version DESC LIMIT 1",
+            "insert": f"INSERT INTO events ({', '.join(columns)}) VALUES ({placeholders}) RETURNING position",
+        }
 
     # --- writing ------------------------------------------------------------------------------
     def append(
@@ -88,11 +106,16 @@ class SqlEventStore:
                 stored = self._append(conn, stream_id, stream_type, expected_version, new_events)
                 for project in self.projectors:
                     project(conn, stored)
-                return stored
         except SqlIntegrityError as error:
+            self._heads.pop(stream_id, None)
             if "uq_events_stream_version" not in str(error) and "events.stream_id, events.version" not in str(error):
                 raise
             raise ConcurrencyConflict(stream_id, expected_version, self.current_version(stream_id)) from None
+        except BaseException:
+            self._heads.pop(stream_id, None)
+            raise
+        self._remember_heads(stored)
+        return stored
 
     def append_batch(self, writes: Sequence[StreamWrite], progress: Callable[[int], None] | None = None) -> list[StoredEvent]:
         """Append to many streams in ONE transaction: all of it is written, or none of it.
@@ -113,47 +136,36 @@ class SqlEventStore:
                     if progress:
                         progress(1)
         except SqlIntegrityError as error:
+            self._heads.clear()
             if "uq_events_stream_version" not in str(error) and "events.stream_id, events.version" not in str(error):
                 raise
             raise ConcurrencyConflict(current, -1, self.current_version(current)) from None
+        except BaseException:
+            self._heads.clear()
+            raise
+        self._remember_heads(stored)
         return stored
 
     def _append(
         self, conn: Connection, stream_id: str, stream_type: str, expected_version: int, new_events: Sequence[NewEvent]
     ) -> list[StoredEvent]:
-        head = conn.execute(
-            select(events.c.version, events.c.hash)
-            .where(events.c.stream_id == stream_id)
-            .order_by(events.c.version.desc())
-            .limit(1)
-        ).first()
-        current = head.version if head else 0
+        head = self._heads.get(stream_id)
+        if head is None or head[0] != expected_version:
+            row = conn.exec_driver_sql(self._sql["head"], self._params(stream_id=stream_id)).first()
+            head = (row[0], row[1]) if row else (0, GENESIS_HASH)
+        current, prev_hash = head
         if current != expected_version:
             raise ConcurrencyConflict(stream_id, expected_version, current)
-        prev_hash = head.hash if head else GENESIS_HASH
         recorded_at = self.clock()
-        rows = []
+        stored = []
         for offset, new in enumerate(new_events, start=1):
             data_text = canonical_json(dict(new.data))
-            row = {
-                "stream_id": stream_id,
-                "stream_type": stream_type,
-                "version": expected_version + offset,
-                "event_type": new.event_type,
-                "schema_version": new.schema_version,
-                "data": data_text,
-                "actor": new.actor,
-                "role": new.role,
-                "occurred_at": new.occurred_at,
-                "recorded_at": recorded_at,
-                "workflow_version": new.workflow_version,
-                "prev_hash": prev_hash,
-            }
-            row["hash"] = prev_hash = event_hash(
-                prev_hash=row["prev_hash"],
+            version = expected_version + offset
+            digest = event_hash(
+                prev_hash=prev_hash,
                 stream_id=stream_id,
                 stream_type=stream_type,
-                version=row["version"],
+                version=version,
                 event_type=new.event_type,
                 schema_version=new.schema_version,
                 data_text=data_text,
@@ -163,17 +175,63 @@ class SqlEventStore:
                 recorded_at=recorded_at,
                 workflow_version=new.workflow_version,
             )
-            rows.append(row)
-        positions = conn.execute(insert(events).returning(events.c.position, sort_by_parameter_order=True), rows).scalars().all()
-        return [
-            StoredEvent(
-                position=position,
-                data=json.loads(row["data"]),
-                data_text=row["data"],
-                **{k: v for k, v in row.items() if k != "data"},
+            position = conn.exec_driver_sql(
+                self._sql["insert"],
+                self._params(
+                    stream_id=stream_id,
+                    stream_type=stream_type,
+                    version=version,
+                    event_type=new.event_type,
+                    schema_version=new.schema_version,
+                    data=data_text,
+                    actor=new.actor,
+                    role=new.role,
+                    occurred_at=self._instant(new.occurred_at),
+                    recorded_at=self._instant(recorded_at),
+                    workflow_version=new.workflow_version,
+                    prev_hash=prev_hash,
+                    hash=digest,
+                ),
+            ).scalar_one()
+            stored.append(
+                StoredEvent(
+                    stream_id=stream_id,
+                    stream_type=stream_type,
+                    version=version,
+                    position=position,
+                    event_type=new.event_type,
+                    schema_version=new.schema_version,
+                    data=json.loads(data_text),
+                    actor=new.actor,
+                    role=new.role,
+                    occurred_at=utc(new.occurred_at),
+                    recorded_at=recorded_at,
+                    workflow_version=new.workflow_version,
+                    prev_hash=prev_hash,
+                    hash=digest,
+                    data_text=data_text,
+                )
             )
-            for position, row in zip(positions, rows, strict=True)
-        ]
+            prev_hash = digest
+        return stored
+
+    def _remember_heads(self, stored: Sequence[StoredEvent]) -> None:
+        """After a commit: the newest (version, hash) of each stream written.
+
+        Safe across processes: an event never changes once written, so a cached
+        head is either still the head, or the unique (stream, version) constraint
+        refuses the next insert as a conflict.
+        """
+        for event in stored:
+            self._heads[event.stream_id] = (event.version, event.hash)
+        while len(self._heads) > HEAD_CACHE_SIZE:
+            self._heads.pop(next(iter(self._heads)))
+
+    def _params(self, **values: Any) -> dict[str, Any]:
+        return values
+
+    def _instant(self, moment: datetime) -> Any:
+        return iso(moment) if self._sqlite else utc(moment)
 
     # --- reading ------------------------------------------------------------------------------
     def current_version(self, stream_id: str) -> int:
@@ -183,12 +241,35 @@ class SqlEventStore:
             ).scalar_one()
 
     def load(self, stream_id: str, upto_version: int | None = None) -> list[StoredEvent]:
-        """The stream's events in version order (all, or up to ``upto_version``)."""
-        query = select(*_COLUMNS).where(events.c.stream_id == stream_id).order_by(events.c.version)
-        if upto_version is not None:
-            query = query.where(events.c.version <= upto_version)
+        """The stream's events in version order (all, or up to ``upto_version``).
+
+        The hot read path: one driver-level query and a plain loop, no ORM objects.
+        """
+        params = self._params(stream_id=stream_id, upto=upto_version if upto_version is not None else 2**31 - 1)
+        parse = datetime.fromisoformat if self._sqlite else utc
         with read_transaction(self.engine) as conn:
-            return [_row_to_event(row) for row in conn.execute(query).mappings()]
+            rows = conn.exec_driver_sql(self._sql["load"], params).fetchall()
+        return [
+            StoredEvent(
+                stream_id=stream_id,
+                stream_type=stream_type,
+                version=version,
+                position=position,
+                event_type=event_type,
+                schema_version=schema_version,
+                data=json.loads(data),
+                actor=actor,
+                role=role,
+                occurred_at=parse(occurred_at),
+                recorded_at=parse(recorded_at),
+                workflow_version=workflow_version,
+                prev_hash=prev_hash,
+                hash=digest,
+                data_text=data,
+            )
+            for (position, stream_type, version, event_type, schema_version, data, actor, role, occurred_at, recorded_at,
+                 workflow_version, prev_hash, digest) in rows
+        ]  # fmt: skip
 
     def load_many(self, stream_ids: Sequence[str]) -> dict[str, list[StoredEvent]]:
         found: dict[str, list[StoredEvent]] = {s: [] for s in stream_ids}

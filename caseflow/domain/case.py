@@ -83,7 +83,7 @@ class SupportCase:
     def apply(self, event: StoredEvent, upcasters: Upcasters = UPCASTERS) -> None:
         if event.version != self.version + 1:
             raise IntegrityError(f"case {self.id}: event version {event.version} follows {self.version}")
-        _, data = upcasters.upcast(event.event_type, event.schema_version, dict(event.data))
+        _, data = upcasters.upcast(event.event_type, event.schema_version, event.data)
         if self.version == 0:
             self.pupil_id = data.get("pupil_id")
             self.school_urn = data.get("school_urn")

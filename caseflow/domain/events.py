@@ -203,7 +203,7 @@ class Upcasters:
 
         return decorator
 
-    def upcast(self, event_type: str, schema_version: int, data: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    def upcast(self, event_type: str, schema_version: int, data: Mapping[str, Any]) -> tuple[int, Mapping[str, Any]]:
         while (event_type, schema_version) in self._steps:
             schema_version, step = self._steps[(event_type, schema_version)]
             data = step(dict(data))

@@ -1,0 +1,52 @@
+"""The cohort dashboard for a 30-pupil school, rendered as the DSL sees it (service + template)."""
+
+from __future__ import annotations
+
+import time
+from datetime import date, timedelta
+from typing import Any
+
+from benchmarks.workloads import percentiles
+from caseflow import create_app
+from caseflow.bootstrap import bootstrap
+from caseflow.demo import make_upn
+
+
+def dashboard(url: str, pupils: int = 30, calls: int = 40) -> dict[str, Any]:
+    svc = bootstrap(url)
+    svc.accounts.add_school("100001", "Bench School", "881")
+    svc.accounts.add_user("dsl", ["dsl"], ["100001"], password="bench password 1")
+    dsl = svc.accounts.principal(svc.accounts.user("dsl")["id"])  # type: ignore[index]
+    assert dsl is not None
+    for n in range(pupils):
+        pupil = svc.pupils.register(
+            dsl,
+            {
+                "upn": make_upn("881", "6001", 2020, n + 1),
+                "given_name": "P",
+                "family_name": f"N{n}",
+                "date_of_birth": "2015-01-01",
+                "school_urn": "100001",
+            },
+        )
+        svc.pupils.record_episode(dsl, pupil.id, {"plan": "cin", "start_date": "2025-01-01", "social_worker": "sw"})
+        marks, day = [], date(2026, 9, 3)
+        while day < date(2026, 11, 20):
+            if day.weekday() < 5:
+                marks += [{"date": day.isoformat(), "session": "AM", "code": "/" if (day.day + n) % 9 else "N"},
+                          {"date": day.isoformat(), "session": "PM", "code": "\\"}]  # fmt: skip
+            day += timedelta(days=1)
+        svc.pupils.act(dsl, pupil.id, "record_attendance", 2, {"marks": marks})
+        svc.cases.open_case(dsl, {"pupil_id": pupil.id, "need_areas": ["attendance"], "description": "bench"})
+    app = create_app({"SERVICES": svc, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False})
+    client = app.test_client()
+    client.post("/login", data={"username": "dsl", "password": "bench password 1"})
+    assert client.get("/cohort?as_of=2026-11-20").status_code == 200
+    latencies = []
+    for _ in range(calls):
+        t = time.perf_counter()
+        response = client.get("/cohort?as_of=2026-11-20")
+        latencies.append(time.perf_counter() - t)
+        assert response.status_code == 200
+    svc.close()
+    return {"pupils": pupils, "calls": calls, **percentiles(latencies)}

@@ -1,0 +1,126 @@
+"""The full HTTP action cycle under gunicorn on loopback: authenticate, load the case, check role
+and guards, append, respond. Sixteen concurrent clients, each working its own cases.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from benchmarks.workloads import percentiles
+from caseflow.bootstrap import bootstrap
+from caseflow.demo import make_upn
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def http_cycle(url: str, clients: int = 16, actions_per_client: int = 60, workers: int = 4) -> dict[str, Any]:
+    svc = bootstrap(url)
+    svc.accounts.add_school("100001", "Bench School", "881")
+    svc.accounts.add_user("dsl", ["dsl"], ["100001"])
+    token = svc.accounts.issue_token("dsl")
+    dsl = svc.accounts.principal(svc.accounts.user("dsl")["id"])  # type: ignore[index]
+    assert dsl is not None
+    cases = []
+    for n in range(clients):
+        pupil = svc.pupils.register(
+            dsl,
+            {
+                "upn": make_upn("881", "5001", 2020, n + 1),
+                "given_name": "P",
+                "family_name": f"N{n}",
+                "date_of_birth": "2015-01-01",
+                "school_urn": "100001",
+            },
+        )
+        cases.append(svc.cases.open_case(dsl, {"pupil_id": pupil.id, "need_areas": ["attendance"], "description": "bench"}).id)
+    svc.close()
+    port = _free_port()
+    env = {**os.environ, "CASEFLOW_DATABASE_URL": url, "CASEFLOW_SECRET_KEY": "b" * 64}
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--threads",
+            "2",
+            "--log-level",
+            "warning",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                requests.get(f"{base}/api/v1/openapi.json", timeout=5)
+                break
+            except requests.RequestException:
+                time.sleep(0.2)
+        latencies: list[float] = []
+        failures: list[int] = []
+        lock = threading.Lock()
+        barrier = threading.Barrier(clients + 1)
+
+        def client(case_id: str) -> None:
+            session = requests.Session()
+            session.headers["Authorization"] = f"Bearer {token}"
+            version, own = 1, []
+            session.post(f"{base}/api/v1/cases/{case_id}/actions/log_family_contact", json={}, timeout=10)  # warm the connection
+            barrier.wait()
+            for n in range(actions_per_client):
+                body = {
+                    "expected_version": version,
+                    "data": {"date": "2026-11-02", "method": "phone", "summary": f"Call {n}: good week."},
+                }
+                t = time.perf_counter()
+                response = session.post(f"{base}/api/v1/cases/{case_id}/actions/log_family_contact", json=body, timeout=10)
+                own.append(time.perf_counter() - t)
+                if response.status_code != 201:
+                    with lock:
+                        failures.append(response.status_code)
+                    break
+                version = response.json()["version"]
+            with lock:
+                latencies.extend(own)
+
+        threads = [threading.Thread(target=client, args=(case_id,)) for case_id in cases]
+        for thread in threads:
+            thread.start()
+        barrier.wait()
+        started = time.perf_counter()
+        for thread in threads:
+            thread.join()
+        elapsed = time.perf_counter() - started
+    finally:
+        server.terminate()
+        server.wait(10)
+    return {
+        "clients": clients,
+        "gunicorn_workers": workers,
+        "actions": len(latencies),
+        "failures": len(failures),
+        "actions_per_s": round(len(latencies) / elapsed),
+        **percentiles(latencies),
+    }
