@@ -53,7 +53,7 @@ def make_engine(url: str, *, app_role: bool = True, **kwargs: Any) -> Engine:
     if not is_sqlite(url):
         kwargs.setdefault("pool_size", 20)
         kwargs.setdefault("max_overflow", 10)
-        kwargs.setdefault("pool_pre_ping", True)
+        kwargs.setdefault("pool_recycle", 1800)
         return create_engine(url, **kwargs)
 
     database = make_url(url).database
