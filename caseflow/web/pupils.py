@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -9,6 +10,7 @@ from flask_login import current_user
 from wtforms import HiddenField
 
 from caseflow.domain import sdq
+from caseflow.domain.attendance import summarise
 from caseflow.domain.errors import ConcurrencyConflict, GuardFailed, InvalidData, NotFound
 from caseflow.domain.roles import Role
 from caseflow.web.auth import services
@@ -40,6 +42,7 @@ def detail(pupil_id: str) -> Any:
     return render_template(
         "pupils/detail.html",
         sdq_scores=_sdq_scores,
+        attendance_summary=lambda p: summarise((date.fromisoformat(d), s, c) for (d, s), c in p.attendance.items()),
         pupil=pupil,
         actions=actions,
         cases=cases,
