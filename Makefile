@@ -41,10 +41,11 @@ test: install
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
-## make bench: our benchmarks and the peer's, in one run, as JSON
-bench: install
-	bash .ci/ensure-system-deps
-	$(BIN)/python benchmarks/run.py
+## make bench: our benchmarks and the peer's, in one run, as JSON (setup chatter goes to stderr)
+bench:
+	@$(MAKE) --no-print-directory install >&2
+	@bash .ci/ensure-system-deps >&2
+	@$(BIN)/python benchmarks/run.py
 
 lint: install
 	$(BIN)/ruff check .
