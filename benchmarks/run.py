@@ -169,12 +169,15 @@ def compare(ours: dict[str, Any], peer: dict[str, Any]) -> tuple[dict[str, Any],
             "batch_append_vs_peer": ratio(pick(o, "batch_append", "events_per_s"), pick(p, "es_batch_append", "events_per_s")),
             "replay_10k_vs_raw_select_floor": ratio(pick(o, "replay_10k", "replay_ms"), pick(p, "raw_select_10k", "median_ms")),
             "replay_10k_vs_peer_nosnap": ratio(pick(o, "replay_10k", "replay_ms"), pick(p, "es_replay_nosnap", "median_ms")),
+            "replay_with_snapshot_vs_peer": ratio(
+                pick(o, "replay_10k", "replay_with_snapshot_ms"), pick(p, "es_replay_snapshot", "median_ms")
+            ),
             "writers_4_vs_peer": ratio(pick(o, "writers_4", "events_per_s"), pick(p, "conc_es_1pertx", "events_per_s")),
         }
         need = 1.2 if backend == "sqlite" else 1.5
         targets[f"{backend}_append_1pertx_{need}x_peer"] = (r["append_1pertx_vs_peer"] or 0) >= need
         targets[f"{backend}_replay_10k_within_2x_raw_floor"] = (r["replay_10k_vs_raw_select_floor"] or 99) <= 2
-        targets[f"{backend}_replay_with_snapshot_2ms"] = None  # snapshots are not built yet
+        targets[f"{backend}_replay_with_snapshot_2ms"] = (pick(o, "replay_10k", "replay_with_snapshot_ms") or 99) <= 2
         targets[f"{backend}_rebuild_20k_events_per_s"] = (pick(o, "projection_rebuild", "events_per_s") or 0) >= 20_000
         if backend == "postgres":
             targets["postgres_writers_4_3x_peer"] = (r["writers_4_vs_peer"] or 0) >= 3

@@ -108,18 +108,18 @@ def test_read_all_walks_the_global_log_once_in_order(store: SqlEventStore) -> No
 
 
 def test_upcasting_reshapes_old_events_on_read_without_rewriting_them(store: SqlEventStore) -> None:
-    old = NewEvent("NoteAdded", {"txt": "old shape", "pupil_id": "p"}, "dsl", "dsl", T0, "support_journey@1", schema_version=1)
-    store.append("s1", "case", 0, [old])
+    old = NewEvent("PlanRecorded", {"strength": "old shape"}, "dsl", "dsl", T0, "support_journey@1", schema_version=1)
+    store.append("s1", "case", 0, [note(0), old])
     upcasters = Upcasters()
 
-    @upcasters.register("NoteAdded", 1)
+    @upcasters.register("PlanRecorded", 1)
     def rename(data: dict) -> dict:
-        data["text"] = data.pop("txt")
+        data["strengths"] = data.pop("strength")
         return data
 
     case = SupportCase.replay("s1", store.load("s1"), upcasters=upcasters)
-    assert case.facts[0].data["text"] == "old shape"
-    assert store.load("s1")[0].data == {"txt": "old shape", "pupil_id": "p"}
+    assert case.plan() == {"strengths": "old shape"}
+    assert store.load("s1")[1].data == {"strength": "old shape"}
     assert store.verify("s1").valid
 
 
@@ -142,3 +142,24 @@ def test_positions_come_from_the_database_not_the_client(store: SqlEventStore) -
     assert [r.position for r in rows] == sorted({r.position for r in rows})
     if store.engine.dialect.name == "postgresql":
         assert all(r.tx > 0 for r in rows)
+
+
+def test_snapshots_resume_a_long_case_and_are_ignored_once_stale(database: Database) -> None:
+    from caseflow.services.streams import SNAPSHOT_EVERY, load_case, snapshot_if_due
+
+    store = SqlEventStore(make_engine(database.url), clock=Clock(T0))
+    opened = NewEvent("CaseOpened", {"pupil_id": "p1", "school_urn": "100001", "to_state": "need_identified", "need_areas": ["send"]},
+                      "dsl", "dsl", T0, "support_journey@1")  # fmt: skip
+    plan = NewEvent("PlanRecorded", {"outcomes": ["Reads daily"]}, "dsl", "dsl", T0, "support_journey@1")
+    stored = store.append("c1", "case", 0, [opened, plan, *[note(n) for n in range(SNAPSHOT_EVERY - 2)]])
+    case = SupportCase.replay("c1", stored)
+    snapshot_if_due(store, case, stored[-1].hash)
+    assert store.latest_snapshot("c1") is not None and store.latest_snapshot("c1")[0] == SNAPSHOT_EVERY  # type: ignore[index]
+    store.append("c1", "case", SNAPSHOT_EVERY, [note(1)])
+    resumed = load_case(store, "c1")
+    assert resumed.summary() == SupportCase.replay("c1", store.load("c1")).summary()
+    assert resumed.version == SNAPSHOT_EVERY + 1 and resumed.plan() == {"outcomes": ["Reads daily"]}
+    assert len(resumed.facts) == 2  # only the facts rules read are kept; the notes stay in the log
+    store.save_snapshot("c1", SNAPSHOT_EVERY, "0" * 64, {"schema": 1})  # a snapshot that no longer matches the log
+    assert store.latest_snapshot("c1") is None
+    assert load_case(store, "c1").version == SNAPSHOT_EVERY + 1

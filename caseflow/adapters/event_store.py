@@ -7,16 +7,16 @@ One implementation serves SQLite and PostgreSQL. Appends use SQLAlchemy Core.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, RowMapping, func, select, tuple_
+from sqlalchemy import Connection, Engine, RowMapping, delete, func, insert, select, tuple_
 from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 
 from caseflow.adapters.database import is_sqlite, read_transaction, write_transaction
-from caseflow.adapters.tables import events
+from caseflow.adapters.tables import events, snapshots
 from caseflow.domain.errors import ConcurrencyConflict
 from caseflow.domain.events import (
     GENESIS_HASH,
@@ -85,7 +85,7 @@ class SqlEventStore:
         loaded += "workflow_version, prev_hash, hash"
         self._sql = {
             "load": f"SELECT {loaded} FROM events WHERE stream_id = {style.format('stream_id')} "
-            f"AND version <= {style.format('upto')} ORDER BY version",
+            f"AND version <= {style.format('upto')} AND version > {style.format('after')} ORDER BY version",
             "head": f"SELECT version, hash FROM events WHERE stream_id = {style.format('stream_id')} "
             "ORDER BY version DESC LIMIT 1",
             "insert": f"INSERT INTO events ({', '.join(columns)}) VALUES ({placeholders}) RETURNING position",
@@ -240,12 +240,14 @@ class SqlEventStore:
                 select(func.coalesce(func.max(events.c.version), 0)).where(events.c.stream_id == stream_id)
             ).scalar_one()
 
-    def load(self, stream_id: str, upto_version: int | None = None) -> list[StoredEvent]:
+    def load(self, stream_id: str, upto_version: int | None = None, after_version: int = 0) -> list[StoredEvent]:
         """The stream's events in version order (all, or up to ``upto_version``).
 
         The hot read path: one driver-level query and a plain loop, no ORM objects.
         """
-        params = self._params(stream_id=stream_id, upto=upto_version if upto_version is not None else 2**31 - 1)
+        params = self._params(
+            stream_id=stream_id, upto=upto_version if upto_version is not None else 2**31 - 1, after=after_version
+        )
         parse = datetime.fromisoformat if self._sqlite else utc
         with read_transaction(self.engine) as conn:
             rows = conn.exec_driver_sql(self._sql["load"], params).fetchall()
@@ -270,6 +272,26 @@ class SqlEventStore:
             for (position, stream_type, version, event_type, schema_version, data, actor, role, occurred_at, recorded_at,
                  workflow_version, prev_hash, digest) in rows
         ]  # fmt: skip
+
+    # --- snapshots (a cache derived from the log) ---------------------------------------------
+    def save_snapshot(self, stream_id: str, version: int, last_hash: str, state: Mapping[str, Any]) -> None:
+        with write_transaction(self.engine) as conn:
+            conn.execute(delete(snapshots).where(snapshots.c.stream_id == stream_id))
+            conn.execute(
+                insert(snapshots).values(
+                    stream_id=stream_id, version=version, last_hash=last_hash, state=json.dumps(state), taken_at=self.clock()
+                )
+            )
+
+    def latest_snapshot(self, stream_id: str) -> tuple[int, dict[str, Any]] | None:
+        """The stream's snapshot, if it still matches the log (the event it ends at has the same hash)."""
+        with read_transaction(self.engine) as conn:
+            row = conn.execute(
+                select(snapshots.c.version, snapshots.c.state)
+                .join(events, (events.c.stream_id == snapshots.c.stream_id) & (events.c.version == snapshots.c.version))
+                .where(snapshots.c.stream_id == stream_id, events.c.hash == snapshots.c.last_hash)
+            ).first()
+        return (row.version, json.loads(row.state)) if row else None
 
     def load_many(self, stream_ids: Sequence[str]) -> dict[str, list[StoredEvent]]:
         found: dict[str, list[StoredEvent]] = {s: [] for s in stream_ids}

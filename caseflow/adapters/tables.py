@@ -272,6 +272,18 @@ interventions = Table(
     Index("ix_interventions_pupil", "pupil_id"),
 )
 
+#: snapshots of long case streams: a cache derived from the log, never part of the audit record
+snapshots = Table(
+    "snapshots",
+    metadata,
+    Column("stream_id", String(64), primary_key=True),
+    Column("version", Integer, nullable=False),
+    #: hash of the event at ``version``: a snapshot is used only while it still matches the log
+    Column("last_hash", String(64), nullable=False),
+    Column("state", Text, nullable=False),
+    Column("taken_at", UtcDateTime, nullable=False),
+)
+
 #: how far each asynchronous projection has read the log
 projection_checkpoints = Table(
     "projection_checkpoints",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from caseflow.domain.errors import IntegrityError
 from caseflow.domain.events import UPCASTERS, StoredEvent, Upcasters, iso, utc
@@ -45,9 +45,31 @@ class Fact:
         }
 
 
+#: bump when the shape of a snapshot changes; older snapshots are then ignored
+SNAPSHOT_SCHEMA = 1
+
+
 @dataclass
 class SupportCase:
-    """A pupil's support journey as the log says it stands."""
+    """A pupil's support journey as the log says it stands.
+
+    It keeps only the facts that rules and summaries read (``kept_types``: guards
+    declare what they read when they register); the full history stays in the log,
+    so a long case stays small in memory and in its snapshot.
+    """
+
+    kept_types: ClassVar[set[str]] = {
+        "CaseOpened",
+        "PlanRecorded",
+        "InterventionPlanned",
+        "OutcomeRecorded",
+        "EvaluationRecorded",
+        "ContributionAdded",
+        "SuspensionProposed",
+        "ExclusionProposed",
+        "SuspensionDecided",
+        "ExclusionDecided",
+    }
 
     id: str
     state: str | None = None
@@ -92,6 +114,8 @@ class SupportCase:
         if TO_STATE in data:
             self.state = data[TO_STATE]
             self.entered[self.state] = event.version
+        if event.event_type not in self.kept_types:
+            return
         self.facts.append(
             Fact(
                 version=event.version,
@@ -113,9 +137,6 @@ class SupportCase:
     def latest(self, event_type: str, since: int = 0) -> Fact | None:
         found = self.facts_of(event_type, since=since)
         return found[-1] if found else None
-
-    def fact(self, version: int) -> Fact | None:
-        return self.facts[version - 1] if 1 <= version <= len(self.facts) else None
 
     def since_entered(self, state: str) -> int:
         """Version at which the case last entered ``state`` (0 if never)."""
@@ -177,6 +198,43 @@ class SupportCase:
                     "override": bool(fact.data.get("override_reason")) and not heard,
                 }
         return list(found.values())
+
+    def to_snapshot(self) -> dict[str, Any]:
+        """The aggregate as plain data, to resume from without replaying every event."""
+        return {
+            "schema": SNAPSHOT_SCHEMA,
+            "id": self.id,
+            "state": self.state,
+            "version": self.version,
+            "pupil_id": self.pupil_id,
+            "school_urn": self.school_urn,
+            "workflow": self.workflow,
+            "entered": self.entered,
+            "facts": [f.as_dict() for f in self.facts],
+        }
+
+    @classmethod
+    def from_snapshot(cls, data: Mapping[str, Any]) -> SupportCase | None:
+        """The aggregate a snapshot describes, or None if it was taken by another shape of the code."""
+        if data.get("schema") != SNAPSHOT_SCHEMA:
+            return None
+        facts = [
+            Fact(
+                version=f["version"],
+                event_type=f["type"],
+                data=f["data"],
+                actor=f["actor"],
+                role=f["role"],
+                occurred_at=utc(datetime.fromisoformat(f["occurred_at"])),
+                recorded_at=utc(datetime.fromisoformat(f["recorded_at"])),
+                workflow_version=f["workflow_version"],
+            )
+            for f in data["facts"]
+        ]
+        return cls(
+            data["id"], data["state"], data["version"], data["pupil_id"], data["school_urn"], data["workflow"],
+            dict(data["entered"]), facts,
+        )  # fmt: skip
 
     def summary(self) -> dict[str, Any]:
         """The replayed case as JSON: what an auditor sees at any version."""

@@ -52,9 +52,12 @@ class Guard:
 GUARDS: dict[str, Guard] = {}
 
 
-def guard(code: str, *, needs_input: bool = False) -> Callable[[GuardFunc], GuardFunc]:
+def guard(code: str, *, needs_input: bool = False, reads: tuple[str, ...] = ()) -> Callable[[GuardFunc], GuardFunc]:
+    """Register a rule; ``reads`` names the event types it looks at, so the case keeps those facts."""
+
     def register(func: GuardFunc) -> GuardFunc:
         GUARDS[code] = Guard(code, func, needs_input)
+        SupportCase.kept_types.update(reads)
         return func
 
     return register
@@ -74,7 +77,7 @@ def pupil_in_school(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext
 
 
 # --- the One Plan and the review ---------------------------------------------------------------
-@guard("plan_complete")
+@guard("plan_complete", reads=("PlanRecorded",))
 def plan_complete(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
     plan = case.plan()
     unmet = []
@@ -87,21 +90,21 @@ def plan_complete(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, 
     return unmet
 
 
-@guard("family_views_recorded")
+@guard("family_views_recorded", reads=("FamilyViewsRecorded",))
 def family_views_recorded(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
     if case.facts_of("FamilyViewsRecorded"):
         return []
     return [Unmet("family_views", "Record the family's views, or the reason they could not be obtained.")]
 
 
-@guard("pupil_voice_recorded")
+@guard("pupil_voice_recorded", reads=("PupilVoiceRecorded",))
 def pupil_voice_recorded(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
     if case.facts_of("PupilVoiceRecorded"):
         return []
     return [Unmet("pupil_voice", "Record the pupil's voice: what they think and want.")]
 
 
-@guard("social_care_contributed")
+@guard("social_care_contributed", reads=("ContributionAdded",))
 def social_care_contributed(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
     if ctx.open_plan is None:
         return []
@@ -128,7 +131,7 @@ def social_care_contributed(case: SupportCase, data: Mapping[str, Any], ctx: Cas
     ]
 
 
-@guard("review_meeting_recorded")
+@guard("review_meeting_recorded", reads=("MeetingRecorded",))
 def review_meeting_recorded(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
     meetings = case.facts_of("MeetingRecorded", since=case.since_entered("multi_agency_review"))
     if not meetings:
@@ -175,7 +178,7 @@ def outcomes_recorded(case: SupportCase, data: Mapping[str, Any], ctx: CaseConte
     return unmet
 
 
-@guard("verdict_recorded")
+@guard("verdict_recorded", reads=("EvaluationRecorded",))
 def verdict_recorded(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
     if case.facts_of("EvaluationRecorded", since=case.since_entered("evaluation")):
         return []

@@ -30,7 +30,7 @@ from caseflow.domain.roles import Actor, Role
 from caseflow.domain.workflow import ActionStatus, Workflow
 from caseflow.services.access import CaseScope, Principal, case_roles, choose_role, opening_roles
 from caseflow.services.ports import AccessLog, EventStore, ReadModels
-from caseflow.services.streams import CASE, load_case, load_pupil, plausible_id
+from caseflow.services.streams import CASE, load_case, load_pupil, plausible_id, snapshot_if_due
 
 #: roles that may check a case's hash chain
 VERIFIERS = frozenset({Role.AUDITOR, Role.DSL, Role.HEADTEACHER})
@@ -45,6 +45,8 @@ class CaseView:
     roles: frozenset[str]
     actions: list[ActionStatus]
     warnings: list[str]
+    #: the whole history, for the timeline
+    events: list[StoredEvent]
 
 
 class CaseService:
@@ -105,7 +107,8 @@ class CaseService:
         self._log(
             principal.username, choose_role(roles, roles) or sorted(roles)[0], "view", "ok", case_id=case_id, pupil_id=pupil.id
         )
-        return CaseView(case, pupil, roles, self.workflow.available(case, roles, ctx), warnings(case, ctx, today))
+        events = self.store.load(case_id)
+        return CaseView(case, pupil, roles, self.workflow.available(case, roles, ctx), warnings(case, ctx, today), events)
 
     def history(self, principal: Principal, case_id: str) -> list[StoredEvent]:
         _, pupil, roles = self._visible(principal, case_id, "view_events")
@@ -208,6 +211,7 @@ class CaseService:
             raise
         for item in stored:
             case.apply(item)
+        snapshot_if_due(self.store, case, stored[-1].hash)
         self._log(principal.username, role, action, "ok", case_id=case_id, pupil_id=pupil.id)
         return case, stored[-1]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -26,7 +26,11 @@ class EventStore(Protocol):
 
     def append_batch(self, writes: Sequence[StreamWrite], progress: Callable[[int], None] | None = None) -> list[StoredEvent]: ...
 
-    def load(self, stream_id: str, upto_version: int | None = None) -> list[StoredEvent]: ...
+    def load(self, stream_id: str, upto_version: int | None = None, after_version: int = 0) -> list[StoredEvent]: ...
+
+    def save_snapshot(self, stream_id: str, version: int, last_hash: str, state: Mapping[str, Any]) -> None: ...
+
+    def latest_snapshot(self, stream_id: str) -> tuple[int, dict[str, Any]] | None: ...
 
     def current_version(self, stream_id: str) -> int: ...
 

@@ -18,11 +18,29 @@ def plausible_id(value: Any) -> bool:
     return isinstance(value, str) and 0 < len(value) <= 64
 
 
+#: take a snapshot of a case every this many events
+SNAPSHOT_EVERY = 100
+
+
 def load_case(store: EventStore, case_id: str, upto_version: int | None = None, as_of: datetime | None = None) -> SupportCase:
+    """The case now (from its snapshot, if one still matches the log), or as it was at a version or instant."""
+    if upto_version is None and as_of is None and plausible_id(case_id):
+        snapshot = store.latest_snapshot(case_id)
+        case = SupportCase.from_snapshot(snapshot[1]) if snapshot else None
+        if snapshot and case is not None:
+            for event in store.load(case_id, after_version=snapshot[0]):
+                case.apply(event)
+            return case
     events = store.load(case_id, upto_version) if plausible_id(case_id) else []
     if not events or events[0].stream_type != CASE:
         raise NotFound("no such case")
     return SupportCase.replay(case_id, events, upto_version=upto_version, as_of=as_of)
+
+
+def snapshot_if_due(store: EventStore, case: SupportCase, last_hash: str) -> None:
+    """Snapshots are a cache: taken every ``SNAPSHOT_EVERY`` events, after the events are safely stored."""
+    if case.version % SNAPSHOT_EVERY == 0:
+        store.save_snapshot(case.id, case.version, last_hash, case.to_snapshot())
 
 
 def load_pupil(store: EventStore, pupil_id: str) -> Pupil:

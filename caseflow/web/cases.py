@@ -61,7 +61,7 @@ def detail(case_id: str) -> Any:
         "cases/detail.html",
         view=view,
         workflow=services().workflow,
-        timeline=list(reversed(view.case.facts)),
+        timeline=list(reversed(view.events)),
         event_labels={a.event_type: a.label for a in services().workflow.actions.values()},
     )
 
@@ -105,7 +105,7 @@ def act(case_id: str, name: str) -> Any:
             return redirect(url_for("cases.detail", case_id=case_id))
     elif request.method == "POST":
         status = 422
-    changed = view.case.facts[conflict.expected_version :] if conflict and conflict.expected_version >= 0 else []
+    changed = view.events[conflict.expected_version :] if conflict and conflict.expected_version >= 0 else []
     return render_template("cases/action.html", view=view, spec=spec, form=form, conflict=conflict, changed=changed), status
 
 
