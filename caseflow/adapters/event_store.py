@@ -46,7 +46,7 @@ class Checkpoint:
     position: int = 0
 
 
-def _row_to_event(row: RowMapping) -> StoredEvent:
+def _row_to_event(row: RowMapping, parse_data: bool = True) -> StoredEvent:
     return StoredEvent(
         stream_id=row["stream_id"],
         stream_type=row["stream_type"],
@@ -54,7 +54,7 @@ def _row_to_event(row: RowMapping) -> StoredEvent:
         position=row["position"],
         event_type=row["event_type"],
         schema_version=row["schema_version"],
-        data=json.loads(row["data"]),
+        data=json.loads(row["data"]) if parse_data else {},
         actor=row["actor"],
         role=row["role"],
         occurred_at=row["occurred_at"],
@@ -369,23 +369,7 @@ class SqlEventStore:
 
 def _raw_event(row: RowMapping) -> StoredEvent:
     """An event for verification only: the data stays as stored text, unparsed."""
-    return StoredEvent(
-        stream_id=row["stream_id"],
-        stream_type=row["stream_type"],
-        version=row["version"],
-        position=row["position"],
-        event_type=row["event_type"],
-        schema_version=row["schema_version"],
-        data={},
-        actor=row["actor"],
-        role=row["role"],
-        occurred_at=row["occurred_at"],
-        recorded_at=row["recorded_at"],
-        workflow_version=row["workflow_version"],
-        prev_hash=row["prev_hash"],
-        hash=row["hash"],
-        data_text=row["data"],
-    )
+    return _row_to_event(row, parse_data=False)
 
 
 def _group_by_stream(rows: Iterator[RowMapping]) -> Iterator[tuple[str, Iterator[StoredEvent]]]:

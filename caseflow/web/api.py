@@ -7,7 +7,7 @@ generated from.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, jsonify, request
@@ -20,6 +20,7 @@ from caseflow.services.cases import VERIFIERS
 from caseflow.services.pupils import pupil_as_dict
 from caseflow.web.auth import csrf, services
 from caseflow.web.openapi import openapi_document
+from caseflow.web.params import date_arg
 from caseflow.web.policy import ANY_USER, PUBLIC, allow
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -41,16 +42,6 @@ def _body(allowed: set[str]) -> dict[str, Any]:
     if unknown:
         raise InvalidData({str(name)[:64]: ["is not a field of this request"] for name in unknown})
     return body
-
-
-def _date_arg(name: str) -> date:
-    value = request.args.get(name)
-    if not value:
-        return datetime.now(UTC).date()
-    try:
-        return date.fromisoformat(value[:10]) if len(value) > 10 else date.fromisoformat(value)
-    except ValueError:
-        raise InvalidData({name: ["must be a date written as YYYY-MM-DD"]}) from None
 
 
 def _instant(value: Any, name: str) -> datetime:
@@ -135,7 +126,7 @@ def cohort() -> Any:
     school = request.args.get("school_urn", "")
     if not school:
         raise InvalidData({"school_urn": ["is required"]})
-    as_of = _date_arg("as_of")
+    as_of = date_arg("as_of")
     pupils = services().cohort.cohort(current_user.principal, school, as_of)
     return jsonify({"school_urn": school, "as_of": as_of.isoformat(), "pupils": pupils})
 
@@ -237,4 +228,4 @@ def governors_report() -> Any:
     school = request.args.get("school_urn", "")
     if not school:
         raise InvalidData({"school_urn": ["is required"]})
-    return jsonify(services().reports.governors(current_user.principal, school, _date_arg("as_of")))
+    return jsonify(services().reports.governors(current_user.principal, school, date_arg("as_of")))

@@ -9,11 +9,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from wtforms import HiddenField, SelectField
 
-from caseflow.domain.errors import ConcurrencyConflict, GuardFailed, InvalidData, NotFound, NotPermitted
+from caseflow.domain.errors import GuardFailed, InvalidData, NotFound, NotPermitted
 from caseflow.domain.roles import CASE_READERS, Role
 from caseflow.services.streams import load_case
 from caseflow.web.auth import services
-from caseflow.web.forms import action_form, form_data, options, put_errors
+from caseflow.web.forms import action_form, form_data, options, put_errors, submit
 from caseflow.web.policy import ANY_USER, allow
 
 bp = Blueprint("cases", __name__)
@@ -82,25 +82,12 @@ def act(case_id: str, name: str) -> Any:
     if request.method == "GET":
         form.expected_version.data = str(view.case.version)
         prefill(form, spec.fields)
-    status = 200
-    conflict = None
+    status, conflict = 200, None
     if form.validate_on_submit():
-        try:
-            expected = int(form.expected_version.data or "-1")
-        except ValueError:
-            expected = -1
-        try:
-            cases.act(current_user.principal, case_id, name, expected, form_data(form, spec.fields))
-        except InvalidData as error:
-            put_errors(form, error.errors)
-            status = 422
-        except GuardFailed as error:
-            form.form_errors.extend(u.message for u in error.unmet)
-            status = 422
-        except ConcurrencyConflict as error:
-            conflict = error
-            status = 409
-        else:
+        status, conflict = submit(
+            form, spec.fields, lambda expected, data: cases.act(current_user.principal, case_id, name, expected, data)
+        )
+        if status == 200:
             flash(f"{spec.label}: done.")
             return redirect(url_for("cases.detail", case_id=case_id))
     elif request.method == "POST":

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 
-from caseflow.domain.errors import InvalidData
 from caseflow.services.cohort import COHORT_READERS
 from caseflow.web.auth import services
+from caseflow.web.params import date_arg
 from caseflow.web.policy import allow
 
 bp = Blueprint("dashboard", __name__)
@@ -27,11 +26,7 @@ def cohort() -> Any:
     school = request.args.get("school_urn") or (schools[0] if schools else "")
     if not school:
         abort(404)
-    raw = request.args.get("as_of", "")
-    try:
-        as_of = date.fromisoformat(raw) if raw else datetime.now(UTC).date()
-    except ValueError:
-        raise InvalidData({"as_of": ["must be a date written as YYYY-MM-DD"]}) from None
+    as_of = date_arg("as_of")
     filters = {k: request.args[k][:40] for k in FILTERS if request.args.get(k)}
     board = svc.dashboard.cohort(principal, school, as_of, filters)
     movement = [

@@ -6,7 +6,7 @@ one that decides, and its messages are put back on the fields.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -28,6 +28,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
+from caseflow.domain.errors import ConcurrencyConflict, GuardFailed, InvalidData
 from caseflow.domain.fields import FieldSpec
 
 
@@ -132,3 +133,25 @@ def put_errors(form: FlaskForm, errors: Mapping[str, list[str]]) -> None:
             field.errors = list(field.errors) + list(messages) if isinstance(field.errors, list) else list(messages)
         else:
             form.form_errors.extend(messages)
+
+
+def submit(form: FlaskForm, fields: Mapping[str, FieldSpec], take: Callable[[int, dict[str, Any]], Any]) -> tuple[int, Any]:
+    """Run a command from a submitted action form: (200, None) when done, else the status and any conflict.
+
+    Field errors and unmet requirements go back onto the form; nothing is changed.
+    """
+    try:
+        expected = int(form.expected_version.data or "-1")
+    except ValueError:
+        expected = -1
+    try:
+        take(expected, form_data(form, fields))
+    except InvalidData as error:
+        put_errors(form, error.errors)
+        return 422, None
+    except GuardFailed as error:
+        form.form_errors.extend(u.message for u in error.unmet)
+        return 422, None
+    except ConcurrencyConflict as error:
+        return 409, error
+    return 200, None

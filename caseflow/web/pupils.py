@@ -11,11 +11,11 @@ from wtforms import HiddenField
 
 from caseflow.domain import sdq
 from caseflow.domain.attendance import summarise
-from caseflow.domain.errors import ConcurrencyConflict, GuardFailed, InvalidData, NotFound
+from caseflow.domain.errors import NotFound
 from caseflow.domain.roles import Role
 from caseflow.web.auth import services
 from caseflow.web.cases import prefill
-from caseflow.web.forms import action_form, form_data, put_errors
+from caseflow.web.forms import action_form, submit
 from caseflow.web.policy import ANY_USER, allow
 
 bp = Blueprint("pupils", __name__)
@@ -74,21 +74,10 @@ def act(pupil_id: str, name: str) -> Any:
         prefill(form, spec.fields)
     status, conflict = 200, None
     if form.validate_on_submit():
-        try:
-            expected = int(form.expected_version.data or "-1")
-        except ValueError:
-            expected = -1
-        try:
-            svc.pupils.act(current_user.principal, pupil_id, name, expected, form_data(form, spec.fields))
-        except InvalidData as error:
-            put_errors(form, error.errors)
-            status = 422
-        except GuardFailed as error:
-            form.form_errors.extend(u.message for u in error.unmet)
-            status = 422
-        except ConcurrencyConflict as error:
-            conflict, status = error, 409
-        else:
+        status, conflict = submit(
+            form, spec.fields, lambda expected, data: svc.pupils.act(current_user.principal, pupil_id, name, expected, data)
+        )
+        if status == 200:
             flash(f"{spec.label}: done.")
             return redirect(url_for("pupils.detail", pupil_id=pupil_id))
     elif request.method == "POST":

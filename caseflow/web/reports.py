@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 
-from caseflow.domain.errors import InvalidData
 from caseflow.services.reports import REPORT_ROLES
 from caseflow.web.auth import services
+from caseflow.web.params import date_arg
 from caseflow.web.policy import allow
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -25,10 +24,6 @@ def governors() -> Any:
     school = request.args.get("school_urn") or (schools[0] if schools else "")
     if not school:
         abort(404)
-    raw = request.args.get("as_of", "")
-    try:
-        as_of = date.fromisoformat(raw) if raw else datetime.now(UTC).date()
-    except ValueError:
-        raise InvalidData({"as_of": ["must be a date written as YYYY-MM-DD"]}) from None
+    as_of = date_arg("as_of")
     report = services().reports.governors(principal, school, as_of)
     return render_template("reports/governors.html", report=report)

@@ -1,0 +1,20 @@
+"""Query-string values, parsed one way for every page and endpoint."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from flask import request
+
+from caseflow.domain.errors import InvalidData
+
+
+def date_arg(name: str) -> date:
+    """A YYYY-MM-DD query value (a date-time is cut to its date); today when absent."""
+    value = request.args.get(name)
+    if not value:
+        return datetime.now(UTC).date()
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        raise InvalidData({name: ["must be a date written as YYYY-MM-DD"]}) from None
