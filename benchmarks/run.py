@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -31,7 +32,8 @@ from caseflow.adapters.database import make_engine  # noqa: E402
 from caseflow.adapters.migrate import upgrade  # noqa: E402
 
 PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=test"
-PEER = ROOT.parent / "shared" / "bench" / "peer_eventsourcing.py"
+#: the peer benchmark lives in shared/, beside the project (override with CASEFLOW_PEER_BENCH)
+PEER = Path(os.environ.get("CASEFLOW_PEER_BENCH", ROOT.parent / "shared" / "bench" / "peer_eventsourcing.py"))
 
 
 def log(message: str) -> None:
@@ -106,6 +108,8 @@ def ours_once(backend: str, quick: bool) -> dict[str, Any]:
 
 
 def peer_once(backends: list[str], quick: bool) -> dict[str, Any]:
+    if not PEER.exists():
+        raise SystemExit(f"the peer benchmark is not at {PEER}: set CASEFLOW_PEER_BENCH, or run with --no-peer")
     folder = Path(tempfile.mkdtemp(prefix="cf-peer-"))
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = 'bench'").fetchone():

@@ -256,7 +256,7 @@ def test_no_serious_accessibility_violations_on_the_main_pages(page: Page, base_
     assert axe_violations(page) == []
     checked = 1
     for username, paths in {
-        "dsl": ["/", "/cases/new"],
+        "dsl": ["/", "/cases/new", "/imports", "/cohort"],
         "auditor": ["/audit/", "/reports/governors?school_urn=100001"],
         "governor": ["/reports/governors"],
         "admin": ["/admin/"],
@@ -265,11 +265,17 @@ def test_no_serious_accessibility_violations_on_the_main_pages(page: Page, base_
         if username == "dsl":
             open_case_of(page, "Khan, Ellie")
             assert axe_violations(page) == [], page.url
+            page.get_by_role("link", name="Pupil record").click()
+            assert axe_violations(page) == [], page.url
+            page.get_by_role("link", name="Record an SDQ").click()
+            assert axe_violations(page) == [], page.url
+            page.go_back()
+            page.go_back()
             take(page, "Record a meeting")
             assert axe_violations(page) == [], page.url
             page.get_by_role("button", name="Record a meeting").click()  # the error summary too
             assert axe_violations(page) == [], page.url
-            checked += 3
+            checked += 5
         if username == "auditor":
             page.goto(f"{base_url}/audit/")
             page.locator("table a").first.click()
