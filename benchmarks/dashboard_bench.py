@@ -6,7 +6,7 @@ import time
 from datetime import date, timedelta
 from typing import Any
 
-from benchmarks.workloads import percentiles
+from benchmarks.store_bench import percentiles
 from caseflow import create_app
 from caseflow.bootstrap import bootstrap
 from caseflow.demo import make_upn

@@ -15,7 +15,7 @@ from typing import Any
 
 import requests
 
-from benchmarks.workloads import percentiles
+from benchmarks.store_bench import percentiles
 from caseflow.bootstrap import bootstrap
 from caseflow.demo import make_upn
 
