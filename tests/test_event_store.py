@@ -14,6 +14,7 @@ from caseflow.adapters.tables import events
 from caseflow.domain.case import SupportCase
 from caseflow.domain.errors import ConcurrencyConflict
 from caseflow.domain.events import GENESIS_HASH, NewEvent, StoredEvent, Upcasters, verify_chain
+from caseflow.services.ports import StreamWrite
 from tests.conftest import Clock, Database
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -163,3 +164,23 @@ def test_snapshots_resume_a_long_case_and_are_ignored_once_stale(database: Datab
     store.save_snapshot("c1", SNAPSHOT_EVERY, "0" * 64, {"schema": 1})  # a snapshot that no longer matches the log
     assert store.latest_snapshot("c1") is None
     assert load_case(store, "c1").version == SNAPSHOT_EVERY + 1
+
+
+def test_a_batch_writes_many_streams_in_one_transaction_or_nothing(store: SqlEventStore, database: Database) -> None:
+    """Imports and the LA generator: several writes, even two to one stream, commit together or not at all."""
+    stored = store.append_batch(
+        [
+            StreamWrite("a", "case", 0, [note(1), note(2)]),
+            StreamWrite("b", "case", 0, [note(3)]),
+            StreamWrite("a", "case", 2, [note(4)]),
+        ]
+    )
+    assert [(e.stream_id, e.version) for e in stored] == [("a", 1), ("a", 2), ("b", 1), ("a", 3)]
+    assert [e.position for e in stored] == sorted(e.position for e in stored)
+    assert [e.hash for e in store.load("a")] == [stored[0].hash, stored[1].hash, stored[3].hash]
+    assert store.verify().valid
+    other = SqlEventStore(make_engine(database.url), clock=Clock(T0))  # knows no heads: must read them
+    with pytest.raises(ConcurrencyConflict) as caught:
+        other.append_batch([StreamWrite("c", "case", 0, [note(5)]), StreamWrite("b", "case", 0, [note(6)])])
+    assert (caught.value.stream_id, caught.value.current_version) == ("b", 1)
+    assert other.load("c") == [] and other.count() == 4

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -120,26 +120,30 @@ class SqlEventStore:
     def append_batch(self, writes: Sequence[StreamWrite], progress: Callable[[int], None] | None = None) -> list[StoredEvent]:
         """Append to many streams in ONE transaction: all of it is written, or none of it.
 
-        Imports use this, so that a file with one bad row (or a conflicting writer)
-        changes nothing.
+        Imports and the LA data generator use this, so that a file with one bad row
+        (or a conflicting writer) changes nothing. The rows go in as one multi-row
+        INSERT ... RETURNING, not a round trip per event.
         """
         stored: list[StoredEvent] = []
-        current = ""
         try:
             with write_transaction(self.engine) as conn:
+                pending: list[StoredEvent] = []
+                batch_heads: dict[str, tuple[int, str]] = {}
                 for write in writes:
-                    current = write.stream_id
-                    batch = self._append(conn, write.stream_id, write.stream_type, write.expected_version, write.events)
-                    for project in self.projectors:
-                        project(conn, batch)
-                    stored.extend(batch)
+                    pending.extend(
+                        self._prepare(conn, write.stream_id, write.stream_type, write.expected_version, write.events, batch_heads)
+                    )
                     if progress:
                         progress(1)
+                stored = self._insert_many(conn, pending)
+                for project in self.projectors:
+                    project(conn, stored)
         except SqlIntegrityError as error:
             self._heads.clear()
             if "uq_events_stream_version" not in str(error) and "events.stream_id, events.version" not in str(error):
                 raise
-            raise ConcurrencyConflict(current, -1, self.current_version(current)) from None
+            stale = next((w for w in writes if self.current_version(w.stream_id) != w.expected_version), writes[0])
+            raise ConcurrencyConflict(stale.stream_id, stale.expected_version, self.current_version(stale.stream_id)) from None
         except BaseException:
             self._heads.clear()
             raise
@@ -149,7 +153,34 @@ class SqlEventStore:
     def _append(
         self, conn: Connection, stream_id: str, stream_type: str, expected_version: int, new_events: Sequence[NewEvent]
     ) -> list[StoredEvent]:
-        head = self._heads.get(stream_id)
+        prepared = self._prepare(conn, stream_id, stream_type, expected_version, new_events)
+        if len(prepared) != 1:
+            return self._insert_many(conn, prepared)
+        position = conn.exec_driver_sql(self._sql["insert"], self._row(prepared[0])).scalar_one()
+        return [replace(prepared[0], position=position)]
+
+    def _insert_many(self, conn: Connection, prepared: Sequence[StoredEvent]) -> list[StoredEvent]:
+        if not prepared:
+            return []
+        statement = insert(events).returning(events.c.position, sort_by_parameter_order=True)
+        positions = conn.execute(statement, [self._core_row(event) for event in prepared]).scalars().all()
+        return [replace(event, position=position) for event, position in zip(prepared, positions, strict=True)]
+
+    def _prepare(
+        self,
+        conn: Connection,
+        stream_id: str,
+        stream_type: str,
+        expected_version: int,
+        new_events: Sequence[NewEvent],
+        batch_heads: dict[str, tuple[int, str]] | None = None,
+    ) -> list[StoredEvent]:
+        """Versions and hashes for new events after the stream's head (position not yet known).
+
+        The shared head cache holds committed heads only (another thread may read it);
+        heads written earlier in the same batch, not yet committed, live in ``batch_heads``.
+        """
+        head = (batch_heads or {}).get(stream_id) or self._heads.get(stream_id)
         if head is None or head[0] != expected_version:
             row = conn.exec_driver_sql(self._sql["head"], self._params(stream_id=stream_id)).first()
             head = (row[0], row[1]) if row else (0, GENESIS_HASH)
@@ -157,7 +188,7 @@ class SqlEventStore:
         if current != expected_version:
             raise ConcurrencyConflict(stream_id, expected_version, current)
         recorded_at = self.clock()
-        stored = []
+        prepared = []
         for offset, new in enumerate(new_events, start=1):
             data_text = canonical_json(dict(new.data))
             version = expected_version + offset
@@ -175,30 +206,12 @@ class SqlEventStore:
                 recorded_at=recorded_at,
                 workflow_version=new.workflow_version,
             )
-            position = conn.exec_driver_sql(
-                self._sql["insert"],
-                self._params(
-                    stream_id=stream_id,
-                    stream_type=stream_type,
-                    version=version,
-                    event_type=new.event_type,
-                    schema_version=new.schema_version,
-                    data=data_text,
-                    actor=new.actor,
-                    role=new.role,
-                    occurred_at=self._instant(new.occurred_at),
-                    recorded_at=self._instant(recorded_at),
-                    workflow_version=new.workflow_version,
-                    prev_hash=prev_hash,
-                    hash=digest,
-                ),
-            ).scalar_one()
-            stored.append(
+            prepared.append(
                 StoredEvent(
                     stream_id=stream_id,
                     stream_type=stream_type,
                     version=version,
-                    position=position,
+                    position=0,
                     event_type=new.event_type,
                     schema_version=new.schema_version,
                     data=json.loads(data_text),
@@ -213,7 +226,34 @@ class SqlEventStore:
                 )
             )
             prev_hash = digest
-        return stored
+        if batch_heads is not None:
+            batch_heads[stream_id] = (current + len(prepared), prev_hash)
+        return prepared
+
+    def _row(self, event: StoredEvent) -> dict[str, Any]:
+        """Driver-level parameters for one insert (instants as the backend stores them)."""
+        row = self._core_row(event)
+        row["occurred_at"] = self._instant(event.occurred_at)
+        row["recorded_at"] = self._instant(event.recorded_at)
+        return self._params(**row)
+
+    @staticmethod
+    def _core_row(event: StoredEvent) -> dict[str, Any]:
+        return {
+            "stream_id": event.stream_id,
+            "stream_type": event.stream_type,
+            "version": event.version,
+            "event_type": event.event_type,
+            "schema_version": event.schema_version,
+            "data": event.data_text,
+            "actor": event.actor,
+            "role": event.role,
+            "occurred_at": event.occurred_at,
+            "recorded_at": event.recorded_at,
+            "workflow_version": event.workflow_version,
+            "prev_hash": event.prev_hash,
+            "hash": event.hash,
+        }
 
     def _remember_heads(self, stored: Sequence[StoredEvent]) -> None:
         """After a commit: the newest (version, hash) of each stream written.
