@@ -36,6 +36,18 @@ from caseflow.services.ports import StreamWrite
 HEAD_CACHE_SIZE = 10_000
 #: a projector runs inside the append transaction, so read models never lag the log
 Projector = Callable[[Connection, Sequence[StoredEvent]], None]
+#: PostgreSQL advisory lock: appends that project hold it shared, a rebuild holds it alone
+PROJECTION_LOCK = 7_210_113
+
+
+def hold_projection_lock(conn: Connection, exclusive: bool = False) -> None:
+    """On PostgreSQL, wait for (exclusive: every projecting writer to finish and keep new ones out).
+
+    SQLite needs nothing: ``BEGIN IMMEDIATE`` already admits one writer at a time.
+    """
+    if conn.dialect.name == "postgresql":
+        function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+        conn.exec_driver_sql(f"SELECT {function}({PROJECTION_LOCK})")
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -103,6 +115,8 @@ class SqlEventStore:
             return []
         try:
             with write_transaction(self.engine) as conn:
+                if self.projectors:
+                    hold_projection_lock(conn)
                 stored = self._append(conn, stream_id, stream_type, expected_version, new_events)
                 for project in self.projectors:
                     project(conn, stored)
@@ -127,6 +141,8 @@ class SqlEventStore:
         stored: list[StoredEvent] = []
         try:
             with write_transaction(self.engine) as conn:
+                if self.projectors:
+                    hold_projection_lock(conn)
                 pending: list[StoredEvent] = []
                 batch_heads: dict[str, tuple[int, str]] = {}
                 for write in writes:
@@ -343,13 +359,18 @@ class SqlEventStore:
                 found[row["stream_id"]].append(_row_to_event(row))
         return found
 
-    def read_all(self, after: Checkpoint = Checkpoint(), limit: int = 1000) -> tuple[list[StoredEvent], Checkpoint]:
+    def read_all(
+        self, after: Checkpoint = Checkpoint(), limit: int = 1000, writers_excluded: bool = False
+    ) -> tuple[list[StoredEvent], Checkpoint]:
         """The next events of the global log after ``after``, safe under concurrent commits.
 
         On PostgreSQL only events of transactions older than every transaction
         still running are returned, ordered by (transaction, position): an event
         that commits late can therefore never fall behind a reader's checkpoint.
         SQLite serialises writers, so its commit order is its position order.
+        ``writers_excluded``: the caller holds the projection lock exclusively, so
+        nothing can commit late and everything committed is read (a rebuild must
+        not stop short at a horizon held back by some other database's transaction).
         """
         query = (
             select(*_COLUMNS, events.c.tx)
@@ -357,7 +378,7 @@ class SqlEventStore:
             .order_by(events.c.tx, events.c.position)
             .limit(limit)
         )
-        if not self._sqlite:
+        if not self._sqlite and not writers_excluded:
             horizon = func.pg_snapshot_xmin(func.pg_current_snapshot()).cast(events.c.stream_id.type).cast(events.c.tx.type)
             query = query.where(events.c.tx < horizon)
         with read_transaction(self.engine) as conn:
