@@ -20,6 +20,7 @@ from caseflow.services.cases import CaseService
 from caseflow.services.cohort import CohortService
 from caseflow.services.dashboard import DashboardService
 from caseflow.services.imports import ImportService
+from caseflow.services.la_view import LaViewService
 from caseflow.services.pupils import PupilService
 from caseflow.services.reports import ReportService
 from workflows import CURRENT, REGISTRY
@@ -39,6 +40,7 @@ class Services:
     reports: ReportService
     imports: ImportService
     dashboard: DashboardService
+    la: LaViewService
 
     def close(self) -> None:
         self.engine.dispose()
@@ -63,6 +65,7 @@ def bootstrap(url: str, clock: Callable[[], datetime] = now_utc, engine: Engine 
         pupils=pupils,
         cohort=cohort,
         dashboard=DashboardService(reads, cohort, audit),
+        la=LaViewService(reads, audit),
         reports=ReportService(store, reads, audit),
         imports=ImportService(store, reads, pupils.workflow, clock),
     )

@@ -112,11 +112,25 @@ def tokens_issue(username: str) -> None:
         raise click.ClickException(str(error)) from None
 
 
-@main.command(help="Load the demo school, users and cases (idempotent).")
-def demo() -> None:
+@main.command(help="Load the demo school, users and cases (idempotent); --scale la adds a large local authority.")
+@click.option("--scale", type=click.Choice(["school", "la"]), default="school", show_default=True)
+@click.option("--schools", type=click.IntRange(1, 5000), default=500, show_default=True, help="with --scale la")
+@click.option("--pupils-per-school", type=click.IntRange(1, 999), default=30, show_default=True, help="with --scale la")
+@click.option("--events-per-pupil", type=click.IntRange(20, 1000), default=100, show_default=True, help="with --scale la")
+def demo(scale: str, schools: int, pupils_per_school: int, events_per_pupil: int) -> None:
     from caseflow.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
 
-    load_demo(_services(), click.echo)
+    services = _services()
+    load_demo(services, click.echo)
+    if scale == "la":
+        from caseflow.demo_la import LaShape, load_la
+
+        shape = LaShape(schools=schools, pupils_per_school=pupils_per_school, events_per_pupil=events_per_pupil)
+        label = f"Writing {shape.pupils:,} children in {schools} schools"
+        with click.progressbar(length=shape.pupils, label=label, file=sys.stderr) as bar:
+            written = load_la(services, shape, progress=bar.update, echo=click.echo)
+        if written:
+            click.echo(f"LA {shape.la_code}: {written:,} events for {shape.pupils:,} children in {schools} schools.")
     click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
     for username, _, display, _ in DEMO_USERS:
         click.echo(f"  {username:<10} {display}")

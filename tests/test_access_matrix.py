@@ -142,6 +142,7 @@ def web_table(w: dict[str, Any]) -> dict[tuple[str, str], dict[str, int]]:
         ("GET", "/classroom"): expect({"teacher"}, 200, 403, 302),
         ("GET", "/imports"): expect({"dsl", "head", "slt", "senco", "other_dsl"}, 200, 403, 302),
         ("GET", f"/cohort?school_urn={SCHOOL}"): merge(expect(STAFF | {"vs", "auditor"}, 200, 403, 302), {"other_dsl": 404}),
+        ("GET", "/la"): expect({"vs"}, 200, 403, 302),
         ("GET", "/audit/"): expect({"auditor"}, 200, 403, 302),
         ("GET", f"/audit/cases/{case}"): expect({"auditor"}, 200, 403, 302),
         ("GET", f"/reports/governors?school_urn={SCHOOL}"): merge(
@@ -168,7 +169,7 @@ def test_every_route_is_in_the_table(world: dict[str, Any]) -> None:
         "api.create_case",
         "api.get_case", "api.act", "api.events", "api.state", "api.verify", "api.access", "api.governors_report",
         "audit.index", "audit.case", "reports.governors", "admin.index", "pupils.detail", "pupils.act", "pupils.classroom",
-        "dashboard.cohort", "imports.upload",
+        "dashboard.cohort", "dashboard.la", "imports.upload",
     }  # fmt: skip
     endpoints = {rule.endpoint for rule in world["app"].url_map.iter_rules()}
     assert endpoints == known

@@ -125,6 +125,64 @@ class SqlReadModels:
             "suspensions": {(pupil, int(year)): float(days) for pupil, year, days in suspended},
         }
 
+    def la_schools(self, la_code: str) -> list[dict[str, Any]]:
+        query = select(schools.c.urn, schools.c.name).where(schools.c.la_code == la_code).order_by(schools.c.name)
+        with read_transaction(self.engine) as conn:
+            return [dict(row) for row in conn.execute(query).mappings()]
+
+    def la_facts(self, la_code: str, first_month: str, last_month: str) -> dict[str, Any]:
+        """Per child ever known to social care in the LA's schools: what the LA view counts.
+
+        Aggregated in SQL to one row per child, so an LA of 15,000 children is a
+        few 15,000-row reads, not a scan of sessions or events.
+        """
+        in_la = (
+            select(pupils.c.pupil_id)
+            .join(schools, schools.c.urn == pupils.c.school_urn)
+            .where(schools.c.la_code == la_code)
+            .where(pupils.c.pupil_id.in_(select(social_care_episodes.c.pupil_id)))
+        )
+        with read_transaction(self.engine) as conn:
+            known = conn.execute(
+                select(pupils.c.pupil_id, pupils.c.school_urn, pupil_status.c.care_status, pupil_status.c.wellbeing_band)
+                .join(pupil_status, pupil_status.c.pupil_id == pupils.c.pupil_id, isouter=True)
+                .where(pupils.c.pupil_id.in_(in_la))
+            ).all()
+            episodes: dict[str, list[Episode]] = {}
+            for row in conn.execute(select(social_care_episodes).where(social_care_episodes.c.pupil_id.in_(in_la))).mappings():
+                episodes.setdefault(row["pupil_id"], []).append(_episode(row))
+            attendance = conn.execute(
+                select(
+                    attendance_months.c.pupil_id,
+                    func.sum(attendance_months.c.possible),
+                    func.sum(attendance_months.c.attended),
+                    func.sum(attendance_months.c.authorised + attendance_months.c.unauthorised),
+                )
+                .where(
+                    attendance_months.c.pupil_id.in_(in_la),
+                    attendance_months.c.month >= first_month,
+                    attendance_months.c.month <= last_month,
+                )
+                .group_by(attendance_months.c.pupil_id)
+            ).all()
+            suspended = conn.execute(
+                select(suspension_days.c.pupil_id, suspension_days.c.school_year, func.sum(suspension_days.c.days))
+                .where(suspension_days.c.pupil_id.in_(in_la))
+                .group_by(suspension_days.c.pupil_id, suspension_days.c.school_year)
+            ).all()
+            cases = conn.execute(
+                select(case_summary.c.pupil_id, case_summary.c.state).where(
+                    case_summary.c.pupil_id.in_(in_la), case_summary.c.state != "closed"
+                )
+            ).all()
+        return {
+            "pupils": [(r.pupil_id, r.school_urn, r.care_status, r.wellbeing_band) for r in known],
+            "episodes": episodes,
+            "attendance": {pid: (int(possible), int(attended), int(absent)) for pid, possible, attended, absent in attendance},
+            "suspensions": {(pid, int(year)): float(days) for pid, year, days in suspended},
+            "open_cases": [(r.pupil_id, r.state) for r in cases],
+        }
+
     def pupils_taught_by(self, teacher: str) -> list[str]:
         with read_transaction(self.engine) as conn:
             return list(conn.execute(select(teaching.c.pupil_id).where(teaching.c.teacher == teacher)).scalars())
@@ -152,7 +210,9 @@ def episodes_by_pupil(engine: Engine, school_urns: list[str]) -> dict[str, list[
     found: dict[str, list[Episode]] = {}
     with read_transaction(engine) as conn:
         for row in conn.execute(query).mappings():
-            found.setdefault(row["pupil_id"], []).append(
-                Episode(row["episode"], row["plan"], row["start_date"], row["end_date"], row["social_worker"], row["category"])
-            )
+            found.setdefault(row["pupil_id"], []).append(_episode(row))
     return found
+
+
+def _episode(row: Any) -> Episode:
+    return Episode(row["episode"], row["plan"], row["start_date"], row["end_date"], row["social_worker"], row["category"])

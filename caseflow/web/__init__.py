@@ -11,6 +11,7 @@ from caseflow.web import admin, api, audit, auth, cases, dashboard, errors, impo
 NAV = (
     ("cases.index", "Cases", None),
     ("dashboard.cohort", "Cohort", {"dsl", "headteacher", "slt", "senco", "mental_health_lead", "virtual_school", "auditor"}),
+    ("dashboard.la", "Local authority", {"virtual_school"}),
     ("pupils.classroom", "My classes", {"teacher"}),
     ("imports.upload", "Import", {"dsl", "headteacher", "slt", "senco"}),
     ("reports.governors", "Governors' report", {"governor", "headteacher", "slt", "dsl", "auditor", "virtual_school"}),

@@ -8,6 +8,7 @@ from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 
 from caseflow.services.cohort import COHORT_READERS
+from caseflow.services.la_view import LA_READERS
 from caseflow.web.auth import services
 from caseflow.web.params import date_arg
 from caseflow.web.policy import allow
@@ -42,3 +43,18 @@ def cohort() -> Any:
         labels=svc.workflow.state_labels,
         schools=schools,
     )
+
+
+@bp.get("/la")
+@allow(*LA_READERS)
+def la() -> Any:
+    """The Virtual School's LA: every school's children with a social worker, side by side."""
+    page = request.args.get("page", "1")
+    board = services().la.la(
+        current_user.principal,
+        date_arg("as_of"),
+        search=request.args.get("q", "")[:60],
+        sort=request.args.get("sort", "name")[:20],
+        page=int(page) if page.isdigit() and len(page) < 6 else 1,
+    )
+    return render_template("dashboard/la.html", board=board, labels=services().workflow.state_labels)

@@ -52,7 +52,11 @@ def init_app(app: Flask) -> None:
             if isinstance(error, ConcurrencyConflict):
                 extra["current_version"] = error.current_version
             return problem(error.status, error.detail, **extra)
-        return render_template("errors/error.html", status=error.status, title=error.title, detail=error.detail), error.status
+        problems = error.errors if isinstance(error, InvalidData) else {}
+        page = render_template(
+            "errors/error.html", status=error.status, title=error.title, detail=error.detail, problems=problems
+        )
+        return page, error.status
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> Any:

@@ -1,0 +1,157 @@
+"""The Virtual School's view of its local authority: every school's children with a social worker
+(now or in the last six years), their attendance, suspensions, wellbeing and open support, side by
+side, so the Virtual School can see where to look first. Read from projections only.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Protocol
+
+from caseflow.domain.attendance import PERSISTENT, SEVERE
+from caseflow.domain.errors import NotFound
+from caseflow.domain.guards import school_year
+from caseflow.domain.pupil import Episode, cohort_status
+from caseflow.domain.roles import Role
+from caseflow.services.access import Principal
+from caseflow.services.dashboard import Rate, school_year_months
+from caseflow.services.ports import AccessLog
+
+#: who may read the LA view: the Virtual School, for its own LA
+LA_READERS = frozenset({Role.VIRTUAL_SCHOOL})
+#: SDQ bands that call for a closer look
+CONCERN_BANDS = frozenset({"abnormal", "high", "very_high"})
+SORTS = ("name", "cohort", "attendance", "persistent", "suspended")
+PAGE_SIZE = 50
+
+
+class LaReads(Protocol):
+    def la_schools(self, la_code: str) -> list[dict[str, Any]]: ...
+
+    def la_facts(self, la_code: str, first_month: str, last_month: str) -> dict[str, Any]: ...
+
+
+@dataclass
+class SchoolFigures:
+    urn: str
+    name: str
+    open: int = 0
+    previous: int = 0
+    child_protection: int = 0
+    looked_after: int = 0
+    previously_looked_after: int = 0
+    rate: Rate = field(default_factory=Rate)
+    persistent: int = 0
+    severe: int = 0
+    suspended: int = 0
+    suspension_days: float = 0.0
+    sdq_concern: int = 0
+    open_cases: int = 0
+
+    @property
+    def cohort(self) -> int:
+        return self.open + self.previous
+
+    def share(self, count: int) -> float | None:
+        return round(100 * count / self.cohort, 1) if self.cohort else None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "urn": self.urn,
+            "name": self.name,
+            "cohort": self.cohort,
+            "open": self.open,
+            "previous": self.previous,
+            "child_protection": self.child_protection,
+            "looked_after": self.looked_after,
+            "previously_looked_after": self.previously_looked_after,
+            "attendance_percent": self.rate.percent,
+            "persistent_absence_percent": self.share(self.persistent),
+            "severe_absence_percent": self.share(self.severe),
+            "pupils_suspended": self.suspended,
+            "suspension_days": self.suspension_days,
+            "sdq_concern": self.sdq_concern,
+            "open_cases": self.open_cases,
+        }
+
+
+class LaViewService:
+    def __init__(self, reads: LaReads, audit: AccessLog) -> None:
+        self.reads = reads
+        self.audit = audit
+
+    def la(self, principal: Principal, as_of: date, search: str = "", sort: str = "name", page: int = 1) -> dict[str, Any]:
+        """The LA's schools with their cohorts' figures this school year, and the LA's totals."""
+        if Role.VIRTUAL_SCHOOL not in principal.roles or not principal.la_code:
+            raise NotFound("no local authority is linked to your account")
+        la_code = principal.la_code
+        months = school_year_months(as_of)
+        facts = self.reads.la_facts(la_code, months[0], months[-1])
+        schools = {s["urn"]: SchoolFigures(s["urn"], s["name"]) for s in self.reads.la_schools(la_code)}
+        total = SchoolFigures("", f"LA {la_code}")
+        year = school_year(as_of)
+        in_cohort: set[str] = set()
+        episodes: dict[str, list[Episode]] = facts["episodes"]
+        for pupil_id, school_urn, care_status, band in facts["pupils"]:
+            own = episodes.get(pupil_id, [])
+            status = cohort_status(own, as_of)
+            if status is None or school_urn not in schools:
+                continue
+            in_cohort.add(pupil_id)
+            possible, attended, absent = facts["attendance"].get(pupil_id, (0, 0, 0))
+            days = facts["suspensions"].get((pupil_id, year), 0.0)
+            for figures in (schools[school_urn], total):
+                figures.open += status == "open"
+                figures.previous += status == "previous"
+                figures.child_protection += any(e.plan == "cp" and e.running_on(as_of) for e in own)
+                figures.looked_after += care_status == "looked_after"
+                figures.previously_looked_after += care_status == "previously_looked_after"
+                figures.rate.attended += attended
+                figures.rate.possible += possible
+                figures.rate.absent += absent
+                figures.persistent += possible > 0 and absent >= PERSISTENT * possible
+                figures.severe += possible > 0 and absent >= SEVERE * possible
+                figures.suspended += days > 0
+                figures.suspension_days += days
+                figures.sdq_concern += band in CONCERN_BANDS
+        school_of = {pid: urn for pid, urn, _, _ in facts["pupils"]}
+        steps: Counter[str] = Counter()
+        for pupil_id, state in facts["open_cases"]:
+            if pupil_id in in_cohort:
+                schools[school_of[pupil_id]].open_cases += 1
+                total.open_cases += 1
+                steps[state] += 1
+        rows = [s for s in schools.values() if search.casefold() in f"{s.name} {s.urn}".casefold()]
+        rows.sort(key=_sort_key(sort if sort in SORTS else "name"))
+        pages = max(1, -(-len(rows) // PAGE_SIZE))
+        page = min(max(1, page), pages)
+        self.audit.record(
+            username=principal.username, role=Role.VIRTUAL_SCHOOL, action="view_la", outcome="ok", detail=f"la {la_code}"
+        )
+        return {
+            "la_code": la_code,
+            "as_of": as_of.isoformat(),
+            "total": total.as_dict() | {"schools": len(schools)},
+            "steps": dict(steps),
+            "schools": [s.as_dict() for s in rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]],
+            "matching_schools": len(rows),
+            "page": page,
+            "pages": pages,
+            "sort": sort if sort in SORTS else "name",
+            "search": search,
+        }
+
+
+def _sort_key(sort: str) -> Any:
+    """Where to look first: the biggest cohorts, the lowest attendance, the most absence or suspension."""
+    if sort == "cohort":
+        return lambda s: (-s.cohort, s.name)
+    if sort == "attendance":
+        return lambda s: (s.rate.percent is None, s.rate.percent or 0.0, s.name)
+    if sort == "persistent":
+        return lambda s: (-(s.share(s.persistent) or 0.0), s.name)
+    if sort == "suspended":
+        return lambda s: (-s.suspended, -s.suspension_days, s.name)
+    return lambda s: (s.name, s.urn)

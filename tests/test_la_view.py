@@ -1,0 +1,96 @@
+"""The Virtual School's LA view, checked against the school dashboards it summarises."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from caseflow.adapters.tables import access_log
+from caseflow.bootstrap import Services
+from caseflow.demo_la import LaShape, load_la
+from caseflow.domain.errors import NotFound
+from caseflow.services.access import Principal
+from caseflow.services.la_view import PAGE_SIZE
+from tests.conftest import LA, principal
+
+OURS = LaShape(schools=4, pupils_per_school=9, events_per_pupil=40, la_code=LA, first_urn=310001)
+THEIRS = LaShape(schools=1, pupils_per_school=5, events_per_pupil=30, la_code="882", first_urn=320001)
+
+
+@pytest.fixture
+def la_services(services: Services) -> Services:
+    load_la(services, OURS, echo=lambda _: None)
+    load_la(services, THEIRS, echo=lambda _: None)
+    return services
+
+
+def test_each_school_matches_its_own_cohort_dashboard_and_the_totals_add_up(la_services: Services) -> None:
+    today = la_services.cases.clock().date()
+    vs = principal(la_services, "vs")
+    board = la_services.la.la(vs, today)
+    ours = {str(OURS.first_urn + i) for i in range(OURS.schools)}
+    assert {s["urn"] for s in board["schools"]} == ours | {"100001"}  # 320001 is another LA's; 100002 too
+    assert board["total"]["schools"] == OURS.schools + 1
+    cohort = 0
+    for row in board["schools"]:
+        dashboard = la_services.dashboard.cohort(vs, row["urn"], today)
+        assert row["cohort"] == len(dashboard["pupils"]) == dashboard["cohort"]["pupils"]
+        assert row["open"] == sum(p["status"] == "open" for p in dashboard["pupils"])
+        assert row["attendance_percent"] == dashboard["cohort"]["attendance_percent"]
+        assert row["persistent_absence_percent"] == dashboard["cohort"]["persistent_absence_percent"]
+        assert row["severe_absence_percent"] == dashboard["cohort"]["severe_absence_percent"]
+        assert row["open_cases"] == sum(p["step"] not in (None, "closed") for p in dashboard["pupils"])
+        cohort += row["cohort"]
+    assert board["total"]["cohort"] == cohort > 0
+    assert sum(board["steps"].values()) == board["total"]["open_cases"] > 0
+    assert any(row["persistent_absence_percent"] for row in board["schools"]), "the generator's absence spread shows"
+    la_services.la.la(vs, today)
+    with la_services.engine.connect() as conn:
+        last = conn.execute(select(access_log).order_by(access_log.c.id.desc()).limit(1)).mappings().one()
+    assert (last["username"], last["role"], last["action"], last["detail"]) == ("vs", "virtual_school", "view_la", f"la {LA}")
+
+
+def test_cohort_membership_is_as_at_the_date_asked(la_services: Services) -> None:
+    vs = principal(la_services, "vs")
+    long_ago = la_services.la.la(vs, date(2024, 9, 1))
+    now = la_services.la.la(vs, la_services.cases.clock().date())
+    assert long_ago["total"]["cohort"] < now["total"]["cohort"]
+
+
+def test_search_sort_and_pages(la_services: Services) -> None:
+    vs = principal(la_services, "vs")
+    today = la_services.cases.clock().date()
+    found = la_services.la.la(vs, today, search=str(OURS.first_urn + 2))
+    assert [s["urn"] for s in found["schools"]] == [str(OURS.first_urn + 2)] and found["matching_schools"] == 1
+    by_attendance = la_services.la.la(vs, today, sort="attendance")["schools"]
+    rates = [s["attendance_percent"] for s in by_attendance if s["attendance_percent"] is not None]
+    assert rates == sorted(rates)
+    assert la_services.la.la(vs, today, sort="nonsense")["sort"] == "name"
+    assert la_services.la.la(vs, today, page=99)["page"] == 1 == la_services.la.la(vs, today)["pages"]
+    assert OURS.schools + 1 <= PAGE_SIZE
+
+
+def test_only_a_virtual_school_with_an_la_has_one(la_services: Services) -> None:
+    today = la_services.cases.clock().date()
+    for username in ("dsl", "head", "sw", "auditor", "admin", "governor"):
+        with pytest.raises(NotFound):
+            la_services.la.la(principal(la_services, username), today)
+    with pytest.raises(NotFound):
+        la_services.la.la(Principal("vs-nowhere", frozenset({("virtual_school", None)})), today)
+
+
+def test_the_page_shows_the_schools_with_links_to_their_cohorts(la_services: Services) -> None:
+    from caseflow import create_app
+
+    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "SERVICES": la_services})
+    client = app.test_client()
+    assert client.post("/login", data={"username": "vs", "password": "correct horse battery"}).status_code == 302
+    page = client.get("/la?sort=cohort&q=<script>").get_data(as_text=True)
+    assert "&lt;script&gt;" in page and "<script>alert" not in page
+    page = client.get("/la").get_data(as_text=True)
+    assert f"/cohort?school_urn={OURS.first_urn}" in page and "Children with a social worker across the local authority" in page
+    assert client.get("/la?page=abc").status_code == 200
+    refused = client.get("/la?as_of=not-a-date")
+    assert refused.status_code == 422 and "date" in refused.get_data(as_text=True)
