@@ -13,7 +13,9 @@ connecting as ``caseflow_app`` to a freshly migrated ``cf_bench_*`` database) an
 * the peer (``peer_eventsourcing.py --suites es,raw,sqla,conc --writers 4 --json-out``), in a
   subprocess of the same venv.
 
-Every figure is the median of the runs (lost/duplicate counts: the worst run). Then the ratios to the
+Every figure is the median of the runs (lost/duplicate counts: the worst run), except the LA suite
+(500 schools x 30 children written through the store, rebuilt, then the LA view timed), which runs
+in the first run only. Then the ratios to the
 peer and to the raw-driver floors, and the targets of issue #5 as true/false (null where not measurable).
 Progress goes to stderr; stdout carries only the JSON.
 """
@@ -48,7 +50,7 @@ from caseflow.adapters.migrate import upgrade  # noqa: E402
 
 PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=test"
 PG_SERVER = "127.0.0.1:5432"
-ALL_SUITES = ("store", "full", "writers", "memory", "app")
+ALL_SUITES = ("store", "full", "writers", "memory", "app", "la")
 #: figures where the worst run, not the median, is reported
 WORST_OF_RUNS = {"lost", "duplicates", "unexpected", "streams_wrong", "errors"}
 
@@ -66,13 +68,17 @@ class Sizes:
     replay_runs: int = 5
     #: writers -> (streams per writer, events per stream); 10,000 events each, like the peer's conc suite
     writer_shapes: tuple[tuple[int, int, int], ...] = ((4, 50, 50), (16, 25, 25))
+    #: the LA: schools, children per school, events per child (the view's cost is in children, not events)
+    la: tuple[int, int, int] = (500, 30, 24)
 
     def peer(self) -> PeerSizes:
         return PeerSizes(self.streams, self.per_stream, self.long_case, self.batch, self.replay_runs, 20, 4)
 
 
 FULL = Sizes()
-QUICK = Sizes(streams=20, per_stream=10, long_case=1_000, batch=100, replay_runs=2, writer_shapes=((4, 5, 10), (16, 2, 5)))
+QUICK = Sizes(
+    streams=20, per_stream=10, long_case=1_000, batch=100, replay_runs=2, writer_shapes=((4, 5, 10), (16, 2, 5)), la=(20, 10, 24)
+)
 
 
 def postgres_reachable() -> str | None:
@@ -155,6 +161,14 @@ def ours_once(backend: str, sizes: Sizes, suites: set[str]) -> dict[str, Any]:
             with fresh_database(backend) as url:
                 log("postgres: HTTP action cycle, gunicorn, 16 clients")
                 app["http_action_cycle"] = http_cycle.http_cycle(url, clients=16, actions_per_client=10 if quick else 60)
+    if "la" in suites:
+        from benchmarks.la_bench import la_view
+        from caseflow.demo_la import LaShape
+
+        schools, per_school, per_pupil = sizes.la
+        with fresh_database(backend) as url:
+            log(f"{backend}: LA of {schools} schools x {per_school} children: write, rebuild, LA view")
+            app["la"] = la_view(url, LaShape(schools=schools, pupils_per_school=per_school, events_per_pupil=per_pupil))
     return {"store": store, "full_stack": full, "memory": memory, "app": app}
 
 
@@ -267,6 +281,9 @@ def compare(ours: dict[str, Any], peer: dict[str, Any]) -> tuple[dict[str, Any],
                 at_most,
                 "dashboard p95 ms",
             )
+            target(f"{backend}_la_view_p95_150ms", pick(a, "la", "view", "p95_ms"), 150, at_most, "LA view p95 ms")
+            target(f"{backend}_la_rebuild_20k_events_per_s", pick(a, "la", "rebuild_events_per_s"), 20_000, at_least,
+                   "projection rebuild of the LA (realistic mix)")  # fmt: skip
             if backend == "postgres":
                 target("postgres_http_p95_30ms", pick(a, "http_action_cycle", "p95_ms"), 30, at_most, "HTTP action p95 ms")
                 target(
@@ -361,7 +378,8 @@ def main(argv: list[str] | None = None) -> int:
     with peer_places(backends if not args.no_peer else []) as (folder, peer_db):
         for run in range(1, runs + 1):
             log(f"run {run} of {runs}: ours")
-            ours_runs.append({b: ours_once(b, sizes, suites) for b in backends})
+            # the LA (hundreds of thousands of events to write first) is measured in the first run only
+            ours_runs.append({b: ours_once(b, sizes, suites if run == 1 else suites - {"la"}) for b in backends})
             if not args.no_peer:
                 log(f"run {run} of {runs}: peer")
                 peer = run_peer(backends, sizes.peer(), folder, peer_db, run)

@@ -83,3 +83,19 @@ def test_demo_is_idempotent_verifies_and_replays(cli, database: Database) -> Non
     assert len(svc.reads.cases_for_schools(["100001"])) == len(case_ids)
     logged = svc.audit.for_case(case_ids[0])
     assert any(entry["action"] == "replay" for entry in logged)
+
+
+def test_demo_at_la_scale_writes_a_verifiable_la_once(cli, database: Database) -> None:  # type: ignore[no-untyped-def]
+    args = ("demo", "--scale", "la", "--schools", "2", "--pupils-per-school", "3", "--events-per-pupil", "30")
+    first = cli(*args)
+    assert first.exit_code == 0, first.output
+    assert "for 6 children in 2 schools" in first.output
+    svc = bootstrap(database.url)
+    count = svc.store.count()
+    assert svc.reads.school_exists("200002") and svc.reads.school_la("200001") == "881"
+    assert len(svc.store.stream_ids("pupil")) == 8 + 6
+    again = cli(*args)
+    assert again.exit_code == 0 and "already loaded" in again.output and svc.store.count() == count
+    assert cli("verify").exit_code == 0
+    assert cli("demo", "--scale", "county").exit_code != 0
+    assert cli("demo", "--scale", "la", "--schools", "0").exit_code != 0

@@ -111,8 +111,8 @@ class LaViewService:
                 figures.rate.attended += attended
                 figures.rate.possible += possible
                 figures.rate.absent += absent
-                figures.persistent += possible > 0 and absent >= PERSISTENT * possible
-                figures.severe += possible > 0 and absent >= SEVERE * possible
+                figures.persistent += possible > 0 and absent * PERSISTENT.denominator >= PERSISTENT.numerator * possible
+                figures.severe += possible > 0 and absent * SEVERE.denominator >= SEVERE.numerator * possible
                 figures.suspended += days > 0
                 figures.suspension_days += days
                 figures.sdq_concern += band in CONCERN_BANDS

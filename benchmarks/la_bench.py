@@ -1,0 +1,56 @@
+"""A large LA (``caseflow.demo_la``): how fast it is written, how fast its read models rebuild, and
+the Virtual School's LA view over it, rendered as the officer sees it (test client: service + template).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+from benchmarks.store_bench import percentiles
+from caseflow import create_app
+from caseflow.adapters.projections import rebuild
+from caseflow.bootstrap import bootstrap
+from caseflow.demo_la import LaShape, load_la
+
+
+def _rss_peak_mib() -> float:
+    with open(f"/proc/{os.getpid()}/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
+def la_view(url: str, shape: LaShape, calls: int = 20) -> dict[str, Any]:
+    svc = bootstrap(url)
+    svc.accounts.add_user("vs", ["virtual_school"], password="bench password 1", la_code=shape.la_code)
+    started = time.perf_counter()
+    written = load_la(svc, shape, echo=lambda _: None)
+    generate = time.perf_counter() - started
+    started = time.perf_counter()
+    rebuilt = rebuild(svc.store, batch=2000)
+    rebuild_s = time.perf_counter() - started
+    app = create_app({"SERVICES": svc, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False})
+    client = app.test_client()
+    client.post("/login", data={"username": "vs", "password": "bench password 1"})
+    first = client.get("/la")
+    assert first.status_code == 200 and f"{shape.schools} schools" in first.get_data(as_text=True)
+    latencies = []
+    for n in range(calls):
+        t = time.perf_counter()
+        response = client.get("/la" if n % 2 else "/la?sort=attendance")
+        latencies.append(time.perf_counter() - t)
+        assert response.status_code == 200
+    svc.close()
+    return {
+        "schools": shape.schools,
+        "pupils": shape.pupils,
+        "events": written,
+        "generate_events_per_s": round(written / generate, 1),
+        "rebuild_events": rebuilt,
+        "rebuild_events_per_s": round(rebuilt / rebuild_s, 1),
+        "process_peak_rss_mib": _rss_peak_mib(),
+        "view": {"calls": calls, **percentiles(latencies)},
+    }
