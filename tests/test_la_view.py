@@ -94,3 +94,46 @@ def test_the_page_shows_the_schools_with_links_to_their_cohorts(la_services: Ser
     assert client.get("/la?page=abc").status_code == 200
     refused = client.get("/la?as_of=not-a-date")
     assert refused.status_code == 422 and "date" in refused.get_data(as_text=True)
+
+
+def test_the_cohort_edges_in_sql_follow_the_domain_rule(services: Services) -> None:
+    """Six years to the day, episodes ending or starting on the day itself: the LA view's SQL and
+    ``cohort_status`` agree on every child."""
+    from caseflow.demo import make_upn
+    from caseflow.domain.pupil import cohort_status
+
+    dsl = principal(services, "dsl")
+    as_of = date(2026, 11, 23)
+    episodes = {
+        "ended six years ago to the day": ("2019-01-01", "2020-11-23"),
+        "ended the day before that": ("2019-01-01", "2020-11-22"),
+        "ends on the day": ("2025-01-01", "2026-11-23"),
+        "ended yesterday": ("2025-01-01", "2026-11-22"),
+        "starts on the day": ("2026-11-23", None),
+        "starts tomorrow": ("2026-11-24", None),
+        "open for years": ("2018-05-01", None),
+    }
+    expected: dict[str, str | None] = {}
+    for serial, (name, (start, end)) in enumerate(episodes.items(), start=1):
+        pupil = services.pupils.register(
+            dsl,
+            {
+                "upn": make_upn(LA, "4001", 2018, serial),
+                "given_name": name,
+                "family_name": "Edge",
+                "date_of_birth": "2015-03-01",
+                "school_urn": "100001",
+            },
+        )
+        data = {"plan": "cp" if serial % 2 else "cin", "start_date": start, "social_worker": "sw"}
+        data |= {"category": "NEG"} if serial % 2 else {}
+        pupil = services.pupils.record_episode(dsl, pupil.id, data | ({"end_date": end} if end else {}))
+        expected[name] = cohort_status(pupil.episodes, as_of)
+    assert set(expected.values()) == {"open", "previous", None}
+    (row,) = services.la.la(principal(services, "vs"), as_of, search="100001")["schools"]
+    assert row["open"] == sum(status == "open" for status in expected.values())
+    assert row["previous"] == sum(status == "previous" for status in expected.values())
+    assert row["child_protection"] == sum(
+        status == "open" and n % 2 == 1 and episodes[name][0] <= "2026-11-23"
+        for n, (name, status) in enumerate(expected.items(), 1)
+    )

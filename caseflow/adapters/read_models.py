@@ -6,7 +6,7 @@ import json
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, and_, case, func, or_, select
 
 from caseflow.adapters.database import read_transaction
 from caseflow.adapters.tables import (
@@ -21,6 +21,7 @@ from caseflow.adapters.tables import (
     teaching,
 )
 from caseflow.domain.pupil import Episode
+from caseflow.services.la_view import LaRules
 
 
 class SqlReadModels:
@@ -130,58 +131,103 @@ class SqlReadModels:
         with read_transaction(self.engine) as conn:
             return [dict(row) for row in conn.execute(query).mappings()]
 
-    def la_facts(self, la_code: str, first_month: str, last_month: str) -> dict[str, Any]:
-        """Per child ever known to social care in the LA's schools: what the LA view counts.
+    def la_school_figures(self, la_code: str, rules: LaRules) -> dict[str, Any]:
+        """Per school of the LA: its cohort as at ``rules.as_of`` and that cohort's figures, summed in SQL.
 
-        Aggregated in SQL to one row per child, so an LA of 15,000 children is a
-        few 15,000-row reads, not a scan of sessions or events.
+        Cohort membership follows ``cohort_status`` of the domain (an episode running on
+        the day, or one that ended in the six years before it: ``rules.window_start``);
+        the LA view's tests hold every school's row equal to its own cohort dashboard,
+        which applies the domain rule in Python, and check the edges of the six years.
         """
-        in_la = (
-            select(pupils.c.pupil_id)
-            .join(schools, schools.c.urn == pupils.c.school_urn)
-            .where(schools.c.la_code == la_code)
-            .where(pupils.c.pupil_id.in_(select(social_care_episodes.c.pupil_id)))
+        p, e, m, sd = pupils, social_care_episodes, attendance_months, suspension_days
+
+        def episode(*conditions: Any) -> Any:
+            return select(e.c.pupil_id).where(e.c.pupil_id == p.c.pupil_id, *conditions).exists()
+
+        running = and_(e.c.start_date <= rules.as_of, or_(e.c.end_date.is_(None), e.c.end_date >= rules.as_of))
+        is_open = episode(running)
+        in_cohort = episode(or_(running, and_(e.c.end_date >= rules.window_start, e.c.end_date < rules.as_of)))
+        in_la = select(p.c.pupil_id).join(schools, schools.c.urn == p.c.school_urn).where(schools.c.la_code == la_code)
+        attendance = (
+            select(
+                m.c.pupil_id,
+                func.sum(m.c.possible).label("possible"),
+                func.sum(m.c.attended).label("attended"),
+                func.sum(m.c.authorised + m.c.unauthorised).label("absent"),
+            )
+            .where(m.c.pupil_id.in_(in_la), m.c.month >= rules.first_month, m.c.month <= rules.last_month)
+            .group_by(m.c.pupil_id)
+            .subquery()
+        )
+        suspended = (
+            select(sd.c.pupil_id, func.sum(sd.c.days).label("days"))
+            .where(sd.c.pupil_id.in_(in_la), sd.c.school_year == rules.school_year)
+            .group_by(sd.c.pupil_id)
+            .subquery()
+        )
+        child = (  # one row per child in the cohort; "previous": in the cohort without an episode now
+            select(
+                p.c.pupil_id,
+                p.c.school_urn,
+                case((is_open, 1), else_=0).label("open"),
+                case((is_open, 0), else_=1).label("previous"),
+                case((episode(running, e.c.plan == "cp"), 1), else_=0).label("cp"),
+                pupil_status.c.care_status,
+                pupil_status.c.wellbeing_band,
+                func.coalesce(attendance.c.possible, 0).label("possible"),
+                func.coalesce(attendance.c.attended, 0).label("attended"),
+                func.coalesce(attendance.c.absent, 0).label("absent"),
+                func.coalesce(suspended.c.days, 0).label("days"),
+            )
+            .select_from(
+                p.join(schools, schools.c.urn == p.c.school_urn)
+                .outerjoin(pupil_status, pupil_status.c.pupil_id == p.c.pupil_id)
+                .outerjoin(attendance, attendance.c.pupil_id == p.c.pupil_id)
+                .outerjoin(suspended, suspended.c.pupil_id == p.c.pupil_id)
+            )
+            .where(schools.c.la_code == la_code, in_cohort)
+            .subquery()
+        )
+        c = child.c
+
+        def count(condition: Any) -> Any:
+            return func.sum(case((condition, 1), else_=0))
+
+        def at_least(rate: tuple[int, int]) -> Any:
+            return and_(c.possible > 0, c.absent * rate[1] >= c.possible * rate[0])
+
+        figures = select(
+            c.school_urn,
+            func.sum(c.open).label("open"),
+            func.sum(c.previous).label("previous"),
+            func.sum(c.cp).label("child_protection"),
+            count(c.care_status == "looked_after").label("looked_after"),
+            count(c.care_status == "previously_looked_after").label("previously_looked_after"),
+            func.sum(c.possible).label("possible"),
+            func.sum(c.attended).label("attended"),
+            func.sum(c.absent).label("absent"),
+            count(at_least(rules.persistent)).label("persistent"),
+            count(at_least(rules.severe)).label("severe"),
+            count(c.days > 0).label("suspended"),
+            func.sum(c.days).label("suspension_days"),
+            count(c.wellbeing_band.in_(sorted(rules.concern_bands))).label("sdq_concern"),
+        ).group_by(c.school_urn)
+        member = (  # the cohort alone, without the attendance and suspension sums
+            select(p.c.pupil_id, p.c.school_urn)
+            .select_from(p.join(schools, schools.c.urn == p.c.school_urn))
+            .where(schools.c.la_code == la_code, in_cohort)
+            .subquery()
+        )
+        journeys = (
+            select(member.c.school_urn, case_summary.c.state, func.count().label("journeys"))
+            .join(case_summary, case_summary.c.pupil_id == member.c.pupil_id)
+            .where(case_summary.c.state != "closed")
+            .group_by(member.c.school_urn, case_summary.c.state)
         )
         with read_transaction(self.engine) as conn:
-            known = conn.execute(
-                select(pupils.c.pupil_id, pupils.c.school_urn, pupil_status.c.care_status, pupil_status.c.wellbeing_band)
-                .join(pupil_status, pupil_status.c.pupil_id == pupils.c.pupil_id, isouter=True)
-                .where(pupils.c.pupil_id.in_(in_la))
-            ).all()
-            episodes: dict[str, list[Episode]] = {}
-            for row in conn.execute(select(social_care_episodes).where(social_care_episodes.c.pupil_id.in_(in_la))).mappings():
-                episodes.setdefault(row["pupil_id"], []).append(_episode(row))
-            attendance = conn.execute(
-                select(
-                    attendance_months.c.pupil_id,
-                    func.sum(attendance_months.c.possible),
-                    func.sum(attendance_months.c.attended),
-                    func.sum(attendance_months.c.authorised + attendance_months.c.unauthorised),
-                )
-                .where(
-                    attendance_months.c.pupil_id.in_(in_la),
-                    attendance_months.c.month >= first_month,
-                    attendance_months.c.month <= last_month,
-                )
-                .group_by(attendance_months.c.pupil_id)
-            ).all()
-            suspended = conn.execute(
-                select(suspension_days.c.pupil_id, suspension_days.c.school_year, func.sum(suspension_days.c.days))
-                .where(suspension_days.c.pupil_id.in_(in_la))
-                .group_by(suspension_days.c.pupil_id, suspension_days.c.school_year)
-            ).all()
-            cases = conn.execute(
-                select(case_summary.c.pupil_id, case_summary.c.state).where(
-                    case_summary.c.pupil_id.in_(in_la), case_summary.c.state != "closed"
-                )
-            ).all()
-        return {
-            "pupils": [(r.pupil_id, r.school_urn, r.care_status, r.wellbeing_band) for r in known],
-            "episodes": episodes,
-            "attendance": {pid: (int(possible), int(attended), int(absent)) for pid, possible, attended, absent in attendance},
-            "suspensions": {(pid, int(year)): float(days) for pid, year, days in suspended},
-            "open_cases": [(r.pupil_id, r.state) for r in cases],
-        }
+            by_school = {row["school_urn"]: dict(row) for row in conn.execute(figures).mappings()}
+            steps = [(row.school_urn, row.state, int(row.journeys)) for row in conn.execute(journeys)]
+        return {"schools": by_school, "journeys": steps}
 
     def pupils_taught_by(self, teacher: str) -> list[str]:
         with read_transaction(self.engine) as conn:

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from caseflow.domain.attendance import PERSISTENT, SEVERE
 from caseflow.domain.errors import NotFound
 from caseflow.domain.guards import school_year
-from caseflow.domain.pupil import Episode, cohort_status
+from caseflow.domain.pupil import COHORT_YEARS, years_before
 from caseflow.domain.roles import Role
 from caseflow.services.access import Principal
 from caseflow.services.dashboard import Rate, school_year_months
@@ -27,10 +27,39 @@ SORTS = ("name", "cohort", "attendance", "persistent", "suspended")
 PAGE_SIZE = 50
 
 
+@dataclass(frozen=True)
+class LaRules:
+    """The domain's rules, as the values an LA query needs: who is in the cohort on the day, which
+    months make the school year so far, and when absence is persistent or severe."""
+
+    as_of: date
+    window_start: date
+    first_month: str
+    last_month: str
+    school_year: int
+    persistent: tuple[int, int]
+    severe: tuple[int, int]
+    concern_bands: frozenset[str]
+
+    @classmethod
+    def on(cls, as_of: date) -> LaRules:
+        months = school_year_months(as_of)
+        return cls(
+            as_of=as_of,
+            window_start=years_before(as_of, COHORT_YEARS),
+            first_month=months[0],
+            last_month=months[-1],
+            school_year=school_year(as_of),
+            persistent=(PERSISTENT.numerator, PERSISTENT.denominator),
+            severe=(SEVERE.numerator, SEVERE.denominator),
+            concern_bands=CONCERN_BANDS,
+        )
+
+
 class LaReads(Protocol):
     def la_schools(self, la_code: str) -> list[dict[str, Any]]: ...
 
-    def la_facts(self, la_code: str, first_month: str, last_month: str) -> dict[str, Any]: ...
+    def la_school_figures(self, la_code: str, rules: LaRules) -> dict[str, Any]: ...
 
 
 @dataclass
@@ -49,6 +78,17 @@ class SchoolFigures:
     suspension_days: float = 0.0
     sdq_concern: int = 0
     open_cases: int = 0
+
+    def add(self, row: dict[str, Any]) -> None:
+        """Add one school's sums from the query."""
+        for name in ("open", "previous", "child_protection", "looked_after", "previously_looked_after", "persistent", "severe"):
+            setattr(self, name, getattr(self, name) + int(row[name]))
+        self.suspended += int(row["suspended"])
+        self.sdq_concern += int(row["sdq_concern"])
+        self.suspension_days += float(row["suspension_days"])
+        self.rate.attended += int(row["attended"])
+        self.rate.possible += int(row["possible"])
+        self.rate.absent += int(row["absent"])
 
     @property
     def cohort(self) -> int:
@@ -87,42 +127,19 @@ class LaViewService:
         if Role.VIRTUAL_SCHOOL not in principal.roles or not principal.la_code:
             raise NotFound("no local authority is linked to your account")
         la_code = principal.la_code
-        months = school_year_months(as_of)
-        facts = self.reads.la_facts(la_code, months[0], months[-1])
+        found = self.reads.la_school_figures(la_code, LaRules.on(as_of))
         schools = {s["urn"]: SchoolFigures(s["urn"], s["name"]) for s in self.reads.la_schools(la_code)}
         total = SchoolFigures("", f"LA {la_code}")
-        year = school_year(as_of)
-        in_cohort: set[str] = set()
-        episodes: dict[str, list[Episode]] = facts["episodes"]
-        for pupil_id, school_urn, care_status, band in facts["pupils"]:
-            own = episodes.get(pupil_id, [])
-            status = cohort_status(own, as_of)
-            if status is None or school_urn not in schools:
-                continue
-            in_cohort.add(pupil_id)
-            possible, attended, absent = facts["attendance"].get(pupil_id, (0, 0, 0))
-            days = facts["suspensions"].get((pupil_id, year), 0.0)
-            for figures in (schools[school_urn], total):
-                figures.open += status == "open"
-                figures.previous += status == "previous"
-                figures.child_protection += any(e.plan == "cp" and e.running_on(as_of) for e in own)
-                figures.looked_after += care_status == "looked_after"
-                figures.previously_looked_after += care_status == "previously_looked_after"
-                figures.rate.attended += attended
-                figures.rate.possible += possible
-                figures.rate.absent += absent
-                figures.persistent += possible > 0 and absent * PERSISTENT.denominator >= PERSISTENT.numerator * possible
-                figures.severe += possible > 0 and absent * SEVERE.denominator >= SEVERE.numerator * possible
-                figures.suspended += days > 0
-                figures.suspension_days += days
-                figures.sdq_concern += band in CONCERN_BANDS
-        school_of = {pid: urn for pid, urn, _, _ in facts["pupils"]}
+        for urn, row in found["schools"].items():
+            if urn in schools:
+                schools[urn].add(row)
+                total.add(row)
         steps: Counter[str] = Counter()
-        for pupil_id, state in facts["open_cases"]:
-            if pupil_id in in_cohort:
-                schools[school_of[pupil_id]].open_cases += 1
-                total.open_cases += 1
-                steps[state] += 1
+        for urn, state, journeys in found["journeys"]:
+            if urn in schools:
+                schools[urn].open_cases += journeys
+                total.open_cases += journeys
+                steps[state] += journeys
         rows = [s for s in schools.values() if search.casefold() in f"{s.name} {s.urn}".casefold()]
         rows.sort(key=_sort_key(sort if sort in SORTS else "name"))
         pages = max(1, -(-len(rows) // PAGE_SIZE))
