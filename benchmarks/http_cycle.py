@@ -4,6 +4,8 @@ and guards, append, respond. Sixteen concurrent clients, each working its own ca
 
 from __future__ import annotations
 
+import http.client
+import json
 import os
 import socket
 import subprocess
@@ -84,10 +86,18 @@ def http_cycle(url: str, clients: int = 16, actions_per_client: int = 60, worker
         barrier = threading.Barrier(clients + 1)
 
         def client(case_id: str) -> None:
-            session = requests.Session()
-            session.headers["Authorization"] = f"Bearer {token}"
+            """A keep-alive connection per client, on http.client: a light client, so the figures are the server's."""
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+            path = f"/api/v1/cases/{case_id}/actions/log_family_contact"
+
+            def post(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+                connection.request("POST", path, body=json.dumps(body), headers=headers)
+                response = connection.getresponse()
+                return response.status, json.loads(response.read() or b"{}")
+
             version, own = 1, []
-            session.post(f"{base}/api/v1/cases/{case_id}/actions/log_family_contact", json={}, timeout=10)  # warm the connection
+            post({})  # warm the connection (a 422: no version)
             barrier.wait()
             for n in range(actions_per_client):
                 body = {
@@ -95,13 +105,14 @@ def http_cycle(url: str, clients: int = 16, actions_per_client: int = 60, worker
                     "data": {"date": "2026-11-02", "method": "phone", "summary": f"Call {n}: good week."},
                 }
                 t = time.perf_counter()
-                response = session.post(f"{base}/api/v1/cases/{case_id}/actions/log_family_contact", json=body, timeout=10)
+                status, answer = post(body)
                 own.append(time.perf_counter() - t)
-                if response.status_code != 201:
+                if status != 201:
                     with lock:
-                        failures.append(response.status_code)
+                        failures.append(status)
                     break
-                version = response.json()["version"]
+                version = answer["version"]
+            connection.close()
             with lock:
                 latencies.extend(own)
 

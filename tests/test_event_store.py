@@ -184,3 +184,20 @@ def test_a_batch_writes_many_streams_in_one_transaction_or_nothing(store: SqlEve
         other.append_batch([StreamWrite("c", "case", 0, [note(5)]), StreamWrite("b", "case", 0, [note(6)])])
     assert (caught.value.stream_id, caught.value.current_version) == ("b", 1)
     assert other.load("c") == [] and other.count() == 4
+
+
+def test_an_actions_access_log_line_commits_with_its_event_or_not_at_all(database: Database) -> None:
+    from caseflow.adapters.access_log import SqlAccessLog
+
+    engine = make_engine(database.url)
+    audit = SqlAccessLog(engine, Clock(T0))
+
+    def failing_projector(conn: object, batch: object) -> None:
+        raise RuntimeError("projector broke")
+
+    line = audit.entry(username="dsl", role="dsl", action="record_plan", outcome="ok", case_id="s1")
+    with pytest.raises(RuntimeError):
+        SqlEventStore(engine, [failing_projector], Clock(T0)).append("s1", "case", 0, [note(1)], also=[line])
+    assert audit.for_case("s1") == []
+    SqlEventStore(engine, clock=Clock(T0)).append("s1", "case", 0, [note(1)], also=[line])
+    assert [(e["username"], e["action"], e["outcome"]) for e in audit.for_case("s1")] == [("dsl", "record_plan", "ok")]

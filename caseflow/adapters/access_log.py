@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Connection, Engine, insert, select
 
 from caseflow.adapters.database import read_transaction, write_transaction
 from caseflow.adapters.tables import access_log
@@ -36,19 +36,35 @@ class SqlAccessLog:
         pupil_id: str | None = None,
         detail: str | None = None,
     ) -> None:
+        line = self.entry(
+            username=username, role=role, action=action, outcome=outcome, case_id=case_id, pupil_id=pupil_id, detail=detail
+        )
         with write_transaction(self.engine) as conn:
-            conn.execute(
-                insert(access_log).values(
-                    at=self.clock(),
-                    username=_single_line(username, 64),
-                    role=role,
-                    case_id=case_id,
-                    pupil_id=pupil_id,
-                    action=_single_line(action, 64),
-                    outcome=outcome,
-                    detail=_single_line(detail),
-                )
-            )
+            line(conn)
+
+    def entry(
+        self,
+        *,
+        username: str,
+        role: str | None,
+        action: str,
+        outcome: str,
+        case_id: str | None = None,
+        pupil_id: str | None = None,
+        detail: str | None = None,
+    ) -> Callable[[Connection], None]:
+        """The line, to write in another transaction: a successful action's line commits with its event."""
+        values = {
+            "at": self.clock(),
+            "username": _single_line(username, 64),
+            "role": role,
+            "case_id": case_id,
+            "pupil_id": pupil_id,
+            "action": _single_line(action, 64),
+            "outcome": outcome,
+            "detail": _single_line(detail),
+        }
+        return lambda conn: conn.execute(insert(access_log).values(**values))
 
     def for_case(self, case_id: str) -> list[dict[str, Any]]:
         query = select(access_log).where(access_log.c.case_id == case_id).order_by(access_log.c.id)

@@ -16,7 +16,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Connection, Engine, delete, insert, select, update
 
 from caseflow.adapters.database import read_transaction, write_transaction
 from caseflow.adapters.tables import api_tokens, schools, user_roles, users, web_sessions
@@ -145,11 +145,7 @@ class SqlAccounts:
 
     def principal(self, user_id: int) -> Principal | None:
         with read_transaction(self.engine) as conn:
-            user = conn.execute(select(users).where(users.c.id == user_id, users.c.active.is_(True))).mappings().first()
-            if user is None:
-                return None
-            grants = conn.execute(select(user_roles.c.role, user_roles.c.school_urn).where(user_roles.c.user_id == user_id)).all()
-        return Principal(user["username"], frozenset((r, s) for r, s in grants), user["la_code"])
+            return _principal(conn, user_id)
 
     def authenticate(self, username: str, password: str) -> int | None:
         """The user's id if the password is right and the account is not locked; else None.
@@ -198,7 +194,7 @@ class SqlAccounts:
                     api_tokens.c.token_hash == token_digest(token), api_tokens.c.revoked_at.is_(None)
                 )
             ).scalar_one_or_none()
-        return self.principal(user_id) if user_id is not None else None
+            return _principal(conn, user_id) if user_id is not None else None
 
     # --- web sessions ------------------------------------------------------------------------
     def start_session(self, user_id: int) -> str:
@@ -241,3 +237,12 @@ def _verify(password_hash: str, password: str) -> bool:
         return HASHER.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def _principal(conn: Connection, user_id: int) -> Principal | None:
+    """An active user with every role they hold, read on the caller's connection."""
+    user = conn.execute(select(users).where(users.c.id == user_id, users.c.active.is_(True))).mappings().first()
+    if user is None:
+        return None
+    grants = conn.execute(select(user_roles.c.role, user_roles.c.school_urn).where(user_roles.c.user_id == user_id)).all()
+    return Principal(user["username"], frozenset((r, s) for r, s in grants), user["la_code"])

@@ -94,6 +94,15 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
 
 
 @contextmanager
-def read_transaction(engine: Engine) -> Iterator[Connection]:
-    with engine.connect() as conn, conn.begin():
-        yield conn
+def read_transaction(engine: Engine, streaming: bool = False) -> Iterator[Connection]:
+    """Reads. SQLite: one transaction, so every statement sees the same snapshot. PostgreSQL:
+    autocommit, saving the BEGIN and COMMIT round trips; under READ COMMITTED each statement
+    takes its own snapshot even inside a transaction, so nothing is lost (and the log is
+    append-only: an event once read never changes). ``streaming``: a server-side cursor,
+    which PostgreSQL only keeps inside a transaction."""
+    with engine.connect() as conn:
+        if conn.dialect.name == "postgresql" and not streaming:
+            yield conn.execution_options(isolation_level="AUTOCOMMIT")
+            return
+        with conn.begin():
+            yield conn

@@ -30,7 +30,7 @@ from caseflow.domain.events import (
     utc,
     verify_chain,
 )
-from caseflow.services.ports import StreamWrite
+from caseflow.services.ports import AlsoWrite, StreamWrite
 
 #: streams whose head (version, hash) each store remembers, so an append needs no read first
 HEAD_CACHE_SIZE = 10_000
@@ -105,11 +105,17 @@ class SqlEventStore:
 
     # --- writing ------------------------------------------------------------------------------
     def append(
-        self, stream_id: str, stream_type: str, expected_version: int, new_events: Sequence[NewEvent]
+        self,
+        stream_id: str,
+        stream_type: str,
+        expected_version: int,
+        new_events: Sequence[NewEvent],
+        also: Sequence[AlsoWrite] = (),
     ) -> list[StoredEvent]:
         """Append events after ``expected_version``, or raise ``ConcurrencyConflict``.
 
-        All of ``new_events`` and every projector's changes commit together or not at all.
+        All of ``new_events``, every projector's changes and the ``also`` writes (the
+        action's access-log line) commit together or not at all.
         """
         if not new_events:
             return []
@@ -120,6 +126,8 @@ class SqlEventStore:
                 stored = self._append(conn, stream_id, stream_type, expected_version, new_events)
                 for project in self.projectors:
                     project(conn, stored)
+                for write in also:
+                    write(conn)
         except SqlIntegrityError as error:
             self._heads.pop(stream_id, None)
             if "uq_events_stream_version" not in str(error) and "events.stream_id, events.version" not in str(error):
@@ -418,7 +426,7 @@ class SqlEventStore:
         if stream_id is not None:
             query = query.where(events.c.stream_id == stream_id)
         checked = 0
-        with read_transaction(self.engine) as conn:
+        with read_transaction(self.engine, streaming=True) as conn:
             rows = conn.execution_options(yield_per=1000).execute(query).mappings()
             for sid, stream in _group_by_stream(rows):
                 report = verify_chain(stream, sid)

@@ -205,14 +205,16 @@ class CaseService:
             event = self.workflow.decide(
                 case, action, Actor(principal.username, role), data, self.context(case, pupil, today), self._when(occurred_at)
             )
-            stored = self.store.append(case_id, CASE, case.version, [event])
+            logged = self.audit.entry(
+                username=principal.username, role=role, action=action, outcome="ok", case_id=case_id, pupil_id=pupil.id
+            )
+            stored = self.store.append(case_id, CASE, case.version, [event], also=[logged])
         except CaseflowError as error:
             self._log(principal.username, role, action, _outcome(error), case_id=case_id, pupil_id=pupil.id, detail=error.detail)
             raise
         for item in stored:
             case.apply(item)
         snapshot_if_due(self.store, case, stored[-1].hash)
-        self._log(principal.username, role, action, "ok", case_id=case_id, pupil_id=pupil.id)
         return case, stored[-1]
 
     # --- helpers --------------------------------------------------------------------------------

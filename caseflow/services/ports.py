@@ -19,9 +19,20 @@ class StreamWrite:
     events: Sequence[NewEvent]
 
 
+class AlsoWrite(Protocol):
+    """Another change to commit in the same transaction as an append (an access-log line)."""
+
+    def __call__(self, connection: Any) -> None: ...
+
+
 class EventStore(Protocol):
     def append(
-        self, stream_id: str, stream_type: str, expected_version: int, new_events: Sequence[NewEvent]
+        self,
+        stream_id: str,
+        stream_type: str,
+        expected_version: int,
+        new_events: Sequence[NewEvent],
+        also: Sequence[AlsoWrite] = (),
     ) -> list[StoredEvent]: ...
 
     def append_batch(self, writes: Sequence[StreamWrite], progress: Callable[[int], None] | None = None) -> list[StoredEvent]: ...
@@ -61,5 +72,17 @@ class AccessLog(Protocol):
         pupil_id: str | None = None,
         detail: str | None = None,
     ) -> None: ...
+
+    def entry(
+        self,
+        *,
+        username: str,
+        role: str | None,
+        action: str,
+        outcome: str,
+        case_id: str | None = None,
+        pupil_id: str | None = None,
+        detail: str | None = None,
+    ) -> AlsoWrite: ...
 
     def for_case(self, case_id: str) -> list[dict[str, Any]]: ...

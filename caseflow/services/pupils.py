@@ -89,7 +89,8 @@ class PupilService:
             if expected_version != pupil.version:
                 raise ConcurrencyConflict(pupil_id, expected_version, pupil.version)
             event = self.workflow.decide(pupil, action, Actor(principal.username, role), data, CaseContext(), self.clock())
-            stored = self.store.append(pupil_id, PUPIL, pupil.version, [event])
+            logged = self.audit.entry(username=principal.username, role=role, action=action, outcome="ok", pupil_id=pupil_id)
+            stored = self.store.append(pupil_id, PUPIL, pupil.version, [event], also=[logged])
         except CaseflowError as error:
             outcome = {403: "forbidden", 404: "not_found", 409: "conflict"}.get(error.status, "refused")
             self.audit.record(
@@ -98,7 +99,6 @@ class PupilService:
             raise
         for item in stored:
             pupil.apply(item)
-        self.audit.record(username=principal.username, role=role, action=action, outcome="ok", pupil_id=pupil_id)
         return pupil, stored[-1]
 
     def record_episode(self, principal: Principal, pupil_id: str, data: Any) -> Pupil:
