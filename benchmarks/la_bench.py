@@ -30,7 +30,7 @@ def la_view(url: str, shape: LaShape, calls: int = 20) -> dict[str, Any]:
     written = load_la(svc, shape, echo=lambda _: None)
     generate = time.perf_counter() - started
     started = time.perf_counter()
-    rebuilt = rebuild(svc.store, batch=2000)
+    rebuilt = rebuild(svc.store)
     rebuild_s = time.perf_counter() - started
     app = create_app({"SERVICES": svc, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False})
     client = app.test_client()

@@ -3,6 +3,7 @@ log produces, on both backends, including the batched attendance and version wri
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -13,7 +14,7 @@ from sqlalchemy import select
 from caseflow.adapters.database import make_engine
 from caseflow.adapters.event_store import SqlEventStore
 from caseflow.adapters.projections import INLINE_PROJECTORS, rebuild
-from caseflow.adapters.tables import PROJECTION_TABLES, attendance_marks, attendance_months, pupils
+from caseflow.adapters.tables import PROJECTION_TABLES, attendance_marks, attendance_months, pupil_status, pupils
 from caseflow.bootstrap import Services, bootstrap
 from caseflow.demo import load_demo
 from caseflow.demo_la import LaShape, load_la
@@ -45,6 +46,19 @@ def test_a_rebuild_from_the_log_equals_the_read_models_kept_inline(demo_services
     assert all(inline[t.name] for t in PROJECTION_TABLES if t.name != "suspension_days"), "every read model has rows"
     assert rebuild(demo_services.store, batch=97) == demo_services.store.count()  # batches that split streams
     assert dump(demo_services) == inline
+    incidents: Counter[str] = Counter()
+    first_sdq: dict[str, int] = {}
+    for batch, _ in demo_services.store.iter_all():
+        for event in batch:
+            incidents[event.stream_id] += event.event_type == "BehaviourIncidentRecorded"
+            if event.event_type == "WellbeingRecorded" and event.stream_id not in first_sdq:
+                scales = [event.data[s] for s in ("emotional", "conduct", "hyperactivity", "peer")]
+                first_sdq[event.stream_id] = sum(scales)
+    with demo_services.engine.connect() as conn:
+        rows = conn.execute(select(pupil_status.c.pupil_id, pupil_status.c.incidents, pupil_status.c.wellbeing_first_total)).all()
+    assert sum(incidents.values()) > 0 and len(first_sdq) > 1
+    assert {r.pupil_id: r.incidents for r in rows} == {pid: incidents[pid] for pid in (r.pupil_id for r in rows)}
+    assert {r.pupil_id: r.wellbeing_first_total for r in rows if r.wellbeing_first_total is not None} == first_sdq
 
 
 def test_the_latest_mark_for_a_session_wins_within_and_across_batches(database: Database) -> None:

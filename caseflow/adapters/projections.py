@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from typing import TypeVar
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, tuple_, update
+from sqlalchemy import Connection, Table, bindparam, delete, func, insert, select, tuple_, update
 
 from caseflow.adapters.database import write_transaction
 from caseflow.adapters.event_store import Checkpoint, SqlEventStore, hold_projection_lock
@@ -58,6 +58,7 @@ def project_case_summary(conn: Connection, batch: Sequence[StoredEvent]) -> None
             ],
         )
     latest: dict[str, dict[str, object]] = {}
+    planned = _PlannedInterventions({e.stream_id: e.data["pupil_id"] for e in openings})
     for event in case_events:
         if event.version == 1:
             continue
@@ -65,10 +66,14 @@ def project_case_summary(conn: Connection, batch: Sequence[StoredEvent]) -> None
         row["version"], row["updated_at"] = event.version, event.recorded_at
         if "to_state" in event.data:
             row["state"] = event.data["to_state"]
-        if event.event_type == "SuspensionDecided" and event.data.get("decision") == "suspend":
+        if event.event_type == "InterventionPlanned":
+            planned.add(event)
+        elif event.event_type == "SuspensionDecided" and event.data.get("decision") == "suspend":
             _project_suspension(conn, event)
         elif event.event_type in _INTERVENTION_PROJECTIONS:
+            planned.flush(conn)
             _INTERVENTION_PROJECTIONS[event.event_type](conn, event)
+    planned.flush(conn)
     for keys, rows in _grouped_by_keys(latest.values()).items():
         values = {k: bindparam(f"new_{k}") for k in keys if k != "cid"}
         conn.execute(
@@ -85,19 +90,37 @@ def _grouped_by_keys(rows: Iterable[dict[str, object]]) -> dict[tuple[str, ...],
     return groups
 
 
-def _intervention_planned(conn: Connection, event: StoredEvent) -> None:
-    pupil_id = conn.execute(select(case_summary.c.pupil_id).where(case_summary.c.case_id == event.stream_id)).scalar_one()
-    conn.execute(
-        insert(interventions).values(
-            case_id=event.stream_id,
-            intervention=event.version,
-            pupil_id=pupil_id,
-            name=event.data["intervention"],
-            owner=event.data["owner"],
-            status="active",
-            review_date=date.fromisoformat(event.data["review_date"]),
-        )
-    )
+class _PlannedInterventions:
+    """New interventions, inserted together; the case's pupil comes from the batch's openings or one lookup."""
+
+    def __init__(self, pupil_of: dict[str, str]) -> None:
+        self.pupil_of = pupil_of
+        self.events: list[StoredEvent] = []
+
+    def add(self, event: StoredEvent) -> None:
+        self.events.append(event)
+
+    def flush(self, conn: Connection) -> None:
+        if not self.events:
+            return
+        unknown = sorted({e.stream_id for e in self.events} - set(self.pupil_of))
+        for chunk in _chunks(unknown, 2000):
+            query = select(case_summary.c.case_id, case_summary.c.pupil_id).where(case_summary.c.case_id.in_(chunk))
+            self.pupil_of.update({row.case_id: row.pupil_id for row in conn.execute(query)})
+        rows = [
+            {
+                "case_id": e.stream_id,
+                "intervention": e.version,
+                "pupil_id": self.pupil_of[e.stream_id],
+                "name": e.data["intervention"],
+                "owner": e.data["owner"],
+                "status": "active",
+                "review_date": date.fromisoformat(e.data["review_date"]),
+            }
+            for e in self.events
+        ]
+        conn.execute(insert(interventions), rows)
+        self.events.clear()
 
 
 def _outcome(conn: Connection, event: StoredEvent) -> None:
@@ -119,7 +142,6 @@ def _continued(conn: Connection, event: StoredEvent) -> None:
 
 
 _INTERVENTION_PROJECTIONS: dict[str, Callable[[Connection, StoredEvent], None]] = {
-    "InterventionPlanned": _intervention_planned,
     "OutcomeRecorded": _outcome,
     "InterventionContinued": _continued,
 }
@@ -143,19 +165,38 @@ def _project_suspension(conn: Connection, event: StoredEvent) -> None:
 
 
 def project_pupils(conn: Connection, batch: Sequence[StoredEvent]) -> None:
-    """Pupil records; attendance and versions are written once per batch, not once per event."""
+    """Pupil records. New rows, attendance, status, teachers and versions are written once per
+    batch (a statement per table, not per event); the rare event that updates a row in place
+    first flushes what is pending, so order is kept."""
     versions: dict[str, int] = {}
     attendance: list[StoredEvent] = []
+    status: dict[str, dict[str, object]] = {}
+    teachers: dict[tuple[str, str], bool] = {}
+    pending = _PendingRows()
     for event in batch:
         if event.stream_type != "pupil":
             continue
-        if event.event_type == "AttendanceRecorded":
+        kind = event.event_type
+        if kind == "AttendanceRecorded":
             attendance.append(event)
-        elif (handler := _PUPIL_PROJECTIONS.get(event.event_type)) is not None:
+        elif (change := _STATUS_CHANGES.get(kind)) is not None:
+            _merge_status(status.setdefault(event.stream_id, {}), change(event))
+        elif kind in ("TeacherAssigned", "TeacherUnassigned"):
+            teachers[(event.stream_id, event.data["teacher"])] = kind == "TeacherAssigned"
+        elif (rows := _NEW_ROWS.get(kind)) is not None:
+            for table, row in rows(event):
+                pending.add(table, row)
+        elif (handler := _PUPIL_PROJECTIONS.get(kind)) is not None:
+            pending.flush(conn)
             handler(conn, event)
         versions[event.stream_id] = event.version
+    pending.flush(conn)
     if attendance:
         _attendance(conn, attendance)
+    if status:
+        _write_status(conn, status)
+    if teachers:
+        _write_teachers(conn, teachers)
     if versions:
         conn.execute(
             update(pupils).where(pupils.c.pupil_id == bindparam("pid")).values(version=bindparam("new_version")),
@@ -163,36 +204,65 @@ def project_pupils(conn: Connection, batch: Sequence[StoredEvent]) -> None:
         )
 
 
-def _registered(conn: Connection, event: StoredEvent) -> None:
-    data = event.data
-    conn.execute(
-        insert(pupils).values(
-            pupil_id=event.stream_id,
-            upn=data["upn"],
-            given_name=data["given_name"],
-            family_name=data["family_name"],
-            date_of_birth=date.fromisoformat(data["date_of_birth"]),
-            school_urn=data["school_urn"],
-            year_group=data.get("year_group"),
-            version=event.version,
-        )
-    )
-    conn.execute(insert(pupil_status).values(pupil_id=event.stream_id, incidents=0))
+class _PendingRows:
+    """Inserts held back to go in as one multi-row statement per table, in the order tables appeared."""
+
+    def __init__(self) -> None:
+        self.rows: dict[Table, list[dict[str, object]]] = {}
+
+    def add(self, table: Table, row: dict[str, object]) -> None:
+        self.rows.setdefault(table, []).append(row)
+
+    def flush(self, conn: Connection) -> None:
+        for table, rows in self.rows.items():
+            conn.execute(insert(table), rows)
+        self.rows.clear()
 
 
-def _episode(conn: Connection, event: StoredEvent) -> None:
+def _write_teachers(conn: Connection, teachers: dict[tuple[str, str], bool]) -> None:
+    """Each (pupil, teacher) pair ends the batch taught or not."""
+    pairs = list(teachers)
+    for chunk in _chunks(pairs, 2000):
+        conn.execute(delete(teaching).where(tuple_(teaching.c.pupil_id, teaching.c.teacher).in_(chunk)))
+    taught = [{"pupil_id": pupil, "teacher": teacher} for (pupil, teacher), on in teachers.items() if on]
+    if taught:
+        conn.execute(insert(teaching), taught)
+
+
+def _registered(event: StoredEvent) -> list[tuple[Table, dict[str, object]]]:
     data = event.data
-    conn.execute(
-        insert(social_care_episodes).values(
-            pupil_id=event.stream_id,
-            episode=event.version,
-            plan=data["plan"],
-            start_date=date.fromisoformat(data["start_date"]),
-            end_date=date.fromisoformat(data["end_date"]) if data.get("end_date") else None,
-            social_worker=data.get("social_worker"),
-            category=data.get("category"),
-        )
-    )
+    record = {
+        "pupil_id": event.stream_id,
+        "upn": data["upn"],
+        "given_name": data["given_name"],
+        "family_name": data["family_name"],
+        "date_of_birth": date.fromisoformat(data["date_of_birth"]),
+        "school_urn": data["school_urn"],
+        "year_group": data.get("year_group"),
+        "version": event.version,
+    }
+    return [(pupils, record), (pupil_status, {"pupil_id": event.stream_id, "incidents": 0})]
+
+
+def _episode(event: StoredEvent) -> list[tuple[Table, dict[str, object]]]:
+    data = event.data
+    row = {
+        "pupil_id": event.stream_id,
+        "episode": event.version,
+        "plan": data["plan"],
+        "start_date": date.fromisoformat(data["start_date"]),
+        "end_date": date.fromisoformat(data["end_date"]) if data.get("end_date") else None,
+        "social_worker": data.get("social_worker"),
+        "category": data.get("category"),
+    }
+    return [(social_care_episodes, row)]
+
+
+#: events that only add rows (held back and inserted together)
+_NEW_ROWS: dict[str, Callable[[StoredEvent], list[tuple[Table, dict[str, object]]]]] = {
+    "PupilRegistered": _registered,
+    "SocialCareEpisodeRecorded": _episode,
+}
 
 
 def _episode_ended(conn: Connection, event: StoredEvent) -> None:
@@ -203,33 +273,53 @@ def _episode_ended(conn: Connection, event: StoredEvent) -> None:
     )
 
 
-def _status(conn: Connection, pupil_id: str, **values: object) -> None:
-    conn.execute(update(pupil_status).where(pupil_status.c.pupil_id == pupil_id).values(**values))
-
-
-def _teacher(conn: Connection, event: StoredEvent) -> None:
-    teacher = event.data["teacher"]
-    conn.execute(delete(teaching).where(teaching.c.pupil_id == event.stream_id, teaching.c.teacher == teacher))
-    if event.event_type == "TeacherAssigned":
-        conn.execute(insert(teaching).values(pupil_id=event.stream_id, teacher=teacher))
-
-
-def _incident(conn: Connection, event: StoredEvent) -> None:
-    _status(conn, event.stream_id, incidents=pupil_status.c.incidents + 1)
-
-
-def _wellbeing(conn: Connection, event: StoredEvent) -> None:
+def _wellbeing(event: StoredEvent) -> dict[str, object]:
     data = event.data
     scores = sdq.from_scale_scores(data["informant"], {s: data.get(s) for s in sdq.SCALES}, data.get("impact"))
-    first = conn.execute(select(pupil_status.c.wellbeing_first_total).where(pupil_status.c.pupil_id == event.stream_id)).scalar()
-    _status(
-        conn,
-        event.stream_id,
-        wellbeing_measure="sdq",
-        wellbeing_total=scores.total,
-        wellbeing_band=scores.band(),
-        wellbeing_first_total=scores.total if first is None else first,
-    )
+    return {
+        "wellbeing_measure": "sdq",
+        "wellbeing_total": scores.total,
+        "wellbeing_band": scores.band(),
+        "wellbeing_first_total": scores.total,
+    }
+
+
+#: pupil_status changes, summed over a batch: later values win, except the count of incidents
+#: (added up) and the first SDQ total (the earliest is kept)
+_STATUS_CHANGES: dict[str, Callable[[StoredEvent], dict[str, object]]] = {
+    "SendStatusRecorded": lambda e: {"send_status": e.data["status"], "primary_need": e.data.get("primary_need")},
+    "CareStatusRecorded": lambda e: {"care_status": e.data["status"]},
+    "BehaviourIncidentRecorded": lambda e: {"incidents": 1},
+    "WellbeingRecorded": _wellbeing,
+}
+
+
+def _merge_status(pending: dict[str, object], change: dict[str, object]) -> None:
+    for column, value in change.items():
+        if column == "incidents":
+            pending[column] = int(pending.get(column, 0)) + int(value)  # type: ignore[call-overload]
+        elif column == "wellbeing_first_total":
+            pending.setdefault(column, value)
+        else:
+            pending[column] = value
+
+
+def _write_status(conn: Connection, status: dict[str, dict[str, object]]) -> None:
+    """One UPDATE per set of columns changed, for every pupil of the batch."""
+    rows = [{"pid": pid, **{f"new_{k}": v for k, v in changes.items()}} for pid, changes in status.items()]
+    for keys, group in _grouped_by_keys(rows).items():
+        values: dict[str, object] = {}
+        for key in keys:
+            if key == "pid":
+                continue
+            column = key.removeprefix("new_")
+            if column == "incidents":
+                values[column] = pupil_status.c.incidents + bindparam(key)
+            elif column == "wellbeing_first_total":
+                values[column] = func.coalesce(pupil_status.c.wellbeing_first_total, bindparam(key))
+            else:
+                values[column] = bindparam(key)
+        conn.execute(update(pupil_status).where(pupil_status.c.pupil_id == bindparam("pid")).values(**values), group)
 
 
 def _attendance(conn: Connection, recorded: Sequence[StoredEvent]) -> None:
@@ -304,29 +394,19 @@ def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
 
 
 _PUPIL_PROJECTIONS: dict[str, Callable[[Connection, StoredEvent], None]] = {
-    "PupilRegistered": _registered,
-    "SocialCareEpisodeRecorded": _episode,
     "SocialCareEpisodeEnded": _episode_ended,
     "PupilDetailsUpdated": lambda c, e: c.execute(
         update(pupils)
         .where(pupils.c.pupil_id == e.stream_id)
         .values(**{k: date.fromisoformat(v) if k == "date_of_birth" else v for k, v in e.data.items()})
     ),
-    "SendStatusRecorded": lambda c, e: _status(
-        c, e.stream_id, send_status=e.data["status"], primary_need=e.data.get("primary_need")
-    ),
-    "CareStatusRecorded": lambda c, e: _status(c, e.stream_id, care_status=e.data["status"]),
-    "TeacherAssigned": _teacher,
-    "TeacherUnassigned": _teacher,
-    "BehaviourIncidentRecorded": _incident,
-    "WellbeingRecorded": _wellbeing,
 }
 
 
 INLINE_PROJECTORS = (project_pupils, project_case_summary)
 
 
-def rebuild(store: SqlEventStore, progress: Callable[[int], None] | None = None, batch: int = 2000) -> int:
+def rebuild(store: SqlEventStore, progress: Callable[[int], None] | None = None, batch: int = 5000) -> int:
     """Empty every read model and replay the whole log through the projectors, in one transaction.
 
     Reads the log in batches so memory stays flat; readers see the old read
