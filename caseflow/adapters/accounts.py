@@ -240,9 +240,13 @@ def _verify(password_hash: str, password: str) -> bool:
 
 
 def _principal(conn: Connection, user_id: int) -> Principal | None:
-    """An active user with every role they hold, read on the caller's connection."""
-    user = conn.execute(select(users).where(users.c.id == user_id, users.c.active.is_(True))).mappings().first()
-    if user is None:
+    """An active user with every role they hold, in one query on the caller's connection."""
+    rows = conn.execute(
+        select(users.c.username, users.c.la_code, user_roles.c.role, user_roles.c.school_urn)
+        .outerjoin(user_roles, user_roles.c.user_id == users.c.id)
+        .where(users.c.id == user_id, users.c.active.is_(True))
+    ).all()
+    if not rows:
         return None
-    grants = conn.execute(select(user_roles.c.role, user_roles.c.school_urn).where(user_roles.c.user_id == user_id)).all()
-    return Principal(user["username"], frozenset((r, s) for r, s in grants), user["la_code"])
+    grants = frozenset((row.role, row.school_urn) for row in rows if row.role is not None)
+    return Principal(rows[0].username, grants, rows[0].la_code)
