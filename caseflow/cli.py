@@ -130,6 +130,9 @@ def demo(scale: str, schools: int, pupils_per_school: int, events_per_pupil: int
         with click.progressbar(length=shape.pupils, label=label, file=sys.stderr) as bar:
             written = load_la(services, shape, progress=bar.update, echo=click.echo)
         if written:
+            from caseflow.adapters.migrate import analyze
+
+            analyze(migrate_database_url())
             click.echo(f"LA {shape.la_code}: {written:,} events for {shape.pupils:,} children in {schools} schools.")
     click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
     for username, _, display, _ in DEMO_USERS:

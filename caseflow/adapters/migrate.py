@@ -24,3 +24,18 @@ def upgrade(url: str, revision: str = "head") -> None:
 
 def downgrade(url: str, revision: str) -> None:
     command.downgrade(alembic_config(url), revision)
+
+
+def analyze(url: str) -> None:
+    """Refresh the planner's statistics after a bulk load (as the schema owner: PostgreSQL lets
+    only the owner ANALYZE a table). Until autovacuum gets round to it, a freshly loaded LA
+    would otherwise be planned as if its tables were empty."""
+    from caseflow.adapters.database import make_engine
+
+    engine = make_engine(url, app_role=False)
+    try:
+        with engine.connect() as conn:
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+            conn.exec_driver_sql("ANALYZE")
+    finally:
+        engine.dispose()
