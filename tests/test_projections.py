@@ -3,6 +3,7 @@ log produces, on both backends, including the batched attendance and version wri
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -14,7 +15,14 @@ from sqlalchemy import select
 from caseflow.adapters.database import make_engine
 from caseflow.adapters.event_store import SqlEventStore
 from caseflow.adapters.projections import INLINE_PROJECTORS, rebuild
-from caseflow.adapters.tables import PROJECTION_TABLES, attendance_marks, attendance_months, pupil_status, pupils
+from caseflow.adapters.tables import (
+    PROJECTION_TABLES,
+    attendance_marks,
+    attendance_months,
+    case_summary,
+    pupil_status,
+    pupils,
+)
 from caseflow.bootstrap import Services, bootstrap
 from caseflow.demo import load_demo
 from caseflow.demo_la import LaShape, load_la
@@ -98,3 +106,29 @@ def test_the_latest_mark_for_a_session_wins_within_and_across_batches(database: 
     assert month(4) == (4, 2, 2, 0)
     rebuild(store)
     assert month(4) == (4, 2, 2, 0)
+
+
+def test_a_write_during_a_rebuild_waits_and_is_projected_once(database: Database) -> None:
+    """The projection lock: an append that lands mid-rebuild must neither be lost from nor doubled in the read models."""
+    store = SqlEventStore(make_engine(database.url), INLINE_PROJECTORS)
+    opened = {"pupil_id": "p1", "school_urn": "100001", "to_state": "need_identified", "need_areas": ["attendance"]}
+    store.append("c1", "case", 0, [NewEvent("CaseOpened", opened, "dsl", "dsl", WHEN, "support_journey@1")])
+    for n in range(1, 30):
+        store.append("c1", "case", n, [NewEvent("NoteAdded", {"n": n}, "dsl", "dsl", WHEN, "support_journey@1")])
+    rebuilding = threading.Event()
+    writer_done = threading.Event()
+
+    def slow_progress(count: int) -> None:
+        if not rebuilding.is_set():
+            rebuilding.set()
+            writer_done.wait(timeout=0.5)  # the writer cannot finish while the rebuild holds the lock
+
+    rebuilder = threading.Thread(target=rebuild, args=(store,), kwargs={"progress": slow_progress, "batch": 10})
+    rebuilder.start()
+    assert rebuilding.wait(timeout=10)
+    other = SqlEventStore(make_engine(database.url), INLINE_PROJECTORS)
+    other.append("c1", "case", 30, [NewEvent("NoteAdded", {"n": 30}, "dsl", "dsl", WHEN, "support_journey@1")])
+    writer_done.set()
+    rebuilder.join(timeout=30)
+    with store.engine.connect() as conn:
+        assert conn.execute(select(case_summary.c.version).where(case_summary.c.case_id == "c1")).scalar_one() == 31
