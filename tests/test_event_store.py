@@ -157,13 +157,18 @@ def test_snapshots_resume_a_long_case_and_are_ignored_once_stale(database: Datab
     snapshot_if_due(store, case, stored[-1].hash)
     assert store.latest_snapshot("c1") is not None and store.latest_snapshot("c1")[0] == SNAPSHOT_EVERY  # type: ignore[index]
     store.append("c1", "case", SNAPSHOT_EVERY, [note(1)])
+    snapshot, tail = store.load_from_snapshot("c1")  # one query: the snapshot and the events after it
+    assert snapshot is not None and snapshot[0] == SNAPSHOT_EVERY and [e.version for e in tail] == [SNAPSHOT_EVERY + 1]
+    assert tail == store.load("c1", after_version=SNAPSHOT_EVERY)
     resumed = load_case(store, "c1")
     assert resumed.summary() == SupportCase.replay("c1", store.load("c1")).summary()
     assert resumed.version == SNAPSHOT_EVERY + 1 and resumed.plan() == {"outcomes": ["Reads daily"]}
     assert len(resumed.facts) == 2  # only the facts rules read are kept; the notes stay in the log
     store.save_snapshot("c1", SNAPSHOT_EVERY, "0" * 64, {"schema": 1})  # a snapshot that no longer matches the log
     assert store.latest_snapshot("c1") is None
+    assert store.load_from_snapshot("c1") == (None, store.load("c1"))
     assert load_case(store, "c1").version == SNAPSHOT_EVERY + 1
+    assert store.load_from_snapshot("no-such-case") == (None, [])
 
 
 def test_a_batch_writes_many_streams_in_one_transaction_or_nothing(store: SqlEventStore, database: Database) -> None:

@@ -101,6 +101,14 @@ class SqlEventStore:
             "head": f"SELECT version, hash FROM events WHERE stream_id = {style.format('stream_id')} "
             "ORDER BY version DESC LIMIT 1",
             "insert": f"INSERT INTO events ({', '.join(columns)}) VALUES ({placeholders}) RETURNING position",
+            # the stream's valid snapshot (kind 0, if any) and the events after it (kind 1), in one round trip
+            "tail": "WITH snap AS (SELECT s.version, s.state FROM snapshots s JOIN events e ON e.stream_id = s.stream_id "
+            f"AND e.version = s.version AND e.hash = s.last_hash WHERE s.stream_id = {style.format('stream_id')}) "
+            "SELECT 0 AS kind, NULL AS position, NULL AS stream_type, version, NULL AS event_type, NULL AS schema_version, "
+            "state AS data, NULL AS actor, NULL AS role, NULL AS occurred_at, NULL AS recorded_at, NULL AS workflow_version, "
+            "NULL AS prev_hash, NULL AS hash FROM snap UNION ALL "
+            f"SELECT 1, {loaded} FROM events WHERE stream_id = {style.format('stream_id')} "
+            "AND version > COALESCE((SELECT version FROM snap), 0) ORDER BY 1, 4",
         }
 
     # --- writing ------------------------------------------------------------------------------
@@ -312,9 +320,22 @@ class SqlEventStore:
         params = self._params(
             stream_id=stream_id, upto=upto_version if upto_version is not None else 2**31 - 1, after=after_version
         )
-        parse = datetime.fromisoformat if self._sqlite else utc
         with read_transaction(self.engine) as conn:
             rows = conn.exec_driver_sql(self._sql["load"], params).fetchall()
+        return self._events(stream_id, rows)
+
+    def load_from_snapshot(self, stream_id: str) -> tuple[tuple[int, dict[str, Any]] | None, list[StoredEvent]]:
+        """The stream's snapshot (if one still matches the log) and the events after it, in one query:
+        loading a case for an action is one round trip, however long the case."""
+        with read_transaction(self.engine) as conn:
+            rows = conn.exec_driver_sql(self._sql["tail"], self._params(stream_id=stream_id)).fetchall()
+        if rows and rows[0][0] == 0:
+            return (rows[0][3], json.loads(rows[0][6])), self._events(stream_id, [row[1:] for row in rows[1:]])
+        return None, self._events(stream_id, [row[1:] for row in rows])
+
+    def _events(self, stream_id: str, rows: Sequence[Sequence[Any]]) -> list[StoredEvent]:
+        """Driver rows (the ``loaded`` columns) as events: a plain loop, no ORM objects."""
+        parse = datetime.fromisoformat if self._sqlite else utc
         return [
             StoredEvent(
                 stream_id=stream_id,

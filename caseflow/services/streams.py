@@ -7,6 +7,7 @@ from typing import Any
 
 from caseflow.domain.case import SupportCase
 from caseflow.domain.errors import NotFound
+from caseflow.domain.events import StoredEvent
 from caseflow.domain.pupil import Pupil
 from caseflow.services.ports import EventStore
 
@@ -24,14 +25,18 @@ SNAPSHOT_EVERY = 100
 
 def load_case(store: EventStore, case_id: str, upto_version: int | None = None, as_of: datetime | None = None) -> SupportCase:
     """The case now (from its snapshot, if one still matches the log), or as it was at a version or instant."""
+    events: list[StoredEvent] = []
     if upto_version is None and as_of is None and plausible_id(case_id):
-        snapshot = store.latest_snapshot(case_id)
+        snapshot, events = store.load_from_snapshot(case_id)
         case = SupportCase.from_snapshot(snapshot[1]) if snapshot else None
-        if snapshot and case is not None:
-            for event in store.load(case_id, after_version=snapshot[0]):
+        if case is not None:
+            for event in events:
                 case.apply(event)
             return case
-    events = store.load(case_id, upto_version) if plausible_id(case_id) else []
+        if snapshot:  # a snapshot this code cannot read: replay the whole stream
+            events = store.load(case_id)
+    elif plausible_id(case_id):
+        events = store.load(case_id, upto_version)
     if not events or events[0].stream_type != CASE:
         raise NotFound("no such case")
     return SupportCase.replay(case_id, events, upto_version=upto_version, as_of=as_of)
