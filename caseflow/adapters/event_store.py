@@ -90,6 +90,8 @@ class SqlEventStore:
         self.clock = clock
         self._sqlite = is_sqlite(engine)
         self._heads: dict[str, tuple[int, str]] = {}
+        #: PostgreSQL with projectors: a one-event append takes the projection lock in its INSERT
+        self._lock_in_insert = bool(self.projectors) and not self._sqlite
         style = ":{}" if self._sqlite else "%({})s"
         columns = [c.name for c in _COLUMNS if c.name != "position"]
         placeholders = ", ".join(style.format(c) for c in columns)
@@ -101,6 +103,8 @@ class SqlEventStore:
             "head": f"SELECT version, hash FROM events WHERE stream_id = {style.format('stream_id')} "
             "ORDER BY version DESC LIMIT 1",
             "insert": f"INSERT INTO events ({', '.join(columns)}) VALUES ({placeholders}) RETURNING position",
+            "insert_locked": f"INSERT INTO events ({', '.join(columns)}) SELECT {placeholders} "
+            f"FROM (SELECT pg_advisory_xact_lock_shared({PROJECTION_LOCK})) AS held RETURNING position",
             # the stream's valid snapshot (kind 0, if any) and the events after it (kind 1), in one round trip
             "tail": "WITH snap AS (SELECT s.version, s.state FROM snapshots s JOIN events e ON e.stream_id = s.stream_id "
             f"AND e.version = s.version AND e.hash = s.last_hash WHERE s.stream_id = {style.format('stream_id')}) "
@@ -129,9 +133,10 @@ class SqlEventStore:
             return []
         try:
             with write_transaction(self.engine) as conn:
-                if self.projectors:
+                locked = self._lock_in_insert and len(new_events) == 1
+                if self.projectors and not locked:
                     hold_projection_lock(conn)
-                stored = self._append(conn, stream_id, stream_type, expected_version, new_events)
+                stored = self._append(conn, stream_id, stream_type, expected_version, new_events, locked)
                 for project in self.projectors:
                     project(conn, stored)
                 for write in also:
@@ -183,12 +188,20 @@ class SqlEventStore:
         return stored
 
     def _append(
-        self, conn: Connection, stream_id: str, stream_type: str, expected_version: int, new_events: Sequence[NewEvent]
+        self,
+        conn: Connection,
+        stream_id: str,
+        stream_type: str,
+        expected_version: int,
+        new_events: Sequence[NewEvent],
+        locked: bool = False,
     ) -> list[StoredEvent]:
+        """``locked``: the single-row insert itself takes the shared projection lock (one round trip fewer)."""
         prepared = self._prepare(conn, stream_id, stream_type, expected_version, new_events)
         if len(prepared) != 1:
             return self._insert_many(conn, prepared)
-        position = conn.exec_driver_sql(self._sql["insert"], self._row(prepared[0])).scalar_one()
+        sql = self._sql["insert_locked" if locked else "insert"]
+        position = conn.exec_driver_sql(sql, self._row(prepared[0])).scalar_one()
         return [replace(prepared[0], position=position)]
 
     def _insert_many(self, conn: Connection, prepared: Sequence[StoredEvent]) -> list[StoredEvent]:
