@@ -206,3 +206,11 @@ def test_an_actions_access_log_line_commits_with_its_event_or_not_at_all(databas
     assert audit.for_case("s1") == []
     SqlEventStore(engine, clock=Clock(T0)).append("s1", "case", 0, [note(1)], also=[line])
     assert [(e["username"], e["action"], e["outcome"]) for e in audit.for_case("s1")] == [("dsl", "record_plan", "ok")]
+
+
+def test_every_stored_event_loads_even_values_the_fast_decoder_refuses(store: SqlEventStore) -> None:
+    """orjson reads the log; the standard library takes over for NaN and integers beyond 64 bits."""
+    store.append("s1", "case", 0, [note(1, huge=2**70), note(2, ratio=float("inf"))])
+    first, second = store.load("s1")
+    assert first.data["huge"] == 2**70 and second.data["ratio"] == float("inf")
+    assert store.verify("s1").valid

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, Engine, RowMapping, delete, func, insert, select, tuple_
 from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 
@@ -58,6 +59,16 @@ class Checkpoint:
     position: int = 0
 
 
+def decode(text: str) -> Any:
+    """The stored JSON text as Python values: orjson on the read paths (replay, log scans, rebuilds),
+    the standard library for what orjson refuses (NaN, integers beyond 64 bits), so every stored
+    event still loads. The hash covers the stored text, never this parse."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
 def _row_to_event(row: RowMapping, parse_data: bool = True) -> StoredEvent:
     return StoredEvent(
         stream_id=row["stream_id"],
@@ -66,7 +77,7 @@ def _row_to_event(row: RowMapping, parse_data: bool = True) -> StoredEvent:
         position=row["position"],
         event_type=row["event_type"],
         schema_version=row["schema_version"],
-        data=json.loads(row["data"]) if parse_data else {},
+        data=decode(row["data"]) if parse_data else {},
         actor=row["actor"],
         role=row["role"],
         occurred_at=row["occurred_at"],
@@ -259,7 +270,7 @@ class SqlEventStore:
                     position=0,
                     event_type=new.event_type,
                     schema_version=new.schema_version,
-                    data=json.loads(data_text),
+                    data=decode(data_text),
                     actor=new.actor,
                     role=new.role,
                     occurred_at=utc(new.occurred_at),
@@ -343,7 +354,7 @@ class SqlEventStore:
         with read_transaction(self.engine) as conn:
             rows = conn.exec_driver_sql(self._sql["tail"], self._params(stream_id=stream_id)).fetchall()
         if rows and rows[0][0] == 0:
-            return (rows[0][3], json.loads(rows[0][6])), self._events(stream_id, [row[1:] for row in rows[1:]])
+            return (rows[0][3], decode(rows[0][6])), self._events(stream_id, [row[1:] for row in rows[1:]])
         return None, self._events(stream_id, [row[1:] for row in rows])
 
     def _events(self, stream_id: str, rows: Sequence[Sequence[Any]]) -> list[StoredEvent]:
@@ -357,7 +368,7 @@ class SqlEventStore:
                 position=position,
                 event_type=event_type,
                 schema_version=schema_version,
-                data=json.loads(data),
+                data=decode(data),
                 actor=actor,
                 role=role,
                 occurred_at=parse(occurred_at),
@@ -389,7 +400,7 @@ class SqlEventStore:
                 .join(events, (events.c.stream_id == snapshots.c.stream_id) & (events.c.version == snapshots.c.version))
                 .where(snapshots.c.stream_id == stream_id, events.c.hash == snapshots.c.last_hash)
             ).first()
-        return (row.version, json.loads(row.state)) if row else None
+        return (row.version, decode(row.state)) if row else None
 
     def load_many(self, stream_ids: Sequence[str]) -> dict[str, list[StoredEvent]]:
         found: dict[str, list[StoredEvent]] = {s: [] for s in stream_ids}
