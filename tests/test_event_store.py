@@ -128,7 +128,7 @@ def test_verify_names_the_first_bad_event(store: SqlEventStore) -> None:
     store.append("s1", "case", 0, [note(1), note(2), note(3)])
     assert store.verify().valid and store.verify().checked == 3
     events_ = store.load("s1")
-    forged = StoredEvent(**{**{f: getattr(events_[1], f) for f in StoredEvent.__slots__}, "data_text": '{"text":"forged"}'})
+    forged = StoredEvent(**{**{f: getattr(events_[1], f) for f in StoredEvent._fields}, "data_text": '{"text":"forged"}'})
     report = verify_chain([events_[0], forged, events_[2]], "s1")
     assert (report.valid, report.first_invalid_version) == (False, 2)
     report = verify_chain([events_[0], events_[2]], "s1")
