@@ -65,6 +65,21 @@ def test_stale_expected_version_is_refused_with_the_current_version(store: SqlEv
     assert [e.version for e in store.load("s1")] == [1, 2]
 
 
+def test_a_writer_whose_cached_head_is_stale_gets_a_conflict_from_the_database(database: Database) -> None:
+    """Two processes, two head caches: the unique (stream, version) constraint has the last word, and
+    its error from the driver-level insert still surfaces as a conflict naming the current version."""
+    first = SqlEventStore(make_engine(database.url), clock=Clock(T0))
+    second = SqlEventStore(make_engine(database.url), clock=Clock(T0))
+    first.append("s1", "case", 0, [note(1)])
+    second.append("s1", "case", 1, [note(2)])  # first still believes version 1 is the head
+    with pytest.raises(ConcurrencyConflict) as caught:
+        first.append("s1", "case", 1, [note(3)])
+    assert caught.value.current_version == 2
+    first.append("s1", "case", 2, [note(3)])  # the conflict dropped the stale head
+    assert [e.data["text"] for e in first.load("s1")] == ["note 1", "note 2", "note 3"]
+    assert first.verify().valid
+
+
 def test_a_failure_mid_append_leaves_no_partial_event(database: Database) -> None:
     def failing_projector(conn: object, batch: object) -> None:
         raise RuntimeError("projector broke")

@@ -1,7 +1,8 @@
 """The event store: per-stream versions, optimistic concurrency, a hash chain per stream,
 and a global order that readers can follow without ever skipping a late commit.
 
-One implementation serves SQLite and PostgreSQL. Appends use SQLAlchemy Core.
+One implementation serves SQLite and PostgreSQL. The hot statements (head, insert, load) run on
+the driver's cursor inside SQLAlchemy's transaction; everything else uses SQLAlchemy Core.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Connection, Engine, RowMapping, delete, func, insert, select, tuple_
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 
 from caseflow.adapters.database import is_sqlite, read_transaction, write_transaction
@@ -212,7 +214,7 @@ class SqlEventStore:
         if len(prepared) != 1:
             return self._insert_many(conn, prepared)
         sql = self._sql["insert_locked" if locked else "insert"]
-        position = conn.exec_driver_sql(sql, self._row(prepared[0])).scalar_one()
+        position = _driver_rows(conn, sql, self._row(prepared[0]))[0][0]
         return [prepared[0]._replace(position=position)]
 
     def _insert_many(self, conn: Connection, prepared: Sequence[StoredEvent]) -> list[StoredEvent]:
@@ -238,7 +240,8 @@ class SqlEventStore:
         """
         head = (batch_heads or {}).get(stream_id) or self._heads.get(stream_id)
         if head is None or head[0] != expected_version:
-            row = conn.exec_driver_sql(self._sql["head"], self._params(stream_id=stream_id)).first()
+            found = _driver_rows(conn, self._sql["head"], self._params(stream_id=stream_id))
+            row = found[0] if found else None
             head = (row[0], row[1]) if row else (0, GENESIS_HASH)
         current, prev_hash = head
         if current != expected_version:
@@ -472,12 +475,21 @@ class SqlEventStore:
 
 
 def _driver_rows(conn: Connection, sql: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
-    """Rows as the driver returns them (plain tuples), for the store's hot reads: SQLAlchemy's
-    result rows cost about a microsecond each, which a 10,000-event replay feels."""
+    """Rows as the driver returns them (plain tuples), for the store's hot statements: SQLAlchemy's
+    execution and result rows cost tens of microseconds a statement and about one a row, which
+    every append and a 10,000-event replay feel.
+
+    Errors come out as SQLAlchemy's (an ``IntegrityError`` is still one), and a lost connection is
+    invalidated, as if SQLAlchemy had run the statement itself."""
+    dbapi = conn.dialect.loaded_dbapi
     cursor = conn.connection.cursor()
     try:
         cursor.execute(sql, params)
         return cursor.fetchall()
+    except dbapi.Error as error:
+        if conn.dialect.is_disconnect(error, conn.connection.dbapi_connection, cursor):
+            conn.invalidate(error)
+        raise DBAPIError.instance(sql, params, error, dbapi.Error) from error
     finally:
         cursor.close()
 
