@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -11,6 +11,7 @@ from caseflow.adapters.tables import access_log
 from caseflow.bootstrap import Services
 from caseflow.demo_la import LaShape, load_la
 from caseflow.domain.errors import NotFound
+from caseflow.domain.guards import school_year
 from caseflow.services.access import Principal
 from caseflow.services.la_view import PAGE_SIZE
 from tests.conftest import LA, principal
@@ -57,6 +58,22 @@ def test_cohort_membership_is_as_at_the_date_asked(la_services: Services) -> Non
     long_ago = la_services.la.la(vs, date(2024, 9, 1))
     now = la_services.la.la(vs, la_services.cases.clock().date())
     assert long_ago["total"]["cohort"] < now["total"]["cohort"]
+
+
+def test_a_view_of_an_earlier_month_sums_only_the_months_up_to_it(la_services: Services) -> None:
+    """Each child's attendance is kept per school year; a view of the past must not count the
+    months after it (there the view sums the child's months instead), and still match the dashboards."""
+    vs = principal(la_services, "vs")
+    today = la_services.cases.clock().date()
+    earlier = date(today.year, today.month, 1) - timedelta(days=10)
+    assert school_year(earlier) == school_year(today), "the test needs a month earlier in the same school year"
+    then, now = la_services.la.la(vs, earlier), la_services.la.la(vs, today)
+    for row in then["schools"]:
+        dashboard = la_services.dashboard.cohort(vs, row["urn"], earlier)
+        assert row["attendance_percent"] == dashboard["cohort"]["attendance_percent"]
+        assert row["persistent_absence_percent"] == dashboard["cohort"]["persistent_absence_percent"]
+    assert then["total"]["attendance_percent"] is not None
+    assert then["total"]["attendance_percent"] != now["total"]["attendance_percent"], "later months left out"
 
 
 def test_search_sort_and_pages(la_services: Services) -> None:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select
 
 from caseflow.adapters.database import make_engine
 from caseflow.adapters.migrate import downgrade, upgrade
-from caseflow.adapters.tables import metadata
+from caseflow.adapters.tables import attendance_months, attendance_years, metadata
 from tests.conftest import Database
 
 
@@ -28,3 +28,28 @@ def test_upgrade_downgrade_upgrade_matches_the_table_map(database: Database) -> 
     uniques = {tuple(u["column_names"]) for u in inspector.get_unique_constraints("events")}
     assert ("stream_id", "version") in uniques
     engine.dispose()
+
+
+def test_the_school_year_table_is_filled_from_the_months_already_counted(database: Database) -> None:
+    """A database upgraded with attendance already projected gets its per-year rows at once, the
+    same as the projection would write them (a school year runs September to August)."""
+    downgrade(database.owner_url, "0004")
+    engine = make_engine(database.owner_url, app_role=False)
+    months = [("p1", "2025-08", 10, 9, 1, 0), ("p1", "2025-09", 20, 18, 1, 1), ("p1", "2026-07", 30, 27, 2, 1)]
+    months += [("p2", "2026-09", 8, 4, 0, 4)]
+    with engine.begin() as conn:
+        conn.execute(
+            attendance_months.insert(),
+            [dict(zip(("pupil_id", "month", "possible", "attended", "authorised", "unauthorised"), m, strict=True)) for m in months],
+        )
+    engine.dispose()
+    upgrade(database.owner_url)
+    engine = make_engine(database.owner_url, app_role=False)
+    with engine.connect() as conn:
+        rows = {tuple(row) for row in conn.execute(select(attendance_years))}
+    engine.dispose()
+    assert rows == {
+        ("p1", 2024, 10, 9, 1, "2025-08"),
+        ("p1", 2025, 50, 45, 5, "2026-07"),
+        ("p2", 2026, 8, 4, 4, "2026-09"),
+    }

@@ -51,6 +51,10 @@ def make_engine(url: str, *, app_role: bool = True, **kwargs: Any) -> Engine:
     """An engine for ``url``. ``app_role=False`` is for migrations (the schema owner)."""
     url = normalise_url(url)
     if not is_sqlite(url):
+        # No JIT: its compile time (seconds for the LA view's CASEs on a 2-core machine) is
+        # paid by every query whose estimated cost crosses jit_above_cost, and our queries are
+        # short reads over projections, where it never pays back.
+        kwargs.setdefault("connect_args", {}).setdefault("options", "-c jit=off")
         kwargs.setdefault("pool_size", 20)
         kwargs.setdefault("max_overflow", 10)
         kwargs.setdefault("pool_recycle", 1800)

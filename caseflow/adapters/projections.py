@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from typing import TypeVar
 
-from sqlalchemy import Connection, Table, bindparam, delete, func, insert, select, tuple_, update
+from sqlalchemy import Connection, Table, bindparam, delete, func, insert, literal, select, tuple_, update
 
 from caseflow.adapters.database import write_transaction
 from caseflow.adapters.event_store import Checkpoint, SqlEventStore, hold_projection_lock
@@ -18,6 +18,7 @@ from caseflow.adapters.tables import (
     PROJECTION_TABLES,
     attendance_marks,
     attendance_months,
+    attendance_years,
     case_summary,
     events,
     interventions,
@@ -381,6 +382,33 @@ def _attendance(conn: Connection, recorded: Sequence[StoredEvent]) -> None:
             }
         )
     conn.execute(insert(attendance_months), counted)
+    _recount_years(conn, touched)
+
+
+def _recount_years(conn: Connection, touched: set[tuple[str, str]]) -> None:
+    """Re-sum each touched pupil's school year from its months: two statements per school year a
+    batch touches (almost always one), and the LA view reads one row per child."""
+    pupils_by_year: dict[int, set[str]] = defaultdict(set)
+    for pupil_id, month in touched:
+        pupils_by_year[school_year(date.fromisoformat(f"{month}-01"))].add(pupil_id)
+    m, y = attendance_months, attendance_years
+    for year, pupil_ids in pupils_by_year.items():
+        for chunk in _chunks(sorted(pupil_ids), 2000):
+            conn.execute(delete(y).where(y.c.pupil_id.in_(chunk), y.c.school_year == year))
+            sums = (
+                select(
+                    m.c.pupil_id,
+                    literal(year),
+                    func.sum(m.c.possible),
+                    func.sum(m.c.attended),
+                    func.sum(m.c.authorised + m.c.unauthorised),
+                    func.max(m.c.month),
+                )
+                .where(m.c.pupil_id.in_(chunk), m.c.month >= f"{year:04d}-09", m.c.month <= f"{year + 1:04d}-08")
+                .group_by(m.c.pupil_id)
+            )
+            columns = ["pupil_id", "school_year", "possible", "attended", "absent", "through_month"]
+            conn.execute(insert(y).from_select(columns, sums))
 
 
 def _month(day: date) -> str:

@@ -6,11 +6,12 @@ import json
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Engine, and_, case, func, or_, select
+from sqlalchemy import Engine, and_, case, func, literal, null, or_, select, union_all
 
 from caseflow.adapters.database import read_transaction
 from caseflow.adapters.tables import (
     attendance_months,
+    attendance_years,
     case_summary,
     interventions,
     pupil_status,
@@ -134,61 +135,70 @@ class SqlReadModels:
     def la_school_figures(self, la_code: str, rules: LaRules) -> dict[str, Any]:
         """Per school of the LA: its cohort as at ``rules.as_of`` and that cohort's figures, summed in SQL.
 
-        Cohort membership follows ``cohort_status`` of the domain (an episode running on
-        the day, or one that ended in the six years before it: ``rules.window_start``);
-        the LA view's tests hold every school's row equal to its own cohort dashboard,
-        which applies the domain rule in Python, and check the edges of the six years.
+        One statement, one pass: the LA's children in the cohort are found once (a
+        materialised ``child`` table: school, open now, on a CP plan now) and feed both
+        the per-school sums and the open journeys by step. Cohort membership follows
+        ``cohort_status`` of the domain (an episode running on the day, or one that ended
+        in the six years before it: ``rules.window_start``). Attendance comes from each
+        child's school-year row; only a child whose recorded months run past the day
+        (a view of the past) has its months summed instead. The LA view's tests hold
+        every school's row equal to its own cohort dashboard, which applies the domain
+        rules in Python, and check the edges of the six years.
         """
-        p, e, m, sd = pupils, social_care_episodes, attendance_months, suspension_days
-
-        def episode(*conditions: Any) -> Any:
-            return select(e.c.pupil_id).where(e.c.pupil_id == p.c.pupil_id, *conditions).exists()
-
+        p, e, m, y, sd = pupils, social_care_episodes, attendance_months, attendance_years, suspension_days
         running = and_(e.c.start_date <= rules.as_of, or_(e.c.end_date.is_(None), e.c.end_date >= rules.as_of))
-        is_open = episode(running)
-        in_cohort = episode(or_(running, and_(e.c.end_date >= rules.window_start, e.c.end_date < rules.as_of)))
-        in_la = select(p.c.pupil_id).join(schools, schools.c.urn == p.c.school_urn).where(schools.c.la_code == la_code)
-        attendance = (
-            select(
-                m.c.pupil_id,
-                func.sum(m.c.possible).label("possible"),
-                func.sum(m.c.attended).label("attended"),
-                func.sum(m.c.authorised + m.c.unauthorised).label("absent"),
-            )
-            .where(m.c.pupil_id.in_(in_la), m.c.month >= rules.first_month, m.c.month <= rules.last_month)
-            .group_by(m.c.pupil_id)
-            .subquery()
-        )
-        suspended = (
-            select(sd.c.pupil_id, func.sum(sd.c.days).label("days"))
-            .where(sd.c.pupil_id.in_(in_la), sd.c.school_year == rules.school_year)
-            .group_by(sd.c.pupil_id)
-            .subquery()
-        )
-        child = (  # one row per child in the cohort; "previous": in the cohort without an episode now
+        ended_within = and_(e.c.end_date >= rules.window_start, e.c.end_date < rules.as_of)
+
+        def any_episode(condition: Any) -> Any:
+            return func.max(case((condition, 1), else_=0))
+
+        child = (
             select(
                 p.c.pupil_id,
                 p.c.school_urn,
-                case((is_open, 1), else_=0).label("open"),
-                case((is_open, 0), else_=1).label("previous"),
-                case((episode(running, e.c.plan == "cp"), 1), else_=0).label("cp"),
+                any_episode(running).label("open"),
+                any_episode(and_(running, e.c.plan == "cp")).label("cp"),
+            )
+            .select_from(schools.join(p, p.c.school_urn == schools.c.urn).join(e, e.c.pupil_id == p.c.pupil_id))
+            .where(schools.c.la_code == la_code, or_(running, ended_within))
+            .group_by(p.c.pupil_id, p.c.school_urn)
+            .cte("child")
+            .prefix_with("MATERIALIZED")
+        )
+        year_so_far = or_(y.c.through_month.is_(None), y.c.through_month <= rules.last_month)
+
+        def attendance(of_year: Any, of_month: Any) -> Any:
+            months = select(func.coalesce(func.sum(of_month), 0)).where(
+                m.c.pupil_id == child.c.pupil_id, m.c.month >= rules.first_month, m.c.month <= rules.last_month
+            )
+            return case((year_so_far, func.coalesce(of_year, 0)), else_=months.scalar_subquery())
+
+        suspended = (
+            select(sd.c.pupil_id, func.sum(sd.c.days).label("days"))
+            .where(sd.c.school_year == rules.school_year)
+            .group_by(sd.c.pupil_id)
+            .subquery()
+        )
+        per_child = (
+            select(
+                child.c.school_urn,
+                child.c.open,
+                child.c.cp,
                 pupil_status.c.care_status,
                 pupil_status.c.wellbeing_band,
-                func.coalesce(attendance.c.possible, 0).label("possible"),
-                func.coalesce(attendance.c.attended, 0).label("attended"),
-                func.coalesce(attendance.c.absent, 0).label("absent"),
+                attendance(y.c.possible, m.c.possible).label("possible"),
+                attendance(y.c.attended, m.c.attended).label("attended"),
+                attendance(y.c.absent, m.c.authorised + m.c.unauthorised).label("absent"),
                 func.coalesce(suspended.c.days, 0).label("days"),
             )
             .select_from(
-                p.join(schools, schools.c.urn == p.c.school_urn)
-                .outerjoin(pupil_status, pupil_status.c.pupil_id == p.c.pupil_id)
-                .outerjoin(attendance, attendance.c.pupil_id == p.c.pupil_id)
-                .outerjoin(suspended, suspended.c.pupil_id == p.c.pupil_id)
+                child.outerjoin(pupil_status, pupil_status.c.pupil_id == child.c.pupil_id)
+                .outerjoin(y, and_(y.c.pupil_id == child.c.pupil_id, y.c.school_year == rules.school_year))
+                .outerjoin(suspended, suspended.c.pupil_id == child.c.pupil_id)
             )
-            .where(schools.c.la_code == la_code, in_cohort)
             .subquery()
         )
-        c = child.c
+        c = per_child.c
 
         def count(condition: Any) -> Any:
             return func.sum(case((condition, 1), else_=0))
@@ -197,9 +207,12 @@ class SqlReadModels:
             return and_(c.possible > 0, c.absent * rate[1] >= c.possible * rate[0])
 
         figures = select(
+            literal(0).label("kind"),
             c.school_urn,
+            null().label("state"),
+            null().label("journeys"),
             func.sum(c.open).label("open"),
-            func.sum(c.previous).label("previous"),
+            func.sum(1 - c.open).label("previous"),
             func.sum(c.cp).label("child_protection"),
             count(c.care_status == "looked_after").label("looked_after"),
             count(c.care_status == "previously_looked_after").label("previously_looked_after"),
@@ -212,21 +225,20 @@ class SqlReadModels:
             func.sum(c.days).label("suspension_days"),
             count(c.wellbeing_band.in_(sorted(rules.concern_bands))).label("sdq_concern"),
         ).group_by(c.school_urn)
-        member = (  # the cohort alone, without the attendance and suspension sums
-            select(p.c.pupil_id, p.c.school_urn)
-            .select_from(p.join(schools, schools.c.urn == p.c.school_urn))
-            .where(schools.c.la_code == la_code, in_cohort)
-            .subquery()
-        )
         journeys = (
-            select(member.c.school_urn, case_summary.c.state, func.count().label("journeys"))
-            .join(case_summary, case_summary.c.pupil_id == member.c.pupil_id)
+            select(literal(1), child.c.school_urn, case_summary.c.state, func.count(), *[null()] * 13)
+            .select_from(child.join(case_summary, case_summary.c.pupil_id == child.c.pupil_id))
             .where(case_summary.c.state != "closed")
-            .group_by(member.c.school_urn, case_summary.c.state)
+            .group_by(child.c.school_urn, case_summary.c.state)
         )
+        by_school: dict[str, dict[str, Any]] = {}
+        steps: list[tuple[str, str, int]] = []
         with read_transaction(self.engine) as conn:
-            by_school = {row["school_urn"]: dict(row) for row in conn.execute(figures).mappings()}
-            steps = [(row.school_urn, row.state, int(row.journeys)) for row in conn.execute(journeys)]
+            for row in conn.execute(union_all(figures, journeys)).mappings():
+                if row["kind"] == 0:
+                    by_school[row["school_urn"]] = {k: v for k, v in row.items() if k not in ("kind", "state", "journeys")}
+                else:
+                    steps.append((row["school_urn"], row["state"], int(row["journeys"])))
         return {"schools": by_school, "journeys": steps}
 
     def pupils_taught_by(self, teacher: str) -> list[str]:

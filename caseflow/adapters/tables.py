@@ -257,6 +257,20 @@ attendance_months = Table(
     UniqueConstraint("pupil_id", "month", name="uq_attendance_month"),
 )
 
+#: projection: attendance per pupil and school year so far (the months summed, and the last of them),
+#: so the LA view reads one narrow row per child instead of summing months across an LA
+attendance_years = Table(
+    "attendance_years",
+    metadata,
+    Column("pupil_id", String(64), nullable=False),
+    Column("school_year", Integer, nullable=False),
+    Column("possible", Integer, nullable=False),
+    Column("attended", Integer, nullable=False),
+    Column("absent", Integer, nullable=False),
+    Column("through_month", String(7), nullable=False),
+    UniqueConstraint("pupil_id", "school_year", name="uq_attendance_year"),
+)
+
 #: projection: every planned intervention with its status and review date (the "due" list)
 interventions = Table(
     "interventions",
@@ -312,6 +326,7 @@ PROJECTION_TABLES = (
     pupil_status,
     attendance_marks,
     attendance_months,
+    attendance_years,
     interventions,
 )
 APPEND_ONLY = ("events", "access_log")
