@@ -15,10 +15,10 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Connection, Engine, RowMapping, delete, func, insert, select, tuple_
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 
-from caseflow.adapters.database import is_sqlite, read_transaction, write_transaction
+from caseflow.adapters.bulk import insert_rows
+from caseflow.adapters.database import driver_rows, is_sqlite, read_transaction, write_transaction
 from caseflow.adapters.tables import events, snapshots
 from caseflow.domain.errors import ConcurrencyConflict
 from caseflow.domain.events import (
@@ -214,15 +214,14 @@ class SqlEventStore:
         if len(prepared) != 1:
             return self._insert_many(conn, prepared)
         sql = self._sql["insert_locked" if locked else "insert"]
-        position = _driver_rows(conn, sql, self._row(prepared[0]))[0][0]
+        position = driver_rows(conn, sql, self._row(prepared[0]))[0][0]
         return [prepared[0]._replace(position=position)]
 
     def _insert_many(self, conn: Connection, prepared: Sequence[StoredEvent]) -> list[StoredEvent]:
-        if not prepared:
-            return []
-        statement = insert(events).returning(events.c.position, sort_by_parameter_order=True)
-        positions = conn.execute(statement, [self._core_row(event) for event in prepared]).scalars().all()
-        return [event._replace(position=position) for event, position in zip(prepared, positions, strict=True)]
+        rows = [self._core_row(event) for event in prepared]
+        returned = insert_rows(conn, events, rows, returning=("stream_id", "version", "position"))
+        positions = {(stream_id, version): position for stream_id, version, position in returned}
+        return [event._replace(position=positions[(event.stream_id, event.version)]) for event in prepared]
 
     def _prepare(
         self,
@@ -240,7 +239,7 @@ class SqlEventStore:
         """
         head = (batch_heads or {}).get(stream_id) or self._heads.get(stream_id)
         if head is None or head[0] != expected_version:
-            found = _driver_rows(conn, self._sql["head"], self._params(stream_id=stream_id))
+            found = driver_rows(conn, self._sql["head"], self._params(stream_id=stream_id))
             row = found[0] if found else None
             head = (row[0], row[1]) if row else (0, GENESIS_HASH)
         current, prev_hash = head
@@ -348,14 +347,14 @@ class SqlEventStore:
             stream_id=stream_id, upto=upto_version if upto_version is not None else 2**31 - 1, after=after_version
         )
         with read_transaction(self.engine) as conn:
-            rows = _driver_rows(conn, self._sql["load"], params)
+            rows = driver_rows(conn, self._sql["load"], params)
         return self._events(stream_id, rows)
 
     def load_from_snapshot(self, stream_id: str) -> tuple[tuple[int, dict[str, Any]] | None, list[StoredEvent]]:
         """The stream's snapshot (if one still matches the log) and the events after it, in one query:
         loading a case for an action is one round trip, however long the case."""
         with read_transaction(self.engine) as conn:
-            rows = _driver_rows(conn, self._sql["tail"], self._params(stream_id=stream_id))
+            rows = driver_rows(conn, self._sql["tail"], self._params(stream_id=stream_id))
         if rows and rows[0][0] == 0:
             return (rows[0][3], decode(rows[0][6])), self._events(stream_id, rows[1:])
         return None, self._events(stream_id, rows)
@@ -472,26 +471,6 @@ class SqlEventStore:
                 if not report.valid:
                     return ChainReport(False, checked, sid, report.first_invalid_version, report.reason)
         return ChainReport(True, checked)
-
-
-def _driver_rows(conn: Connection, sql: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
-    """Rows as the driver returns them (plain tuples), for the store's hot statements: SQLAlchemy's
-    execution and result rows cost tens of microseconds a statement and about one a row, which
-    every append and a 10,000-event replay feel.
-
-    Errors come out as SQLAlchemy's (an ``IntegrityError`` is still one), and a lost connection is
-    invalidated, as if SQLAlchemy had run the statement itself."""
-    dbapi = conn.dialect.loaded_dbapi
-    cursor = conn.connection.cursor()
-    try:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-    except dbapi.Error as error:
-        if conn.dialect.is_disconnect(error, conn.connection.dbapi_connection, cursor):
-            conn.invalidate(error)
-        raise DBAPIError.instance(sql, params, error, dbapi.Error) from error
-    finally:
-        cursor.close()
 
 
 def _raw_event(row: RowMapping) -> StoredEvent:

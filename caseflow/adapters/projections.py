@@ -12,6 +12,7 @@ from typing import TypeVar
 
 from sqlalchemy import Connection, Table, bindparam, delete, func, insert, literal, select, tuple_, update
 
+from caseflow.adapters.bulk import insert_rows
 from caseflow.adapters.database import write_transaction
 from caseflow.adapters.event_store import Checkpoint, SqlEventStore, hold_projection_lock
 from caseflow.adapters.tables import (
@@ -120,7 +121,7 @@ class _PlannedInterventions:
             }
             for e in self.events
         ]
-        conn.execute(insert(interventions), rows)
+        insert_rows(conn, interventions, rows)
         self.events.clear()
 
 
@@ -216,7 +217,7 @@ class _PendingRows:
 
     def flush(self, conn: Connection) -> None:
         for table, rows in self.rows.items():
-            conn.execute(insert(table), rows)
+            insert_rows(conn, table, rows)
         self.rows.clear()
 
 
@@ -227,7 +228,7 @@ def _write_teachers(conn: Connection, teachers: dict[tuple[str, str], bool]) -> 
         conn.execute(delete(teaching).where(tuple_(teaching.c.pupil_id, teaching.c.teacher).in_(chunk)))
     taught = [{"pupil_id": pupil, "teacher": teacher} for (pupil, teacher), on in teachers.items() if on]
     if taught:
-        conn.execute(insert(teaching), taught)
+        insert_rows(conn, teaching, taught)
 
 
 def _registered(event: StoredEvent) -> list[tuple[Table, dict[str, object]]]:
@@ -358,9 +359,7 @@ def _attendance(conn: Connection, recorded: Sequence[StoredEvent]) -> None:
                 tuple_(attendance_marks.c.pupil_id, attendance_marks.c.date, attendance_marks.c.session).in_(chunk)
             )
         )
-    conn.execute(
-        insert(attendance_marks), [{"pupil_id": p, "date": d, "session": s, "code": c} for (p, d, s), c in marks.items()]
-    )
+    insert_rows(conn, attendance_marks, [{"pupil_id": p, "date": d, "session": s, "code": c} for (p, d, s), c in marks.items()])
     by_month: dict[tuple[str, str], list[tuple[date, str, str]]] = defaultdict(list)
     for (pupil_id, day, session), code in (held | marks).items():
         key = (pupil_id, _month(day))
@@ -381,7 +380,7 @@ def _attendance(conn: Connection, recorded: Sequence[StoredEvent]) -> None:
                 "unauthorised": summary.unauthorised,
             }
         )
-    conn.execute(insert(attendance_months), counted)
+    insert_rows(conn, attendance_months, counted)
     _recount_years(conn, touched)
 
 

@@ -1,0 +1,51 @@
+"""Many rows into one table in one statement, the fastest way each backend offers.
+
+PostgreSQL gets ``INSERT ... SELECT FROM unnest(arrays)``: one short statement with one array
+per column, however many rows, the arrays sent in binary (psycopg's text form escapes every
+value with a regular expression). SQLAlchemy's multi-row ``VALUES`` would send a statement with a
+placeholder per value, which psycopg must parse afresh every time (too long to cache): that
+parsing was a third of the time a large LA took to write. SQLite keeps SQLAlchemy's
+``executemany``, which its in-process driver runs at C speed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Table, insert
+
+from caseflow.adapters.database import driver_rows
+
+
+def insert_rows(
+    conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]], returning: Sequence[str] = ()
+) -> list[tuple[Any, ...]]:
+    """Insert ``rows`` (each with the same keys) and return the ``returning`` columns of each.
+
+    SQLite returns them in the order of ``rows``; PostgreSQL in no promised order, so a caller
+    that needs to match them up returns a key along with what it wants.
+    """
+    if not rows:
+        return []
+    if conn.dialect.name != "postgresql":
+        statement = insert(table)
+        if not returning:
+            conn.execute(statement, list(rows))
+            return []
+        statement = statement.returning(*(table.c[name] for name in returning), sort_by_parameter_order=True)
+        return [tuple(row) for row in conn.execute(statement, list(rows))]
+    names = list(rows[0])
+    quote = conn.dialect.identifier_preparer.quote
+    arrays: dict[str, list[Any]] = {}
+    casts = []
+    for index, name in enumerate(names):
+        column = table.c[name]
+        process = column.type.bind_processor(conn.dialect)
+        values = [row[name] for row in rows]
+        arrays[f"c{index}"] = [process(v) for v in values] if process else values
+        casts.append(f"%(c{index})b::{column.type.compile(dialect=conn.dialect)}[]")
+    sql = f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) SELECT * FROM unnest({', '.join(casts)})"
+    if returning:
+        sql += f" RETURNING {', '.join(quote(n) for n in returning)}"
+    return driver_rows(conn, sql, arrays)
