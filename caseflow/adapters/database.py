@@ -10,7 +10,7 @@ DROP on the append-only tables, on top of the triggers the migrations create.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -113,16 +113,22 @@ def read_transaction(engine: Engine, streaming: bool = False) -> Iterator[Connec
             yield conn
 
 
-def driver_rows(conn: Connection, sql: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
-    """Rows as the driver returns them (plain tuples), for the store's hot statements: SQLAlchemy's
+def driver_rows(
+    conn: Connection, sql: str, params: Mapping[str, Any] | Sequence[Sequence[Any]], many: bool = False
+) -> list[tuple[Any, ...]]:
+    """Rows as the driver returns them (plain tuples), for the hot statements: SQLAlchemy's
     execution and result rows cost tens of microseconds a statement and about one a row, which
-    every append and a 10,000-event replay feel.
+    every append, a 10,000-event replay and a rebuild's bulk inserts feel. ``many``: run the
+    statement once per row of ``params`` (the driver's ``executemany``; no rows come back).
 
     Errors come out as SQLAlchemy's (an ``IntegrityError`` is still one), and a lost connection is
     invalidated, as if SQLAlchemy had run the statement itself."""
     dbapi = conn.dialect.loaded_dbapi
     cursor = conn.connection.cursor()
     try:
+        if many:
+            cursor.executemany(sql, params)
+            return []
         cursor.execute(sql, params)
         return cursor.fetchall() if cursor.description is not None else []
     except dbapi.Error as error:

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, RowMapping, delete, func, insert, select, tuple_
+from sqlalchemy import Connection, Engine, RowMapping, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 
 from caseflow.adapters.bulk import insert_rows
@@ -109,7 +109,7 @@ class SqlEventStore:
         columns = [c.name for c in _COLUMNS if c.name != "position"]
         placeholders = ", ".join(style.format(c) for c in columns)
         loaded = "position, stream_type, version, event_type, schema_version, data, actor, role, occurred_at, recorded_at, "
-        loaded += "workflow_version, prev_hash, hash"
+        loaded += "workflow_version, prev_hash, hash, stream_id, tx"
         self._sql = {
             "load": f"SELECT 1 AS kind, {loaded} FROM events WHERE stream_id = {style.format('stream_id')} "
             f"AND version <= {style.format('upto')} AND version > {style.format('after')} ORDER BY version",
@@ -118,12 +118,20 @@ class SqlEventStore:
             "insert": f"INSERT INTO events ({', '.join(columns)}) VALUES ({placeholders}) RETURNING position",
             "insert_locked": f"INSERT INTO events ({', '.join(columns)}) SELECT {placeholders} "
             f"FROM (SELECT pg_advisory_xact_lock_shared({PROJECTION_LOCK})) AS held RETURNING position",
+            # the global log after a checkpoint, in (writer transaction, position) order
+            "log": f"SELECT 1 AS kind, {loaded} FROM events "
+            f"WHERE (tx, position) > ({style.format('tx')}, {style.format('position')}) ORDER BY tx, position "
+            f"LIMIT {style.format('limit')}",
+            "log_gap_safe": f"SELECT 1 AS kind, {loaded} FROM events "
+            f"WHERE (tx, position) > ({style.format('tx')}, {style.format('position')}) "
+            "AND tx < pg_snapshot_xmin(pg_current_snapshot())::text::bigint ORDER BY tx, position "
+            f"LIMIT {style.format('limit')}",
             # the stream's valid snapshot (kind 0, if any) and the events after it (kind 1), in one round trip
             "tail": "WITH snap AS (SELECT s.version, s.state FROM snapshots s JOIN events e ON e.stream_id = s.stream_id "
             f"AND e.version = s.version AND e.hash = s.last_hash WHERE s.stream_id = {style.format('stream_id')}) "
             "SELECT 0 AS kind, NULL AS position, NULL AS stream_type, version, NULL AS event_type, NULL AS schema_version, "
             "state AS data, NULL AS actor, NULL AS role, NULL AS occurred_at, NULL AS recorded_at, NULL AS workflow_version, "
-            "NULL AS prev_hash, NULL AS hash FROM snap UNION ALL "
+            "NULL AS prev_hash, NULL AS hash, NULL AS stream_id, NULL AS tx FROM snap UNION ALL "
             f"SELECT 1, {loaded} FROM events WHERE stream_id = {style.format('stream_id')} "
             "AND version > COALESCE((SELECT version FROM snap), 0) ORDER BY 1, 4",
         }
@@ -348,7 +356,7 @@ class SqlEventStore:
         )
         with read_transaction(self.engine) as conn:
             rows = driver_rows(conn, self._sql["load"], params)
-        return self._events(stream_id, rows)
+        return self._events(rows)
 
     def load_from_snapshot(self, stream_id: str) -> tuple[tuple[int, dict[str, Any]] | None, list[StoredEvent]]:
         """The stream's snapshot (if one still matches the log) and the events after it, in one query:
@@ -356,23 +364,8 @@ class SqlEventStore:
         with read_transaction(self.engine) as conn:
             rows = driver_rows(conn, self._sql["tail"], self._params(stream_id=stream_id))
         if rows and rows[0][0] == 0:
-            return (rows[0][3], decode(rows[0][6])), self._events(stream_id, rows[1:])
-        return None, self._events(stream_id, rows)
-
-    def _events(self, stream_id: str, rows: Sequence[Sequence[Any]]) -> list[StoredEvent]:
-        """Driver rows (a kind column, then the ``loaded`` columns) as events: plain tuples in a plain
-        loop, positional arguments in field order (replaying a 10,000-event case builds 10,000 of these)."""
-        parse = datetime.fromisoformat if self._sqlite else utc
-        try:
-            datas = [orjson.loads(row[6]) for row in rows]
-        except orjson.JSONDecodeError:
-            datas = [decode(row[6]) for row in rows]
-        return [
-            StoredEvent(stream_id, stream_type, version, position, event_type, schema_version, data, actor, role,
-                        parse(occurred_at), parse(recorded_at), workflow_version, prev_hash, digest, text)
-            for (_kind, position, stream_type, version, event_type, schema_version, text, actor, role, occurred_at,
-                 recorded_at, workflow_version, prev_hash, digest), data in zip(rows, datas, strict=True)
-        ]  # fmt: skip
+            return (rows[0][3], decode(rows[0][6])), self._events(rows[1:])
+        return None, self._events(rows)
 
     # --- snapshots (a cache derived from the log) ---------------------------------------------
     def save_snapshot(self, stream_id: str, version: int, last_hash: str, state: Mapping[str, Any]) -> None:
@@ -417,21 +410,28 @@ class SqlEventStore:
         nothing can commit late and everything committed is read (a rebuild must
         not stop short at a horizon held back by some other database's transaction).
         """
-        query = (
-            select(*_COLUMNS, events.c.tx)
-            .where(tuple_(events.c.tx, events.c.position) > tuple_(after.tx, after.position))
-            .order_by(events.c.tx, events.c.position)
-            .limit(limit)
-        )
-        if not self._sqlite and not writers_excluded:
-            horizon = func.pg_snapshot_xmin(func.pg_current_snapshot()).cast(events.c.stream_id.type).cast(events.c.tx.type)
-            query = query.where(events.c.tx < horizon)
+        gap_safe = not self._sqlite and not writers_excluded
+        params = self._params(tx=after.tx, position=after.position, limit=limit)
         with read_transaction(self.engine) as conn:
-            rows = conn.execute(query).mappings().all()
+            rows = driver_rows(conn, self._sql["log_gap_safe" if gap_safe else "log"], params)
         if not rows:
             return [], after
-        last = rows[-1]
-        return [_row_to_event(r) for r in rows], Checkpoint(last["tx"], last["position"])
+        return self._events(rows), Checkpoint(rows[-1][-1], rows[-1][1])
+
+    def _events(self, rows: Sequence[Sequence[Any]]) -> list[StoredEvent]:
+        """Driver rows (a kind column, then the ``loaded`` columns) as events: plain tuples in a plain
+        loop, positional arguments in field order (replaying a 10,000-event case builds 10,000 of these)."""
+        parse = datetime.fromisoformat if self._sqlite else utc
+        try:
+            datas = [orjson.loads(row[6]) for row in rows]
+        except orjson.JSONDecodeError:
+            datas = [decode(row[6]) for row in rows]
+        return [
+            StoredEvent(stream_id, stream_type, version, position, event_type, schema_version, data, actor, role,
+                        parse(occurred_at), parse(recorded_at), workflow_version, prev_hash, digest, text)
+            for (_kind, position, stream_type, version, event_type, schema_version, text, actor, role, occurred_at,
+                 recorded_at, workflow_version, prev_hash, digest, stream_id, _tx), data in zip(rows, datas, strict=True)
+        ]  # fmt: skip
 
     def iter_all(self, after: Checkpoint = Checkpoint(), batch: int = 1000) -> Iterator[tuple[list[StoredEvent], Checkpoint]]:
         """Batches of the whole log, without ever holding it all in memory."""
