@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, insert
+from sqlalchemy import Connection, Table
 
 from caseflow.adapters.database import driver_rows
 
@@ -21,11 +21,10 @@ from caseflow.adapters.database import driver_rows
 def insert_rows(
     conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]], returning: Sequence[str] = ()
 ) -> list[tuple[Any, ...]]:
-    """Insert ``rows`` (each with the same keys) and return the ``returning`` columns of each.
-
-    SQLite returns them in the order of ``rows``; PostgreSQL in no promised order, so a caller
-    that needs to match them up returns a key along with what it wants.
-    """
+    """Insert ``rows`` (each with the same keys); on PostgreSQL, return the ``returning`` columns
+    of each, in no promised order (return a key along with what you want, to match them up).
+    SQLite cannot promise an order either, and would take a statement per row: there, read the
+    rows back instead (``SqlEventStore`` does)."""
     if not rows:
         return []
     names = list(rows[0])
@@ -34,8 +33,7 @@ def insert_rows(
     processors = [table.c[name].type.bind_processor(conn.dialect) for name in names]
     if conn.dialect.name != "postgresql":
         if returning:
-            statement = insert(table).returning(*(table.c[name] for name in returning), sort_by_parameter_order=True)
-            return [tuple(row) for row in conn.execute(statement, list(rows))]
+            raise ValueError("insert_rows returns rows on PostgreSQL only")
         values = [
             tuple(process(row[name]) if process else row[name] for name, process in zip(names, processors, strict=True))
             for row in rows

@@ -118,6 +118,7 @@ class SqlEventStore:
             "insert": f"INSERT INTO events ({', '.join(columns)}) VALUES ({placeholders}) RETURNING position",
             "insert_locked": f"INSERT INTO events ({', '.join(columns)}) SELECT {placeholders} "
             f"FROM (SELECT pg_advisory_xact_lock_shared({PROJECTION_LOCK})) AS held RETURNING position",
+            "written_after": "SELECT stream_id, version, position FROM events WHERE position > :end",
             # the global log after a checkpoint, in (writer transaction, position) order
             "log": f"SELECT 1 AS kind, {loaded} FROM events "
             f"WHERE (tx, position) > ({style.format('tx')}, {style.format('position')}) ORDER BY tx, position "
@@ -226,8 +227,18 @@ class SqlEventStore:
         return [prepared[0]._replace(position=position)]
 
     def _insert_many(self, conn: Connection, prepared: Sequence[StoredEvent]) -> list[StoredEvent]:
+        """Many events in one statement; their positions are read back by (stream, version).
+
+        SQLite cannot promise the order of a multi-row ``RETURNING`` (SQLAlchemy would fall back to
+        a statement per row), so there the rows are read back after the insert: this transaction
+        holds the only write lock, so everything past the old end of the log is its own."""
         rows = [self._core_row(event) for event in prepared]
-        returned = insert_rows(conn, events, rows, returning=("stream_id", "version", "position"))
+        if self._sqlite:
+            end = driver_rows(conn, "SELECT coalesce(max(position), 0) FROM events", {})[0][0]
+            insert_rows(conn, events, rows)
+            returned = driver_rows(conn, self._sql["written_after"], {"end": end})
+        else:
+            returned = insert_rows(conn, events, rows, returning=("stream_id", "version", "position"))
         positions = {(stream_id, version): position for stream_id, version, position in returned}
         return [event._replace(position=positions[(event.stream_id, event.version)]) for event in prepared]
 
