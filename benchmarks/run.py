@@ -68,8 +68,8 @@ class Sizes:
     replay_runs: int = 5
     #: writers -> (streams per writer, events per stream); 10,000 events each, like the peer's conc suite
     writer_shapes: tuple[tuple[int, int, int], ...] = ((4, 50, 50), (16, 25, 25))
-    #: the LA: schools, children per school, events per child (the view's cost is in children, not events)
-    la: tuple[int, int, int] = (500, 30, 24)
+    #: the LA at the issue's scale: 500 schools, 15,000 children, 100 events a child (1.5 million)
+    la: tuple[int, int, int] = (500, 30, 100)
 
     def peer(self) -> PeerSizes:
         return PeerSizes(self.streams, self.per_stream, self.long_case, self.batch, self.replay_runs, 20, 4)
