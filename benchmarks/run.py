@@ -157,6 +157,13 @@ def ours_once(backend: str, sizes: Sizes, suites: set[str]) -> dict[str, Any]:
         with fresh_database(backend) as url:
             log(f"{backend}: cohort dashboard, 30-pupil school")
             app["dashboard_30_pupils"] = dashboard_bench.dashboard(url, pupils=10 if quick else 30, calls=10 if quick else 40)
+        with fresh_database(backend) as url:
+            log(f"{backend}: case page of a long journey (300 events, pupil with 380 days of attendance)")
+            app["case_page_long_journey"] = (
+                dashboard_bench.case_page(url, case_events=30, school_days=20, calls=5)
+                if quick
+                else dashboard_bench.case_page(url)
+            )
         if backend == "postgres":
             with fresh_database(backend) as url:
                 log("postgres: HTTP action cycle, gunicorn, 16 clients")

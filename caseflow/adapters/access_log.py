@@ -20,6 +20,9 @@ def _single_line(text: str | None, limit: int = 500) -> str | None:
     return "".join(c if c.isprintable() else " " for c in text)[:limit]
 
 
+_WRITE_LINE = insert(access_log)  # built once: every action writes a line
+
+
 class SqlAccessLog:
     def __init__(self, engine: Engine, clock: Callable[[], datetime] = now_utc) -> None:
         self.engine = engine
@@ -64,7 +67,7 @@ class SqlAccessLog:
             "outcome": outcome,
             "detail": _single_line(detail),
         }
-        return lambda conn: conn.execute(insert(access_log).values(**values))
+        return lambda conn: conn.execute(_WRITE_LINE, values)
 
     def for_case(self, case_id: str) -> list[dict[str, Any]]:
         query = select(access_log).where(access_log.c.case_id == case_id).order_by(access_log.c.id)

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy import Connection, Engine, Row, bindparam, delete, insert, select, update
 
 from caseflow.adapters.database import read_transaction, write_transaction
 from caseflow.adapters.tables import api_tokens, schools, user_roles, users, web_sessions
@@ -189,12 +189,7 @@ class SqlAccounts:
         if not token or len(token) > 200:
             return None
         with read_transaction(self.engine) as conn:
-            user_id = conn.execute(
-                select(api_tokens.c.user_id).where(
-                    api_tokens.c.token_hash == token_digest(token), api_tokens.c.revoked_at.is_(None)
-                )
-            ).scalar_one_or_none()
-            return _principal(conn, user_id) if user_id is not None else None
+            return _principal_of(conn.execute(_TOKEN_PRINCIPAL, {"token_hash": token_digest(token)}).all())
 
     # --- web sessions ------------------------------------------------------------------------
     def start_session(self, user_id: int) -> str:
@@ -239,13 +234,30 @@ def _verify(password_hash: str, password: str) -> bool:
         return False
 
 
+#: who holds which roles: one row per role (or one with no role), for the statements below
+_GRANTS = (users.c.username, users.c.la_code, user_roles.c.role, user_roles.c.school_urn)
+#: an active user with every role they hold (built once: every request asks)
+_USER_PRINCIPAL = (
+    select(*_GRANTS)
+    .outerjoin(user_roles, user_roles.c.user_id == users.c.id)
+    .where(users.c.id == bindparam("user_id"), users.c.active.is_(True))
+)
+#: the same, found by an unrevoked API token, in one round trip
+_TOKEN_PRINCIPAL = (
+    select(*_GRANTS)
+    .select_from(
+        api_tokens.join(users, users.c.id == api_tokens.c.user_id).outerjoin(user_roles, user_roles.c.user_id == users.c.id)
+    )
+    .where(api_tokens.c.token_hash == bindparam("token_hash"), api_tokens.c.revoked_at.is_(None), users.c.active.is_(True))
+)
+
+
 def _principal(conn: Connection, user_id: int) -> Principal | None:
     """An active user with every role they hold, in one query on the caller's connection."""
-    rows = conn.execute(
-        select(users.c.username, users.c.la_code, user_roles.c.role, user_roles.c.school_urn)
-        .outerjoin(user_roles, user_roles.c.user_id == users.c.id)
-        .where(users.c.id == user_id, users.c.active.is_(True))
-    ).all()
+    return _principal_of(conn.execute(_USER_PRINCIPAL, {"user_id": user_id}).all())
+
+
+def _principal_of(rows: Sequence[Row[Any]]) -> Principal | None:
     if not rows:
         return None
     grants = frozenset((row.role, row.school_urn) for row in rows if row.role is not None)

@@ -380,13 +380,18 @@ class SqlEventStore:
 
     # --- snapshots (a cache derived from the log) ---------------------------------------------
     def save_snapshot(self, stream_id: str, version: int, last_hash: str, state: Mapping[str, Any]) -> None:
-        with write_transaction(self.engine) as conn:
-            conn.execute(delete(snapshots).where(snapshots.c.stream_id == stream_id))
-            conn.execute(
-                insert(snapshots).values(
-                    stream_id=stream_id, version=version, last_hash=last_hash, state=json.dumps(state), taken_at=self.clock()
+        """Replace the stream's snapshot. Two readers may race to save one: the loser's is dropped,
+        which costs nothing (each is checked against the log's hash before use)."""
+        try:
+            with write_transaction(self.engine) as conn:
+                conn.execute(delete(snapshots).where(snapshots.c.stream_id == stream_id))
+                conn.execute(
+                    insert(snapshots).values(
+                        stream_id=stream_id, version=version, last_hash=last_hash, state=json.dumps(state), taken_at=self.clock()
+                    )
                 )
-            )
+        except SqlIntegrityError:
+            pass
 
     def latest_snapshot(self, stream_id: str) -> tuple[int, dict[str, Any]] | None:
         """The stream's snapshot, if it still matches the log (the event it ends at has the same hash)."""

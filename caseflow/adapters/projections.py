@@ -4,13 +4,14 @@ rebuildable from the log at any time (``caseflow projections rebuild``).
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from typing import TypeVar
 
-from sqlalchemy import Connection, Table, bindparam, delete, func, insert, literal, select, tuple_, update
+from sqlalchemy import Connection, Table, Update, bindparam, delete, func, insert, literal, select, tuple_, update
 
 from caseflow.adapters.bulk import insert_rows
 from caseflow.adapters.database import write_transaction
@@ -77,11 +78,14 @@ def project_case_summary(conn: Connection, batch: Sequence[StoredEvent]) -> None
             _INTERVENTION_PROJECTIONS[event.event_type](conn, event)
     planned.flush(conn)
     for keys, rows in _grouped_by_keys(latest.values()).items():
-        values = {k: bindparam(f"new_{k}") for k in keys if k != "cid"}
-        conn.execute(
-            update(case_summary).where(case_summary.c.case_id == bindparam("cid")).values(**values),
-            [{("cid" if k == "cid" else f"new_{k}"): v for k, v in r.items()} for r in rows],
-        )
+        conn.execute(_summary_update(keys), [{("cid" if k == "cid" else f"new_{k}"): v for k, v in r.items()} for r in rows])
+
+
+@functools.cache
+def _summary_update(keys: tuple[str, ...]) -> Update:
+    """The case-summary update for one set of changed columns, built once per set (there are few)."""
+    values = {k: bindparam(f"new_{k}") for k in keys if k != "cid"}
+    return update(case_summary).where(case_summary.c.case_id == bindparam("cid")).values(**values)
 
 
 def _grouped_by_keys(rows: Iterable[dict[str, object]]) -> dict[tuple[str, ...], list[dict[str, object]]]:

@@ -6,7 +6,7 @@ import json
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Engine, and_, case, func, literal, null, or_, select, union_all
+from sqlalchemy import Engine, and_, bindparam, case, func, literal, null, or_, select, union_all
 
 from caseflow.adapters.database import read_transaction
 from caseflow.adapters.tables import (
@@ -24,6 +24,15 @@ from caseflow.adapters.tables import (
 from caseflow.domain.pupil import Episode
 from caseflow.services.la_view import LaRules
 
+# Statements every action runs, built once (SQLAlchemy then reuses their compiled form).
+_CASES_OF_PUPIL = select(case_summary.c.case_id).where(case_summary.c.pupil_id == bindparam("pupil_id"))
+_SUSPENSION_DAYS = (  # per school year, leaving out one case (none: "")
+    select(suspension_days.c.school_year, func.sum(suspension_days.c.days))
+    .where(suspension_days.c.pupil_id == bindparam("pupil_id"), suspension_days.c.case_id != bindparam("exclude_case"))
+    .group_by(suspension_days.c.school_year)
+)
+_SCHOOL_LA = select(schools.c.la_code).where(schools.c.urn == bindparam("urn"))
+
 
 class SqlReadModels:
     def __init__(self, engine: Engine) -> None:
@@ -31,18 +40,12 @@ class SqlReadModels:
 
     def cases_of_pupil(self, pupil_id: str) -> list[str]:
         with read_transaction(self.engine) as conn:
-            return list(conn.execute(select(case_summary.c.case_id).where(case_summary.c.pupil_id == pupil_id)).scalars())
+            return list(conn.execute(_CASES_OF_PUPIL, {"pupil_id": pupil_id}).scalars())
 
     def suspension_days_by_year(self, pupil_id: str, exclude_case: str | None = None) -> dict[int, float]:
-        query = (
-            select(suspension_days.c.school_year, func.sum(suspension_days.c.days))
-            .where(suspension_days.c.pupil_id == pupil_id)
-            .group_by(suspension_days.c.school_year)
-        )
-        if exclude_case is not None:
-            query = query.where(suspension_days.c.case_id != exclude_case)
         with read_transaction(self.engine) as conn:
-            return {int(year): float(days) for year, days in conn.execute(query)}
+            rows = conn.execute(_SUSPENSION_DAYS, {"pupil_id": pupil_id, "exclude_case": exclude_case or ""})
+            return {int(year): float(days) for year, days in rows}
 
     def pupil_id_for_upn(self, upn: str) -> str | None:
         with read_transaction(self.engine) as conn:
@@ -50,7 +53,7 @@ class SqlReadModels:
 
     def school_la(self, school_urn: str) -> str | None:
         with read_transaction(self.engine) as conn:
-            return conn.execute(select(schools.c.la_code).where(schools.c.urn == school_urn)).scalar_one_or_none()
+            return conn.execute(_SCHOOL_LA, {"urn": school_urn}).scalar_one_or_none()
 
     def school_exists(self, school_urn: str) -> bool:
         with read_transaction(self.engine) as conn:

@@ -7,7 +7,7 @@ years after the last one ended ("previous").
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -16,6 +16,8 @@ from caseflow.domain.errors import IntegrityError
 from caseflow.domain.events import StoredEvent
 
 COHORT_YEARS = 6
+#: what a pupil snapshot says it is: a case's snapshot can never be read as a pupil's, nor the reverse
+PUPIL_SNAPSHOT_SCHEMA = "pupil-1"
 PLANS = ("cin", "cp")
 #: DfE CiN census categories of abuse, used on child protection plans
 ABUSE_CATEGORIES = ("NEG", "PHY", "SAB", "EMO", "MUL")
@@ -39,6 +41,18 @@ class Episode:
     end_date: date | None
     social_worker: str | None
     category: str | None = None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Episode:
+        end = data["end_date"]
+        return cls(
+            data["id"],
+            data["plan"],
+            date.fromisoformat(data["start_date"]),
+            date.fromisoformat(end) if end else None,
+            data["social_worker"],
+            data["category"],
+        )
 
     def running_on(self, day: date) -> bool:
         return self.start_date <= day and (self.end_date is None or self.end_date >= day)
@@ -95,6 +109,56 @@ class Pupil:
         handler = _APPLY.get(event.event_type)
         if handler is not None:
             handler(self, event)
+
+    def to_snapshot(self) -> dict[str, Any]:
+        """The pupil as plain data: a pupil's stream grows by a day of attendance marks every
+        school day, and every action on one of their cases reads the pupil."""
+        return {
+            "schema": PUPIL_SNAPSHOT_SCHEMA,
+            "id": self.id,
+            "version": self.version,
+            "upn": self.upn,
+            "given_name": self.given_name,
+            "family_name": self.family_name,
+            "date_of_birth": self.date_of_birth.isoformat() if self.date_of_birth else None,
+            "school_urn": self.school_urn,
+            "year_group": self.year_group,
+            "episodes": [e.as_dict() for e in self.episodes],
+            "teachers": sorted(self.teachers),
+            "care_status": self.care_status,
+            "send_status": self.send_status,
+            "classroom_profile": self.classroom_profile,
+            "attainment": self.attainment,
+            "incidents": self.incidents,
+            "wellbeing": self.wellbeing,
+            "attendance": [[day, session, code] for (day, session), code in self.attendance.items()],
+        }
+
+    @classmethod
+    def from_snapshot(cls, data: Mapping[str, Any]) -> Pupil | None:
+        """The pupil a snapshot describes, or None if it is not a pupil snapshot of this shape."""
+        if data.get("schema") != PUPIL_SNAPSHOT_SCHEMA:
+            return None
+        born = data["date_of_birth"]
+        return cls(
+            id=data["id"],
+            version=data["version"],
+            upn=data["upn"],
+            given_name=data["given_name"],
+            family_name=data["family_name"],
+            date_of_birth=date.fromisoformat(born) if born else None,
+            school_urn=data["school_urn"],
+            year_group=data["year_group"],
+            episodes=[Episode.from_dict(e) for e in data["episodes"]],
+            teachers=set(data["teachers"]),
+            care_status=data["care_status"],
+            send_status=data["send_status"],
+            classroom_profile=data["classroom_profile"],
+            attainment=data["attainment"],
+            incidents=data["incidents"],
+            wellbeing=data["wellbeing"],
+            attendance={(day, session): code for day, session, code in data["attendance"]},
+        )
 
     def cohort_status(self, as_of: date) -> str | None:
         return cohort_status(self.episodes, as_of)

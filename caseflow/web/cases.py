@@ -18,6 +18,8 @@ from caseflow.web.policy import ANY_USER, allow
 
 bp = Blueprint("cases", __name__)
 SCHOOL_STAFF = (Role.DSL, Role.HEADTEACHER, Role.SLT, Role.SENCO, Role.MENTAL_HEALTH_LEAD)
+#: the newest events the case page shows before "Show the whole timeline"
+TIMELINE_LATEST = 50
 
 
 def _visible_cases() -> list[dict[str, Any]]:
@@ -57,11 +59,14 @@ def _awaiting_my_view(cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def detail(case_id: str) -> Any:
     """One case: its step, what this user may do now and what blocks it, and its timeline."""
     view = services().cases.view(current_user.principal, case_id)
+    timeline = list(reversed(view.events))
+    whole = request.args.get("timeline") == "all"
     return render_template(
         "cases/detail.html",
         view=view,
         workflow=services().workflow,
-        timeline=list(reversed(view.events)),
+        timeline=timeline if whole else timeline[:TIMELINE_LATEST],
+        timeline_total=len(timeline),
         event_labels={a.event_type: a.label for a in services().workflow.actions.values()},
     )
 
