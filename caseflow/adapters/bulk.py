@@ -34,10 +34,11 @@ def insert_rows(
     if conn.dialect.name != "postgresql":
         if returning:
             raise ValueError("insert_rows returns rows on PostgreSQL only")
-        values = [
-            tuple(process(row[name]) if process else row[name] for name, process in zip(names, processors, strict=True))
-            for row in rows
-        ]
+        values = [[row[name] for name in names] for row in rows]
+        for index, process in enumerate(processors):
+            if process is not None:  # dates and instants become text; most columns pass as they are
+                for value in values:
+                    value[index] = process(value[index])
         sql = f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({', '.join('?' * len(names))})"
         return driver_rows(conn, sql, values, many=True)
     arrays: dict[str, list[Any]] = {}

@@ -414,7 +414,9 @@ def _recount_years(conn: Connection, touched: set[tuple[str, str]]) -> None:
             conn.execute(insert(y).from_select(columns, sums))
 
 
+@functools.lru_cache(maxsize=4096)
 def _month(day: date) -> str:
+    """'YYYY-MM' of a day; cached, as a rebuild asks it of the same school days for every child."""
     return f"{day.year:04d}-{day.month:02d}"
 
 
