@@ -8,7 +8,7 @@ refused, is written to the access log; only allowed ones reach the case stream.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -34,6 +34,29 @@ from caseflow.services.streams import CASE, load_case, load_pupil, plausible_id,
 
 #: roles that may check a case's hash chain
 VERIFIERS = frozenset({Role.AUDITOR, Role.DSL, Role.HEADTEACHER})
+
+
+class ReadOnDemand(Mapping[int, float]):
+    """A read model's answer, fetched the first time a guard looks: only suspension and exclusion
+    guards read a pupil's other suspension days, so most actions are spared the query."""
+
+    def __init__(self, read: Callable[[], Mapping[int, float]]) -> None:
+        self._read = read
+        self._found: Mapping[int, float] | None = None
+
+    def _values(self) -> Mapping[int, float]:
+        if self._found is None:
+            self._found = self._read()
+        return self._found
+
+    def __getitem__(self, key: int) -> float:
+        return self._values()[key]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._values())
+
+    def __len__(self) -> int:
+        return len(self._values())
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +100,7 @@ class CaseService:
             cohort_status=pupil.cohort_status(today),
             open_plan=pupil.open_plan(today),
             allocated_social_workers=pupil.allocated_social_workers(today),
-            other_suspension_days=self.reads.suspension_days_by_year(pupil.id, exclude_case=case.id),
+            other_suspension_days=ReadOnDemand(lambda: self.reads.suspension_days_by_year(pupil.id, exclude_case=case.id)),
         )
 
     def scope(self, case: SupportCase, pupil: Pupil, today: date) -> CaseScope:
