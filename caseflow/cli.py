@@ -240,6 +240,26 @@ def projections_rebuild() -> None:
     click.echo(f"Rebuilt read models from {done} events.")
 
 
+@projections.command("status", help="Check the read models against the log; exit 1 naming any case or pupil out of step.")
+def projections_status() -> None:
+    from caseflow.adapters.projections import status
+
+    found = status(_services().store)
+    rebuilt = found["rebuilt_through_position"]
+    click.echo(f"Log: {found['events']} events, last position {found['last_position']}.")
+    click.echo("Read models are written with each event, in the same transaction."
+               + (f" Last rebuilt through position {rebuilt}." if rebuilt is not None else " Never rebuilt."))  # fmt: skip
+    for name, count in found["rows"].items():
+        click.echo(f"  {name}: {count} rows")
+    for kind in ("cases", "pupils"):
+        for stream_id in found[f"stale_{kind}"]:
+            click.echo(f"Out of step with the log: {kind[:-1]} {stream_id}", err=True)
+    if not found["current"]:
+        click.echo("Run `caseflow projections rebuild` to rebuild every read model from the log.", err=True)
+        sys.exit(1)
+    click.echo("Every case and pupil read model is at its stream's version.")
+
+
 @main.command(help="Serve the app (development server; use gunicorn wsgi:app in production).")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)

@@ -6,7 +6,10 @@ import json
 
 import pytest
 from click.testing import CliRunner, Result
+from sqlalchemy import update
 
+from caseflow.adapters.database import make_engine
+from caseflow.adapters.tables import case_summary
 from caseflow.bootstrap import bootstrap
 from caseflow.cli import main
 from caseflow.demo import DEMO_PASSWORD
@@ -99,3 +102,26 @@ def test_demo_at_la_scale_writes_a_verifiable_la_once(cli, database: Database) -
     assert cli("verify").exit_code == 0
     assert cli("demo", "--scale", "county").exit_code != 0
     assert cli("demo", "--scale", "la", "--schools", "0").exit_code != 0
+
+
+def test_projections_status_finds_a_read_model_out_of_step_until_a_rebuild(cli, database: Database) -> None:  # type: ignore[no-untyped-def]
+    assert cli("demo").exit_code == 0
+    svc = bootstrap(database.url)
+    count = svc.store.count()
+    fine = cli("projections", "status")
+    assert fine.exit_code == 0, fine.output
+    assert f"Log: {count} events" in fine.output and "Never rebuilt." in fine.output
+    assert "Every case and pupil read model is at its stream's version." in fine.output
+    case_id = svc.store.stream_ids("case")[0]
+    owner = make_engine(database.owner_url, app_role=False)
+    with owner.begin() as conn:  # damage one read model behind the app's back
+        conn.execute(update(case_summary).where(case_summary.c.case_id == case_id).values(version=case_summary.c.version - 1))
+    owner.dispose()
+    damaged = cli("projections", "status")
+    assert damaged.exit_code == 1 and f"Out of step with the log: case {case_id}" in damaged.output
+    assert cli("projections", "rebuild").exit_code == 0
+    mended = cli("projections", "status")
+    last = mended.output.split("last position ")[1].split(".")[0]
+    assert mended.exit_code == 0 and f"Last rebuilt through position {last}." in mended.output
+    assert "Every case and pupil read model is at its stream's version." in mended.output
+    svc.close()

@@ -9,12 +9,12 @@ import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Table, Update, bindparam, delete, func, insert, literal, select, tuple_, update
+from sqlalchemy import Connection, Table, Update, bindparam, delete, func, insert, literal, or_, select, tuple_, update
 
 from caseflow.adapters.bulk import insert_rows
-from caseflow.adapters.database import write_transaction
+from caseflow.adapters.database import read_transaction, write_transaction
 from caseflow.adapters.event_store import Checkpoint, SqlEventStore, hold_projection_lock
 from caseflow.adapters.tables import (
     PROJECTION_TABLES,
@@ -466,3 +466,44 @@ def rebuild(store: SqlEventStore, progress: Callable[[int], None] | None = None,
         conn.execute(delete(projection_checkpoints).where(projection_checkpoints.c.name == "inline"))
         conn.execute(insert(projection_checkpoints).values(name="inline", tx=after.tx, position=after.position))
     return done
+
+
+def status(store: SqlEventStore) -> dict[str, Any]:
+    """Whether the read models are current with the log, for an operator to check (and script against).
+
+    Read models are written in each append's transaction, so they cannot lag; what this finds is
+    damage: a case or pupil whose read-model row is missing or stands at another version than its
+    stream. Also the log's size and end, the last rebuild's checkpoint and the rows of each model.
+    """
+    streams = (
+        select(events.c.stream_id, events.c.stream_type, func.max(events.c.version).label("version"))
+        .group_by(events.c.stream_id, events.c.stream_type)
+        .subquery()
+    )
+
+    def behind(stream_type: str, table: Table, key: Any) -> Any:
+        row = table.alias("row")
+        return (
+            select(streams.c.stream_id)
+            .select_from(streams.outerjoin(row, row.c[key] == streams.c.stream_id))
+            .where(streams.c.stream_type == stream_type, or_(row.c.version.is_(None), row.c.version != streams.c.version))
+            .order_by(streams.c.stream_id)
+        )
+
+    with read_transaction(store.engine) as conn:
+        end = conn.execute(select(func.count(), func.max(events.c.position))).one()
+        checkpoint = conn.execute(
+            select(projection_checkpoints.c.position).where(projection_checkpoints.c.name == "inline")
+        ).scalar_one_or_none()
+        rows = {table.name: conn.execute(select(func.count()).select_from(table)).scalar_one() for table in PROJECTION_TABLES}
+        stale_cases = list(conn.execute(behind("case", case_summary, "case_id")).scalars())
+        stale_pupils = list(conn.execute(behind("pupil", pupils, "pupil_id")).scalars())
+    return {
+        "events": end[0],
+        "last_position": end[1] or 0,
+        "rebuilt_through_position": checkpoint,
+        "rows": rows,
+        "stale_cases": stale_cases,
+        "stale_pupils": stale_pupils,
+        "current": not stale_cases and not stale_pupils,
+    }
