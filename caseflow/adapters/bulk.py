@@ -30,7 +30,7 @@ def insert_rows(
     names = list(rows[0])
     quote = conn.dialect.identifier_preparer.quote
     columns = ", ".join(quote(n) for n in names)
-    processors = [table.c[name].type.bind_processor(conn.dialect) for name in names]
+    processors = [table.c[name].type.dialect_impl(conn.dialect).bind_processor(conn.dialect) for name in names]
     if conn.dialect.name != "postgresql":
         if returning:
             raise ValueError("insert_rows returns rows on PostgreSQL only")
