@@ -70,7 +70,10 @@ def case_page(url: str, case_events: int = 300, school_days: int = 380, calls: i
     while days < school_days:
         if day.weekday() < 5:
             present = (day.day + days) % 11
-            marks = [{"date": day.isoformat(), "session": s, "code": mark if present else "N"} for s, mark in (("AM", "/"), ("PM", "\\"))]
+            marks = [
+                {"date": day.isoformat(), "session": s, "code": mark if present else "N"}
+                for s, mark in (("AM", "/"), ("PM", "\\"))
+            ]
             version = svc.pupils.act(dsl, pupil.id, "record_attendance", version, {"marks": marks})[0].version
             days += 1
         day += timedelta(days=1)

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from caseflow.adapters.tables import access_log
 from caseflow.bootstrap import Services
+from caseflow.demo import make_upn
 from caseflow.demo_la import LaShape, load_la
 from caseflow.domain.errors import NotFound
 from caseflow.domain.guards import school_year
@@ -54,10 +55,74 @@ def test_each_school_matches_its_own_cohort_dashboard_and_the_totals_add_up(la_s
 
 
 def test_cohort_membership_is_as_at_the_date_asked(la_services: Services) -> None:
+    """Before a child's latest episode began, the view reads their episodes rather than the dates
+    folded into their row (a re-referred child was in the cohort then by an earlier episode; a newly
+    referred one was not), and each school's row still matches its dashboard of that day."""
+    dsl, vs = principal(la_services, "dsl"), principal(la_services, "vs")
+    episodes = {
+        "re-referred": [("cin", "2019-01-01", "2020-06-30"), ("cp", "2025-01-01", None)],
+        "newly referred": [("cin", "2025-06-01", None)],
+    }
+    for serial, (name, spans) in enumerate(episodes.items(), start=60):
+        pupil = la_services.pupils.register(
+            dsl,
+            {
+                "upn": make_upn(LA, "4001", 2016, serial),
+                "given_name": name,
+                "family_name": "Earlier",
+                "date_of_birth": "2016-03-01",
+                "school_urn": "100001",
+            },
+        )
+        for plan, start, end in spans:
+            data = {"plan": plan, "start_date": start, "social_worker": "sw"} | ({"category": "NEG"} if plan == "cp" else {})
+            la_services.pupils.record_episode(dsl, pupil.id, data | ({"end_date": end} if end else {}))
+    long_ago, today = date(2024, 9, 1), la_services.cases.clock().date()
+    then, now = la_services.la.la(vs, long_ago), la_services.la.la(vs, today)
+    assert 0 < then["total"]["cohort"] < now["total"]["cohort"]
+    (school,) = [row for row in then["schools"] if row["urn"] == "100001"]
+    assert (school["open"], school["previous"], school["child_protection"]) == (0, 1, 0)
+    (school,) = [row for row in now["schools"] if row["urn"] == "100001"]
+    assert (school["open"], school["previous"], school["child_protection"]) == (2, 0, 1)
+    for board, day in ((then, long_ago), (now, today)):
+        for row in board["schools"]:
+            dashboard = la_services.dashboard.cohort(vs, row["urn"], day)
+            assert row["cohort"] == len(dashboard["pupils"]), (day, row["urn"])
+            assert row["open"] == sum(p["status"] == "open" for p in dashboard["pupils"]), (day, row["urn"])
+            assert row["previous"] == sum(p["status"] == "previous" for p in dashboard["pupils"]), (day, row["urn"])
+            assert row["attendance_percent"] == dashboard["cohort"]["attendance_percent"], (day, row["urn"])
+            assert row["open_cases"] == sum(p["step"] not in (None, "closed") for p in dashboard["pupils"]), (day, row["urn"])
+
+
+def test_a_journey_moving_on_moves_the_la_counts(la_services: Services) -> None:
+    """The LA's steps come from each child's folded open journeys: a case's move shows at once."""
     vs = principal(la_services, "vs")
-    long_ago = la_services.la.la(vs, date(2024, 9, 1))
-    now = la_services.la.la(vs, la_services.cases.clock().date())
-    assert long_ago["total"]["cohort"] < now["total"]["cohort"]
+    today = la_services.cases.clock().date()
+    before = la_services.la.la(vs, today)
+    dsl = principal(la_services, "dsl")
+    pupil = la_services.pupils.register(
+        dsl,
+        {
+            "upn": make_upn(LA, "4001", 2016, 77),
+            "given_name": "Ada",
+            "family_name": "Mover",
+            "date_of_birth": "2016-03-01",
+            "school_urn": "100001",
+        },
+    )
+    la_services.pupils.record_episode(dsl, pupil.id, {"plan": "cin", "start_date": "2026-01-05", "social_worker": "sw"})
+    middle = la_services.la.la(vs, today)
+    assert middle["total"]["cohort"] == before["total"]["cohort"] + 1
+    assert middle["total"]["open_cases"] == before["total"]["open_cases"]
+    case = la_services.cases.open_case(dsl, {"pupil_id": pupil.id, "need_areas": ["attendance"], "description": "x"})
+    opened = la_services.la.la(vs, today)
+    assert opened["total"]["open_cases"] == before["total"]["open_cases"] + 1
+    assert opened["steps"]["need_identified"] == before["steps"].get("need_identified", 0) + 1
+    la_services.cases.act(dsl, case.id, "start_one_plan", case.version, {})
+    moved = la_services.la.la(vs, today)
+    assert moved["total"]["open_cases"] == opened["total"]["open_cases"]
+    assert moved["steps"]["need_identified"] == before["steps"].get("need_identified", 0)
+    assert moved["steps"]["one_plan"] == before["steps"].get("one_plan", 0) + 1
 
 
 def test_a_view_of_an_earlier_month_sums_only_the_months_up_to_it(la_services: Services) -> None:
@@ -116,7 +181,6 @@ def test_the_page_shows_the_schools_with_links_to_their_cohorts(la_services: Ser
 def test_the_cohort_edges_in_sql_follow_the_domain_rule(services: Services) -> None:
     """Six years to the day, episodes ending or starting on the day itself: the LA view's SQL and
     ``cohort_status`` agree on every child."""
-    from caseflow.demo import make_upn
     from caseflow.domain.pupil import cohort_status
 
     dsl = principal(services, "dsl")

@@ -6,7 +6,9 @@ from sqlalchemy import inspect, select
 
 from caseflow.adapters.database import make_engine
 from caseflow.adapters.migrate import downgrade, upgrade
-from caseflow.adapters.tables import attendance_months, attendance_years, metadata
+from caseflow.adapters.tables import attendance_months, attendance_years, cohort_facts, metadata
+from caseflow.bootstrap import Services
+from caseflow.demo_la import LaShape, load_la
 from tests.conftest import Database
 
 
@@ -40,7 +42,10 @@ def test_the_school_year_table_is_filled_from_the_months_already_counted(databas
     with engine.begin() as conn:
         conn.execute(
             attendance_months.insert(),
-            [dict(zip(("pupil_id", "month", "possible", "attended", "authorised", "unauthorised"), m, strict=True)) for m in months],
+            [
+                dict(zip(("pupil_id", "month", "possible", "attended", "authorised", "unauthorised"), m, strict=True))
+                for m in months
+            ],
         )
     engine.dispose()
     upgrade(database.owner_url)
@@ -53,3 +58,27 @@ def test_the_school_year_table_is_filled_from_the_months_already_counted(databas
         ("p1", 2025, 50, 45, 5, "2026-07"),
         ("p2", 2026, 8, 4, 4, "2026-09"),
     }
+
+
+def test_the_cohort_facts_are_filled_from_the_read_models_already_projected(database: Database, services: Services) -> None:
+    """A database upgraded with children already projected gets each child's cohort facts at once,
+    equal to what the projection writes (latest episode dates, attendance year, open journeys)."""
+    load_la(
+        services,
+        LaShape(schools=2, pupils_per_school=6, events_per_pupil=40, la_code="881", first_urn=330001),
+        echo=lambda _: None,
+    )
+    services.close()
+
+    def facts() -> list[tuple[str, ...]]:
+        engine = make_engine(database.owner_url, app_role=False)
+        with engine.connect() as conn:
+            rows = sorted(tuple(map(str, row)) for row in conn.execute(select(cohort_facts)))
+        engine.dispose()
+        return rows
+
+    projected = facts()
+    assert len(projected) >= 10 and any(row[-1] for row in projected), "children with a social worker, some with open journeys"
+    downgrade(database.owner_url, "0005")
+    upgrade(database.owner_url)
+    assert facts() == projected

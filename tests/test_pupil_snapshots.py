@@ -18,6 +18,7 @@ WHEN = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 def pupil_events(days: int, start: int = 0) -> list[NewEvent]:
     """Registration, an episode, a teacher, a care status, then a day of marks at a time."""
+
     def new(event_type: str, data: dict[str, object]) -> NewEvent:
         return NewEvent(event_type, data, "dsl", "dsl", WHEN, "pupil@1")
 

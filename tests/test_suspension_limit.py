@@ -26,7 +26,9 @@ def test_days_decided_on_another_case_count_towards_the_limit(services: Services
         proposed, _ = services.cases.act(
             slt, case_id, "propose_suspension", version, {"days": days, "start_date": "2026-11-20", "reason": "Disruption."}
         )
-        services.cases.act(head, case_id, "decide_suspension", proposed.version, {"proposal": proposed.version, "decision": "suspend"})
+        services.cases.act(
+            head, case_id, "decide_suspension", proposed.version, {"proposal": proposed.version, "decision": "suspend"}
+        )
 
     suspend(first, 40)
     with pytest.raises(GuardFailed) as refused:

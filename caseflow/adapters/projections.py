@@ -11,17 +11,35 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Table, Update, bindparam, delete, func, insert, literal, or_, select, tuple_, update
+from sqlalchemy import (
+    Connection,
+    Date,
+    Table,
+    Update,
+    and_,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 
 from caseflow.adapters.bulk import insert_rows
 from caseflow.adapters.database import read_transaction, write_transaction
 from caseflow.adapters.event_store import Checkpoint, SqlEventStore, hold_projection_lock
 from caseflow.adapters.tables import (
+    OPEN_EPISODE,
     PROJECTION_TABLES,
     attendance_marks,
     attendance_months,
     attendance_years,
     case_summary,
+    cohort_facts,
     events,
     interventions,
     projection_checkpoints,
@@ -436,7 +454,126 @@ _PUPIL_PROJECTIONS: dict[str, Callable[[Connection, StoredEvent], None]] = {
 }
 
 
-INLINE_PROJECTORS = (project_pupils, project_case_summary)
+#: the pupil events that change a source of a child's ``cohort_facts`` row
+_COHORT_FACT_EVENTS = frozenset(
+    {
+        "PupilRegistered",
+        "PupilDetailsUpdated",
+        "SocialCareEpisodeRecorded",
+        "SocialCareEpisodeEnded",
+        "CareStatusRecorded",
+        "WellbeingRecorded",
+        "AttendanceRecorded",
+    }
+)
+
+
+def project_cohort_facts(conn: Connection, batch: Sequence[StoredEvent]) -> None:
+    """Recompute the cohort facts of every child the batch touched, from the read models the other
+    projectors have just written: the whole row for a pupil event, the open journeys for a case's
+    move. A set of statements per batch, however many children."""
+    whole: set[str] = set()
+    journeys: set[str] = set()
+    moved_cases: list[str] = []
+    for event in batch:
+        if event.stream_type == "pupil":
+            if event.event_type in _COHORT_FACT_EVENTS:
+                whole.add(event.stream_id)
+        elif event.version == 1:
+            journeys.add(event.data["pupil_id"])
+        elif "to_state" in event.data:
+            moved_cases.append(event.stream_id)
+    for chunk in _chunks(sorted(set(moved_cases)), 2000):
+        journeys.update(conn.execute(select(case_summary.c.pupil_id).where(case_summary.c.case_id.in_(chunk))).scalars())
+    if whole:
+        refresh_cohort_facts(conn, sorted(whole))
+    if journeys - whole:
+        _refresh_journeys(conn, sorted(journeys - whole))
+
+
+def refresh_cohort_facts(conn: Connection, pupil_ids: Sequence[str]) -> None:
+    """Replace these children's rows with their facts as the read models hold them now."""
+    for chunk in _chunks(pupil_ids, 2000):
+        conn.execute(delete(cohort_facts).where(cohort_facts.c.pupil_id.in_(chunk)))
+        conn.execute(insert(cohort_facts).from_select(_COHORT_FACT_COLUMNS, _cohort_facts_of(chunk)))
+        _refresh_journeys(conn, chunk, only_open=True)
+
+
+_COHORT_FACT_COLUMNS = [c.name for c in cohort_facts.columns]
+
+
+def _cohort_facts_of(pupil_ids: Sequence[str]) -> Any:
+    e, y, ps = social_care_episodes, attendance_years, pupil_status
+    until = func.coalesce(e.c.end_date, literal(OPEN_EPISODE, Date))
+    episodes = (
+        select(
+            e.c.pupil_id,
+            func.max(e.c.start_date).label("started_by"),
+            func.max(until).label("cohort_until"),
+            func.max(case((e.c.plan == "cp", until))).label("cp_until"),
+        )
+        .where(e.c.pupil_id.in_(pupil_ids))
+        .group_by(e.c.pupil_id)
+        .subquery()
+    )
+    latest = (
+        select(y.c.pupil_id, func.max(y.c.school_year).label("school_year"))
+        .where(y.c.pupil_id.in_(pupil_ids))
+        .group_by(y.c.pupil_id)
+        .subquery()
+    )
+    return select(
+        pupils.c.pupil_id,
+        pupils.c.school_urn,
+        episodes.c.started_by,
+        episodes.c.cohort_until,
+        episodes.c.cp_until,
+        ps.c.care_status,
+        ps.c.wellbeing_band,
+        y.c.school_year,
+        y.c.possible,
+        y.c.attended,
+        y.c.absent,
+        y.c.through_month,
+        literal(0),
+        literal(""),
+    ).select_from(
+        pupils.join(episodes, episodes.c.pupil_id == pupils.c.pupil_id)
+        .outerjoin(ps, ps.c.pupil_id == pupils.c.pupil_id)
+        .outerjoin(latest, latest.c.pupil_id == pupils.c.pupil_id)
+        .outerjoin(y, and_(y.c.pupil_id == latest.c.pupil_id, y.c.school_year == latest.c.school_year))
+    )
+
+
+_SET_JOURNEYS = (
+    update(cohort_facts)
+    .where(cohort_facts.c.pupil_id == bindparam("pid"))
+    .values(open_cases=bindparam("new_open_cases"), open_journeys=bindparam("new_open_journeys"))
+)
+
+
+def _refresh_journeys(conn: Connection, pupil_ids: Sequence[str], only_open: bool = False) -> None:
+    """The states of each child's open cases, sorted so equal mixes group together in SQL.
+    ``only_open``: the rows were just written with none, so only children with an open case change."""
+    for chunk in _chunks(pupil_ids, 2000):
+        states: dict[str, list[str]] = {pid: [] for pid in chunk}
+        found = conn.execute(
+            select(case_summary.c.pupil_id, case_summary.c.state).where(
+                case_summary.c.pupil_id.in_(chunk), case_summary.c.state != "closed"
+            )
+        )
+        for pid, state in found:
+            states[pid].append(state)
+        rows = [
+            {"pid": pid, "new_open_cases": len(s), "new_open_journeys": ",".join(sorted(s))}
+            for pid, s in states.items()
+            if s or not only_open
+        ]
+        if rows:
+            conn.execute(_SET_JOURNEYS, rows)
+
+
+INLINE_PROJECTORS = (project_pupils, project_case_summary, project_cohort_facts)
 
 
 def rebuild(store: SqlEventStore, progress: Callable[[int], None] | None = None, batch: int = 20_000) -> int:

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Engine, and_, bindparam, case, func, literal, null, or_, select, union_all
+from sqlalchemy import Date, Engine, Integer, String, and_, bindparam, case, exists, func, literal, null, or_, select, union_all
 
 from caseflow.adapters.database import read_transaction
 from caseflow.adapters.tables import (
     attendance_months,
-    attendance_years,
     case_summary,
+    cohort_facts,
     interventions,
     pupil_status,
     pupils,
@@ -136,113 +137,38 @@ class SqlReadModels:
             return [dict(row) for row in conn.execute(query).mappings()]
 
     def la_school_figures(self, la_code: str, rules: LaRules) -> dict[str, Any]:
-        """Per school of the LA: its cohort as at ``rules.as_of`` and that cohort's figures, summed in SQL.
+        """Per school of the LA: its cohort as at ``rules.as_of`` and that cohort's figures, summed in SQL,
+        and the LA's open journeys by step.
 
-        One statement, one pass: the LA's children in the cohort are found once (a
-        materialised ``child`` table: school, open now, on a CP plan now) and feed both
-        the per-school sums and the open journeys by step. Cohort membership follows
-        ``cohort_status`` of the domain (an episode running on the day, or one that ended
-        in the six years before it: ``rules.window_start``). Attendance comes from each
-        child's school-year row; only a child whose recorded months run past the day
-        (a view of the past) has its months summed instead. The LA view's tests hold
-        every school's row equal to its own cohort dashboard, which applies the domain
-        rules in Python, and check the edges of the six years.
+        One statement over ``cohort_facts``, one narrow row per child. A child whose episodes
+        all began by the day asked is in the cohort, open, or on a CP plan by the dates folded
+        into that row (the latest end, with no end standing as ``OPEN_EPISODE``); only a child
+        with an episode starting later (a view of the past) has their episodes read. Likewise
+        attendance: the row's school year when it is the one asked and its months do not run
+        past the day, otherwise the child's months are summed. Membership follows
+        ``cohort_status`` of the domain; the LA view's tests hold every school's row equal to its
+        own cohort dashboard, which applies the domain rules in Python, today and in the past,
+        and check the edges of the six years.
         """
-        p, e, m, y, sd = pupils, social_care_episodes, attendance_months, attendance_years, suspension_days
-        running = and_(e.c.start_date <= rules.as_of, or_(e.c.end_date.is_(None), e.c.end_date >= rules.as_of))
-        ended_within = and_(e.c.end_date >= rules.window_start, e.c.end_date < rules.as_of)
-
-        def any_episode(condition: Any) -> Any:
-            return func.max(case((condition, 1), else_=0))
-
-        child = (
-            select(
-                p.c.pupil_id,
-                p.c.school_urn,
-                any_episode(running).label("open"),
-                any_episode(and_(running, e.c.plan == "cp")).label("cp"),
-            )
-            .select_from(schools.join(p, p.c.school_urn == schools.c.urn).join(e, e.c.pupil_id == p.c.pupil_id))
-            .where(schools.c.la_code == la_code, or_(running, ended_within))
-            .group_by(p.c.pupil_id, p.c.school_urn)
-            .cte("child")
-            .prefix_with("MATERIALIZED")
-        )
-        year_so_far = or_(y.c.through_month.is_(None), y.c.through_month <= rules.last_month)
-
-        def attendance(of_year: Any, of_month: Any) -> Any:
-            months = select(func.coalesce(func.sum(of_month), 0)).where(
-                m.c.pupil_id == child.c.pupil_id, m.c.month >= rules.first_month, m.c.month <= rules.last_month
-            )
-            return case((year_so_far, func.coalesce(of_year, 0)), else_=months.scalar_subquery())
-
-        suspended = (
-            select(sd.c.pupil_id, func.sum(sd.c.days).label("days"))
-            .where(sd.c.school_year == rules.school_year)
-            .group_by(sd.c.pupil_id)
-            .subquery()
-        )
-        per_child = (
-            select(
-                child.c.school_urn,
-                child.c.open,
-                child.c.cp,
-                pupil_status.c.care_status,
-                pupil_status.c.wellbeing_band,
-                attendance(y.c.possible, m.c.possible).label("possible"),
-                attendance(y.c.attended, m.c.attended).label("attended"),
-                attendance(y.c.absent, m.c.authorised + m.c.unauthorised).label("absent"),
-                func.coalesce(suspended.c.days, 0).label("days"),
-            )
-            .select_from(
-                child.outerjoin(pupil_status, pupil_status.c.pupil_id == child.c.pupil_id)
-                .outerjoin(y, and_(y.c.pupil_id == child.c.pupil_id, y.c.school_year == rules.school_year))
-                .outerjoin(suspended, suspended.c.pupil_id == child.c.pupil_id)
-            )
-            .subquery()
-        )
-        c = per_child.c
-
-        def count(condition: Any) -> Any:
-            return func.sum(case((condition, 1), else_=0))
-
-        def at_least(rate: tuple[int, int]) -> Any:
-            return and_(c.possible > 0, c.absent * rate[1] >= c.possible * rate[0])
-
-        figures = select(
-            literal(0).label("kind"),
-            c.school_urn,
-            null().label("state"),
-            null().label("journeys"),
-            func.sum(c.open).label("open"),
-            func.sum(1 - c.open).label("previous"),
-            func.sum(c.cp).label("child_protection"),
-            count(c.care_status == "looked_after").label("looked_after"),
-            count(c.care_status == "previously_looked_after").label("previously_looked_after"),
-            func.sum(c.possible).label("possible"),
-            func.sum(c.attended).label("attended"),
-            func.sum(c.absent).label("absent"),
-            count(at_least(rules.persistent)).label("persistent"),
-            count(at_least(rules.severe)).label("severe"),
-            count(c.days > 0).label("suspended"),
-            func.sum(c.days).label("suspension_days"),
-            count(c.wellbeing_band.in_(sorted(rules.concern_bands))).label("sdq_concern"),
-        ).group_by(c.school_urn)
-        journeys = (
-            select(literal(1), child.c.school_urn, case_summary.c.state, func.count(), *[null()] * 13)
-            .select_from(child.join(case_summary, case_summary.c.pupil_id == child.c.pupil_id))
-            .where(case_summary.c.state != "closed")
-            .group_by(child.c.school_urn, case_summary.c.state)
-        )
+        statement = _la_figures(rules.persistent, rules.severe, tuple(sorted(rules.concern_bands)))
+        params = {
+            "la_code": la_code,
+            "as_of": rules.as_of,
+            "window_start": rules.window_start,
+            "first_month": rules.first_month,
+            "last_month": rules.last_month,
+            "school_year": rules.school_year,
+        }
         by_school: dict[str, dict[str, Any]] = {}
-        steps: list[tuple[str, str, int]] = []
+        steps: dict[str, int] = {}
         with read_transaction(self.engine) as conn:
-            for row in conn.execute(union_all(figures, journeys)).mappings():
+            for row in conn.execute(statement, params).mappings():
                 if row["kind"] == 0:
-                    by_school[row["school_urn"]] = {k: v for k, v in row.items() if k not in ("kind", "state", "journeys")}
+                    by_school[row["school_urn"]] = {k: v for k, v in row.items() if k not in ("kind", "state")}
                 else:
-                    steps.append((row["school_urn"], row["state"], int(row["journeys"])))
-        return {"schools": by_school, "journeys": steps}
+                    for state in row["state"].split(","):
+                        steps[state] = steps.get(state, 0) + int(row["open_cases"])
+        return {"schools": by_school, "steps": steps}
 
     def pupils_taught_by(self, teacher: str) -> list[str]:
         with read_transaction(self.engine) as conn:
@@ -277,3 +203,101 @@ def episodes_by_pupil(engine: Engine, school_urns: list[str]) -> dict[str, list[
 
 def _episode(row: Any) -> Episode:
     return Episode(row["episode"], row["plan"], row["start_date"], row["end_date"], row["social_worker"], row["category"])
+
+
+@functools.cache
+def _la_figures(persistent: tuple[int, int], severe: tuple[int, int], concern_bands: tuple[str, ...]) -> Any:
+    """The LA view's statement, built once for the domain's thresholds; the day and LA are bound."""
+    f, e, m, sd = cohort_facts, social_care_episodes, attendance_months, suspension_days
+    as_of, window_start = bindparam("as_of", type_=Date), bindparam("window_start", type_=Date)
+    first_month, last_month = bindparam("first_month", type_=String), bindparam("last_month", type_=String)
+    year = bindparam("school_year", type_=Integer)
+    running = and_(e.c.start_date <= as_of, or_(e.c.end_date.is_(None), e.c.end_date >= as_of))
+    ended_within = and_(e.c.end_date >= window_start, e.c.end_date < as_of)
+    all_started = f.c.started_by <= as_of
+
+    def any_episode(condition: Any) -> Any:
+        return exists().where(e.c.pupil_id == f.c.pupil_id, condition)
+
+    def flag(folded: Any, condition: Any) -> Any:
+        return case((all_started, case((folded, 1), else_=0)), (any_episode(condition), 1), else_=0)
+
+    def attendance(folded: Any, of_month: Any) -> Any:
+        months = select(func.coalesce(func.sum(of_month), 0)).where(
+            m.c.pupil_id == f.c.pupil_id, m.c.month >= first_month, m.c.month <= last_month
+        )
+        return case(
+            (or_(f.c.school_year.is_(None), f.c.school_year < year), 0),
+            (and_(f.c.school_year == year, f.c.through_month <= last_month), folded),
+            else_=months.scalar_subquery(),
+        )
+
+    in_la = select(schools.c.urn).where(schools.c.la_code == bindparam("la_code"))
+    child = (
+        select(
+            f.c.pupil_id,
+            f.c.school_urn,
+            flag(f.c.cohort_until >= as_of, running).label("open"),
+            flag(f.c.cp_until >= as_of, and_(running, e.c.plan == "cp")).label("cp"),
+            f.c.care_status,
+            f.c.wellbeing_band,
+            attendance(f.c.possible, m.c.possible).label("possible"),
+            attendance(f.c.attended, m.c.attended).label("attended"),
+            attendance(f.c.absent, m.c.authorised + m.c.unauthorised).label("absent"),
+            f.c.open_cases,
+            f.c.open_journeys,
+        )
+        .where(
+            f.c.school_urn.in_(in_la),
+            or_(
+                and_(all_started, f.c.cohort_until >= window_start),
+                and_(~all_started, any_episode(or_(running, ended_within))),
+            ),
+        )
+        .cte("child")
+        .prefix_with("MATERIALIZED")
+    )
+    suspended = (
+        select(sd.c.pupil_id, func.sum(sd.c.days).label("days"))
+        .where(sd.c.school_year == year)
+        .group_by(sd.c.pupil_id)
+        .subquery()
+    )
+    days = func.coalesce(suspended.c.days, 0)
+
+    def count(condition: Any) -> Any:
+        return func.sum(case((condition, 1), else_=0))
+
+    def at_least(rate: tuple[int, int]) -> Any:
+        return and_(child.c.possible > 0, child.c.absent * rate[1] >= child.c.possible * rate[0])
+
+    c = child.c
+    figures = (
+        select(
+            literal(0).label("kind"),
+            c.school_urn,
+            null().label("state"),
+            func.sum(c.open).label("open"),
+            func.sum(1 - c.open).label("previous"),
+            func.sum(c.cp).label("child_protection"),
+            count(c.care_status == "looked_after").label("looked_after"),
+            count(c.care_status == "previously_looked_after").label("previously_looked_after"),
+            func.sum(c.possible).label("possible"),
+            func.sum(c.attended).label("attended"),
+            func.sum(c.absent).label("absent"),
+            count(at_least(persistent)).label("persistent"),
+            count(at_least(severe)).label("severe"),
+            count(days > 0).label("suspended"),
+            func.sum(days).label("suspension_days"),
+            count(c.wellbeing_band.in_(concern_bands)).label("sdq_concern"),
+            func.sum(c.open_cases).label("open_cases"),
+        )
+        .select_from(child.outerjoin(suspended, suspended.c.pupil_id == c.pupil_id))
+        .group_by(c.school_urn)
+    )
+    journeys = (
+        select(literal(1), null(), c.open_journeys, *[null()] * 13, func.count())
+        .where(c.open_journeys != "")
+        .group_by(c.open_journeys)
+    )
+    return union_all(figures, journeys)

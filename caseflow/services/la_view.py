@@ -5,7 +5,6 @@ side, so the Virtual School can see where to look first. Read from projections o
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
@@ -59,7 +58,10 @@ class LaRules:
 class LaReads(Protocol):
     def la_schools(self, la_code: str) -> list[dict[str, Any]]: ...
 
-    def la_school_figures(self, la_code: str, rules: LaRules) -> dict[str, Any]: ...
+    def la_school_figures(self, la_code: str, rules: LaRules) -> dict[str, Any]:
+        """``schools``: each school's sums (cohort, attendance, open cases...); ``steps``: the LA's
+        open journeys by step."""
+        ...
 
 
 @dataclass
@@ -84,6 +86,7 @@ class SchoolFigures:
         for name in ("open", "previous", "child_protection", "looked_after", "previously_looked_after", "persistent", "severe"):
             setattr(self, name, getattr(self, name) + int(row[name]))
         self.suspended += int(row["suspended"])
+        self.open_cases += int(row["open_cases"])
         self.sdq_concern += int(row["sdq_concern"])
         self.suspension_days += float(row["suspension_days"])
         self.rate.attended += int(row["attended"])
@@ -134,12 +137,6 @@ class LaViewService:
             if urn in schools:
                 schools[urn].add(row)
                 total.add(row)
-        steps: Counter[str] = Counter()
-        for urn, state, journeys in found["journeys"]:
-            if urn in schools:
-                schools[urn].open_cases += journeys
-                total.open_cases += journeys
-                steps[state] += journeys
         rows = [s for s in schools.values() if search.casefold() in f"{s.name} {s.urn}".casefold()]
         rows.sort(key=_sort_key(sort if sort in SORTS else "name"))
         pages = max(1, -(-len(rows) // PAGE_SIZE))
@@ -151,7 +148,7 @@ class LaViewService:
             "la_code": la_code,
             "as_of": as_of.isoformat(),
             "total": total.as_dict() | {"schools": len(schools)},
-            "steps": dict(steps),
+            "steps": dict(found["steps"]),
             "schools": [s.as_dict() for s in rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]],
             "matching_schools": len(rows),
             "page": page,
