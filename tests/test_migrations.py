@@ -27,6 +27,9 @@ def test_upgrade_downgrade_upgrade_matches_the_table_map(database: Database) -> 
     assert expected <= set(inspector.get_table_names())
     for name, table in metadata.tables.items():
         assert {c["name"] for c in inspector.get_columns(name)} == {c.name for c in table.columns}, name
+    for name, table in metadata.tables.items():
+        declared = {index.name for index in table.indexes}
+        assert {i["name"] for i in inspector.get_indexes(name) if not i.get("unique")} == declared, name
     uniques = {tuple(u["column_names"]) for u in inspector.get_unique_constraints("events")}
     assert ("stream_id", "version") in uniques
     engine.dispose()

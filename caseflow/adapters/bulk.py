@@ -1,10 +1,12 @@
 """Many rows into one table in one statement, the fastest way each backend offers.
 
-PostgreSQL gets ``INSERT ... SELECT FROM unnest(arrays)``: one short statement with one array
-per column, however many rows, the arrays sent in binary (psycopg's text form escapes every
-value with a regular expression). SQLAlchemy's multi-row ``VALUES`` would send a statement with a
-placeholder per value, which psycopg must parse afresh every time (too long to cache): that
-parsing was a third of the time a large LA took to write. SQLite gets its driver's own
+PostgreSQL gets a binary ``COPY``, or, where rows must come back, ``INSERT ... SELECT FROM
+unnest(arrays)``: one short statement with one array per column, however many rows, sent in
+binary (psycopg's text form escapes every value with a regular expression). COPY takes 40,000
+attendance marks in about half the time of the arrays, and no longer for two. SQLAlchemy's
+multi-row ``VALUES`` would send a statement with a placeholder per value, which psycopg must
+parse afresh every time (too long to cache): that parsing was a third of the time a large LA
+took to write. SQLite gets its driver's own
 ``executemany`` of one prepared statement (SQLAlchemy's costs some ten microseconds a row).
 """
 
@@ -15,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table
 
-from caseflow.adapters.database import driver_rows
+from caseflow.adapters.database import driver_cursor, driver_rows
 
 
 def insert_rows(
@@ -41,13 +43,25 @@ def insert_rows(
                     value[index] = process(value[index])
         sql = f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({', '.join('?' * len(names))})"
         return driver_rows(conn, sql, values, many=True)
-    arrays: dict[str, list[Any]] = {}
-    casts = []
-    for index, (name, process) in enumerate(zip(names, processors, strict=True)):
-        values = [row[name] for row in rows]
-        arrays[f"c{index}"] = [process(v) for v in values] if process else values
-        casts.append(f"%(c{index})b::{table.c[name].type.compile(dialect=conn.dialect)}[]")
-    sql = f"INSERT INTO {quote(table.name)} ({columns}) SELECT * FROM unnest({', '.join(casts)})"
-    if returning:
-        sql += f" RETURNING {', '.join(quote(n) for n in returning)}"
-    return driver_rows(conn, sql, arrays)
+    values = [[row[name] for row in rows] for name in names]
+    for index, process in enumerate(processors):
+        if process is not None:
+            values[index] = [process(v) for v in values[index]]
+    types = [table.c[name].type.compile(dialect=conn.dialect) for name in names]
+    if not returning:
+        sql = f"COPY {quote(table.name)} ({columns}) FROM STDIN (FORMAT BINARY)"
+        with driver_cursor(conn, sql) as cursor, cursor.copy(sql) as copy:
+            copy.set_types([_copy_type(t) for t in types])
+            for row in zip(*values, strict=True):
+                copy.write_row(row)
+        return []
+    casts = ", ".join(f"%(c{index})b::{pg_type}[]" for index, pg_type in enumerate(types))
+    sql = f"INSERT INTO {quote(table.name)} ({columns}) SELECT * FROM unnest({casts})"
+    sql += f" RETURNING {', '.join(quote(n) for n in returning)}"
+    return driver_rows(conn, sql, {f"c{index}": column for index, column in enumerate(values)})
+
+
+def _copy_type(compiled: str) -> str:
+    """The type name psycopg's binary COPY knows for a column's SQL type ('VARCHAR(64)' -> 'varchar')."""
+    name = compiled.split("(")[0].strip().lower()
+    return {"float": "float8"}.get(name, name)

@@ -119,18 +119,24 @@ def driver_rows(
     """Rows as the driver returns them (plain tuples), for the hot statements: SQLAlchemy's
     execution and result rows cost tens of microseconds a statement and about one a row, which
     every append, a 10,000-event replay and a rebuild's bulk inserts feel. ``many``: run the
-    statement once per row of ``params`` (the driver's ``executemany``; no rows come back).
-
-    Errors come out as SQLAlchemy's (an ``IntegrityError`` is still one), and a lost connection is
-    invalidated, as if SQLAlchemy had run the statement itself."""
-    dbapi = conn.dialect.loaded_dbapi
-    cursor = conn.connection.cursor()
-    try:
+    statement once per row of ``params`` (the driver's ``executemany``; no rows come back)."""
+    with driver_cursor(conn, sql, params) as cursor:
         if many:
             cursor.executemany(sql, params)
             return []
         cursor.execute(sql, params)
         return cursor.fetchall() if cursor.description is not None else []
+
+
+@contextmanager
+def driver_cursor(conn: Connection, sql: str, params: Any = None) -> Iterator[Any]:
+    """The driver's own cursor on ``conn``, inside SQLAlchemy's transaction. Errors come out as
+    SQLAlchemy's (an ``IntegrityError`` is still one), and a lost connection is invalidated, as if
+    SQLAlchemy had run the statement itself (``sql`` and ``params`` go into the error)."""
+    dbapi = conn.dialect.loaded_dbapi
+    cursor = conn.connection.cursor()
+    try:
+        yield cursor
     except dbapi.Error as error:
         if conn.dialect.is_disconnect(error, conn.connection.dbapi_connection, cursor):
             conn.invalidate(error)

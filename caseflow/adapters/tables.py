@@ -241,7 +241,6 @@ attendance_marks = Table(
     Column("session", String(2), nullable=False),
     Column("code", String(3), nullable=False),
     UniqueConstraint("pupil_id", "date", "session", name="uq_attendance_mark"),
-    Index("ix_attendance_date", "date"),
 )
 
 #: projection: attendance counted per pupil and calendar month (dashboards never scan sessions)
