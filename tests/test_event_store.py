@@ -50,7 +50,9 @@ def test_every_event_records_who_when_and_which_workflow(store: SqlEventStore) -
     assert (loaded.actor, loaded.role, loaded.workflow_version, loaded.schema_version) == ("dsl", "dsl", "support_journey@1", 1)
     assert loaded.occurred_at == T0 - timedelta(days=1)
     assert loaded.recorded_at == T0 == event.recorded_at
-    assert loaded.occurred_at.tzinfo is not None and loaded.recorded_at.tzinfo is not None
+    assert loaded.occurred_at.tzinfo is UTC and loaded.recorded_at.tzinfo is UTC, "instants come back in UTC"
+    ((logged,), _) = store.read_all()
+    assert logged.recorded_at == T0 and logged.recorded_at.tzinfo is UTC
 
 
 def test_stale_expected_version_is_refused_with_the_current_version(store: SqlEventStore) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -20,6 +20,7 @@ from caseflow.adapters.tables import (
     attendance_marks,
     attendance_months,
     case_summary,
+    interventions,
     pupil_status,
     pupils,
 )
@@ -106,6 +107,48 @@ def test_the_latest_mark_for_a_session_wins_within_and_across_batches(database: 
     assert month(4) == (4, 2, 2, 0)
     rebuild(store)
     assert month(4) == (4, 2, 2, 0)
+
+
+@pytest.mark.parametrize("batch", [1, 2, 3, 20_000])
+def test_outcomes_and_continuations_reach_the_interventions_however_the_log_is_batched(database: Database, batch: int) -> None:
+    """An outcome ends one intervention; continuing sets a new review date on every active one. Kept
+    one event at a time (an UPDATE each), and rebuilt in batches that split a case's events every
+    way (in memory when the case opened in the batch, both where it did not), the rows agree."""
+    store = SqlEventStore(make_engine(database.url), INLINE_PROJECTORS)
+
+    def event(event_type: str, **data: object) -> NewEvent:
+        return NewEvent(event_type, data, "dsl", "dsl", WHEN, "support_journey@1")
+
+    journey = [
+        event("CaseOpened", pupil_id="p1", school_urn="100001", to_state="need_identified", need_areas=["attendance"]),
+        event("InterventionPlanned", intervention="Mentoring", owner="Mr P", review_date="2026-12-01"),
+        event("InterventionPlanned", intervention="Breakfast club", owner="Ms Q", review_date="2026-12-02"),
+        event("OutcomeRecorded", intervention=2, status="completed"),
+        event("InterventionContinued", review_date="2027-01-10", to_state="intervention"),
+        event("InterventionPlanned", intervention="Reading buddy", owner="Mr R", review_date="2026-12-03"),
+        event("OutcomeRecorded", intervention=6, status="stopped"),
+        event("OutcomeRecorded", intervention=3, status="continuing"),
+        event("InterventionContinued", review_date="2027-02-14", to_state="intervention"),
+    ]
+    for version, new in enumerate(journey):
+        store.append("c1", "case", version, [new])
+
+    def kept() -> list[tuple[object, ...]]:
+        with store.engine.connect() as conn:
+            query = select(
+                interventions.c.intervention, interventions.c.status, interventions.c.review_date, interventions.c.pupil_id
+            )
+            return [tuple(row) for row in conn.execute(query.order_by(interventions.c.intervention))]
+
+    expected = [
+        (2, "completed", date(2026, 12, 1), "p1"),
+        (3, "active", date(2027, 2, 14), "p1"),
+        (6, "stopped", date(2026, 12, 3), "p1"),
+    ]
+    assert kept() == expected
+    rebuild(store, batch=batch)
+    assert kept() == expected
+    store.engine.dispose()
 
 
 def test_a_write_during_a_rebuild_waits_and_is_projected_once(database: Database) -> None:

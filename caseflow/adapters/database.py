@@ -54,8 +54,9 @@ def make_engine(url: str, *, app_role: bool = True, **kwargs: Any) -> Engine:
     if not is_sqlite(url):
         # No JIT: its compile time (seconds for the LA view's CASEs on a 2-core machine) is
         # paid by every query whose estimated cost crosses jit_above_cost, and our queries are
-        # short reads over projections, where it never pays back.
-        kwargs.setdefault("connect_args", {}).setdefault("options", "-c jit=off")
+        # short reads over projections, where it never pays back. Sessions in UTC: psycopg then
+        # returns instants already in UTC, which a replay or rebuild needs no conversion for.
+        kwargs.setdefault("connect_args", {}).setdefault("options", "-c jit=off -c timezone=UTC")
         kwargs.setdefault("pool_size", 20)
         kwargs.setdefault("max_overflow", 10)
         kwargs.setdefault("pool_recycle", 1800)

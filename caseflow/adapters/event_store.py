@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -92,6 +92,12 @@ def _row_to_event(row: RowMapping, parse_data: bool = True) -> StoredEvent:
 
 
 _COLUMNS = [c for c in events.c if c.name != "tx"]
+
+
+def _in_utc(moment: datetime) -> datetime:
+    """An instant from PostgreSQL: already in UTC (sessions run in UTC, see ``make_engine``), so
+    only converted if a session somehow was not; a replay reads two per event."""
+    return moment if moment.tzinfo is UTC else utc(moment)
 
 
 class SqlEventStore:
@@ -437,7 +443,7 @@ class SqlEventStore:
     def _events(self, rows: Sequence[Sequence[Any]]) -> list[StoredEvent]:
         """Driver rows (a kind column, then the ``loaded`` columns) as events: plain tuples in a plain
         loop, positional arguments in field order (replaying a 10,000-event case builds 10,000 of these)."""
-        parse = datetime.fromisoformat if self._sqlite else utc
+        parse = datetime.fromisoformat if self._sqlite else _in_utc
         try:
             datas = [orjson.loads(row[6]) for row in rows]
         except orjson.JSONDecodeError:

@@ -92,8 +92,7 @@ def project_case_summary(conn: Connection, batch: Sequence[StoredEvent]) -> None
         elif event.event_type == "SuspensionDecided" and event.data.get("decision") == "suspend":
             _project_suspension(conn, event)
         elif event.event_type in _INTERVENTION_PROJECTIONS:
-            planned.flush(conn)
-            _INTERVENTION_PROJECTIONS[event.event_type](conn, event)
+            planned.change(conn, event)
     planned.flush(conn)
     for keys, rows in _grouped_by_keys(latest.values()).items():
         conn.execute(_summary_update(keys), [{("cid" if k == "cid" else f"new_{k}"): v for k, v in r.items()} for r in rows])
@@ -115,40 +114,58 @@ def _grouped_by_keys(rows: Iterable[dict[str, object]]) -> dict[tuple[str, ...],
 
 
 class _PlannedInterventions:
-    """New interventions, inserted together; the case's pupil comes from the batch's openings or one lookup."""
+    """New interventions, inserted together at the end of the batch; the case's pupil comes from the
+    batch's openings or one lookup. An outcome or a continuation changes the batch's pending rows in
+    memory and, for a case opened before this batch, its stored rows by an UPDATE: together what
+    inserting first and updating after would leave, without a flush for every outcome of a rebuild."""
 
     def __init__(self, pupil_of: dict[str, str]) -> None:
         self.pupil_of = pupil_of
-        self.events: list[StoredEvent] = []
+        self.opened_here = frozenset(pupil_of)
+        self.rows: list[dict[str, Any]] = []
 
     def add(self, event: StoredEvent) -> None:
-        self.events.append(event)
+        self.rows.append(
+            {
+                "case_id": event.stream_id,
+                "intervention": event.version,
+                "name": event.data["intervention"],
+                "owner": event.data["owner"],
+                "status": "active",
+                "review_date": date.fromisoformat(event.data["review_date"]),
+            }
+        )
+
+    def change(self, conn: Connection, event: StoredEvent) -> None:
+        data = event.data
+        for row in self.rows:
+            if row["case_id"] != event.stream_id:
+                continue
+            if event.event_type == "OutcomeRecorded":
+                if row["intervention"] == data["intervention"] and data.get("status") in _ENDED:
+                    row["status"] = data["status"]
+            elif row["status"] == "active":
+                row["review_date"] = date.fromisoformat(data["review_date"])
+        if event.stream_id not in self.opened_here:
+            _INTERVENTION_PROJECTIONS[event.event_type](conn, event)
 
     def flush(self, conn: Connection) -> None:
-        if not self.events:
+        if not self.rows:
             return
-        unknown = sorted({e.stream_id for e in self.events} - set(self.pupil_of))
+        unknown = sorted({row["case_id"] for row in self.rows} - set(self.pupil_of))
         for chunk in _chunks(unknown, 2000):
             query = select(case_summary.c.case_id, case_summary.c.pupil_id).where(case_summary.c.case_id.in_(chunk))
             self.pupil_of.update({row.case_id: row.pupil_id for row in conn.execute(query)})
-        rows = [
-            {
-                "case_id": e.stream_id,
-                "intervention": e.version,
-                "pupil_id": self.pupil_of[e.stream_id],
-                "name": e.data["intervention"],
-                "owner": e.data["owner"],
-                "status": "active",
-                "review_date": date.fromisoformat(e.data["review_date"]),
-            }
-            for e in self.events
-        ]
-        insert_rows(conn, interventions, rows)
-        self.events.clear()
+        insert_rows(conn, interventions, [row | {"pupil_id": self.pupil_of[row["case_id"]]} for row in self.rows])
+        self.rows.clear()
+
+
+#: outcomes that end an intervention
+_ENDED = frozenset({"completed", "stopped"})
 
 
 def _outcome(conn: Connection, event: StoredEvent) -> None:
-    if event.data.get("status") in {"completed", "stopped"}:
+    if event.data.get("status") in _ENDED:
         conn.execute(
             update(interventions)
             .where(interventions.c.case_id == event.stream_id, interventions.c.intervention == event.data["intervention"])
@@ -210,6 +227,8 @@ def project_pupils(conn: Connection, batch: Sequence[StoredEvent]) -> None:
         elif (rows := _NEW_ROWS.get(kind)) is not None:
             for table, row in rows(event):
                 pending.add(table, row)
+        elif kind == "SocialCareEpisodeEnded" and pending.end_episode(event):
+            pass
         elif (handler := _PUPIL_PROJECTIONS.get(kind)) is not None:
             pending.flush(conn)
             handler(conn, event)
@@ -236,6 +255,15 @@ class _PendingRows:
 
     def add(self, table: Table, row: dict[str, object]) -> None:
         self.rows.setdefault(table, []).append(row)
+
+    def end_episode(self, event: StoredEvent) -> bool:
+        """End an episode recorded earlier in this batch in its pending row (as ``_episode_ended``
+        would once it is written), so a rebuild need not flush for every child whose episode ended."""
+        for row in self.rows.get(social_care_episodes, ()):
+            if row["pupil_id"] == event.stream_id and row["episode"] == event.data["episode"]:
+                row["end_date"] = date.fromisoformat(event.data["end_date"])
+                return True
+        return False
 
     def flush(self, conn: Connection) -> None:
         for table, rows in self.rows.items():
