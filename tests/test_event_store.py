@@ -6,6 +6,8 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from caseflow.adapters.database import make_engine
@@ -13,7 +15,7 @@ from caseflow.adapters.event_store import Checkpoint, SqlEventStore
 from caseflow.adapters.tables import events
 from caseflow.domain.case import SupportCase
 from caseflow.domain.errors import ConcurrencyConflict
-from caseflow.domain.events import GENESIS_HASH, NewEvent, StoredEvent, Upcasters, verify_chain
+from caseflow.domain.events import GENESIS_HASH, NewEvent, StoredEvent, Upcasters, iso, utc, verify_chain
 from caseflow.services.ports import StreamWrite
 from tests.conftest import Clock, Database
 
@@ -231,3 +233,9 @@ def test_every_stored_event_loads_even_values_the_fast_decoder_refuses(store: Sq
     first, second = store.load("s1")
     assert first.data["huge"] == 2**70 and second.data["ratio"] == float("inf")
     assert store.verify("s1").valid
+
+
+@given(st.datetimes(min_value=datetime(1, 1, 1), timezones=st.just(UTC)) | st.datetimes(min_value=datetime(1, 1, 1)))
+def test_the_hashed_text_of_an_instant_is_the_strftime_form_it_always_was(moment: datetime) -> None:
+    """``iso`` is part of every hash: its fast path must write exactly what ``strftime`` wrote."""
+    assert iso(moment) == utc(moment).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -84,8 +84,9 @@ def make_engine(url: str, *, app_role: bool = True, **kwargs: Any) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        write = conn.get_execution_options().get(WRITE_OPTION, False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        sql = "BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE_OPTION, False) else "BEGIN"
+        with driver_cursor(conn, sql) as cursor:  # on the driver: SQLAlchemy's execution costs an append ~40 us
+            cursor.execute(sql)
 
     return engine
 
