@@ -240,7 +240,7 @@ def projections_rebuild() -> None:
     click.echo(f"Rebuilt read models from {done} events.")
 
 
-@projections.command("status", help="Check the read models against the log; exit 1 naming any case or pupil out of step.")
+@projections.command("status", help="Check the read models against the log; exit 1 naming any out of step.")
 def projections_status() -> None:
     from caseflow.adapters.projections import status
 
@@ -254,10 +254,12 @@ def projections_status() -> None:
     for kind in ("cases", "pupils"):
         for stream_id in found[f"stale_{kind}"]:
             click.echo(f"Out of step with the log: {kind[:-1]} {stream_id}", err=True)
+    for pupil_id in found["stale_cohort_facts"]:
+        click.echo(f"Out of step with the read models: cohort facts of pupil {pupil_id}", err=True)
     if not found["current"]:
         click.echo("Run `caseflow projections rebuild` to rebuild every read model from the log.", err=True)
         sys.exit(1)
-    click.echo("Every case and pupil read model is at its stream's version.")
+    click.echo("Every case and pupil read model is at its stream's version; every child's cohort facts match.")
 
 
 @main.command(help="Serve the app (development server; use gunicorn wsgi:app in production).")

@@ -25,6 +25,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    true,
     tuple_,
     update,
 )
@@ -530,7 +531,9 @@ def refresh_cohort_facts(conn: Connection, pupil_ids: Sequence[str]) -> None:
 _COHORT_FACT_COLUMNS = [c.name for c in cohort_facts.columns]
 
 
-def _cohort_facts_of(pupil_ids: Sequence[str]) -> Any:
+def _cohort_facts_of(pupil_ids: Sequence[str] | None) -> Any:
+    """The rows as the read models give them now, for these children (None: every child), with
+    no open journeys yet (``_refresh_journeys`` sets those)."""
     e, y, ps = social_care_episodes, attendance_years, pupil_status
     until = func.coalesce(e.c.end_date, literal(OPEN_EPISODE, Date))
     episodes = (
@@ -540,13 +543,13 @@ def _cohort_facts_of(pupil_ids: Sequence[str]) -> Any:
             func.max(until).label("cohort_until"),
             func.max(case((e.c.plan == "cp", until))).label("cp_until"),
         )
-        .where(e.c.pupil_id.in_(pupil_ids))
+        .where(e.c.pupil_id.in_(pupil_ids) if pupil_ids is not None else true())
         .group_by(e.c.pupil_id)
         .subquery()
     )
     latest = (
         select(y.c.pupil_id, func.max(y.c.school_year).label("school_year"))
-        .where(y.c.pupil_id.in_(pupil_ids))
+        .where(y.c.pupil_id.in_(pupil_ids) if pupil_ids is not None else true())
         .group_by(y.c.pupil_id)
         .subquery()
     )
@@ -584,21 +587,36 @@ def _refresh_journeys(conn: Connection, pupil_ids: Sequence[str], only_open: boo
     """The states of each child's open cases, sorted so equal mixes group together in SQL.
     ``only_open``: the rows were just written with none, so only children with an open case change."""
     for chunk in _chunks(pupil_ids, 2000):
-        states: dict[str, list[str]] = {pid: [] for pid in chunk}
-        found = conn.execute(
-            select(case_summary.c.pupil_id, case_summary.c.state).where(
-                case_summary.c.pupil_id.in_(chunk), case_summary.c.state != "closed"
-            )
-        )
-        for pid, state in found:
-            states[pid].append(state)
+        journeys = _open_journeys(conn, chunk)
         rows = [
-            {"pid": pid, "new_open_cases": len(s), "new_open_journeys": ",".join(sorted(s))}
-            for pid, s in states.items()
-            if s or not only_open
+            {"pid": pid, "new_open_cases": count, "new_open_journeys": states}
+            for pid, (count, states) in journeys.items()
+            if count or not only_open
         ]
         if rows:
             conn.execute(_SET_JOURNEYS, rows)
+
+
+def _open_journeys(conn: Connection, pupil_ids: Sequence[str] | None) -> dict[str, tuple[int, str]]:
+    """Each child's open cases: how many, and their states (sorted, comma-separated). None: every
+    child with a case (the others have none)."""
+    query = select(case_summary.c.pupil_id, case_summary.c.state).where(case_summary.c.state != "closed")
+    states: dict[str, list[str]] = {pid: [] for pid in pupil_ids or ()}
+    for pid, state in conn.execute(query.where(case_summary.c.pupil_id.in_(pupil_ids)) if pupil_ids is not None else query):
+        states.setdefault(pid, []).append(state)
+    return {pid: (len(found), ",".join(sorted(found))) for pid, found in states.items()}
+
+
+def cohort_facts_out_of_step(conn: Connection) -> list[str]:
+    """Children whose ``cohort_facts`` row differs from what the other read models give now (or who
+    lack one, or have one they should not): damage, which a rebuild mends."""
+    journeys = _open_journeys(conn, None)
+    expected = {}
+    for row in conn.execute(_cohort_facts_of(None)):
+        open_cases, states = journeys.get(row[0], (0, ""))
+        expected[row[0]] = (*row[:-2], open_cases, states)
+    held = {row[0]: tuple(row) for row in conn.execute(select(cohort_facts))}
+    return sorted(pid for pid in expected.keys() | held.keys() if expected.get(pid) != held.get(pid))
 
 
 INLINE_PROJECTORS = (project_pupils, project_case_summary, project_cohort_facts)
@@ -665,6 +683,7 @@ def status(store: SqlEventStore) -> dict[str, Any]:
         rows = {table.name: conn.execute(select(func.count()).select_from(table)).scalar_one() for table in PROJECTION_TABLES}
         stale_cases = list(conn.execute(behind("case", case_summary, "case_id")).scalars())
         stale_pupils = list(conn.execute(behind("pupil", pupils, "pupil_id")).scalars())
+        stale_cohort_facts = cohort_facts_out_of_step(conn)
     return {
         "events": end[0],
         "last_position": end[1] or 0,
@@ -672,5 +691,6 @@ def status(store: SqlEventStore) -> dict[str, Any]:
         "rows": rows,
         "stale_cases": stale_cases,
         "stale_pupils": stale_pupils,
-        "current": not stale_cases and not stale_pupils,
+        "stale_cohort_facts": stale_cohort_facts,
+        "current": not stale_cases and not stale_pupils and not stale_cohort_facts,
     }
