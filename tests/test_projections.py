@@ -20,6 +20,7 @@ from caseflow.adapters.tables import (
     attendance_marks,
     attendance_months,
     case_summary,
+    cohort_facts,
     interventions,
     pupil_status,
     pupils,
@@ -149,6 +150,41 @@ def test_outcomes_and_continuations_reach_the_interventions_however_the_log_is_b
     rebuild(store, batch=batch)
     assert kept() == expected
     store.engine.dispose()
+
+
+def test_two_cases_of_one_child_moving_at_once_both_reach_the_childs_cohort_facts(database: Database) -> None:
+    """A child's open journeys fold in every case of theirs. Two writers moving two of the child's
+    cases at the same moment (side by side on PostgreSQL) must not fold in each other's old state."""
+    store = SqlEventStore(make_engine(database.url), INLINE_PROJECTORS)
+    registered = {"upn": "A881200119001", "given_name": "Amara", "family_name": "Osei", "date_of_birth": "2015-02-10",
+                  "school_urn": "100001", "year_group": 6, "to_state": "registered"}  # fmt: skip
+    episode = {"plan": "cin", "start_date": "2026-01-05", "social_worker": "sw"}
+    store.append("p1", "pupil", 0, [NewEvent("PupilRegistered", registered, "dsl", "dsl", WHEN, "pupil_record@1")])
+    store.append("p1", "pupil", 1, [NewEvent("SocialCareEpisodeRecorded", episode, "dsl", "dsl", WHEN, "pupil_record@1")])
+    opened = {"pupil_id": "p1", "school_urn": "100001", "to_state": "need_identified", "need_areas": ["attendance"]}
+    for case_id in ("c1", "c2"):
+        store.append(case_id, "case", 0, [NewEvent("CaseOpened", opened, "dsl", "dsl", WHEN, "support_journey@1")])
+    inside, release = threading.Event(), threading.Event()
+
+    def hold_open(conn: Any, batch: Any) -> None:  # the first writer stops just before it commits
+        inside.set()
+        release.wait(timeout=10)
+
+    def move(writer: SqlEventStore, case_id: str, to_state: str) -> None:
+        writer.append(case_id, "case", 1, [NewEvent("Moved", {"to_state": to_state}, "dsl", "dsl", WHEN, "support_journey@1")])
+
+    first = threading.Thread(target=move, args=(SqlEventStore(store.engine, (*INLINE_PROJECTORS, hold_open)), "c1", "one_plan"))
+    first.start()
+    assert inside.wait(timeout=10)
+    second = threading.Thread(target=move, args=(SqlEventStore(make_engine(database.url), INLINE_PROJECTORS), "c2", "review"))
+    second.start()
+    second.join(timeout=0.5)  # it reaches the child, and waits
+    release.set()
+    first.join(timeout=30)
+    second.join(timeout=30)
+    with store.engine.connect() as conn:
+        row = conn.execute(select(cohort_facts.c.open_cases, cohort_facts.c.open_journeys).where(cohort_facts.c.pupil_id == "p1"))
+        assert tuple(row.one()) == (2, "one_plan,review")
 
 
 def test_a_write_during_a_rebuild_waits_and_is_projected_once(database: Database) -> None:

@@ -244,7 +244,7 @@ def project_pupils(conn: Connection, batch: Sequence[StoredEvent]) -> None:
     if versions:
         conn.execute(
             update(pupils).where(pupils.c.pupil_id == bindparam("pid")).values(version=bindparam("new_version")),
-            [{"pid": pid, "new_version": version} for pid, version in versions.items()],
+            [{"pid": pid, "new_version": version} for pid, version in sorted(versions.items())],  # locks in id order
         )
 
 
@@ -514,10 +514,23 @@ def project_cohort_facts(conn: Connection, batch: Sequence[StoredEvent]) -> None
             moved_cases.append(event.stream_id)
     for chunk in _chunks(sorted(set(moved_cases)), 2000):
         journeys.update(conn.execute(select(case_summary.c.pupil_id).where(case_summary.c.case_id.in_(chunk))).scalars())
+    _hold_children(conn, sorted(whole | journeys))
     if whole:
         refresh_cohort_facts(conn, sorted(whole))
     if journeys - whole:
         _refresh_journeys(conn, sorted(journeys - whole))
+
+
+def _hold_children(conn: Connection, pupil_ids: Sequence[str]) -> None:
+    """Lock these children's ``pupils`` rows (in id order, as every writer does) before reading what
+    their cohort facts derive from. A child's facts come from several streams (the pupil's and each
+    case's), whose writers run side by side on PostgreSQL; without this, a writer could fold in a
+    case state that another transaction was changing and commit over it. Once the lock is held, READ
+    COMMITTED gives the statements after it the other's committed rows. SQLite writers queue already."""
+    if conn.dialect.name != "postgresql":
+        return
+    for chunk in _chunks(pupil_ids, 2000):
+        conn.execute(select(pupils.c.pupil_id).where(pupils.c.pupil_id.in_(chunk)).order_by(pupils.c.pupil_id).with_for_update())
 
 
 def refresh_cohort_facts(conn: Connection, pupil_ids: Sequence[str]) -> None:

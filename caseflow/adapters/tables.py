@@ -298,7 +298,7 @@ cohort_facts = Table(
     Column("through_month", String(7), nullable=True),
     #: the child's cases not closed, and their states (sorted, comma-separated)
     Column("open_cases", Integer, nullable=False),
-    Column("open_journeys", String(400), nullable=False),
+    Column("open_journeys", Text, nullable=False),
     Index("ix_cohort_facts_school", "school_urn"),
 )
 

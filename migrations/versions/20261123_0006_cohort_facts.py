@@ -40,7 +40,7 @@ def upgrade() -> None:
         sa.Column("absent", sa.Integer(), nullable=True),
         sa.Column("through_month", sa.String(length=7), nullable=True),
         sa.Column("open_cases", sa.Integer(), nullable=False),
-        sa.Column("open_journeys", sa.String(length=400), nullable=False),
+        sa.Column("open_journeys", sa.Text(), nullable=False),
     )
     op.create_index("ix_cohort_facts_school", "cohort_facts", ["school_urn"])
     bind = op.get_bind()
