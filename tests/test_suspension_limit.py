@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
+import threading
 
+import pytest
+from sqlalchemy import Connection, event
+
+from caseflow.adapters.database import WRITE_OPTION
 from caseflow.bootstrap import Services
 from caseflow.demo import make_upn, walk
 from caseflow.domain.errors import GuardFailed
@@ -35,3 +39,53 @@ def test_days_decided_on_another_case_count_towards_the_limit(services: Services
         suspend(second, 6)
     assert "suspension_limit" in {unmet.code for unmet in refused.value.unmet}
     suspend(second, 5)  # exactly 45 in the school year
+
+
+def test_two_decisions_at_once_on_two_cases_cannot_pass_the_limit_between_them(services: Services) -> None:
+    """Each decision's guard reads the other case's days before either commits. The limit is checked
+    again inside each append's transaction, with the pupil held, so one of the two is refused."""
+    dsl, slt, head = (principal(services, name) for name in ("dsl", "slt", "head"))
+    pupil = services.pupils.register(
+        dsl,
+        {"upn": make_upn("881", "2001", 2019, 9), "given_name": "Sam", "family_name": "Race",
+         "date_of_birth": "2016-01-01", "school_urn": SCHOOL},
+    )  # fmt: skip
+    today = services.cases.clock().date()
+    who = {"dsl": dsl, "senco": principal(services, "senco")}
+    cases = [walk(services, who, pupil.id, "one_plan", today) for _ in range(2)]
+    proposals = []
+    for case_id, days in zip(cases, (40, 6), strict=True):
+        version = services.store.current_version(case_id)
+        proposed, _ = services.cases.act(
+            slt, case_id, "propose_suspension", version, {"days": days, "start_date": "2026-11-20", "reason": "Disruption."}
+        )
+        proposals.append(proposed.version)
+    inside, release = threading.Event(), threading.Event()
+
+    def hold_first_open(conn: Connection) -> None:  # the first decision stops just before its COMMIT
+        if conn.get_execution_options().get(WRITE_OPTION) and not inside.is_set():
+            inside.set()
+            release.wait(timeout=10)
+
+    event.listen(services.engine, "commit", hold_first_open)
+    outcomes: dict[str, str] = {}
+
+    def decide(case_id: str, proposal: int) -> None:
+        try:
+            services.cases.act(head, case_id, "decide_suspension", proposal, {"proposal": proposal, "decision": "suspend"})
+            outcomes[case_id] = "decided"
+        except GuardFailed as refused:
+            outcomes[case_id] = ",".join(unmet.code for unmet in refused.unmet)
+
+    first = threading.Thread(target=decide, args=(cases[0], proposals[0]))
+    first.start()
+    assert inside.wait(timeout=10)
+    second = threading.Thread(target=decide, args=(cases[1], proposals[1]))
+    second.start()
+    second.join(timeout=0.5)  # its guard has passed (the first is not committed); now it waits for the first
+    release.set()
+    first.join(timeout=30)
+    second.join(timeout=30)
+    event.remove(services.engine, "commit", hold_first_open)
+    assert sorted(outcomes.values()) == ["decided", "suspension_limit"], outcomes
+    assert sum(services.reads.suspension_days_by_year(pupil.id).values()) <= 45

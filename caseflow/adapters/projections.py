@@ -514,14 +514,14 @@ def project_cohort_facts(conn: Connection, batch: Sequence[StoredEvent]) -> None
             moved_cases.append(event.stream_id)
     for chunk in _chunks(sorted(set(moved_cases)), 2000):
         journeys.update(conn.execute(select(case_summary.c.pupil_id).where(case_summary.c.case_id.in_(chunk))).scalars())
-    _hold_children(conn, sorted(whole | journeys))
+    hold_children(conn, sorted(whole | journeys))
     if whole:
         refresh_cohort_facts(conn, sorted(whole))
     if journeys - whole:
         _refresh_journeys(conn, sorted(journeys - whole))
 
 
-def _hold_children(conn: Connection, pupil_ids: Sequence[str]) -> None:
+def hold_children(conn: Connection, pupil_ids: Sequence[str]) -> None:
     """Lock these children's ``pupils`` rows (in id order, as every writer does) before reading what
     their cohort facts derive from. A child's facts come from several streams (the pupil's and each
     case's), whose writers run side by side on PostgreSQL; without this, a writer could fold in a

@@ -4,12 +4,30 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Date, Engine, Integer, String, and_, bindparam, case, exists, func, literal, null, or_, select, union_all
+from sqlalchemy import (
+    Connection,
+    Date,
+    Engine,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
 
 from caseflow.adapters.database import read_transaction
+from caseflow.adapters.projections import hold_children
 from caseflow.adapters.tables import (
     attendance_months,
     case_summary,
@@ -47,6 +65,26 @@ class SqlReadModels:
         with read_transaction(self.engine) as conn:
             rows = conn.execute(_SUSPENSION_DAYS, {"pupil_id": pupil_id, "exclude_case": exclude_case or ""})
             return {int(year): float(days) for year, days in rows}
+
+    def recheck_other_suspension_days(
+        self, pupil_id: str, exclude_case: str, school_year: int, check: Callable[[float], None]
+    ) -> Callable[[Connection], None]:
+        """Run in the append's transaction (after the projectors): hold the pupil, as the cohort-facts
+        projector does, so a concurrent decision on another case of theirs is either committed and
+        counted here or waits for this one and counts it."""
+
+        def recheck(conn: Connection) -> None:
+            hold_children(conn, [pupil_id])
+            days = conn.execute(
+                select(func.coalesce(func.sum(suspension_days.c.days), 0)).where(
+                    suspension_days.c.pupil_id == pupil_id,
+                    suspension_days.c.case_id != exclude_case,
+                    suspension_days.c.school_year == school_year,
+                )
+            ).scalar_one()
+            check(float(days))
+
+        return recheck
 
     def pupil_id_for_upn(self, upn: str) -> str | None:
         with read_transaction(self.engine) as conn:

@@ -299,16 +299,33 @@ def suspension_limit(case: SupportCase, data: Mapping[str, Any], ctx: CaseContex
     if proposal is None:
         return []
     year = school_year(date.fromisoformat(proposal["start_date"]))
-    already = suspension_days(case, ctx, year)
-    if already + float(proposal["days"]) <= SUSPENSION_DAYS_LIMIT:
+    return over_suspension_limit(suspension_days(case, ctx, year), float(proposal["days"]))
+
+
+def over_suspension_limit(already: float, adds: float) -> list[Unmet]:
+    """The limit's answer for ``already`` days decided in a school year and a decision adding ``adds``."""
+    if already + adds <= SUSPENSION_DAYS_LIMIT:
         return []
     return [
         Unmet(
             "suspension_limit",
             f"A pupil may be suspended for at most {SUSPENSION_DAYS_LIMIT} school days in a school year: "
-            f"{already:g} already this year, and this proposal adds {float(proposal['days']):g}.",
+            f"{already:g} already this year, and this proposal adds {adds:g}.",
         )
     ]
+
+
+def suspension_decided(case: SupportCase, data: Mapping[str, Any]) -> tuple[int, float, float] | None:
+    """For a decision to suspend: the school year, the days this case has already decided in it, and
+    the days this decision adds (None for any other decision), so the limit can be checked again
+    where other cases' decisions can no longer change underneath it."""
+    if data.get("decision") != "suspend":
+        return None
+    proposal = _pending(case, data.get("proposal"), "suspension")
+    if proposal is None:
+        return None
+    year = school_year(date.fromisoformat(proposal["start_date"]))
+    return year, suspension_days(case, CaseContext(), year), float(proposal["days"])
 
 
 def warnings(case: SupportCase, ctx: CaseContext, today: date) -> list[str]:

@@ -23,13 +23,13 @@ from caseflow.domain.errors import (
     NotPermitted,
     Unmet,
 )
-from caseflow.domain.events import ChainReport, StoredEvent, now_utc, utc
-from caseflow.domain.guards import CaseContext, warnings
+from caseflow.domain.events import ChainReport, NewEvent, StoredEvent, now_utc, utc
+from caseflow.domain.guards import CaseContext, over_suspension_limit, suspension_decided, warnings
 from caseflow.domain.pupil import Pupil
 from caseflow.domain.roles import Actor, Role
 from caseflow.domain.workflow import ActionStatus, Workflow
 from caseflow.services.access import CaseScope, Principal, case_roles, choose_role, opening_roles
-from caseflow.services.ports import AccessLog, EventStore, ReadModels
+from caseflow.services.ports import AccessLog, AlsoWrite, EventStore, ReadModels
 from caseflow.services.streams import CASE, load_case, load_pupil, plausible_id, snapshot_if_due
 
 #: roles that may check a case's hash chain
@@ -231,7 +231,8 @@ class CaseService:
             logged = self.audit.entry(
                 username=principal.username, role=role, action=action, outcome="ok", case_id=case_id, pupil_id=pupil.id
             )
-            stored = self.store.append(case_id, CASE, case.version, [event], also=[logged])
+            also = [*self._limits_again(case, pupil, event), logged]
+            stored = self.store.append(case_id, CASE, case.version, [event], also=also)
         except CaseflowError as error:
             self._log(principal.username, role, action, _outcome(error), case_id=case_id, pupil_id=pupil.id, detail=error.detail)
             raise
@@ -241,6 +242,21 @@ class CaseService:
         return case, stored[-1]
 
     # --- helpers --------------------------------------------------------------------------------
+    def _limits_again(self, case: SupportCase, pupil: Pupil, event: NewEvent) -> list[AlsoWrite]:
+        """Rules that count across a pupil's cases, checked again inside the append's transaction:
+        the guards read other cases' decisions before it, and two heads deciding suspensions on two
+        cases of one pupil at the same moment must not pass the 45-day limit between them."""
+        decided = suspension_decided(case, event.data) if event.event_type == "SuspensionDecided" else None
+        if decided is None:
+            return []
+        year, own, adds = decided
+
+        def check(others: float) -> None:
+            if unmet := over_suspension_limit(others + own, adds):
+                raise GuardFailed(unmet)
+
+        return [self.reads.recheck_other_suspension_days(pupil.id, case.id, year, check)]
+
     def _when(self, occurred_at: datetime | None) -> datetime:
         """When it happened: given by the user (may be in the past, never the future) or now."""
         now = self.clock()

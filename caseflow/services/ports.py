@@ -55,6 +55,13 @@ class ReadModels(Protocol):
 
     def suspension_days_by_year(self, pupil_id: str, exclude_case: str | None = None) -> dict[int, float]: ...
 
+    def recheck_other_suspension_days(
+        self, pupil_id: str, exclude_case: str, school_year: int, check: Callable[[float], None]
+    ) -> AlsoWrite:
+        """In the write's own transaction, with the pupil held against other writers: ``check`` the
+        days decided on the pupil's other cases in that school year (it raises to refuse the write)."""
+        ...
+
     def pupil_id_for_upn(self, upn: str) -> str | None: ...
 
     def school_la(self, school_urn: str) -> str | None: ...
