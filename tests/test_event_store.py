@@ -190,6 +190,30 @@ def test_snapshots_resume_a_long_case_and_are_ignored_once_stale(database: Datab
     assert store.load_from_snapshot("no-such-case") == (None, [])
 
 
+def test_several_streams_tails_come_in_one_query_each_as_if_loaded_alone(database: Database) -> None:
+    """An action reads its case and the case's pupil together: each stream's own snapshot and tail,
+    never another stream's, whatever mix of fresh, stale and missing snapshots."""
+    from caseflow.services.streams import SNAPSHOT_EVERY
+
+    store = SqlEventStore(make_engine(database.url), clock=Clock(T0))
+    long = store.append("long", "case", 0, [note(n) for n in range(SNAPSHOT_EVERY + 3)])
+    store.save_snapshot("long", SNAPSHOT_EVERY, long[SNAPSHOT_EVERY - 1].hash, {"schema": 1, "at": SNAPSHOT_EVERY})
+    store.append("short", "pupil", 0, [note(1), note(2)])
+    stale = store.append("stale", "case", 0, [note(1), note(2), note(3)])
+    store.save_snapshot("stale", 2, "0" * 64, {"schema": 1})
+    store.save_snapshot("short-lived", 1, stale[0].hash, {"schema": 1})  # a snapshot of a stream with no events
+    ids = ["short", "long", "stale", "missing", "short-lived", "long"]
+    tails = store.load_tails(ids)
+    assert list(tails) == ["short", "long", "stale", "missing", "short-lived"]
+    for sid in tails:
+        assert tails[sid] == store.load_from_snapshot(sid)
+    assert tails["long"][0] == (SNAPSHOT_EVERY, {"schema": 1, "at": SNAPSHOT_EVERY})
+    assert tails["long"][1] == store.load("long", after_version=SNAPSHOT_EVERY) and len(tails["long"][1]) == 3
+    assert tails["short"] == (None, store.load("short")) and tails["stale"] == (None, store.load("stale"))
+    assert tails["missing"] == (None, []) and tails["short-lived"] == (None, [])
+    assert all(e.stream_id == sid for sid, (_, tail) in tails.items() for e in tail)
+
+
 def test_a_batch_writes_many_streams_in_one_transaction_or_nothing(store: SqlEventStore, database: Database) -> None:
     """Imports and the LA generator: several writes, even two to one stream, commit together or not at all."""
     stored = store.append_batch(

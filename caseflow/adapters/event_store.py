@@ -33,7 +33,7 @@ from caseflow.domain.events import (
     utc,
     verify_chain,
 )
-from caseflow.services.ports import AlsoWrite, StreamWrite
+from caseflow.services.ports import AlsoWrite, StreamWrite, Tail
 
 #: streams whose head (version, hash) each store remembers, so an append needs no read first
 HEAD_CACHE_SIZE = 10_000
@@ -118,6 +118,8 @@ class SqlEventStore:
         loaded += "workflow_version, prev_hash, hash, stream_id, tx"
         # a stream's own events: its id is known and its tx unused, so neither is fetched (a replay's rows are a fifth narrower)
         known = loaded.replace("stream_id, tx", "NULL AS stream_id, NULL AS tx")
+        self._style, self._known = style, known
+        self._tails: dict[int, str] = {}
         self._sql = {
             "load": f"SELECT 1 AS kind, {known} FROM events WHERE stream_id = {style.format('stream_id')} "
             f"AND version <= {style.format('upto')} AND version > {style.format('after')} ORDER BY version",
@@ -135,14 +137,6 @@ class SqlEventStore:
             f"WHERE (tx, position) > ({style.format('tx')}, {style.format('position')}) "
             "AND tx < pg_snapshot_xmin(pg_current_snapshot())::text::bigint ORDER BY tx, position "
             f"LIMIT {style.format('limit')}",
-            # the stream's valid snapshot (kind 0, if any) and the events after it (kind 1), in one round trip
-            "tail": "WITH snap AS (SELECT s.version, s.state FROM snapshots s JOIN events e ON e.stream_id = s.stream_id "
-            f"AND e.version = s.version AND e.hash = s.last_hash WHERE s.stream_id = {style.format('stream_id')}) "
-            "SELECT 0 AS kind, NULL AS position, NULL AS stream_type, version, NULL AS event_type, NULL AS schema_version, "
-            "state AS data, NULL AS actor, NULL AS role, NULL AS occurred_at, NULL AS recorded_at, NULL AS workflow_version, "
-            "NULL AS prev_hash, NULL AS hash, NULL AS stream_id, NULL AS tx FROM snap UNION ALL "
-            f"SELECT 1, {known} FROM events WHERE stream_id = {style.format('stream_id')} "
-            "AND version > COALESCE((SELECT version FROM snap), 0) ORDER BY 1, 4",
         }
 
     # --- writing ------------------------------------------------------------------------------
@@ -377,14 +371,51 @@ class SqlEventStore:
             rows = driver_rows(conn, self._sql["load"], params)
         return self._events(rows, stream_id)
 
-    def load_from_snapshot(self, stream_id: str) -> tuple[tuple[int, dict[str, Any]] | None, list[StoredEvent]]:
+    def load_from_snapshot(self, stream_id: str) -> Tail:
         """The stream's snapshot (if one still matches the log) and the events after it, in one query:
         loading a case for an action is one round trip, however long the case."""
+        return self.load_tails([stream_id])[stream_id]
+
+    def load_tails(self, stream_ids: Sequence[str]) -> dict[str, Tail]:
+        """``load_from_snapshot`` for several streams in one round trip: an action on a case reads
+        the case and its pupil together."""
+        ids = list(dict.fromkeys(stream_ids))
         with read_transaction(self.engine) as conn:
-            rows = driver_rows(conn, self._sql["tail"], self._params(stream_id=stream_id))
-        if rows and rows[0][0] == 0:
-            return (rows[0][3], decode(rows[0][6])), self._events(rows[1:], stream_id)
-        return None, self._events(rows, stream_id)
+            rows = driver_rows(conn, self._tails_sql(len(ids)), self._params(**{f"s{n}": sid for n, sid in enumerate(ids)}))
+        found: dict[str, list[Sequence[Any]]] = {sid: [] for sid in ids}
+        for row in rows:
+            found[row[14]].append(row)
+        tails: dict[str, Tail] = {}
+        for sid, own in found.items():
+            if own and own[0][0] == 0:
+                tails[sid] = (own[0][3], decode(own[0][6])), self._events(own[1:], sid)
+            else:
+                tails[sid] = None, self._events(own, sid)
+        return tails
+
+    def _tails_sql(self, count: int) -> str:
+        """Each stream's valid snapshot (kind 0, if any) and the events after it (kind 1). One block per
+        stream, so the version bound stays an index condition, not a filter over the whole stream."""
+        if count not in self._tails:
+            style, blocks, snaps = self._style, [], []
+            for n in range(count):
+                sid = style.format(f"s{n}")
+                snaps.append(
+                    f"snap{n} AS (SELECT s.version, s.state FROM snapshots s JOIN events e ON e.stream_id = s.stream_id "
+                    f"AND e.version = s.version AND e.hash = s.last_hash WHERE s.stream_id = {sid})"
+                )
+                named = f"CAST({sid} AS VARCHAR) AS stream_id, NULL AS tx"
+                blocks.append(
+                    "SELECT 0 AS kind, NULL AS position, NULL AS stream_type, version, NULL AS event_type, "
+                    "NULL AS schema_version, state AS data, NULL AS actor, NULL AS role, NULL AS occurred_at, "
+                    f"NULL AS recorded_at, NULL AS workflow_version, NULL AS prev_hash, NULL AS hash, {named} FROM snap{n}"
+                )
+                blocks.append(
+                    f"SELECT 1, {self._known.replace('NULL AS stream_id, NULL AS tx', named)} FROM events "
+                    f"WHERE stream_id = {sid} AND version > COALESCE((SELECT version FROM snap{n}), 0)"
+                )
+            self._tails[count] = f"WITH {', '.join(snaps)} " + " UNION ALL ".join(blocks) + " ORDER BY 15, 1, 4"
+        return self._tails[count]
 
     # --- snapshots (a cache derived from the log) ---------------------------------------------
     def save_snapshot(self, stream_id: str, version: int, last_hash: str, state: Mapping[str, Any]) -> None:

@@ -7,6 +7,7 @@ permitted".
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from caseflow.domain.roles import Role
@@ -53,6 +54,15 @@ class CaseScope:
     school_urn: str
     school_la: str | None
     allocated_social_workers: frozenset[str]
+
+
+def scope_for(
+    principal: Principal, school_urn: str, social_workers: frozenset[str], school_la: Callable[[str], str | None]
+) -> CaseScope:
+    """The scope the policy needs to decide this principal's roles. The school's LA decides only a
+    Virtual School officer's access, so only theirs reads it: school staff's actions save a round trip."""
+    la = school_la(school_urn) if principal.la_code and Role.VIRTUAL_SCHOOL in principal.roles else None
+    return CaseScope(school_urn, la, social_workers)
 
 
 def case_roles(principal: Principal, scope: CaseScope) -> frozenset[str]:

@@ -28,12 +28,14 @@ from caseflow.domain.guards import CaseContext, over_suspension_limit, suspensio
 from caseflow.domain.pupil import Pupil
 from caseflow.domain.roles import Actor, Role
 from caseflow.domain.workflow import ActionStatus, Workflow
-from caseflow.services.access import CaseScope, Principal, case_roles, choose_role, opening_roles
+from caseflow.services.access import Principal, case_roles, choose_role, opening_roles, scope_for
 from caseflow.services.ports import AccessLog, AlsoWrite, EventStore, ReadModels
-from caseflow.services.streams import CASE, load_case, load_pupil, plausible_id, snapshot_if_due
+from caseflow.services.streams import CASE, load_case, load_case_and_pupil, load_pupil, plausible_id, snapshot_if_due
 
 #: roles that may check a case's hash chain
 VERIFIERS = frozenset({Role.AUDITOR, Role.DSL, Role.HEADTEACHER})
+#: cases whose pupil a process remembers (about 100 bytes each)
+PUPIL_OF_CACHE_SIZE = 50_000
 
 
 class ReadOnDemand(Mapping[int, float]):
@@ -86,6 +88,7 @@ class CaseService:
         self.audit = audit
         self.workflow = workflow
         self.clock = clock
+        self._pupil_of: dict[str, str] = {}
 
     # --- loading --------------------------------------------------------------------------------
     def _case(self, case_id: str, upto_version: int | None = None, as_of: datetime | None = None) -> SupportCase:
@@ -103,19 +106,31 @@ class CaseService:
             other_suspension_days=ReadOnDemand(lambda: self.reads.suspension_days_by_year(pupil.id, exclude_case=case.id)),
         )
 
-    def scope(self, case: SupportCase, pupil: Pupil, today: date) -> CaseScope:
-        assert case.school_urn is not None
-        return CaseScope(case.school_urn, self.reads.school_la(case.school_urn), pupil.allocated_social_workers(today))
+    def _case_and_pupil(self, case_id: str) -> tuple[SupportCase, Pupil]:
+        """The case and its pupil: one round trip once this process has seen the case (its pupil is
+        set by the event that opens it and never changes, so remembering it is safe)."""
+        pupil_id = self._pupil_of.get(case_id)
+        if pupil_id is not None:
+            case, pupil = load_case_and_pupil(self.store, case_id, pupil_id)
+            if case.pupil_id == pupil_id:
+                return case, pupil
+        case = self._case(case_id)
+        pupil = self.pupil(case.pupil_id or "")
+        if len(self._pupil_of) >= PUPIL_OF_CACHE_SIZE:
+            self._pupil_of.clear()
+        self._pupil_of[case_id] = pupil.id
+        return case, pupil
 
     def _visible(self, principal: Principal, case_id: str, action: str) -> tuple[SupportCase, Pupil, frozenset[str]]:
         """Load a case the principal may see, or log the attempt and answer 404."""
         try:
-            case = self._case(case_id)
-            pupil = self.pupil(case.pupil_id or "")
+            case, pupil = self._case_and_pupil(case_id)
         except NotFound:
             self._log(principal.username, None, action, "not_found", case_id=case_id if plausible_id(case_id) else None)
             raise
-        roles = case_roles(principal, self.scope(case, pupil, self.clock().date()))
+        assert case.school_urn is not None
+        social_workers = pupil.allocated_social_workers(self.clock().date())
+        roles = case_roles(principal, scope_for(principal, case.school_urn, social_workers, self.reads.school_la))
         if not roles:
             self._log(principal.username, None, action, "not_found", case_id=case_id)
             raise NotFound("no such case")

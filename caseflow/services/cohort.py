@@ -8,7 +8,7 @@ from typing import Any, Protocol
 from caseflow.domain.errors import NotFound, NotPermitted
 from caseflow.domain.pupil import Episode, cohort_status
 from caseflow.domain.roles import Role
-from caseflow.services.access import SCHOOL_CASE_ROLES, CaseScope, Principal, case_roles
+from caseflow.services.access import SCHOOL_CASE_ROLES, Principal, case_roles, scope_for
 from caseflow.services.ports import AccessLog, ReadModels
 
 
@@ -31,7 +31,7 @@ class CohortService:
         """Roles in which the principal may see this school's cohort; NotFound if the school is out of scope."""
         if not self.reads.school_exists(school_urn):
             raise NotFound("no such school")
-        scope = CaseScope(school_urn, self.reads.school_la(school_urn), frozenset())
+        scope = scope_for(principal, school_urn, frozenset(), self.reads.school_la)
         roles = case_roles(principal, scope) & COHORT_READERS
         if roles:
             return roles

@@ -19,6 +19,10 @@ class StreamWrite:
     events: Sequence[NewEvent]
 
 
+#: a stream's snapshot (version, state), if one still matches the log, and the events after it
+Tail = tuple[tuple[int, dict[str, Any]] | None, list[StoredEvent]]
+
+
 class AlsoWrite(Protocol):
     """Another change to commit in the same transaction as an append (an access-log line)."""
 
@@ -43,7 +47,9 @@ class EventStore(Protocol):
 
     def latest_snapshot(self, stream_id: str) -> tuple[int, dict[str, Any]] | None: ...
 
-    def load_from_snapshot(self, stream_id: str) -> tuple[tuple[int, dict[str, Any]] | None, list[StoredEvent]]: ...
+    def load_from_snapshot(self, stream_id: str) -> Tail: ...
+
+    def load_tails(self, stream_ids: Sequence[str]) -> dict[str, Tail]: ...
 
     def current_version(self, stream_id: str) -> int: ...
 

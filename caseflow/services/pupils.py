@@ -17,7 +17,7 @@ from caseflow.domain.pupil import Pupil
 from caseflow.domain.roles import Actor
 from caseflow.domain.upn import UpnError, normalise_upn
 from caseflow.domain.workflow import Workflow
-from caseflow.services.access import CaseScope, Principal, case_roles, choose_role
+from caseflow.services.access import Principal, case_roles, choose_role, scope_for
 from caseflow.services.ports import AccessLog, EventStore, ReadModels
 from caseflow.services.streams import PUPIL, load_pupil
 from workflows import PUPIL_RECORD, REGISTRY
@@ -40,9 +40,7 @@ class PupilService:
 
     def roles_on(self, principal: Principal, pupil: Pupil) -> frozenset[str]:
         """Roles in which the principal may see this pupil (the one access policy; empty: not visible)."""
-        scope = CaseScope(
-            pupil.school_urn, self.reads.school_la(pupil.school_urn), pupil.allocated_social_workers(self.clock().date())
-        )
+        scope = scope_for(principal, pupil.school_urn, pupil.allocated_social_workers(self.clock().date()), self.reads.school_la)
         return case_roles(principal, scope)
 
     def register(self, principal: Principal, data: Any) -> Pupil:

@@ -7,9 +7,8 @@ from typing import Any
 
 from caseflow.domain.case import SupportCase
 from caseflow.domain.errors import NotFound
-from caseflow.domain.events import StoredEvent
 from caseflow.domain.pupil import Pupil
-from caseflow.services.ports import EventStore
+from caseflow.services.ports import EventStore, Tail
 
 CASE = "case"
 PUPIL = "pupil"
@@ -25,21 +24,35 @@ SNAPSHOT_EVERY = 100
 
 def load_case(store: EventStore, case_id: str, upto_version: int | None = None, as_of: datetime | None = None) -> SupportCase:
     """The case now (from its snapshot, if one still matches the log), or as it was at a version or instant."""
-    events: list[StoredEvent] = []
     if upto_version is None and as_of is None and plausible_id(case_id):
-        snapshot, events = store.load_from_snapshot(case_id)
-        case = SupportCase.from_snapshot(snapshot[1]) if snapshot else None
-        if case is not None:
-            for event in events:
-                case.apply(event)
-            return case
-        if snapshot:  # a snapshot this code cannot read: replay the whole stream
-            events = store.load(case_id)
-    elif plausible_id(case_id):
-        events = store.load(case_id, upto_version)
+        return _case_from(store, case_id, store.load_from_snapshot(case_id))
+    events = store.load(case_id, upto_version) if plausible_id(case_id) else []
     if not events or events[0].stream_type != CASE:
         raise NotFound("no such case")
     return SupportCase.replay(case_id, events, upto_version=upto_version, as_of=as_of)
+
+
+def load_case_and_pupil(store: EventStore, case_id: str, pupil_id: str) -> tuple[SupportCase, Pupil]:
+    """The case and the pupil it is about, now, in one round trip (the caller knows the pupil: a
+    case's pupil is set by the event that opens it and never changes)."""
+    if not plausible_id(case_id) or not plausible_id(pupil_id):
+        raise NotFound("no such case")
+    tails = store.load_tails([case_id, pupil_id])
+    return _case_from(store, case_id, tails[case_id]), _pupil_from(store, pupil_id, tails[pupil_id])
+
+
+def _case_from(store: EventStore, case_id: str, tail: Tail) -> SupportCase:
+    snapshot, events = tail
+    case = SupportCase.from_snapshot(snapshot[1]) if snapshot else None
+    if case is not None:
+        for event in events:
+            case.apply(event)
+        return case
+    if snapshot:  # a snapshot this code cannot read: replay the whole stream
+        events = store.load(case_id)
+    if not events or events[0].stream_type != CASE:
+        raise NotFound("no such case")
+    return SupportCase.replay(case_id, events)
 
 
 def snapshot_if_due(store: EventStore, case: SupportCase, last_hash: str) -> None:
@@ -55,7 +68,11 @@ def load_pupil(store: EventStore, pupil_id: str) -> Pupil:
     a snapshot lost to a concurrent reader's is no loss)."""
     if not plausible_id(pupil_id):
         raise NotFound("no such pupil")
-    snapshot, events = store.load_from_snapshot(pupil_id)
+    return _pupil_from(store, pupil_id, store.load_from_snapshot(pupil_id))
+
+
+def _pupil_from(store: EventStore, pupil_id: str, tail: Tail) -> Pupil:
+    snapshot, events = tail
     pupil = Pupil.from_snapshot(snapshot[1]) if snapshot else None
     if pupil is None:
         if snapshot:  # a snapshot this code cannot read: replay the whole stream

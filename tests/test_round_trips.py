@@ -1,0 +1,82 @@
+"""How often an action goes to the database: counted, not timed. Every trip is a query's worth of
+CPU on the web worker and on the server, which is what bounds actions per second on our machines."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import event
+
+from caseflow.bootstrap import Services
+from caseflow.demo import make_upn
+from caseflow.services.access import Principal, case_roles, scope_for
+from tests.conftest import LA, SCHOOL, principal
+
+CONTACT = {"date": "2026-11-02", "method": "phone", "summary": "Good week."}
+
+
+@contextmanager
+def checkouts(services: Services) -> Iterator[list[int]]:
+    """Connections taken from the pool: one per read or write transaction."""
+    taken: list[int] = []
+
+    def count(*_: object) -> None:
+        taken.append(1)
+
+    event.listen(services.engine, "checkout", count)
+    try:
+        yield taken
+    finally:
+        event.remove(services.engine, "checkout", count)
+
+
+def _case(services: Services, n: int) -> tuple[Principal, str, str]:
+    dsl = principal(services, "dsl")
+    pupil = services.pupils.register(
+        dsl,
+        {"upn": make_upn("881", "3001", 2019, n), "given_name": "Ria", "family_name": "Trips",
+         "date_of_birth": "2016-01-01", "school_urn": SCHOOL},
+    )  # fmt: skip
+    case = services.cases.open_case(dsl, {"pupil_id": pupil.id, "need_areas": ["attendance"], "description": "Trips"})
+    return dsl, case.id, pupil.id
+
+
+def test_an_action_on_a_case_seen_before_is_one_read_and_one_write(services: Services) -> None:
+    dsl, case_id, pupil_id = _case(services, 1)
+    services.cases._pupil_of.clear()  # as a freshly started worker
+    with checkouts(services) as first:
+        case, _ = services.cases.act(dsl, case_id, "log_family_contact", 1, CONTACT)
+    assert len(first) == 3, "the case, then its pupil, then the write"
+    with checkouts(services) as again:
+        case, _ = services.cases.act(dsl, case_id, "log_family_contact", case.version, CONTACT)
+    assert len(again) == 2, "the case and its pupil in one query, then the write; the school's LA is not read"
+    assert (case.version, case.pupil_id) == (3, pupil_id)
+    view = services.cases.view(dsl, case_id)
+    assert view.pupil.id == pupil_id and view.case.version == 3 and len(view.events) == 3
+
+
+def test_a_remembered_pupil_that_is_not_the_case_s_own_is_never_used(services: Services) -> None:
+    dsl, case_id, pupil_id = _case(services, 2)
+    _, _, other_pupil = _case(services, 3)
+    services.cases._pupil_of[case_id] = other_pupil
+    view = services.cases.view(dsl, case_id)
+    assert view.pupil.id == pupil_id and services.cases._pupil_of[case_id] == pupil_id
+
+
+def test_only_a_virtual_school_officer_s_access_reads_the_school_s_la(services: Services) -> None:
+    asked: list[str] = []
+
+    def school_la(urn: str) -> str | None:
+        asked.append(urn)
+        return LA if urn == SCHOOL else "882"
+
+    for username in ("dsl", "head", "sw", "auditor", "teacher", "governor"):
+        scope_for(principal(services, username), SCHOOL, frozenset({"sw"}), school_la)
+    assert asked == []
+    vs = principal(services, "vs")
+    assert case_roles(vs, scope_for(vs, SCHOOL, frozenset(), school_la)) == {"virtual_school"}
+    assert case_roles(vs, scope_for(vs, "999999", frozenset(), school_la)) == frozenset()
+    assert asked == [SCHOOL, "999999"]
+    _, case_id, _ = _case(services, 4)
+    assert services.cases.view(vs, case_id).case.id == case_id  # and through the service, on the real database
