@@ -212,6 +212,7 @@ def test_several_streams_tails_come_in_one_query_each_as_if_loaded_alone(databas
     assert tails["short"] == (None, store.load("short")) and tails["stale"] == (None, store.load("stale"))
     assert tails["missing"] == (None, []) and tails["short-lived"] == (None, [])
     assert all(e.stream_id == sid for sid, (_, tail) in tails.items() for e in tail)
+    assert store.load_tails([]) == {}
 
 
 def test_a_batch_writes_many_streams_in_one_transaction_or_nothing(store: SqlEventStore, database: Database) -> None:

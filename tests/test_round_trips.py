@@ -59,9 +59,10 @@ def test_an_action_on_a_case_seen_before_is_one_read_and_one_write(services: Ser
 def test_a_remembered_pupil_that_is_not_the_case_s_own_is_never_used(services: Services) -> None:
     dsl, case_id, pupil_id = _case(services, 2)
     _, _, other_pupil = _case(services, 3)
-    services.cases._pupil_of[case_id] = other_pupil
-    view = services.cases.view(dsl, case_id)
-    assert view.pupil.id == pupil_id and services.cases._pupil_of[case_id] == pupil_id
+    for remembered in (other_pupil, "no-such-pupil", case_id):  # another pupil, no stream, a stream of another type
+        services.cases._pupil_of[case_id] = remembered
+        view = services.cases.view(dsl, case_id)
+        assert view.pupil.id == pupil_id and services.cases._pupil_of[case_id] == pupil_id
 
 
 def test_only_a_virtual_school_officer_s_access_reads_the_school_s_la(services: Services) -> None:
@@ -73,6 +74,8 @@ def test_only_a_virtual_school_officer_s_access_reads_the_school_s_la(services: 
 
     for username in ("dsl", "head", "sw", "auditor", "teacher", "governor"):
         scope_for(principal(services, username), SCHOOL, frozenset({"sw"}), school_la)
+    dsl = principal(services, "dsl")
+    scope_for(Principal(dsl.username, dsl.grants, la_code=LA), SCHOOL, frozenset(), school_la)  # an LA, but no VS role
     assert asked == []
     vs = principal(services, "vs")
     assert case_roles(vs, scope_for(vs, SCHOOL, frozenset(), school_la)) == {"virtual_school"}

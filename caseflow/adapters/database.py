@@ -121,19 +121,12 @@ def driver_rows(
     """Rows as the driver returns them (plain tuples), for the hot statements: SQLAlchemy's
     execution and result rows cost tens of microseconds a statement and about one a row, which
     every append, a 10,000-event replay and a rebuild's bulk inserts feel. ``many``: run the
-    statement once per row of ``params`` (the driver's ``executemany``; no rows come back).
-
-    On PostgreSQL each is prepared on its first run on a connection, not its sixth (psycopg's
-    default): planning the snapshot-and-tail query takes longer than running it, and a pooled
-    connection is new after every recycle."""
+    statement once per row of ``params`` (the driver's ``executemany``; no rows come back)."""
     with driver_cursor(conn, sql, params) as cursor:
         if many:
             cursor.executemany(sql, params)
             return []
-        if conn.dialect.name == "postgresql":
-            cursor.execute(sql, params, prepare=True)
-        else:
-            cursor.execute(sql, params)
+        cursor.execute(sql, params)
         return cursor.fetchall() if cursor.description is not None else []
 
 

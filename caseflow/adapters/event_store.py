@@ -378,8 +378,11 @@ class SqlEventStore:
 
     def load_tails(self, stream_ids: Sequence[str]) -> dict[str, Tail]:
         """``load_from_snapshot`` for several streams in one round trip: an action on a case reads
-        the case and its pupil together."""
+        the case and its pupil together. For a few streams: each is a block of the query (SQLite allows
+        500 blocks)."""
         ids = list(dict.fromkeys(stream_ids))
+        if not ids:
+            return {}
         with read_transaction(self.engine) as conn:
             rows = driver_rows(conn, self._tails_sql(len(ids)), self._params(**{f"s{n}": sid for n, sid in enumerate(ids)}))
         found: dict[str, list[Sequence[Any]]] = {sid: [] for sid in ids}

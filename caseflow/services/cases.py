@@ -34,7 +34,7 @@ from caseflow.services.streams import CASE, load_case, load_case_and_pupil, load
 
 #: roles that may check a case's hash chain
 VERIFIERS = frozenset({Role.AUDITOR, Role.DSL, Role.HEADTEACHER})
-#: cases whose pupil a process remembers (about 100 bytes each)
+#: cases whose pupil a process remembers (about 200 bytes each)
 PUPIL_OF_CACHE_SIZE = 50_000
 
 
@@ -111,9 +111,13 @@ class CaseService:
         set by the event that opens it and never changes, so remembering it is safe)."""
         pupil_id = self._pupil_of.get(case_id)
         if pupil_id is not None:
-            case, pupil = load_case_and_pupil(self.store, case_id, pupil_id)
-            if case.pupil_id == pupil_id:
-                return case, pupil
+            try:
+                case, pupil = load_case_and_pupil(self.store, case_id, pupil_id)
+                if case.pupil_id == pupil_id:
+                    return case, pupil
+            except NotFound:
+                pass
+            del self._pupil_of[case_id]
         case = self._case(case_id)
         pupil = self.pupil(case.pupil_id or "")
         if len(self._pupil_of) >= PUPIL_OF_CACHE_SIZE:
