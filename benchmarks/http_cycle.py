@@ -30,7 +30,9 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def http_cycle(url: str, clients: int = 16, actions_per_client: int = 60, workers: int = 4) -> dict[str, Any]:
+def http_cycle(
+    url: str, clients: int = 16, actions_per_client: int = 60, workers: int = 4, extra: tuple[str, ...] = ()
+) -> dict[str, Any]:
     svc = bootstrap(url)
     svc.accounts.add_school("100001", "Bench School", "881")
     svc.accounts.add_user("dsl", ["dsl"], ["100001"])
@@ -66,6 +68,7 @@ def http_cycle(url: str, clients: int = 16, actions_per_client: int = 60, worker
             "2",
             "--log-level",
             "warning",
+            *extra,
             "wsgi:app",
         ],
         cwd=ROOT,

@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from caseflow.adapters.bulk import insert_rows
-from caseflow.adapters.database import make_engine, write_transaction
+from caseflow.adapters.database import DriverStatement, make_engine, write_transaction
 from caseflow.adapters.tables import attendance_marks, case_summary, suspension_days
 from tests.conftest import Database
 
@@ -53,4 +53,48 @@ def test_a_duplicate_is_an_integrity_error_and_nothing_is_kept(database: Databas
         insert_rows(conn, attendance_marks, [mark])
     with engine.connect() as conn:
         assert len(conn.execute(select(attendance_marks)).all()) == 1
+    engine.dispose()
+
+
+def test_a_driver_statement_stores_and_reads_as_sqlalchemy_would(database: Database) -> None:
+    """``DriverStatement`` compiles once per dialect and runs on the driver: instants still go through the
+    column type (ISO text on SQLite, timestamptz on PostgreSQL), one row or many, positional or named."""
+    engine = make_engine(database.url)
+    columns = ["case_id", "pupil_id", "school_urn", "state", "version", "opened_at", "updated_at", "need_areas"]
+    write = DriverStatement(insert(case_summary), column_keys=columns)
+    move = DriverStatement(
+        update(case_summary)
+        .where(case_summary.c.case_id == bindparam("cid"))
+        .values(state=bindparam("new_state"), updated_at=bindparam("new_updated_at"))
+    )
+    read = DriverStatement(
+        select(case_summary.c.case_id, case_summary.c.state).where(case_summary.c.updated_at > bindparam("after"))
+    )
+    rows = [
+        {"case_id": f"c{n}", "pupil_id": "p1", "school_urn": "100001", "state": "need_identified", "version": 1,
+         "opened_at": OPENED, "updated_at": OPENED, "need_areas": "[]"}
+        for n in (1, 2, 3)
+    ]  # fmt: skip
+    later = OPENED.replace(hour=11)
+    with write_transaction(engine) as conn:
+        write.run_many(conn, rows[:1])
+        write.run_many(conn, rows[1:])
+        move.run_many(conn, [{"cid": "c2", "new_state": "review", "new_updated_at": later}])
+        move.run_many(conn, [{"cid": c, "new_state": "one_plan", "new_updated_at": later} for c in ("c1", "c3")])
+    with engine.connect() as conn:
+        stored = {r["case_id"]: dict(r) for r in conn.execute(select(case_summary)).mappings()}
+        assert stored == {
+            "c1": rows[0] | {"state": "one_plan", "updated_at": later},
+            "c2": rows[1] | {"state": "review", "updated_at": later},
+            "c3": rows[2] | {"state": "one_plan", "updated_at": later},
+        }
+        assert sorted(read.rows(conn, {"after": OPENED})) == [("c1", "one_plan"), ("c2", "review"), ("c3", "one_plan")]
+        assert read.rows(conn, {"after": later}) == []
+    with write_transaction(engine) as conn:  # the same row through SQLAlchemy: the stored bytes must match
+        conn.execute(insert(case_summary), rows[0] | {"case_id": "by-sqlalchemy"})
+        write.run_many(conn, [rows[0] | {"case_id": "by-driver"}])
+        raw = conn.exec_driver_sql(
+            "SELECT * FROM case_summary WHERE case_id IN ('by-driver', 'by-sqlalchemy') ORDER BY case_id"
+        ).fetchall()
+        assert raw[0][1:] == raw[1][1:] and raw[0][0] == "by-driver"
     engine.dispose()

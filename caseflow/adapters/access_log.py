@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select
 
-from caseflow.adapters.database import read_transaction, write_transaction
+from caseflow.adapters.database import DriverStatement, read_transaction, write_transaction
 from caseflow.adapters.tables import access_log
 from caseflow.domain.events import now_utc
 
@@ -20,7 +20,10 @@ def _single_line(text: str | None, limit: int = 500) -> str | None:
     return "".join(c if c.isprintable() else " " for c in text)[:limit]
 
 
-_WRITE_LINE = insert(access_log)  # built once: every action writes a line
+#: built once, run on the driver: every action writes a line
+_WRITE_LINE = DriverStatement(
+    insert(access_log), column_keys=["at", "username", "role", "case_id", "pupil_id", "action", "outcome", "detail"]
+)
 
 
 class SqlAccessLog:
@@ -67,7 +70,7 @@ class SqlAccessLog:
             "outcome": outcome,
             "detail": _single_line(detail),
         }
-        return lambda conn: conn.execute(_WRITE_LINE, values)
+        return lambda conn: _WRITE_LINE.run_many(conn, [values])
 
     def for_case(self, case_id: str) -> list[dict[str, Any]]:
         query = select(access_log).where(access_log.c.case_id == case_id).order_by(access_log.c.id)

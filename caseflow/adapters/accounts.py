@@ -16,9 +16,9 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, Engine, Row, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, update
 
-from caseflow.adapters.database import read_transaction, write_transaction
+from caseflow.adapters.database import DriverStatement, read_transaction, write_transaction
 from caseflow.adapters.tables import api_tokens, schools, user_roles, users, web_sessions
 from caseflow.domain.events import now_utc, utc
 from caseflow.domain.roles import ALL_ROLES, Role
@@ -189,7 +189,7 @@ class SqlAccounts:
         if not token or len(token) > 200:
             return None
         with read_transaction(self.engine) as conn:
-            return _principal_of(conn.execute(_TOKEN_PRINCIPAL, {"token_hash": token_digest(token)}).all())
+            return _principal_of(_TOKEN_PRINCIPAL.rows(conn, {"token_hash": token_digest(token)}))
 
     # --- web sessions ------------------------------------------------------------------------
     def start_session(self, user_id: int) -> str:
@@ -236,14 +236,14 @@ def _verify(password_hash: str, password: str) -> bool:
 
 #: who holds which roles: one row per role (or one with no role), for the statements below
 _GRANTS = (users.c.username, users.c.la_code, user_roles.c.role, user_roles.c.school_urn)
-#: an active user with every role they hold (built once: every request asks)
-_USER_PRINCIPAL = (
+#: an active user with every role they hold (built once and run on the driver: every request asks)
+_USER_PRINCIPAL = DriverStatement(
     select(*_GRANTS)
     .outerjoin(user_roles, user_roles.c.user_id == users.c.id)
     .where(users.c.id == bindparam("user_id"), users.c.active.is_(True))
 )
 #: the same, found by an unrevoked API token, in one round trip
-_TOKEN_PRINCIPAL = (
+_TOKEN_PRINCIPAL = DriverStatement(
     select(*_GRANTS)
     .select_from(
         api_tokens.join(users, users.c.id == api_tokens.c.user_id).outerjoin(user_roles, user_roles.c.user_id == users.c.id)
@@ -254,11 +254,13 @@ _TOKEN_PRINCIPAL = (
 
 def _principal(conn: Connection, user_id: int) -> Principal | None:
     """An active user with every role they hold, in one query on the caller's connection."""
-    return _principal_of(conn.execute(_USER_PRINCIPAL, {"user_id": user_id}).all())
+    return _principal_of(_USER_PRINCIPAL.rows(conn, {"user_id": user_id}))
 
 
-def _principal_of(rows: Sequence[Row[Any]]) -> Principal | None:
+def _principal_of(rows: Sequence[tuple[Any, ...]]) -> Principal | None:
+    """``rows``: the ``_GRANTS`` columns of one user, a row per role held."""
     if not rows:
         return None
-    grants = frozenset((row.role, row.school_urn) for row in rows if row.role is not None)
-    return Principal(rows[0].username, grants, rows[0].la_code)
+    grants = frozenset((role, school_urn) for _, _, role, school_urn in rows if role is not None)
+    username, la_code = rows[0][:2]
+    return Principal(username, grants, la_code)

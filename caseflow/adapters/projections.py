@@ -15,7 +15,6 @@ from sqlalchemy import (
     Connection,
     Date,
     Table,
-    Update,
     and_,
     bindparam,
     case,
@@ -31,7 +30,7 @@ from sqlalchemy import (
 )
 
 from caseflow.adapters.bulk import insert_rows
-from caseflow.adapters.database import read_transaction, write_transaction
+from caseflow.adapters.database import DriverStatement, read_transaction, write_transaction
 from caseflow.adapters.event_store import Checkpoint, SqlEventStore, hold_projection_lock
 from caseflow.adapters.tables import (
     OPEN_EPISODE,
@@ -96,14 +95,15 @@ def project_case_summary(conn: Connection, batch: Sequence[StoredEvent]) -> None
             planned.change(conn, event)
     planned.flush(conn)
     for keys, rows in _grouped_by_keys(latest.values()).items():
-        conn.execute(_summary_update(keys), [{("cid" if k == "cid" else f"new_{k}"): v for k, v in r.items()} for r in rows])
+        _summary_update(keys).run_many(conn, [{("cid" if k == "cid" else f"new_{k}"): v for k, v in r.items()} for r in rows])
 
 
 @functools.cache
-def _summary_update(keys: tuple[str, ...]) -> Update:
-    """The case-summary update for one set of changed columns, built once per set (there are few)."""
+def _summary_update(keys: tuple[str, ...]) -> DriverStatement:
+    """The case-summary update for one set of changed columns, built once per set (there are few),
+    run on the driver: every action runs one."""
     values = {k: bindparam(f"new_{k}") for k in keys if k != "cid"}
-    return update(case_summary).where(case_summary.c.case_id == bindparam("cid")).values(**values)
+    return DriverStatement(update(case_summary).where(case_summary.c.case_id == bindparam("cid")).values(**values))
 
 
 def _grouped_by_keys(rows: Iterable[dict[str, object]]) -> dict[tuple[str, ...], list[dict[str, object]]]:

@@ -19,7 +19,7 @@ def plausible_id(value: Any) -> bool:
 
 
 #: take a snapshot of a case every this many events
-SNAPSHOT_EVERY = 100
+SNAPSHOT_EVERY = 25
 
 
 def load_case(store: EventStore, case_id: str, upto_version: int | None = None, as_of: datetime | None = None) -> SupportCase:

@@ -15,6 +15,19 @@ from werkzeug.exceptions import HTTPException
 from caseflow.domain.errors import CaseflowError, ConcurrencyConflict, GuardFailed, InvalidData
 
 logger = logging.getLogger(__name__)
+#: sent with every response that does not set its own
+SECURITY_HEADERS = (
+    (
+        "Content-Security-Policy",
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+        "base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+    ),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "same-origin"),
+    ("X-Frame-Options", "DENY"),
+    ("Strict-Transport-Security", "max-age=31536000; includeSubDomains"),
+)
+
 TITLES = {
     400: "Bad request",
     401: "Sign in required",
@@ -92,17 +105,16 @@ def init_app(app: Flask) -> None:
             logger.exception("error page failed %s", reference)
             return detail, 500, {"Content-Type": "text/plain; charset=utf-8"}
 
-    @app.after_request
-    def security_headers(response: Any) -> Any:
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
-            "base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
-        )
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        if request.endpoint != "static":
-            response.headers["Cache-Control"] = "no-store"
-        return response
+    app.after_request(security_headers)
+
+
+def security_headers(response: Any) -> Any:
+    """Every response gets the security headers it does not set itself. One pass over its headers,
+    not one per header (each werkzeug lookup scans them all)."""
+    present = {name.lower() for name, _ in response.headers}
+    for name, value in SECURITY_HEADERS:
+        if name.lower() not in present:
+            response.headers.add(name, value)
+    if request.endpoint != "static":
+        response.headers["Cache-Control"] = "no-store"
+    return response
