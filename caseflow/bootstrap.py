@@ -66,6 +66,6 @@ def bootstrap(url: str, clock: Callable[[], datetime] = now_utc, engine: Engine 
         cohort=cohort,
         dashboard=DashboardService(reads, cohort, audit),
         la=LaViewService(reads, audit),
-        reports=ReportService(store, reads, audit),
+        reports=ReportService(reads, audit),
         imports=ImportService(store, reads, pupils.workflow, clock),
     )

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import functools
+from datetime import UTC, date, datetime
 from typing import Any
 
 from caseflow.domain.case import SupportCase
+from caseflow.domain.case_report import Tally
 from caseflow.domain.events import NewEvent, StoredEvent
-from caseflow.domain.guards import CaseContext
+from caseflow.domain.guards import CaseContext, school_year
 from caseflow.domain.roles import Actor
 from caseflow.domain.workflow import Workflow
 from workflows import CURRENT, REGISTRY
@@ -29,13 +31,16 @@ def stored(case: SupportCase, new: NewEvent) -> StoredEvent:
 
 def act(
     case: SupportCase, action: str, role: str, data: dict[str, Any] | None = None, ctx: CaseContext = IN_NEED,
-    workflow: Workflow = WORKFLOW, user: str | None = None,
+    workflow: Workflow = WORKFLOW, user: str | None = None, log: list[StoredEvent] | None = None,
 ) -> SupportCase:  # fmt: skip
-    """Take an action (raising the domain error if refused) and apply the event it causes."""
+    """Take an action (raising the domain error if refused) and apply the event it causes (kept in ``log`` if given)."""
     new = workflow.decide(
         case, action, Actor(user or role, role), data or {}, ctx, WHEN, {"school_urn": "100001"} if case.version == 0 else None
     )
-    case.apply(stored(case, new))
+    event = stored(case, new)
+    case.apply(event)
+    if log is not None:
+        log.append(event)
     return case
 
 
@@ -49,19 +54,26 @@ MEETING = {
 INTERVENTION = {"intervention": "Mentoring", "owner": "Mr P", "baseline": "85%", "review_date": "2026-12-01"}
 
 
-def case_at(step: str, ctx: CaseContext = IN_NEED, workflow: Workflow = WORKFLOW) -> SupportCase:
-    """A case walked, through every guard, to ``step``."""
+def case_at(
+    step: str,
+    ctx: CaseContext = IN_NEED,
+    workflow: Workflow = WORKFLOW,
+    log: list[StoredEvent] | None = None,
+    case_id: str = "c1",
+) -> SupportCase:
+    """A case walked, through every guard, to ``step`` (its events kept in ``log`` if given)."""
+    do = functools.partial(act, log=log)
     order = ["need_identified", "one_plan", "multi_agency_review", "intervention", "evaluation", "transition", "closed"]
-    case = act(SupportCase("c1"), "open_case", "dsl", OPEN, ctx, workflow)
+    case = do(SupportCase(case_id), "open_case", "dsl", OPEN, ctx, workflow)
     target = order.index(step)
     if target >= 1:
-        act(case, "start_one_plan", "dsl", ctx=ctx, workflow=workflow)
+        do(case, "start_one_plan", "dsl", ctx=ctx, workflow=workflow)
     if target >= 2:
-        act(case, "record_plan", "dsl", PLAN, ctx, workflow)
-        act(case, "record_family_views", "dsl", {"views": "Supportive"}, ctx, workflow)
-        act(case, "record_pupil_voice", "senco", {"voice": "I like art"}, ctx, workflow)
+        do(case, "record_plan", "dsl", PLAN, ctx, workflow)
+        do(case, "record_family_views", "dsl", {"views": "Supportive"}, ctx, workflow)
+        do(case, "record_pupil_voice", "senco", {"voice": "I like art"}, ctx, workflow)
         if ctx.open_plan:
-            act(
+            do(
                 case,
                 "add_contribution",
                 "social_worker",
@@ -70,19 +82,45 @@ def case_at(step: str, ctx: CaseContext = IN_NEED, workflow: Workflow = WORKFLOW
                 workflow,
                 "sw",
             )
-        act(case, "convene_review", "dsl", ctx=ctx, workflow=workflow)
+        do(case, "convene_review", "dsl", ctx=ctx, workflow=workflow)
     if target >= 3:
-        act(case, "record_meeting", "dsl", MEETING, ctx, workflow)
-        act(case, "plan_intervention", "senco", INTERVENTION, ctx, workflow)
-        act(case, "agree_interventions", "dsl", ctx=ctx, workflow=workflow)
+        do(case, "record_meeting", "dsl", MEETING, ctx, workflow)
+        do(case, "plan_intervention", "senco", INTERVENTION, ctx, workflow)
+        do(case, "agree_interventions", "dsl", ctx=ctx, workflow=workflow)
     if target >= 4:
         planned = case.interventions()[-1]["id"]
-        act(case, "record_outcome", "senco", {"intervention": planned, "measure": "92%", "status": "continuing"}, ctx, workflow)
-        act(case, "evaluate", "dsl", ctx=ctx, workflow=workflow)
+        do(case, "record_outcome", "senco", {"intervention": planned, "measure": "92%", "status": "continuing"}, ctx, workflow)
+        do(case, "evaluate", "dsl", ctx=ctx, workflow=workflow)
     if target >= 5:
-        act(case, "record_evaluation", "dsl", {"verdict": "effective", "summary": "Better"}, ctx, workflow)
-        act(case, "prepare_transition", "dsl", {"kind": "phase_change", "date": "2027-09-01"}, ctx, workflow)
+        do(case, "record_evaluation", "dsl", {"verdict": "effective", "summary": "Better"}, ctx, workflow)
+        do(case, "prepare_transition", "dsl", {"kind": "phase_change", "date": "2027-09-01"}, ctx, workflow)
     if target >= 6:
-        act(case, "close", "dsl", {"records_transferred": True}, ctx, workflow)
+        do(case, "close", "dsl", {"records_transferred": True}, ctx, workflow)
     assert case.state == step
     return case
+
+
+def replayed_tally(cases: list[SupportCase], as_of: date) -> Tally:
+    """The governors' report's counts as the report first computed them, from each case replayed
+    (the oracle for ``tally`` over the projected facts)."""
+    counted = Tally()
+    year = school_year(as_of)
+    for case in cases:
+        if case.version == 0:
+            continue
+        counted.steps[case.state or "unknown"] += 1
+        counted.interventions_in_place += sum(1 for item in case.interventions() if item["status"] == "active")
+        counted.evaluations_recorded += len(case.facts_of("EvaluationRecorded"))
+        for proposal in case.proposals():
+            decision = proposal["decision"]
+            if decision is None:
+                counted.awaiting_social_worker += not proposal["views"]
+                continue
+            if (
+                decision.get("decision") in {"suspend", "exclude"}
+                and school_year(date.fromisoformat(proposal["start_date"])) == year
+            ):
+                counted.suspensions += proposal["kind"] == "suspension"
+                counted.exclusions += proposal["kind"] == "exclusion"
+            counted.overrides += bool(decision.get("override"))
+    return counted

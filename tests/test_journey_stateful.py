@@ -10,6 +10,7 @@ and auditors, governors and admins never succeeded.
 from __future__ import annotations
 
 from collections import Counter
+from datetime import date
 from typing import Any
 
 from hypothesis import HealthCheck, settings
@@ -17,11 +18,12 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from caseflow.domain.case import SupportCase
+from caseflow.domain.case_report import report_fact, tally
 from caseflow.domain.errors import CaseflowError
 from caseflow.domain.events import StoredEvent
 from caseflow.domain.guards import CaseContext
 from caseflow.domain.roles import Actor, Role
-from tests.journey_helpers import INTERVENTION, MEETING, OPEN, PLAN, WHEN, WORKFLOW, stored
+from tests.journey_helpers import INTERVENTION, MEETING, OPEN, PLAN, WHEN, WORKFLOW, replayed_tally, stored
 
 ROLES = [r.value for r in Role]
 ACTIONS = sorted(WORKFLOW.actions)
@@ -160,6 +162,17 @@ class Journey(RuleBasedStateMachine):
             replayed = SupportCase.replay("c1", self.log, upto_version=n)
             assert (replayed.state, replayed.version) == (self.states_seen[n], n)
         assert SupportCase.replay("c1", self.log).summary() == self.case.summary()
+
+    @invariant()
+    def the_report_facts_count_what_a_replay_counts(self) -> None:
+        """The governors' report tallies the projected facts; a replay of the case is the oracle."""
+        if not hasattr(self, "case"):
+            return
+        for n in {0, len(self.log) // 2, len(self.log)}:
+            facts = [fact for event in self.log[:n] if (fact := report_fact(event)) is not None]
+            for as_of in (date(2026, 11, 22), date(2027, 10, 1)):
+                expected = replayed_tally([SupportCase.replay("c1", self.log, upto_version=n)], as_of)
+                assert tally(facts, as_of) == expected
 
 
 Journey.TestCase.settings = settings(

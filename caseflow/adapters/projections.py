@@ -38,6 +38,7 @@ from caseflow.adapters.tables import (
     attendance_marks,
     attendance_months,
     attendance_years,
+    case_report_facts,
     case_summary,
     cohort_facts,
     events,
@@ -51,6 +52,7 @@ from caseflow.adapters.tables import (
 )
 from caseflow.domain import sdq
 from caseflow.domain.attendance import summarise
+from caseflow.domain.case_report import report_fact
 from caseflow.domain.events import StoredEvent
 from caseflow.domain.guards import school_year
 
@@ -632,7 +634,13 @@ def cohort_facts_out_of_step(conn: Connection) -> list[str]:
     return sorted(pid for pid in expected.keys() | held.keys() if expected.get(pid) != held.get(pid))
 
 
-INLINE_PROJECTORS = (project_pupils, project_case_summary, project_cohort_facts)
+def project_report_facts(conn: Connection, batch: Sequence[StoredEvent]) -> None:
+    """A row for each case event a governors' report counts (none for a note or a contact)."""
+    rows = [fact._asdict() for event in batch if event.stream_type == "case" and (fact := report_fact(event)) is not None]
+    insert_rows(conn, case_report_facts, rows)
+
+
+INLINE_PROJECTORS = (project_pupils, project_case_summary, project_cohort_facts, project_report_facts)
 
 
 def rebuild(store: SqlEventStore, progress: Callable[[int], None] | None = None, batch: int = 20_000) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -30,6 +30,7 @@ from caseflow.adapters.database import read_transaction
 from caseflow.adapters.projections import hold_children
 from caseflow.adapters.tables import (
     attendance_months,
+    case_report_facts,
     case_summary,
     cohort_facts,
     interventions,
@@ -40,6 +41,7 @@ from caseflow.adapters.tables import (
     suspension_days,
     teaching,
 )
+from caseflow.domain.case_report import ReportFact
 from caseflow.domain.pupil import Episode
 from caseflow.services.la_view import LaRules
 
@@ -107,6 +109,18 @@ class SqlReadModels:
         )
         with read_transaction(self.engine) as conn:
             return [_case_row(row) for row in conn.execute(query).mappings()]
+
+    def report_facts(self, school_urn: str, cutoff: datetime) -> list[ReportFact]:
+        """Every report fact of the school's cases recorded by ``cutoff``, in case and version order."""
+        f = case_report_facts
+        query = (
+            select(*f.c)
+            .join(case_summary, case_summary.c.case_id == f.c.case_id)
+            .where(case_summary.c.school_urn == school_urn, f.c.recorded_at <= cutoff)
+            .order_by(f.c.case_id, f.c.version)
+        )
+        with read_transaction(self.engine) as conn:
+            return [ReportFact(*row) for row in conn.execute(query)]
 
     def cases_for_social_worker(self, username: str, today: date) -> list[dict[str, Any]]:
         allocated = (

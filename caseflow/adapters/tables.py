@@ -317,6 +317,23 @@ interventions = Table(
     Index("ix_interventions_pupil", "pupil_id"),
 )
 
+#: projection: what the governors' report counts of each case, one row per event that carries any
+#: (``caseflow.domain.case_report``), so a report as at any date reads rows up to it instead of
+#: replaying every case of the school
+case_report_facts = Table(
+    "case_report_facts",
+    metadata,
+    Column("case_id", String(64), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("recorded_at", UtcDateTime, nullable=False),
+    Column("state", String(32), nullable=True),
+    Column("kind", String(16), nullable=True),
+    Column("ref", Integer, nullable=True),
+    Column("detail", Text, nullable=True),
+    Column("start_date", Date, nullable=True),
+    Column("override", Boolean, nullable=True),
+)
+
 #: snapshots of long case streams: a cache derived from the log, never part of the audit record
 snapshots = Table(
     "snapshots",
@@ -360,5 +377,6 @@ PROJECTION_TABLES = (
     attendance_years,
     interventions,
     cohort_facts,
+    case_report_facts,
 )
 APPEND_ONLY = ("events", "access_log")

@@ -1,4 +1,5 @@
-"""Anonymised reports for governors and leaders, reproducible as at any past date.
+"""Anonymised reports for governors and leaders, reproducible as at any past date: counted from
+a projection of each case's report facts up to the date, never by replaying the cases.
 
 No names, no UPNs, no ids: only counts, and any count under five is shown as
 "fewer than 5" so that no child can be identified in a small school.
@@ -10,14 +11,13 @@ from collections import Counter
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from caseflow.domain.case import SupportCase
+from caseflow.domain.case_report import ReportFact, tally
 from caseflow.domain.errors import NotFound, NotPermitted
-from caseflow.domain.guards import school_year
 from caseflow.domain.pupil import cohort_status
 from caseflow.domain.roles import Role
 from caseflow.services.access import Principal
 from caseflow.services.cohort import CohortReads
-from caseflow.services.ports import AccessLog, EventStore
+from caseflow.services.ports import AccessLog
 
 SMALL_NUMBER = 5
 SUPPRESSED = "fewer than 5"
@@ -29,12 +29,11 @@ def suppress(count: int) -> int | str:
 
 
 class CaseReads(CohortReads):
-    def cases_for_schools(self, school_urns: list[str]) -> list[dict[str, Any]]: ...
+    def report_facts(self, school_urn: str, cutoff: datetime) -> list[ReportFact]: ...
 
 
 class ReportService:
-    def __init__(self, store: EventStore, reads: CaseReads, audit: AccessLog) -> None:
-        self.store = store
+    def __init__(self, reads: CaseReads, audit: AccessLog) -> None:
         self.reads = reads
         self.audit = audit
 
@@ -59,28 +58,7 @@ class ReportService:
         pupils = self.reads.pupils_for_schools([school_urn])
         episodes = self.reads.episodes_by_pupil([school_urn])
         statuses = Counter(cohort_status(episodes.get(p["pupil_id"], []), as_of) for p in pupils)
-        steps: Counter[str] = Counter()
-        active = evaluated = suspensions = exclusions = overrides = pending_views = 0
-        year = school_year(as_of)
-        for summary in self.reads.cases_for_schools([school_urn]):
-            case = SupportCase.replay(summary["case_id"], self.store.load(summary["case_id"]), as_of=cutoff)
-            if case.version == 0:
-                continue
-            steps[case.state or "unknown"] += 1
-            active += sum(1 for item in case.interventions() if item["status"] == "active")
-            evaluated += len(case.facts_of("EvaluationRecorded"))
-            for proposal in case.proposals():
-                decision = proposal["decision"]
-                if decision is None:
-                    pending_views += not proposal["views"]
-                    continue
-                if (
-                    decision.get("decision") in {"suspend", "exclude"}
-                    and school_year(date.fromisoformat(proposal["start_date"])) == year
-                ):
-                    suspensions += proposal["kind"] == "suspension"
-                    exclusions += proposal["kind"] == "exclusion"
-                overrides += bool(decision.get("override"))
+        counted = tally(self.reads.report_facts(school_urn, cutoff), as_of)
         self.audit.record(
             username=principal.username, role=role, action="governors_report", outcome="ok", detail=f"school {school_urn}"
         )
@@ -94,11 +72,11 @@ class ReportService:
                 "previous": suppress(statuses.get("previous", 0)),
                 "total": suppress(statuses.get("open", 0) + statuses.get("previous", 0)),
             },
-            "cases_by_step": {step: suppress(count) for step, count in sorted(steps.items())},
-            "interventions_in_place": suppress(active),
-            "evaluations_recorded": suppress(evaluated),
-            "suspensions_this_school_year": suppress(suspensions),
-            "exclusions_this_school_year": suppress(exclusions),
-            "exclusion_overrides": suppress(overrides),
-            "proposals_awaiting_social_worker": suppress(pending_views),
+            "cases_by_step": {step: suppress(count) for step, count in sorted(counted.steps.items())},
+            "interventions_in_place": suppress(counted.interventions_in_place),
+            "evaluations_recorded": suppress(counted.evaluations_recorded),
+            "suspensions_this_school_year": suppress(counted.suspensions),
+            "exclusions_this_school_year": suppress(counted.exclusions),
+            "exclusion_overrides": suppress(counted.overrides),
+            "proposals_awaiting_social_worker": suppress(counted.awaiting_social_worker),
         }

@@ -1,0 +1,140 @@
+"""What a governors' report counts of a case, kept as flat facts, one per event that carries any.
+
+A report as at a date must count each case as the log stood then. Replaying every case of a school
+for each report would read and decode every event of every case; a projection of these facts (a row
+per event that moves a case, plans or ends an intervention, records an evaluation, or proposes, hears
+or decides an exclusion) lets a report read a few narrow rows up to its cutoff instead, and
+``tally`` counts them exactly as ``SupportCase.interventions`` and ``SupportCase.proposals`` would.
+A report counts the facts recorded by its cutoff; a replay as at an instant stops at the first event
+recorded after it. The two agree while each stream's events are recorded in time order, which
+appends give them (a case's events are written one version after another, stamped at the write).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from itertools import groupby
+from typing import Any, NamedTuple
+
+from caseflow.domain.case import TO_STATE
+from caseflow.domain.events import UPCASTERS, StoredEvent
+from caseflow.domain.guards import school_year
+
+ENDED = frozenset({"completed", "stopped"})
+PROPOSED = {"SuspensionProposed": "suspension", "ExclusionProposed": "exclusion"}
+DECIDED = frozenset({"SuspensionDecided", "ExclusionDecided"})
+EXCLUDING = frozenset({"suspend", "exclude"})
+
+
+class ReportFact(NamedTuple):
+    """One event's part in the report. ``kind``: planned, ended (``ref``: the intervention), evaluated,
+    proposed (``detail``: suspension or exclusion), view (``ref``: the proposal, ``detail``: the role)
+    or decided (``ref``: the proposal, ``detail``: the decision, ``override``: a reason was given)."""
+
+    case_id: str
+    version: int
+    recorded_at: datetime
+    state: str | None = None
+    kind: str | None = None
+    ref: int | None = None
+    detail: str | None = None
+    start_date: date | None = None
+    override: bool | None = None
+
+
+def report_fact(event: StoredEvent) -> ReportFact | None:
+    """The event's fact for reports, or None for an event reports do not count (a note, a contact)."""
+    _, data = UPCASTERS.upcast(event.event_type, event.schema_version, event.data)
+    fact: dict[str, Any] = {}
+    if TO_STATE in data:
+        fact["state"] = data[TO_STATE]
+    kind = event.event_type
+    if kind == "InterventionPlanned":
+        fact["kind"] = "planned"
+    elif kind == "OutcomeRecorded" and data.get("status") in ENDED and _version(data.get("intervention")):
+        fact |= {"kind": "ended", "ref": data["intervention"]}
+    elif kind == "EvaluationRecorded":
+        fact["kind"] = "evaluated"
+    elif kind in PROPOSED:
+        fact |= {"kind": "proposed", "detail": PROPOSED[kind], "start_date": _day(data.get("start_date"))}
+    elif kind == "ContributionAdded" and data.get("kind") == "exclusion_view" and _version(data.get("proposal")):
+        fact |= {"kind": "view", "ref": data["proposal"], "detail": event.role}
+    elif kind in DECIDED and _version(data.get("proposal")):
+        decision = data.get("decision")
+        fact |= {"kind": "decided", "ref": data["proposal"], "detail": decision if isinstance(decision, str) else None}
+        fact["override"] = bool(data.get("override_reason"))
+    if not fact and event.version != 1:  # a case's first event always counts it
+        return None
+    return ReportFact(event.stream_id, event.version, event.recorded_at, **fact)
+
+
+@dataclass
+class Tally:
+    """A school's cases counted for the governors' report (before small numbers are suppressed)."""
+
+    steps: Counter[str] = field(default_factory=Counter)
+    interventions_in_place: int = 0
+    evaluations_recorded: int = 0
+    suspensions: int = 0
+    exclusions: int = 0
+    overrides: int = 0
+    awaiting_social_worker: int = 0
+
+
+def tally(facts: Iterable[ReportFact], as_of: date) -> Tally:
+    """Count ``facts`` (every fact of each case recorded by the report's cutoff, in case and version
+    order): each case's step, its interventions still in place, its evaluations, and its proposals:
+    decided this school year, decided over the social worker's silence, or still awaiting a view."""
+    counted = Tally()
+    year = school_year(as_of)
+    for _, case_facts in groupby(facts, key=lambda fact: fact.case_id):
+        state: str | None = None
+        planned: set[int] = set()
+        ended: set[int] = set()
+        proposals: dict[int, ReportFact] = {}
+        heard: set[int] = set()
+        viewed: set[int] = set()
+        decided: dict[int, ReportFact] = {}
+        for fact in case_facts:
+            if fact.state is not None:
+                state = fact.state
+            if fact.kind == "planned":
+                planned.add(fact.version)
+            elif fact.kind == "ended" and fact.ref in planned:
+                ended.add(fact.ref)
+            elif fact.kind == "evaluated":
+                counted.evaluations_recorded += 1
+            elif fact.kind == "proposed":
+                proposals[fact.version] = fact
+            elif fact.kind == "view" and fact.ref in proposals:
+                viewed.add(fact.ref)
+                if fact.detail == "social_worker":
+                    heard.add(fact.ref)
+            elif fact.kind == "decided" and fact.ref in proposals:
+                decided[fact.ref] = fact._replace(override=bool(fact.override) and fact.ref not in heard)
+        counted.steps[state or "unknown"] += 1
+        counted.interventions_in_place += len(planned - ended)
+        for ref, proposal in proposals.items():
+            decision = decided.get(ref)
+            if decision is None:
+                counted.awaiting_social_worker += ref not in viewed
+                continue
+            if decision.detail in EXCLUDING and proposal.start_date is not None and school_year(proposal.start_date) == year:
+                counted.suspensions += proposal.detail == "suspension"
+                counted.exclusions += proposal.detail == "exclusion"
+            counted.overrides += bool(decision.override)
+    return counted
+
+
+def _version(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _day(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None

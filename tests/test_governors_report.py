@@ -1,0 +1,157 @@
+"""The governors' report counts a projection of each case's report facts up to its date, never a replay,
+and counts exactly what replaying the cases would: steps, interventions in place, evaluations, this
+school year's suspensions and exclusions, overrides of the social worker's silence, proposals awaiting
+a view. A replay of each case is the oracle, in pure Python and on both databases."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import select
+
+from caseflow.adapters.database import make_engine
+from caseflow.adapters.migrate import downgrade, upgrade
+from caseflow.adapters.projections import rebuild
+from caseflow.adapters.tables import case_report_facts
+from caseflow.bootstrap import Services, bootstrap
+from caseflow.demo import SCHOOL as DEMO_SCHOOL
+from caseflow.demo import load_demo
+from caseflow.domain.case import SupportCase
+from caseflow.domain.case_report import Tally, report_fact, tally
+from caseflow.domain.events import StoredEvent
+from caseflow.services.reports import SUPPRESSED
+from tests.conftest import Clock, Database, principal
+from tests.journey_helpers import act, case_at, replayed_tally
+
+NOTIFIED = {"notified_social_worker": True, "notified_virtual_school": True, "notified_la": True}
+AS_OF = date(2026, 11, 22)
+URN = DEMO_SCHOOL[0]
+
+
+def propose(case: SupportCase, log: list[StoredEvent], kind: str = "suspension", start: str = "2026-11-20") -> int:
+    data = {"start_date": start, "reason": "x"} | ({"days": 2} if kind == "suspension" else {})
+    act(case, f"propose_{kind}", "slt", data, log=log)
+    return case.version
+
+
+def view(case: SupportCase, log: list[StoredEvent], proposal: int) -> None:
+    data = {"kind": "exclusion_view", "contribution": "Please wait", "proposal": proposal}
+    act(case, "add_contribution", "social_worker", data, user="sw", log=log)
+
+
+def a_school_of_cases() -> tuple[list[SupportCase], list[StoredEvent]]:
+    """Cases with one of each thing the report counts, and its near misses."""
+    log: list[StoredEvent] = []
+    heard = case_at("intervention", log=log, case_id="heard")  # an intervention in place
+    excluded = propose(heard, log, "exclusion")
+    view(heard, log, excluded)
+    decision = {"proposal": excluded, "decision": "exclude", "override_reason": "Risk to staff"}
+    act(heard, "decide_exclusion", "headteacher", decision | NOTIFIED, log=log)  # heard first: no override
+
+    overridden = case_at("intervention", log=log, case_id="overridden")
+    suspended = propose(overridden, log)
+    decision = {"proposal": suspended, "decision": "suspend", "override_reason": "Immediate risk"}
+    act(overridden, "decide_suspension", "headteacher", decision | NOTIFIED, log=log)  # an override
+    last_year = propose(overridden, log, start="2026-08-20")  # the school year before
+    view(overridden, log, last_year)
+    act(overridden, "decide_suspension", "headteacher", {"proposal": last_year, "decision": "suspend"}, log=log)
+    withdrawn = propose(overridden, log)
+    view(overridden, log, withdrawn)
+    act(overridden, "decide_suspension", "headteacher", {"proposal": withdrawn, "decision": "withdraw"}, log=log)
+
+    waiting = case_at("one_plan", log=log, case_id="waiting")
+    propose(waiting, log)  # awaiting the social worker's view
+    view(waiting, log, propose(waiting, log, "exclusion"))  # heard, not yet decided
+
+    evaluated = case_at("evaluation", log=log, case_id="evaluated")
+    planned = evaluated.interventions()[-1]["id"]
+    act(evaluated, "record_outcome", "senco", {"intervention": planned, "measure": "95%", "status": "completed"}, log=log)
+    act(evaluated, "record_evaluation", "dsl", {"verdict": "effective", "summary": "Better"}, log=log)
+    closed = case_at("closed", log=log, case_id="closed")  # its intervention still in place: never ended
+    return [heard, overridden, waiting, evaluated, closed], log
+
+
+def test_each_count_matches_a_replay_of_the_cases() -> None:
+    cases, log = a_school_of_cases()
+    facts = sorted((fact for event in log if (fact := report_fact(event)) is not None), key=lambda f: (f.case_id, f.version))
+    counted = tally(facts, AS_OF)
+    assert counted == replayed_tally(cases, AS_OF)
+    assert counted == Tally(
+        steps=Counter({"intervention": 2, "one_plan": 1, "evaluation": 1, "closed": 1}),
+        interventions_in_place=3,  # heard's, overridden's and closed's (continuing); evaluated's was completed
+        evaluations_recorded=2,  # evaluated's and closed's
+        suspensions=1,  # last year's suspension and the withdrawn one do not count
+        exclusions=1,
+        overrides=1,
+        awaiting_social_worker=1,
+    )
+    next_year = date(2027, 10, 1)
+    assert tally(facts, next_year) == replayed_tally(cases, next_year)
+    assert (tally(facts, next_year).suspensions, tally(facts, next_year).exclusions) == (0, 0)
+
+
+def test_notes_and_contacts_are_not_facts() -> None:
+    log: list[StoredEvent] = []
+    case = case_at("one_plan", log=log)
+    act(case, "log_family_contact", "dsl", {"date": "2026-10-01", "method": "phone", "summary": "x"}, log=log)
+    assert report_fact(log[-1]) is None
+    assert report_fact(log[0]) is not None and report_fact(log[0]).state == "need_identified"  # type: ignore[union-attr]
+
+
+def _stored_tally(svc: Services, as_of: date) -> Tally:
+    cutoff = datetime.combine(as_of, datetime.max.time(), tzinfo=UTC)
+    cases = [
+        SupportCase.replay(row["case_id"], svc.store.load(row["case_id"]), as_of=cutoff)
+        for row in svc.reads.cases_for_schools([URN])
+    ]
+    return replayed_tally(cases, as_of)
+
+
+def _facts(database: Database) -> list[tuple[object, ...]]:
+    engine = make_engine(database.owner_url, app_role=False)
+    with engine.connect() as conn:
+        rows = [tuple(row) for row in conn.execute(select(case_report_facts).order_by("case_id", "version"))]
+    engine.dispose()
+    return rows
+
+
+def test_the_report_counts_the_projection_as_a_replay_would_at_any_date(database: Database) -> None:
+    """On each database: demo cases and more, written over three weeks; the report at each date counts
+    what replaying every case up to that date counts; a rebuild and the migration's backfill write
+    the same facts as the projection did."""
+    clock = Clock(datetime(2026, 11, 2, 9, 0, tzinfo=UTC))
+    svc = bootstrap(database.url, clock=clock)
+    assert load_demo(svc, echo=lambda _: None)
+    slt, head = principal(svc, "slt"), principal(svc, "head")
+    for week in range(3):  # each week, a third of the open cases: a suspension proposed and decided
+        clock.now += timedelta(days=7)
+        for row in svc.reads.cases_for_schools([URN])[week::3]:
+            if row["state"] == "closed":
+                continue
+            data = {"days": 1, "start_date": "2026-11-25", "reason": "x"}
+            case = svc.cases.act(slt, row["case_id"], "propose_suspension", row["version"], data)[0]
+            decision = {"proposal": case.version, "decision": "suspend", "override_reason": "Risk"} | NOTIFIED
+            svc.cases.act(head, case.id, "decide_suspension", case.version, decision)
+    days = [date(2026, 11, 1), date(2026, 11, 10), date(2026, 11, 17), date(2026, 11, 24), date(2026, 12, 31)]
+    reports, overrides = {}, []
+    for day in days:
+        cutoff = datetime.combine(day, datetime.max.time(), tzinfo=UTC)
+        counted = tally(svc.reads.report_facts(URN, cutoff), day)
+        assert counted == _stored_tally(svc, day), day
+        overrides.append(counted.overrides)
+        reports[day] = svc.reports.governors(principal(svc, "governor"), URN, day)
+    assert overrides[1] < overrides[2] < overrides[3], "each date counts only what was recorded by then"
+    assert reports[date(2026, 11, 1)]["cases_by_step"] == {}, "before the first case, nothing"
+    assert reports[date(2026, 12, 31)]["cases_by_step"], "the cases are counted"
+    assert SUPPRESSED in reports[date(2026, 12, 31)].values() or any(
+        v == SUPPRESSED for v in reports[date(2026, 12, 31)]["cases_by_step"].values()
+    )
+    projected = _facts(database)
+    assert len(projected) > 20
+    rebuild(svc.store)
+    assert _facts(database) == projected
+    svc.close()
+    downgrade(database.owner_url, "0007")
+    upgrade(database.owner_url)
+    assert _facts(database) == projected
