@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
+
 from caseflow.adapters.database import make_engine
 from caseflow.adapters.event_store import SqlEventStore
 from caseflow.domain.case import SupportCase
@@ -70,3 +72,27 @@ def test_loading_a_long_pupil_takes_a_snapshot_and_resumes_from_it(database: Dat
 def _stored(new: NewEvent, version: int) -> StoredEvent:
     return StoredEvent("p1", "pupil", version, version, new.event_type, new.schema_version, dict(new.data), new.actor,
                        new.role, WHEN, WHEN, new.workflow_version, GENESIS_HASH, GENESIS_HASH)  # fmt: skip
+
+
+def test_a_snapshot_that_cannot_be_saved_is_logged_and_the_action_stands(
+    database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A snapshot is saved after the action's events have committed: if the database refuses it (here the
+    app role may no longer write snapshots; in life a lock held past the busy timeout), the action has
+    still happened, so the failure is logged and nothing is raised."""
+    owner = make_engine(database.owner_url, app_role=False)
+    with owner.begin() as conn:
+        if database.backend == "postgres":
+            conn.exec_driver_sql("REVOKE INSERT ON snapshots FROM caseflow_app")
+        else:  # a trigger that cannot run: the insert fails with an OperationalError
+            conn.exec_driver_sql(
+                "CREATE TRIGGER refuse_snapshots BEFORE INSERT ON snapshots BEGIN SELECT no_such_function(); END"
+            )
+    owner.dispose()
+    store = SqlEventStore(make_engine(database.url), clock=Clock())
+    written = store.append("p1", "pupil", 0, pupil_events(SNAPSHOT_EVERY))
+    with caplog.at_level("WARNING", logger="caseflow.adapters.event_store"):
+        pupil = load_pupil(store, "p1")
+    assert pupil.version == len(written) and store.latest_snapshot("p1") is None
+    assert "snapshot of p1 at version" in caplog.text
+    store.engine.dispose()

@@ -21,8 +21,8 @@ def _single_line(text: str | None, limit: int = 500) -> str | None:
 
 
 #: built once, run on the driver: every action writes a line
-_WRITE_LINE = DriverStatement(
-    insert(access_log), column_keys=["at", "username", "role", "case_id", "pupil_id", "action", "outcome", "detail"]
+_WRITE_LINE = DriverStatement(  # inline: no RETURNING of the new id, which nothing reads
+    insert(access_log).inline(), column_keys=["at", "username", "role", "case_id", "pupil_id", "action", "outcome", "detail"]
 )
 
 

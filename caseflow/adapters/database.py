@@ -159,7 +159,11 @@ class DriverStatement:
     (``driver_rows``). SQLAlchemy's own execution (compiled-cache lookup, parameter processing,
     result rows) costs about a tenth of a millisecond a statement, and every API action runs three
     of these besides the event store's: who is asking, the case summary and the access-log line.
-    Parameters go through each column type's bind processor, as SQLAlchemy would send them."""
+    Parameters go through each column type's bind processor, as SQLAlchemy would send them.
+
+    Only for plain statements with a named parameter for every value: SQLAlchemy's own execution
+    fills in what this does not (a column's Python-side default, an expanding ``IN`` list, a value
+    fixed in the statement), so such a statement fails here, loudly."""
 
     def __init__(self, statement: ClauseElement, column_keys: Sequence[str] | None = None) -> None:
         """``column_keys``: for an ``insert(table)`` without values, the columns it sets (each its own parameter)."""

@@ -8,6 +8,7 @@ the driver's cursor inside SQLAlchemy's transaction; everything else uses SQLAlc
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,6 +16,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Connection, Engine, RowMapping, delete, func, insert, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 
 from caseflow.adapters.bulk import insert_rows
@@ -34,6 +36,8 @@ from caseflow.domain.events import (
     verify_chain,
 )
 from caseflow.services.ports import AlsoWrite, StreamWrite, Tail
+
+logger = logging.getLogger(__name__)
 
 #: streams whose head (version, hash) each store remembers, so an append needs no read first
 HEAD_CACHE_SIZE = 10_000
@@ -423,7 +427,9 @@ class SqlEventStore:
     # --- snapshots (a cache derived from the log) ---------------------------------------------
     def save_snapshot(self, stream_id: str, version: int, last_hash: str, state: Mapping[str, Any]) -> None:
         """Replace the stream's snapshot. Two readers may race to save one: the loser's is dropped,
-        which costs nothing (each is checked against the log's hash before use)."""
+        which costs nothing (each is checked against the log's hash before use). A snapshot is a
+        cache, saved after the action's events have committed: if it cannot be saved (a lock held past
+        the busy timeout, a full disk), the action still succeeded, so the failure is logged, not raised."""
         try:
             with write_transaction(self.engine) as conn:
                 conn.execute(delete(snapshots).where(snapshots.c.stream_id == stream_id))
@@ -434,6 +440,8 @@ class SqlEventStore:
                 )
         except SqlIntegrityError:
             pass
+        except DBAPIError as error:
+            logger.warning("snapshot of %s at version %s not saved: %s", stream_id, version, str(error).splitlines()[0])
 
     def latest_snapshot(self, stream_id: str) -> tuple[int, dict[str, Any]] | None:
         """The stream's snapshot, if it still matches the log (the event it ends at has the same hash)."""
