@@ -148,7 +148,7 @@ def http_cycle(url: str, clients: int = 16, actions_per_client: int = 60, worker
         "clients": clients,
         "gunicorn_workers": workers,
         "gunicorn_threads": threads,
-        "gunicorn_worker_connections": per_worker,
+        "gunicorn_worker_connections": per_worker + threads,
         "actions": len(latencies),
         "failures": len(failures),
         "connections_closed_by_server": sum(closed),
