@@ -167,7 +167,7 @@ def ours_once(backend: str, sizes: Sizes, suites: set[str]) -> dict[str, Any]:
         if backend == "postgres":
             with fresh_database(backend) as url:
                 log("postgres: HTTP action cycle, gunicorn, 16 clients")
-                app["http_action_cycle"] = http_cycle.http_cycle(url, clients=16, actions_per_client=10 if quick else 60)
+                app["http_action_cycle"] = http_cycle.http_cycle(url, clients=16, actions_per_client=10 if quick else 200)
     if "la" in suites:
         from benchmarks.la_bench import la_view
         from caseflow.demo_la import LaShape
