@@ -256,10 +256,15 @@ def projections_status() -> None:
             click.echo(f"Out of step with the log: {kind[:-1]} {stream_id}", err=True)
     for pupil_id in found["stale_cohort_facts"]:
         click.echo(f"Out of step with the read models: cohort facts of pupil {pupil_id}", err=True)
+    for case_id in found["stale_report_facts"]:
+        click.echo(f"Out of step with the log: report facts of case {case_id}", err=True)
     if not found["current"]:
         click.echo("Run `caseflow projections rebuild` to rebuild every read model from the log.", err=True)
         sys.exit(1)
-    click.echo("Every case and pupil read model is at its stream's version; every child's cohort facts match.")
+    click.echo(
+        "Every case and pupil read model is at its stream's version; every child's cohort facts and every case's"
+        " report facts match."
+    )
 
 
 @main.command(help="Serve the app (development server; use gunicorn wsgi:app in production).")

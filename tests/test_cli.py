@@ -6,10 +6,10 @@ import json
 
 import pytest
 from click.testing import CliRunner, Result
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from caseflow.adapters.database import make_engine
-from caseflow.adapters.tables import case_summary, cohort_facts
+from caseflow.adapters.tables import case_report_facts, case_summary, cohort_facts
 from caseflow.bootstrap import bootstrap
 from caseflow.cli import main
 from caseflow.demo import DEMO_PASSWORD
@@ -111,7 +111,7 @@ def test_projections_status_finds_a_read_model_out_of_step_until_a_rebuild(cli, 
     fine = cli("projections", "status")
     assert fine.exit_code == 0, fine.output
     assert f"Log: {count} events" in fine.output and "Never rebuilt." in fine.output
-    assert "Every case and pupil read model is at its stream's version; every child's cohort facts match." in fine.output
+    assert "every child's cohort facts and every case's report facts match." in fine.output
     case_id = svc.store.stream_ids("case")[0]
     owner = make_engine(database.owner_url, app_role=False)
     with owner.begin() as conn:  # damage two read models behind the app's back
@@ -120,13 +120,16 @@ def test_projections_status_finds_a_read_model_out_of_step_until_a_rebuild(cli, 
         conn.execute(
             update(cohort_facts).where(cohort_facts.c.pupil_id == pupil_id).values(open_cases=cohort_facts.c.open_cases + 1)
         )
+        other_case = svc.store.stream_ids("case")[1]
+        conn.execute(delete(case_report_facts).where(case_report_facts.c.case_id == other_case, case_report_facts.c.version > 1))
     owner.dispose()
     damaged = cli("projections", "status")
     assert damaged.exit_code == 1 and f"Out of step with the log: case {case_id}" in damaged.output
     assert f"Out of step with the read models: cohort facts of pupil {pupil_id}" in damaged.output
+    assert f"Out of step with the log: report facts of case {other_case}" in damaged.output
     assert cli("projections", "rebuild").exit_code == 0
     mended = cli("projections", "status")
     last = mended.output.split("last position ")[1].split(".")[0]
     assert mended.exit_code == 0 and f"Last rebuilt through position {last}." in mended.output
-    assert "Every case and pupil read model is at its stream's version; every child's cohort facts match." in mended.output
+    assert "every child's cohort facts and every case's report facts match." in mended.output
     svc.close()

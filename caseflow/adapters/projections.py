@@ -31,7 +31,7 @@ from sqlalchemy import (
 
 from caseflow.adapters.bulk import insert_rows
 from caseflow.adapters.database import DriverStatement, read_transaction, write_transaction
-from caseflow.adapters.event_store import Checkpoint, SqlEventStore, hold_projection_lock
+from caseflow.adapters.event_store import Checkpoint, SqlEventStore, decode, hold_projection_lock
 from caseflow.adapters.tables import (
     OPEN_EPISODE,
     PROJECTION_TABLES,
@@ -640,6 +640,27 @@ def project_report_facts(conn: Connection, batch: Sequence[StoredEvent]) -> None
     insert_rows(conn, case_report_facts, rows)
 
 
+def report_facts_out_of_step(conn: Connection) -> list[str]:
+    """Cases whose ``case_report_facts`` rows differ from what their events give (damage, which a
+    rebuild mends): every case event is read again and its fact recomputed."""
+    query = select(
+        events.c.stream_id, events.c.version, events.c.event_type, events.c.schema_version, events.c.data, events.c.role,
+        events.c.recorded_at,
+    ).where(events.c.stream_type == "case")  # fmt: skip
+    expected: dict[str, set[tuple[Any, ...]]] = defaultdict(set)
+    for stream_id, version, event_type, schema_version, data, role, recorded_at in conn.execute(query):
+        event = StoredEvent(
+            stream_id, "case", version, 0, event_type, schema_version, decode(data), "", role, recorded_at, recorded_at,
+            "", "", "",
+        )  # fmt: skip
+        if (fact := report_fact(event)) is not None:
+            expected[stream_id].add(tuple(fact))
+    held: dict[str, set[tuple[Any, ...]]] = defaultdict(set)
+    for row in conn.execute(select(*case_report_facts.c)):
+        held[row[0]].add(tuple(row))
+    return sorted(case_id for case_id in expected.keys() | held.keys() if expected.get(case_id) != held.get(case_id))
+
+
 INLINE_PROJECTORS = (project_pupils, project_case_summary, project_cohort_facts, project_report_facts)
 
 
@@ -705,6 +726,7 @@ def status(store: SqlEventStore) -> dict[str, Any]:
         stale_cases = list(conn.execute(behind("case", case_summary, "case_id")).scalars())
         stale_pupils = list(conn.execute(behind("pupil", pupils, "pupil_id")).scalars())
         stale_cohort_facts = cohort_facts_out_of_step(conn)
+        stale_report_facts = report_facts_out_of_step(conn)
     return {
         "events": end[0],
         "last_position": end[1] or 0,
@@ -713,5 +735,6 @@ def status(store: SqlEventStore) -> dict[str, Any]:
         "stale_cases": stale_cases,
         "stale_pupils": stale_pupils,
         "stale_cohort_facts": stale_cohort_facts,
-        "current": not stale_cases and not stale_pupils and not stale_cohort_facts,
+        "stale_report_facts": stale_report_facts,
+        "current": not stale_cases and not stale_pupils and not stale_cohort_facts and not stale_report_facts,
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -111,7 +111,10 @@ class SqlReadModels:
             return [_case_row(row) for row in conn.execute(query).mappings()]
 
     def report_facts(self, school_urn: str, cutoff: datetime) -> list[ReportFact]:
-        """Every report fact of the school's cases recorded by ``cutoff``, in case and version order."""
+        """Every report fact of the school's cases recorded by ``cutoff``, in case and version order.
+        A cutoff before the year 1000 finds none, as it should; it is raised to then because SQLite
+        holds instants as text, and the text of an earlier year (unpadded, see ``iso``) sorts last."""
+        cutoff = max(cutoff, datetime(1000, 1, 1, tzinfo=UTC))
         f = case_report_facts
         query = (
             select(*f.c)
