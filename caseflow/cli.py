@@ -112,6 +112,30 @@ def tokens_issue(username: str) -> None:
         raise click.ClickException(str(error)) from None
 
 
+@tokens.command("revoke", help="Revoke every API token of the user, at once.")
+@click.argument("username")
+def tokens_revoke(username: str) -> None:
+    from caseflow.adapters.accounts import AccountError
+
+    try:
+        revoked = _services().accounts.revoke_tokens(username)
+    except AccountError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Revoked {revoked} token{'s' if revoked != 1 else ''} of {username}.")
+
+
+@users.command("deactivate", help="A leaver: no more sign-ins; open sessions end and API tokens stop working, at once.")
+@click.argument("username")
+def users_deactivate(username: str) -> None:
+    from caseflow.adapters.accounts import AccountError
+
+    try:
+        _services().accounts.deactivate(username)
+    except AccountError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Deactivated {username}: signed out everywhere, API tokens revoked. The log still names them.")
+
+
 @main.command(help="Load the demo school, users and cases (idempotent); --scale la adds a large local authority.")
 @click.option("--scale", type=click.Choice(["school", "la"]), default="school", show_default=True)
 @click.option("--schools", type=click.IntRange(1, 5000), default=500, show_default=True, help="with --scale la")

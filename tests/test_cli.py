@@ -133,3 +133,25 @@ def test_projections_status_finds_a_read_model_out_of_step_until_a_rebuild(cli, 
     assert mended.exit_code == 0 and f"Last rebuilt through position {last}." in mended.output
     assert "every child's cohort facts and every case's report facts match." in mended.output
     svc.close()
+
+
+def test_a_leaver_is_signed_out_everywhere_and_their_tokens_stop_at_once(cli, database: Database) -> None:  # type: ignore[no-untyped-def]
+    assert cli("demo").exit_code == 0
+    svc = bootstrap(database.url)
+    token, other = svc.accounts.issue_token("dsl"), svc.accounts.issue_token("sw")
+    session = svc.accounts.start_session(svc.accounts.user("dsl")["id"])  # type: ignore[index]
+    assert svc.accounts.principal_for_token(token) is not None and svc.accounts.session_user(session) is not None
+    revoked = cli("tokens", "revoke", "sw")
+    assert revoked.exit_code == 0 and "Revoked 1 token of sw." in revoked.output
+    assert svc.accounts.principal_for_token(other) is None and svc.accounts.principal_for_token(token) is not None
+    left = cli("users", "deactivate", "dsl")
+    assert left.exit_code == 0 and "Deactivated dsl" in left.output
+    assert svc.accounts.principal_for_token(token) is None
+    assert svc.accounts.session_user(session) is None
+    assert svc.accounts.authenticate("dsl", DEMO_PASSWORD) is None
+    assert svc.accounts.authenticate("head", DEMO_PASSWORD) is not None, "nobody else is touched"
+    assert svc.accounts.user("dsl") is not None, "the account stays: the log still names who did what"
+    for command in (("users", "deactivate", "nobody"), ("tokens", "revoke", "nobody")):
+        unknown = cli(*command)
+        assert unknown.exit_code == 1 and "No user called nobody." in unknown.output
+    svc.close()

@@ -188,3 +188,25 @@ def test_form_errors_rerender_with_messages_and_change_nothing(app: Flask, sqlit
     )
     assert response.status_code == 302
     assert sqlite_services.store.current_version(case.id) == 2
+
+
+def test_an_admin_deactivates_a_leaver_who_is_signed_out_at_once(app: Flask) -> None:
+    leaver = app.test_client()
+    sign_in(leaver, "dsl")
+    assert leaver.get("/").status_code == 200
+    admin = app.test_client()
+    sign_in(admin, "admin")
+    page = admin.get("/admin/").get_data(as_text=True)
+    found = re.search(r'name="leaver-csrf_token"[^>]*value="([^"]+)"', page)
+    assert found and "A leaver" in page
+    unknown = admin.post("/admin/", data={"leaver-csrf_token": found.group(1), "leaver-username": "nobody"})
+    assert unknown.status_code == 422 and "No user called nobody." in unknown.get_data(as_text=True)
+    assert leaver.get("/").status_code == 200, "a refused form changes nothing"
+    done = admin.post("/admin/", data={"leaver-csrf_token": found.group(1), "leaver-username": "dsl"})
+    assert done.status_code == 302
+    assert "Deactivated dsl" in admin.get("/admin/").get_data(as_text=True)
+    after = leaver.get("/")
+    assert after.status_code == 302 and "/login" in after.headers["Location"]
+    token = csrf_token(leaver, "/login")
+    again = leaver.post("/login", data={"username": "dsl", "password": PASSWORD, "csrf_token": token})
+    assert again.status_code != 302, "no new sign-in either"

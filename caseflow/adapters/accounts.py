@@ -185,6 +185,34 @@ class SqlAccounts:
             conn.execute(insert(api_tokens).values(user_id=user["id"], token_hash=token_digest(token), created_at=self.clock()))
         return token
 
+    def revoke_tokens(self, username: str) -> int:
+        """Revoke every API token of the user at once (the next request with one is refused); how many."""
+        user = self.user(username)
+        if user is None:
+            raise AccountError(f"No user called {username}.")
+        with write_transaction(self.engine) as conn:
+            revoked = conn.execute(
+                update(api_tokens)
+                .where(api_tokens.c.user_id == user["id"], api_tokens.c.revoked_at.is_(None))
+                .values(revoked_at=self.clock())
+            )
+        return int(revoked.rowcount)
+
+    def deactivate(self, username: str) -> None:
+        """A leaver: no more sign-ins, their open sessions end and their API tokens stop working, at
+        once. The account stays, so the log still names who did what."""
+        user = self.user(username)
+        if user is None:
+            raise AccountError(f"No user called {username}.")
+        with write_transaction(self.engine) as conn:
+            conn.execute(update(users).where(users.c.id == user["id"]).values(active=False))
+            conn.execute(delete(web_sessions).where(web_sessions.c.user_id == user["id"]))
+            conn.execute(
+                update(api_tokens)
+                .where(api_tokens.c.user_id == user["id"], api_tokens.c.revoked_at.is_(None))
+                .values(revoked_at=self.clock())
+            )
+
     def principal_for_token(self, token: str) -> Principal | None:
         if not token or len(token) > 200:
             return None

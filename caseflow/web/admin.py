@@ -33,12 +33,16 @@ class UserForm(FlaskForm):
     password = PasswordField("Password (12 to 128 characters)", validators=[DataRequired("Enter a password"), Length(max=128)])
 
 
+class LeaverForm(FlaskForm):
+    username = StringField("Username of the leaver", validators=[DataRequired("Enter the leaver's username"), Length(max=64)])
+
+
 @bp.route("/", methods=["GET", "POST"])
 @allow(Role.ADMIN)
 def index() -> Any:
     """Schools and users, and forms to add them."""
     accounts = services().accounts
-    school_form, user_form = SchoolForm(prefix="school"), UserForm(prefix="user")
+    school_form, user_form, leaver_form = SchoolForm(prefix="school"), UserForm(prefix="user"), LeaverForm(prefix="leaver")
     status = 200
     try:
         if school_form.urn.data is not None and school_form.validate_on_submit():
@@ -56,11 +60,21 @@ def index() -> Any:
             )
             flash(f"Added user {user_form.username.data}." if added else "That username is taken.")
             return redirect(url_for("admin.index"))
+        if leaver_form.username.data is not None and leaver_form.validate_on_submit():
+            accounts.deactivate(leaver_form.username.data.strip())
+            flash(f"Deactivated {leaver_form.username.data}: signed out everywhere, API tokens revoked.")
+            return redirect(url_for("admin.index"))
     except AccountError as error:
-        (user_form if user_form.username.data is not None else school_form).form_errors.append(str(error))
+        forms = (leaver_form, user_form, school_form)
+        next(f for f in forms if f is school_form or f.username.data is not None).form_errors.append(str(error))
         status = 422
-    if school_form.errors or user_form.errors:
+    if school_form.errors or user_form.errors or leaver_form.errors:
         status = 422
     return render_template(
-        "admin/index.html", schools=accounts.schools(), people=accounts.people(), school_form=school_form, user_form=user_form
+        "admin/index.html",
+        schools=accounts.schools(),
+        people=accounts.people(),
+        school_form=school_form,
+        user_form=user_form,
+        leaver_form=leaver_form,
     ), status
