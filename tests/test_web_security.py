@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from caseflow import create_app
 from caseflow.bootstrap import Services
 from caseflow.demo import make_upn
+from caseflow.web.policy import PUBLIC, allow
 from tests.conftest import SCHOOL, principal
 
 PASSWORD = "correct horse battery"
@@ -210,3 +211,23 @@ def test_an_admin_deactivates_a_leaver_who_is_signed_out_at_once(app: Flask) -> 
     token = csrf_token(leaver, "/login")
     again = leaver.post("/login", data={"username": "dsl", "password": PASSWORD, "csrf_token": token})
     assert again.status_code != 302, "no new sign-in either"
+
+
+def test_a_response_keeps_its_own_security_headers_and_static_files_may_be_cached(sqlite_services: Services) -> None:
+    """The defaults fill in only what a response does not set itself, each once, whatever the case of its name."""
+    app = create_app({"TESTING": True, "SERVICES": sqlite_services, "SECRET_KEY": "test-secret"})
+
+    @app.route("/own-headers")
+    @allow(PUBLIC)
+    def own_headers() -> tuple[str, int, dict[str, str]]:
+        return "ok", 200, {"content-security-policy": "default-src 'none'", "X-Frame-Options": "SAMEORIGIN"}
+
+    client = app.test_client()
+    response = client.get("/own-headers")
+    assert response.headers.getlist("Content-Security-Policy") == ["default-src 'none'"]
+    assert response.headers.getlist("X-Frame-Options") == ["SAMEORIGIN"]
+    assert response.headers.getlist("X-Content-Type-Options") == ["nosniff"]
+    assert response.headers["Cache-Control"] == "no-store"
+    static = client.get("/static/caseflow.css")
+    assert static.status_code == 200 and "no-store" not in static.headers.get("Cache-Control", "")
+    assert static.headers["X-Content-Type-Options"] == "nosniff"
