@@ -20,6 +20,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 
 from caseflow.adapters.bulk import insert_rows
+from caseflow.adapters.collector import collector_paused
 from caseflow.adapters.database import driver_rows, is_sqlite, read_transaction, write_transaction
 from caseflow.adapters.tables import events, snapshots
 from caseflow.domain.errors import ConcurrencyConflict
@@ -371,9 +372,10 @@ class SqlEventStore:
         params = self._params(
             stream_id=stream_id, upto=upto_version if upto_version is not None else 2**31 - 1, after=after_version
         )
-        with read_transaction(self.engine) as conn:
-            rows = driver_rows(conn, self._sql["load"], params)
-        return self._events(rows, stream_id)
+        with collector_paused():
+            with read_transaction(self.engine) as conn:
+                rows = driver_rows(conn, self._sql["load"], params)
+            return self._events(rows, stream_id)
 
     def load_from_snapshot(self, stream_id: str) -> Tail:
         """The stream's snapshot (if one still matches the log) and the events after it, in one query:
@@ -478,11 +480,12 @@ class SqlEventStore:
         """
         gap_safe = not self._sqlite and not writers_excluded
         params = self._params(tx=after.tx, position=after.position, limit=limit)
-        with read_transaction(self.engine) as conn:
-            rows = driver_rows(conn, self._sql["log_gap_safe" if gap_safe else "log"], params)
-        if not rows:
-            return [], after
-        return self._events(rows), Checkpoint(rows[-1][-1], rows[-1][1])
+        with collector_paused():
+            with read_transaction(self.engine) as conn:
+                rows = driver_rows(conn, self._sql["log_gap_safe" if gap_safe else "log"], params)
+            if not rows:
+                return [], after
+            return self._events(rows), Checkpoint(rows[-1][-1], rows[-1][1])
 
     def _events(self, rows: Sequence[Sequence[Any]], stream_id: str | None = None) -> list[StoredEvent]:
         """Driver rows (a kind column, then the ``loaded`` columns) as events: plain tuples in a plain

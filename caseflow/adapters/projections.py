@@ -30,6 +30,7 @@ from sqlalchemy import (
 )
 
 from caseflow.adapters.bulk import insert_rows
+from caseflow.adapters.collector import collector_paused
 from caseflow.adapters.database import DriverStatement, read_transaction, write_transaction
 from caseflow.adapters.event_store import Checkpoint, SqlEventStore, decode, hold_projection_lock
 from caseflow.adapters.tables import (
@@ -682,17 +683,26 @@ def rebuild(store: SqlEventStore, progress: Callable[[int], None] | None = None,
             conn.execute(delete(table))
         after = Checkpoint()
         while True:
-            found, after = store.read_all(after, batch, writers_excluded=True)
-            if not found:
+            with collector_paused():  # a batch is tens of thousands of objects, none of them in a cycle
+                count, after = _project_batch(store, conn, after, batch)
+            if not count:
                 break
-            for project in INLINE_PROJECTORS:
-                project(conn, found)
-            done += len(found)
+            done += count
             if progress:
-                progress(len(found))
+                progress(count)
         conn.execute(delete(projection_checkpoints).where(projection_checkpoints.c.name == "inline"))
         conn.execute(insert(projection_checkpoints).values(name="inline", tx=after.tx, position=after.position))
     return done
+
+
+def _project_batch(store: SqlEventStore, conn: Connection, after: Checkpoint, batch: int) -> tuple[int, Checkpoint]:
+    """Project the next batch of the log; its events are freed on return, before the collector is back."""
+    found, after = store.read_all(after, batch, writers_excluded=True)
+    if not found:
+        return 0, after
+    for project in INLINE_PROJECTORS:
+        project(conn, found)
+    return len(found), after
 
 
 def status(store: SqlEventStore) -> dict[str, Any]:
