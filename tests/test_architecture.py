@@ -57,3 +57,34 @@ def test_the_check_catches_a_violation(tmp_path: Path) -> None:
     for path in bad.rglob("*.py"):
         found |= imports_of(path)
     assert {"flask", "sqlalchemy.orm"} <= found
+
+
+#: the modules that may open a database connection themselves: the transaction helpers, and
+#: migrations (which run as the schema owner, outside the app's transactions)
+OPENS_CONNECTIONS = {"caseflow/adapters/database.py", "caseflow/adapters/migrate.py"}
+
+
+def connections_opened(path: Path) -> list[str]:
+    """Calls of ``.connect()``, ``.begin()`` or ``.raw_connection()`` in a module."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [
+        f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path.name}:{node.lineno} calls .{node.func.attr}()"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in {"connect", "begin", "raw_connection"}
+    ]
+
+
+def test_every_transaction_is_opened_by_the_transaction_helpers() -> None:
+    """SQLite's BEGIN (IMMEDIATE, for a write) is issued by ``write_transaction`` and
+    ``read_transaction``, not by the driver: a connection opened any other way would run each
+    statement in a transaction of its own, and a write could lose the race for the lock."""
+    opened = [hit for path in sorted((ROOT / "caseflow").rglob("*.py")) for hit in connections_opened(path)]
+    assert opened and all(hit.split(":")[0] in OPENS_CONNECTIONS for hit in opened), opened
+
+
+def test_the_connection_check_catches_a_stray_connection(tmp_path: Path) -> None:
+    stray = tmp_path / "stray.py"
+    stray.write_text("def f(engine):\n    with engine.connect() as conn, conn.begin():\n        pass\n")
+    assert connections_opened(stray) == ["stray.py:2 calls .connect()", "stray.py:2 calls .begin()"]

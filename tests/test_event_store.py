@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from caseflow.adapters.database import make_engine
+from caseflow.adapters.database import make_engine, read_transaction
 from caseflow.adapters.event_store import Checkpoint, SqlEventStore
 from caseflow.adapters.tables import events
 from caseflow.domain.case import SupportCase
@@ -264,3 +264,17 @@ def test_every_stored_event_loads_even_values_the_fast_decoder_refuses(store: Sq
 def test_the_hashed_text_of_an_instant_is_the_strftime_form_it_always_was(moment: datetime) -> None:
     """``iso`` is part of every hash: its fast path must write exactly what ``strftime`` wrote."""
     assert iso(moment) == utc(moment).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def test_a_sqlite_read_transaction_reads_one_snapshot_throughout(sqlite_database: Database) -> None:
+    """A page that reads several tables must not mix two states of the log: a write committed
+    between two of its statements stays invisible until the read transaction ends."""
+    store = SqlEventStore(make_engine(sqlite_database.url), clock=Clock(T0))
+    store.append("s1", "case", 0, [note(1)])
+    count = select(func.count()).select_from(events)
+    with read_transaction(store.engine) as conn:
+        before = conn.execute(count).scalar_one()
+        store.append("s1", "case", 1, [note(2)])  # another connection of the pool commits meanwhile
+        during = conn.execute(count).scalar_one()
+    assert (before, during) == (1, 1)
+    assert store.count() == 2

@@ -5,9 +5,8 @@ from __future__ import annotations
 import threading
 
 import pytest
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection
 
-from caseflow.adapters.database import WRITE_OPTION
 from caseflow.bootstrap import Services
 from caseflow.demo import make_upn, walk
 from caseflow.domain.errors import GuardFailed
@@ -62,12 +61,12 @@ def test_two_decisions_at_once_on_two_cases_cannot_pass_the_limit_between_them(s
         proposals.append(proposed.version)
     inside, release = threading.Event(), threading.Event()
 
-    def hold_first_open(conn: Connection) -> None:  # the first decision stops just before its COMMIT
-        if conn.get_execution_options().get(WRITE_OPTION) and not inside.is_set():
+    def hold_first_open(conn: Connection, written: object) -> None:  # the first decision stops before its COMMIT
+        if not inside.is_set():
             inside.set()
             release.wait(timeout=10)
 
-    event.listen(services.engine, "commit", hold_first_open)
+    services.store.projectors.append(hold_first_open)  # the last projector: its events written, not committed
     outcomes: dict[str, str] = {}
 
     def decide(case_id: str, proposal: int) -> None:
@@ -86,6 +85,6 @@ def test_two_decisions_at_once_on_two_cases_cannot_pass_the_limit_between_them(s
     release.set()
     first.join(timeout=30)
     second.join(timeout=30)
-    event.remove(services.engine, "commit", hold_first_open)
+    services.store.projectors.remove(hold_first_open)
     assert sorted(outcomes.values()) == ["decided", "suspension_limit"], outcomes
     assert sum(services.reads.suspension_days_by_year(pupil.id).values()) <= 45
