@@ -404,14 +404,17 @@ class SqlEventStore:
 
     def _tails_sql(self, count: int) -> str:
         """Each stream's valid snapshot (kind 0, if any) and the events after it (kind 1). One block per
-        stream, so the version bound stays an index condition, not a filter over the whole stream."""
+        stream, so the version bound stays an index condition, not a filter over the whole stream.
+        The snapshot's hash is checked by a scalar subquery, not a join: PostgreSQL cannot turn it
+        into a join, so it is always one index lookup by (stream, version). As a join, a table whose
+        statistics still said one event per stream was read a whole stream long, every action."""
         if count not in self._tails:
             style, blocks, snaps = self._style, [], []
             for n in range(count):
                 sid = style.format(f"s{n}")
                 snaps.append(
-                    f"snap{n} AS (SELECT s.version, s.state FROM snapshots s JOIN events e ON e.stream_id = s.stream_id "
-                    f"AND e.version = s.version AND e.hash = s.last_hash WHERE s.stream_id = {sid})"
+                    f"snap{n} AS (SELECT s.version, s.state FROM snapshots s WHERE s.stream_id = {sid} AND s.last_hash = "
+                    f"(SELECT e.hash FROM events e WHERE e.stream_id = {sid} AND e.version = s.version))"
                 )
                 named = f"CAST({sid} AS VARCHAR) AS stream_id, NULL AS tx"
                 blocks.append(
@@ -448,10 +451,15 @@ class SqlEventStore:
     def latest_snapshot(self, stream_id: str) -> tuple[int, dict[str, Any]] | None:
         """The stream's snapshot, if it still matches the log (the event it ends at has the same hash)."""
         with read_transaction(self.engine) as conn:
+            hash_at_snapshot = (
+                select(events.c.hash)
+                .where(events.c.stream_id == stream_id, events.c.version == snapshots.c.version)
+                .scalar_subquery()
+            )  # one index lookup, as in ``_tails_sql``
             row = conn.execute(
-                select(snapshots.c.version, snapshots.c.state)
-                .join(events, (events.c.stream_id == snapshots.c.stream_id) & (events.c.version == snapshots.c.version))
-                .where(snapshots.c.stream_id == stream_id, events.c.hash == snapshots.c.last_hash)
+                select(snapshots.c.version, snapshots.c.state).where(
+                    snapshots.c.stream_id == stream_id, snapshots.c.last_hash == hash_at_snapshot
+                )
             ).first()
         return (row.version, decode(row.state)) if row else None
 
