@@ -375,7 +375,9 @@ class SqlEventStore:
         with collector_paused():
             with read_transaction(self.engine) as conn:
                 rows = driver_rows(conn, self._sql["load"], params)
-            return self._events(rows, stream_id)
+            loaded = self._events(rows, stream_id)
+            del rows  # freed now, so the collection that follows the pause has only the events to walk
+        return loaded
 
     def load_from_snapshot(self, stream_id: str) -> Tail:
         """The stream's snapshot (if one still matches the log) and the events after it, in one query:
