@@ -6,7 +6,7 @@ import os
 
 from alembic import context
 
-from caseflow.adapters.database import make_engine
+from caseflow.adapters.database import begin_every_transaction, make_engine
 from caseflow.adapters.tables import metadata
 
 config = context.config
@@ -35,6 +35,7 @@ def run_migrations_offline() -> None:
 
 def run_migrations_online() -> None:
     engine = make_engine(_url(), app_role=False)
+    begin_every_transaction(engine)  # each migration all or nothing on SQLite too
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
         with context.begin_transaction():

@@ -282,8 +282,10 @@ def test_a_sqlite_read_transaction_reads_one_snapshot_throughout(sqlite_database
 
 
 def _rows_read_from_events(plan: dict[str, Any]) -> int:
-    """Rows the executor read from ``events`` in an EXPLAIN ANALYZE plan, over all loops."""
-    own = plan["Actual Rows"] * plan["Actual Loops"] if plan.get("Relation Name") == "events" else 0
+    """Rows the executor read from ``events`` in an EXPLAIN ANALYZE plan, over all loops: those a
+    node returned and those its filter threw away (a scan that filters reads both)."""
+    read = plan["Actual Rows"] + plan.get("Rows Removed by Filter", 0)
+    own = read * plan["Actual Loops"] if plan.get("Relation Name") == "events" else 0
     return own + sum(_rows_read_from_events(child) for child in plan.get("Plans", []))
 
 

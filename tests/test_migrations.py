@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from sqlalchemy import inspect, select
+import json
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import inspect, select, text
 
 from caseflow.adapters.database import make_engine
+from caseflow.adapters.event_store import SqlEventStore
 from caseflow.adapters.migrate import downgrade, upgrade
 from caseflow.adapters.tables import attendance_months, attendance_years, cohort_facts, metadata
 from caseflow.bootstrap import Services
 from caseflow.demo_la import LaShape, load_la
+from caseflow.domain.events import NewEvent
 from tests.conftest import Database
 
 
@@ -85,3 +91,37 @@ def test_the_cohort_facts_are_filled_from_the_read_models_already_projected(data
     downgrade(database.owner_url, "0005")
     upgrade(database.owner_url)
     assert facts() == projected
+
+
+def test_a_migration_that_fails_part_way_leaves_nothing_behind(database: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Migration 0008 creates its table, then fills it from the log; if the filling fails, the table
+    goes too and the schema stays at 0007, so the upgrade can simply be run again (SQLite included,
+    where the app's driver issues no BEGIN of its own)."""
+    downgrade(database.owner_url, "0007")
+    store = SqlEventStore(make_engine(database.url))  # the log as it stood: no projector writes the new table yet
+    store.append(
+        "c1",
+        "case",
+        0,
+        [NewEvent("NoteAdded", {"text": "x"}, "dsl", "dsl", datetime(2026, 1, 5, tzinfo=UTC), "support_journey@1")],
+    )
+    store.engine.dispose()
+
+    def fail(*_: object, **__: object) -> None:
+        raise RuntimeError("the backfill failed")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(json, "loads", fail)
+        with pytest.raises(RuntimeError, match="backfill failed"):
+            upgrade(database.owner_url)
+    engine = make_engine(database.owner_url, app_role=False)
+    assert "case_report_facts" not in inspect(engine).get_table_names()
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0007"
+    engine.dispose()
+    upgrade(database.owner_url)  # and again, as an operator would, once the cause is fixed
+    engine = make_engine(database.owner_url, app_role=False)
+    assert "case_report_facts" in inspect(engine).get_table_names()
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0008"
+    engine.dispose()

@@ -18,8 +18,10 @@ from contextlib import contextmanager
 @contextmanager
 def collector_paused() -> Iterator[None]:
     """Run the block with the cyclic collector off, and turn it back on after (error or not)
-    only if it was on before: a caller that turned it off itself keeps it off. Other threads'
-    allocations are not collected meanwhile either, so keep the block to one bulk read."""
+    only if it was on before: a caller that turned it off itself keeps it off. The switch is the
+    process's, not the thread's: another thread's allocations are not collected meanwhile either
+    (so keep the block to one bulk read), and a thread that turns the collector off while another
+    is paused sees it back on when that one ends."""
     if not gc.isenabled():
         yield
         return

@@ -89,6 +89,14 @@ def make_engine(url: str, *, app_role: bool = True, **kwargs: Any) -> Engine:
     return engine
 
 
+def begin_every_transaction(engine: Engine) -> None:
+    """For an engine whose transactions are opened by someone else (Alembic's migrations): SQLite's
+    BEGIN on every SQLAlchemy transaction, so a migration that fails part way leaves nothing behind.
+    The app's own engines do not need this (their helpers issue BEGIN), and it is not free."""
+    if is_sqlite(engine):
+        event.listen(engine, "begin", lambda conn: _begin_sqlite(conn, "BEGIN"))
+
+
 def _begin_sqlite(conn: Connection, sql: str) -> None:
     """SQLite's BEGIN, on the driver, inside SQLAlchemy's (bookkeeping only) transaction, whose
     COMMIT or ROLLBACK then ends it. Not a "begin" event listener: once one is registered,
