@@ -154,9 +154,9 @@ def demo(scale: str, schools: int, pupils_per_school: int, events_per_pupil: int
         with click.progressbar(length=shape.pupils, label=label, file=sys.stderr) as bar:
             written = load_la(services, shape, progress=bar.update, echo=click.echo)
         if written:
-            from caseflow.adapters.migrate import analyze
+            from caseflow.adapters.migrate import vacuum_analyze
 
-            analyze(migrate_database_url())
+            vacuum_analyze(migrate_database_url())
             click.echo(f"LA {shape.la_code}: {written:,} events for {shape.pupils:,} children in {schools} schools.")
     click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
     for username, _, display, _ in DEMO_USERS:
@@ -255,13 +255,15 @@ def projections() -> None:
 
 @projections.command("rebuild", help="Rebuild every read model from the event log.")
 def projections_rebuild() -> None:
+    from caseflow.adapters.migrate import vacuum_analyze
     from caseflow.adapters.projections import rebuild
 
     services = _services()
     total = services.store.count()
     with click.progressbar(length=total, label="Replaying events", file=sys.stderr) as bar:
         done = rebuild(services.store, bar.update)
-    click.echo(f"Rebuilt read models from {done} events.")
+    vacuum_analyze(migrate_database_url())  # the old rows are dead and the statistics describe them
+    click.echo(f"Rebuilt read models from {done} events; their old rows cleared and statistics refreshed.")
 
 
 @projections.command("status", help="Check the read models against the log; exit 1 naming any out of step.")

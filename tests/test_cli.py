@@ -135,6 +135,39 @@ def test_projections_status_finds_a_read_model_out_of_step_until_a_rebuild(cli, 
     svc.close()
 
 
+def _tidy_counts(database: Database) -> tuple[int, int]:
+    """How often the case summaries have been vacuumed and analyzed (SQLite: analyzed only, as rows of
+    its statistics table): read as the owner, on a connection of its own each time."""
+    owner = make_engine(database.owner_url, app_role=False)
+    try:
+        with owner.connect() as conn:
+            if database.backend == "sqlite":
+                found = conn.exec_driver_sql("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'").scalar_one()
+                rows = found and conn.exec_driver_sql("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'case_summary'").scalar_one()
+                return 0, int(rows)
+            counts = conn.exec_driver_sql(
+                "SELECT vacuum_count, analyze_count FROM pg_stat_user_tables WHERE relname = 'case_summary'"
+            ).one()
+            return int(counts[0]), int(counts[1])
+    finally:
+        owner.dispose()
+
+
+def test_a_rebuild_clears_the_old_rows_and_refreshes_statistics(cli, database: Database) -> None:  # type: ignore[no-untyped-def]
+    """A rebuild's DELETE leaves every old row of every read model dead and the planner's statistics
+    describing them: the command vacuums (PostgreSQL) and analyzes as the schema owner after it."""
+    assert cli("demo").exit_code == 0
+    vacuumed, analyzed = _tidy_counts(database)
+    rebuilt = cli("projections", "rebuild")
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert "old rows cleared and statistics refreshed" in rebuilt.output
+    after = _tidy_counts(database)
+    if database.backend == "sqlite":
+        assert analyzed == 0 and after[1] >= 1  # statistics for the case summaries now exist
+    else:
+        assert after[0] == vacuumed + 1 and after[1] == analyzed + 1
+
+
 def test_a_leaver_is_signed_out_everywhere_and_their_tokens_stop_at_once(cli, database: Database) -> None:  # type: ignore[no-untyped-def]
     assert cli("demo").exit_code == 0
     svc = bootstrap(database.url)
