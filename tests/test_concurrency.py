@@ -83,9 +83,11 @@ def run_writers(store: SqlEventStore, streams: list[str], attempts: int) -> tupl
     return acked, conflicts
 
 
+@pytest.mark.parametrize("writes", ["in a transaction", "one statement"])
 @pytest.mark.parametrize("shape", ["one stream", "many streams"])
-def test_concurrent_writers_lose_and_duplicate_nothing(database: Database, shape: str) -> None:
-    store = SqlEventStore(make_engine(database.url), [slow_commit])
+def test_concurrent_writers_lose_and_duplicate_nothing(database: Database, shape: str, writes: str) -> None:
+    """With a projector, each append is a transaction; without one, a single INSERT on its own."""
+    store = SqlEventStore(make_engine(database.url), [slow_commit] if writes == "in a transaction" else [])
     streams = ["hot"] if shape == "one stream" else [f"s{i}" for i in range(8)]
     reader = Reader(SqlEventStore(make_engine(database.url)))
     reader.start()

@@ -5,13 +5,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
-from sqlalchemy import event
+from psycopg.pq import Trace
+from sqlalchemy import Engine, event
 
+from caseflow.adapters.database import make_engine
+from caseflow.adapters.event_store import SqlEventStore
 from caseflow.bootstrap import Services
 from caseflow.demo import make_upn
+from caseflow.domain.events import NewEvent
 from caseflow.services.access import Principal, case_roles, scope_for
-from tests.conftest import LA, SCHOOL, principal
+from tests.conftest import LA, SCHOOL, Database, principal
 
 CONTACT = {"date": "2026-11-02", "method": "phone", "summary": "Good week."}
 
@@ -29,6 +36,59 @@ def checkouts(services: Services) -> Iterator[list[int]]:
         yield taken
     finally:
         event.remove(services.engine, "checkout", count)
+
+
+@contextmanager
+def round_trips(engine: Engine, trace: Path) -> Iterator[list[str]]:
+    """What the driver sends, a round trip a line: SQLite's statements (its trace callback), or on
+    PostgreSQL each simple Query and each extended-protocol Sync, read from libpq's own trace of
+    the wire protocol (so a BEGIN or COMMIT psycopg sends for itself is counted too)."""
+    sent: list[str] = []
+
+    def on_checkout(dbapi_connection: Any, *_: object) -> None:
+        if engine.dialect.name == "sqlite":
+            dbapi_connection.set_trace_callback(sent.append)
+        else:
+            dbapi_connection.pgconn.trace(handle.fileno())
+            dbapi_connection.pgconn.set_trace_flags(Trace.SUPPRESS_TIMESTAMPS | Trace.REGRESS_MODE)
+
+    def on_checkin(dbapi_connection: Any, *_: object) -> None:
+        if engine.dialect.name == "sqlite":
+            dbapi_connection.set_trace_callback(None)
+        else:
+            dbapi_connection.pgconn.untrace()
+
+    with trace.open("w+") as handle:
+        event.listen(engine, "checkout", on_checkout)
+        event.listen(engine, "checkin", on_checkin)
+        try:
+            yield sent
+        finally:
+            event.remove(engine, "checkout", on_checkout)
+            event.remove(engine, "checkin", on_checkin)
+        handle.seek(0)
+        for line in handle:
+            fields = line.split("\t")
+            if fields[0] == "F" and fields[2].strip() in ("Query", "Sync"):
+                sent.append(line.split(" ", 1)[1].strip() if fields[2].strip() == "Query" else "Sync")
+
+
+def test_an_append_with_nothing_else_to_write_is_one_insert_on_its_own(database: Database, tmp_path: Path) -> None:
+    """No BEGIN or COMMIT to wait for when the append is the whole transaction; with a projector
+    (as the app has), the same append is BEGIN, INSERT, COMMIT."""
+    engine = make_engine(database.url)
+    alone, projected = SqlEventStore(engine), SqlEventStore(engine, [lambda conn, batch: None])
+    note = NewEvent("NoteAdded", {"n": 1}, "dsl", "dsl", datetime(2026, 1, 1, tzinfo=UTC), "support_journey@1")
+    for store, stream in ((alone, "alone"), (projected, "projected")):
+        store.append(stream, "case", 0, [note])  # the head is cached from here on
+    with round_trips(engine, tmp_path / "alone.trace") as sent:
+        alone.append("alone", "case", 1, [note])
+    assert len(sent) == 1 and ("INSERT INTO events" in sent[0] or sent == ["Sync"]), sent
+    with round_trips(engine, tmp_path / "projected.trace") as sent:
+        projected.append("projected", "case", 1, [note])
+    assert len(sent) == 3 and "BEGIN" in sent[0] and "COMMIT" in sent[-1], sent
+    assert alone.verify().valid and [e.version for e in alone.load("alone")] == [1, 2]
+    engine.dispose()
 
 
 def _case(services: Services, n: int) -> tuple[Principal, str, str]:

@@ -6,9 +6,11 @@ the busy handler, so concurrent writers fail with "database is locked"). The
 app's SQLite connections also carry an authorizer that refuses UPDATE, DELETE and
 DROP on the append-only tables, on top of the triggers the migrations create.
 
-Every transaction the app runs is opened by ``write_transaction`` or ``read_transaction``
-(a test holds the package to that), which issue SQLite's BEGIN themselves: the driver is left
-in autocommit, so a connection used any other way runs each statement on its own.
+Every transaction the app runs is opened by ``write_transaction`` or ``read_transaction``, which
+issue SQLite's BEGIN themselves, or is one statement on a ``statement_transactions`` connection
+(a test holds the package to that). The driver is left in autocommit, so a connection used any
+other way runs each statement on its own. A write statement on its own takes the write lock as
+it starts, waiting on the busy handler, as ``BEGIN IMMEDIATE`` does.
 """
 
 from __future__ import annotations
@@ -130,6 +132,15 @@ def read_transaction(engine: Engine, streaming: bool = False) -> Iterator[Connec
             if conn.dialect.name == "sqlite":
                 _begin_sqlite(conn, "BEGIN")
             yield conn
+
+
+@contextmanager
+def statement_transactions(engine: Engine) -> Iterator[Connection]:
+    """A connection on which every statement is a transaction of its own, committed as it ends:
+    for a write that is one statement, which then needs neither BEGIN nor COMMIT (two of an
+    append's three round trips on PostgreSQL). SQLite's driver is left in autocommit (see above)."""
+    with engine.connect() as conn:
+        yield conn.execution_options(isolation_level="AUTOCOMMIT") if conn.dialect.name == "postgresql" else conn
 
 
 def driver_rows(

@@ -21,7 +21,13 @@ from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 
 from caseflow.adapters.bulk import insert_rows
 from caseflow.adapters.collector import collector_paused
-from caseflow.adapters.database import driver_rows, is_sqlite, read_transaction, write_transaction
+from caseflow.adapters.database import (
+    driver_rows,
+    is_sqlite,
+    read_transaction,
+    statement_transactions,
+    write_transaction,
+)
 from caseflow.adapters.tables import events, snapshots
 from caseflow.domain.errors import ConcurrencyConflict
 from caseflow.domain.events import (
@@ -156,12 +162,17 @@ class SqlEventStore:
         """Append events after ``expected_version``, or raise ``ConcurrencyConflict``.
 
         All of ``new_events``, every projector's changes and the ``also`` writes (the
-        action's access-log line) commit together or not at all.
+        action's access-log line) commit together or not at all. One event with nothing else to
+        write (a store without projectors) is one INSERT, which the database runs as a transaction
+        of its own: no BEGIN or COMMIT to wait for. The stream's head, if not cached, is read just
+        before; a writer that appended in between makes the INSERT break the unique (stream,
+        version), as inside a transaction.
         """
         if not new_events:
             return []
+        alone = len(new_events) == 1 and not self.projectors and not also
         try:
-            with write_transaction(self.engine) as conn:
+            with statement_transactions(self.engine) if alone else write_transaction(self.engine) as conn:
                 locked = self._lock_in_insert and len(new_events) == 1
                 if self.projectors and not locked:
                     hold_projection_lock(conn)
