@@ -24,6 +24,11 @@ def _rss_peak_mib() -> float:
     return 0.0
 
 
+def _tidy(problem: str | None) -> None:
+    if problem is not None:
+        raise RuntimeError(f"VACUUM ANALYZE did not run: {problem}")
+
+
 def la_view(url: str, shape: LaShape, calls: int = 20) -> dict[str, Any]:
     svc = bootstrap(url)
     svc.accounts.add_user("vs", ["virtual_school"], password="bench password 1", la_code=shape.la_code)
@@ -31,11 +36,11 @@ def la_view(url: str, shape: LaShape, calls: int = 20) -> dict[str, Any]:
     written = load_la(svc, shape, echo=lambda _: None)
     generate = time.perf_counter() - started
     owner = url.replace("caseflow_app@", "postgres@")
-    vacuum_analyze(owner)  # as `caseflow demo --scale la` does after its load
+    _tidy(vacuum_analyze(owner))  # as `caseflow demo --scale la` does after its load
     started = time.perf_counter()
     rebuilt = rebuild(svc.store)
     rebuild_s = time.perf_counter() - started
-    vacuum_analyze(owner)  # as `caseflow projections rebuild` does after its rebuild
+    _tidy(vacuum_analyze(owner))  # as `caseflow projections rebuild` does after its rebuild
     app = create_app({"SERVICES": svc, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False})
     client = app.test_client()
     client.post("/login", data={"username": "vs", "password": "bench password 1"})

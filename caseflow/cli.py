@@ -156,8 +156,8 @@ def demo(scale: str, schools: int, pupils_per_school: int, events_per_pupil: int
         if written:
             from caseflow.adapters.migrate import vacuum_analyze
 
-            vacuum_analyze(migrate_database_url())
             click.echo(f"LA {shape.la_code}: {written:,} events for {shape.pupils:,} children in {schools} schools.")
+            _tidy_up(vacuum_analyze(migrate_database_url()))
     click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
     for username, _, display, _ in DEMO_USERS:
         click.echo(f"  {username:<10} {display}")
@@ -262,8 +262,17 @@ def projections_rebuild() -> None:
     total = services.store.count()
     with click.progressbar(length=total, label="Replaying events", file=sys.stderr) as bar:
         done = rebuild(services.store, bar.update)
-    vacuum_analyze(migrate_database_url())  # the old rows are dead and the statistics describe them
-    click.echo(f"Rebuilt read models from {done} events; their old rows cleared and statistics refreshed.")
+    click.echo(f"Rebuilt read models from {done} events.")
+    _tidy_up(vacuum_analyze(migrate_database_url()))  # the old rows are dead and the statistics describe them
+
+
+def _tidy_up(problem: str | None) -> None:
+    """After a bulk write that has committed: say whether the tidy-up ran. Its failure is a warning,
+    not the command's: the write stands, and autovacuum will get there in time."""
+    if problem is None:
+        click.echo("Old rows vacuumed and the planner's statistics refreshed.")
+    else:
+        click.echo(f"Warning: could not vacuum or analyze: {problem}. Autovacuum will get there in time.", err=True)
 
 
 @projections.command("status", help="Check the read models against the log; exit 1 naming any out of step.")

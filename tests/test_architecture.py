@@ -78,8 +78,9 @@ def connections_opened(path: Path) -> list[str]:
 
 def test_every_transaction_is_opened_by_the_transaction_helpers() -> None:
     """SQLite's BEGIN (IMMEDIATE, for a write) is issued by ``write_transaction`` and
-    ``read_transaction``, not by the driver: a connection opened any other way would run each
-    statement in a transaction of its own, and a write could lose the race for the lock."""
+    ``read_transaction``, not by the driver, and ``statement_transactions`` is for a write that is
+    one statement: a connection opened any other way would run each statement in a transaction of
+    its own, so a read-then-write would not be one transaction."""
     opened = [hit for path in sorted((ROOT / "caseflow").rglob("*.py")) for hit in connections_opened(path)]
     assert opened and all(hit.split(":")[0] in OPENS_CONNECTIONS for hit in opened), opened
 

@@ -8,6 +8,7 @@ import time
 from collections import Counter
 from datetime import UTC, datetime
 
+import psycopg
 import pytest
 from sqlalchemy import text
 
@@ -15,7 +16,7 @@ from caseflow.adapters.database import make_engine
 from caseflow.adapters.event_store import Checkpoint, SqlEventStore
 from caseflow.domain.errors import ConcurrencyConflict
 from caseflow.domain.events import NewEvent, StoredEvent
-from tests.conftest import Database
+from tests.conftest import Database, _pg_conninfo
 
 WRITERS = 16
 
@@ -142,3 +143,58 @@ def test_reader_does_not_pass_a_transaction_still_in_flight(pg_database: Databas
         seen.extend(batch)
         time.sleep(0.01)
     assert sorted(e.stream_id for e in seen) == ["early", "late"]
+
+
+_HOLD_LATE = """
+CREATE FUNCTION hold_late_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.stream_id = 'late' THEN
+    PERFORM pg_advisory_xact_lock_shared(4242);  -- waits while the test holds the lock
+  END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER hold_late_insert BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION hold_late_insert();
+"""
+
+
+def test_reader_does_not_pass_a_one_statement_append_still_in_flight(pg_database: Database) -> None:
+    """PostgreSQL: an append that is one INSERT on its own (no projectors) is a transaction too; held
+    inside its INSERT (a trigger waiting on a lock the test holds), its early xid keeps the reader back."""
+    owner = psycopg.connect(_pg_conninfo(pg_database.owner_url), autocommit=True)
+    gate = psycopg.connect(_pg_conninfo(pg_database.owner_url), autocommit=True)
+    owner.execute(_HOLD_LATE)
+    try:
+        gate.execute("SELECT pg_advisory_lock(4242)")
+        store = SqlEventStore(make_engine(pg_database.url))
+        failed: list[BaseException] = []
+
+        def append_late() -> None:
+            try:
+                store.append("late", "case", 0, [event(1)])
+            except BaseException as error:
+                failed.append(error)
+
+        late = threading.Thread(target=append_late)
+        late.start()
+        deadline = time.monotonic() + 10
+        waiting = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 4242 AND NOT granted"
+        while owner.execute(waiting).fetchone() != (1,) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert owner.execute(waiting).fetchone() == (1,), "the late INSERT never reached its trigger"
+        store.append("early", "case", 0, [event(2)])  # a later xid and position, committed first
+        seen, after = store.read_all(Checkpoint())
+        assert [e.stream_id for e in seen] == []  # nothing past the INSERT still in flight
+        gate.execute("SELECT pg_advisory_unlock(4242)")
+        late.join(10)
+        assert failed == []
+        seen = []
+        deadline = time.monotonic() + 20
+        while len(seen) < 2 and time.monotonic() < deadline:
+            batch, after = store.read_all(after)
+            seen.extend(batch)
+            time.sleep(0.01)
+        assert [e.stream_id for e in seen] == ["late", "early"]  # in commit-safe (xid, position) order
+    finally:
+        gate.close()
+        owner.execute("DROP TRIGGER IF EXISTS hold_late_insert ON events; DROP FUNCTION IF EXISTS hold_late_insert()")
+        owner.close()

@@ -140,6 +140,8 @@ def statement_transactions(engine: Engine) -> Iterator[Connection]:
     for a write that is one statement, which then needs neither BEGIN nor COMMIT (two of an
     append's three round trips on PostgreSQL). SQLite's driver is left in autocommit (see above)."""
     with engine.connect() as conn:
+        # SQLite is left as it is on purpose: SQLAlchemy's AUTOCOMMIT there, once reset on return to
+        # the pool, would give the driver back its own implicit BEGIN.
         yield conn.execution_options(isolation_level="AUTOCOMMIT") if conn.dialect.name == "postgresql" else conn
 
 

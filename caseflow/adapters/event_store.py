@@ -2,7 +2,7 @@
 and a global order that readers can follow without ever skipping a late commit.
 
 One implementation serves SQLite and PostgreSQL. The hot statements (head, insert, load) run on
-the driver's cursor inside SQLAlchemy's transaction; everything else uses SQLAlchemy Core.
+the driver's cursor, on SQLAlchemy's connection; everything else uses SQLAlchemy Core.
 """
 
 from __future__ import annotations
