@@ -301,3 +301,24 @@ def test_loading_from_a_snapshot_reads_only_the_tail_of_a_long_stream(pg_databas
     with store.engine.connect() as conn:
         (plan,) = conn.exec_driver_sql("EXPLAIN (ANALYZE, FORMAT JSON) " + store._tails_sql(1), {"s0": "long"}).scalar_one()
     assert _rows_read_from_events(plan["Plan"]) <= 4  # the snapshot's own event, then the tail of two
+
+
+def test_a_connection_goes_back_to_the_pool_as_it_came_after_reads_and_lone_appends(pg_database: Database) -> None:
+    """PostgreSQL reads and one-statement appends switch psycopg to autocommit themselves: the one
+    pooled connection must come back out of it, or the next write transaction would commit each
+    statement on its own (here a failing projector would leave its event behind)."""
+    engine = make_engine(pg_database.url, pool_size=1, max_overflow=0)
+    lone = SqlEventStore(engine, clock=Clock(T0))
+    lone.append("s1", "case", 0, [note(1)])  # one statement on its own
+    assert lone.load("s1")[0].version == 1  # a read
+
+    def failing(conn: Any, batch: Any) -> None:
+        raise RuntimeError("projector failed")
+
+    with engine.connect() as conn:
+        assert conn.connection.dbapi_connection.autocommit is False
+    projected = SqlEventStore(engine, [failing], Clock(T0))
+    with pytest.raises(RuntimeError):
+        projected.append("s2", "case", 0, [note(2)])
+    assert projected.current_version("s2") == 0
+    engine.dispose()
