@@ -270,7 +270,7 @@ def _tidy_up(problem: str | None) -> None:
     """After a bulk write that has committed: say whether the tidy-up ran. Its failure is a warning,
     not the command's: the write stands, and autovacuum will get there in time."""
     if problem is None:
-        click.echo("Old rows vacuumed and the planner's statistics refreshed.")
+        click.echo("Planner's statistics refreshed (and, on PostgreSQL, the old rows vacuumed).")
     else:
         click.echo(f"Warning: could not vacuum or analyze: {problem}. Autovacuum will get there in time.", err=True)
 
