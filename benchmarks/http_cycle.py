@@ -30,24 +30,8 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def http_cycle(
-    url: str, clients: int = 16, actions_per_client: int = 200, workers: int = 4, threads: int = 2, warm_up: int = 5
-) -> dict[str, Any]:
-    """``clients`` keep-alive clients on ``workers`` gunicorn processes of ``threads`` threads each.
-
-    Each worker takes at most its share of the clients' connections, plus its threads
-    (``--worker-connections``): a gthread worker keeps a keep-alive connection once it has accepted it,
-    and without a cap whichever worker woke first took most of them (14 of the 16 in one run, by
-    ``ss -tnp``): a third of the two cores idle in vmstat, and 255 against 359 actions/s for the same
-    code in alternating runs. The threads on top are gunicorn's: it keeps at most ``worker_connections
-    - threads`` connections idle and closes the rest after their response (with the cap at the bare
-    share, about one response in 25 closed its connection). ``connections_closed_by_server`` counts
-    those; the client then reconnects, and the reconnect is inside the action's time.
-
-    Each client's first ``warm_up`` actions are not timed: they open the workers' database
-    connections and let each worker learn its cases' pupils, which a server does once, not per action.
-    """
-    per_worker = -(-clients // workers)
+def seed_cases(url: str, count: int) -> tuple[str, list[str]]:
+    """A school, a DSL with an API token, and ``count`` open cases, one per pupil: the token and the cases."""
     svc = bootstrap(url)
     svc.accounts.add_school("100001", "Bench School", "881")
     svc.accounts.add_user("dsl", ["dsl"], ["100001"])
@@ -55,7 +39,7 @@ def http_cycle(
     dsl = svc.accounts.principal(svc.accounts.user("dsl")["id"])  # type: ignore[index]
     assert dsl is not None
     cases = []
-    for n in range(clients):
+    for n in range(count):
         pupil = svc.pupils.register(
             dsl,
             {
@@ -68,6 +52,36 @@ def http_cycle(
         )
         cases.append(svc.cases.open_case(dsl, {"pupil_id": pupil.id, "need_areas": ["attendance"], "description": "bench"}).id)
     svc.close()
+    return token, cases
+
+
+def http_cycle(
+    url: str,
+    clients: int = 16,
+    actions_per_client: int = 200,
+    workers: int = 4,
+    threads: int = 2,
+    warm_up: int = 5,
+    app: str = "wsgi:app",
+) -> dict[str, Any]:
+    """``clients`` keep-alive clients on ``workers`` gunicorn processes of ``threads`` threads each.
+
+    Each worker takes at most its share of the clients' connections, plus its threads
+    (``--worker-connections``): a gthread worker keeps a keep-alive connection once it has accepted it,
+    and without a cap whichever worker woke first took most of them (14 of the 16 in one run, by
+    ``ss -tnp``): a third of the two cores idle in vmstat, and 255 against 359 actions/s for the same
+    code in alternating runs. The threads on top are gunicorn's: it keeps at most ``worker_connections
+    - threads`` connections idle and closes the rest after their response (with the cap at the bare
+    share, about one response in 25 closed its connection). ``connections_closed_by_server`` counts
+    those; the client then reconnects, and the reconnect is inside the action's time.
+
+    ``app`` is what gunicorn serves: Caseflow (``wsgi:app``) or a floor from ``benchmarks.http_floor``.
+
+    Each client's first ``warm_up`` actions are not timed: they open the workers' database
+    connections and let each worker learn its cases' pupils, which a server does once, not per action.
+    """
+    per_worker = -(-clients // workers)
+    token, cases = seed_cases(url, clients)
     port = _free_port()
     env = {**os.environ, "CASEFLOW_DATABASE_URL": url, "CASEFLOW_SECRET_KEY": "b" * 64}
     server = subprocess.Popen(
@@ -85,7 +99,7 @@ def http_cycle(
             str(per_worker + threads),
             "--log-level",
             "warning",
-            "wsgi:app",
+            app,
         ],
         cwd=ROOT,
         env=env,

@@ -10,6 +10,9 @@ connecting as ``caseflow_app`` to a freshly migrated ``cf_bench_*`` database) an
   whole log with ``read_all`` batches, 4 concurrent writer processes (and 16 on PostgreSQL), each with
   its own streams, one event per commit, started together, then checked for lost/duplicated events;
   peak RSS of the replay and of the ``read_all`` scan, each in a fresh process;
+* on PostgreSQL, the HTTP action cycle under gunicorn with 16 clients and, under the same gunicorn
+  and clients, its two floors from ``http_floor.py``: a bare WSGI answer, and a framework-free app
+  making the action's seven round trips on raw psycopg;
 * the peer (``peer_eventsourcing.py --suites es,raw,sqla,conc --writers 4 --json-out``), in a
   subprocess of the same venv.
 
@@ -168,6 +171,12 @@ def ours_once(backend: str, sizes: Sizes, suites: set[str]) -> dict[str, Any]:
             with fresh_database(backend) as url:
                 log("postgres: HTTP action cycle, gunicorn, 16 clients")
                 app["http_action_cycle"] = http_cycle.http_cycle(url, clients=16, actions_per_client=10 if quick else 200)
+            for floor in ("raw_sql", "bare"):
+                with fresh_database(backend) as url:
+                    log(f"postgres: HTTP floor '{floor}' under the same gunicorn and clients")
+                    app[f"http_floor_{floor}"] = http_cycle.http_cycle(
+                        url, clients=16, actions_per_client=10 if quick else 200, app=f"benchmarks.http_floor:{floor}"
+                    )
     if "la" in suites:
         from benchmarks.la_bench import la_view
         from caseflow.demo_la import LaShape
@@ -259,7 +268,12 @@ def compare(ours: dict[str, Any], peer: dict[str, Any]) -> tuple[dict[str, Any],
             "writers_4_vs_raw_floor": ratio(pick(s, "writers_4", eps), pick(p, "conc_raw_1pertx", eps)),
             "writers_4_vs_one_writer": ratio(pick(s, "writers_4", eps), pick(s, "append_1pertx", eps)),
             "writers_16_vs_writers_4": ratio(pick(s, "writers_16", eps), pick(s, "writers_4", eps)),
+            "http_actions_per_s_vs_raw_sql_floor": ratio(
+                pick(a, "http_action_cycle", "actions_per_s"), pick(a, "http_floor_raw_sql", "actions_per_s")
+            ),
+            "http_p95_vs_raw_sql_floor": ratio(pick(a, "http_action_cycle", "p95_ms"), pick(a, "http_floor_raw_sql", "p95_ms")),
         }
+        r = {k: v for k, v in r.items() if v is not None or not k.startswith("http_")}
         need = 1.2 if backend == "sqlite" else 1.5
         target(
             f"{backend}_append_1pertx_{need}x_peer",
@@ -300,6 +314,10 @@ def compare(ours: dict[str, Any], peer: dict[str, Any]) -> tuple[dict[str, Any],
                     at_least,
                     "HTTP actions/s",
                 )
+                # The same figures for a framework-free app making the same round trips, same run:
+                # what this machine allows before any of Caseflow's code runs.
+                detail["postgres_http_p95_30ms"]["raw_sql_floor"] = pick(a, "http_floor_raw_sql", "p95_ms")
+                detail["postgres_http_400_actions_per_s"]["raw_sql_floor"] = pick(a, "http_floor_raw_sql", "actions_per_s")
     writer_checks = [
         w for o in ours.values() for part in (o["store"], o["full_stack"]) for k, w in part.items() if k.startswith("writers_")
     ]
