@@ -112,6 +112,27 @@ def test_load_up_to_a_version_and_replay_as_of_an_instant(store: SqlEventStore, 
     assert SupportCase.replay("c1", store.load("c1")).version == 3
 
 
+@pytest.mark.parametrize("cached", [True, False], ids=["head cached", "head read"])
+def test_a_clock_that_steps_back_never_stamps_an_event_before_the_one_it_follows(database: Database, cached: bool) -> None:
+    """``recorded_at`` rises along a stream whatever the server's clock does (an NTP step back, a
+    second server a little behind), so a replay as at an instant and a report as at a date agree:
+    both count exactly the events recorded by then, and the replay never stops short."""
+    clock = Clock(T0 + timedelta(hours=2))
+    first = SqlEventStore(make_engine(database.url), clock=clock)
+    first.append("c1", "case", 0, [note(1)])
+    clock.now = T0  # two hours back
+    writer = first if cached else SqlEventStore(make_engine(database.url), clock=clock)
+    writer.append("c1", "case", 1, [note(2), note(3)])
+    clock.now = T0 + timedelta(hours=3)
+    writer.append("c1", "case", 3, [note(4)])
+    stamped = [e.recorded_at for e in first.load("c1")]
+    assert stamped == [T0 + timedelta(hours=2)] * 3 + [T0 + timedelta(hours=3)]
+    assert SupportCase.replay("c1", first.load("c1"), as_of=T0 + timedelta(hours=2)).version == 3
+    assert first.verify("c1").valid
+    writer.append("c2", "case", 0, [note(1)])  # another stream keeps the clock's own time
+    assert [e.recorded_at for e in first.load("c2")] == [T0 + timedelta(hours=3)]
+
+
 def test_read_all_walks_the_global_log_once_in_order(store: SqlEventStore) -> None:
     for n in range(5):
         store.append(f"s{n % 2}", "case", n // 2, [note(n)])

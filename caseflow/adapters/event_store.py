@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from sqlalchemy import Connection, Engine, RowMapping, delete, func, insert, select
@@ -46,10 +46,21 @@ from caseflow.services.ports import AlsoWrite, StreamWrite, Tail
 
 logger = logging.getLogger(__name__)
 
-#: streams whose head (version, hash) each store remembers, so an append needs no read first
+#: streams whose head each store remembers, so an append needs no read first
 HEAD_CACHE_SIZE = 10_000
 #: a projector runs inside the append transaction, so read models never lag the log
 Projector = Callable[[Connection, Sequence[StoredEvent]], None]
+
+
+class Head(NamedTuple):
+    """A stream's newest event: what the next append chains to, and the earliest it may be stamped."""
+
+    version: int
+    hash: str
+    recorded_at: datetime | None
+
+
+NO_HEAD = Head(0, GENESIS_HASH, None)
 #: PostgreSQL advisory lock: appends that project hold it shared, a rebuild holds it alone
 PROJECTION_LOCK = 7_210_113
 
@@ -119,7 +130,7 @@ class SqlEventStore:
         self.projectors = list(projectors)
         self.clock = clock
         self._sqlite = is_sqlite(engine)
-        self._heads: dict[str, tuple[int, str]] = {}
+        self._heads: dict[str, Head] = {}
         #: PostgreSQL with projectors: a one-event append takes the projection lock in its INSERT
         self._lock_in_insert = bool(self.projectors) and not self._sqlite
         style = ":{}" if self._sqlite else "%({})s"
@@ -134,7 +145,7 @@ class SqlEventStore:
         self._sql = {
             "load": f"SELECT 1 AS kind, {known} FROM events WHERE stream_id = {style.format('stream_id')} "
             f"AND version <= {style.format('upto')} AND version > {style.format('after')} ORDER BY version",
-            "head": f"SELECT version, hash FROM events WHERE stream_id = {style.format('stream_id')} "
+            "head": f"SELECT version, hash, recorded_at FROM events WHERE stream_id = {style.format('stream_id')} "
             "ORDER BY version DESC LIMIT 1",
             "insert": f"INSERT INTO events ({', '.join(columns)}) VALUES ({placeholders}) RETURNING position",
             "insert_locked": f"INSERT INTO events ({', '.join(columns)}) SELECT {placeholders} "
@@ -205,7 +216,7 @@ class SqlEventStore:
                 if self.projectors:
                     hold_projection_lock(conn)
                 pending: list[StoredEvent] = []
-                batch_heads: dict[str, tuple[int, str]] = {}
+                batch_heads: dict[str, Head] = {}
                 for write in writes:
                     pending.extend(
                         self._prepare(conn, write.stream_id, write.stream_type, write.expected_version, write.events, batch_heads)
@@ -267,7 +278,7 @@ class SqlEventStore:
         stream_type: str,
         expected_version: int,
         new_events: Sequence[NewEvent],
-        batch_heads: dict[str, tuple[int, str]] | None = None,
+        batch_heads: dict[str, Head] | None = None,
     ) -> list[StoredEvent]:
         """Versions and hashes for new events after the stream's head (position not yet known).
 
@@ -278,11 +289,14 @@ class SqlEventStore:
         if head is None or head[0] != expected_version:
             found = driver_rows(conn, self._sql["head"], self._params(stream_id=stream_id))
             row = found[0] if found else None
-            head = (row[0], row[1]) if row else (0, GENESIS_HASH)
-        current, prev_hash = head
+            parse = datetime.fromisoformat if self._sqlite else _in_utc
+            head = Head(row[0], row[1], parse(row[2])) if row else NO_HEAD
+        current, prev_hash, previous = head
         if current != expected_version:
             raise ConcurrencyConflict(stream_id, expected_version, current)
-        recorded_at = self.clock()
+        # Never before the event it follows: a clock stepped back (or a second server a little behind)
+        # would otherwise stamp a later version earlier, and a replay as at an instant would stop at it.
+        recorded_at = self.clock() if previous is None else max(self.clock(), previous)
         prepared = []
         for offset, new in enumerate(new_events, start=1):
             data_text = canonical_json(dict(new.data))
@@ -322,7 +336,7 @@ class SqlEventStore:
             )
             prev_hash = digest
         if batch_heads is not None:
-            batch_heads[stream_id] = (current + len(prepared), prev_hash)
+            batch_heads[stream_id] = Head(current + len(prepared), prev_hash, recorded_at)
         return prepared
 
     def _row(self, event: StoredEvent) -> dict[str, Any]:
@@ -351,14 +365,14 @@ class SqlEventStore:
         }
 
     def _remember_heads(self, stored: Sequence[StoredEvent]) -> None:
-        """After a commit: the newest (version, hash) of each stream written.
+        """After a commit: the newest event of each stream written.
 
         Safe across processes: an event never changes once written, so a cached
         head is either still the head, or the unique (stream, version) constraint
         refuses the next insert as a conflict.
         """
         for event in stored:
-            self._heads[event.stream_id] = (event.version, event.hash)
+            self._heads[event.stream_id] = Head(event.version, event.hash, event.recorded_at)
         while len(self._heads) > HEAD_CACHE_SIZE:
             self._heads.pop(next(iter(self._heads)))
 

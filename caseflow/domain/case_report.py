@@ -6,10 +6,8 @@ per event that moves a case, plans or ends an intervention, records an evaluatio
 or decides an exclusion) lets a report read a few narrow rows up to its cutoff instead, and
 ``tally`` counts them exactly as ``SupportCase.interventions`` and ``SupportCase.proposals`` would.
 A report counts the facts recorded by its cutoff; a replay as at an instant stops at the first event
-recorded after it. The two agree while each case's events are stamped in time order, as one clock
-writing them one version after another stamps them. Were a clock to step back (or two servers'
-clocks disagree), the report would still count what had been recorded by its date, and the replay
-would stop short at the event stamped late.
+recorded after it. The two agree because each case's events are stamped in version order: the event
+store never records an event before the one it follows, even when a server's clock steps back.
 """
 
 from __future__ import annotations
