@@ -33,6 +33,7 @@ from caseflow.adapters.tables import (
     case_report_facts,
     case_summary,
     cohort_facts,
+    events,
     interventions,
     pupil_status,
     pupils,
@@ -42,7 +43,9 @@ from caseflow.adapters.tables import (
     teaching,
 )
 from caseflow.domain.case_report import ReportFact
+from caseflow.domain.events import UPCASTERS
 from caseflow.domain.pupil import Episode
+from caseflow.domain.roles import Role
 from caseflow.services.la_view import LaRules
 
 # Statements every action runs, built once (SQLAlchemy then reuses their compiled form).
@@ -140,6 +143,33 @@ class SqlReadModels:
         )
         with read_transaction(self.engine) as conn:
             return [_case_row(row) for row in conn.execute(query).mappings()]
+
+    def proposals_awaiting_social_worker(self, case_ids: list[str]) -> list[dict[str, Any]]:
+        """The suspension and exclusion proposals on these cases that nobody has decided and no social
+        worker has given a view on, each with what its event proposed. Read from the report facts and
+        the proposals' own events, so a social worker's list replays none of their cases."""
+        if not case_ids:
+            return []
+        proposed, answer = case_report_facts, case_report_facts.alias("answer")
+        answered = exists().where(
+            answer.c.case_id == proposed.c.case_id,
+            answer.c.ref == proposed.c.version,
+            or_(answer.c.kind == "decided", and_(answer.c.kind == "view", answer.c.detail == Role.SOCIAL_WORKER.value)),
+        )
+        query = (
+            select(proposed.c.case_id, proposed.c.version, proposed.c.detail, events.c.event_type, events.c.schema_version,
+                   events.c.data)
+            .join(events, and_(events.c.stream_id == proposed.c.case_id, events.c.version == proposed.c.version))
+            .where(proposed.c.case_id.in_(case_ids), proposed.c.kind == "proposed", ~answered)
+            .order_by(proposed.c.case_id, proposed.c.version)
+        )  # fmt: skip
+        with read_transaction(self.engine) as conn:
+            rows = conn.execute(query).all()
+        found = []
+        for case_id, version, kind, event_type, schema_version, data in rows:
+            _, proposal = UPCASTERS.upcast(event_type, schema_version, json.loads(data))
+            found.append({**proposal, "case_id": case_id, "id": version, "kind": kind})
+        return found
 
     def episodes_by_pupil(self, school_urns: list[str]) -> dict[str, list[Episode]]:
         return episodes_by_pupil(self.engine, school_urns)

@@ -11,7 +11,6 @@ from wtforms import HiddenField, SelectField
 
 from caseflow.domain.errors import GuardFailed, InvalidData, NotFound, NotPermitted
 from caseflow.domain.roles import CASE_READERS, Role
-from caseflow.services.streams import load_case
 from caseflow.web.auth import services
 from caseflow.web.forms import action_form, form_data, options, put_errors, submit
 from caseflow.web.policy import ANY_USER, allow
@@ -44,14 +43,12 @@ def index() -> Any:
 
 
 def _awaiting_my_view(cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Suspension and exclusion proposals on the social worker's cases that still await a view."""
-    found = []
-    for row in cases:
-        case = load_case(services().store, row["case_id"])
-        for proposal in case.proposals():
-            if proposal["decision"] is None and not any(v["role"] == Role.SOCIAL_WORKER for v in proposal["views"]):
-                found.append({**proposal, "case_id": row["case_id"], "pupil": f"{row['given_name']} {row['family_name']}"})
-    return found
+    """Suspension and exclusion proposals on the social worker's cases that still await a view,
+    in the order of the list (newest activity first)."""
+    order = {row["case_id"]: n for n, row in enumerate(cases)}
+    names = {row["case_id"]: f"{row['given_name']} {row['family_name']}" for row in cases}
+    pending = services().reads.proposals_awaiting_social_worker(list(order))
+    return [{**p, "pupil": names[p["case_id"]]} for p in sorted(pending, key=lambda p: (order[p["case_id"]], p["id"]))]
 
 
 @bp.route("/cases/<case_id>")
