@@ -148,6 +148,9 @@ def web_table(w: dict[str, Any]) -> dict[tuple[str, str], dict[str, int]]:
         ("GET", f"/reports/governors?school_urn={SCHOOL}"): merge(
             expect({"governor", "head", "slt", "dsl", "auditor", "vs"}, 200, 403, 302), {"other_dsl": 404}
         ),
+        ("GET", f"/reports/governors.csv?school_urn={SCHOOL}"): merge(
+            expect({"governor", "head", "slt", "dsl", "auditor", "vs"}, 200, 403, 302), {"other_dsl": 404}
+        ),
         ("GET", "/admin/"): expect({"admin"}, 200, 403, 302),
         ("POST", "/logout"): expect(signed_in, 302, 302, 302),
     }
@@ -168,7 +171,8 @@ def test_every_route_is_in_the_table(world: dict[str, Any]) -> None:
         "api.openapi", "api.create_pupil", "api.get_pupil", "api.add_social_care", "api.pupil_act", "api.cohort",
         "api.create_case",
         "api.get_case", "api.act", "api.events", "api.state", "api.verify", "api.access", "api.governors_report",
-        "audit.index", "audit.case", "reports.governors", "admin.index", "pupils.detail", "pupils.act", "pupils.classroom",
+        "audit.index", "audit.case", "reports.governors", "reports.governors_csv", "admin.index", "pupils.detail",
+        "pupils.act", "pupils.classroom",
         "dashboard.cohort", "dashboard.la", "imports.upload",
     }  # fmt: skip
     endpoints = {rule.endpoint for rule in world["app"].url_map.iter_rules()}

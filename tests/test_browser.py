@@ -6,6 +6,7 @@ Playwright never downloads a browser. Screenshots go to test-output/screenshots.
 
 from __future__ import annotations
 
+import csv
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -291,3 +292,27 @@ def test_no_serious_accessibility_violations_on_the_main_pages(page: Page, base_
     page.goto(f"{base_url}/nowhere")
     assert axe_violations(page) == []
     assert checked >= 10
+
+
+def test_a_governor_prints_the_report_and_downloads_it_as_csv(page: Page, base_url: str, tmp_path: Path) -> None:
+    """The report the governors' papers need: a CSV of the same anonymised figures, and on paper (or
+    as a PDF from the print dialogue) the report alone, without the service's header and forms."""
+    sign_in(page, base_url, "governor")
+    page.goto(f"{base_url}/reports/governors")
+    expect(page.get_by_role("heading", name="Children with a social worker: report for governors")).to_be_visible()
+    expect(page.get_by_role("button", name="Print, or save as PDF")).to_be_visible()  # shown once the script runs
+    on_page = dict(zip(page.locator("#report dt").all_inner_texts(), page.locator("#report dd").all_inner_texts(), strict=True))
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download this report as a CSV file").click()
+    assert download.value.suggested_filename.startswith("governors-report-100001-")
+    saved = tmp_path / "report.csv"
+    download.value.save_as(saved)
+    rows = dict(csv.reader(saved.read_text().splitlines()))
+    assert {label: rows[label] for label in on_page} == on_page and rows["School URN"] == "100001"
+    page.emulate_media(media="print")
+    expect(page.locator(".govuk-header")).to_be_hidden()
+    expect(page.get_by_role("button", name="Show")).to_be_hidden()
+    expect(page.locator("#report")).to_be_visible()
+    shot(page, "10-governors-report-as-printed")
+    pdf = page.pdf()
+    assert pdf.startswith(b"%PDF") and len(pdf) > 5_000

@@ -1,10 +1,13 @@
-"""Governors' and leaders' report: anonymised, small numbers suppressed, as at any date."""
+"""Governors' and leaders' report: anonymised, small numbers suppressed, as at any date; on the page,
+printable (or saved as a PDF from the print dialogue), and as a CSV file."""
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user
 
 from caseflow.services.reports import REPORT_ROLES
@@ -13,17 +16,77 @@ from caseflow.web.params import date_arg
 from caseflow.web.policy import allow
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
+AUDIENCE = (*REPORT_ROLES, "auditor", "virtual_school")
+
+#: the report's figures, in the order the page and the CSV give them: (key, or key.subkey; label)
+FIGURES = (
+    ("whole_school_pupils", "Pupils on roll"),
+    ("cohort.open", "Cohort: have a social worker now"),
+    ("cohort.previous", "Cohort: had one in the last six years"),
+    ("interventions_in_place", "Interventions in place"),
+    ("evaluations_recorded", "Evaluations recorded"),
+    ("suspensions_this_school_year", "Suspensions this school year"),
+    ("exclusions_this_school_year", "Permanent exclusions this school year"),
+    ("exclusion_overrides", "Decisions made without the social worker's view (overrides)"),
+    ("proposals_awaiting_social_worker", "Proposals awaiting a social worker's view"),
+)
 
 
-@bp.get("/governors")
-@allow(*REPORT_ROLES, "auditor", "virtual_school")
-def governors() -> Any:
-    """The termly report for a school, as at a date."""
+def figures(report: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The report's headline figures as (label, value), suppressed as the report gives them."""
+    found = []
+    for key, label in FIGURES:
+        value: Any = report
+        for part in key.split("."):
+            value = value[part]
+        found.append((label, value))
+    return found
+
+
+def steps(report: dict[str, Any]) -> list[tuple[str, Any]]:
+    """Support journeys by step, in the journey's order, each step by the label the workflow gives it."""
+    labels = services().workflow.state_labels
+    order = {step: n for n, step in enumerate(labels)}
+    counted = sorted(report["cases_by_step"].items(), key=lambda item: (order.get(item[0], len(order)), item[0]))
+    return [(labels.get(step, step), count) for step, count in counted]
+
+
+def _report() -> dict[str, Any]:
     principal = current_user.principal
     schools = sorted({s for r, s in principal.grants if s})
     school = request.args.get("school_urn") or (schools[0] if schools else "")
     if not school:
         abort(404)
-    as_of = date_arg("as_of")
-    report = services().reports.governors(principal, school, as_of)
-    return render_template("reports/governors.html", report=report)
+    return services().reports.governors(principal, school, date_arg("as_of"))
+
+
+@bp.get("/governors")
+@allow(*AUDIENCE)
+def governors() -> Any:
+    """The termly report for a school, as at a date."""
+    report = _report()
+    return render_template("reports/governors.html", report=report, figures=figures(report), steps=steps(report))
+
+
+def _cell(value: Any) -> Any:
+    """A spreadsheet must show a text cell as text, never run it as a formula."""
+    return f"'{value}" if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+@bp.get("/governors.csv")
+@allow(*AUDIENCE)
+def governors_csv() -> Any:
+    """The same report as a CSV file, for the governors' papers: one figure a row, as anonymised."""
+    report = _report()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["Figure", "Value"])
+    writer.writerow(["School URN", report["school_urn"]])
+    writer.writerow(["As at", report["as_of"]])
+    writer.writerow(["Anonymised", report["suppression"]])
+    for label, value in figures(report):
+        writer.writerow([label, _cell(value)])
+    for label, value in steps(report):
+        writer.writerow([f"Support journeys at step: {label}", _cell(value)])
+    name = f"governors-report-{report['school_urn']}-{report['as_of']}.csv"
+    return Response(out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'})
