@@ -48,7 +48,7 @@ sys.path.insert(0, str(ROOT))
 import psycopg  # noqa: E402
 
 from benchmarks import store_bench  # noqa: E402
-from benchmarks.peer import PeerSizes, peer_places, run_peer  # noqa: E402
+from benchmarks.peer import PEER, PeerSizes, peer_places, run_peer  # noqa: E402
 from caseflow.adapters.migrate import upgrade  # noqa: E402
 
 PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=test"
@@ -398,6 +398,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     env = environment(backends)
     ours_runs: list[dict[str, Any]] = []
+    if not args.no_peer and not PEER.exists():  # before half an hour of our own figures, not after
+        raise SystemExit(f"the peer benchmark is not at {PEER}: set CASEFLOW_PEER_BENCH, or run with --no-peer")
     peer_runs: list[dict[str, Any]] = []
     peer_env: dict[str, Any] = {}
     with peer_places(backends if not args.no_peer else []) as (folder, peer_db):

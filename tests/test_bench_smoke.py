@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -18,3 +19,14 @@ def test_a_quick_bench_run_prints_one_json_object_with_every_suite(capsys: pytes
     assert ours["app"]["la"]["events"] > 0 and ours["app"]["la"]["view"]["calls"] > 0
     assert report["targets"]["writers_no_lost_or_duplicated_events"] is True
     assert report["targets"]["sqlite_append_1pertx_1.2x_peer"] is None  # no peer in this run: nothing to compare
+
+
+def test_a_missing_peer_benchmark_stops_the_run_before_any_figure_is_measured(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(run, "PEER", tmp_path / "nowhere.py")
+    measured: list[str] = []
+    monkeypatch.setattr(run, "ours_once", lambda *a, **k: measured.append("ours") or {})
+    with pytest.raises(SystemExit, match="CASEFLOW_PEER_BENCH"):
+        run.main(["--quick", "--backends", "sqlite", "--suites", "store"])
+    assert measured == []
