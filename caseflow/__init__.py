@@ -7,7 +7,7 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask
+from flask import Flask, g
 
 from caseflow.config import PROJECT_ROOT, database_url
 
@@ -35,10 +35,24 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if not secret and os.environ.get("CASEFLOW_ENV", "development") == "production":
         raise RuntimeError("CASEFLOW_SECRET_KEY is required in production")
 
+    from caseflow.adapters.database import hold_connections, release_connections
     from caseflow.bootstrap import bootstrap
     from caseflow.web import register
 
     services = app.config.get("SERVICES") or bootstrap(app.config["DATABASE_URL"])
     app.extensions["caseflow"] = services
+
+    # Registered before anything that reads the database (the route policy asks who is signed in):
+    # a request's transactions share one pooled connection (see ``hold_connections``).
+    @app.before_request
+    def hold_one_connection() -> None:
+        g.caseflow_connections = hold_connections()
+
+    @app.teardown_request
+    def release_the_connection(_error: BaseException | None) -> None:
+        token = g.pop("caseflow_connections", None)
+        if token is not None:
+            release_connections(token)
+
     register(app)
     return app

@@ -3,16 +3,26 @@ CPU on the web worker and on the server, which is what bounds actions per second
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from psycopg.pq import Trace
 from sqlalchemy import Engine, event
 
-from caseflow.adapters.database import make_engine
+from caseflow import create_app
+from caseflow.adapters.database import (
+    driver_rows,
+    hold_connections,
+    make_engine,
+    read_transaction,
+    release_connections,
+    write_transaction,
+)
 from caseflow.adapters.event_store import SqlEventStore
 from caseflow.bootstrap import Services
 from caseflow.demo import make_upn
@@ -143,3 +153,76 @@ def test_only_a_virtual_school_officer_s_access_reads_the_school_s_la(services: 
     assert asked == [SCHOOL, "999999"]
     _, case_id, _ = _case(services, 4)
     assert services.cases.view(vs, case_id).case.id == case_id  # and through the service, on the real database
+
+
+def _statements(sent: list[str], trace: Path) -> list[str]:
+    """What was sent, without the values. On PostgreSQL a statement executed is a Bind on the wire,
+    whether psycopg has prepared it on that connection yet or not (it prepares a statement on its
+    fifth use, and a held connection gets there sooner): the Binds and the simple Queries."""
+    if sent and sent[0] != "Sync" and "Sync" not in sent:
+        return [re.sub(r"'[^']*'|\b\d+\b", "?", line) for line in sent]
+    messages = [line.split("\t") for line in trace.read_text().splitlines()]
+    return [m[3].strip() if m[2] == "Query" else "Bind" for m in messages if m[0] == "F" and m[2] in ("Query", "Bind")]
+
+
+def test_a_held_connection_sends_what_separate_ones_would(services: Services, tmp_path: Path) -> None:
+    """Holding one connection for a unit of work saves three pool checkouts an action and sends
+    nothing more: no extra ROLLBACK, BEGIN or reset on the wire (each transaction still its own)."""
+    dsl, first, _ = _case(services, 4)
+    dsl, second, _ = _case(services, 5)
+    token = services.accounts.issue_token("dsl")
+
+    def action(case_id: str) -> None:
+        assert services.accounts.principal_for_token(token) == dsl
+        services.cases.act(dsl, case_id, "log_family_contact", 1, CONTACT)
+
+    with checkouts(services) as taken, round_trips(services.engine, tmp_path / "separate.trace") as separate:
+        action(first)
+    assert len(taken) == 4, "who is asking, the case, its pupil, the write"
+    with checkouts(services) as taken, round_trips(services.engine, tmp_path / "held.trace") as held:
+        token_held = hold_connections()
+        try:
+            action(second)
+        finally:
+            release_connections(token_held)
+    assert len(taken) == 1
+    sent_held, sent_separate = _statements(held, tmp_path / "held.trace"), _statements(separate, tmp_path / "separate.trace")
+    assert sent_held == sent_separate and len(sent_held) >= 5, (sent_held, sent_separate)
+    assert not any("ROLLBACK" in line for line in sent_held)
+    assert services.engine.pool.checkedout() == 0
+
+
+def test_a_held_connection_is_not_shared_with_a_transaction_inside_another(services: Services) -> None:
+    """A read begun while the held connection is in a write's transaction takes a connection of its
+    own, and an error in a helper drops the held connection (a later helper takes a fresh one)."""
+    token = hold_connections()
+    try:
+        with write_transaction(services.engine) as outer, read_transaction(services.engine) as inner:
+            assert outer is not inner
+            assert services.engine.pool.checkedout() == 2
+        with pytest.raises(RuntimeError), read_transaction(services.engine):
+            raise RuntimeError("a statement failed")
+        assert services.engine.pool.checkedout() == 0
+        with read_transaction(services.engine) as conn:
+            assert driver_rows(conn, "SELECT 1", {}) == [(1,)]
+        assert services.engine.pool.checkedout() == 1
+    finally:
+        release_connections(token)
+    assert services.engine.pool.checkedout() == 0
+
+
+def test_an_api_action_takes_one_connection_and_a_refused_one_leaves_none_behind(services: Services) -> None:
+    app = create_app({"TESTING": True, "SERVICES": services, "SECRET_KEY": "test"})
+    _, case_id, _ = _case(services, 6)
+    headers = {"Authorization": f"Bearer {services.accounts.issue_token('dsl')}"}
+    path = f"/api/v1/cases/{case_id}/actions/log_family_contact"
+    client = app.test_client()
+    with checkouts(services) as taken:
+        answer = client.post(path, json={"expected_version": 1, "data": CONTACT}, headers=headers)
+    assert answer.status_code == 201 and len(taken) == 1
+    stale = client.post(path, json={"expected_version": 1, "data": CONTACT}, headers=headers)
+    assert stale.status_code == 409 and services.engine.pool.checkedout() == 0
+    again = client.post(path, json={"expected_version": 2, "data": CONTACT}, headers=headers)
+    assert again.status_code == 201 and again.json["version"] == 3
+    outcomes = [row["outcome"] for row in services.audit.for_case(case_id) if row["action"] == "log_family_contact"]
+    assert sorted(outcomes) == ["conflict", "ok", "ok"], outcomes
