@@ -23,6 +23,7 @@ from caseflow.services.imports import ImportService
 from caseflow.services.la_view import LaViewService
 from caseflow.services.pupils import PupilService
 from caseflow.services.reports import ReportService
+from caseflow.services.self_assessment import SelfAssessmentService
 from workflows import CURRENT, REGISTRY
 
 
@@ -41,6 +42,7 @@ class Services:
     imports: ImportService
     dashboard: DashboardService
     la: LaViewService
+    self_assessment: SelfAssessmentService
 
     def close(self) -> None:
         self.engine.dispose()
@@ -54,6 +56,7 @@ def bootstrap(url: str, clock: Callable[[], datetime] = now_utc, engine: Engine 
     workflow = Workflow(REGISTRY[CURRENT])
     pupils = PupilService(store, reads, audit, clock)
     cohort = CohortService(reads, audit)
+    self_assessment = SelfAssessmentService(store, reads, audit, clock)
     return Services(
         engine=engine,
         store=store,
@@ -66,6 +69,7 @@ def bootstrap(url: str, clock: Callable[[], datetime] = now_utc, engine: Engine 
         cohort=cohort,
         dashboard=DashboardService(reads, cohort, audit),
         la=LaViewService(reads, audit),
-        reports=ReportService(reads, audit),
+        reports=ReportService(reads, audit, self_assessment.as_at),
         imports=ImportService(store, reads, pupils.workflow, clock),
+        self_assessment=self_assessment,
     )

@@ -111,8 +111,33 @@ def load_demo(services: Services, echo: Callable[[str], None] = print) -> bool:
                 "reason": "Repeated serious disruption in class despite support.",
             },
         )
+    rate_practice(services, principals)
     echo("Demo data loaded.")
     return True
+
+
+#: (who, indicator, rating, evidence, next steps): a school part way through its self-assessment
+RATINGS = [
+    ("dsl", "1", "embedded", "The DSL keeps the cohort list in Caseflow and reviews attendance, SEND and suspensions "
+     "half-termly with the SENCo.", None),
+    ("head", "5", "developing", "A termly data report goes to the full governing body; the named governor for CwSW "
+     "was appointed this term.", "Add interventions and their evaluations to the termly report."),
+    ("dsl", "9", "developing", "Attachment-awareness training for teaching staff in September; support staff not yet "
+     "trained.", "Train lunchtime and support staff by the spring term."),
+    ("slt", "16", "not_yet", "Strengths and aspirations conversations happen for some pupils, not as routine.",
+     "A strengths conversation at each One Plan review."),
+    ("dsl", "21", "embedded", "SDQs completed each term for every pupil in the cohort and compared on the cohort page.", None),
+]  # fmt: skip
+
+
+def rate_practice(services: Services, who: dict[str, Principal]) -> None:
+    """Some of the school's self-assessment against the guidance, so the governors' report shows it."""
+    version = 0
+    for user, indicator, rating, evidence, next_steps in RATINGS:
+        data = {"indicator": indicator, "rating": rating, "evidence": evidence}
+        if next_steps:
+            data["next_steps"] = next_steps
+        version = services.self_assessment.assess(who[user], SCHOOL[0], version, data).version
 
 
 def record(services: Services, senco: Principal, pupil_id: str, serial: int) -> None:

@@ -151,6 +151,15 @@ def web_table(w: dict[str, Any]) -> dict[tuple[str, str], dict[str, int]]:
         ("GET", f"/reports/governors.csv?school_urn={SCHOOL}"): merge(
             expect({"governor", "head", "slt", "dsl", "auditor", "vs"}, 200, 403, 302), {"other_dsl": 404}
         ),
+        ("GET", f"/self-assessment?school_urn={SCHOOL}"): merge(
+            expect({"governor", "head", "slt", "dsl", "auditor", "vs"}, 200, 403, 302), {"other_dsl": 404}
+        ),
+        ("GET", f"/self-assessment/1?school_urn={SCHOOL}"): merge(
+            expect({"head", "slt", "dsl"}, 200, 403, 302), {"other_dsl": 404}
+        ),
+        ("POST", f"/self-assessment/1?school_urn={SCHOOL}"): merge(  # no version: a conflict, nothing changed
+            expect({"head", "slt", "dsl"}, 409, 403, 302), {"other_dsl": 404}
+        ),
         ("GET", "/admin/"): expect({"admin"}, 200, 403, 302),
         ("POST", "/logout"): expect(signed_in, 302, 302, 302),
     }
@@ -172,6 +181,7 @@ def test_every_route_is_in_the_table(world: dict[str, Any]) -> None:
         "api.create_case",
         "api.get_case", "api.act", "api.events", "api.state", "api.verify", "api.access", "api.governors_report",
         "audit.index", "audit.case", "reports.governors", "reports.governors_csv", "admin.index", "pupils.detail",
+        "self_assessment.index", "self_assessment.rate",
         "pupils.act", "pupils.classroom",
         "dashboard.cohort", "dashboard.la", "imports.upload",
     }  # fmt: skip

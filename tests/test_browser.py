@@ -316,3 +316,27 @@ def test_a_governor_prints_the_report_and_downloads_it_as_csv(page: Page, base_u
     shot(page, "10-governors-report-as-printed")
     pdf = page.pdf()
     assert pdf.startswith(b"%PDF") and len(pdf) > 5_000
+
+
+def test_a_dsl_rates_the_school_against_the_guidance_and_the_governor_reads_it(page: Page, base_url: str) -> None:
+    """The self-assessment from the navigation: a rating with its evidence, then the governors' report."""
+    sign_in(page, base_url, "dsl")
+    page.get_by_role("link", name="Self-assessment").click()
+    expect(page.get_by_role("heading", name="Self-assessment against the guidance")).to_be_visible()
+    assert axe_violations(page) == []
+    page.get_by_role("link", name="Rate indicator 14").click()
+    expect(page.locator("#indicator-text")).to_contain_text("engages with the local authority")
+    page.get_by_role("button", name="Record the rating").click()  # nothing chosen: the form says what is missing
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    page.get_by_label("Where the school is").select_option("developing")
+    page.get_by_label("Evidence").fill("The DSL attends the Virtual School's termly network; no joint project yet.")
+    page.get_by_role("button", name="Record the rating").click()
+    expect(page.locator("#indicator-14")).to_contain_text("Developing")
+    expect(page.locator("#indicator-14")).to_contain_text("termly network")
+    shot(page, "11-self-assessment")
+    page.get_by_role("button", name="Sign out").click()
+    sign_in(page, base_url, "governor")
+    page.goto(f"{base_url}/reports/governors")
+    expect(page.locator("#self-assessment")).to_contain_text("termly network")
+    expect(page.locator("#self-assessment-ratings")).to_contain_text("Developing")
+    assert axe_violations(page) == []

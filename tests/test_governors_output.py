@@ -19,6 +19,7 @@ from caseflow.demo import make_upn, walk
 from caseflow.services.reports import SUPPRESSED
 from caseflow.web.reports import _cell, figures
 from tests.conftest import SCHOOL, principal
+from workflows.good_practice import INDICATORS
 
 AS_OF = datetime.now(UTC).date().isoformat()  # the cases below are recorded today
 
@@ -61,6 +62,11 @@ def test_the_csv_gives_the_pages_figures_anonymised(app: Flask, sqlite_services:
             [f"Support journeys at step: {labels[step]}", str(report["cases_by_step"][step])]
             for step in ("one_plan", "multi_agency_review")
         ],
+        ["Self-assessment indicators: Embedded", "0"],
+        ["Self-assessment indicators: Developing", "0"],
+        ["Self-assessment indicators: Not yet in place", "0"],
+        ["Self-assessment indicators: Not rated", "21"],
+        *[[f"Indicator {number}: {text}", "Not rated"] for number, text in INDICATORS],
     ]  # the journey's order, not the alphabet's
     by_label = dict(rows)
     assert by_label[f"Support journeys at step: {labels['one_plan']}"] == "5"  # five counted, one suppressed

@@ -4,10 +4,14 @@
 engine in ``caseflow.domain.workflow`` runs any of them.
 """
 
-from workflows import pupil_record, support_journey
+from workflows import good_practice, pupil_record, support_journey
 
-REGISTRY = {f"{d['name']}@{d['version']}": d for d in (support_journey.DEFINITION, pupil_record.DEFINITION)}
+REGISTRY = {
+    f"{d['name']}@{d['version']}": d for d in (support_journey.DEFINITION, pupil_record.DEFINITION, good_practice.DEFINITION)
+}
 #: the journey new cases follow
 CURRENT = f"{support_journey.DEFINITION['name']}@{support_journey.DEFINITION['version']}"
 #: the definition of pupil records
 PUPIL_RECORD = f"{pupil_record.DEFINITION['name']}@{pupil_record.DEFINITION['version']}"
+#: the definition of a school's self-assessment against the guidance
+SELF_ASSESSMENT = f"{good_practice.DEFINITION['name']}@{good_practice.DEFINITION['version']}"

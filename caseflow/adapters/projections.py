@@ -511,6 +511,8 @@ def project_cohort_facts(conn: Connection, batch: Sequence[StoredEvent]) -> None
         if event.stream_type == "pupil":
             if event.event_type in _COHORT_FACT_EVENTS:
                 whole.add(event.stream_id)
+        elif event.stream_type != "case":
+            continue  # a school's self-assessment is about no child
         elif event.version == 1:
             journeys.add(event.data["pupil_id"])
         elif "to_state" in event.data:

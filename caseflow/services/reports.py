@@ -8,6 +8,7 @@ No names, no UPNs, no ids: only counts, and any count under five is shown as
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from typing import Any
 
@@ -15,9 +16,11 @@ from caseflow.domain.case_report import ReportFact, tally
 from caseflow.domain.errors import NotFound, NotPermitted
 from caseflow.domain.pupil import cohort_status
 from caseflow.domain.roles import Role
+from caseflow.domain.self_assessment import SelfAssessment
 from caseflow.services.access import Principal
 from caseflow.services.cohort import CohortReads
 from caseflow.services.ports import AccessLog
+from workflows.good_practice import GUIDANCE
 
 SMALL_NUMBER = 5
 SUPPRESSED = "fewer than 5"
@@ -32,25 +35,34 @@ class CaseReads(CohortReads):
     def report_facts(self, school_urn: str, cutoff: datetime) -> list[ReportFact]: ...
 
 
+def report_role(reads: CohortReads, principal: Principal, school_urn: str) -> str:
+    """The role in which someone reads a school's report: its governor, head, senior leader or DSL,
+    an auditor, or a virtual school officer of its LA. Staff of the school in another role are
+    refused (403); anyone else is told there is no such school (404), as for a case out of scope."""
+    if not reads.school_exists(school_urn):
+        raise NotFound("no such school")
+    for role in sorted(REPORT_ROLES):
+        if principal.has(role, school_urn):
+            return role
+    if Role.AUDITOR in principal.roles and (principal.has(Role.AUDITOR) or principal.has(Role.AUDITOR, school_urn)):
+        return Role.AUDITOR
+    la = reads.school_la(school_urn)
+    if Role.VIRTUAL_SCHOOL in principal.roles and la and principal.la_code == la:
+        return Role.VIRTUAL_SCHOOL
+    if any(school == school_urn for _, school in principal.grants):
+        raise NotPermitted("your role may not read governors' reports")
+    raise NotFound("no such school")
+
+
 class ReportService:
-    def __init__(self, reads: CaseReads, audit: AccessLog) -> None:
+    def __init__(self, reads: CaseReads, audit: AccessLog, self_assessment: Callable[[str, datetime], SelfAssessment]) -> None:
         self.reads = reads
         self.audit = audit
+        #: the school's self-assessment as recorded by a moment
+        self.self_assessment = self_assessment
 
     def _role(self, principal: Principal, school_urn: str) -> str:
-        if not self.reads.school_exists(school_urn):
-            raise NotFound("no such school")
-        for role in sorted(REPORT_ROLES):
-            if principal.has(role, school_urn):
-                return role
-        if Role.AUDITOR in principal.roles and (principal.has(Role.AUDITOR) or principal.has(Role.AUDITOR, school_urn)):
-            return Role.AUDITOR
-        la = self.reads.school_la(school_urn)
-        if Role.VIRTUAL_SCHOOL in principal.roles and la and principal.la_code == la:
-            return Role.VIRTUAL_SCHOOL
-        if any(school == school_urn for _, school in principal.grants):
-            raise NotPermitted("your role may not read governors' reports")
-        raise NotFound("no such school")
+        return report_role(self.reads, principal, school_urn)
 
     def governors(self, principal: Principal, school_urn: str, as_of: date) -> dict[str, Any]:
         role = self._role(principal, school_urn)
@@ -79,4 +91,27 @@ class ReportService:
             "exclusions_this_school_year": suppress(counted.exclusions),
             "exclusion_overrides": suppress(counted.overrides),
             "proposals_awaiting_social_worker": suppress(counted.awaiting_social_worker),
+            "self_assessment": self_assessment_section(self.self_assessment(school_urn, cutoff)),
         }
+
+
+def self_assessment_section(assessment: SelfAssessment) -> dict[str, Any]:
+    """The school's ratings against the guidance, as they stood at the report's date. About the
+    school's practice, not its children: nothing to suppress (the form asks that no child be named)."""
+    return {
+        "guidance": GUIDANCE,
+        "ratings": assessment.counts(),
+        "indicators": [
+            {
+                "number": number,
+                "indicator": text,
+                "rating": rating.rating if rating else None,
+                "rating_label": rating.label if rating else "Not rated",
+                "evidence": rating.evidence if rating else None,
+                "next_steps": rating.next_steps if rating else None,
+                "rated_on": rating.occurred_at.date().isoformat() if rating else None,
+                "rated_by_role": rating.role if rating else None,
+            }
+            for number, text, rating in assessment.rows()
+        ],
+    }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_login import current_user
 
-from caseflow.web import admin, api, audit, auth, cases, dashboard, errors, imports, policy, pupils, reports
+from caseflow.web import admin, api, audit, auth, cases, dashboard, errors, imports, policy, pupils, reports, self_assessment
 
 #: (endpoint, label, roles that see the link); the routes themselves still check
 NAV = (
@@ -15,6 +15,7 @@ NAV = (
     ("pupils.classroom", "My classes", {"teacher"}),
     ("imports.upload", "Import", {"dsl", "headteacher", "slt", "senco"}),
     ("reports.governors", "Governors' report", {"governor", "headteacher", "slt", "dsl", "auditor", "virtual_school"}),
+    ("self_assessment.index", "Self-assessment", {"governor", "headteacher", "slt", "dsl"}),
     ("audit.index", "Audit", {"auditor"}),
     ("admin.index", "Administration", {"admin"}),
 )
@@ -38,6 +39,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(imports.bp)
     app.register_blueprint(reports.bp)
+    app.register_blueprint(self_assessment.bp)
     app.register_blueprint(admin.bp)
     errors.init_app(app)
     policy.init_app(app)

@@ -268,7 +268,7 @@ def _document(workflow: Workflow) -> dict[str, Any]:
             },
             "/reports/governors": {
                 "get": {
-                    "summary": "Anonymised aggregates for governors; counts under 5 suppressed",
+                    "summary": "Governors' report as at a date: anonymised counts (under 5 suppressed), self-assessment",
                     "parameters": [
                         _query("school_urn", {"type": "string"}, True),
                         _query("as_of", {"type": "string", "format": "date"}),

@@ -14,6 +14,7 @@ from caseflow.services.reports import REPORT_ROLES
 from caseflow.web.auth import services
 from caseflow.web.params import date_arg
 from caseflow.web.policy import allow
+from workflows.good_practice import RATINGS
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 AUDIENCE = (*REPORT_ROLES, "auditor", "virtual_school")
@@ -51,6 +52,12 @@ def steps(report: dict[str, Any]) -> list[tuple[str, Any]]:
     return [(labels.get(step, step), count) for step, count in counted]
 
 
+def self_assessment_counts(report: dict[str, Any]) -> list[tuple[str, int]]:
+    """How many indicators stand at each rating, strongest first, then those not rated."""
+    counts = report["self_assessment"]["ratings"]
+    return [*((label, counts[value]) for value, label in RATINGS), ("Not rated", counts["not_rated"])]
+
+
 def _report() -> dict[str, Any]:
     principal = current_user.principal
     schools = sorted({s for r, s in principal.grants if s})
@@ -65,7 +72,13 @@ def _report() -> dict[str, Any]:
 def governors() -> Any:
     """The termly report for a school, as at a date."""
     report = _report()
-    return render_template("reports/governors.html", report=report, figures=figures(report), steps=steps(report))
+    return render_template(
+        "reports/governors.html",
+        report=report,
+        figures=figures(report),
+        steps=steps(report),
+        self_assessment_counts=self_assessment_counts(report),
+    )
 
 
 def _cell(value: Any) -> Any:
@@ -88,5 +101,10 @@ def governors_csv() -> Any:
         writer.writerow([label, _cell(value)])
     for label, value in steps(report):
         writer.writerow([f"Support journeys at step: {label}", _cell(value)])
+    for label, count in self_assessment_counts(report):
+        writer.writerow([f"Self-assessment indicators: {label}", count])
+    for item in report["self_assessment"]["indicators"]:
+        rated = f" ({item['rated_on']})" if item["rated_on"] else ""
+        writer.writerow([f"Indicator {item['number']}: {item['indicator']}", _cell(item["rating_label"] + rated)])
     name = f"governors-report-{report['school_urn']}-{report['as_of']}.csv"
     return Response(out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'})
