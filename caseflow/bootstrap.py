@@ -57,6 +57,7 @@ def bootstrap(url: str, clock: Callable[[], datetime] = now_utc, engine: Engine 
     pupils = PupilService(store, reads, audit, clock)
     cohort = CohortService(reads, audit)
     self_assessment = SelfAssessmentService(store, reads, audit, clock)
+    dashboard = DashboardService(reads, cohort, audit)
     return Services(
         engine=engine,
         store=store,
@@ -67,9 +68,9 @@ def bootstrap(url: str, clock: Callable[[], datetime] = now_utc, engine: Engine 
         cases=CaseService(store, reads, audit, workflow, clock),
         pupils=pupils,
         cohort=cohort,
-        dashboard=DashboardService(reads, cohort, audit),
+        dashboard=dashboard,
         la=LaViewService(reads, audit),
-        reports=ReportService(reads, audit, self_assessment.as_at),
+        reports=ReportService(reads, audit, self_assessment.as_at, dashboard.school_summary),
         imports=ImportService(store, reads, pupils.workflow, clock),
         self_assessment=self_assessment,
     )

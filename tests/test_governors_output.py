@@ -17,7 +17,7 @@ from caseflow.adapters.tables import access_log
 from caseflow.bootstrap import Services
 from caseflow.demo import make_upn, walk
 from caseflow.services.reports import SUPPRESSED
-from caseflow.web.reports import _cell, figures
+from caseflow.web.reports import AGAINST, SDQ_MOVEMENT, _cell, figures
 from tests.conftest import SCHOOL, principal
 from workflows.good_practice import INDICATORS
 
@@ -52,6 +52,7 @@ def test_the_csv_gives_the_pages_figures_anonymised(app: Flask, sqlite_services:
     rows = list(csv.reader(body.splitlines()))
     report = sqlite_services.reports.governors(principal(sqlite_services, "governor"), SCHOOL, date.fromisoformat(AS_OF))
     labels = sqlite_services.workflow.state_labels
+    period = f"{AS_OF[:4] if AS_OF[5:7] >= '09' else int(AS_OF[:4]) - 1}-09 to {AS_OF[:7]}"
     assert rows == [
         ["Figure", "Value"],
         ["School URN", SCHOOL],
@@ -62,6 +63,12 @@ def test_the_csv_gives_the_pages_figures_anonymised(app: Flask, sqlite_services:
             [f"Support journeys at step: {labels[step]}", str(report["cases_by_step"][step])]
             for step in ("one_plan", "multi_agency_review")
         ],
+        *[
+            [f"{label}, {period}: {group}", str(report["against_whole_school"][key][column] or "")]
+            for column, label in AGAINST
+            for group, key in (("cohort", "cohort"), ("whole school", "whole_school"))
+        ],
+        *[[f"SDQ: {label}", SUPPRESSED] for _, label in SDQ_MOVEMENT],
         ["Self-assessment indicators: Embedded", "0"],
         ["Self-assessment indicators: Developing", "0"],
         ["Self-assessment indicators: Not yet in place", "0"],

@@ -61,6 +61,8 @@ class Group:
             "attendance_percent": self.rate.percent,
             "persistent_absence_percent": round(100 * self.persistent / self.pupils, 1) if self.pupils else None,
             "severe_absence_percent": round(100 * self.severe / self.pupils, 1) if self.pupils else None,
+            "persistent_absence_pupils": self.persistent,
+            "severe_absence_pupils": self.severe,
             "pupils_suspended": self.suspended,
             "suspension_days": self.suspension_days,
         }
@@ -84,6 +86,44 @@ class DashboardService:
 
     def cohort(self, principal: Principal, school_urn: str, as_of: date, filters: dict[str, str] | None = None) -> dict[str, Any]:
         roles = self.cohort_service.school_roles(principal, school_urn)
+        cohort, school, trend, rows = self._figures(school_urn, as_of)
+        rows = [r for r in rows if _matches(r, filters or {})]
+        self.audit.record(
+            username=principal.username,
+            role=sorted(roles)[0],
+            action="view_dashboard",
+            outcome="ok",
+            detail=f"school {school_urn}",
+        )
+        return {
+            "school_urn": school_urn,
+            "as_of": as_of.isoformat(),
+            "pupils": sorted(rows, key=lambda r: (r["family_name"], r["given_name"])),
+            "cohort": cohort.as_dict(),
+            "school": school.as_dict(),
+            "trend": trend,
+        }
+
+    def school_summary(self, school_urn: str, as_of: date) -> dict[str, Any]:
+        """The cohort against the whole school for the school year to ``as_of``'s month, and the
+        cohort's SDQ movement, without a child in it: for the governors' report, whose caller has
+        checked who is asking. Figures, not names; the report suppresses what is small."""
+        cohort, school, _, rows = self._figures(school_urn, as_of)
+        scored = [r for r in rows if r["sdq_total"] is not None and r["sdq_first_total"] is not None]
+        return {
+            "months": school_year_months(as_of),
+            "cohort": cohort.as_dict(),
+            "school": school.as_dict(),
+            "sdq": {
+                "with_a_score": len(scored),
+                "lower_than_first": sum(r["sdq_total"] < r["sdq_first_total"] for r in scored),
+                "higher_than_first": sum(r["sdq_total"] > r["sdq_first_total"] for r in scored),
+                "same_or_one_score": sum(r["sdq_total"] == r["sdq_first_total"] for r in scored),
+            },
+        }
+
+    def _figures(self, school_urn: str, as_of: date) -> tuple[Group, Group, list[dict[str, Any]], list[dict[str, Any]]]:
+        """The cohort's and the whole school's figures, the monthly trend, and a row per child of the cohort."""
         months = school_year_months(as_of)
         facts = self.reads.dashboard_facts([school_urn], months[0], months[-1])
         episodes = self.reads.episodes_by_pupil([school_urn])
@@ -115,22 +155,8 @@ class DashboardService:
                 group.suspension_days += days
             if status:
                 rows.append(self._row(pupil, status, rate, facts, days, episodes.get(pid, []), as_of))
-        rows = [r for r in rows if _matches(r, filters or {})]
-        self.audit.record(
-            username=principal.username,
-            role=sorted(roles)[0],
-            action="view_dashboard",
-            outcome="ok",
-            detail=f"school {school_urn}",
-        )
-        return {
-            "school_urn": school_urn,
-            "as_of": as_of.isoformat(),
-            "pupils": sorted(rows, key=lambda r: (r["family_name"], r["given_name"])),
-            "cohort": cohort.as_dict(),
-            "school": school.as_dict(),
-            "trend": [{"month": m, "cohort": trend[m]["cohort"].percent, "school": trend[m]["school"].percent} for m in months],
-        }
+        points = [{"month": m, "cohort": trend[m]["cohort"].percent, "school": trend[m]["school"].percent} for m in months]
+        return cohort, school, points, rows
 
     def _row(
         self, pupil: dict[str, Any], status: str, rate: Rate, facts: dict[str, Any], days: float, episodes: list[Any], as_of: date

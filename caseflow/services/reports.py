@@ -55,9 +55,17 @@ def report_role(reads: CohortReads, principal: Principal, school_urn: str) -> st
 
 
 class ReportService:
-    def __init__(self, reads: CaseReads, audit: AccessLog, self_assessment: Callable[[str, datetime], SelfAssessment]) -> None:
+    def __init__(
+        self,
+        reads: CaseReads,
+        audit: AccessLog,
+        self_assessment: Callable[[str, datetime], SelfAssessment],
+        school_summary: Callable[[str, date], dict[str, Any]],
+    ) -> None:
         self.reads = reads
         self.audit = audit
+        #: the cohort against the whole school, and SDQ movement (``DashboardService.school_summary``)
+        self.school_summary = school_summary
         #: the school's self-assessment as recorded by a moment
         self.self_assessment = self_assessment
 
@@ -91,8 +99,42 @@ class ReportService:
             "exclusions_this_school_year": suppress(counted.exclusions),
             "exclusion_overrides": suppress(counted.overrides),
             "proposals_awaiting_social_worker": suppress(counted.awaiting_social_worker),
+            "against_whole_school": against_whole_school(self.school_summary(school_urn, as_of)),
             "self_assessment": self_assessment_section(self.self_assessment(school_urn, cutoff)),
         }
+
+
+def against_whole_school(summary: dict[str, Any]) -> dict[str, Any]:
+    """Attendance, absence and suspensions of the cohort beside the whole school's, and the cohort's
+    SDQ movement, anonymised: a group of fewer than five shows no figure, and a share or a total
+    resting on fewer than five children is suppressed like a count, since it would give them away.
+
+    These come from the records as they stand (a mark or score entered late changes them), for the
+    school year up to the end of the report date's month; the counts above are as recorded by the date."""
+
+    def group(figures: dict[str, Any]) -> dict[str, Any]:
+        def share(key: str, resting_on: int | None = None) -> Any:
+            if figures["pupils"] < SMALL_NUMBER or (resting_on is not None and resting_on < SMALL_NUMBER):
+                return SUPPRESSED
+            return figures[key]
+
+        return {
+            "pupils": suppress(figures["pupils"]),
+            "attendance_percent": share("attendance_percent"),
+            "persistent_absence_percent": share("persistent_absence_percent", figures["persistent_absence_pupils"]),
+            "severe_absence_percent": share("severe_absence_percent", figures["severe_absence_pupils"]),
+            "pupils_suspended": suppress(figures["pupils_suspended"]),
+            "suspension_days": share("suspension_days", figures["pupils_suspended"]),
+        }
+
+    sdq = summary["sdq"]
+    return {
+        "from_month": summary["months"][0],
+        "to_month": summary["months"][-1],
+        "cohort": group(summary["cohort"]),
+        "whole_school": group(summary["school"]),
+        "sdq_movement": {key: suppress(count) for key, count in sdq.items()},
+    }
 
 
 def self_assessment_section(assessment: SelfAssessment) -> dict[str, Any]:

@@ -33,6 +33,33 @@ FIGURES = (
 )
 
 
+#: the cohort beside the whole school: (key, label)
+AGAINST = (
+    ("pupils", "Pupils"),
+    ("attendance_percent", "Attendance, % of possible sessions"),
+    ("persistent_absence_percent", "Persistent absence, % of pupils (10% or more of sessions missed)"),
+    ("severe_absence_percent", "Severe absence, % of pupils (50% or more missed)"),
+    ("pupils_suspended", "Pupils suspended"),
+    ("suspension_days", "Days of suspension"),
+)
+SDQ_MOVEMENT = (
+    ("with_a_score", "Children in the cohort with an SDQ score"),
+    ("lower_than_first", "Latest total lower (fewer difficulties) than their first"),
+    ("higher_than_first", "Latest total higher than their first"),
+    ("same_or_one_score", "The same as their first, or one score so far"),
+)
+
+
+def against_whole_school(report: dict[str, Any]) -> list[tuple[str, Any, Any]]:
+    """(label, the cohort's figure, the whole school's), as the report gives them."""
+    section = report["against_whole_school"]
+    return [(label, section["cohort"][key], section["whole_school"][key]) for key, label in AGAINST]
+
+
+def sdq_movement(report: dict[str, Any]) -> list[tuple[str, Any]]:
+    return [(label, report["against_whole_school"]["sdq_movement"][key]) for key, label in SDQ_MOVEMENT]
+
+
 def figures(report: dict[str, Any]) -> list[tuple[str, Any]]:
     """The report's headline figures as (label, value), suppressed as the report gives them."""
     found = []
@@ -78,6 +105,8 @@ def governors() -> Any:
         figures=figures(report),
         steps=steps(report),
         self_assessment_counts=self_assessment_counts(report),
+        against=against_whole_school(report),
+        sdq=sdq_movement(report),
     )
 
 
@@ -101,6 +130,12 @@ def governors_csv() -> Any:
         writer.writerow([label, _cell(value)])
     for label, value in steps(report):
         writer.writerow([f"Support journeys at step: {label}", _cell(value)])
+    period = f"{report['against_whole_school']['from_month']} to {report['against_whole_school']['to_month']}"
+    for label, cohort, school in against_whole_school(report):
+        writer.writerow([f"{label}, {period}: cohort", _cell(cohort)])
+        writer.writerow([f"{label}, {period}: whole school", _cell(school)])
+    for label, value in sdq_movement(report):
+        writer.writerow([f"SDQ: {label}", _cell(value)])
     for label, count in self_assessment_counts(report):
         writer.writerow([f"Self-assessment indicators: {label}", count])
     for item in report["self_assessment"]["indicators"]:

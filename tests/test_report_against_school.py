@@ -1,0 +1,97 @@
+"""The governors' report sets the cohort beside the whole school (attendance, persistent and severe
+absence, suspensions) and counts the cohort's SDQ movement, with nothing small enough to point to a
+child: a group under five shows no figure, and a share resting on fewer than five children is
+suppressed like a count."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from caseflow.bootstrap import Services, bootstrap
+from caseflow.demo import make_upn
+from caseflow.services.access import Principal
+from caseflow.services.reports import SUPPRESSED
+from tests.conftest import OTHER_SCHOOL, SCHOOL, Clock, Database, principal, seed_people
+
+AS_OF = date(2026, 11, 20)
+PRESENT = {"AM": "/", "PM": "\\"}
+SCHOOL_DAYS = [date(2026, 10, 5) + timedelta(days=n) for n in range(12) if (date(2026, 10, 5) + timedelta(days=n)).weekday() < 5]
+
+
+@pytest.fixture
+def svc(database: Database) -> Iterator[Services]:
+    services = bootstrap(database.url, clock=Clock(datetime(2026, 11, 20, 9, 0, tzinfo=UTC)))
+    seed_people(services)
+    yield services
+    services.close()
+
+
+def _pupil(svc: Services, head: Principal, school: str, n: int, *, cohort: bool, absent: int, sdq: list[int]) -> None:
+    """A pupil with 20 sessions in October, ``absent`` of them missed, and an SDQ per total in ``sdq``."""
+    pupil = svc.pupils.register(
+        head,
+        {"upn": make_upn("881", "4001", 2018, n), "given_name": "P", "family_name": f"N{n}",
+         "date_of_birth": "2016-01-01", "school_urn": school},
+    )  # fmt: skip
+    if cohort:
+        svc.pupils.record_episode(head, pupil.id, {"plan": "cin", "start_date": "2026-01-05", "social_worker": "sw"})
+    marks = [
+        {"date": day.isoformat(), "session": session, "code": "O" if index < absent else PRESENT[session]}
+        for index, (day, session) in enumerate((d, s) for d in SCHOOL_DAYS for s in ("AM", "PM"))
+    ]
+    svc.pupils.act(head, pupil.id, "record_attendance", svc.pupils.load(pupil.id).version, {"marks": marks})
+    for when, total in zip(("2026-09-20", "2026-11-15"), sdq, strict=False):
+        scale = total // 4
+        data = {"measure": "sdq", "informant": "teacher", "administered_on": when, "emotional": scale, "conduct": scale,
+                "hyperactivity": scale, "peer": total - 3 * scale}  # fmt: skip
+        svc.pupils.act(head, pupil.id, "record_wellbeing", svc.pupils.load(pupil.id).version, data)
+
+
+def test_the_cohort_beside_the_whole_school_small_figures_suppressed(svc: Services) -> None:
+    dsl = principal(svc, "dsl")
+    for n in range(6):  # the cohort: five miss 2 of 20 sessions (persistent absence), five SDQs fall, one has one score
+        _pupil(svc, dsl, SCHOOL, n + 1, cohort=True, absent=2 if n < 5 else 0, sdq=[20, 12] if n < 5 else [20])
+    for n in range(4):  # the rest of the school: always there
+        _pupil(svc, dsl, SCHOOL, n + 11, cohort=False, absent=0, sdq=[])
+    section: dict[str, Any] = svc.reports.governors(principal(svc, "governor"), SCHOOL, AS_OF)["against_whole_school"]
+    assert (section["from_month"], section["to_month"]) == ("2026-09", "2026-11")
+    assert section["cohort"] == {
+        "pupils": 6,
+        "attendance_percent": round(100 * 110 / 120, 1),
+        "persistent_absence_percent": round(100 * 5 / 6, 1),
+        "severe_absence_percent": SUPPRESSED,
+        "pupils_suspended": SUPPRESSED,
+        "suspension_days": SUPPRESSED,
+    }
+    assert section["whole_school"] == {
+        "pupils": 10,
+        "attendance_percent": 95.0,
+        "persistent_absence_percent": 50.0,
+        "severe_absence_percent": SUPPRESSED,
+        "pupils_suspended": SUPPRESSED,
+        "suspension_days": SUPPRESSED,
+    }
+    assert section["sdq_movement"] == {
+        "with_a_score": 6,
+        "lower_than_first": 5,
+        "higher_than_first": SUPPRESSED,
+        "same_or_one_score": SUPPRESSED,
+    }
+    dashboard = svc.dashboard.cohort(dsl, SCHOOL, AS_OF)["cohort"]
+    assert dashboard["attendance_percent"] == section["cohort"]["attendance_percent"], "one way to count attendance"
+
+
+def test_a_cohort_under_five_shows_no_figure(svc: Services) -> None:
+    head = principal(svc, "other_dsl")
+    for n in range(2):
+        _pupil(svc, head, OTHER_SCHOOL, n + 21, cohort=True, absent=10, sdq=[20, 25])
+    for n in range(5):
+        _pupil(svc, head, OTHER_SCHOOL, n + 31, cohort=False, absent=0, sdq=[])
+    section = svc.reports.governors(head, OTHER_SCHOOL, AS_OF)["against_whole_school"]
+    assert set(section["cohort"].values()) == {SUPPRESSED}, "two children: not even their attendance"
+    assert section["whole_school"]["pupils"] == 7 and section["whole_school"]["attendance_percent"] == round(100 * 120 / 140, 1)
+    assert set(section["sdq_movement"].values()) == {SUPPRESSED}
