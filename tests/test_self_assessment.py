@@ -142,6 +142,8 @@ def test_those_who_read_the_governors_report_read_the_ratings(svc: Services, use
     svc.self_assessment.assess(principal(svc, "dsl"), SCHOOL, 0, GOOD)
     if refusal is None:
         assert svc.self_assessment.view(principal(svc, username), SCHOOL).latest["1"].evidence == GOOD["evidence"]
+        ((who, role, outcome, detail),) = _logged(svc, "view_self_assessment")
+        assert (who, outcome, detail) == (username, "ok", f"school {SCHOOL}") and role, "every view is logged"
     else:
         with pytest.raises(refusal):
             svc.self_assessment.view(principal(svc, username), SCHOOL)
@@ -192,6 +194,7 @@ def test_a_dsl_rates_through_the_form_and_a_governor_reads_it_in_the_report(app:
     assert stale.status_code == 409 and "Nothing was saved" in stale.text
     listing = dsl.get(f"/self-assessment?school_urn={SCHOOL}")
     assert listing.status_code == 200 and "Termly data report" in listing.text and "Rate<span" in listing.text
+    assert "Every rating recorded (1)" in listing.text
     governor = _signed_in(app, "governor")
     report = governor.get(f"/reports/governors?school_urn={SCHOOL}")
     assert report.status_code == 200 and "Termly data report" in report.text
@@ -202,3 +205,9 @@ def test_a_dsl_rates_through_the_form_and_a_governor_reads_it_in_the_report(app:
     assert _signed_in(app, "other_dsl").get(f"/self-assessment?school_urn={SCHOOL}").status_code == 404
     assert dsl.get(f"/self-assessment/99?school_urn={SCHOOL}").status_code == 404
     assert {value for value, _ in RATINGS} == {"embedded", "developing", "not_yet"}
+    dsl.post(
+        f"/self-assessment/5?school_urn={SCHOOL}",
+        data={"expected_version": "2", "rating": "developing", "evidence": "The named governor left; recruiting."},
+    )
+    history = _signed_in(app, "auditor").get(f"/self-assessment?school_urn={SCHOOL}").text
+    assert "Every rating recorded (2)" in history and history.index("Developing</td>") < history.index("Embedded</td>")
