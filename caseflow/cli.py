@@ -1,4 +1,5 @@
-"""The ``caseflow`` command line: database, schools, users, tokens, demo, verify, replay, serve."""
+"""The ``caseflow`` command line: database, schools, users, tokens, demo, verify, replay, import, reports,
+projections, serve."""
 
 from __future__ import annotations
 
@@ -246,6 +247,36 @@ def import_csv(kind: str, file: Any, username: str | None) -> None:
         f"Imported {report.kind}: {report.rows} rows, {report.events} events for {report.pupils_changed} pupils; "
         f"{report.unchanged_rows} rows already recorded."
     )
+
+
+@main.group(help="Reports.")
+def reports() -> None:
+    pass
+
+
+@reports.command("governors", help="Print a school's governors' report as JSON, as the user given may read it.")
+@click.argument("school_urn")
+@click.option("--as", "username", required=True, help="Read it as this user (a governor, head, SLT member, DSL, ...).")
+@click.option("--as-of", "as_of", help="The report as at this date (YYYY-MM-DD); default: today.")
+def reports_governors(school_urn: str, username: str, as_of: str | None) -> None:
+    from datetime import date
+
+    from caseflow.domain.errors import CaseflowError
+
+    try:
+        day = date.fromisoformat(as_of) if as_of else datetime.now().astimezone().date()
+    except ValueError:
+        raise click.BadParameter("must be a date written as YYYY-MM-DD", param_hint="--as-of") from None
+    services = _services()
+    user = services.accounts.user(username)
+    principal = services.accounts.principal(user["id"]) if user else None
+    if principal is None:
+        raise click.ClickException(f"No active user called {username}.")
+    try:
+        report = services.reports.governors(principal, school_urn, day)
+    except CaseflowError as error:
+        raise click.ClickException(error.detail) from None
+    click.echo(json.dumps(report, indent=2, ensure_ascii=False))
 
 
 @main.group(help="Read models.")

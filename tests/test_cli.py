@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pytest
 from click.testing import CliRunner, Result
@@ -207,3 +208,22 @@ def test_a_leaver_is_signed_out_everywhere_and_their_tokens_stop_at_once(cli, da
         unknown = cli(*command)
         assert unknown.exit_code == 1 and "No user called nobody." in unknown.output
     svc.close()
+
+
+def test_the_governors_report_from_the_command_line_as_a_user_who_may_read_it(cli, database: Database) -> None:  # type: ignore[no-untyped-def]
+    assert cli("demo").exit_code == 0
+    svc = bootstrap(database.url)
+    printed = cli("reports", "governors", "100001", "--as", "governor")
+    assert printed.exit_code == 0, printed.output
+    report = json.loads(printed.output)
+    governor = svc.accounts.principal(svc.accounts.user("governor")["id"])  # type: ignore[index]
+    assert governor is not None
+    assert report == svc.reports.governors(governor, "100001", date.fromisoformat(report["as_of"]))
+    assert report["self_assessment"]["ratings"]["embedded"] == 2, "the demo's ratings"
+    before = json.loads(cli("reports", "governors", "100001", "--as", "head", "--as-of", "2000-01-01").output)
+    assert before["self_assessment"]["ratings"]["not_rated"] == 21 and before["as_of"] == "2000-01-01"
+    refused = cli("reports", "governors", "100001", "--as", "teacher")
+    assert refused.exit_code == 1 and "may not read" in refused.output
+    assert cli("reports", "governors", "999999", "--as", "governor").exit_code == 1
+    assert cli("reports", "governors", "100001", "--as", "nobody").exit_code == 1
+    assert cli("reports", "governors", "100001", "--as", "governor", "--as-of", "22/11/2026").exit_code == 2
