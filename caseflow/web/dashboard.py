@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, render_template, request
 from flask_login import current_user
 
 from caseflow.services.cohort import COHORT_READERS
@@ -12,6 +12,7 @@ from caseflow.services.la_view import LA_READERS
 from caseflow.web.auth import services
 from caseflow.web.params import date_arg
 from caseflow.web.policy import allow
+from caseflow.web.schools import choose_school, school_asked
 
 bp = Blueprint("dashboard", __name__)
 FILTERS = ("status", "flag", "year", "step")
@@ -24,9 +25,9 @@ def cohort() -> Any:
     principal = current_user.principal
     svc = services()
     schools = sorted({s for r, s in principal.grants if s and r in COHORT_READERS})
-    school = request.args.get("school_urn") or (schools[0] if schools else "")
-    if not school:
-        abort(404)
+    school = school_asked(COHORT_READERS)
+    if school is None:
+        return choose_school("Cohort", "dashboard.cohort")
     as_of = date_arg("as_of")
     filters = {k: request.args[k][:40] for k in FILTERS if request.args.get(k)}
     board = svc.dashboard.cohort(principal, school, as_of, filters)

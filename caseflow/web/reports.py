@@ -7,13 +7,14 @@ import csv
 import io
 from typing import Any
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, render_template
 from flask_login import current_user
 
 from caseflow.services.reports import REPORT_ROLES
 from caseflow.web.auth import services
 from caseflow.web.params import date_arg
 from caseflow.web.policy import allow
+from caseflow.web.schools import choose_school, school_asked
 from workflows.good_practice import RATINGS
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -85,20 +86,20 @@ def self_assessment_counts(report: dict[str, Any]) -> list[tuple[str, int]]:
     return [*((label, counts[value]) for value, label in RATINGS), ("Not rated", counts["not_rated"])]
 
 
-def _report() -> dict[str, Any]:
-    principal = current_user.principal
-    schools = sorted({s for r, s in principal.grants if s})
-    school = request.args.get("school_urn") or (schools[0] if schools else "")
-    if not school:
+def _report(school: str | None) -> dict[str, Any]:
+    if school is None:
         abort(404)
-    return services().reports.governors(principal, school, date_arg("as_of"))
+    return services().reports.governors(current_user.principal, school, date_arg("as_of"))
 
 
 @bp.get("/governors")
 @allow(*AUDIENCE)
 def governors() -> Any:
     """The termly report for a school, as at a date."""
-    report = _report()
+    school = school_asked()
+    if school is None:
+        return choose_school("Governors' report", "reports.governors")
+    report = _report(school)
     return render_template(
         "reports/governors.html",
         report=report,
@@ -119,7 +120,7 @@ def _cell(value: Any) -> Any:
 @allow(*AUDIENCE)
 def governors_csv() -> Any:
     """The same report as a CSV file, for the governors' papers: one figure a row, as anonymised."""
-    report = _report()
+    report = _report(school_asked())
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["Figure", "Value"])

@@ -16,6 +16,7 @@ from caseflow.web.auth import services
 from caseflow.web.forms import action_form, submit
 from caseflow.web.policy import allow
 from caseflow.web.reports import AUDIENCE
+from caseflow.web.schools import choose_school, school_asked
 from workflows.good_practice import GUIDANCE, RATINGS
 
 bp = Blueprint("self_assessment", __name__, url_prefix="/self-assessment")
@@ -23,10 +24,8 @@ ASSESSORS = (Role.DSL, Role.HEADTEACHER, Role.SLT)
 
 
 def _school() -> str:
-    """The school asked for, or the first the user works at (as the governors' report chooses)."""
-    schools = sorted({s for _, s in current_user.principal.grants if s})
-    school = request.args.get("school_urn") or (schools[0] if schools else "")
-    if not school or len(school) > 16:
+    school = school_asked()
+    if school is None:
         abort(404)
     return school
 
@@ -36,7 +35,9 @@ def _school() -> str:
 def index() -> Any:
     """Every indicator with the school's latest rating, its evidence and next steps."""
     svc = services().self_assessment
-    school = _school()
+    school = school_asked()
+    if school is None:
+        return choose_school("Self-assessment against the guidance", "self_assessment.index")
     assessment = svc.view(current_user.principal, school)
     return render_template(
         "self_assessment/index.html",
