@@ -273,7 +273,7 @@ def reports_governors(school_urn: str, username: str, as_of: str | None) -> None
     if principal is None:
         raise click.ClickException(f"No active user called {username}.")
     try:
-        report = services.reports.governors(principal, school_urn, day)
+        report = services.reports.governors(principal, school_urn, day, via=_operator())
     except CaseflowError as error:
         raise click.ClickException(error.detail) from None
     click.echo(json.dumps(report, indent=2, ensure_ascii=False))

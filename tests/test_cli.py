@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import delete, select, update
 
-from caseflow.adapters.database import make_engine
-from caseflow.adapters.tables import case_report_facts, case_summary, cohort_facts
+from caseflow.adapters.database import make_engine, read_transaction
+from caseflow.adapters.tables import access_log, case_report_facts, case_summary, cohort_facts
 from caseflow.bootstrap import bootstrap
 from caseflow.cli import main
 from caseflow.demo import DEMO_PASSWORD
@@ -220,6 +220,14 @@ def test_the_governors_report_from_the_command_line_as_a_user_who_may_read_it(cl
     assert governor is not None
     assert report == svc.reports.governors(governor, "100001", date.fromisoformat(report["as_of"]))
     assert report["self_assessment"]["ratings"]["embedded"] == 2, "the demo's ratings"
+    with read_transaction(svc.engine) as conn:
+        logged = conn.execute(select(access_log.c.username, access_log.c.detail).where(access_log.c.action == "governors_report"))
+        lines = logged.all()
+    assert {who for who, _ in lines} == {"governor"}
+    assert sorted(detail.split(" via ")[0] + (" via" if " via cli" in detail else "") for _, detail in lines) == [
+        "school 100001",  # the test's own read, through the service
+        "school 100001 via",  # the command line's: the operator is named beside the user
+    ]
     before = json.loads(cli("reports", "governors", "100001", "--as", "head", "--as-of", "2000-01-01").output)
     assert before["self_assessment"]["ratings"]["not_rated"] == 21 and before["as_of"] == "2000-01-01"
     refused = cli("reports", "governors", "100001", "--as", "teacher")

@@ -51,38 +51,70 @@ def _pupil(svc: Services, head: Principal, school: str, n: int, *, cohort: bool,
         svc.pupils.act(head, pupil.id, "record_wellbeing", svc.pupils.load(pupil.id).version, data)
 
 
-def test_the_cohort_beside_the_whole_school_small_figures_suppressed(svc: Services) -> None:
+def test_the_cohort_beside_the_whole_school(svc: Services) -> None:
     dsl = principal(svc, "dsl")
-    for n in range(6):  # the cohort: five miss 2 of 20 sessions (persistent absence), five SDQs fall, one has one score
-        _pupil(svc, dsl, SCHOOL, n + 1, cohort=True, absent=2 if n < 5 else 0, sdq=[20, 12] if n < 5 else [20])
-    for n in range(4):  # the rest of the school: always there
-        _pupil(svc, dsl, SCHOOL, n + 11, cohort=False, absent=0, sdq=[])
+    for n in range(15):  # the cohort: five miss 2 of 20 sessions; SDQs: five fall, five rise, five have one score
+        sdq = [20, 12] if n < 5 else [20, 25] if n < 10 else [20]
+        _pupil(svc, dsl, SCHOOL, n + 1, cohort=True, absent=2 if n < 5 else 0, sdq=sdq)
+    for n in range(5):  # the rest of the school: always there
+        _pupil(svc, dsl, SCHOOL, n + 41, cohort=False, absent=0, sdq=[])
     section: dict[str, Any] = svc.reports.governors(principal(svc, "governor"), SCHOOL, AS_OF)["against_whole_school"]
     assert (section["from_month"], section["to_month"]) == ("2026-09", "2026-11")
     assert section["cohort"] == {
-        "pupils": 6,
-        "attendance_percent": round(100 * 110 / 120, 1),
-        "persistent_absence_percent": round(100 * 5 / 6, 1),
+        "pupils": 15,
+        "attendance_percent": round(100 * 290 / 300, 1),
+        "persistent_absence_percent": round(100 * 5 / 15, 1),
         "severe_absence_percent": SUPPRESSED,
         "pupils_suspended": SUPPRESSED,
         "suspension_days": SUPPRESSED,
     }
     assert section["whole_school"] == {
-        "pupils": 10,
-        "attendance_percent": 95.0,
-        "persistent_absence_percent": 50.0,
+        "pupils": 20,
+        "attendance_percent": round(100 * 390 / 400, 1),
+        "persistent_absence_percent": 25.0,
         "severe_absence_percent": SUPPRESSED,
         "pupils_suspended": SUPPRESSED,
         "suspension_days": SUPPRESSED,
     }
-    assert section["sdq_movement"] == {
-        "with_a_score": 6,
-        "lower_than_first": 5,
-        "higher_than_first": SUPPRESSED,
-        "same_or_one_score": SUPPRESSED,
-    }
+    assert section["sdq_movement"] == {"with_a_score": 15, "lower_than_first": 5, "higher_than_first": 5, "same_or_one_score": 5}
     dashboard = svc.dashboard.cohort(dsl, SCHOOL, AS_OF)["cohort"]
     assert dashboard["attendance_percent"] == section["cohort"]["attendance_percent"], "one way to count attendance"
+
+
+def test_no_figure_gives_away_a_few_children_by_its_complement_or_by_subtraction(svc: Services) -> None:
+    """Six in the cohort, five persistently absent: 83% says the sixth is not; four of six with marks:
+    the attendance rests on four; five SDQs fall and one has one score: the total minus five is one."""
+    dsl = principal(svc, "dsl")
+    for n in range(6):
+        _pupil(svc, dsl, SCHOOL, n + 1, cohort=True, absent=2 if n < 5 else 0, sdq=[20, 12] if n < 5 else [20])
+    section = svc.reports.governors(principal(svc, "governor"), SCHOOL, AS_OF)["against_whole_school"]
+    assert section["cohort"]["pupils"] == 6 and section["cohort"]["attendance_percent"] == round(100 * 110 / 120, 1)
+    assert section["cohort"]["persistent_absence_percent"] == SUPPRESSED, "five of six: the complement is one child"
+    assert section["sdq_movement"] == {"with_a_score": 6, "lower_than_first": SUPPRESSED, "higher_than_first": SUPPRESSED,
+                                       "same_or_one_score": SUPPRESSED}  # fmt: skip
+    for n in range(2):  # two more in the cohort, with no marks: attendance still rests on six
+        pupil = svc.pupils.register(
+            dsl,
+            {"upn": make_upn("881", "4001", 2018, 60 + n), "given_name": "P", "family_name": f"M{n}",
+             "date_of_birth": "2016-01-01", "school_urn": SCHOOL},
+        )  # fmt: skip
+        svc.pupils.record_episode(dsl, pupil.id, {"plan": "cin", "start_date": "2026-01-05", "social_worker": "sw"})
+    assert svc.reports.governors(dsl, SCHOOL, AS_OF)["against_whole_school"]["cohort"]["pupils"] == 8
+
+
+def test_attendance_needs_five_children_with_marks(svc: Services) -> None:
+    dsl = principal(svc, "dsl")
+    for n in range(4):
+        _pupil(svc, dsl, SCHOOL, n + 1, cohort=True, absent=0, sdq=[])
+    for n in range(3):  # in the cohort, no marks yet
+        pupil = svc.pupils.register(
+            dsl,
+            {"upn": make_upn("881", "4001", 2018, 70 + n), "given_name": "P", "family_name": f"Q{n}",
+             "date_of_birth": "2016-01-01", "school_urn": SCHOOL},
+        )  # fmt: skip
+        svc.pupils.record_episode(dsl, pupil.id, {"plan": "cin", "start_date": "2026-01-05", "social_worker": "sw"})
+    cohort = svc.reports.governors(dsl, SCHOOL, AS_OF)["against_whole_school"]["cohort"]
+    assert cohort["pupils"] == 7 and cohort["attendance_percent"] == SUPPRESSED, "seven children, four with marks"
 
 
 def test_a_cohort_under_five_shows_no_figure(svc: Services) -> None:

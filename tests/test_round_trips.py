@@ -200,6 +200,10 @@ def test_a_held_connection_is_not_shared_with_a_transaction_inside_another(servi
         with write_transaction(services.engine) as outer, read_transaction(services.engine) as inner:
             assert outer is not inner
             assert services.engine.pool.checkedout() == 2
+        # a write inside a read: on PostgreSQL the read's connection is in the driver's autocommit
+        with read_transaction(services.engine) as outer, write_transaction(services.engine) as inner:
+            assert outer is not inner
+            assert getattr(inner.connection.dbapi_connection, "autocommit", False) is False
         with pytest.raises(RuntimeError), read_transaction(services.engine):
             raise RuntimeError("a statement failed")
         assert services.engine.pool.checkedout() == 0

@@ -37,3 +37,15 @@ def test_someone_who_works_at_a_school_goes_straight_to_theirs(app: Flask) -> No
     report = _signed_in(app, "governor").get("/reports/governors")
     assert report.status_code == 200 and "Choose a school" not in report.text and f"School {SCHOOL}" in report.text
     assert _signed_in(app, "vs").get("/reports/governors.csv").status_code == 404, "a file needs its school"
+
+
+@pytest.mark.parametrize("path", ["/reports/governors", "/cohort", "/self-assessment", "/reports/governors.csv"])
+def test_a_school_that_is_not_a_urn_is_not_found_never_an_error(services: Services, path: str) -> None:
+    """A NUL reaching PostgreSQL's driver would be a 500: anything that is not a URN is no school."""
+    app = create_app({"TESTING": True, "SERVICES": services, "SECRET_KEY": "test", "WTF_CSRF_ENABLED": False})
+    client = _signed_in(app, "dsl")
+    for bad in ("%00", "1000%0001", "%EF%BC%91" * 6, "x" * 17):
+        assert client.get(f"{path}?school_urn={bad}").status_code == 404, (path, bad)
+    token = services.accounts.issue_token("dsl")
+    api = app.test_client().get("/api/v1/reports/governors?school_urn=%00", headers={"Authorization": f"Bearer {token}"})
+    assert api.status_code == 404 and api.mimetype == "application/problem+json"

@@ -109,43 +109,49 @@ def _begin_sqlite(conn: Connection, sql: str) -> None:
         cursor.execute(sql)
 
 
-#: the connection each engine lent the current unit of work (a web request), once it asked for one
-_held: ContextVar[dict[Engine, Connection] | None] = ContextVar("caseflow_held_connections", default=None)
+#: the connection each engine lent the current unit of work (a web request), once it asked for one;
+#: ``_IN_USE`` while a helper has it
+_held: ContextVar[dict[Engine, Any] | None] = ContextVar("caseflow_held_connections", default=None)
+_IN_USE = object()
 
 
-def hold_connections() -> Token[dict[Engine, Connection] | None]:
+def hold_connections() -> Token[dict[Engine, Any] | None]:
     """From now until ``release_connections``, every transaction helper in this context (this
     thread's request) takes the same connection from each engine's pool, checked out on first use.
 
     An API action runs three transactions (who is asking, the case, the write), and each checkout
     and return costs the worker as much CPU as a small query: about a sixth of an action's time in
     a profile of the HTTP benchmark. Transactions stay exactly as they were, each begun and ended
-    by its helper; only the connection under them is kept. A helper called while the held
-    connection is inside another helper's transaction takes a connection of its own, as before."""
+    by its helper; only the connection under them is kept. A helper called while another helper
+    has the held connection takes a connection of its own, as before (on PostgreSQL a read runs in
+    the driver's autocommit, which a write nested in it must never share)."""
     return _held.set({})
 
 
-def release_connections(token: Token[dict[Engine, Connection] | None]) -> None:
+def release_connections(token: Token[dict[Engine, Any] | None]) -> None:
     """Return the held connections to their pools (the pool resets each, as after any use)."""
     held = _held.get()
     _held.reset(token)
     for conn in (held or {}).values():
-        conn.close()
+        if isinstance(conn, Connection):
+            conn.close()
 
 
 @contextmanager
 def _connection(engine: Engine) -> Iterator[Connection]:
     """A connection for one transaction helper: the held one if this context holds connections
-    and it is free, else one of its own from the pool. A held connection that a statement broke,
-    or that an error left in a transaction, is closed and forgotten: the next helper takes a new one."""
+    and no other helper has it, else one of its own from the pool. A held connection that a
+    statement broke, or that an error left in a transaction, is closed and forgotten: the next
+    helper takes a new one."""
     held = _held.get()
-    conn = None if held is None else held.get(engine)
-    if held is None or (conn is not None and conn.in_transaction()):
+    if held is None or held.get(engine) is _IN_USE:
         with engine.connect() as own:
             yield own
         return
+    conn = held.get(engine)
     if conn is None or conn.closed or conn.invalidated:
-        conn = held[engine] = engine.connect()
+        conn = engine.connect()
+    held[engine] = _IN_USE
     try:
         yield conn
     except BaseException:
@@ -154,6 +160,7 @@ def _connection(engine: Engine) -> Iterator[Connection]:
         raise
     if conn.in_transaction():  # SQLAlchemy's own bookkeeping after an autocommit read: nothing is sent
         conn.rollback()
+    held[engine] = conn
 
 
 @contextmanager

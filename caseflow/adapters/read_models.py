@@ -100,6 +100,10 @@ class SqlReadModels:
             return conn.execute(_SCHOOL_LA, {"urn": school_urn}).scalar_one_or_none()
 
     def school_exists(self, school_urn: str) -> bool:
+        """Whether a school has this URN; False, without asking the database, for anything that is not
+        one (a URN is 5 to 8 digits): a NUL in a query string would otherwise reach the driver as an error."""
+        if not (school_urn.isascii() and school_urn.isdigit() and 5 <= len(school_urn) <= 8):
+            return False
         with read_transaction(self.engine) as conn:
             return conn.execute(select(schools.c.urn).where(schools.c.urn == school_urn)).first() is not None
 

@@ -54,6 +54,7 @@ class Group:
     severe: int = 0
     suspended: int = 0
     suspension_days: float = 0.0
+    with_marks: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -61,6 +62,7 @@ class Group:
             "attendance_percent": self.rate.percent,
             "persistent_absence_percent": round(100 * self.persistent / self.pupils, 1) if self.pupils else None,
             "severe_absence_percent": round(100 * self.severe / self.pupils, 1) if self.pupils else None,
+            "pupils_with_marks": self.with_marks,
             "persistent_absence_pupils": self.persistent,
             "severe_absence_pupils": self.severe,
             "pupils_suspended": self.suspended,
@@ -153,6 +155,7 @@ class DashboardService:
                 group.severe += rate.possible > 0 and rate.absence >= SEVERE
                 group.suspended += days > 0
                 group.suspension_days += days
+                group.with_marks += rate.possible > 0
             if status:
                 rows.append(self._row(pupil, status, rate, facts, days, episodes.get(pid, []), as_of))
         points = [{"month": m, "cohort": trend[m]["cohort"].percent, "school": trend[m]["school"].percent} for m in months]

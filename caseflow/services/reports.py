@@ -72,7 +72,9 @@ class ReportService:
     def _role(self, principal: Principal, school_urn: str) -> str:
         return report_role(self.reads, principal, school_urn)
 
-    def governors(self, principal: Principal, school_urn: str, as_of: date) -> dict[str, Any]:
+    def governors(self, principal: Principal, school_urn: str, as_of: date, via: str | None = None) -> dict[str, Any]:
+        """The report as at ``as_of``; ``via``: who read it on this user's behalf (the command line's
+        operator), named in the access log beside the user."""
         role = self._role(principal, school_urn)
         cutoff = datetime.combine(as_of, time.max, tzinfo=UTC)
         pupils = self.reads.pupils_for_schools([school_urn])
@@ -80,7 +82,11 @@ class ReportService:
         statuses = Counter(cohort_status(episodes.get(p["pupil_id"], []), as_of) for p in pupils)
         counted = tally(self.reads.report_facts(school_urn, cutoff), as_of)
         self.audit.record(
-            username=principal.username, role=role, action="governors_report", outcome="ok", detail=f"school {school_urn}"
+            username=principal.username,
+            role=role,
+            action="governors_report",
+            outcome="ok",
+            detail=f"school {school_urn}" + (f" via {via}" if via else ""),
         )
         return {
             "school_urn": school_urn,
@@ -106,34 +112,44 @@ class ReportService:
 
 def against_whole_school(summary: dict[str, Any]) -> dict[str, Any]:
     """Attendance, absence and suspensions of the cohort beside the whole school's, and the cohort's
-    SDQ movement, anonymised: a group of fewer than five shows no figure, and a share or a total
-    resting on fewer than five children is suppressed like a count, since it would give them away.
+    SDQ movement, anonymised beyond the counts' rule, since a share or a total can give a child away too:
+
+    - a group of fewer than five shows no figure, and attendance needs five children with marks;
+    - a share or a total resting on fewer than five children is suppressed, and so is one that leaves
+      fewer than five out (100% persistently absent says it of every child);
+    - if any part of the SDQ movement is suppressed, every part is, so none can be found by subtraction.
 
     These come from the records as they stand (a mark or score entered late changes them), for the
     school year up to the end of the report date's month; the counts above are as recorded by the date."""
 
     def group(figures: dict[str, Any]) -> dict[str, Any]:
-        def share(key: str, resting_on: int | None = None) -> Any:
-            if figures["pupils"] < SMALL_NUMBER or (resting_on is not None and resting_on < SMALL_NUMBER):
-                return SUPPRESSED
-            return figures[key]
+        pupils = figures["pupils"]
 
+        def share(key: str, resting_on: int) -> Any:
+            small = pupils < SMALL_NUMBER or resting_on < SMALL_NUMBER or pupils - resting_on < SMALL_NUMBER
+            return SUPPRESSED if small else figures[key]
+
+        suspended = figures["pupils_suspended"]
         return {
-            "pupils": suppress(figures["pupils"]),
-            "attendance_percent": share("attendance_percent"),
+            "pupils": suppress(pupils),
+            "attendance_percent": figures["attendance_percent"] if figures["pupils_with_marks"] >= SMALL_NUMBER else SUPPRESSED,
             "persistent_absence_percent": share("persistent_absence_percent", figures["persistent_absence_pupils"]),
             "severe_absence_percent": share("severe_absence_percent", figures["severe_absence_pupils"]),
-            "pupils_suspended": suppress(figures["pupils_suspended"]),
-            "suspension_days": share("suspension_days", figures["pupils_suspended"]),
+            "pupils_suspended": share("pupils_suspended", suspended),
+            "suspension_days": share("suspension_days", suspended),
         }
 
-    sdq = summary["sdq"]
+    parts = {key: count for key, count in summary["sdq"].items() if key != "with_a_score"}
+    hidden = any(count < SMALL_NUMBER for count in parts.values())
     return {
         "from_month": summary["months"][0],
         "to_month": summary["months"][-1],
         "cohort": group(summary["cohort"]),
         "whole_school": group(summary["school"]),
-        "sdq_movement": {key: suppress(count) for key, count in sdq.items()},
+        "sdq_movement": {
+            "with_a_score": suppress(summary["sdq"]["with_a_score"]),
+            **{key: SUPPRESSED if hidden else count for key, count in parts.items()},
+        },
     }
 
 

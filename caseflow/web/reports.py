@@ -96,7 +96,7 @@ def _report(school: str | None) -> dict[str, Any]:
 @allow(*AUDIENCE)
 def governors() -> Any:
     """The termly report for a school, as at a date."""
-    school = school_asked()
+    school = school_asked(REPORT_ROLES)
     if school is None:
         return choose_school("Governors' report", "reports.governors")
     report = _report(school)
@@ -120,7 +120,7 @@ def _cell(value: Any) -> Any:
 @allow(*AUDIENCE)
 def governors_csv() -> Any:
     """The same report as a CSV file, for the governors' papers: one figure a row, as anonymised."""
-    report = _report(school_asked())
+    report = _report(school_asked(REPORT_ROLES))
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["Figure", "Value"])

@@ -11,6 +11,7 @@ from wtforms import HiddenField
 
 from caseflow.domain.roles import Role
 from caseflow.domain.self_assessment import INDICATOR_TEXT
+from caseflow.services.reports import REPORT_ROLES
 from caseflow.services.self_assessment import ASSESS
 from caseflow.web.auth import services
 from caseflow.web.forms import action_form, submit
@@ -24,7 +25,7 @@ ASSESSORS = (Role.DSL, Role.HEADTEACHER, Role.SLT)
 
 
 def _school() -> str:
-    school = school_asked()
+    school = school_asked(REPORT_ROLES)
     if school is None:
         abort(404)
     return school
@@ -35,7 +36,7 @@ def _school() -> str:
 def index() -> Any:
     """Every indicator with the school's latest rating, its evidence and next steps."""
     svc = services().self_assessment
-    school = school_asked()
+    school = school_asked(REPORT_ROLES)
     if school is None:
         return choose_school("Self-assessment against the guidance", "self_assessment.index")
     assessment = svc.view(current_user.principal, school)
