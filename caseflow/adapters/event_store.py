@@ -539,10 +539,12 @@ class SqlEventStore:
                  recorded_at, workflow_version, prev_hash, digest, sid, _tx), data in zip(rows, datas, strict=True)
         ]  # fmt: skip
 
-    def iter_all(self, after: Checkpoint = Checkpoint(), batch: int = 1000) -> Iterator[tuple[list[StoredEvent], Checkpoint]]:
-        """Batches of the whole log, without ever holding it all in memory."""
+    def iter_all(
+        self, after: Checkpoint = Checkpoint(), batch: int = 1000, writers_excluded: bool = False
+    ) -> Iterator[tuple[list[StoredEvent], Checkpoint]]:
+        """Batches of the whole log, without ever holding it all in memory (``writers_excluded``: see ``read_all``)."""
         while True:
-            found, after = self.read_all(after, batch)
+            found, after = self.read_all(after, batch, writers_excluded)
             if not found:
                 return
             yield found, after
