@@ -274,6 +274,18 @@ def walk(services: Services, who: dict[str, Principal], pupil_id: str, step: str
                 "review_date": (today + timedelta(days=42)).isoformat(),
             },
         )
+        reading = act(
+            "senco",
+            "plan_intervention",
+            {
+                "intervention": "Catch Up Literacy, two sessions a week",
+                "programme": "catch_up_literacy",
+                "owner": "Sam Ortiz (teaching assistant)",
+                "baseline": "Reading age 7y 2m",
+                "target": "Reading age 8y 0m",
+                "review_date": (today + timedelta(days=42)).isoformat(),
+            },
+        )
         act("dsl", "agree_interventions")
     if target >= 4:
         act(
@@ -281,6 +293,7 @@ def walk(services: Services, who: dict[str, Principal], pupil_id: str, step: str
             "record_outcome",
             {"intervention": intervention, "measure": "Attendance 93% over six weeks", "status": "continuing"},
         )
+        act("senco", "record_outcome", {"intervention": reading, "measure": "Reading age 7y 8m", "status": "continuing"})
         act("dsl", "evaluate")
     if target >= 5:
         act("dsl", "record_evaluation", {"verdict": "effective", "summary": "Attendance up seven points; mornings calmer."})

@@ -160,6 +160,7 @@ def web_table(w: dict[str, Any]) -> dict[tuple[str, str], dict[str, int]]:
         ("POST", f"/self-assessment/1?school_urn={SCHOOL}"): merge(  # no version: a conflict, nothing changed
             expect({"head", "slt", "dsl"}, 409, 403, 302), {"other_dsl": 404}
         ),
+        ("GET", "/interventions"): expect(signed_in, 200, 200, 302),
         ("GET", "/admin/"): expect({"admin"}, 200, 403, 302),
         ("POST", "/logout"): expect(signed_in, 302, 302, 302),
     }
@@ -181,7 +182,7 @@ def test_every_route_is_in_the_table(world: dict[str, Any]) -> None:
         "api.create_case",
         "api.get_case", "api.act", "api.events", "api.state", "api.verify", "api.access", "api.governors_report",
         "audit.index", "audit.case", "reports.governors", "reports.governors_csv", "admin.index", "pupils.detail",
-        "self_assessment.index", "self_assessment.rate",
+        "self_assessment.index", "self_assessment.rate", "interventions.catalogue",
         "pupils.act", "pupils.classroom",
         "dashboard.cohort", "dashboard.la", "imports.upload",
     }  # fmt: skip

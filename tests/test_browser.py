@@ -141,7 +141,8 @@ def test_dsl_walks_a_case_from_need_to_transition(page: Page, base_url: str) -> 
     page.get_by_label("The pupil's aspirations were discussed").check()
     submit(page, "Record a meeting")
     take(page, "Plan an intervention")
-    page.get_by_label("Intervention", exact=True).fill("Reading Recovery")
+    page.get_by_label("Intervention", exact=True).fill("Catch Up Literacy with Ms Nair")
+    page.get_by_label("Programme from the evidence catalogue").select_option(label="Catch Up Literacy")
     page.get_by_label("Owner").fill("Priya Nair")
     page.get_by_label("Baseline measure").fill("Reading age 5y2m")
     page.get_by_label("Review date").fill("2026-12-15")
@@ -151,7 +152,10 @@ def test_dsl_walks_a_case_from_need_to_transition(page: Page, base_url: str) -> 
     expect(page.locator("#case-state")).to_have_text("Intervention")
     shot(page, "03-intervention")
 
-    version = page.locator("#interventions td").first.inner_text().split("no. ")[1].rstrip(")")
+    page.locator("#interventions").get_by_role("link", name="Catch Up Literacy").click()
+    expect(page.locator("#catch_up_literacy")).to_be_visible()
+    page.go_back()
+    version = page.locator("#interventions td").first.inner_text().split("no. ")[1].split(")")[0]
     take(page, "Record an outcome measure")
     page.get_by_label("Intervention", exact=True).fill(version)
     page.get_by_label("Outcome measure").fill("Reading age 6y0m")
@@ -257,7 +261,7 @@ def test_no_serious_accessibility_violations_on_the_main_pages(page: Page, base_
     assert axe_violations(page) == []
     checked = 1
     for username, paths in {
-        "dsl": ["/", "/cases/new", "/imports", "/cohort"],
+        "dsl": ["/", "/cases/new", "/imports", "/cohort", "/interventions"],
         "auditor": ["/audit/", "/reports/governors?school_urn=100001"],
         "governor": ["/reports/governors"],
         "vs": ["/la", "/la?sort=attendance&q=Oak"],

@@ -8,6 +8,8 @@ Source ``"*"`` means every open step; ``dest`` ``None`` records a fact without
 changing the step.
 """
 
+from workflows.interventions import PROGRAMME_IDS, PROGRAMME_NAMES
+
 NEED_AREAS = ["attendance", "learning", "semh", "behaviour", "send", "family"]
 AGENCIES = [
     "school",
@@ -262,6 +264,14 @@ ACTIONS = [
         "roles": ["dsl", "senco", "mental_health_lead"],
         "fields": {
             "intervention": {"type": "line", "label": "Intervention", "required": True},
+            "programme": {
+                "type": "choice",
+                "label": "Programme from the evidence catalogue",
+                "choices": PROGRAMME_IDS,
+                "labels": PROGRAMME_NAMES,
+                "help": "Optional: the programme in the evidence catalogue (Interventions, in the menu) that this follows. "
+                "A school's own intervention needs none.",
+            },
             "owner": {"type": "line", "label": "Owner", "required": True},
             "baseline": {"type": "line", "label": "Baseline measure", "required": True},
             "target": {"type": "line", "label": "Target"},
@@ -456,9 +466,20 @@ ACTIONS = [
 
 DEFINITION = {
     "name": "support_journey",
-    "version": 1,
+    "version": 2,
     "initial": "need_identified",
     "final_states": ["closed"],
     "states": STATES,
     "actions": ACTIONS,
 }
+
+
+def _before_catalogue(action: dict) -> dict:
+    if action["name"] != "plan_intervention":
+        return action
+    return {**action, "fields": {k: v for k, v in action["fields"].items() if k != "programme"}}
+
+
+#: version 1, before a planned intervention could name a catalogue programme. Every event records the
+#: version it was decided under, so each version ever recorded keeps its definition here.
+DEFINITION_V1 = {**DEFINITION, "version": 1, "actions": [_before_catalogue(a) for a in ACTIONS]}

@@ -42,16 +42,20 @@ class FieldSpec:
     max_length: int | None = None
     min_items: int = 0
     help: str = ""
+    #: (choice, what a person reads for it), where the choice's own name would not do
+    labels: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def from_dict(cls, name: str, spec: Mapping[str, Any]) -> FieldSpec:
-        unknown = set(spec) - {"type", "label", "required", "choices", "min", "max", "max_length", "min_items", "help"}
+        unknown = set(spec) - {"type", "label", "required", "choices", "min", "max", "max_length", "min_items", "help", "labels"}
         if unknown:
             raise ValueError(f"field {name!r}: unknown keys {sorted(unknown)}")
         if spec["type"] not in FIELD_TYPES:
             raise ValueError(f"field {name!r}: unknown type {spec['type']!r}")
         if spec["type"] in {"choice", "choices", "people"} and not spec.get("choices"):
             raise ValueError(f"field {name!r}: a {spec['type']} field needs choices")
+        if set(spec.get("labels", {})) - set(spec.get("choices", ())):
+            raise ValueError(f"field {name!r}: labels for choices it does not have")
         return cls(
             name=name,
             type=spec["type"],
@@ -63,6 +67,7 @@ class FieldSpec:
             max_length=spec.get("max_length"),
             min_items=int(spec.get("min_items", 0)),
             help=spec.get("help", ""),
+            labels=tuple(spec.get("labels", {}).items()),
         )
 
     def _array_schema(self) -> dict[str, Any]:

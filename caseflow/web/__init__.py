@@ -5,7 +5,22 @@ from __future__ import annotations
 from flask import Flask
 from flask_login import current_user
 
-from caseflow.web import admin, api, audit, auth, cases, dashboard, errors, imports, policy, pupils, reports, self_assessment
+from caseflow.web import (
+    admin,
+    api,
+    audit,
+    auth,
+    cases,
+    dashboard,
+    errors,
+    imports,
+    interventions,
+    policy,
+    pupils,
+    reports,
+    self_assessment,
+)
+from workflows.interventions import PROGRAMME_NAMES
 
 #: (endpoint, label, roles that see the link); the routes themselves still check
 NAV = (
@@ -14,6 +29,7 @@ NAV = (
     ("dashboard.la", "Local authority", {"virtual_school"}),
     ("pupils.classroom", "My classes", {"teacher"}),
     ("imports.upload", "Import", {"dsl", "headteacher", "slt", "senco"}),
+    ("interventions.catalogue", "Interventions", {"dsl", "headteacher", "slt", "senco", "mental_health_lead", "virtual_school"}),
     ("reports.governors", "Governors' report", {"governor", "headteacher", "slt", "dsl", "auditor", "virtual_school"}),
     ("self_assessment.index", "Self-assessment", {"governor", "headteacher", "slt", "dsl"}),
     ("audit.index", "Audit", {"auditor"}),
@@ -30,6 +46,7 @@ def nav_links() -> list[tuple[str, str]]:
 
 def register(app: Flask) -> None:
     app.jinja_env.globals["nav_links"] = nav_links
+    app.jinja_env.globals["programme_names"] = PROGRAMME_NAMES
     auth.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(cases.bp)
@@ -40,6 +57,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(imports.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(self_assessment.bp)
+    app.register_blueprint(interventions.bp)
     app.register_blueprint(admin.bp)
     errors.init_app(app)
     policy.init_app(app)

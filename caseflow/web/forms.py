@@ -75,10 +75,11 @@ def _wtf_field(spec: FieldSpec) -> Field:
         return IntegerField(**kw)
     if spec.type == "number":
         return FloatField(**kw)
+    named = dict(spec.labels)
     if spec.type == "choice":
-        return SelectField(choices=options([("", "Choose…")] + [(c, _label(c)) for c in spec.choices]), **kw)
+        return SelectField(choices=options([("", "Choose…")] + [(c, named.get(c) or _label(c)) for c in spec.choices]), **kw)
     if spec.type == "choices":
-        return CheckboxesField(choices=options([(c, _label(c)) for c in spec.choices]), **kw)
+        return CheckboxesField(choices=options([(c, named.get(c) or _label(c)) for c in spec.choices]), **kw)
     if spec.type == "people":
         return FieldList(FormField(_person_form(spec.choices)), min_entries=4, max_entries=12, label=spec.label)
     if spec.type == "datetime":
