@@ -24,6 +24,7 @@ from caseflow.services.la_view import LaViewService
 from caseflow.services.pupils import PupilService
 from caseflow.services.reports import ReportService
 from caseflow.services.self_assessment import SelfAssessmentService
+from caseflow.services.subject_access import SubjectAccessService
 from workflows import CURRENT, REGISTRY
 
 
@@ -43,6 +44,7 @@ class Services:
     dashboard: DashboardService
     la: LaViewService
     self_assessment: SelfAssessmentService
+    subject_access: SubjectAccessService
 
     def close(self) -> None:
         self.engine.dispose()
@@ -73,4 +75,5 @@ def bootstrap(url: str, clock: Callable[[], datetime] = now_utc, engine: Engine 
         reports=ReportService(reads, audit, self_assessment.as_at, dashboard.school_summary),
         imports=ImportService(store, reads, pupils.workflow, clock),
         self_assessment=self_assessment,
+        subject_access=SubjectAccessService(store, reads, audit, pupils, clock),
     )

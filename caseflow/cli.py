@@ -237,7 +237,7 @@ def import_csv(kind: str, file: Any, username: str | None) -> None:
         with click.progressbar(length=max(1, text.count("\n")), label=f"Importing {kind}", file=sys.stderr) as bar:
             report = services.imports.run(kind, text, actor, schools, bar.update)
     except InvalidData as error:
-        raise click.ClickException("; ".join(m for ms in error.errors.values() for m in ms)) from None
+        raise _refused(error) from None
     except ImportRejected as error:
         click.echo(f"Nothing imported: {error.detail}", err=True)
         for problem in error.errors:
@@ -268,15 +268,70 @@ def reports_governors(school_urn: str, username: str, as_of: str | None) -> None
     except ValueError:
         raise click.BadParameter("must be a date written as YYYY-MM-DD", param_hint="--as-of") from None
     services = _services()
+    principal = _principal(services, username)
+    try:
+        report = services.reports.governors(principal, school_urn, day, via=_operator())
+    except CaseflowError as error:
+        raise _refused(error) from None
+    click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+
+
+def _refused(error: Exception) -> click.ClickException:
+    """A refusal as the terminal shows it: an invalid field's own messages, else the reason."""
+    from caseflow.domain.errors import CaseflowError, InvalidData
+
+    if isinstance(error, InvalidData):
+        return click.ClickException("; ".join(m for ms in error.errors.values() for m in ms))
+    return click.ClickException(error.detail if isinstance(error, CaseflowError) else str(error))
+
+
+def _principal(services: Any, username: str) -> Any:
+    """The user a command reads as (``--as``), with their roles and schools."""
     user = services.accounts.user(username)
     principal = services.accounts.principal(user["id"]) if user else None
     if principal is None:
         raise click.ClickException(f"No active user called {username}.")
+    return principal
+
+
+@main.group(help="Exports for auditors: a case's history, a child's subject-access bundle (JSON, logged).")
+def export() -> None:
+    pass
+
+
+@export.command("case", help="Print a case's history as JSON: every event as stored, its verification and access log.")
+@click.argument("case_id")
+@click.option("--as", "username", required=True, help="Export as this user (an auditor).")
+def export_case(case_id: str, username: str) -> None:
+    from caseflow.domain.errors import CaseflowError
+
+    services = _services()
     try:
-        report = services.reports.governors(principal, school_urn, day, via=_operator())
+        history = services.subject_access.case_history(_principal(services, username), case_id, via=_operator())
     except CaseflowError as error:
-        raise click.ClickException(error.detail) from None
-    click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+        raise _refused(error) from None
+    click.echo(json.dumps(history, indent=2, ensure_ascii=False))
+
+
+@export.command("subject-access", help="Print everything held about a pupil as JSON, for a subject-access request.")
+@click.argument("pupil_id")
+@click.option("--as", "username", required=True, help="Export as this user (an auditor).")
+@click.option("--received-on", "received_on", help="The date the request was received (YYYY-MM-DD): adds the date to respond by.")
+def export_subject_access(pupil_id: str, username: str, received_on: str | None) -> None:
+    from datetime import date
+
+    from caseflow.domain.errors import CaseflowError
+
+    try:
+        received = date.fromisoformat(received_on) if received_on else None
+    except ValueError:
+        raise click.BadParameter("must be a date written as YYYY-MM-DD", param_hint="--received-on") from None
+    services = _services()
+    try:
+        bundle = services.subject_access.bundle(_principal(services, username), pupil_id, received, via=_operator())
+    except CaseflowError as error:
+        raise _refused(error) from None
+    click.echo(json.dumps(bundle, indent=2, ensure_ascii=False))
 
 
 @main.group(help="Read models.")

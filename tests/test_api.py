@@ -46,6 +46,19 @@ def test_openapi_document_is_valid_and_covers_every_action(app: Flask, services:
     assert {f"Action_{name}" for name in services.workflow.actions if name != "open_case"} <= set(
         document["components"]["schemas"]
     )
+    documented = {
+        (method.upper(), "/api/v1" + path.replace("{", "<").replace("}", ">"))
+        for path, operations in document["paths"].items()
+        for method in operations
+    }
+    served = {
+        (method, rule.rule.replace("<name>", "<action>"))
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/api/v1/")
+        for method in rule.methods or ()
+        if method in {"GET", "POST"}
+    }
+    assert served == documented
 
 
 @pytest.mark.parametrize(

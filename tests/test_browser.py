@@ -286,7 +286,15 @@ def test_no_serious_accessibility_violations_on_the_main_pages(page: Page, base_
             page.goto(f"{base_url}/audit/")
             page.locator("table a").first.click()
             assert axe_violations(page) == [], page.url
-            checked += 1
+            page.get_by_role("link", name="Subject-access bundle for this child").click()
+            expect(page.locator("#reviewer-notes")).to_be_visible()
+            assert axe_violations(page) == [], page.url
+            page.get_by_label("Date the request was received (optional)").fill("2999-01-01")
+            page.get_by_role("button", name="Download the bundle").click()
+            expect(page.get_by_text("cannot be in the future").first).to_be_visible()
+            assert axe_violations(page) == [], page.url
+            shot(page, "12-subject-access-error")
+            checked += 3
         for path in paths:
             page.goto(base_url + path)
             assert axe_violations(page) == [], page.url

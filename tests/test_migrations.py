@@ -123,5 +123,5 @@ def test_a_migration_that_fails_part_way_leaves_nothing_behind(database: Databas
     engine = make_engine(database.owner_url, app_role=False)
     assert "case_report_facts" in inspect(engine).get_table_names()
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0008"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0009"
     engine.dispose()

@@ -76,3 +76,9 @@ class SqlAccessLog:
         query = select(access_log).where(access_log.c.case_id == case_id).order_by(access_log.c.id)
         with read_transaction(self.engine) as conn:
             return [dict(row) for row in conn.execute(query).mappings()]
+
+    def for_pupil(self, pupil_id: str) -> list[dict[str, Any]]:
+        """Every line about the pupil: their record and each of their cases (case lines name the pupil too)."""
+        query = select(access_log).where(access_log.c.pupil_id == pupil_id).order_by(access_log.c.id)
+        with read_transaction(self.engine) as conn:
+            return [dict(row) for row in conn.execute(query).mappings()]

@@ -147,6 +147,7 @@ access_log = Table(
     Column("outcome", String(16), nullable=False),
     Column("detail", Text, nullable=True),
     Index("ix_access_log_case", "case_id"),
+    Index("ix_access_log_pupil", "pupil_id"),
 )
 
 #: projection: one row per case, for lists and dashboards

@@ -20,7 +20,7 @@ from caseflow.services.cases import VERIFIERS
 from caseflow.services.pupils import pupil_as_dict
 from caseflow.web.auth import csrf, services
 from caseflow.web.openapi import openapi_document
-from caseflow.web.params import date_arg
+from caseflow.web.params import date_arg, optional_date_arg
 from caseflow.web.policy import ANY_USER, PUBLIC, allow
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -219,6 +219,13 @@ def access() -> Any:
             ],
         }
     )
+
+
+@bp.get("/pupils/<pupil_id>/subject-access")
+@allow(Role.AUDITOR)
+def subject_access(pupil_id: str) -> Any:
+    """Everything held about the child, for the auditor answering a subject-access request (logged)."""
+    return jsonify(services().subject_access.bundle(current_user.principal, pupil_id, optional_date_arg("received_on")))
 
 
 @bp.get("/reports/governors")

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user
 
+from caseflow.domain.errors import InvalidData
 from caseflow.domain.roles import Role
+from caseflow.domain.subject_access import REVIEWER_NOTES
 from caseflow.web.auth import services
+from caseflow.web.params import optional_date_arg
 from caseflow.web.policy import allow
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -56,3 +60,39 @@ def case(case_id: str) -> Any:
         access=access,
         labels=svc.workflow.state_labels,
     )
+
+
+def _download(document: dict[str, Any], filename: str) -> Response:
+    """A JSON file to keep: never cached on the way (it holds a child's records)."""
+    body = json.dumps(document, indent=2, ensure_ascii=False)
+    response = Response(body, mimetype="application/json")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/cases/<case_id>/export")
+@allow(Role.AUDITOR)
+def export_case(case_id: str) -> Any:
+    """The case's history as a file: every event as stored (hashes included), its verification and its access log."""
+    history = services().subject_access.case_history(current_user.principal, case_id)
+    return _download(history, f"case-{case_id}.json")
+
+
+@bp.get("/pupils/<pupil_id>/subject-access")
+@allow(Role.AUDITOR)
+def subject_access(pupil_id: str) -> Any:
+    """Answer a subject-access request: the date it came in, then everything held about the child, as a file."""
+    svc = services().subject_access
+    principal = current_user.principal
+    if "received_on" not in request.args:
+        pupil = svc.may_export(principal, pupil_id)
+        return render_template("audit/subject_access.html", pupil=pupil, notes=REVIEWER_NOTES, errors={}, value="")
+    try:
+        bundle = svc.bundle(principal, pupil_id, optional_date_arg("received_on"))
+    except InvalidData as error:
+        pupil = svc.may_export(principal, pupil_id)
+        value = request.args.get("received_on", "")
+        page = render_template("audit/subject_access.html", pupil=pupil, notes=REVIEWER_NOTES, errors=error.errors, value=value)
+        return page, 400
+    return _download(bundle, f"subject-access-{pupil_id}.json")

@@ -266,6 +266,16 @@ def _document(workflow: Workflow) -> dict[str, Any]:
                     "responses": {"200": _json({"type": "object"}), **_problems(401, 403, 404, 422)},
                 }
             },
+            "/pupils/{pupil_id}/subject-access": {
+                "get": {
+                    "summary": "Everything held about the child, for a subject-access request (auditors; logged)",
+                    "parameters": [
+                        _path_param("pupil_id"),
+                        _query("received_on", {"type": "string", "format": "date"}),
+                    ],
+                    "responses": {"200": _json({"type": "object"}), **_problems(401, 403, 404, 422)},
+                }
+            },
             "/reports/governors": {
                 "get": {
                     "summary": "Governors' report as at a date: anonymised counts (under 5 suppressed), self-assessment",

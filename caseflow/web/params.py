@@ -18,3 +18,8 @@ def date_arg(name: str) -> date:
         return date.fromisoformat(value[:10])
     except ValueError:
         raise InvalidData({name: ["must be a date written as YYYY-MM-DD"]}) from None
+
+
+def optional_date_arg(name: str) -> date | None:
+    """A YYYY-MM-DD query value, or ``None`` when absent or empty."""
+    return date_arg(name) if request.args.get(name) else None
