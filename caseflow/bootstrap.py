@@ -23,6 +23,7 @@ from caseflow.services.imports import ImportService
 from caseflow.services.la_view import LaViewService
 from caseflow.services.pupils import PupilService
 from caseflow.services.reports import ReportService
+from caseflow.services.retention import RetentionService
 from caseflow.services.self_assessment import SelfAssessmentService
 from caseflow.services.subject_access import SubjectAccessService
 from workflows import CURRENT, REGISTRY
@@ -45,6 +46,7 @@ class Services:
     la: LaViewService
     self_assessment: SelfAssessmentService
     subject_access: SubjectAccessService
+    retention: RetentionService
 
     def close(self) -> None:
         self.engine.dispose()
@@ -60,12 +62,13 @@ def bootstrap(url: str, clock: Callable[[], datetime] = now_utc, engine: Engine 
     cohort = CohortService(reads, audit)
     self_assessment = SelfAssessmentService(store, reads, audit, clock)
     dashboard = DashboardService(reads, cohort, audit)
+    accounts = SqlAccounts(engine, clock)
     return Services(
         engine=engine,
         store=store,
         reads=reads,
         audit=audit,
-        accounts=SqlAccounts(engine, clock),
+        accounts=accounts,
         workflow=workflow,
         cases=CaseService(store, reads, audit, workflow, clock),
         pupils=pupils,
@@ -76,4 +79,5 @@ def bootstrap(url: str, clock: Callable[[], datetime] = now_utc, engine: Engine 
         imports=ImportService(store, reads, pupils.workflow, clock),
         self_assessment=self_assessment,
         subject_access=SubjectAccessService(store, reads, audit, pupils, clock),
+        retention=RetentionService(reads, audit, lambda: [s["urn"] for s in accounts.schools()]),
     )

@@ -334,6 +334,45 @@ def export_subject_access(pupil_id: str, username: str, received_on: str | None)
     click.echo(json.dumps(bundle, indent=2, ensure_ascii=False))
 
 
+@main.group(help="Retention: whose records reach the end of their retention period.")
+def retention() -> None:
+    pass
+
+
+@retention.command("due", help="Print, as JSON, the children whose records are due for review (auditors; logged).")
+@click.option("--as", "username", required=True, help="Read it as this user (an auditor).")
+@click.option("--as-of", "as_of", help="Due by this date (YYYY-MM-DD); default: today.")
+@click.option("--within", type=click.IntRange(0, None), default=0, show_default=True, help="And due this many days after.")
+def retention_due(username: str, as_of: str | None, within: int) -> None:
+    from datetime import date
+
+    from caseflow.domain.errors import CaseflowError
+
+    try:
+        day = date.fromisoformat(as_of) if as_of else datetime.now().astimezone().date()
+    except ValueError:
+        raise click.BadParameter("must be a date written as YYYY-MM-DD", param_hint="--as-of") from None
+    services = _services()
+    try:
+        due = services.retention.due(_principal(services, username), day, within, via=_operator())
+    except CaseflowError as error:
+        raise _refused(error) from None
+    rows = [
+        {
+            "pupil_id": r.pupil_id,
+            "upn": r.upn,
+            "name": f"{r.given_name} {r.family_name}",
+            "school_urn": r.school_urn,
+            "date_of_birth": r.date_of_birth.isoformat(),
+            "review_date": r.review_date.isoformat(),
+            "cases": r.cases,
+            "open_cases": r.open_cases,
+        }
+        for r in due
+    ]
+    click.echo(json.dumps({"as_of": day.isoformat(), "within_days": within, "due": rows}, indent=2, ensure_ascii=False))
+
+
 @main.group(help="Read models.")
 def projections() -> None:
     pass

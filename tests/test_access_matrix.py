@@ -147,6 +147,7 @@ def web_table(w: dict[str, Any]) -> dict[tuple[str, str], dict[str, int]]:
         ("GET", "/audit/"): expect({"auditor"}, 200, 403, 302),
         ("GET", f"/audit/cases/{case}"): expect({"auditor"}, 200, 403, 302),
         ("GET", f"/audit/cases/{case}/export"): expect({"auditor"}, 200, 403, 302),
+        ("GET", "/audit/retention"): expect({"auditor"}, 200, 403, 302),
         ("GET", f"/audit/pupils/{w['pupil']}/subject-access"): expect({"auditor"}, 200, 403, 302),
         ("GET", f"/audit/pupils/{w['pupil']}/subject-access?received_on=2026-01-05"): expect({"auditor"}, 200, 403, 302),
         ("GET", f"/reports/governors?school_urn={SCHOOL}"): merge(
@@ -185,7 +186,7 @@ def test_every_route_is_in_the_table(world: dict[str, Any]) -> None:
         "api.openapi", "api.create_pupil", "api.get_pupil", "api.add_social_care", "api.pupil_act", "api.cohort",
         "api.create_case",
         "api.get_case", "api.act", "api.events", "api.state", "api.verify", "api.access", "api.governors_report",
-        "audit.index", "audit.case", "audit.export_case", "audit.subject_access", "api.subject_access", "reports.governors", "reports.governors_csv", "admin.index", "pupils.detail",
+        "audit.index", "audit.case", "audit.export_case", "audit.subject_access", "audit.retention", "api.subject_access", "reports.governors", "reports.governors_csv", "admin.index", "pupils.detail",
         "self_assessment.index", "self_assessment.rate", "interventions.catalogue",
         "pupils.act", "pupils.classroom",
         "dashboard.cohort", "dashboard.la", "imports.upload",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request
@@ -12,8 +13,9 @@ from caseflow.domain.errors import InvalidData
 from caseflow.domain.roles import Role
 from caseflow.domain.subject_access import REVIEWER_NOTES
 from caseflow.web.auth import services
-from caseflow.web.params import optional_date_arg
+from caseflow.web.params import date_arg, optional_date_arg
 from caseflow.web.policy import allow
+from workflows.retention import CHILD_PROTECTION_FILE
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -96,3 +98,21 @@ def subject_access(pupil_id: str) -> Any:
         page = render_template("audit/subject_access.html", pupil=pupil, notes=REVIEWER_NOTES, errors=error.errors, value=value)
         return page, 400
     return _download(bundle, f"subject-access-{pupil_id}.json")
+
+
+@bp.get("/retention")
+@allow(Role.AUDITOR)
+def retention() -> Any:
+    """Children whose records have reached the end of their retention period, or will within ``within`` days."""
+    raw = request.args.get("within", "0")
+    as_of = datetime.now(UTC).date()
+    errors: dict[str, list[str]] = {}
+    due: list[Any] = []
+    try:
+        as_of = date_arg("as_of")
+        within = int(raw) if raw.strip().isdigit() and len(raw) < 6 else -1
+        due = services().retention.due(current_user.principal, as_of, within)
+    except InvalidData as error:
+        errors = error.errors
+    page = render_template("audit/retention.html", due=due, as_of=as_of, within=raw, errors=errors, policy=CHILD_PROTECTION_FILE)
+    return (page, 400) if errors else page

@@ -1,0 +1,14 @@
+"""When a child's records come up for review under a retention policy counted from their birth."""
+
+from __future__ import annotations
+
+from datetime import date
+
+
+def review_date(date_of_birth: date, years: int) -> date:
+    """The birthday ``years`` on; for a child born on 29 February, the 28th in a year without one
+    (the record is reviewed no later than the period allows)."""
+    try:
+        return date_of_birth.replace(year=date_of_birth.year + years)
+    except ValueError:
+        return date(date_of_birth.year + years, 2, 28)
