@@ -6,7 +6,7 @@ from __future__ import annotations
 import getpass
 import json
 import sys
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import click
@@ -259,14 +259,9 @@ def reports() -> None:
 @click.option("--as", "username", required=True, help="Read it as this user (a governor, head, SLT member, DSL, ...).")
 @click.option("--as-of", "as_of", help="The report as at this date (YYYY-MM-DD); default: today.")
 def reports_governors(school_urn: str, username: str, as_of: str | None) -> None:
-    from datetime import date
-
     from caseflow.domain.errors import CaseflowError
 
-    try:
-        day = date.fromisoformat(as_of) if as_of else datetime.now().astimezone().date()
-    except ValueError:
-        raise click.BadParameter("must be a date written as YYYY-MM-DD", param_hint="--as-of") from None
+    day = _date_option(as_of, "--as-of") or datetime.now().astimezone().date()
     services = _services()
     principal = _principal(services, username)
     try:
@@ -274,6 +269,30 @@ def reports_governors(school_urn: str, username: str, as_of: str | None) -> None
     except CaseflowError as error:
         raise _refused(error) from None
     click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+
+
+@reports.command("la", help="Print the report across a local authority's schools as JSON, as the user given may read it.")
+@click.argument("la_code")
+@click.option("--as", "username", required=True, help="Read it as this user (a virtual school officer of the LA, or an auditor).")
+@click.option("--as-of", "as_of", help="The report as at this date (YYYY-MM-DD); default: today.")
+def reports_la(la_code: str, username: str, as_of: str | None) -> None:
+    from caseflow.domain.errors import CaseflowError
+
+    day = _date_option(as_of, "--as-of") or datetime.now().astimezone().date()
+    services = _services()
+    try:
+        report = services.reports.la(_principal(services, username), la_code, day, via=_operator())
+    except CaseflowError as error:
+        raise _refused(error) from None
+    click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+
+
+def _date_option(value: str | None, option: str) -> date | None:
+    """A YYYY-MM-DD option's date, or None if not given; anything else is a usage error (exit 2)."""
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        raise click.BadParameter("must be a date written as YYYY-MM-DD", param_hint=option) from None
 
 
 def _refused(error: Exception) -> click.ClickException:
@@ -318,14 +337,9 @@ def export_case(case_id: str, username: str) -> None:
 @click.option("--as", "username", required=True, help="Export as this user (an auditor).")
 @click.option("--received-on", "received_on", help="The date the request was received (YYYY-MM-DD): adds the date to respond by.")
 def export_subject_access(pupil_id: str, username: str, received_on: str | None) -> None:
-    from datetime import date
-
     from caseflow.domain.errors import CaseflowError
 
-    try:
-        received = date.fromisoformat(received_on) if received_on else None
-    except ValueError:
-        raise click.BadParameter("must be a date written as YYYY-MM-DD", param_hint="--received-on") from None
+    received = _date_option(received_on, "--received-on")
     services = _services()
     try:
         bundle = services.subject_access.bundle(_principal(services, username), pupil_id, received, via=_operator())
@@ -344,14 +358,9 @@ def retention() -> None:
 @click.option("--as-of", "as_of", help="Due by this date (YYYY-MM-DD); default: today.")
 @click.option("--within", type=click.IntRange(0, None), default=0, show_default=True, help="And due this many days after.")
 def retention_due(username: str, as_of: str | None, within: int) -> None:
-    from datetime import date
-
     from caseflow.domain.errors import CaseflowError
 
-    try:
-        day = date.fromisoformat(as_of) if as_of else datetime.now().astimezone().date()
-    except ValueError:
-        raise click.BadParameter("must be a date written as YYYY-MM-DD", param_hint="--as-of") from None
+    day = _date_option(as_of, "--as-of") or datetime.now().astimezone().date()
     services = _services()
     try:
         due = services.retention.due(_principal(services, username), day, within, via=_operator())

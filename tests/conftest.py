@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import psycopg
 import pytest
@@ -234,3 +234,14 @@ def principal(svc: Services, username: str) -> Principal:
     found = svc.accounts.principal(user["id"])
     assert found is not None
     return found
+
+
+def access_lines(svc: Services) -> list[dict[str, Any]]:
+    """Every line of the access log, oldest first."""
+    from sqlalchemy import select
+
+    from caseflow.adapters.database import read_transaction
+    from caseflow.adapters.tables import access_log
+
+    with read_transaction(svc.engine) as conn:
+        return [dict(r) for r in conn.execute(select(access_log).order_by(access_log.c.id)).mappings()]

@@ -115,6 +115,7 @@ def api_table(w: dict[str, Any]) -> dict[tuple[str, str], tuple[Any, dict[str, i
         ("GET", f"/api/v1/cases/{case}/verify"): (None, merge(expect({"dsl", "head", "auditor"}, 200, 403), {"other_dsl": 404})),
         ("GET", f"/api/v1/audit/access?case_id={case}"): (None, expect({"auditor"}, 200, 403)),
         ("GET", f"/api/v1/pupils/{pupil}/subject-access"): (None, expect({"auditor"}, 200, 403)),
+        ("GET", "/api/v1/reports/la?la_code=881"): (None, expect({"vs", "auditor"}, 200, 403)),
         ("GET", f"/api/v1/reports/governors?school_urn={SCHOOL}"): (
             None,
             merge(expect({"governor", "head", "slt", "dsl", "auditor", "vs"}, 200, 403), {"other_dsl": 404}),
@@ -148,6 +149,8 @@ def web_table(w: dict[str, Any]) -> dict[tuple[str, str], dict[str, int]]:
         ("GET", f"/audit/cases/{case}"): expect({"auditor"}, 200, 403, 302),
         ("GET", f"/audit/cases/{case}/export"): expect({"auditor"}, 200, 403, 302),
         ("GET", "/audit/retention"): expect({"auditor"}, 200, 403, 302),
+        ("GET", "/reports/la"): expect({"vs", "auditor"}, 200, 403, 302),
+        ("GET", "/reports/la.csv?la_code=881"): expect({"vs", "auditor"}, 200, 403, 302),
         ("GET", f"/audit/pupils/{w['pupil']}/subject-access"): expect({"auditor"}, 200, 403, 302),
         ("GET", f"/audit/pupils/{w['pupil']}/subject-access?received_on=2026-01-05"): expect({"auditor"}, 200, 403, 302),
         ("GET", f"/reports/governors?school_urn={SCHOOL}"): merge(
@@ -186,7 +189,7 @@ def test_every_route_is_in_the_table(world: dict[str, Any]) -> None:
         "api.openapi", "api.create_pupil", "api.get_pupil", "api.add_social_care", "api.pupil_act", "api.cohort",
         "api.create_case",
         "api.get_case", "api.act", "api.events", "api.state", "api.verify", "api.access", "api.governors_report",
-        "audit.index", "audit.case", "audit.export_case", "audit.subject_access", "audit.retention", "api.subject_access", "reports.governors", "reports.governors_csv", "admin.index", "pupils.detail",
+        "audit.index", "audit.case", "audit.export_case", "audit.subject_access", "audit.retention", "api.subject_access", "reports.governors", "reports.la", "reports.la_csv", "api.la_report", "reports.governors_csv", "admin.index", "pupils.detail",
         "self_assessment.index", "self_assessment.rate", "interventions.catalogue",
         "pupils.act", "pupils.classroom",
         "dashboard.cohort", "dashboard.la", "imports.upload",

@@ -264,7 +264,7 @@ def test_no_serious_accessibility_violations_on_the_main_pages(page: Page, base_
         "dsl": ["/", "/cases/new", "/imports", "/cohort", "/interventions"],
         "auditor": ["/audit/", "/reports/governors?school_urn=100001", "/audit/retention?within=3660"],
         "governor": ["/reports/governors"],
-        "vs": ["/la", "/la?sort=attendance&q=Oak"],
+        "vs": ["/la", "/la?sort=attendance&q=Oak", "/reports/la"],
         "admin": ["/admin/"],
     }.items():
         sign_in(page, base_url, username)

@@ -137,7 +137,7 @@ def test_the_report_counts_the_projection_as_a_replay_would_at_any_date(database
     reports, overrides = {}, []
     for day in days:
         cutoff = datetime.combine(day, datetime.max.time(), tzinfo=UTC)
-        counted = tally(svc.reads.report_facts(URN, cutoff), day)
+        counted = tally(svc.reads.report_facts([URN], cutoff), day)
         assert counted == _stored_tally(svc, day), day
         overrides.append(counted.overrides)
         reports[day] = svc.reports.governors(principal(svc, "governor"), URN, day)

@@ -19,7 +19,7 @@ from caseflow.cli import main
 from caseflow.demo import make_upn
 from caseflow.domain.errors import InvalidData, NotPermitted
 from caseflow.domain.retention import review_date
-from tests.conftest import OTHER_SCHOOL, SCHOOL, Database, principal
+from tests.conftest import OTHER_SCHOOL, SCHOOL, Database, access_lines, principal
 from tests.test_web_security import sign_in
 from workflows.retention import CHILD_PROTECTION_FILE
 
@@ -69,18 +69,8 @@ def test_auditors_see_who_is_due_soonest_first_and_only_in_their_schools(service
     services.accounts.add_user("school_auditor", ["auditor"], [SCHOOL], password="correct horse battery")
     mine = services.retention.due(principal(services, "school_auditor"), AS_OF)
     assert elsewhere not in [r.pupil_id for r in mine] and long_ago in [r.pupil_id for r in mine]
-    lines = [(r["username"], r["action"], r["outcome"]) for r in _log(services)]
+    lines = [(r["username"], r["action"], r["outcome"]) for r in access_lines(services)]
     assert ("auditor", "retention_due", "ok") in lines
-
-
-def _log(svc: Services) -> list[dict[str, object]]:
-    from sqlalchemy import select
-
-    from caseflow.adapters.database import read_transaction
-    from caseflow.adapters.tables import access_log
-
-    with read_transaction(svc.engine) as conn:
-        return [dict(r) for r in conn.execute(select(access_log).order_by(access_log.c.id)).mappings()]
 
 
 def test_nobody_else_reads_the_list_and_a_bad_window_is_refused(services: Services) -> None:
@@ -91,7 +81,7 @@ def test_nobody_else_reads_the_list_and_a_bad_window_is_refused(services: Servic
     for bad in (-1, 3661):
         with pytest.raises(InvalidData):
             services.retention.due(principal(services, "auditor"), AS_OF, bad)
-    assert ("dsl", "retention_due", "forbidden") in [(r["username"], r["action"], r["outcome"]) for r in _log(services)]
+    assert ("dsl", "retention_due", "forbidden") in [(r["username"], r["action"], r["outcome"]) for r in access_lines(services)]
 
 
 @pytest.fixture

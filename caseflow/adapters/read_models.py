@@ -117,8 +117,8 @@ class SqlReadModels:
         with read_transaction(self.engine) as conn:
             return [_case_row(row) for row in conn.execute(query).mappings()]
 
-    def report_facts(self, school_urn: str, cutoff: datetime) -> list[ReportFact]:
-        """Every report fact of the school's cases recorded by ``cutoff``, in case and version order.
+    def report_facts(self, school_urns: list[str], cutoff: datetime) -> list[ReportFact]:
+        """Every report fact of the schools' cases recorded by ``cutoff``, in case and version order.
         A cutoff before the year 1000 finds none, as it should; it is raised to then because SQLite
         holds instants as text, and the text of an earlier year (unpadded, see ``iso``) sorts last."""
         cutoff = max(cutoff, datetime(1000, 1, 1, tzinfo=UTC))
@@ -126,7 +126,7 @@ class SqlReadModels:
         query = (
             select(*f.c)
             .join(case_summary, case_summary.c.case_id == f.c.case_id)
-            .where(case_summary.c.school_urn == school_urn, f.c.recorded_at <= cutoff)
+            .where(case_summary.c.school_urn.in_(school_urns), f.c.recorded_at <= cutoff)
             .order_by(f.c.case_id, f.c.version)
         )
         with read_transaction(self.engine) as conn:

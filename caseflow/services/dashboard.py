@@ -88,7 +88,7 @@ class DashboardService:
 
     def cohort(self, principal: Principal, school_urn: str, as_of: date, filters: dict[str, str] | None = None) -> dict[str, Any]:
         roles = self.cohort_service.school_roles(principal, school_urn)
-        cohort, school, trend, rows = self._figures(school_urn, as_of)
+        cohort, school, trend, rows = self._figures([school_urn], as_of)
         rows = [r for r in rows if _matches(r, filters or {})]
         self.audit.record(
             username=principal.username,
@@ -106,11 +106,12 @@ class DashboardService:
             "trend": trend,
         }
 
-    def school_summary(self, school_urn: str, as_of: date) -> dict[str, Any]:
-        """The cohort against the whole school for the school year to ``as_of``'s month, and the
-        cohort's SDQ movement, without a child in it: for the governors' report, whose caller has
-        checked who is asking. Figures, not names; the report suppresses what is small."""
-        cohort, school, _, rows = self._figures(school_urn, as_of)
+    def school_summary(self, school_urns: list[str], as_of: date) -> dict[str, Any]:
+        """The cohort against the whole school (or schools: an LA's together) for the school year to
+        ``as_of``'s month, and the cohort's SDQ movement, without a child in it: for the governors'
+        report, whose caller has checked who is asking. Figures, not names; the report suppresses
+        what is small."""
+        cohort, school, _, rows = self._figures(school_urns, as_of)
         scored = [r for r in rows if r["sdq_total"] is not None and r["sdq_first_total"] is not None]
         return {
             "months": school_year_months(as_of),
@@ -124,11 +125,11 @@ class DashboardService:
             },
         }
 
-    def _figures(self, school_urn: str, as_of: date) -> tuple[Group, Group, list[dict[str, Any]], list[dict[str, Any]]]:
+    def _figures(self, school_urns: list[str], as_of: date) -> tuple[Group, Group, list[dict[str, Any]], list[dict[str, Any]]]:
         """The cohort's and the whole school's figures, the monthly trend, and a row per child of the cohort."""
         months = school_year_months(as_of)
-        facts = self.reads.dashboard_facts([school_urn], months[0], months[-1])
-        episodes = self.reads.episodes_by_pupil([school_urn])
+        facts = self.reads.dashboard_facts(school_urns, months[0], months[-1])
+        episodes = self.reads.episodes_by_pupil(school_urns)
         by_pupil: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for row in facts["months"]:
             by_pupil[row["pupil_id"]].append(row)
@@ -136,7 +137,7 @@ class DashboardService:
         cohort, school = Group(), Group()
         trend: dict[str, dict[str, Rate]] = {m: {"cohort": Rate(), "school": Rate()} for m in months}
         rows = []
-        for pupil in self.reads.pupils_for_schools([school_urn]):
+        for pupil in self.reads.pupils_for_schools(school_urns):
             pid = pupil["pupil_id"]
             status = cohort_status(episodes.get(pid, []), as_of)
             groups = [school, cohort] if status else [school]

@@ -20,7 +20,7 @@ from caseflow.domain.self_assessment import SelfAssessment
 from caseflow.services.access import Principal
 from caseflow.services.cohort import CohortReads
 from caseflow.services.ports import AccessLog
-from workflows.good_practice import GUIDANCE
+from workflows.good_practice import GUIDANCE, INDICATORS, RATINGS
 
 SMALL_NUMBER = 5
 SUPPRESSED = "fewer than 5"
@@ -32,7 +32,9 @@ def suppress(count: int) -> int | str:
 
 
 class CaseReads(CohortReads):
-    def report_facts(self, school_urn: str, cutoff: datetime) -> list[ReportFact]: ...
+    def report_facts(self, school_urns: list[str], cutoff: datetime) -> list[ReportFact]: ...
+
+    def la_schools(self, la_code: str) -> list[dict[str, Any]]: ...
 
 
 def report_role(reads: CohortReads, principal: Principal, school_urn: str) -> str:
@@ -60,7 +62,7 @@ class ReportService:
         reads: CaseReads,
         audit: AccessLog,
         self_assessment: Callable[[str, datetime], SelfAssessment],
-        school_summary: Callable[[str, date], dict[str, Any]],
+        school_summary: Callable[[list[str], date], dict[str, Any]],
     ) -> None:
         self.reads = reads
         self.audit = audit
@@ -77,10 +79,7 @@ class ReportService:
         operator), named in the access log beside the user."""
         role = self._role(principal, school_urn)
         cutoff = datetime.combine(as_of, time.max, tzinfo=UTC)
-        pupils = self.reads.pupils_for_schools([school_urn])
-        episodes = self.reads.episodes_by_pupil([school_urn])
-        statuses = Counter(cohort_status(episodes.get(p["pupil_id"], []), as_of) for p in pupils)
-        counted = tally(self.reads.report_facts(school_urn, cutoff), as_of)
+        body = self._body([school_urn], as_of)
         self.audit.record(
             username=principal.username,
             role=role,
@@ -90,6 +89,45 @@ class ReportService:
         )
         return {
             "school_urn": school_urn,
+            **body,
+            "self_assessment": self_assessment_section(self.self_assessment(school_urn, cutoff)),
+        }
+
+    def la(self, principal: Principal, la_code: str, as_of: date, via: str | None = None) -> dict[str, Any]:
+        """The same report across every school of a local authority, for its virtual school officers
+        (their own LA) and auditors of every school: the counts of all its schools together, suppressed
+        as a school's are, and how many schools stand at each rating of each indicator of the guidance."""
+        role = la_report_role(principal, la_code)
+        schools = [s["urn"] for s in self.reads.la_schools(la_code)] if role else []
+        if not schools:
+            self.audit.record(
+                username=principal.username, role=None, action="la_report", outcome="not_found", detail=f"la {la_code}"[:60]
+            )
+            raise NotFound("no such local authority")
+        cutoff = datetime.combine(as_of, time.max, tzinfo=UTC)
+        body = self._body(schools, as_of)
+        self.audit.record(
+            username=principal.username,
+            role=role,
+            action="la_report",
+            outcome="ok",
+            detail=f"la {la_code}" + (f" via {via}" if via else ""),
+        )
+        return {
+            "la_code": la_code,
+            "schools": len(schools),
+            **body,
+            "self_assessment": la_self_assessment_section([self.self_assessment(urn, cutoff) for urn in schools]),
+        }
+
+    def _body(self, schools: list[str], as_of: date) -> dict[str, Any]:
+        """What a school's report and an LA's share: counted from the schools' records as at the date."""
+        cutoff = datetime.combine(as_of, time.max, tzinfo=UTC)
+        pupils = self.reads.pupils_for_schools(schools)
+        episodes = self.reads.episodes_by_pupil(schools)
+        statuses = Counter(cohort_status(episodes.get(p["pupil_id"], []), as_of) for p in pupils)
+        counted = tally(self.reads.report_facts(schools, cutoff), as_of)
+        return {
             "as_of": as_of.isoformat(),
             "suppression": f"counts under {SMALL_NUMBER} are shown as '{SUPPRESSED}'",
             "whole_school_pupils": suppress(len(pupils)),
@@ -105,9 +143,18 @@ class ReportService:
             "exclusions_this_school_year": suppress(counted.exclusions),
             "exclusion_overrides": suppress(counted.overrides),
             "proposals_awaiting_social_worker": suppress(counted.awaiting_social_worker),
-            "against_whole_school": against_whole_school(self.school_summary(school_urn, as_of)),
-            "self_assessment": self_assessment_section(self.self_assessment(school_urn, cutoff)),
+            "against_whole_school": against_whole_school(self.school_summary(schools, as_of)),
         }
+
+
+def la_report_role(principal: Principal, la_code: str) -> str | None:
+    """The role in which someone reads an LA's report: a virtual school officer of that LA, or an
+    auditor of every school. Anyone else: no such LA, as for a school out of scope."""
+    if Role.VIRTUAL_SCHOOL in principal.roles and principal.la_code and principal.la_code == la_code:
+        return Role.VIRTUAL_SCHOOL
+    if principal.has(Role.AUDITOR):
+        return Role.AUDITOR
+    return None
 
 
 def against_whole_school(summary: dict[str, Any]) -> dict[str, Any]:
@@ -173,3 +220,16 @@ def self_assessment_section(assessment: SelfAssessment) -> dict[str, Any]:
             for number, text, rating in assessment.rows()
         ],
     }
+
+
+def la_self_assessment_section(assessments: list[SelfAssessment]) -> dict[str, Any]:
+    """For each indicator of the guidance, how many of the LA's schools stand at each rating at the
+    report's date: where the Virtual School's support is most needed. About schools' practice, not
+    children: nothing to suppress."""
+    values = [value for value, _ in RATINGS]
+    latest = [a.rows() for a in assessments]
+    indicators = []
+    for n, (number, text) in enumerate(INDICATORS):
+        counts = Counter(rows[n][2].rating if rows[n][2] else "not_rated" for rows in latest)
+        indicators.append({"number": number, "indicator": text, "schools": {v: counts.get(v, 0) for v in [*values, "not_rated"]}})
+    return {"guidance": GUIDANCE, "schools": len(assessments), "indicators": indicators}

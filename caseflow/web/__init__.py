@@ -32,6 +32,7 @@ NAV = (
     ("interventions.catalogue", "Interventions", {"dsl", "headteacher", "slt", "senco", "mental_health_lead", "virtual_school"}),
     ("reports.governors", "Governors' report", {"governor", "headteacher", "slt", "dsl", "auditor", "virtual_school"}),
     ("self_assessment.index", "Self-assessment", {"governor", "headteacher", "slt", "dsl"}),
+    ("reports.la", "LA report", {"virtual_school", "auditor"}),
     ("audit.index", "Audit", {"auditor"}),
     ("admin.index", "Administration", {"admin"}),
 )

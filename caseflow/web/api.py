@@ -228,6 +228,16 @@ def subject_access(pupil_id: str) -> Any:
     return jsonify(services().subject_access.bundle(current_user.principal, pupil_id, optional_date_arg("received_on")))
 
 
+@bp.get("/reports/la")
+@allow(Role.VIRTUAL_SCHOOL, Role.AUDITOR)
+def la_report() -> Any:
+    """The same anonymised report across every school of a local authority."""
+    la_code = request.args.get("la_code", "") or (current_user.principal.la_code or "")
+    if not la_code:
+        raise InvalidData({"la_code": ["is required"]})
+    return jsonify(services().reports.la(current_user.principal, la_code, date_arg("as_of")))
+
+
 @bp.get("/reports/governors")
 @allow(*REPORT_AUDIENCE)
 def governors_report() -> Any:

@@ -276,6 +276,16 @@ def _document(workflow: Workflow) -> dict[str, Any]:
                     "responses": {"200": _json({"type": "object"}), **_problems(401, 403, 404, 422)},
                 }
             },
+            "/reports/la": {
+                "get": {
+                    "summary": "The report across a local authority's schools (virtual school officers: their LA; auditors)",
+                    "parameters": [
+                        _query("la_code", {"type": "string"}),
+                        _query("as_of", {"type": "string", "format": "date"}),
+                    ],
+                    "responses": {"200": _json({"type": "object"}), **_problems(401, 403, 404, 422)},
+                }
+            },
             "/reports/governors": {
                 "get": {
                     "summary": "Governors' report as at a date: anonymised counts (under 5 suppressed), self-assessment",

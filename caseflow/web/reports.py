@@ -7,9 +7,10 @@ import csv
 import io
 from typing import Any
 
-from flask import Blueprint, Response, abort, render_template
+from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user
 
+from caseflow.domain.roles import Role
 from caseflow.services.reports import REPORT_ROLES
 from caseflow.web.auth import services
 from caseflow.web.params import date_arg
@@ -121,26 +122,90 @@ def _cell(value: Any) -> Any:
 def governors_csv() -> Any:
     """The same report as a CSV file, for the governors' papers: one figure a row, as anonymised."""
     report = _report(school_asked(REPORT_ROLES))
+    rows: list[list[Any]] = [["School URN", report["school_urn"]], *_shared_rows(report, "whole school")]
+    for label, count in self_assessment_counts(report):
+        rows.append([f"Self-assessment indicators: {label}", count])
+    for item in report["self_assessment"]["indicators"]:
+        rated = f" ({item['rated_on']})" if item["rated_on"] else ""
+        rows.append([f"Indicator {item['number']}: {item['indicator']}", _cell(item["rating_label"] + rated)])
+    return _csv(rows, f"governors-report-{report['school_urn']}-{report['as_of']}.csv")
+
+
+def _shared_rows(report: dict[str, Any], whole: str) -> list[list[Any]]:
+    """The rows a school's report and an LA's have in common, in the page's order."""
+    rows: list[list[Any]] = [["As at", report["as_of"]], ["Anonymised", report["suppression"]]]
+    rows += [[label, _cell(value)] for label, value in figures(report)]
+    rows += [[f"Support journeys at step: {label}", _cell(value)] for label, value in steps(report)]
+    period = f"{report['against_whole_school']['from_month']} to {report['against_whole_school']['to_month']}"
+    for label, cohort, school in against_whole_school(report):
+        rows.append([f"{label}, {period}: cohort", _cell(cohort)])
+        rows.append([f"{label}, {period}: {whole}", _cell(school)])
+    rows += [[f"SDQ: {label}", _cell(value)] for label, value in sdq_movement(report)]
+    return rows
+
+
+def _csv(rows: list[list[Any]], name: str) -> Response:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["Figure", "Value"])
-    writer.writerow(["School URN", report["school_urn"]])
-    writer.writerow(["As at", report["as_of"]])
-    writer.writerow(["Anonymised", report["suppression"]])
-    for label, value in figures(report):
-        writer.writerow([label, _cell(value)])
-    for label, value in steps(report):
-        writer.writerow([f"Support journeys at step: {label}", _cell(value)])
-    period = f"{report['against_whole_school']['from_month']} to {report['against_whole_school']['to_month']}"
-    for label, cohort, school in against_whole_school(report):
-        writer.writerow([f"{label}, {period}: cohort", _cell(cohort)])
-        writer.writerow([f"{label}, {period}: whole school", _cell(school)])
-    for label, value in sdq_movement(report):
-        writer.writerow([f"SDQ: {label}", _cell(value)])
-    for label, count in self_assessment_counts(report):
-        writer.writerow([f"Self-assessment indicators: {label}", count])
-    for item in report["self_assessment"]["indicators"]:
-        rated = f" ({item['rated_on']})" if item["rated_on"] else ""
-        writer.writerow([f"Indicator {item['number']}: {item['indicator']}", _cell(item["rating_label"] + rated)])
-    name = f"governors-report-{report['school_urn']}-{report['as_of']}.csv"
+    writer.writerows(rows)
     return Response(out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+# --- across a local authority ------------------------------------------------------------------------
+
+LA_AUDIENCE = (Role.VIRTUAL_SCHOOL, Role.AUDITOR)
+WHOLE_LA = "all pupils of the LA's schools"
+
+
+def _la_asked() -> str | None:
+    """The LA asked for; a virtual school officer's own when none is."""
+    asked = request.args.get("la_code", "").strip()
+    if asked:
+        return asked
+    principal = current_user.principal
+    return principal.la_code if Role.VIRTUAL_SCHOOL in principal.roles and principal.la_code else None
+
+
+def la_ratings(report: dict[str, Any]) -> list[tuple[str, str, list[int]]]:
+    """(number, indicator, schools at each rating then not rated) for the LA's self-assessment table."""
+    order = [value for value, _ in RATINGS] + ["not_rated"]
+    return [(i["number"], i["indicator"], [i["schools"][v] for v in order]) for i in report["self_assessment"]["indicators"]]
+
+
+@bp.get("/la")
+@allow(*LA_AUDIENCE)
+def la() -> Any:
+    """The termly report across every school of a local authority, as at a date."""
+    la_code = _la_asked()
+    if la_code is None:
+        codes = sorted({s["la_code"] for s in services().accounts.schools() if s.get("la_code")})
+        return render_template("reports/choose_la.html", codes=codes)
+    report = services().reports.la(current_user.principal, la_code, date_arg("as_of"))
+    return render_template(
+        "reports/la.html",
+        report=report,
+        figures=figures(report),
+        steps=steps(report),
+        against=against_whole_school(report),
+        sdq=sdq_movement(report),
+        ratings=la_ratings(report),
+        rating_labels=[label for _, label in RATINGS] + ["Not rated"],
+    )
+
+
+@bp.get("/la.csv")
+@allow(*LA_AUDIENCE)
+def la_csv() -> Any:
+    """The LA's report as a CSV file, as anonymised as the page."""
+    la_code = _la_asked()
+    if la_code is None:
+        abort(404)
+    report = services().reports.la(current_user.principal, la_code, date_arg("as_of"))
+    rows: list[list[Any]] = [["Local authority", report["la_code"]], ["Schools", report["schools"]]]
+    rows += _shared_rows(report, WHOLE_LA)
+    labels = [label for _, label in RATINGS] + ["Not rated"]
+    for number, indicator, counts in la_ratings(report):
+        for label, count in zip(labels, counts, strict=True):
+            rows.append([f"Indicator {number}: {indicator}: schools {label.lower()}", count])
+    return _csv(rows, f"la-report-{report['la_code']}-{report['as_of']}.csv")
