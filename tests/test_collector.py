@@ -77,7 +77,7 @@ def test_loading_and_reading_thousands_of_events_collects_once_at_most(database:
     with collections() as loading:
         loaded = store.load("long")
     with collections() as reading:
-        logged, _ = store.read_all(limit=EVENTS, writers_excluded=True)  # past a horizon another test database holds
+        logged, _ = store.read_all(limit=EVENTS)
     assert len(loaded) == len(logged) == EVENTS
     assert len(loading) <= 1 and len(reading) <= 1, (loading, reading)
     assert gc.isenabled()

@@ -16,7 +16,7 @@ from caseflow.adapters.database import make_engine
 from caseflow.adapters.event_store import Checkpoint, SqlEventStore
 from caseflow.domain.errors import ConcurrencyConflict
 from caseflow.domain.events import NewEvent, StoredEvent
-from tests.conftest import Database, _pg_conninfo
+from tests.conftest import PG_ADMIN_URL, Database, _pg_conninfo
 
 WRITERS = 16
 
@@ -143,6 +143,26 @@ def test_reader_does_not_pass_a_transaction_still_in_flight(pg_database: Databas
         seen.extend(batch)
         time.sleep(0.01)
     assert sorted(e.stream_id for e in seen) == ["early", "late"]
+
+
+def test_a_transaction_in_another_database_does_not_hold_the_reader_back(pg_database: Database) -> None:
+    """PostgreSQL: the horizon is set by this database's own transactions. Another database on the same
+    server (another application, or another school's instance) holding a transaction open for hours must
+    not stall every reader of this log; before, the cluster-wide snapshot minimum did."""
+    elsewhere = psycopg.connect(_pg_conninfo(PG_ADMIN_URL))  # the server's "test" database, not this one
+    try:
+        held = elsewhere.execute("SELECT pg_current_xact_id()::text::bigint").fetchone()  # an xid, left open
+        assert held is not None
+        store = SqlEventStore(make_engine(pg_database.url))
+        store.append("s", "case", 0, [event(1)])
+        stored_tx = store.read_all(Checkpoint(), writers_excluded=True)[0]
+        assert stored_tx, "the event is in the log"
+        seen, after = store.read_all(Checkpoint())
+        assert [e.stream_id for e in seen] == ["s"]
+        assert after.tx > held[0], "the event's own transaction is newer than the one held open elsewhere"
+    finally:
+        elsewhere.rollback()
+        elsewhere.close()
 
 
 _HOLD_LATE = """

@@ -155,10 +155,16 @@ class SqlEventStore:
             "log": f"SELECT 1 AS kind, {loaded} FROM events "
             f"WHERE (tx, position) > ({style.format('tx')}, {style.format('position')}) ORDER BY tx, position "
             f"LIMIT {style.format('limit')}",
+            # ... and only of transactions older than the horizon (see ``_horizon``)
             "log_gap_safe": f"SELECT 1 AS kind, {loaded} FROM events "
             f"WHERE (tx, position) > ({style.format('tx')}, {style.format('position')}) "
-            "AND tx < pg_snapshot_xmin(pg_current_snapshot())::text::bigint ORDER BY tx, position "
-            f"LIMIT {style.format('limit')}",
+            f"AND tx < {style.format('horizon')} ORDER BY tx, position LIMIT {style.format('limit')}",
+            "snapshot": "SELECT pg_snapshot_xmax(s)::text::bigint, ARRAY(SELECT x::text::bigint FROM pg_snapshot_xip(s) AS x) "
+            "FROM pg_current_snapshot() AS s",
+            # this database's transactions that hold an xid now (their low 32 bits), prepared ones too
+            "our_writers": "SELECT backend_xid::text::bigint FROM pg_stat_activity "
+            "WHERE datname = current_database() AND backend_xid IS NOT NULL "
+            "UNION ALL SELECT transaction::text::bigint FROM pg_prepared_xacts WHERE database = current_database()",
         }
 
     # --- writing ------------------------------------------------------------------------------
@@ -505,22 +511,49 @@ class SqlEventStore:
     ) -> tuple[list[StoredEvent], Checkpoint]:
         """The next events of the global log after ``after``, safe under concurrent commits.
 
-        On PostgreSQL only events of transactions older than every transaction
-        still running are returned, ordered by (transaction, position): an event
-        that commits late can therefore never fall behind a reader's checkpoint.
-        SQLite serialises writers, so its commit order is its position order.
-        ``writers_excluded``: the caller holds the projection lock exclusively, so
-        nothing can commit late and everything committed is read (a rebuild must
-        not stop short at a horizon held back by some other database's transaction).
+        On PostgreSQL only events of transactions older than every transaction of
+        this database still running are returned (``_horizon``), ordered by
+        (transaction, position): an event that commits late can therefore never fall
+        behind a reader's checkpoint. SQLite serialises writers, so its commit order
+        is its position order. ``writers_excluded``: the caller holds the projection
+        lock exclusively, so nothing can commit late and everything committed is read,
+        with no horizon to work out.
         """
         gap_safe = not self._sqlite and not writers_excluded
         params = self._params(tx=after.tx, position=after.position, limit=limit)
         with collector_paused():
             with read_transaction(self.engine) as conn:
-                rows = driver_rows(conn, self._sql["log_gap_safe" if gap_safe else "log"], params)
+                if gap_safe:
+                    rows = driver_rows(conn, self._sql["log_gap_safe"], {**params, "horizon": self._horizon(conn)})
+                else:
+                    rows = driver_rows(conn, self._sql["log"], params)
             if not rows:
                 return [], after
             return self._events(rows), Checkpoint(rows[-1][-1], rows[-1][1])
+
+    def _horizon(self, conn: Connection) -> int:
+        """The oldest transaction of this database that may still commit events: every event of an
+        older transaction is already committed, so a reader that stops short of it never skips one.
+
+        Three statements, each its own snapshot (reads run in autocommit), in this order:
+
+        1. the server's snapshot: ``xmax`` (every transaction before it has ended, but for those
+           listed in ``xip``, still running);
+        2. which transactions of *this* database hold an xid now (``pg_stat_activity``, read live);
+        3. the log, below the horizon (``read_all``).
+
+        A transaction in ``xip`` that is this database's and still running at (2) sets the horizon.
+        One that ended between (1) and (2) is committed or gone by (3), whose later snapshot sees it.
+        One that began after (1) has an xid from ``xmax`` on, which the horizon never passes. Another
+        database's transactions are ignored: they cannot write this log, and with the cluster-wide
+        minimum (``pg_snapshot_xmin``) a long transaction elsewhere on the server held every reader here
+        back for as long as it stayed open. ``pg_stat_activity`` gives 32-bit xids: they are matched
+        to the snapshot's 64-bit ones by their low 32 bits, unique among transactions running at once."""
+        ((xmax, running),) = driver_rows(conn, self._sql["snapshot"], {})
+        if not running:
+            return int(xmax)
+        ours = {row[0] for row in driver_rows(conn, self._sql["our_writers"], {})}
+        return min((x for x in running if x % 2**32 in ours), default=int(xmax))
 
     def _events(self, rows: Sequence[Sequence[Any]], stream_id: str | None = None) -> list[StoredEvent]:
         """Driver rows (a kind column, then the ``loaded`` columns) as events: plain tuples in a plain
