@@ -50,6 +50,13 @@ PUPILS: list[tuple[str, str, int, str | None, bool, str | None]] = [
     ("Grace", "Adeyemi", 5, "cin", False, "closed"),
     ("Harry", "Singh", 2, None, False, None),
 ]
+#: the rest of the demo school's roll: no social worker, attendance only, so that the cohort has a whole
+#: school to be set beside (with only a handful outside the cohort, the reports rightly withhold it)
+CLASSMATES = [
+    ("Isla", "Brown", 2), ("Jack", "Patel", 3), ("Keira", "Lewis", 4), ("Leo", "Murphy", 5), ("Maya", "Ali", 6),
+    ("Noah", "Evans", 2), ("Olivia", "Green", 3), ("Priya", "Shah", 4), ("Reuben", "Cole", 5), ("Sofia", "Rossi", 6),
+    ("Theo", "Baker", 3), ("Zara", "Hussain", 4),
+]  # fmt: skip
 
 
 def load_demo(services: Services, echo: Callable[[str], None] = print) -> bool:
@@ -97,6 +104,19 @@ def load_demo(services: Services, echo: Callable[[str], None] = print) -> bool:
         record(services, principals["senco"], pupil.id, serial)
         if step:
             walk(services, principals, pupil.id, step, today)
+    for serial, (given, family, year_group) in enumerate(CLASSMATES, start=len(PUPILS) + 1):
+        pupil = services.pupils.register(
+            principals["dsl"],
+            {
+                "upn": make_upn(SCHOOL[2], "2001", 2019, serial),
+                "given_name": given,
+                "family_name": family,
+                "date_of_birth": date(2026 - 5 - year_group, 1 + serial % 12, 12).isoformat(),
+                "school_urn": SCHOOL[0],
+                "year_group": year_group,
+            },
+        )
+        attend(services, principals["senco"], pupil.id, serial)
     pending = services.reads.pupil_id_for_upn(make_upn(SCHOOL[2], "2001", 2019, 3))
     if pending:
         case_id = services.reads.cases_of_pupil(pending)[0]
@@ -146,18 +166,7 @@ def record(services: Services, senco: Principal, pupil_id: str, serial: int) -> 
     def fact(action: str, data: dict[str, Any]) -> None:
         services.pupils.act(senco, pupil_id, action, services.store.current_version(pupil_id), data)
 
-    absence_every = {2: 7, 5: 2, 6: 9}.get(serial, 30)  # pupils 2 and 5 are persistently and severely absent
-    marks = []
-    day = date(2026, 9, 3)
-    while day <= services.cases.clock().date():
-        if day.weekday() < 5:
-            for index, session in enumerate(("AM", "PM")):
-                number = day.toordinal() * 2 + index + serial
-                present = "/" if session == "AM" else "\\"
-                code = ("N" if number % 3 else "I") if number % absence_every == 0 else present
-                marks.append({"date": day.isoformat(), "session": session, "code": code})
-        day += timedelta(days=1)
-    fact("record_attendance", {"marks": marks})
+    attend(services, senco, pupil_id, serial)
     if serial <= 7:
         for when, shift in (("2026-09-20", 0), ("2026-11-15", -3 if serial % 2 else 2)):
             base = 10 + serial * 2
@@ -192,6 +201,22 @@ def record(services: Services, senco: Principal, pupil_id: str, serial: int) -> 
                 "adjustments": "Seat near the door; PSHE topics on family discussed with the SENCo first.",
             },
         )
+
+
+def attend(services: Services, senco: Principal, pupil_id: str, serial: int) -> None:
+    """The pupil's attendance marks since the start of the school year: a few absences each, more for some."""
+    absence_every = {2: 7, 5: 2, 6: 9, 13: 8}.get(serial, 30)  # pupils 2 and 5 are persistently and severely absent
+    marks = []
+    day = date(2026, 9, 3)
+    while day <= services.cases.clock().date():
+        if day.weekday() < 5:
+            for index, session in enumerate(("AM", "PM")):
+                number = day.toordinal() * 2 + index + serial
+                present = "/" if session == "AM" else "\\"
+                code = ("N" if number % 3 else "I") if number % absence_every == 0 else present
+                marks.append({"date": day.isoformat(), "session": session, "code": code})
+        day += timedelta(days=1)
+    services.pupils.act(senco, pupil_id, "record_attendance", services.store.current_version(pupil_id), {"marks": marks})
 
 
 def _principal(services: Services, username: str) -> Principal:

@@ -50,6 +50,10 @@ class LaShape:
         return self.schools * self.pupils_per_school
 
 
+#: all a demo classmate's record holds
+CLASSMATE_EVENTS = frozenset({"PupilRegistered", "AttendanceRecorded"})
+
+
 @dataclass
 class Template:
     """One demo child's history, to copy."""
@@ -102,7 +106,10 @@ def demo_templates(clock: Callable[[], datetime]) -> list[Template]:
         scratch.close()
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    templates = {sid: Template(evs) for sid, evs in streams.items() if evs[0].stream_type == "pupil"}
+    # the demo's classmates (registered, attendance only: a roll to set the cohort beside) are not copied:
+    # the LA's children are the ones the demo's journeys and records are about
+    tracked = {sid: evs for sid, evs in streams.items() if any(e.event_type not in CLASSMATE_EVENTS for e in evs)}
+    templates = {sid: Template(evs) for sid, evs in tracked.items() if evs[0].stream_type == "pupil"}
     for evs in streams.values():
         if evs[0].stream_type == "case":
             templates[evs[0].data["pupil_id"]].cases.append(evs)

@@ -13,7 +13,7 @@ from caseflow.adapters.database import make_engine, read_transaction
 from caseflow.adapters.tables import access_log, case_report_facts, case_summary, cohort_facts
 from caseflow.bootstrap import bootstrap
 from caseflow.cli import main
-from caseflow.demo import DEMO_PASSWORD
+from caseflow.demo import CLASSMATES, DEMO_PASSWORD, PUPILS
 from tests.conftest import Database
 
 
@@ -97,7 +97,7 @@ def test_demo_at_la_scale_writes_a_verifiable_la_once(cli, database: Database) -
     svc = bootstrap(database.url)
     count = svc.store.count()
     assert svc.reads.school_exists("200002") and svc.reads.school_la("200001") == "881"
-    assert len(svc.store.stream_ids("pupil")) == 8 + 6
+    assert len(svc.store.stream_ids("pupil")) == len(PUPILS) + len(CLASSMATES) + 6
     again = cli(*args)
     assert again.exit_code == 0 and "already loaded" in again.output and svc.store.count() == count
     assert cli("verify").exit_code == 0

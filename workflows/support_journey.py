@@ -8,6 +8,8 @@ Source ``"*"`` means every open step; ``dest`` ``None`` records a fact without
 changing the step.
 """
 
+from copy import deepcopy
+
 from workflows.interventions import PROGRAMME_IDS, PROGRAMME_NAMES
 
 NEED_AREAS = ["attendance", "learning", "semh", "behaviour", "send", "family"]
@@ -481,5 +483,6 @@ def _before_catalogue(action: dict) -> dict:
 
 
 #: version 1, before a planned intervention could name a catalogue programme. Every event records the
-#: version it was decided under, so each version ever recorded keeps its definition here.
-DEFINITION_V1 = {**DEFINITION, "version": 1, "actions": [_before_catalogue(a) for a in ACTIONS]}
+#: version it was decided under, so each version ever recorded keeps its definition here; a copy, so an
+#: edit to version 2's actions cannot reach it, and a test holds it to the definition as it was released.
+DEFINITION_V1 = deepcopy({**DEFINITION, "version": 1, "actions": [_before_catalogue(a) for a in ACTIONS]})

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select
+from sqlalchemy import Connection, Engine, insert, or_, select
 
 from caseflow.adapters.database import DriverStatement, read_transaction, write_transaction
 from caseflow.adapters.tables import access_log
@@ -77,8 +77,12 @@ class SqlAccessLog:
         with read_transaction(self.engine) as conn:
             return [dict(row) for row in conn.execute(query).mappings()]
 
-    def for_pupil(self, pupil_id: str) -> list[dict[str, Any]]:
-        """Every line about the pupil: their record and each of their cases (case lines name the pupil too)."""
-        query = select(access_log).where(access_log.c.pupil_id == pupil_id).order_by(access_log.c.id)
+    def for_pupil(self, pupil_id: str, case_ids: Sequence[str] = ()) -> list[dict[str, Any]]:
+        """Every line about the pupil: their record, and each of ``case_ids`` (their cases: a refused look
+        at a case names the case, never the pupil, whom the refused may not learn of)."""
+        about = access_log.c.pupil_id == pupil_id
+        if case_ids:
+            about = or_(about, access_log.c.case_id.in_(list(case_ids)))
+        query = select(access_log).where(about).order_by(access_log.c.id)
         with read_transaction(self.engine) as conn:
             return [dict(row) for row in conn.execute(query).mappings()]

@@ -11,10 +11,12 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo
 
 GENESIS_HASH = "0" * 64
+LONDON = ZoneInfo("Europe/London")
 
 
 def utc(moment: datetime) -> datetime:
@@ -22,6 +24,11 @@ def utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
+
+
+def london_date(moment: datetime) -> date:
+    """The date in England at ``moment``: what "today" means to a school (in summer, UTC is an hour behind)."""
+    return utc(moment).astimezone(LONDON).date()
 
 
 def iso(moment: datetime) -> str:

@@ -24,6 +24,8 @@ from workflows.good_practice import GUIDANCE, INDICATORS, RATINGS
 
 SMALL_NUMBER = 5
 SUPPRESSED = "fewer than 5"
+#: a figure not small itself, but from which a small one could be worked out by subtraction
+WITHHELD = "withheld"
 REPORT_ROLES = frozenset({Role.GOVERNOR, Role.HEADTEACHER, Role.SLT, Role.DSL})
 
 
@@ -98,7 +100,8 @@ class ReportService:
         (their own LA) and auditors of every school: the counts of all its schools together, suppressed
         as a school's are, and how many schools stand at each rating of each indicator of the guidance."""
         role = la_report_role(principal, la_code)
-        schools = [s["urn"] for s in self.reads.la_schools(la_code)] if role else []
+        plausible = len(la_code) == 3 and la_code.isascii() and la_code.isdigit()  # an LA code, as schools hold them
+        schools = [s["urn"] for s in self.reads.la_schools(la_code)] if role and plausible else []
         if not schools:
             self.audit.record(
                 username=principal.username, role=None, action="la_report", outcome="not_found", detail=f"la {la_code}"[:60]
@@ -127,15 +130,13 @@ class ReportService:
         episodes = self.reads.episodes_by_pupil(schools)
         statuses = Counter(cohort_status(episodes.get(p["pupil_id"], []), as_of) for p in pupils)
         counted = tally(self.reads.report_facts(schools, cutoff), as_of)
+        cohort = cohort_counts(statuses.get("open", 0), statuses.get("previous", 0), len(pupils))
         return {
             "as_of": as_of.isoformat(),
-            "suppression": f"counts under {SMALL_NUMBER} are shown as '{SUPPRESSED}'",
-            "whole_school_pupils": suppress(len(pupils)),
-            "cohort": {
-                "open": suppress(statuses.get("open", 0)),
-                "previous": suppress(statuses.get("previous", 0)),
-                "total": suppress(statuses.get("open", 0) + statuses.get("previous", 0)),
-            },
+            "suppression": f"counts under {SMALL_NUMBER} are shown as '{SUPPRESSED}'; a figure from which such a count "
+            f"could be worked out is shown as '{WITHHELD}'",
+            "whole_school_pupils": cohort.pop("roll"),
+            "cohort": cohort,
             "cases_by_step": {step: suppress(count) for step, count in sorted(counted.steps.items())},
             "interventions_in_place": suppress(counted.interventions_in_place),
             "evaluations_recorded": suppress(counted.evaluations_recorded),
@@ -143,7 +144,7 @@ class ReportService:
             "exclusions_this_school_year": suppress(counted.exclusions),
             "exclusion_overrides": suppress(counted.overrides),
             "proposals_awaiting_social_worker": suppress(counted.awaiting_social_worker),
-            "against_whole_school": against_whole_school(self.school_summary(schools, as_of)),
+            "against_whole_school": against_whole_school(self.school_summary(schools, as_of), cohort["total"] == WITHHELD),
         }
 
 
@@ -157,14 +158,59 @@ def la_report_role(principal: Principal, la_code: str) -> str | None:
     return None
 
 
-def against_whole_school(summary: dict[str, Any]) -> dict[str, Any]:
+def cohort_counts(open_now: int, previous: int, roll: int) -> dict[str, Any]:
+    """The cohort's counts and the roll, so that no small count can be found from the others: with
+    one part of the cohort one to four children, the total is withheld (total minus the other part
+    gives it; a zero worked out this way points to no child); with fewer than five pupils outside a
+    cohort that is shown, the roll is withheld (roll minus cohort would say that all, or all but a
+    few, of the school's children have a social worker)."""
+    total = open_now + previous
+    shown_total = WITHHELD if _few(open_now) or _few(previous) else suppress(total)
+    if total < SMALL_NUMBER:
+        shown_total = SUPPRESSED
+    return {
+        "open": suppress(open_now),
+        "previous": suppress(previous),
+        "total": shown_total,
+        "roll": WITHHELD if isinstance(shown_total, int) and roll - total < SMALL_NUMBER else suppress(roll),
+    }
+
+
+def _few(count: int) -> bool:
+    """One to four: a count that points to particular children."""
+    return 0 < count < SMALL_NUMBER
+
+
+def _outside_gives_away(outside: dict[str, Any]) -> dict[str, bool]:
+    """For each figure, whether the whole's minus the cohort's (the pupils outside the cohort) would
+    point to a few children: one to four of them, one to four with the attribute, or all of them but
+    fewer than five with it. None with it (a zero) points to no child."""
+    pupils = outside["pupils"]
+
+    def share(resting_on: int) -> bool:
+        return _few(pupils) or _few(resting_on) or (resting_on > 0 and pupils - resting_on < SMALL_NUMBER)
+
+    return {
+        "pupils": _few(pupils),
+        "attendance_percent": _few(outside["pupils_with_marks"]) or _few(pupils),
+        "persistent_absence_percent": share(outside["persistent_absence_pupils"]),
+        "severe_absence_percent": share(outside["severe_absence_pupils"]),
+        "pupils_suspended": share(outside["pupils_suspended"]),
+        "suspension_days": share(outside["pupils_suspended"]),
+    }
+
+
+def against_whole_school(summary: dict[str, Any], cohort_withheld: bool = False) -> dict[str, Any]:
     """Attendance, absence and suspensions of the cohort beside the whole school's, and the cohort's
     SDQ movement, anonymised beyond the counts' rule, since a share or a total can give a child away too:
 
     - a group of fewer than five shows no figure, and attendance needs five children with marks;
     - a share or a total resting on fewer than five children is suppressed, and so is one that leaves
       fewer than five out (100% persistently absent says it of every child);
-    - if any part of the SDQ movement is suppressed, every part is, so none can be found by subtraction.
+    - if any part of the SDQ movement is suppressed, every part is, so none can be found by subtraction;
+    - a whole-school figure beside a cohort figure that is shown is withheld if the same figure for the
+      pupils outside the cohort (whole minus cohort) would be suppressed; and the cohort's number of
+      pupils is withheld with the cohort's total (``cohort_withheld``).
 
     These come from the records as they stand (a mark or score entered late changes them), for the
     school year up to the end of the report date's month; the counts above are as recorded by the date."""
@@ -188,11 +234,20 @@ def against_whole_school(summary: dict[str, Any]) -> dict[str, Any]:
 
     parts = {key: count for key, count in summary["sdq"].items() if key != "with_a_score"}
     hidden = any(count < SMALL_NUMBER for count in parts.values())
+    cohort, whole = group(summary["cohort"]), group(summary["school"])
+    counts = ("pupils", "pupils_with_marks", "persistent_absence_pupils", "severe_absence_pupils", "pupils_suspended")
+    outside = _outside_gives_away({key: summary["school"][key] - summary["cohort"][key] for key in counts})
+    for key, value in whole.items():
+        if value != SUPPRESSED and cohort[key] != SUPPRESSED and outside[key]:
+            whole[key] = WITHHELD
+
+    if cohort_withheld and cohort["pupils"] != SUPPRESSED:
+        cohort["pupils"] = WITHHELD
     return {
         "from_month": summary["months"][0],
         "to_month": summary["months"][-1],
-        "cohort": group(summary["cohort"]),
-        "whole_school": group(summary["school"]),
+        "cohort": cohort,
+        "whole_school": whole,
         "sdq_movement": {
             "with_a_score": suppress(summary["sdq"]["with_a_score"]),
             **{key: SUPPRESSED if hidden else count for key, count in parts.items()},

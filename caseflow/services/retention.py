@@ -61,7 +61,10 @@ class RetentionService:
             raise NotPermitted("only auditors may read the retention review list")
         schools = self.all_schools() if principal.has(Role.AUDITOR) else sorted(principal.schools_for(Role.AUDITOR))
         years = CHILD_PROTECTION_FILE["years_from_birth"]
-        horizon = as_of + timedelta(days=within_days)
+        try:
+            horizon = as_of + timedelta(days=within_days)
+        except OverflowError:
+            raise InvalidData({"within": ["reaches past the last date there is"]}) from None
         pupils = self.reads.pupils_for_schools(schools) if schools else []
         cases = self.reads.cases_for_schools(schools) if schools else []
         all_cases = Counter(c["pupil_id"] for c in cases)

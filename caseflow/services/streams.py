@@ -15,7 +15,9 @@ PUPIL = "pupil"
 
 
 def plausible_id(value: Any) -> bool:
-    return isinstance(value, str) and 0 < len(value) <= 64
+    """Could this be a stream's id? Ids are short printable ASCII; anything else (a NUL byte, which
+    PostgreSQL refuses in text, a control character, a long string) is no stream, never a driver error."""
+    return isinstance(value, str) and 0 < len(value) <= 64 and value.isascii() and value.isprintable()
 
 
 #: take a snapshot of a case every this many events

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 from caseflow.domain.errors import InvalidData, NotFound, NotPermitted
-from caseflow.domain.events import iso, now_utc
+from caseflow.domain.events import iso, london_date, now_utc
 from caseflow.domain.pupil import Pupil
 from caseflow.domain.roles import Role
 from caseflow.domain.subject_access import REVIEWER_NOTES, respond_by
@@ -44,7 +44,7 @@ class SubjectAccessService:
         """Everything held about the pupil, for the auditor answering a subject-access request."""
         action = "export_subject_access"
         now = self.clock()
-        if received_on is not None and received_on > now.date():  # checked first: it says nothing of the child
+        if received_on is not None and received_on > london_date(now):  # checked first: it says nothing of the child
             raise InvalidData({"received_on": ["The date the request was received cannot be in the future"]})
         pupil = self._pupil(principal, pupil_id, action, via)
         self._may_export(principal, pupil, pupil.school_urn, action, via)
@@ -62,7 +62,7 @@ class SubjectAccessService:
                 "verification": self.store.verify(pupil.id).as_dict(),
             },
             "cases": [self._case(case_id) for case_id in self.reads.cases_of_pupil(pupil.id)],
-            "access_log": [_line(row) for row in self.audit.for_pupil(pupil.id)],
+            "access_log": [_line(row) for row in self.audit.for_pupil(pupil.id, self.reads.cases_of_pupil(pupil.id))],
         }
 
     def may_export(self, principal: Principal, pupil_id: str) -> Pupil:

@@ -110,7 +110,7 @@ def retention() -> Any:
     due: list[Any] = []
     try:
         as_of = date_arg("as_of")
-        within = int(raw) if raw.strip().isdigit() and len(raw) < 6 else -1
+        within = int(raw) if raw.isascii() and raw.strip().isdigit() and len(raw) < 6 else -1
         due = services().retention.due(current_user.principal, as_of, within)
     except InvalidData as error:
         errors = error.errors
