@@ -63,7 +63,11 @@ def test_a_whole_school_figure_is_withheld_where_minus_the_cohorts_it_gives_a_fe
     assert section["whole_school"]["pupils_suspended"] == WITHHELD and section["whole_school"]["suspension_days"] == WITHHELD
     assert section["whole_school"]["persistent_absence_percent"] == 12.5, "none outside: a zero points to no child"
     assert section["whole_school"]["pupils"] == 40 and section["whole_school"]["attendance_percent"] == 93.0
-    assert against_whole_school(summary, cohort_withheld=True)["cohort"]["pupils"] == WITHHELD
+    summary["sdq"]["with_a_score"] = 9
+    withheld = against_whole_school(summary, cohort_withheld=True)
+    assert withheld["cohort"]["pupils"] == WITHHELD
+    assert withheld["sdq_movement"]["with_a_score"] == WITHHELD, "nine with a score would bound the withheld total"
+    assert against_whole_school(summary)["sdq_movement"]["with_a_score"] == 9
     summary["school"] = _figures(14, 14, 7, 0, 5, 7.0)  # two pupils outside the cohort: nothing of the whole shown
     whole = against_whole_school(summary)["whole_school"]
     assert whole["pupils"] == WITHHELD and whole["attendance_percent"] == WITHHELD

@@ -243,13 +243,15 @@ def against_whole_school(summary: dict[str, Any], cohort_withheld: bool = False)
 
     if cohort_withheld and cohort["pupils"] != SUPPRESSED:
         cohort["pupils"] = WITHHELD
+    with_score = summary["sdq"]["with_a_score"]
     return {
         "from_month": summary["months"][0],
         "to_month": summary["months"][-1],
         "cohort": cohort,
         "whole_school": whole,
         "sdq_movement": {
-            "with_a_score": suppress(summary["sdq"]["with_a_score"]),
+            # a count of the cohort's children too: withheld with the cohort's total, which it would bound
+            "with_a_score": WITHHELD if cohort_withheld and with_score >= SMALL_NUMBER else suppress(with_score),
             **{key: SUPPRESSED if hidden else count for key, count in parts.items()},
         },
     }
