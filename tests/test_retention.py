@@ -29,17 +29,15 @@ AS_OF = date(2026, 12, 3)
 def test_child_protection_files_are_reviewed_twenty_five_years_from_birth() -> None:
     assert CHILD_PROTECTION_FILE["years_from_birth"] == 25 and CHILD_PROTECTION_FILE["then"] == "review"
     assert review_date(date(2001, 6, 1), 25) == date(2026, 6, 1)
-    assert review_date(date(2004, 2, 29), 25) == date(2029, 2, 28)  # no 29 February in 2029
+    assert review_date(date(2004, 2, 29), 25) == date(2029, 3, 1)  # no 29 February in 2029: the law's 1 March
     assert review_date(date(2003, 2, 28), 25) == date(2028, 2, 28)
 
 
 @given(st.dates(min_value=date(1950, 1, 1), max_value=date(2070, 12, 31)), st.integers(min_value=1, max_value=40))
-def test_the_review_date_is_the_birthday_that_many_years_on_or_the_day_before_a_missing_29_february(
-    born: date, years: int
-) -> None:
+def test_the_review_date_is_the_birthday_that_many_years_on_or_1_march_for_a_missing_29_february(born: date, years: int) -> None:
     due = review_date(born, years)
-    assert due.year == born.year + years and due.month == born.month
-    assert due.day == born.day or (born.month, born.day, due.day) == (2, 29, 28)
+    assert due.year == born.year + years
+    assert (due.month, due.day) == (born.month, born.day) or (born.month, born.day, due.month, due.day) == (2, 29, 3, 1)
 
 
 def _pupil(svc: Services, n: int, born: str, school: str = SCHOOL, family_name: str = "Grown", open_case: bool = False) -> str:
@@ -71,6 +69,10 @@ def test_auditors_see_who_is_due_soonest_first_and_only_in_their_schools(service
     assert elsewhere not in [r.pupil_id for r in mine] and long_ago in [r.pupil_id for r in mine]
     lines = [(r["username"], r["action"], r["outcome"]) for r in access_lines(services)]
     assert ("auditor", "retention_due", "ok") in lines
+    listed = [r["pupil_id"] for r in access_lines(services) if r["action"] == "retention_listed" and r["username"] == "auditor"]
+    assert set(listed) == {elsewhere, long_ago, this_year, next_month}, "every child shown, in their own line"
+    bundle = services.subject_access.bundle(auditor, long_ago)
+    assert "retention_listed" in {line["action"] for line in bundle["access_log"]}
 
 
 def test_nobody_else_reads_the_list_and_a_bad_window_is_refused(services: Services) -> None:

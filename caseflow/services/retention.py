@@ -86,4 +86,8 @@ class RetentionService:
         ]
         detail = f"as of {as_of.isoformat()}, within {within_days} days" + (f" via {via}" if via else "")
         self.audit.record(username=principal.username, role=Role.AUDITOR, action="retention_due", outcome="ok", detail=detail)
+        for child in found:  # the list shows each child's name, UPN and birth date: a line each, in their bundle too
+            self.audit.record(
+                username=principal.username, role=Role.AUDITOR, action="retention_listed", outcome="ok", pupil_id=child.pupil_id
+            )
         return sorted(found, key=lambda r: (r.review_date, r.family_name, r.given_name))
