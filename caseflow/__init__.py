@@ -12,6 +12,15 @@ from flask import Flask, g
 from caseflow.config import PROJECT_ROOT, database_url
 
 
+def _two_step_required(production: bool) -> bool:
+    """``CASEFLOW_TWO_STEP``: ``required`` (the default in production) or ``optional``; nothing else,
+    so a mistyped setting stops the app rather than quietly turning the second step off."""
+    setting = os.environ.get("CASEFLOW_TWO_STEP") or ("required" if production else "optional")
+    if setting not in {"required", "optional"}:
+        raise RuntimeError(f"CASEFLOW_TWO_STEP is 'required' or 'optional', not {setting!r}")
+    return setting == "required"
+
+
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the web app. The only place where adapters, services and the web are wired together."""
     app = Flask(
@@ -21,6 +30,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         instance_path=str(PROJECT_ROOT / "instance"),
     )
     secret = os.environ.get("CASEFLOW_SECRET_KEY")
+    production = os.environ.get("CASEFLOW_ENV", "development") == "production"
     app.config.from_mapping(
         SECRET_KEY=secret or secrets.token_hex(32),
         DATABASE_URL=database_url(),
@@ -29,10 +39,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_SECURE=os.environ.get("CASEFLOW_SECURE_COOKIES", "0") == "1",
         MAX_CONTENT_LENGTH=1024 * 1024,
         WTF_CSRF_TIME_LIMIT=3600,
+        # a code from an authenticator app after the password: required in production, offered elsewhere
+        TWO_STEP_REQUIRED=_two_step_required(production),
     )
     if test_config:
         app.config.update(test_config)
-    if not secret and os.environ.get("CASEFLOW_ENV", "development") == "production":
+    if not secret and production:
         raise RuntimeError("CASEFLOW_SECRET_KEY is required in production")
 
     from caseflow.adapters.database import hold_connections, release_connections

@@ -137,6 +137,20 @@ def users_deactivate(username: str) -> None:
     click.echo(f"Deactivated {username}: signed out everywhere, API tokens revoked. The log still names them.")
 
 
+@users.command("reset-two-step", help="A lost phone: clear the user's authenticator app and end their sessions.")
+@click.argument("username")
+def users_reset_two_step(username: str) -> None:
+    from caseflow.adapters.accounts import AccountError
+
+    services = _services()
+    try:
+        services.accounts.reset_two_step(username)
+    except AccountError as error:
+        raise click.ClickException(str(error)) from None
+    services.audit.record(username=_operator(), role="admin", action="two_step_reset", outcome="ok", detail=username)
+    click.echo(f"Reset two-step sign-in for {username}: signed out everywhere; they set up an app at their next sign-in.")
+
+
 @main.command(help="Load the demo school, users and cases (idempotent); --scale la adds a large local authority.")
 @click.option("--scale", type=click.Choice(["school", "la"]), default="school", show_default=True)
 @click.option("--schools", type=click.IntRange(1, 5000), default=500, show_default=True, help="with --scale la")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from caseflow import create_app
 from caseflow.adapters.migrate import upgrade
 from caseflow.bootstrap import bootstrap
 from caseflow.demo import DEMO_PASSWORD, load_demo
+from caseflow.domain.totp import hotp, step_at
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "test-output" / "screenshots"
@@ -352,3 +354,35 @@ def test_a_dsl_rates_the_school_against_the_guidance_and_the_governor_reads_it(p
     expect(page.locator("#self-assessment")).to_contain_text("termly network")
     expect(page.locator("#self-assessment-ratings")).to_contain_text("Developing")
     assert axe_violations(page) == []
+
+
+def test_a_lead_sets_up_two_step_sign_in_and_signs_in_with_a_code(page: Page, base_url: str) -> None:
+    """From 'Your account': the QR code and key, a code from the 'app' (computed here from the key on
+    the page), then a sign-in that asks for one."""
+    sign_in(page, base_url, "mhl")
+    page.get_by_role("link", name="Your account").click()
+    expect(page.locator("#two-step-status")).to_contain_text("Off")
+    page.get_by_role("button", name="Set up two-step sign-in").click()
+    expect(page.get_by_role("heading", name="Set up two-step sign-in")).to_be_visible()
+    expect(page.locator(".caseflow-qr svg")).to_be_visible()
+    assert axe_violations(page) == []
+    shot(page, "13-two-step-set-up")
+    secret = page.locator("#key").inner_text().replace(" ", "")
+    page.get_by_label("Code from your authenticator app").fill(hotp(secret, step_at(datetime.now(UTC))))
+    page.get_by_label("Your password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Turn on two-step sign-in").click()
+    expect(page.locator("#two-step-status")).to_contain_text("On")
+    page.get_by_role("button", name="Sign out").click()
+    page.goto(f"{base_url}/login")
+    page.get_by_label("Username").fill("mhl")
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Enter the code from your authenticator app")).to_be_visible()
+    page.get_by_label("Code from your authenticator app").fill("12")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("6 digits")
+    assert axe_violations(page) == []
+    shot(page, "14-two-step-code")
+    page.get_by_label("Code from your authenticator app").fill(hotp(secret, step_at(datetime.now(UTC)) + 1))
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", name="Cases")).to_be_visible()

@@ -22,6 +22,7 @@ from caseflow.adapters.database import DriverStatement, read_transaction, write_
 from caseflow.adapters.tables import api_tokens, schools, user_roles, users, web_sessions
 from caseflow.domain.events import now_utc, utc
 from caseflow.domain.roles import ALL_ROLES, Role
+from caseflow.domain.totp import matching_step
 from caseflow.services.access import Principal
 
 #: argon2id, t=2, m=19 MiB, p=1: the ASVS 5.0 Appendix C floor, kept fast enough for tests
@@ -152,28 +153,89 @@ class SqlAccounts:
 
         Failed attempts are counted per account (ASVS 2.2.1); after ten the account
         is locked for fifteen minutes. The answer does not say which part was wrong.
+        For a user with two-step sign-in the count is cleared only by the second step:
+        otherwise the right password, known to an attacker, would reset the count before
+        every ten guesses at the code.
         """
-        now = self.clock()
         user = self.user(username) if username and len(username) <= 64 else None
-        if user is None or not user["password_hash"] or not user["active"]:
-            _verify(_DUMMY_HASH, password)
-            return None
-        if user["locked_until"] and utc(user["locked_until"]) > now:
+        if user is None or not user["password_hash"] or not user["active"] or self._locked(user):
             _verify(_DUMMY_HASH, password)
             return None
         if not _verify(user["password_hash"], password):
-            failed = user["failed_logins"] + 1
-            locked = now + LOCKOUT if failed >= MAX_FAILED_LOGINS else None
-            with write_transaction(self.engine) as conn:
-                conn.execute(
-                    update(users)
-                    .where(users.c.id == user["id"])
-                    .values(failed_logins=0 if locked else failed, locked_until=locked)
-                )
+            self._count_failure(user)
             return None
-        with write_transaction(self.engine) as conn:
-            conn.execute(update(users).where(users.c.id == user["id"]).values(failed_logins=0, locked_until=None))
+        if not user["totp_secret"]:
+            self._clear_failures(int(user["id"]))
         return int(user["id"])
+
+    def _locked(self, user: dict[str, Any]) -> bool:
+        return bool(user["locked_until"]) and utc(user["locked_until"]) > self.clock()
+
+    def _count_failure(self, user: dict[str, Any]) -> None:
+        """One more wrong password or code; the tenth locks the account for fifteen minutes."""
+        failed = user["failed_logins"] + 1
+        locked = self.clock() + LOCKOUT if failed >= MAX_FAILED_LOGINS else None
+        with write_transaction(self.engine) as conn:
+            conn.execute(
+                update(users).where(users.c.id == user["id"]).values(failed_logins=0 if locked else failed, locked_until=locked)
+            )
+
+    def _clear_failures(self, user_id: int, **also: Any) -> None:
+        with write_transaction(self.engine) as conn:
+            conn.execute(update(users).where(users.c.id == user_id).values(failed_logins=0, locked_until=None, **also))
+
+    # --- two-step sign-in --------------------------------------------------------------------
+    def _user_by_id(self, user_id: int) -> dict[str, Any] | None:
+        with read_transaction(self.engine) as conn:
+            row = conn.execute(select(users).where(users.c.id == user_id)).mappings().first()
+            return dict(row) if row else None
+
+    def two_step_on(self, user_id: int) -> bool:
+        user = self._user_by_id(user_id)
+        return bool(user and user["totp_secret"])
+
+    def second_step(self, user_id: int, code: str | None) -> bool:
+        """Whether ``code`` is the user's current code, not used before, on an account not locked.
+
+        A wrong code counts as a failed sign-in (ten lock the account), so six digits cannot be
+        guessed: at most forty tries an hour against a million codes."""
+        user = self._user_by_id(user_id)
+        if user is None or not user["active"] or not user["totp_secret"] or self._locked(user):
+            return False
+        step = matching_step(user["totp_secret"], code, self.clock(), user["totp_last_step"])
+        if step is None:
+            self._count_failure(user)
+            return False
+        self._clear_failures(user_id, totp_last_step=step)
+        return True
+
+    def turn_on_two_step(self, user_id: int, secret: str, code: str | None) -> bool:
+        """Keep ``secret`` as the user's once they show a code from it: proof their app holds it.
+        A wrong code changes nothing (the user tries again, or starts over with a new secret)."""
+        step = matching_step(secret, code, self.clock())
+        if step is None:
+            return False
+        with write_transaction(self.engine) as conn:
+            conn.execute(update(users).where(users.c.id == user_id).values(totp_secret=secret, totp_last_step=step))
+        return True
+
+    def turn_off_two_step(self, user_id: int, code: str | None) -> bool:
+        """The user turns it off themselves, with a current code (where it is not required)."""
+        if not self.second_step(user_id, code):
+            return False
+        with write_transaction(self.engine) as conn:
+            conn.execute(update(users).where(users.c.id == user_id).values(totp_secret=None, totp_last_step=None))
+        return True
+
+    def reset_two_step(self, username: str) -> None:
+        """An administrator's answer to a lost phone: the secret goes, and so do the user's open sessions;
+        they set up a new app at their next sign-in (where two-step sign-in is required)."""
+        user = self.user(username)
+        if user is None:
+            raise AccountError(f"No user called {username}.")
+        with write_transaction(self.engine) as conn:
+            conn.execute(update(users).where(users.c.id == user["id"]).values(totp_secret=None, totp_last_step=None))
+            conn.execute(delete(web_sessions).where(web_sessions.c.user_id == user["id"]))
 
     # --- API tokens --------------------------------------------------------------------------
     def issue_token(self, username: str) -> str:

@@ -1,8 +1,13 @@
-"""Signing in and out, with server-side sessions; bearer tokens for the API.
+"""Signing in and out, with server-side sessions and two-step sign-in; bearer tokens for the API.
 
 The session cookie carries only a random session id whose digest is stored in
 the database; logging out deletes it, so a copied cookie stops working at once.
 There is no remember-me.
+
+Two-step sign-in: after the right password, a user who has an authenticator app set up gives
+its current code before any session starts; where it is required (``TWO_STEP_REQUIRED``, on in
+production), a user without one sets one up first. Until then the browser holds only the
+signed note "this user gave the right password here, less than five minutes ago".
 """
 
 from __future__ import annotations
@@ -10,12 +15,15 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, session, url_for
+import segno
+from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf import CSRFProtect, FlaskForm
+from markupsafe import Markup
 from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, ValidationError
 
+from caseflow.domain.totp import grouped, new_secret, normalise_code, provisioning_uri
 from caseflow.services.access import Principal
 from caseflow.web.policy import ANY_USER, PUBLIC, allow
 
@@ -27,8 +35,10 @@ csrf = CSRFProtect()
 class SignedIn(UserMixin):
     """The Flask-Login user: a live session id and the principal behind it."""
 
-    def __init__(self, session_id: str | None, principal: Principal, display_name: str) -> None:
+    def __init__(self, session_id: str | None, principal: Principal, display_name: str, user_id: int | None = None) -> None:
         self.session_id = session_id
+        #: the account behind a web session (None for an API token, which never reaches the account pages)
+        self.user_id = user_id
         self.principal = principal
         self.display_name = display_name
 
@@ -54,7 +64,7 @@ def load_user(session_id: str) -> SignedIn | None:
     if principal is None:
         return None
     user = accounts.user(principal.username)
-    return SignedIn(session_id, principal, user["display_name"] if user else principal.username)
+    return SignedIn(session_id, principal, user["display_name"] if user else principal.username, user_id)
 
 
 @login_manager.request_loader
@@ -86,27 +96,198 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
+def _six_digits(_form: FlaskForm, field: StringField) -> None:
+    if normalise_code(field.data) is None:
+        raise ValidationError("The code is 6 digits, like 123 456")
+
+
+class CodeForm(FlaskForm):
+    code = StringField(
+        "Code from your authenticator app",
+        validators=[DataRequired("Enter the 6-digit code from your authenticator app"), _six_digits],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"},
+    )
+
+
+class ReauthenticatedCodeForm(CodeForm):
+    password = PasswordField("Your password", validators=[DataRequired("Enter your password"), Length(max=128)])
+
+
+#: how long the right password is good for while the second step is done
+PENDING_SECONDS = 300
+WRONG_CODE = "That code is not right, or it has been used already. Enter the code your app shows now."
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @allow(PUBLIC)
 def login() -> Any:
-    """Sign in with a username and password."""
+    """Sign in with a username and password (then a code, for two-step sign-in)."""
     form = LoginForm()
     error = None
     if form.validate_on_submit():
         accounts = services().accounts
         user_id = accounts.authenticate(form.username.data, form.password.data)
         if user_id is not None:
+            next_url = _safe_next(request.args.get("next"))
             session.clear()
-            session_id = accounts.start_session(user_id)
-            user = load_user(session_id)
-            assert user is not None
-            login_user(user, remember=False)
-            return redirect(_safe_next(request.args.get("next")))
+            if accounts.two_step_on(user_id):
+                session["two_step"] = {"user": user_id, "at": _now(), "next": next_url}
+                return redirect(url_for("auth.code"))
+            if current_app.config["TWO_STEP_REQUIRED"]:
+                session["two_step"] = {"user": user_id, "at": _now(), "next": next_url}
+                return redirect(url_for("auth.set_up_at_sign_in"))
+            return _start_session(user_id, next_url)
         error = "The username or password is not right, or the account is locked. Try again."
     status = 200 if error is None and not form.errors else 422 if form.errors else 401
     if request.method == "GET":
         status = 200
     return render_template("auth/login.html", form=form, error=error), status
+
+
+def _now() -> int:
+    """Seconds, by the services' clock (the one the codes are checked against)."""
+    return int(services().accounts.clock().timestamp())
+
+
+def _start_session(user_id: int, next_url: str) -> Any:
+    session.clear()
+    session_id = services().accounts.start_session(user_id)
+    user = load_user(session_id)
+    assert user is not None
+    login_user(user, remember=False)
+    return redirect(next_url)
+
+
+def _pending_user() -> int | None:
+    """The user who gave the right password in this browser less than five minutes ago, if any."""
+    pending = session.get("two_step")
+    if not isinstance(pending, dict) or _now() - pending.get("at", 0) > PENDING_SECONDS:
+        session.pop("two_step", None)
+        return None
+    return int(pending["user"])
+
+
+def _start_again() -> Any:
+    """Back to the password: the second step of a sign-in that is not under way here (an open
+    session is left as it is: whoever is signed in just goes home)."""
+    session.pop("two_step", None)
+    session.pop("two_step_secret", None)
+    if current_user.is_authenticated:
+        return redirect(url_for("cases.index"))
+    flash("Sign in again: that took more than five minutes, or the sign-in was not started here.")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@allow(PUBLIC)
+def code() -> Any:
+    """The second step: the code from the user's authenticator app."""
+    user_id = _pending_user()
+    if user_id is None:
+        return _start_again()
+    accounts = services().accounts
+    if not accounts.two_step_on(user_id):  # reset by an administrator meanwhile
+        return _start_again()
+    form = CodeForm()
+    error = None
+    if form.validate_on_submit():
+        if accounts.second_step(user_id, form.code.data):
+            return _start_session(user_id, session["two_step"]["next"])
+        error = WRONG_CODE
+    status = 422 if (error or form.errors) else 200
+    return render_template("auth/code.html", form=form, error=error), status
+
+
+@bp.route("/login/set-up", methods=["GET", "POST"])
+@allow(PUBLIC)
+def set_up_at_sign_in() -> Any:
+    """Where two-step sign-in is required: a user without it sets up an app before going further."""
+    user_id = _pending_user()
+    if user_id is None or not current_app.config["TWO_STEP_REQUIRED"]:
+        return _start_again()
+    accounts = services().accounts
+    if accounts.two_step_on(user_id):
+        return redirect(url_for("auth.code"))
+    username = _username(user_id)
+    form = CodeForm()
+    secret = session.setdefault("two_step_secret", new_secret())
+    if form.validate_on_submit():
+        if accounts.turn_on_two_step(user_id, secret, form.code.data):
+            services().audit.record(username=username, role=None, action="two_step_on", outcome="ok")
+            return _start_session(user_id, session["two_step"]["next"])
+        return _set_up_page(form, secret, username, WRONG_CODE), 422
+    return _set_up_page(form, secret, username, None), 422 if form.errors else 200
+
+
+def _username(user_id: int) -> str:
+    principal = services().accounts.principal(user_id)
+    return principal.username if principal else ""
+
+
+def _set_up_page(form: CodeForm, secret: str, username: str, error: str | None, error_field: str = "code") -> str:
+    """The app to set up: a QR code of the ``otpauth://`` address, and the key to type instead."""
+    uri = provisioning_uri(secret, username)
+    qr = segno.make(uri, error="m").svg_inline(scale=4, title="QR code for your authenticator app")
+    return render_template(
+        "auth/set_up.html", form=form, key=grouped(secret), uri=uri, qr=Markup(qr), error=error, error_field=error_field
+    )
+
+
+@bp.route("/account")
+@allow(ANY_USER)
+def account() -> Any:
+    """Who you are signed in as, and your two-step sign-in."""
+    on = services().accounts.two_step_on(_signed_in_id())
+    return render_template("auth/account.html", two_step_on=on, required=current_app.config["TWO_STEP_REQUIRED"], form=CodeForm())
+
+
+def _signed_in_id() -> int:
+    if current_user.user_id is None:
+        abort(403)
+    return int(current_user.user_id)
+
+
+@bp.route("/account/two-step", methods=["GET", "POST"])
+@allow(ANY_USER)
+def set_up() -> Any:
+    """A signed-in user sets up (or replaces) their authenticator app, giving their password again:
+    a session left open on a shared computer must not let someone else put their own phone on the
+    account (ASVS V6.2.3: re-authentication before changing an authentication factor)."""
+    user_id = _signed_in_id()
+    form = ReauthenticatedCodeForm()
+    secret = session.get("two_step_secret") if request.method == "POST" else None
+    if secret is None:
+        secret = session["two_step_secret"] = new_secret()
+    if form.validate_on_submit():
+        accounts = services().accounts
+        error_field = "code"
+        if accounts.authenticate(current_user.username, form.password.data) != user_id:
+            error, error_field = "Your password is not right.", "password"
+        elif not accounts.turn_on_two_step(user_id, secret, form.code.data):
+            error = WRONG_CODE
+        else:
+            session.pop("two_step_secret", None)
+            services().audit.record(username=current_user.username, role=None, action="two_step_on", outcome="ok")
+            flash("Two-step sign-in is on. From now on, signing in asks for a code from your app.")
+            return redirect(url_for("auth.account"))
+        return _set_up_page(form, secret, current_user.username, error, error_field), 422
+    return _set_up_page(form, secret, current_user.username, None), 422 if form.errors else 200
+
+
+@bp.route("/account/two-step/off", methods=["POST"])
+@allow(ANY_USER)
+def turn_off() -> Any:
+    """Turn two-step sign-in off, with a current code; not where it is required."""
+    if current_app.config["TWO_STEP_REQUIRED"]:
+        abort(403)
+    user_id = _signed_in_id()
+    form = CodeForm()
+    if form.validate_on_submit() and services().accounts.turn_off_two_step(user_id, form.code.data):
+        services().audit.record(username=current_user.username, role=None, action="two_step_off", outcome="ok")
+        flash("Two-step sign-in is off.")
+        return redirect(url_for("auth.account"))
+    error = None if form.errors else WRONG_CODE
+    return render_template("auth/account.html", two_step_on=True, required=False, form=form, error=error), 422
 
 
 @bp.route("/logout", methods=["POST"])
