@@ -267,3 +267,114 @@ def test_anything_typed_as_a_code_is_a_message_never_a_500(app: Flask, svc: Serv
     response = post_code(client, "/account/two-step", typed, "/account", PASSWORD)
     assert response.status_code == 422
     assert not svc.accounts.two_step_on(svc.accounts.user("dsl")["id"])  # type: ignore[index]
+
+
+def test_sessions_opened_before_it_was_required_end_when_it_is(svc: Services, clock: Clock) -> None:
+    optional = make_app(svc, required=False)
+    before = optional.test_client()
+    password_step(before, "slt")
+    assert signed_in(before)
+    required = make_app(svc, required=True)
+    replay = required.test_client()
+    cookie = before.get_cookie("session")
+    assert cookie is not None
+    replay.set_cookie("session", cookie.value)
+    response = replay.get("/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert not signed_in(before), "the session itself ended, not only this request"
+
+
+def test_a_user_deactivated_between_the_steps_is_sent_back_to_sign_in(svc: Services, clock: Clock) -> None:
+    app = make_app(svc, required=True)
+    client = app.test_client()
+    password_step(client, "teacher")
+    secret = key_on(client.get("/login/set-up").get_data(as_text=True))
+    svc.accounts.deactivate("teacher")
+    response = post_code(client, "/login/set-up", now_code(secret, clock))
+    assert response.status_code in {302, 422} and not signed_in(client)
+    assert svc.accounts.user("teacher")["totp_secret"] is None  # type: ignore[index]
+
+
+def test_the_password_step_alone_is_no_session_and_its_cookie_is_replaced_at_the_end(app: Flask, clock: Clock) -> None:
+    owner = app.test_client()
+    password_step(owner)
+    secret = turn_on(owner, clock)
+    clock.now += timedelta(seconds=30)
+    client = app.test_client()
+    password_step(client)
+    pending = client.get_cookie("session")
+    assert pending is not None
+    thief = app.test_client()
+    thief.set_cookie("session", pending.value)
+    assert not signed_in(thief)
+    assert post_code(client, "/login/code", now_code(secret, clock)).status_code == 302
+    after = client.get_cookie("session")
+    assert after is not None and after.value != pending.value
+    assert not signed_in(thief), "the note of the password step never becomes the session"
+
+
+def test_moving_to_a_new_phone_needs_a_code_from_the_old_one_and_ends_other_sessions(
+    app: Flask, svc: Services, clock: Clock
+) -> None:
+    client = app.test_client()
+    password_step(client)
+    old = turn_on(client, clock)
+    clock.now += timedelta(seconds=30)
+    elsewhere = app.test_client()
+    password_step(elsewhere)
+    assert post_code(elsewhere, "/login/code", now_code(old, clock)).status_code == 302 and signed_in(elsewhere)
+    clock.now += timedelta(seconds=30)
+    page = client.get("/account/two-step").get_data(as_text=True)
+    assert "Code from the app you have now" in page
+    new = key_on(page)
+    token = csrf(client, "/account")
+    without_old = client.post(
+        "/account/two-step", data={"code": now_code(new, clock), "password": PASSWORD, "current_code": "", "csrf_token": token}
+    )
+    assert without_old.status_code == 422 and "Enter the code from the app you have now" in without_old.get_data(as_text=True)
+    moved = client.post(
+        "/account/two-step",
+        data={"code": now_code(new, clock), "password": PASSWORD, "current_code": now_code(old, clock), "csrf_token": token},
+    )
+    assert moved.status_code == 302
+    assert signed_in(client) and not signed_in(elsewhere), "every other session ends with the change"
+    clock.now += timedelta(seconds=30)
+    fresh = app.test_client()
+    password_step(fresh)
+    assert post_code(fresh, "/login/code", now_code(old, clock)).status_code == 422, "the old phone no longer works"
+    assert post_code(fresh, "/login/code", now_code(new, clock)).status_code == 302
+
+
+def test_sign_ins_and_refusals_are_in_the_access_log(app: Flask, svc: Services, clock: Clock) -> None:
+    owner = app.test_client()
+    password_step(owner)
+    secret = turn_on(owner, clock)
+    clock.now += timedelta(seconds=30)
+    client = app.test_client()
+    token = csrf(client, "/login")
+    client.post("/login", data={"username": "dsl", "password": "wrong password!", "csrf_token": token})
+    password_step(client)
+    post_code(client, "/login/code", "000000" if now_code(secret, clock) != "000000" else "111111")
+    post_code(client, "/login/code", now_code(secret, clock))
+    lines = [(line["username"], line["action"], line["outcome"]) for line in access_lines(svc)]
+    assert lines.count(("dsl", "sign_in", "refused")) == 2, lines
+    assert lines.count(("dsl", "sign_in", "ok")) == 2, "the owner's first sign-in and this one"
+
+
+def test_the_second_step_follows_the_account_as_it_is_now(svc: Services, clock: Clock) -> None:
+    """A user with an app who opens the set-up page is sent to the code; one whose app an administrator
+    reset between the steps is sent back to sign in (and then, where required, to set up a new one)."""
+    app = make_app(svc, required=True)
+    client = app.test_client()
+    password_step(client, "mhl")
+    secret = key_on(client.get("/login/set-up").get_data(as_text=True))
+    assert post_code(client, "/login/set-up", now_code(secret, clock)).status_code == 302
+    clock.now += timedelta(seconds=30)
+    again = app.test_client()
+    assert password_step(again, "mhl").headers["Location"] == "/login/code"
+    detour = again.get("/login/set-up")
+    assert detour.status_code == 302 and detour.headers["Location"] == "/login/code", "no second app by the back door"
+    svc.accounts.reset_two_step("mhl")
+    stale = again.get("/login/code")
+    assert stale.status_code == 302 and stale.headers["Location"] == "/login"
+    assert password_step(again, "mhl").headers["Location"] == "/login/set-up"

@@ -16,13 +16,13 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, delete, insert, or_, select, update
 
 from caseflow.adapters.database import DriverStatement, read_transaction, write_transaction
 from caseflow.adapters.tables import api_tokens, schools, user_roles, users, web_sessions
 from caseflow.domain.events import now_utc, utc
 from caseflow.domain.roles import ALL_ROLES, Role
-from caseflow.domain.totp import matching_step
+from caseflow.domain.totp import matching_step, new_secret
 from caseflow.services.access import Principal
 
 #: argon2id, t=2, m=19 MiB, p=1: the ASVS 5.0 Appendix C floor, kept fast enough for tests
@@ -151,38 +151,53 @@ class SqlAccounts:
     def authenticate(self, username: str, password: str) -> int | None:
         """The user's id if the password is right and the account is not locked; else None.
 
-        Failed attempts are counted per account (ASVS 2.2.1); after ten the account
-        is locked for fifteen minutes. The answer does not say which part was wrong.
-        For a user with two-step sign-in the count is cleared only by the second step:
-        otherwise the right password, known to an attacker, would reset the count before
-        every ten guesses at the code.
+        Attempts are counted per account (ASVS 2.2.1); ten wrong ones lock the account for
+        fifteen minutes. The answer does not say which part was wrong. For a user with
+        two-step sign-in the count is cleared only by the second step: otherwise the right
+        password, known to an attacker, would reset the count before every ten guesses at
+        the code.
         """
         user = self.user(username) if username and len(username) <= 64 else None
-        if user is None or not user["password_hash"] or not user["active"] or self._locked(user):
+        attempt = self._begin_attempt(int(user["id"])) if user and user["password_hash"] and user["active"] else None
+        if user is None or attempt is None:
             _verify(_DUMMY_HASH, password)
             return None
         if not _verify(user["password_hash"], password):
-            self._count_failure(user)
+            self._attempt_failed(int(user["id"]), attempt)
             return None
         if not user["totp_secret"]:
             self._clear_failures(int(user["id"]))
         return int(user["id"])
 
-    def _locked(self, user: dict[str, Any]) -> bool:
-        return bool(user["locked_until"]) and utc(user["locked_until"]) > self.clock()
+    def _begin_attempt(self, user_id: int) -> int | None:
+        """Count an attempt before judging it, in one statement, and return its number; None if
+        the account is locked or this attempt is past the tenth.
 
-    def _count_failure(self, user: dict[str, Any]) -> None:
-        """One more wrong password or code; the tenth locks the account for fifteen minutes."""
-        failed = user["failed_logins"] + 1
-        locked = self.clock() + LOCKOUT if failed >= MAX_FAILED_LOGINS else None
+        Counted first, not after a failure: parallel guesses each take their own number, so no
+        more than ten are ever judged in a lock period, however many arrive at once (a count read,
+        then written back, let thirty parallel wrong codes through with the count at two)."""
+        now = self.clock()
+        not_locked = or_(users.c.locked_until.is_(None), users.c.locked_until <= now)
         with write_transaction(self.engine) as conn:
-            conn.execute(
-                update(users).where(users.c.id == user["id"]).values(failed_logins=0 if locked else failed, locked_until=locked)
-            )
+            count = conn.execute(
+                update(users)
+                .where(users.c.id == user_id, not_locked)
+                .values(failed_logins=users.c.failed_logins + 1)
+                .returning(users.c.failed_logins)
+            ).scalar()
+        return None if count is None or count > MAX_FAILED_LOGINS else int(count)
 
-    def _clear_failures(self, user_id: int, **also: Any) -> None:
+    def _attempt_failed(self, user_id: int, attempt: int) -> None:
+        """The attempt was wrong (it is already counted); the tenth locks the account for fifteen minutes."""
+        if attempt >= MAX_FAILED_LOGINS:
+            with write_transaction(self.engine) as conn:
+                conn.execute(
+                    update(users).where(users.c.id == user_id).values(failed_logins=0, locked_until=self.clock() + LOCKOUT)
+                )
+
+    def _clear_failures(self, user_id: int) -> None:
         with write_transaction(self.engine) as conn:
-            conn.execute(update(users).where(users.c.id == user_id).values(failed_logins=0, locked_until=None, **also))
+            conn.execute(update(users).where(users.c.id == user_id).values(failed_logins=0, locked_until=None))
 
     # --- two-step sign-in --------------------------------------------------------------------
     def _user_by_id(self, user_id: int) -> dict[str, Any] | None:
@@ -200,24 +215,65 @@ class SqlAccounts:
         A wrong code counts as a failed sign-in (ten lock the account), so six digits cannot be
         guessed: at most forty tries an hour against a million codes."""
         user = self._user_by_id(user_id)
-        if user is None or not user["active"] or not user["totp_secret"] or self._locked(user):
+        if user is None or not user["active"] or not user["totp_secret"]:
+            return False
+        attempt = self._begin_attempt(user_id)
+        if attempt is None:
             return False
         step = matching_step(user["totp_secret"], code, self.clock(), user["totp_last_step"])
-        if step is None:
-            self._count_failure(user)
-            return False
-        self._clear_failures(user_id, totp_last_step=step)
-        return True
+        if step is not None and self._use_step(user_id, user["totp_secret"], step):
+            return True
+        self._attempt_failed(user_id, attempt)
+        return False
 
-    def turn_on_two_step(self, user_id: int, secret: str, code: str | None) -> bool:
-        """Keep ``secret`` as the user's once they show a code from it: proof their app holds it.
-        A wrong code changes nothing (the user tries again, or starts over with a new secret)."""
+    def _use_step(self, user_id: int, secret: str, step: int) -> bool:
+        """Take ``step`` as used, if no code of it or a later one was taken meanwhile: one conditional
+        statement, so of two requests racing with the same code exactly one gets through."""
+        unused = or_(users.c.totp_last_step.is_(None), users.c.totp_last_step < step)
+        with write_transaction(self.engine) as conn:
+            taken = conn.execute(
+                update(users)
+                .where(users.c.id == user_id, users.c.totp_secret == secret, unused)
+                .values(totp_last_step=step, failed_logins=0, locked_until=None)
+            )
+        return taken.rowcount == 1
+
+    def pending_secret(self, user_id: int) -> str:
+        """The secret being set up: shown as a QR code until a code from it turns it on. Kept on the
+        server (not in the signed but readable session cookie), and the same one until it is used,
+        so reloading the page does not change the key the app has already scanned."""
+        user = self._user_by_id(user_id)
+        if user is None:
+            raise AccountError("No such user.")
+        if user["totp_pending_secret"]:
+            return str(user["totp_pending_secret"])
+        secret = new_secret()
+        with write_transaction(self.engine) as conn:
+            conn.execute(update(users).where(users.c.id == user_id).values(totp_pending_secret=secret))
+        return secret
+
+    def turn_on_two_step(self, user_id: int, code: str | None, replacing: bool = False) -> bool:
+        """Make the pending secret the user's once they show a code from it: proof their app holds it.
+
+        ``replacing``: an app is already set up and this one takes its place (the caller has
+        checked a code from the old one). Otherwise only an account without one is changed, so a
+        sign-in with the password alone can never swap the app of an account that has one. A wrong
+        code changes nothing."""
+        user = self._user_by_id(user_id)
+        if user is None or not user["active"] or not user["totp_pending_secret"]:
+            return False
+        secret = user["totp_pending_secret"]
         step = matching_step(secret, code, self.clock())
         if step is None:
             return False
+        conditions = [users.c.id == user_id, users.c.active.is_(True), users.c.totp_pending_secret == secret]
+        if not replacing:
+            conditions.append(users.c.totp_secret.is_(None))
         with write_transaction(self.engine) as conn:
-            conn.execute(update(users).where(users.c.id == user_id).values(totp_secret=secret, totp_last_step=step))
-        return True
+            done = conn.execute(
+                update(users).where(*conditions).values(totp_secret=secret, totp_last_step=step, totp_pending_secret=None)
+            )
+        return done.rowcount == 1
 
     def turn_off_two_step(self, user_id: int, code: str | None) -> bool:
         """The user turns it off themselves, with a current code (where it is not required)."""
@@ -234,8 +290,20 @@ class SqlAccounts:
         if user is None:
             raise AccountError(f"No user called {username}.")
         with write_transaction(self.engine) as conn:
-            conn.execute(update(users).where(users.c.id == user["id"]).values(totp_secret=None, totp_last_step=None))
+            conn.execute(
+                update(users)
+                .where(users.c.id == user["id"])
+                .values(totp_secret=None, totp_last_step=None, totp_pending_secret=None)
+            )
             conn.execute(delete(web_sessions).where(web_sessions.c.user_id == user["id"]))
+
+    def end_other_sessions(self, user_id: int, keep: str | None) -> int:
+        """After a change to how the user signs in: every other session of theirs ends (ASVS V7.4.3)."""
+        query = delete(web_sessions).where(web_sessions.c.user_id == user_id)
+        if keep:
+            query = query.where(web_sessions.c.id != token_digest(keep))
+        with write_transaction(self.engine) as conn:
+            return int(conn.execute(query).rowcount)
 
     # --- API tokens --------------------------------------------------------------------------
     def issue_token(self, username: str) -> str:

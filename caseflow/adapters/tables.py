@@ -114,6 +114,8 @@ users = Table(
     Column("totp_secret", String(64), nullable=True),
     #: the 30-second step of the last code accepted: a code is good once
     Column("totp_last_step", BigInteger, nullable=True),
+    #: a secret being set up, shown until a code from it turns it on
+    Column("totp_pending_secret", String(64), nullable=True),
 )
 
 user_roles = Table(

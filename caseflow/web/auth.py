@@ -23,7 +23,7 @@ from markupsafe import Markup
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from caseflow.domain.totp import grouped, new_secret, normalise_code, provisioning_uri
+from caseflow.domain.totp import grouped, normalise_code, provisioning_uri
 from caseflow.services.access import Principal
 from caseflow.web.policy import ANY_USER, PUBLIC, allow
 
@@ -64,6 +64,9 @@ def load_user(session_id: str) -> SignedIn | None:
     if principal is None:
         return None
     user = accounts.user(principal.username)
+    if user is not None and current_app.config["TWO_STEP_REQUIRED"] and not user["totp_secret"]:
+        accounts.end_session(session_id)  # opened before two-step sign-in was required, or since reset
+        return None
     return SignedIn(session_id, principal, user["display_name"] if user else principal.username, user_id)
 
 
@@ -113,6 +116,14 @@ class ReauthenticatedCodeForm(CodeForm):
     password = PasswordField("Your password", validators=[DataRequired("Enter your password"), Length(max=128)])
 
 
+class MoveAppForm(ReauthenticatedCodeForm):
+    current_code = StringField(
+        "Code from the app you have now",
+        validators=[DataRequired("Enter the code from the app you have now"), _six_digits],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"},
+    )
+
+
 #: how long the right password is good for while the second step is done
 PENDING_SECONDS = 300
 WRONG_CODE = "That code is not right, or it has been used already. Enter the code your app shows now."
@@ -137,6 +148,7 @@ def login() -> Any:
                 session["two_step"] = {"user": user_id, "at": _now(), "next": next_url}
                 return redirect(url_for("auth.set_up_at_sign_in"))
             return _start_session(user_id, next_url)
+        _log(form.username.data, "sign_in", "refused", "password, or a locked or unknown account")
         error = "The username or password is not right, or the account is locked. Try again."
     status = 200 if error is None and not form.errors else 422 if form.errors else 401
     if request.method == "GET":
@@ -150,12 +162,22 @@ def _now() -> int:
 
 
 def _start_session(user_id: int, next_url: str) -> Any:
+    """A new server-side session and a new cookie (nothing of the sign-in's cookie is kept)."""
     session.clear()
     session_id = services().accounts.start_session(user_id)
     user = load_user(session_id)
-    assert user is not None
+    if user is None:  # deactivated (or reset) between the steps
+        services().accounts.end_session(session_id)
+        return _start_again()
     login_user(user, remember=False)
+    _log(user.username, "sign_in", "ok")
     return redirect(next_url)
+
+
+def _log(username: str, action: str, outcome: str, detail: str | None = None) -> None:
+    """Sign-ins, refused ones too, go in the access log (ASVS V16.3.1): an auditor sees who got in and
+    who was guessing at what."""
+    services().audit.record(username=username, role=None, action=action, outcome=outcome, detail=detail)
 
 
 def _pending_user() -> int | None:
@@ -171,7 +193,6 @@ def _start_again() -> Any:
     """Back to the password: the second step of a sign-in that is not under way here (an open
     session is left as it is: whoever is signed in just goes home)."""
     session.pop("two_step", None)
-    session.pop("two_step_secret", None)
     if current_user.is_authenticated:
         return redirect(url_for("cases.index"))
     flash("Sign in again: that took more than five minutes, or the sign-in was not started here.")
@@ -193,6 +214,7 @@ def code() -> Any:
     if form.validate_on_submit():
         if accounts.second_step(user_id, form.code.data):
             return _start_session(user_id, session["two_step"]["next"])
+        _log(_username(user_id), "sign_in", "refused", "code, or a locked account")
         error = WRONG_CODE
     status = 422 if (error or form.errors) else 200
     return render_template("auth/code.html", form=form, error=error), status
@@ -210,11 +232,13 @@ def set_up_at_sign_in() -> Any:
         return redirect(url_for("auth.code"))
     username = _username(user_id)
     form = CodeForm()
-    secret = session.setdefault("two_step_secret", new_secret())
+    secret = accounts.pending_secret(user_id)
     if form.validate_on_submit():
-        if accounts.turn_on_two_step(user_id, secret, form.code.data):
-            services().audit.record(username=username, role=None, action="two_step_on", outcome="ok")
+        if accounts.turn_on_two_step(user_id, form.code.data):
+            _log(username, "two_step_on", "ok")
             return _start_session(user_id, session["two_step"]["next"])
+        if accounts.two_step_on(user_id):  # set up meanwhile, elsewhere: that app's code is needed now
+            return redirect(url_for("auth.code"))
         return _set_up_page(form, secret, username, WRONG_CODE), 422
     return _set_up_page(form, secret, username, None), 422 if form.errors else 200
 
@@ -250,24 +274,31 @@ def _signed_in_id() -> int:
 @bp.route("/account/two-step", methods=["GET", "POST"])
 @allow(ANY_USER)
 def set_up() -> Any:
-    """A signed-in user sets up (or replaces) their authenticator app, giving their password again:
-    a session left open on a shared computer must not let someone else put their own phone on the
-    account (ASVS V6.2.3: re-authentication before changing an authentication factor)."""
+    """A signed-in user sets up (or moves) their authenticator app, giving their password again, and
+    when moving, a code from the app they have now: a session left open on a shared computer must
+    not let someone else put their own phone on the account (ASVS V6.2.3, re-authentication before
+    changing an authentication factor). A lost phone is for an administrator to reset."""
     user_id = _signed_in_id()
-    form = ReauthenticatedCodeForm()
-    secret = session.get("two_step_secret") if request.method == "POST" else None
-    if secret is None:
-        secret = session["two_step_secret"] = new_secret()
+    accounts = services().accounts
+    moving = accounts.two_step_on(user_id)
+    form = MoveAppForm() if moving else ReauthenticatedCodeForm()
+    secret = accounts.pending_secret(user_id)
     if form.validate_on_submit():
-        accounts = services().accounts
         error_field = "code"
         if accounts.authenticate(current_user.username, form.password.data) != user_id:
             error, error_field = "Your password is not right.", "password"
-        elif not accounts.turn_on_two_step(user_id, secret, form.code.data):
+        elif moving and not accounts.second_step(user_id, form.current_code.data):
+            error, error_field = "The code from your current app is not right, or it has been used already.", "current_code"
+        elif not accounts.turn_on_two_step(user_id, form.code.data, replacing=moving):
             error = WRONG_CODE
         else:
-            session.pop("two_step_secret", None)
-            services().audit.record(username=current_user.username, role=None, action="two_step_on", outcome="ok")
+            ended = accounts.end_other_sessions(user_id, keep=current_user.session_id)
+            _log(
+                current_user.username,
+                "two_step_on",
+                "ok",
+                f"moved to a new app; {ended} other sessions ended" if moving else None,
+            )
             flash("Two-step sign-in is on. From now on, signing in asks for a code from your app.")
             return redirect(url_for("auth.account"))
         return _set_up_page(form, secret, current_user.username, error, error_field), 422
@@ -283,7 +314,8 @@ def turn_off() -> Any:
     user_id = _signed_in_id()
     form = CodeForm()
     if form.validate_on_submit() and services().accounts.turn_off_two_step(user_id, form.code.data):
-        services().audit.record(username=current_user.username, role=None, action="two_step_off", outcome="ok")
+        services().accounts.end_other_sessions(user_id, keep=current_user.session_id)
+        _log(current_user.username, "two_step_off", "ok")
         flash("Two-step sign-in is off.")
         return redirect(url_for("auth.account"))
     error = None if form.errors else WRONG_CODE
