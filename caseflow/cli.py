@@ -137,6 +137,21 @@ def users_deactivate(username: str) -> None:
     click.echo(f"Deactivated {username}: signed out everywhere, API tokens revoked. The log still names them.")
 
 
+@users.command("set-password", help="Set the user's password, read from standard input; their sessions end.")
+@click.argument("username")
+def users_set_password(username: str) -> None:
+    from caseflow.adapters.accounts import AccountError
+
+    services = _services()
+    password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        services.accounts.set_password(username, password)
+    except AccountError as error:
+        raise click.ClickException(str(error)) from None
+    services.audit.record(username=_operator(), role="admin", action="password_set", outcome="ok", detail=username)
+    click.echo(f"Set a new password for {username}: signed out everywhere, the account unlocked.")
+
+
 @users.command("reset-two-step", help="A lost phone: clear the user's authenticator app and end their sessions.")
 @click.argument("username")
 def users_reset_two_step(username: str) -> None:

@@ -176,6 +176,8 @@ def web_table(w: dict[str, Any]) -> dict[tuple[str, str], dict[str, int]]:
         ("GET", "/account"): expect(signed_in, 200, 200, 302),
         ("GET", "/account/two-step"): expect(signed_in, 200, 200, 302),
         ("POST", "/account/two-step/off"): expect(signed_in, 422, 422, 302),  # no code: a message, nothing changed
+        ("GET", "/account/password"): expect(signed_in, 200, 200, 302),
+        ("POST", "/account/password"): expect(signed_in, 422, 422, 302),  # nothing given: messages, nothing changed
         ("POST", "/logout"): expect(signed_in, 302, 302, 302),
     }
 
@@ -192,7 +194,7 @@ def test_every_route_is_in_the_table(world: dict[str, Any]) -> None:
     """A route nobody thought about fails here: declare its audience and expected answers."""
     known = {
         "static", "auth.login", "auth.logout", "auth.code", "auth.set_up_at_sign_in", "auth.account", "auth.set_up",
-        "auth.turn_off", "cases.index", "cases.detail", "cases.act", "cases.new",
+        "auth.turn_off", "auth.change_password", "cases.index", "cases.detail", "cases.act", "cases.new",
         "api.openapi", "api.create_pupil", "api.get_pupil", "api.add_social_care", "api.pupil_act", "api.cohort",
         "api.create_case",
         "api.get_case", "api.act", "api.events", "api.state", "api.verify", "api.access", "api.governors_report",

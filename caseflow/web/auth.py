@@ -21,8 +21,9 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 from flask_wtf import CSRFProtect, FlaskForm
 from markupsafe import Markup
 from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
+from caseflow.adapters.accounts import MAX_PASSWORD, MIN_PASSWORD, AccountError
 from caseflow.domain.totp import grouped, normalise_code, provisioning_uri
 from caseflow.services.access import Principal
 from caseflow.web.policy import ANY_USER, PUBLIC, allow
@@ -303,6 +304,47 @@ def set_up() -> Any:
             return redirect(url_for("auth.account"))
         return _set_up_page(form, secret, current_user.username, error, error_field), 422
     return _set_up_page(form, secret, current_user.username, None), 422 if form.errors else 200
+
+
+class PasswordChangeForm(FlaskForm):
+    current = PasswordField("Your current password", validators=[DataRequired("Enter your current password"), Length(max=128)])
+    new = PasswordField(
+        "New password",
+        validators=[
+            DataRequired("Enter a new password"),
+            Length(max=MAX_PASSWORD, message="A password has at most 128 characters"),
+        ],
+        description=f"At least {MIN_PASSWORD} characters. A few unrelated words, with spaces, make a strong one.",
+    )
+    confirm = PasswordField(
+        "New password again",
+        validators=[
+            DataRequired("Enter the new password again"),
+            EqualTo("new", message="The two new passwords are not the same"),
+        ],
+    )
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@allow(ANY_USER)
+def change_password() -> Any:
+    """Change your own password, giving the current one; every other session of yours ends."""
+    user_id = _signed_in_id()
+    form = PasswordChangeForm()
+    error = None
+    if form.validate_on_submit():
+        accounts = services().accounts
+        try:
+            accounts.change_password(user_id, form.current.data, form.new.data)
+        except AccountError as problem:
+            error = str(problem)
+        else:
+            ended = accounts.end_other_sessions(user_id, keep=current_user.session_id)
+            _log(current_user.username, "password_changed", "ok", f"{ended} other sessions ended")
+            flash("Your password is changed. Any other session of yours has ended.")
+            return redirect(url_for("auth.account"))
+    status = 422 if (error or form.errors) else 200
+    return render_template("auth/password.html", form=form, error=error), status
 
 
 @bp.route("/account/two-step/off", methods=["POST"])
