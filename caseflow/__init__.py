@@ -67,4 +67,19 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
             release_connections(token)
 
     register(app)
+    proxies = _trusted_proxies()
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     return app
+
+
+def _trusted_proxies() -> int:
+    """``CASEFLOW_PROXIES``: how many reverse proxies stand in front of the app (0 by default). Each
+    adds one address to X-Forwarded-For; only that many, counted from the right, are believed, so
+    a client's own X-Forwarded-For cannot choose the address its failed sign-ins count against."""
+    setting = os.environ.get("CASEFLOW_PROXIES", "0")
+    if not setting.isdigit() or int(setting) > 5:
+        raise RuntimeError(f"CASEFLOW_PROXIES is a number of proxies from 0 to 5, not {setting!r}")
+    return int(setting)

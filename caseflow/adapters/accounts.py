@@ -16,10 +16,12 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, Engine, bindparam, delete, insert, or_, select, update
+from sqlalchemy import Connection, Engine, bindparam, case, delete, insert, literal, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from caseflow.adapters.database import DriverStatement, read_transaction, write_transaction
-from caseflow.adapters.tables import api_tokens, schools, user_roles, users, web_sessions
+from caseflow.adapters.tables import UtcDateTime, api_tokens, schools, sign_in_throttle, user_roles, users, web_sessions
 from caseflow.domain.events import now_utc, utc
 from caseflow.domain.roles import ALL_ROLES, Role
 from caseflow.domain.totp import matching_step, new_secret
@@ -33,6 +35,10 @@ _DUMMY_HASH = HASHER.hash("not a real password")
 SCHOOL_ROLES = frozenset({Role.DSL, Role.HEADTEACHER, Role.SLT, Role.SENCO, Role.MENTAL_HEALTH_LEAD, Role.TEACHER, Role.GOVERNOR})
 MAX_FAILED_LOGINS = 10
 LOCKOUT = timedelta(minutes=15)
+#: failed sign-ins (passwords or codes) from one address in a window before it must wait: generous,
+#: since a school's staff often share one address, but enough to stop one password tried on every account
+SOURCE_FAILURES = 100
+SOURCE_WINDOW = timedelta(hours=1)
 SESSION_IDLE = timedelta(minutes=30)
 SESSION_ABSOLUTE = timedelta(hours=12)
 MIN_PASSWORD = 12
@@ -51,6 +57,8 @@ class SqlAccounts:
     def __init__(self, engine: Engine, clock: Callable[[], datetime] = now_utc) -> None:
         self.engine = engine
         self.clock = clock
+        #: failed sign-ins allowed from one address in a window (``SOURCE_FAILURES``; tests lower it)
+        self.source_failures = SOURCE_FAILURES
 
     # --- schools -----------------------------------------------------------------------------
     def add_school(self, urn: str, name: str, la_code: str | None = None) -> bool:
@@ -198,6 +206,43 @@ class SqlAccounts:
     def _clear_failures(self, user_id: int) -> None:
         with write_transaction(self.engine) as conn:
             conn.execute(update(users).where(users.c.id == user_id).values(failed_logins=0, locked_until=None))
+
+    # --- failures by address ----------------------------------------------------------------
+    def source_blocked(self, source: str) -> datetime | None:
+        """When ``source`` (a client address) may try again, if it has used up its failures in this window."""
+        with read_transaction(self.engine) as conn:
+            row = conn.execute(
+                select(sign_in_throttle.c.window_start, sign_in_throttle.c.failures).where(
+                    sign_in_throttle.c.source == source[:64]
+                )
+            ).first()
+        if row is None or row.failures < self.source_failures:
+            return None
+        until = utc(row.window_start) + SOURCE_WINDOW
+        return until if until > self.clock() else None
+
+    def count_source_failure(self, source: str) -> int:
+        """One more failure from ``source``, and how many in its window now. One upsert, so parallel
+        failures each count; a window that is over starts afresh, and finished windows of every
+        address are cleared as it goes (the table holds only the last hour's)."""
+        now = self.clock()
+        over = sign_in_throttle.c.window_start <= now - SOURCE_WINDOW
+        at_now = literal(now, UtcDateTime())
+        dialect = self.engine.dialect.name
+        upsert = (sqlite_insert if dialect == "sqlite" else postgresql_insert)(sign_in_throttle).values(
+            source=source[:64], window_start=now, failures=1
+        )
+        upsert = upsert.on_conflict_do_update(
+            index_elements=[sign_in_throttle.c.source],
+            set_={
+                "failures": case((over, 1), else_=sign_in_throttle.c.failures + 1),
+                "window_start": case((over, at_now), else_=sign_in_throttle.c.window_start),
+            },
+        ).returning(sign_in_throttle.c.failures)
+        with write_transaction(self.engine) as conn:
+            failures = int(conn.execute(upsert).scalar_one())
+            conn.execute(delete(sign_in_throttle).where(over, sign_in_throttle.c.source != source[:64]))
+        return failures
 
     # --- passwords ---------------------------------------------------------------------------
     def change_password(self, user_id: int, current: str, new: str) -> None:

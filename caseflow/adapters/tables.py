@@ -372,6 +372,15 @@ web_sessions = Table(
     Column("last_seen_at", UtcDateTime, nullable=False),
 )
 
+#: failed sign-ins by the address they came from, in the current window (see ``SqlAccounts.count_source_failure``)
+sign_in_throttle = Table(
+    "sign_in_throttle",
+    metadata,
+    Column("source", String(64), primary_key=True),
+    Column("window_start", UtcDateTime, nullable=False),
+    Column("failures", Integer, nullable=False),
+)
+
 PROJECTION_TABLES = (
     case_summary,
     pupils,

@@ -12,6 +12,7 @@ signed note "this user gave the right password here, less than five minutes ago"
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -24,6 +25,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from caseflow.adapters.accounts import MAX_PASSWORD, MIN_PASSWORD, AccountError
+from caseflow.domain.events import LONDON, utc
 from caseflow.domain.totp import grouped, normalise_code, provisioning_uri
 from caseflow.services.access import Principal
 from caseflow.web.policy import ANY_USER, PUBLIC, allow
@@ -138,6 +140,9 @@ def login() -> Any:
     error = None
     if form.validate_on_submit():
         accounts = services().accounts
+        until = accounts.source_blocked(_source())
+        if until is not None:
+            return render_template("auth/login.html", form=form, error=_wait_until(until)), 429
         user_id = accounts.authenticate(form.username.data, form.password.data)
         if user_id is not None:
             next_url = _safe_next(request.args.get("next"))
@@ -150,11 +155,33 @@ def login() -> Any:
                 return redirect(url_for("auth.set_up_at_sign_in"))
             return _start_session(user_id, next_url)
         _log(form.username.data, "sign_in", "refused", "password, or a locked or unknown account")
+        _failed_from_source()
         error = "The username or password is not right, or the account is locked. Try again."
     status = 200 if error is None and not form.errors else 422 if form.errors else 401
     if request.method == "GET":
         status = 200
     return render_template("auth/login.html", form=form, error=error), status
+
+
+def _source() -> str:
+    """The client's address: the socket's, or behind a reverse proxy the one ``CASEFLOW_PROXIES``
+    trusted hops say (``ProxyFix``); a client cannot choose it by sending its own X-Forwarded-For."""
+    return request.remote_addr or "unknown"
+
+
+def _failed_from_source() -> None:
+    """Count a failure against the client's address; the one that uses up its allowance is logged
+    (once a window: a flood from one address must not flood the append-only log too)."""
+    source, accounts = _source(), services().accounts
+    if accounts.count_source_failure(source) == accounts.source_failures:
+        _log("-", "sign_in_throttled", "refused", f"{accounts.source_failures} failed sign-ins from {source} within the hour")
+
+
+def _wait_until(until: datetime) -> str:
+    return (
+        "Too many failed sign-ins have come from your network. "
+        f"Try again after {utc(until).astimezone(LONDON).strftime('%H:%M')}."
+    )
 
 
 def _now() -> int:
@@ -213,9 +240,13 @@ def code() -> Any:
     form = CodeForm()
     error = None
     if form.validate_on_submit():
+        until = accounts.source_blocked(_source())
+        if until is not None:
+            return render_template("auth/code.html", form=form, error=_wait_until(until)), 429
         if accounts.second_step(user_id, form.code.data):
             return _start_session(user_id, session["two_step"]["next"])
         _log(_username(user_id), "sign_in", "refused", "code, or a locked account")
+        _failed_from_source()
         error = WRONG_CODE
     status = 422 if (error or form.errors) else 200
     return render_template("auth/code.html", form=form, error=error), status
