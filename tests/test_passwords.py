@@ -70,9 +70,14 @@ def test_a_change_that_cannot_be_made_says_why_and_changes_nothing(
 def test_a_user_changes_their_password_and_their_other_sessions_end(app: Flask, sqlite_services: Services) -> None:
     here, elsewhere = app.test_client(), app.test_client()
     assert sign_in(here) == 302 and sign_in(elsewhere) == 302
+    before = here.get_cookie("session")
+    assert before is not None
     status, _ = change(here, PASSWORD, NEW)
     assert status == 302
-    assert here.get("/").status_code == 200, "this session goes on"
+    assert here.get("/").status_code == 200, "this browser goes on, in a new session"
+    stale = app.test_client()
+    stale.set_cookie("session", before.value)
+    assert stale.get("/").status_code == 302, "the session from before the change is over"
     assert elsewhere.get("/").status_code == 302, "every other one ends"
     assert sign_in(app.test_client(), password=PASSWORD) == 401
     assert sign_in(app.test_client(), password=NEW) == 302

@@ -13,10 +13,13 @@ from datetime import timedelta
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from caseflow import create_app
-from caseflow.adapters.accounts import SOURCE_FAILURES, SOURCE_WINDOW
+from caseflow.adapters.accounts import SOURCE_FAILURES, SOURCE_WINDOW, SourceAttempt, SqlAccounts
+from caseflow.adapters.tables import sign_in_throttle
 from caseflow.bootstrap import Services, bootstrap
+from caseflow.domain.totp import hotp, step_at
 from tests.conftest import Clock, Database, access_lines, seed_people
 
 PASSWORD = "correct horse battery"
@@ -35,38 +38,75 @@ def svc(database: Database, clock: Clock) -> Iterator[Services]:
     services.close()
 
 
-def test_failures_are_counted_per_address_in_a_window_even_in_parallel(svc: Services, clock: Clock) -> None:
-    barrier = threading.Barrier(12)
+def test_attempts_are_counted_before_they_are_judged_so_a_burst_gets_its_allowance_only(svc: Services, clock: Clock) -> None:
+    svc.accounts.source_failures = 12
+    barrier = threading.Barrier(30)
 
-    def fail(_: int) -> int:
+    def one(_: int) -> SourceAttempt:
         barrier.wait()
-        return svc.accounts.count_source_failure("10.0.0.1")
+        return svc.accounts.begin_source_attempt("10.0.0.1")
 
-    with ThreadPoolExecutor(12) as pool:
-        counts = sorted(pool.map(fail, range(12)))
-    assert counts == list(range(1, 13)), "each failure takes its own number"
-    assert svc.accounts.source_failures == SOURCE_FAILURES == 100
-    for expected in range(13, SOURCE_FAILURES + 1):
-        assert svc.accounts.count_source_failure("10.0.0.1") == expected
-    until = svc.accounts.source_blocked("10.0.0.1")
-    assert until == clock.now + SOURCE_WINDOW
-    assert svc.accounts.source_blocked("10.0.0.2") is None, "another address is not touched"
+    with ThreadPoolExecutor(30) as pool:
+        attempts = list(pool.map(one, range(30)))
+    assert sum(a.blocked_until is None for a in attempts) == 12, "twelve judged, however many came at once"
+    assert sum(a.just_blocked for a in attempts) == 1, "the one that went past is logged, once"
+    assert {a.blocked_until for a in attempts if a.blocked_until} == {clock.now + SOURCE_WINDOW}
+    assert svc.accounts.begin_source_attempt("10.0.0.2").blocked_until is None, "another address is not touched"
     clock.now += SOURCE_WINDOW
-    assert svc.accounts.source_blocked("10.0.0.1") is None
-    assert svc.accounts.count_source_failure("10.0.0.1") == 1, "a new window starts afresh"
+    assert svc.accounts.begin_source_attempt("10.0.0.1") == SourceAttempt(None, False), "a new window starts afresh"
 
 
-def test_finished_windows_are_cleared_as_failures_come_in(svc: Services, clock: Clock) -> None:
-    svc.accounts.count_source_failure("192.0.2.1")
+def test_a_right_answer_gives_its_attempt_back(svc: Services, clock: Clock) -> None:
+    svc.accounts.source_failures = 3
+    for _ in range(10):
+        assert svc.accounts.begin_source_attempt("10.0.0.3").blocked_until is None
+        svc.accounts.source_succeeded("10.0.0.3")
+    assert SOURCE_FAILURES == 100 and SqlAccounts(svc.accounts.engine).source_failures == SOURCE_FAILURES
+
+
+def test_finished_windows_are_cleared_and_clearing_them_in_parallel_waits_for_nobody(svc: Services, clock: Clock) -> None:
+    """Eight addresses whose windows are over fail at once: on PostgreSQL, deleting finished windows in
+    the counting transaction deadlocked (each held its own row and wanted another's)."""
+    addresses = [f"192.0.2.{n}" for n in range(8)]
+    for address in addresses:
+        svc.accounts.begin_source_attempt(address)
+    for _ in range(6):
+        clock.now += SOURCE_WINDOW + timedelta(seconds=1)
+        barrier = threading.Barrier(8)
+
+        def fail_from(address: str, barrier: threading.Barrier = barrier) -> SourceAttempt:
+            barrier.wait()
+            return svc.accounts.begin_source_attempt(address)
+
+        with ThreadPoolExecutor(8) as pool:
+            assert all(a.blocked_until is None for a in pool.map(fail_from, addresses))
+    svc.accounts.begin_source_attempt("198.51.100.9")
     clock.now += SOURCE_WINDOW + timedelta(seconds=1)
-    svc.accounts.count_source_failure("192.0.2.2")
-    assert svc.accounts.source_blocked("192.0.2.1") is None
-    from sqlalchemy import select
-
-    from caseflow.adapters.tables import sign_in_throttle
-
+    svc.accounts.begin_source_attempt("198.51.100.10")
     with svc.accounts.engine.connect() as conn:
-        assert [row[0] for row in conn.execute(select(sign_in_throttle.c.source))] == ["192.0.2.2"]
+        assert [row[0] for row in conn.execute(select(sign_in_throttle.c.source))] == ["198.51.100.10"]
+
+
+def test_nine_wrong_passwords_by_someone_else_never_shut_a_two_step_user_out(svc: Services, clock: Clock) -> None:
+    """Their right password only takes back its own attempt; the code is judged, and clears the count.
+    (Counted without taking back, the password was the tenth, the code the eleventh, and the account
+    stayed refused for ever, with no lock to run out.)"""
+    user = svc.accounts.user("head")
+    assert user is not None
+    secret = svc.accounts.pending_secret(user["id"])
+    assert svc.accounts.turn_on_two_step(user["id"], hotp(secret, step_at(clock.now)))
+    clock.now += timedelta(seconds=30)
+    for _ in range(9):
+        assert svc.accounts.authenticate("head", "wrong password!") is None
+    assert svc.accounts.authenticate("head", PASSWORD) == user["id"]
+    assert svc.accounts.second_step(user["id"], hotp(secret, step_at(clock.now)))
+    assert svc.accounts.user("head")["failed_logins"] == 0  # type: ignore[index]
+
+
+def test_a_username_with_a_nul_byte_is_simply_unknown(svc: Services) -> None:
+    assert svc.accounts.authenticate("ds\x00l", PASSWORD) is None
+    assert svc.accounts.authenticate("dsl\n", PASSWORD) is None
+    assert svc.accounts.authenticate("dsl", PASSWORD) is not None
 
 
 #: the web tests lower the allowance, so that a spray is twelve argon2 checks, not a hundred
@@ -127,3 +167,33 @@ def test_the_number_of_proxies_is_a_small_number(svc: Services, monkeypatch: pyt
         monkeypatch.setenv("CASEFLOW_PROXIES", wrong)
         with pytest.raises(RuntimeError, match="CASEFLOW_PROXIES"):
             create_app({"SERVICES": svc})
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+def test_an_ipv6_address_counts_by_its_64_and_a_mapped_ipv4_as_itself(svc: Services) -> None:
+    client = web_app(svc).test_client()
+    for n in range(WEB_ALLOWANCE):
+        assert attempt(client, "dsl", "wrong password!", f"2001:db8:0:1::{n + 1:x}") == 401
+        svc.accounts._clear_failures(svc.accounts.user("dsl")["id"])  # type: ignore[index]  # only the address counts here
+    assert attempt(client, "dsl", PASSWORD, "2001:db8:0:1:ffff::9") == 429, "another address in the same /64"
+    assert attempt(client, "dsl", PASSWORD, "2001:db8:0:2::1") == 302, "the next /64 is someone else"
+    spray(client, "203.0.113.20")
+    assert attempt(client, "dsl", PASSWORD, "::ffff:203.0.113.20") == 429
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+def test_guessing_codes_from_one_address_uses_its_allowance_too(svc: Services, clock: Clock) -> None:
+    owner = svc.accounts.user("senco")
+    assert owner is not None
+    secret = svc.accounts.pending_secret(owner["id"])
+    assert svc.accounts.turn_on_two_step(owner["id"], hotp(secret, step_at(clock.now)))
+    clock.now += timedelta(seconds=30)
+    client = web_app(svc).test_client()
+    wrong = "000000" if hotp(secret, step_at(clock.now)) != "000000" else "111111"
+    address = {"REMOTE_ADDR": "203.0.113.30"}
+    for _ in range(WEB_ALLOWANCE):
+        assert client.post("/login", data={"username": "senco", "password": PASSWORD}, environ_base=address).status_code == 302
+        svc.accounts._clear_failures(owner["id"])  # the account's own count aside: this is about the address
+        assert client.post("/login/code", data={"code": wrong}, environ_base=address).status_code == 422
+    right = client.post("/login/code", data={"code": hotp(secret, step_at(clock.now))}, environ_base=address)
+    assert right.status_code == 429, "the address has used its allowance on codes: not even the right one is judged"

@@ -92,10 +92,13 @@ def test_the_tenth_wrong_code_locks_and_a_right_one_before_it_clears_the_count(s
     for _ in range(MAX_FAILED_LOGINS - 1):
         assert not svc.accounts.second_step(uid, "12345x")
     assert svc.accounts.second_step(uid, hotp(secret, step_at(clock.now)))
+    for _ in range(3):
+        assert svc.accounts.authenticate("dsl", PASSWORD) == uid, "a right password is no failure"
     for _ in range(MAX_FAILED_LOGINS - 1):
-        assert svc.accounts.authenticate("dsl", PASSWORD) == uid, "the right password, counted, but not locking yet"
+        assert svc.accounts.authenticate("dsl", "wrong password!") is None
+    assert svc.accounts.authenticate("dsl", PASSWORD) == uid, "nine wrong: not locked, and the right one does not clear them"
     assert not svc.accounts.second_step(uid, "000000" if hotp(secret, step_at(clock.now) + 1) != "000000" else "111111")
-    assert svc.accounts.authenticate("dsl", PASSWORD) is None, "ten: nine passwords with no code after them, and a wrong code"
+    assert svc.accounts.authenticate("dsl", PASSWORD) is None, "ten: nine wrong passwords and a wrong code"
 
 
 def test_a_sign_in_with_the_password_alone_never_swaps_an_app_already_set_up(svc: Services, clock: Clock) -> None:

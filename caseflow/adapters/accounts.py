@@ -12,7 +12,7 @@ import hashlib
 import secrets
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -43,6 +43,14 @@ SESSION_IDLE = timedelta(minutes=30)
 SESSION_ABSOLUTE = timedelta(hours=12)
 MIN_PASSWORD = 12
 MAX_PASSWORD = 128
+
+
+class SourceAttempt(NamedTuple):
+    """An attempt counted against a client address: ``blocked_until`` if the address is past its
+    allowance (the attempt is not to be judged), and whether this is the attempt that went past it."""
+
+    blocked_until: datetime | None
+    just_blocked: bool
 
 
 class AccountError(ValueError):
@@ -161,11 +169,12 @@ class SqlAccounts:
 
         Attempts are counted per account (ASVS 2.2.1); ten wrong ones lock the account for
         fifteen minutes. The answer does not say which part was wrong. For a user with
-        two-step sign-in the count is cleared only by the second step: otherwise the right
-        password, known to an attacker, would reset the count before every ten guesses at
-        the code.
+        two-step sign-in the right password only takes back its own attempt; the count is
+        cleared by the second step: otherwise the right password, known to an attacker,
+        would reset the count before every ten guesses at the code.
         """
-        user = self.user(username) if username and len(username) <= 64 else None
+        plausible = bool(username) and len(username) <= 64 and username.isprintable()
+        user = self.user(username) if plausible else None
         attempt = self._begin_attempt(int(user["id"])) if user and user["password_hash"] and user["active"] else None
         if user is None or attempt is None:
             _verify(_DUMMY_HASH, password)
@@ -173,13 +182,16 @@ class SqlAccounts:
         if not _verify(user["password_hash"], password):
             self._attempt_failed(int(user["id"]), attempt)
             return None
-        if not user["totp_secret"]:
+        if user["totp_secret"]:
+            self._take_back_attempt(int(user["id"]))
+        else:
             self._clear_failures(int(user["id"]))
         return int(user["id"])
 
     def _begin_attempt(self, user_id: int) -> int | None:
         """Count an attempt before judging it, in one statement, and return its number; None if
-        the account is locked or this attempt is past the tenth.
+        the account is locked or this attempt is past the tenth (which locks it, if a burst got
+        there before the tenth's own failure did: the count never stays over ten without a lock).
 
         Counted first, not after a failure: parallel guesses each take their own number, so no
         more than ten are ever judged in a lock period, however many arrive at once (a count read,
@@ -193,6 +205,8 @@ class SqlAccounts:
                 .values(failed_logins=users.c.failed_logins + 1)
                 .returning(users.c.failed_logins)
             ).scalar()
+            if count is not None and count > MAX_FAILED_LOGINS:
+                conn.execute(update(users).where(users.c.id == user_id).values(failed_logins=0, locked_until=now + LOCKOUT))
         return None if count is None or count > MAX_FAILED_LOGINS else int(count)
 
     def _attempt_failed(self, user_id: int, attempt: int) -> None:
@@ -203,46 +217,66 @@ class SqlAccounts:
                     update(users).where(users.c.id == user_id).values(failed_logins=0, locked_until=self.clock() + LOCKOUT)
                 )
 
+    def _take_back_attempt(self, user_id: int) -> None:
+        """A right answer was counted as an attempt before it was judged: it is not a failure."""
+        with write_transaction(self.engine) as conn:
+            conn.execute(
+                update(users)
+                .where(users.c.id == user_id, users.c.failed_logins > 0)
+                .values(failed_logins=users.c.failed_logins - 1)
+            )
+
     def _clear_failures(self, user_id: int) -> None:
         with write_transaction(self.engine) as conn:
             conn.execute(update(users).where(users.c.id == user_id).values(failed_logins=0, locked_until=None))
 
     # --- failures by address ----------------------------------------------------------------
-    def source_blocked(self, source: str) -> datetime | None:
-        """When ``source`` (a client address) may try again, if it has used up its failures in this window."""
-        with read_transaction(self.engine) as conn:
-            row = conn.execute(
-                select(sign_in_throttle.c.window_start, sign_in_throttle.c.failures).where(
-                    sign_in_throttle.c.source == source[:64]
-                )
-            ).first()
-        if row is None or row.failures < self.source_failures:
-            return None
-        until = utc(row.window_start) + SOURCE_WINDOW
-        return until if until > self.clock() else None
+    def begin_source_attempt(self, source: str) -> SourceAttempt:
+        """Count a sign-in attempt against ``source`` (a client address, see ``source_key``) before it
+        is judged: whether it is past its allowance in this window, and if so until when.
 
-    def count_source_failure(self, source: str) -> int:
-        """One more failure from ``source``, and how many in its window now. One upsert, so parallel
-        failures each count; a window that is over starts afresh, and finished windows of every
-        address are cleared as it goes (the table holds only the last hour's)."""
+        Counted first, in one upsert, like an account's attempts: parallel requests each take their
+        own number, so no more than the allowance are judged in a window. A right answer gives its
+        attempt back (``source_succeeded``): only failures use the allowance up."""
         now = self.clock()
+        key = source[:64]
         over = sign_in_throttle.c.window_start <= now - SOURCE_WINDOW
-        at_now = literal(now, UtcDateTime())
         dialect = self.engine.dialect.name
         upsert = (sqlite_insert if dialect == "sqlite" else postgresql_insert)(sign_in_throttle).values(
-            source=source[:64], window_start=now, failures=1
+            source=key, window_start=now, failures=1
         )
         upsert = upsert.on_conflict_do_update(
             index_elements=[sign_in_throttle.c.source],
             set_={
                 "failures": case((over, 1), else_=sign_in_throttle.c.failures + 1),
-                "window_start": case((over, at_now), else_=sign_in_throttle.c.window_start),
+                "window_start": case((over, literal(now, UtcDateTime())), else_=sign_in_throttle.c.window_start),
             },
-        ).returning(sign_in_throttle.c.failures)
+        ).returning(sign_in_throttle.c.failures, sign_in_throttle.c.window_start)
         with write_transaction(self.engine) as conn:
-            failures = int(conn.execute(upsert).scalar_one())
-            conn.execute(delete(sign_in_throttle).where(over, sign_in_throttle.c.source != source[:64]))
-        return failures
+            failures, window_start = conn.execute(upsert).one()
+        self._clear_finished_windows(now)
+        if failures <= self.source_failures:
+            return SourceAttempt(None, False)
+        return SourceAttempt(utc(window_start) + SOURCE_WINDOW, failures == self.source_failures + 1)
+
+    def source_succeeded(self, source: str) -> None:
+        with write_transaction(self.engine) as conn:
+            conn.execute(
+                update(sign_in_throttle)
+                .where(sign_in_throttle.c.source == source[:64], sign_in_throttle.c.failures > 0)
+                .values(failures=sign_in_throttle.c.failures - 1)
+            )
+
+    def _clear_finished_windows(self, now: datetime) -> None:
+        """Windows that are over go, in a transaction of their own that waits for nobody: deleting
+        them in the counting transaction deadlocked on PostgreSQL (each held its own row and wanted
+        another's), and a row another request holds now is cleared by a later one."""
+        cut = now - SOURCE_WINDOW
+        finished = select(sign_in_throttle.c.source).where(sign_in_throttle.c.window_start <= cut)
+        if self.engine.dialect.name == "postgresql":
+            finished = finished.with_for_update(skip_locked=True)
+        with write_transaction(self.engine) as conn:
+            conn.execute(delete(sign_in_throttle).where(sign_in_throttle.c.source.in_(finished)))
 
     # --- passwords ---------------------------------------------------------------------------
     def change_password(self, user_id: int, current: str, new: str) -> None:

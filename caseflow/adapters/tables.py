@@ -372,7 +372,7 @@ web_sessions = Table(
     Column("last_seen_at", UtcDateTime, nullable=False),
 )
 
-#: failed sign-ins by the address they came from, in the current window (see ``SqlAccounts.count_source_failure``)
+#: failed sign-ins by the address they came from, in the current window (see ``SqlAccounts.begin_source_attempt``)
 sign_in_throttle = Table(
     "sign_in_throttle",
     metadata,

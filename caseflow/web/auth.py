@@ -12,6 +12,7 @@ signed note "this user gave the right password here, less than five minutes ago"
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -140,10 +141,12 @@ def login() -> Any:
     error = None
     if form.validate_on_submit():
         accounts = services().accounts
-        until = accounts.source_blocked(_source())
+        until = _source_attempt()
         if until is not None:
             return render_template("auth/login.html", form=form, error=_wait_until(until)), 429
         user_id = accounts.authenticate(form.username.data, form.password.data)
+        if user_id is not None:
+            accounts.source_succeeded(_source())
         if user_id is not None:
             next_url = _safe_next(request.args.get("next"))
             session.clear()
@@ -155,7 +158,6 @@ def login() -> Any:
                 return redirect(url_for("auth.set_up_at_sign_in"))
             return _start_session(user_id, next_url)
         _log(form.username.data, "sign_in", "refused", "password, or a locked or unknown account")
-        _failed_from_source()
         error = "The username or password is not right, or the account is locked. Try again."
     status = 200 if error is None and not form.errors else 422 if form.errors else 401
     if request.method == "GET":
@@ -164,17 +166,31 @@ def login() -> Any:
 
 
 def _source() -> str:
-    """The client's address: the socket's, or behind a reverse proxy the one ``CASEFLOW_PROXIES``
-    trusted hops say (``ProxyFix``); a client cannot choose it by sending its own X-Forwarded-For."""
-    return request.remote_addr or "unknown"
+    """The client's address, as the allowance of failed sign-ins counts it: the socket's, or behind a
+    reverse proxy the one ``CASEFLOW_PROXIES`` trusted hops say (``ProxyFix``; a client cannot choose
+    it by sending its own X-Forwarded-For). An IPv6 address counts by its /64, which one household or
+    one machine holds whole; an IPv4 address written as IPv6 counts as itself."""
+    address = request.remote_addr or "unknown"
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address[:64]
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(parsed)
 
 
-def _failed_from_source() -> None:
-    """Count a failure against the client's address; the one that uses up its allowance is logged
-    (once a window: a flood from one address must not flood the append-only log too)."""
+def _source_attempt() -> datetime | None:
+    """Count this attempt against the client's address before it is judged; when it may try again,
+    if it is past its allowance. The attempt that goes past it is logged, once a window: a flood from
+    one address must not flood the append-only log too."""
     source, accounts = _source(), services().accounts
-    if accounts.count_source_failure(source) == accounts.source_failures:
+    attempt = accounts.begin_source_attempt(source)
+    if attempt.just_blocked:
         _log("-", "sign_in_throttled", "refused", f"{accounts.source_failures} failed sign-ins from {source} within the hour")
+    return attempt.blocked_until
 
 
 def _wait_until(until: datetime) -> str:
@@ -240,13 +256,13 @@ def code() -> Any:
     form = CodeForm()
     error = None
     if form.validate_on_submit():
-        until = accounts.source_blocked(_source())
+        until = _source_attempt()
         if until is not None:
             return render_template("auth/code.html", form=form, error=_wait_until(until)), 429
         if accounts.second_step(user_id, form.code.data):
+            accounts.source_succeeded(_source())
             return _start_session(user_id, session["two_step"]["next"])
         _log(_username(user_id), "sign_in", "refused", "code, or a locked account")
-        _failed_from_source()
         error = WRONG_CODE
     status = 422 if (error or form.errors) else 200
     return render_template("auth/code.html", form=form, error=error), status
@@ -370,8 +386,14 @@ def change_password() -> Any:
         except AccountError as problem:
             error = str(problem)
         else:
-            ended = accounts.end_other_sessions(user_id, keep=current_user.session_id)
+            # every session ends, this one too, and this browser gets a new one (ASVS V7.2.4)
+            ended = accounts.end_other_sessions(user_id, keep=None) - 1
             _log(current_user.username, "password_changed", "ok", f"{ended} other sessions ended")
+            session.clear()
+            renewed = load_user(accounts.start_session(user_id))
+            if renewed is None:
+                return _start_again()
+            login_user(renewed, remember=False)
             flash("Your password is changed. Any other session of yours has ended.")
             return redirect(url_for("auth.account"))
     status = 422 if (error or form.errors) else 200
