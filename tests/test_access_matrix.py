@@ -142,6 +142,10 @@ def web_table(w: dict[str, Any]) -> dict[tuple[str, str], dict[str, int]]:
             expect({"dsl", "senco"}, 200, 404, 302), {u: 403 for u in SEES_CASE - {"dsl", "senco"}}
         ),
         ("GET", "/classroom"): expect({"teacher"}, 200, 403, 302),
+        ("GET", "/pupils"): expect(STAFF | {"other_dsl"}, 200, 403, 302),
+        ("GET", f"/pupils?school_urn={SCHOOL}"): merge(expect(STAFF, 200, 403, 302), {"other_dsl": 404}),
+        ("GET", "/pupils/new"): expect(KEEPERS | {"other_dsl"}, 200, 403, 302),
+        ("POST", "/pupils/new"): expect(KEEPERS | {"other_dsl"}, 422, 403, 302),  # nothing given: messages, no pupil
         ("GET", "/imports"): expect({"dsl", "head", "slt", "senco", "other_dsl"}, 200, 403, 302),
         ("GET", f"/cohort?school_urn={SCHOOL}"): merge(expect(STAFF | {"vs", "auditor"}, 200, 403, 302), {"other_dsl": 404}),
         ("GET", "/la"): expect({"vs"}, 200, 403, 302),
@@ -200,7 +204,7 @@ def test_every_route_is_in_the_table(world: dict[str, Any]) -> None:
         "api.get_case", "api.act", "api.events", "api.state", "api.verify", "api.access", "api.governors_report",
         "audit.index", "audit.case", "audit.export_case", "audit.subject_access", "audit.retention", "api.subject_access", "reports.governors", "reports.la", "reports.la_csv", "api.la_report", "reports.governors_csv", "admin.index", "pupils.detail",
         "self_assessment.index", "self_assessment.rate", "interventions.catalogue",
-        "pupils.act", "pupils.classroom",
+        "pupils.act", "pupils.classroom", "pupils.roll", "pupils.register",
         "dashboard.cohort", "dashboard.la", "imports.upload",
     }  # fmt: skip
     endpoints = {rule.endpoint for rule in world["app"].url_map.iter_rules()}

@@ -263,7 +263,7 @@ def test_no_serious_accessibility_violations_on_the_main_pages(page: Page, base_
     assert axe_violations(page) == []
     checked = 1
     for username, paths in {
-        "dsl": ["/", "/cases/new", "/imports", "/cohort", "/interventions"],
+        "dsl": ["/", "/cases/new", "/imports", "/cohort", "/interventions", "/pupils", "/pupils/new", "/account"],
         "auditor": ["/audit/", "/reports/governors?school_urn=100001", "/audit/retention?within=3660"],
         "governor": ["/reports/governors"],
         "vs": ["/la", "/la?sort=attendance&q=Oak", "/reports/la"],

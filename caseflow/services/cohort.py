@@ -20,6 +20,9 @@ class CohortReads(ReadModels, Protocol):
 
 #: who may list a school's cohort
 COHORT_READERS = frozenset({*SCHOOL_CASE_ROLES, Role.VIRTUAL_SCHOOL, Role.AUDITOR})
+#: who may list a school's whole roll: its own staff, who may open any of its pupils' records (a
+#: virtual school officer or an auditor has no business with the children who never had a social worker)
+ROLL_READERS = SCHOOL_CASE_ROLES
 
 
 class CohortService:
@@ -38,6 +41,26 @@ class CohortService:
         if any(school == school_urn for _, school in principal.grants):
             raise NotPermitted("your role may not see individual pupils")
         raise NotFound("no such school")
+
+    def roll(self, principal: Principal, school_urn: str, as_of: date, search: str = "") -> list[dict[str, Any]]:
+        """Every pupil of the school, or those whose name or UPN contains ``search``, with their cohort
+        status as at ``as_of``: how a DSL reaches the record of a child whose first plan has just
+        begun, to enter it (the cohort lists only those who have, or have had, one)."""
+        if not self.reads.school_exists(school_urn):
+            raise NotFound("no such school")
+        held = frozenset(role for role, school in principal.grants if school == school_urn) & ROLL_READERS
+        if not held:
+            raise NotFound("no such school")
+        wanted = search.strip().casefold()
+        episodes = self.reads.episodes_by_pupil([school_urn])
+        found = [
+            {**pupil, "status": cohort_status(episodes.get(pupil["pupil_id"], []), as_of)}
+            for pupil in self.reads.pupils_for_schools([school_urn])
+            if not wanted or wanted in f"{pupil['given_name']} {pupil['family_name']} {pupil['upn']}".casefold()
+        ]
+        detail = f"school {school_urn}" + (f", search {wanted[:40]!r}" if wanted else "")
+        self.audit.record(username=principal.username, role=sorted(held)[0], action="view_roll", outcome="ok", detail=detail)
+        return found
 
     def cohort(self, principal: Principal, school_urn: str, as_of: date) -> list[dict[str, Any]]:
         """Pupils of the school in the cohort (open or previous) as at ``as_of``."""

@@ -27,6 +27,7 @@ NAV = (
     ("cases.index", "Cases", None),
     ("dashboard.cohort", "Cohort", {"dsl", "headteacher", "slt", "senco", "mental_health_lead", "virtual_school", "auditor"}),
     ("dashboard.la", "Local authority", {"virtual_school"}),
+    ("pupils.roll", "Pupils", {"dsl", "headteacher", "slt", "senco", "mental_health_lead"}),
     ("pupils.classroom", "My classes", {"teacher"}),
     ("imports.upload", "Import", {"dsl", "headteacher", "slt", "senco"}),
     ("interventions.catalogue", "Interventions", {"dsl", "headteacher", "slt", "senco", "mental_health_lead", "virtual_school"}),

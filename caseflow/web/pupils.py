@@ -7,16 +7,19 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from wtforms import HiddenField
+from wtforms import HiddenField, SelectField
 
 from caseflow.domain import sdq
 from caseflow.domain.attendance import summarise
-from caseflow.domain.errors import NotFound
+from caseflow.domain.errors import GuardFailed, InvalidData, NotFound, NotPermitted
+from caseflow.domain.events import london_date
 from caseflow.domain.roles import Role
+from caseflow.services.cohort import ROLL_READERS
 from caseflow.web.auth import services
 from caseflow.web.cases import prefill
-from caseflow.web.forms import action_form, submit
+from caseflow.web.forms import action_form, form_data, options, put_errors, submit
 from caseflow.web.policy import ANY_USER, allow
+from caseflow.web.schools import school_asked
 
 bp = Blueprint("pupils", __name__)
 
@@ -28,6 +31,56 @@ def _visible(pupil_id: str) -> tuple[Any, frozenset[str]]:
     if not roles:
         raise NotFound("no such pupil")
     return pupil, roles
+
+
+@bp.get("/pupils")
+@allow(*ROLL_READERS)
+def roll() -> Any:
+    """The school's pupils, searchable by name or UPN, each with whether they have (had) a social worker."""
+    principal = current_user.principal
+    school = school_asked(ROLL_READERS)
+    if school is None:
+        abort(404)
+    search = request.args.get("q", "")[:60]
+    svc = services()
+    rows = svc.cohort.roll(principal, school, london_date(svc.cases.clock()), search)
+    schools = sorted({s for r, s in principal.grants if s and r in ROLL_READERS})
+    registers = bool(principal.roles & svc.pupils.workflow.creation.roles)
+    return render_template("pupils/roll.html", rows=rows, search=search, school=school, schools=schools, registers=registers)
+
+
+@bp.route("/pupils/new", methods=["GET", "POST"])
+@allow(ANY_USER)  # who may register is the record's register_pupil roles, at the school chosen
+def register() -> Any:
+    """Register a pupil by hand: a new starter, before the next import from the MIS."""
+    principal = current_user.principal
+    svc = services()
+    spec = svc.pupils.workflow.creation
+    schools = sorted({s for r, s in principal.grants if r in spec.roles and s})
+    if not schools:
+        abort(403)
+    fields = {k: v for k, v in spec.fields.items() if k != "school_urn"}
+    names = {school["urn"]: school["name"] for school in svc.accounts.schools()}
+    school_field = SelectField("School", choices=options([(urn, names.get(urn, urn)) for urn in schools]))
+    form = action_form(fields, {"school_urn": school_field})()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            pupil = svc.pupils.register(principal, {"school_urn": form.school_urn.data, **form_data(form, fields)})
+        except InvalidData as error:
+            put_errors(form, error.errors)
+            status = 422
+        except GuardFailed as error:
+            form.form_errors.extend(u.message for u in error.unmet)
+            status = 422
+        except NotPermitted:
+            abort(403)
+        else:
+            flash(f"{pupil.given_name} {pupil.family_name} is registered.")
+            return redirect(url_for("pupils.detail", pupil_id=pupil.id))
+    elif request.method == "POST":
+        status = 422
+    return render_template("pupils/new.html", form=form), status
 
 
 @bp.get("/pupils/<pupil_id>")
