@@ -177,8 +177,9 @@ def test_an_ipv6_address_counts_by_its_64_and_a_mapped_ipv4_as_itself(svc: Servi
         svc.accounts._clear_failures(svc.accounts.user("dsl")["id"])  # type: ignore[index]  # only the address counts here
     assert attempt(client, "dsl", PASSWORD, "2001:db8:0:1:ffff::9") == 429, "another address in the same /64"
     assert attempt(client, "dsl", PASSWORD, "2001:db8:0:2::1") == 302, "the next /64 is someone else"
-    spray(client, "203.0.113.20")
-    assert attempt(client, "dsl", PASSWORD, "::ffff:203.0.113.20") == 429
+    fresh = web_app(svc).test_client()  # (the first now knows dsl's browser: see the test of known browsers)
+    spray(fresh, "203.0.113.20")
+    assert attempt(fresh, "dsl", PASSWORD, "::ffff:203.0.113.20") == 429
 
 
 @pytest.mark.parametrize("database", ["sqlite"], indirect=True)
@@ -197,3 +198,26 @@ def test_guessing_codes_from_one_address_uses_its_allowance_too(svc: Services, c
         assert client.post("/login/code", data={"code": wrong}, environ_base=address).status_code == 422
     right = client.post("/login/code", data={"code": hotp(secret, step_at(clock.now))}, environ_base=address)
     assert right.status_code == 429, "the address has used its allowance on codes: not even the right one is judged"
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+def test_a_browser_the_user_signed_in_from_before_is_not_shut_out_by_a_flood_from_its_address(
+    svc: Services, clock: Clock
+) -> None:
+    """Someone on a school's shared address floods it with wrong passwords: staff who have signed in
+    from their own browser before still get in (each account's own limit still holds); a new browser,
+    another user's name, a forged cookie and a ninety-day-old one do not."""
+    app = web_app(svc)
+    staffroom = app.test_client()
+    assert attempt(staffroom, "dsl", PASSWORD, "203.0.113.40") == 302
+    staffroom.post("/logout", environ_base={"REMOTE_ADDR": "203.0.113.40"})
+    spray(app.test_client(), "203.0.113.40")
+    assert attempt(app.test_client(), "dsl", PASSWORD, "203.0.113.40") == 429, "a new browser waits"
+    assert attempt(staffroom, "head", PASSWORD, "203.0.113.40") == 429, "the browser is known for dsl only"
+    assert attempt(staffroom, "dsl", PASSWORD, "203.0.113.40") == 302, "the known browser gets in"
+    forged = app.test_client()
+    forged.set_cookie("caseflow_device", "eyJkc2wiOjF9.forged", path="/login")
+    assert attempt(forged, "dsl", PASSWORD, "203.0.113.40") == 429
+    clock.now += timedelta(days=91)
+    spray(app.test_client(), "203.0.113.40")
+    assert attempt(staffroom, "dsl", PASSWORD, "203.0.113.40") == 429, "known for ninety days after the last sign-in"

@@ -21,6 +21,7 @@ import segno
 from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf import CSRFProtect, FlaskForm
+from itsdangerous import BadSignature, URLSafeSerializer
 from markupsafe import Markup
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
@@ -141,11 +142,12 @@ def login() -> Any:
     error = None
     if form.validate_on_submit():
         accounts = services().accounts
-        until = _source_attempt()
+        known = _known_device(form.username.data)
+        until = None if known else _source_attempt()
         if until is not None:
             return render_template("auth/login.html", form=form, error=_wait_until(until)), 429
         user_id = accounts.authenticate(form.username.data, form.password.data)
-        if user_id is not None:
+        if user_id is not None and not known:
             accounts.source_succeeded(_source())
         if user_id is not None:
             next_url = _safe_next(request.args.get("next"))
@@ -215,7 +217,54 @@ def _start_session(user_id: int, next_url: str) -> Any:
         return _start_again()
     login_user(user, remember=False)
     _log(user.username, "sign_in", "ok")
-    return redirect(next_url)
+    return _remember_device(redirect(next_url), user.username)
+
+
+#: a browser where a user has signed in before: their sign-ins from it are not held up by their
+#: address's allowance (OWASP's "device cookies"), so someone flooding a school's shared address with
+#: wrong passwords cannot shut its staff out (ASVS V6.1.1); each account's own limit still applies
+DEVICE_COOKIE = "caseflow_device"
+DEVICE_DAYS = 90
+DEVICE_USERS = 8
+
+
+def _device_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key, salt="caseflow-known-device")
+
+
+def _devices_here() -> dict[str, int]:
+    """username -> when they last signed in from this browser (seconds, by the services' clock)."""
+    token = request.cookies.get(DEVICE_COOKIE)
+    if not token or len(token) > 4096:
+        return {}
+    try:
+        found = _device_serializer().loads(token)
+    except BadSignature:
+        return {}
+    if not isinstance(found, dict):
+        return {}
+    return {u: t for u, t in found.items() if isinstance(u, str) and isinstance(t, int)}
+
+
+def _known_device(username: str | None) -> bool:
+    """Whether ``username`` signed in from this browser within the last ninety days."""
+    signed_in_at = _devices_here().get(username or "")
+    return signed_in_at is not None and _now() - signed_in_at <= DEVICE_DAYS * 86400
+
+
+def _remember_device(response: Any, username: str) -> Any:
+    devices = {**_devices_here(), username: _now()}
+    newest = dict(sorted(devices.items(), key=lambda item: item[1])[-DEVICE_USERS:])  # a shared computer: the last eight
+    response.set_cookie(
+        DEVICE_COOKIE,
+        _device_serializer().dumps(newest),
+        max_age=DEVICE_DAYS * 86400,
+        path="/login",
+        httponly=True,
+        samesite="Lax",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
+    return response
 
 
 def _log(username: str, action: str, outcome: str, detail: str | None = None) -> None:
@@ -256,11 +305,13 @@ def code() -> Any:
     form = CodeForm()
     error = None
     if form.validate_on_submit():
-        until = _source_attempt()
+        known = _known_device(_username(user_id))
+        until = None if known else _source_attempt()
         if until is not None:
             return render_template("auth/code.html", form=form, error=_wait_until(until)), 429
         if accounts.second_step(user_id, form.code.data):
-            accounts.source_succeeded(_source())
+            if not known:
+                accounts.source_succeeded(_source())
             return _start_session(user_id, session["two_step"]["next"])
         _log(_username(user_id), "sign_in", "refused", "code, or a locked account")
         error = WRONG_CODE
