@@ -137,6 +137,45 @@ def users_deactivate(username: str) -> None:
     click.echo(f"Deactivated {username}: signed out everywhere, API tokens revoked. The log still names them.")
 
 
+@users.command("grant", help="Give a user a role (at each --school given, for a school role), from their next request.")
+@click.argument("username")
+@click.option("--role", required=True, help="The role to give.")
+@click.option("--school", "school_urns", multiple=True, help="A school URN (repeat for several).")
+@click.option("--la", "la_code", help="LA code, for Virtual School officers.")
+def users_grant(username: str, role: str, school_urns: tuple[str, ...], la_code: str | None) -> None:
+    from caseflow.adapters.accounts import AccountError
+
+    services = _services()
+    try:
+        added = services.accounts.grant(username, role, school_urns, la_code)
+    except AccountError as error:
+        raise click.ClickException(str(error)) from None
+    where = f" at {', '.join(school_urns)}" if school_urns else ""
+    services.audit.record(
+        username=_operator(), role="admin", action="role_granted", outcome="ok", detail=f"{username}: {role}{where}"
+    )
+    click.echo(f"{username} now holds {role}{where}." if added else f"{username} already held {role}{where}.")
+
+
+@users.command("revoke", help="Take a role from a user (at the --school given, or everywhere), from their next request.")
+@click.argument("username")
+@click.option("--role", required=True, help="The role to take away.")
+@click.option("--school", "school_urns", multiple=True, help="Only at this school URN (repeat for several).")
+def users_revoke(username: str, role: str, school_urns: tuple[str, ...]) -> None:
+    from caseflow.adapters.accounts import AccountError
+
+    services = _services()
+    try:
+        removed = services.accounts.revoke(username, role, school_urns)
+    except AccountError as error:
+        raise click.ClickException(str(error)) from None
+    where = f" at {', '.join(school_urns)}" if school_urns else ""
+    services.audit.record(
+        username=_operator(), role="admin", action="role_revoked", outcome="ok", detail=f"{username}: {role}{where}"
+    )
+    click.echo(f"{username} no longer holds {role}{where} ({removed} grant{'s' if removed != 1 else ''}).")
+
+
 @users.command("set-password", help="Set the user's password, read from standard input; their sessions end.")
 @click.argument("username")
 def users_set_password(username: str) -> None:

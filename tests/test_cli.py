@@ -14,7 +14,7 @@ from caseflow.adapters.tables import access_log, case_report_facts, case_summary
 from caseflow.bootstrap import bootstrap
 from caseflow.cli import main
 from caseflow.demo import CLASSMATES, DEMO_PASSWORD, PUPILS
-from tests.conftest import Database
+from tests.conftest import Database, access_lines
 
 
 @pytest.fixture
@@ -235,3 +235,47 @@ def test_the_governors_report_from_the_command_line_as_a_user_who_may_read_it(cl
     assert cli("reports", "governors", "999999", "--as", "governor").exit_code == 1
     assert cli("reports", "governors", "100001", "--as", "nobody").exit_code == 1
     assert cli("reports", "governors", "100001", "--as", "governor", "--as-of", "22/11/2026").exit_code == 2
+
+
+def test_an_administrator_grants_and_revokes_roles_which_apply_at_the_next_request(cli, database: Database) -> None:  # type: ignore[no-untyped-def]
+    """A teacher becomes the DSL at their school and a teacher at another; later the second goes. The
+    principal is read afresh each time, as on each request."""
+    assert cli("demo").exit_code == 0
+    assert cli("schools", "add", "654321", "Hilltop Primary", "--la", "881").exit_code == 0
+    svc = bootstrap(database.url)
+
+    def grants() -> set[tuple[str, str | None]]:
+        found = svc.accounts.principal(svc.accounts.user("teacher")["id"])  # type: ignore[index]
+        assert found is not None
+        return set(found.grants)
+
+    school = next(s for r, s in grants() if r == "teacher")
+    done = cli("users", "grant", "teacher", "--role", "dsl", "--school", school)
+    assert done.exit_code == 0 and "teacher now holds dsl" in done.output
+    assert cli("users", "grant", "teacher", "--role", "teacher", "--school", "654321").exit_code == 0
+    assert grants() == {("teacher", school), ("dsl", school), ("teacher", "654321")}
+    assert "already held" in cli("users", "grant", "teacher", "--role", "dsl", "--school", school).output
+    gone = cli("users", "revoke", "teacher", "--role", "teacher", "--school", "654321")
+    assert gone.exit_code == 0 and "no longer holds teacher at 654321 (1 grant)" in gone.output
+    assert grants() == {("teacher", school), ("dsl", school)}
+    for args, message in (
+        (("grant", "teacher", "--role", "dsl"), "The dsl role needs --school."),
+        (("grant", "teacher", "--role", "auditor", "--school", school), "not held at a school"),
+        (("grant", "teacher", "--role", "wizard"), "Unknown role wizard"),
+        (("grant", "teacher", "--role", "dsl", "--school", "999999"), "No school with URN 999999."),
+        (("grant", "teacher", "--role", "virtual_school"), "needs --la"),
+        (("grant", "nobody", "--role", "auditor"), "No user called nobody."),
+        (("revoke", "teacher", "--role", "auditor"), "does not hold the auditor role"),
+        (("revoke", "sw", "--role", "social_worker"), "deactivate the account instead"),
+    ):
+        refused = cli("users", *args)
+        assert refused.exit_code == 1 and message in refused.output, (args, refused.output)
+    assert grants() == {("teacher", school), ("dsl", school)}, "a refused change changes nothing"
+    lines = [(x["action"], x["detail"]) for x in access_lines(svc) if x["action"].startswith("role_")]
+    assert lines == [
+        ("role_granted", f"teacher: dsl at {school}"),
+        ("role_granted", "teacher: teacher at 654321"),
+        ("role_granted", f"teacher: dsl at {school}"),
+        ("role_revoked", "teacher: teacher at 654321"),
+    ]
+    svc.close()

@@ -231,3 +231,13 @@ def test_a_response_keeps_its_own_security_headers_and_static_files_may_be_cache
     static = client.get("/static/caseflow.css")
     assert static.status_code == 200 and "no-store" not in static.headers.get("Cache-Control", "")
     assert static.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_role_given_or_taken_applies_at_the_next_request_of_an_open_session(app: Flask, sqlite_services: Services) -> None:
+    client = app.test_client()
+    sign_in(client, "teacher")
+    assert client.get(f"/cohort?school_urn={SCHOOL}").status_code == 403
+    sqlite_services.accounts.grant("teacher", "dsl", [SCHOOL])
+    assert client.get(f"/cohort?school_urn={SCHOOL}").status_code == 200
+    sqlite_services.accounts.revoke("teacher", "dsl")
+    assert client.get(f"/cohort?school_urn={SCHOOL}").status_code == 403

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, Engine, bindparam, case, delete, insert, literal, or_, select, update
+from sqlalchemy import Connection, Engine, bindparam, case, delete, func, insert, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -137,6 +137,69 @@ class SqlAccounts:
             for role, urn in sorted(grants, key=lambda g: (g[0], g[1] or "")):
                 conn.execute(insert(user_roles).values(user_id=user_id, role=role, school_urn=urn))
         return True
+
+    def grant(self, username: str, role: str, school_urns: Iterable[str] = (), la_code: str | None = None) -> int:
+        """Give the user ``role`` (at each school given, for a school role); how many grants are new.
+        It applies from their next request: the principal is read afresh on every one."""
+        school_urns = list(school_urns)
+        user = self.user(username)
+        if user is None:
+            raise AccountError(f"No user called {username}.")
+        if role not in ALL_ROLES:
+            raise AccountError(f"Unknown role {role}; roles are: {', '.join(sorted(ALL_ROLES))}")
+        if role in SCHOOL_ROLES and not school_urns:
+            raise AccountError(f"The {role} role needs --school.")
+        if role not in SCHOOL_ROLES and school_urns:
+            raise AccountError(f"The {role} role is not held at a school: leave out --school.")
+        if la_code is not None and (not la_code.isdigit() or len(la_code) != 3):
+            raise AccountError("An LA code is 3 digits.")
+        if role == Role.VIRTUAL_SCHOOL and not (la_code or user["la_code"]):
+            raise AccountError("The virtual_school role needs --la.")
+        added = 0
+        with write_transaction(self.engine) as conn:
+            for urn in school_urns:
+                if not conn.execute(select(schools.c.urn).where(schools.c.urn == urn)).first():
+                    raise AccountError(f"No school with URN {urn}.")
+            if la_code is not None:
+                conn.execute(update(users).where(users.c.id == user["id"]).values(la_code=la_code))
+            for urn in school_urns or [None]:
+                held = select(user_roles.c.role).where(
+                    user_roles.c.user_id == user["id"],
+                    user_roles.c.role == role,
+                    user_roles.c.school_urn.is_(None) if urn is None else user_roles.c.school_urn == urn,
+                )
+                if conn.execute(held).first() is None:
+                    conn.execute(insert(user_roles).values(user_id=user["id"], role=role, school_urn=urn))
+                    added += 1
+        return added
+
+    def revoke(self, username: str, role: str, school_urns: Iterable[str] = ()) -> int:
+        """Take ``role`` from the user (at the schools given, or everywhere); how many grants went. A user
+        keeps at least one role: to stop someone altogether, deactivate them. Applies from their next request."""
+        school_urns = list(school_urns)
+        user = self.user(username)
+        if user is None:
+            raise AccountError(f"No user called {username}.")
+        with write_transaction(self.engine) as conn:
+            mine = user_roles.c.user_id == user["id"]
+            chosen = select(user_roles.c.role, user_roles.c.school_urn).where(mine, user_roles.c.role == role)
+            if school_urns:
+                chosen = chosen.where(user_roles.c.school_urn.in_(school_urns))
+            going = conn.execute(chosen).all()
+            total = conn.execute(select(func.count()).select_from(user_roles).where(mine)).scalar_one()
+            if not going:
+                raise AccountError(f"{username} does not hold the {role} role{' there' if school_urns else ''}.")
+            if len(going) == total:
+                raise AccountError(f"That is every role {username} holds: deactivate the account instead.")
+            for _, urn in going:
+                conn.execute(
+                    delete(user_roles).where(
+                        mine,
+                        user_roles.c.role == role,
+                        user_roles.c.school_urn.is_(None) if urn is None else user_roles.c.school_urn == urn,
+                    )
+                )
+        return len(going)
 
     def people(self) -> list[dict[str, Any]]:
         """Every user with their roles, for administrators."""
