@@ -7,6 +7,7 @@ Playwright never downloads a browser. Screenshots go to test-output/screenshots.
 from __future__ import annotations
 
 import csv
+import re
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -386,3 +387,19 @@ def test_a_lead_sets_up_two_step_sign_in_and_signs_in_with_a_code(page: Page, ba
     page.get_by_label("Code from your authenticator app").fill(hotp(secret, step_at(datetime.now(UTC)) + 1))
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("heading", name="Cases")).to_be_visible()
+
+
+def test_an_auditor_sees_a_case_as_its_record_stood_at_a_date(page: Page, base_url: str) -> None:
+    sign_in(page, base_url, "auditor")
+    page.goto(f"{base_url}/audit/")
+    page.locator("a[href^='/audit/cases/']").first.click()
+    expect(page.locator("#as-at-form")).to_be_visible()
+    page.get_by_label("As it stood on (YYYY-MM-DD)").fill("2020-01-01")
+    page.get_by_role("button", name="Show the case then").click()
+    expect(page.locator("#as-recorded-at")).to_contain_text("01 January 2020, 23:59")
+    expect(page.get_by_role("heading", name=re.compile(r"Case as at version 0 of \d+"))).to_be_visible()
+    page.get_by_role("link", name="Latest").click()
+    page.locator(".caseflow-event-data summary").first.click()
+    expect(page.locator(".caseflow-event-data pre").first).to_contain_text("pupil_id")
+    assert axe_violations(page) == []
+    shot(page, "15-audit-case-as-recorded")

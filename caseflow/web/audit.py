@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user
 
 from caseflow.domain.errors import InvalidData
+from caseflow.domain.events import LONDON
 from caseflow.domain.roles import Role
 from caseflow.domain.subject_access import REVIEWER_NOTES
 from caseflow.web.auth import services
@@ -41,27 +42,52 @@ def index() -> Any:
 @bp.get("/cases/<case_id>")
 @allow(Role.AUDITOR)
 def case(case_id: str) -> Any:
-    """Step through a case's history: its state at any version, who did what, and who looked."""
+    """Step through a case's history: its state at any version, or as it stood at a date and time in
+    England, who did what (with what each event recorded), and who looked."""
     svc = services()
     principal = current_user.principal
     latest = svc.cases.history(principal, case_id)
     raw = request.args.get("version", "")
-    version = int(raw) if raw.isdigit() and 1 <= int(raw) <= len(latest) else len(latest)
     if raw and not (raw.isdigit() and 1 <= int(raw) <= len(latest)):
         abort(404)
-    replayed = svc.cases.replay(principal, case_id, upto_version=version)
+    moment, moment_error = _moment_asked()
+    if moment is not None:
+        replayed = svc.cases.replay(principal, case_id, as_of=moment)
+        version = replayed.version
+    else:
+        version = int(raw) if raw else len(latest)
+        replayed = svc.cases.replay(principal, case_id, upto_version=version)
     report = svc.cases.verify(principal, case_id)
     access = svc.cases.access_log(principal, case_id)
-    return render_template(
+    page = render_template(
         "audit/case.html",
         case=replayed,
         events=latest[:version],
         total=len(latest),
         version=version,
+        moment=moment,
+        moment_error=moment_error,
+        london=LONDON,
+        asked_on=request.args.get("on", "")[:10],
+        asked_at=request.args.get("at", "")[:5],
         report=report,
         access=access,
         labels=svc.workflow.state_labels,
     )
+    return page, 422 if moment_error else 200
+
+
+def _moment_asked() -> tuple[datetime | None, str | None]:
+    """``?on=YYYY-MM-DD[&at=HH:MM]``: that moment in England (the end of the day without a time), in UTC."""
+    on, at = request.args.get("on", ""), request.args.get("at", "")
+    if not on:
+        return None, None
+    try:
+        day = date.fromisoformat(on[:10])
+        clock = time.fromisoformat(at[:5]) if at else time(23, 59, 59)
+        return datetime.combine(day, clock, tzinfo=LONDON).astimezone(UTC), None
+    except (ValueError, OverflowError):
+        return None, "Enter a date as YYYY-MM-DD and, if you like, a time as HH:MM."
 
 
 def _download(document: dict[str, Any], filename: str) -> Response:

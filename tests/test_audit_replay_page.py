@@ -1,0 +1,76 @@
+"""The auditor's case page: the case as its record stood at a date and time in England, and what each event recorded."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from flask import Flask
+
+from caseflow import create_app
+from caseflow.bootstrap import Services, bootstrap
+from caseflow.demo import make_upn
+from tests.conftest import SCHOOL, Clock, Database, principal, seed_people
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()  # 2 November 2026, 09:00 UTC (09:00 in England too)
+
+
+@pytest.fixture
+def svc(sqlite_database: Database, clock: Clock) -> Iterator[Services]:
+    services = bootstrap(sqlite_database.url, clock=clock)
+    seed_people(services)
+    yield services
+    services.close()
+
+
+def a_case_written_over_two_days(svc: Services, clock: Clock) -> str:
+    dsl = principal(svc, "dsl")
+    pupil = svc.pupils.register(
+        dsl,
+        {
+            "upn": make_upn("881", "2001", 2019, 7),
+            "given_name": "A",
+            "family_name": "B",
+            "date_of_birth": "2016-01-01",
+            "school_urn": SCHOOL,
+        },
+    )
+    case = svc.cases.open_case(dsl, {"pupil_id": pupil.id, "need_areas": ["attendance"], "description": "Late most mornings"})
+    clock.now += timedelta(days=2)
+    svc.cases.act(dsl, case.id, "start_one_plan", 1, {})
+    return case.id
+
+
+def auditor(svc: Services) -> Flask:
+    app = create_app({"TESTING": True, "SERVICES": svc, "SECRET_KEY": "test-secret", "WTF_CSRF_ENABLED": False})
+    return app
+
+
+def test_the_case_as_its_record_stood_at_a_date_and_time(svc: Services, clock: Clock) -> None:
+    case_id = a_case_written_over_two_days(svc, clock)
+    client = auditor(svc).test_client()
+    assert client.post("/login", data={"username": "auditor", "password": "correct horse battery"}).status_code == 302
+    first_day = client.get(f"/audit/cases/{case_id}?on=2026-11-02").get_data(as_text=True)
+    assert "Case as at version 1 of 2" in first_day and "As the record stood at 02 November 2026, 23:59" in first_day
+    assert "Late most mornings" in first_day, "what the event recorded is on the page"
+    later = client.get(f"/audit/cases/{case_id}?on=2026-11-04").get_data(as_text=True)
+    assert "Case as at version 2 of 2" in later
+    before = client.get(f"/audit/cases/{case_id}?on=2026-11-02&at=08:59").get_data(as_text=True)
+    assert "Case as at version 0 of 2" in before, "nothing had been written a minute before"
+    at_nine = client.get(f"/audit/cases/{case_id}?on=2026-11-02&at=09:00").get_data(as_text=True)
+    assert "Case as at version 1 of 2" in at_nine
+
+
+@pytest.mark.parametrize("query", ["on=2026-13-01", "on=yesterday", "on=2026-11-02&at=25:00", "on=2026-11-02&at=9am"])
+def test_a_date_that_is_not_one_is_a_message(svc: Services, clock: Clock, query: str) -> None:
+    case_id = a_case_written_over_two_days(svc, clock)
+    client = auditor(svc).test_client()
+    client.post("/login", data={"username": "auditor", "password": "correct horse battery"})
+    response = client.get(f"/audit/cases/{case_id}?{query}")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Enter a date as YYYY-MM-DD" in page and "Case as at version 2 of 2" in page
