@@ -154,7 +154,10 @@ def users_grant(username: str, role: str, school_urns: tuple[str, ...], la_code:
     services.audit.record(
         username=_operator(), role="admin", action="role_granted", outcome="ok", detail=f"{username}: {role}{where}"
     )
-    click.echo(f"{username} now holds {role}{where}." if added else f"{username} already held {role}{where}.")
+    if added:
+        click.echo(f"{username} now holds {role}{where}.")
+    else:
+        click.echo(f"{username} holds {role}{where}." if la_code else f"{username} already held {role}{where}.")
 
 
 @users.command("revoke", help="Take a role from a user (at the --school given, or everywhere), from their next request.")

@@ -264,6 +264,8 @@ def test_an_administrator_grants_and_revokes_roles_which_apply_at_the_next_reque
         (("grant", "teacher", "--role", "wizard"), "Unknown role wizard"),
         (("grant", "teacher", "--role", "dsl", "--school", "999999"), "No school with URN 999999."),
         (("grant", "teacher", "--role", "virtual_school"), "needs --la"),
+        (("grant", "teacher", "--role", "dsl", "--school", school, "--la", "881"), "Only the virtual_school role takes --la"),
+        (("grant", "teacher", "--role", "virtual_school", "--la", "999"), "No school in LA 999."),
         (("grant", "nobody", "--role", "auditor"), "No user called nobody."),
         (("revoke", "teacher", "--role", "auditor"), "does not hold the auditor role"),
         (("revoke", "sw", "--role", "social_worker"), "deactivate the account instead"),

@@ -140,6 +140,7 @@ class SqlAccounts:
 
     def grant(self, username: str, role: str, school_urns: Iterable[str] = (), la_code: str | None = None) -> int:
         """Give the user ``role`` (at each school given, for a school role); how many grants are new.
+        ``la_code``: the LA of a virtual school officer (only with that role; its schools must exist).
         It applies from their next request: the principal is read afresh on every one."""
         school_urns = list(school_urns)
         user = self.user(username)
@@ -151,16 +152,19 @@ class SqlAccounts:
             raise AccountError(f"The {role} role needs --school.")
         if role not in SCHOOL_ROLES and school_urns:
             raise AccountError(f"The {role} role is not held at a school: leave out --school.")
-        if la_code is not None and (not la_code.isdigit() or len(la_code) != 3):
-            raise AccountError("An LA code is 3 digits.")
+        if la_code is not None and role != Role.VIRTUAL_SCHOOL:
+            raise AccountError("Only the virtual_school role takes --la.")
         if role == Role.VIRTUAL_SCHOOL and not (la_code or user["la_code"]):
             raise AccountError("The virtual_school role needs --la.")
         added = 0
         with write_transaction(self.engine) as conn:
+            _lock_user(conn, int(user["id"]))
             for urn in school_urns:
                 if not conn.execute(select(schools.c.urn).where(schools.c.urn == urn)).first():
                     raise AccountError(f"No school with URN {urn}.")
             if la_code is not None:
+                if not conn.execute(select(schools.c.urn).where(schools.c.la_code == la_code)).first():
+                    raise AccountError(f"No school in LA {la_code}.")
                 conn.execute(update(users).where(users.c.id == user["id"]).values(la_code=la_code))
             for urn in school_urns or [None]:
                 held = select(user_roles.c.role).where(
@@ -175,12 +179,14 @@ class SqlAccounts:
 
     def revoke(self, username: str, role: str, school_urns: Iterable[str] = ()) -> int:
         """Take ``role`` from the user (at the schools given, or everywhere); how many grants went. A user
-        keeps at least one role: to stop someone altogether, deactivate them. Applies from their next request."""
+        keeps at least one role: to stop someone altogether, deactivate them. Taking virtual_school
+        also forgets their LA. Applies from their next request."""
         school_urns = list(school_urns)
         user = self.user(username)
         if user is None:
             raise AccountError(f"No user called {username}.")
         with write_transaction(self.engine) as conn:
+            _lock_user(conn, int(user["id"]))
             mine = user_roles.c.user_id == user["id"]
             chosen = select(user_roles.c.role, user_roles.c.school_urn).where(mine, user_roles.c.role == role)
             if school_urns:
@@ -199,6 +205,8 @@ class SqlAccounts:
                         user_roles.c.school_urn.is_(None) if urn is None else user_roles.c.school_urn == urn,
                     )
                 )
+            if role == Role.VIRTUAL_SCHOOL:
+                conn.execute(update(users).where(users.c.id == user["id"]).values(la_code=None))
         return len(going)
 
     def people(self) -> list[dict[str, Any]]:
@@ -548,6 +556,14 @@ class SqlAccounts:
     def end_session(self, session_id: str) -> None:
         with write_transaction(self.engine) as conn:
             conn.execute(delete(web_sessions).where(web_sessions.c.id == token_digest(session_id)))
+
+
+def _lock_user(conn: Connection, user_id: int) -> None:
+    """Changes to one user's roles one at a time: each counts and checks what the user holds, which a
+    second change running alongside would otherwise not see (two revokes at once left a user with no
+    role; two grants at once, a role held twice). SQLite's write lock already serialises them."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(select(users.c.id).where(users.c.id == user_id).with_for_update())
 
 
 def check_password(password: str, username: str | None = None) -> None:

@@ -605,7 +605,10 @@ class SqlEventStore:
             query = query.where(events.c.stream_id == stream_id)
         checked = 0
         with read_transaction(self.engine, streaming=True) as conn:
-            rows = conn.execution_options(yield_per=1000).execute(query).mappings()
+            # an option of this statement, not of the connection: ``Connection.execution_options`` changes
+            # the connection itself, and in a web request the next read on it (the access log) then
+            # asked PostgreSQL for a server-side cursor outside a transaction: a 500 on the audit page
+            rows = conn.execute(query, execution_options={"yield_per": 1000}).mappings()
             for sid, stream in _group_by_stream(rows):
                 report = verify_chain(stream, sid)
                 checked += report.checked

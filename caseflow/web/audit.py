@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request
@@ -48,7 +48,7 @@ def case(case_id: str) -> Any:
     principal = current_user.principal
     latest = svc.cases.history(principal, case_id)
     raw = request.args.get("version", "")
-    if raw and not (raw.isdigit() and 1 <= int(raw) <= len(latest)):
+    if raw and not (raw.isascii() and raw.isdigit() and len(raw) < 10 and 1 <= int(raw) <= len(latest)):
         abort(404)
     moment, moment_error = _moment_asked()
     if moment is not None:
@@ -78,14 +78,22 @@ def case(case_id: str) -> Any:
 
 
 def _moment_asked() -> tuple[datetime | None, str | None]:
-    """``?on=YYYY-MM-DD[&at=HH:MM]``: that moment in England (the end of the day without a time), in UTC."""
+    """``?on=YYYY-MM-DD[&at=HH:MM]``: the last instant of that minute in England, or of that day without
+    a time, in UTC (so an event written at 23:59:59.7 belongs to its day). An hour that happens twice
+    when the clocks go back is taken the first time (summer time); one that never happens, as written."""
     on, at = request.args.get("on", ""), request.args.get("at", "")
     if not on:
         return None, None
     try:
-        day = date.fromisoformat(on[:10])
-        clock = time.fromisoformat(at[:5]) if at else time(23, 59, 59)
-        return datetime.combine(day, clock, tzinfo=LONDON).astimezone(UTC), None
+        if len(on) != 10 or (at and len(at) != 5):
+            raise ValueError(on)
+        day = date.fromisoformat(on)
+        if at:
+            start = datetime.combine(day, time.fromisoformat(at), tzinfo=LONDON)
+            end = start.astimezone(UTC) + timedelta(minutes=1)
+        else:
+            end = datetime.combine(day + timedelta(days=1), time(0, 0), tzinfo=LONDON).astimezone(UTC)
+        return end - timedelta(microseconds=1), None
     except (ValueError, OverflowError):
         return None, "Enter a date as YYYY-MM-DD and, if you like, a time as HH:MM."
 

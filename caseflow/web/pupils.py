@@ -45,7 +45,7 @@ def roll() -> Any:
     svc = services()
     rows = svc.cohort.roll(principal, school, london_date(svc.cases.clock()), search)
     schools = sorted({s for r, s in principal.grants if s and r in ROLL_READERS})
-    registers = bool(principal.roles & svc.pupils.workflow.creation.roles)
+    registers = any(s == school and r in svc.pupils.workflow.creation.roles for r, s in principal.grants)
     return render_template("pupils/roll.html", rows=rows, search=search, school=school, schools=schools, registers=registers)
 
 
