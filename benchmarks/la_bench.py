@@ -1,11 +1,18 @@
 """A large LA (``caseflow.demo_la``): how fast it is written, how fast its read models rebuild, and
 the Virtual School's LA view over it, rendered as the officer sees it (test client: service + template).
+
+The view is timed in a fresh process, as a server's worker would serve it: the process that wrote
+1.5 million events holds everything the generator and the earlier workloads left, and Python's full
+garbage collections over that heap (65 ms and more, measured) landed inside view calls, so the
+slowest of 20 calls was the collector's figure, not the view's.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import time
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 from benchmarks.store_bench import percentiles
@@ -29,7 +36,26 @@ def _tidy(problem: str | None) -> None:
         raise RuntimeError(f"VACUUM ANALYZE did not run: {problem}")
 
 
-def la_view(url: str, shape: LaShape, calls: int = 20) -> dict[str, Any]:
+def _view_latencies(url: str, schools: int, calls: int) -> list[float]:
+    """In a fresh process: sign in as the officer, one untimed call, then ``calls`` timed ones,
+    alternating the default order and the order by attendance."""
+    svc = bootstrap(url)
+    app = create_app({"SERVICES": svc, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False})
+    client = app.test_client()
+    client.post("/login", data={"username": "vs", "password": "bench password 1"})
+    first = client.get("/la")
+    assert first.status_code == 200 and f"{schools} schools" in first.get_data(as_text=True)
+    latencies = []
+    for n in range(calls):
+        t = time.perf_counter()
+        response = client.get("/la" if n % 2 else "/la?sort=attendance")
+        latencies.append(time.perf_counter() - t)
+        assert response.status_code == 200
+    svc.close()
+    return latencies
+
+
+def la_view(url: str, shape: LaShape, calls: int = 40) -> dict[str, Any]:
     svc = bootstrap(url)
     svc.accounts.add_user("vs", ["virtual_school"], password="bench password 1", la_code=shape.la_code)
     started = time.perf_counter()
@@ -41,18 +67,9 @@ def la_view(url: str, shape: LaShape, calls: int = 20) -> dict[str, Any]:
     rebuilt = rebuild(svc.store)
     rebuild_s = time.perf_counter() - started
     _tidy(vacuum_analyze(owner))  # as `caseflow projections rebuild` does after its rebuild
-    app = create_app({"SERVICES": svc, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False})
-    client = app.test_client()
-    client.post("/login", data={"username": "vs", "password": "bench password 1"})
-    first = client.get("/la")
-    assert first.status_code == 200 and f"{shape.schools} schools" in first.get_data(as_text=True)
-    latencies = []
-    for n in range(calls):
-        t = time.perf_counter()
-        response = client.get("/la" if n % 2 else "/la?sort=attendance")
-        latencies.append(time.perf_counter() - t)
-        assert response.status_code == 200
     svc.close()
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        latencies = pool.submit(_view_latencies, url, shape.schools, calls).result()
     return {
         "schools": shape.schools,
         "pupils": shape.pupils,
@@ -62,5 +79,5 @@ def la_view(url: str, shape: LaShape, calls: int = 20) -> dict[str, Any]:
         "rebuild_events_per_s": round(rebuilt / rebuild_s, 1),
         "rebuild_after": "the load's VACUUM ANALYZE, as caseflow demo --scale la runs it",
         "process_peak_rss_mib": _rss_peak_mib(),
-        "view": {"calls": calls, **percentiles(latencies)},
+        "view": {"calls": calls, "process": "fresh (spawned after the load)", **percentiles(latencies)},
     }

@@ -19,6 +19,7 @@ from caseflow.domain.workflow import Workflow
 from caseflow.services.cases import CaseService
 from caseflow.services.cohort import CohortService
 from caseflow.services.dashboard import DashboardService
+from caseflow.services.due import DueListService
 from caseflow.services.imports import ImportService
 from caseflow.services.la_view import LaViewService
 from caseflow.services.pupils import PupilService
@@ -43,6 +44,7 @@ class Services:
     reports: ReportService
     imports: ImportService
     dashboard: DashboardService
+    due: DueListService
     la: LaViewService
     self_assessment: SelfAssessmentService
     subject_access: SubjectAccessService
@@ -74,6 +76,7 @@ def bootstrap(url: str, clock: Callable[[], datetime] = now_utc, engine: Engine 
         pupils=pupils,
         cohort=cohort,
         dashboard=dashboard,
+        due=DueListService(reads, audit),
         la=LaViewService(reads, audit),
         reports=ReportService(reads, audit, self_assessment.as_at, dashboard.school_summary),
         imports=ImportService(store, reads, pupils.workflow, clock),

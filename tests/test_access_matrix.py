@@ -105,6 +105,7 @@ def api_table(w: dict[str, Any]) -> dict[tuple[str, str], tuple[Any, dict[str, i
             None,
             merge(expect(STAFF | {"vs", "auditor"}, 200, 403), {"other_dsl": 404}),
         ),
+        ("GET", f"/api/v1/due?school_urn={SCHOOL}"): (None, merge(expect(STAFF, 200, 403), {"other_dsl": 404})),
         ("POST", "/api/v1/cases"): (
             {"pupil_id": pupil, "need_areas": ["attendance"]},
             expect({"dsl", "head", "slt", "senco", "teacher", "other_dsl"}, 422, 403),
@@ -149,6 +150,8 @@ def web_table(w: dict[str, Any]) -> dict[tuple[str, str], dict[str, int]]:
         ("GET", "/imports"): expect({"dsl", "head", "slt", "senco", "other_dsl"}, 200, 403, 302),
         ("GET", f"/cohort?school_urn={SCHOOL}"): merge(expect(STAFF | {"vs", "auditor"}, 200, 403, 302), {"other_dsl": 404}),
         ("GET", "/la"): expect({"vs"}, 200, 403, 302),
+        ("GET", "/due"): expect(STAFF | {"other_dsl"}, 200, 403, 302),
+        ("GET", f"/due?school_urn={SCHOOL}"): merge(expect(STAFF, 200, 403, 302), {"other_dsl": 404}),
         ("GET", "/audit/"): expect({"auditor"}, 200, 403, 302),
         ("GET", f"/audit/cases/{case}"): expect({"auditor"}, 200, 403, 302),
         ("GET", f"/audit/cases/{case}/export"): expect({"auditor"}, 200, 403, 302),
@@ -205,7 +208,7 @@ def test_every_route_is_in_the_table(world: dict[str, Any]) -> None:
         "audit.index", "audit.case", "audit.export_case", "audit.subject_access", "audit.retention", "api.subject_access", "reports.governors", "reports.la", "reports.la_csv", "api.la_report", "reports.governors_csv", "admin.index", "pupils.detail",
         "self_assessment.index", "self_assessment.rate", "interventions.catalogue",
         "pupils.act", "pupils.classroom", "pupils.roll", "pupils.register",
-        "dashboard.cohort", "dashboard.la", "imports.upload",
+        "dashboard.cohort", "dashboard.la", "dashboard.due", "api.due", "imports.upload",
     }  # fmt: skip
     endpoints = {rule.endpoint for rule in world["app"].url_map.iter_rules()}
     assert endpoints == known

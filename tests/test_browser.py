@@ -155,6 +155,20 @@ def test_dsl_walks_a_case_from_need_to_transition(page: Page, base_url: str) -> 
     expect(page.locator("#case-state")).to_have_text("Intervention")
     shot(page, "03-intervention")
 
+    case_url = page.url
+    page.get_by_role("link", name="Reviews due").click()
+    page.get_by_label("As at").fill("2026-12-20")
+    page.get_by_label("And due within this many days (0 to 400)").fill("0")
+    page.get_by_role("button", name="Show").click()
+    due = page.locator("#due-list tr", has_text="Catch Up Literacy with Ms Nair")
+    expect(due).to_contain_text("Overdue by 5 days")
+    expect(due).to_contain_text("Priya Nair")
+    assert axe_violations(page) == []
+    shot(page, "03b-reviews-due")
+    due.get_by_role("link").click()
+    expect(page.locator("#case-state")).to_have_text("Intervention")
+    assert page.url == case_url
+
     page.locator("#interventions").get_by_role("link", name="Catch Up Literacy").click()
     expect(page.locator("#catch_up_literacy")).to_be_visible()
     page.go_back()

@@ -259,6 +259,34 @@ class SqlReadModels:
                         steps[state] = steps.get(state, 0) + int(row["open_cases"])
         return {"schools": by_school, "steps": steps}
 
+    def interventions_due(self, school_urns: list[str], until: date) -> list[dict[str, Any]]:
+        """Active interventions of the schools' open cases with a review date on or before ``until``,
+        soonest first, with the child and the case's step."""
+        query = (
+            select(
+                interventions.c.case_id,
+                interventions.c.intervention,
+                interventions.c.name,
+                interventions.c.owner,
+                interventions.c.review_date,
+                case_summary.c.state,
+                pupils.c.pupil_id,
+                pupils.c.given_name,
+                pupils.c.family_name,
+            )
+            .join(case_summary, case_summary.c.case_id == interventions.c.case_id)
+            .join(pupils, pupils.c.pupil_id == case_summary.c.pupil_id)
+            .where(
+                case_summary.c.school_urn.in_(school_urns),
+                case_summary.c.state != "closed",
+                interventions.c.status == "active",
+                interventions.c.review_date <= until,
+            )
+            .order_by(interventions.c.review_date, pupils.c.family_name, pupils.c.given_name, interventions.c.intervention)
+        )
+        with read_transaction(self.engine) as conn:
+            return [dict(row) for row in conn.execute(query).mappings()]
+
     def pupils_taught_by(self, teacher: str) -> list[str]:
         with read_transaction(self.engine) as conn:
             return list(conn.execute(select(teaching.c.pupil_id).where(teaching.c.teacher == teacher)).scalars())

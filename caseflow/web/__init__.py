@@ -26,6 +26,7 @@ from workflows.interventions import PROGRAMME_NAMES
 NAV = (
     ("cases.index", "Cases", None),
     ("dashboard.cohort", "Cohort", {"dsl", "headteacher", "slt", "senco", "mental_health_lead", "virtual_school", "auditor"}),
+    ("dashboard.due", "Reviews due", {"dsl", "headteacher", "slt", "senco", "mental_health_lead"}),
     ("dashboard.la", "Local authority", {"virtual_school"}),
     ("pupils.roll", "Pupils", {"dsl", "headteacher", "slt", "senco", "mental_health_lead"}),
     ("pupils.classroom", "My classes", {"teacher"}),

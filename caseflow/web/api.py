@@ -17,6 +17,7 @@ from caseflow.domain.errors import InvalidData, NotFound
 from caseflow.domain.roles import Role
 from caseflow.services.access import SCHOOL_CASE_ROLES
 from caseflow.services.cases import VERIFIERS
+from caseflow.services.due import DEFAULT_WITHIN_DAYS, DUE_READERS
 from caseflow.services.pupils import pupil_as_dict
 from caseflow.web.auth import csrf, services
 from caseflow.web.openapi import openapi_document
@@ -129,6 +130,21 @@ def cohort() -> Any:
     as_of = date_arg("as_of")
     pupils = services().cohort.cohort(current_user.principal, school, as_of)
     return jsonify({"school_urn": school, "as_of": as_of.isoformat(), "pupils": pupils})
+
+
+@bp.get("/due")
+@allow(*DUE_READERS)
+def due() -> Any:
+    """Interventions of a school's open cases whose review is overdue, or due within ``within`` days."""
+    school = request.args.get("school_urn", "")
+    if not school:
+        raise InvalidData({"school_urn": ["is required"]})
+    raw = request.args.get("within", str(DEFAULT_WITHIN_DAYS))
+    within = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 6 else -1
+    as_of = date_arg("as_of")
+    items = services().due.due(current_user.principal, school, as_of, within)
+    listed = [item.as_dict(as_of) for item in items]
+    return jsonify({"school_urn": school, "as_of": as_of.isoformat(), "within_days": within, "interventions": listed})
 
 
 @bp.post("/cases")

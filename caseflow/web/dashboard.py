@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 
+from caseflow.domain.errors import InvalidData
 from caseflow.services.cohort import COHORT_READERS
+from caseflow.services.due import DEFAULT_WITHIN_DAYS, DUE_READERS, MAX_WITHIN_DAYS
 from caseflow.services.la_view import LA_READERS
 from caseflow.web.auth import services
 from caseflow.web.params import date_arg
@@ -59,3 +62,36 @@ def la() -> Any:
         page=int(page) if page.isdigit() and len(page) < 6 else 1,
     )
     return render_template("dashboard/la.html", board=board, labels=services().workflow.state_labels)
+
+
+@bp.get("/due")
+@allow(*DUE_READERS)
+def due() -> Any:
+    """Interventions of the school's open cases whose review is overdue, or due within ``within`` days."""
+    principal = current_user.principal
+    schools = sorted({s for r, s in principal.grants if s and r in DUE_READERS})
+    school = school_asked(DUE_READERS)
+    if school is None:
+        abort(404)
+    raw = request.args.get("within", str(DEFAULT_WITHIN_DAYS))[:12]
+    as_of = datetime.now(UTC).date()
+    errors: dict[str, list[str]] = {}
+    items: list[Any] = []
+    try:
+        as_of = date_arg("as_of")
+        within = int(raw) if raw.isascii() and raw.strip().isdigit() and len(raw) < 6 else -1
+        items = services().due.due(principal, school, as_of, within)
+    except InvalidData as error:
+        errors = error.errors
+    page = render_template(
+        "dashboard/due.html",
+        items=items,
+        as_of=as_of,
+        within=raw,
+        school=school,
+        schools=schools,
+        errors=errors,
+        most=MAX_WITHIN_DAYS,
+        labels=services().workflow.state_labels,
+    )
+    return (page, 400) if errors else page

@@ -194,6 +194,17 @@ def _document(workflow: Workflow) -> dict[str, Any]:
                     "responses": {"200": _json({"type": "object"}), **_problems(401, 403, 404, 422)},
                 }
             },
+            "/due": {
+                "get": {
+                    "summary": "Interventions of the school's open cases whose review is overdue or due within `within` days",
+                    "parameters": [
+                        _query("school_urn", {"type": "string"}, True),
+                        _query("as_of", {"type": "string", "format": "date"}),
+                        _query("within", {"type": "integer", "minimum": 0, "maximum": 400, "default": 14}),
+                    ],
+                    "responses": {"200": _json({"type": "object"}), **_problems(401, 403, 404, 422)},
+                }
+            },
             "/cases": {
                 "post": {
                     "summary": "Open a case",

@@ -1,0 +1,203 @@
+"""The due list: every intervention still running on an open case whose review date has passed or comes
+soon, most overdue first, with its owner; for the school's staff who work its cases, on the page and
+through the API. Reading it is logged, a line for each child it names."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from caseflow import create_app
+from caseflow.bootstrap import Services
+from caseflow.demo import make_upn
+from caseflow.domain.errors import InvalidData, NotFound, NotPermitted
+from caseflow.services.due import DEFAULT_WITHIN_DAYS, MAX_WITHIN_DAYS
+from tests.conftest import OTHER_SCHOOL, SCHOOL, access_lines, principal
+from tests.journey_helpers import MEETING, PLAN
+from tests.test_web_security import sign_in
+
+AS_OF = date(2026, 12, 3)
+
+
+def _case(svc: Services, n: int, family_name: str, school: str = SCHOOL) -> tuple[str, str]:
+    """A pupil with a CiN plan and an open case: (case id, pupil id)."""
+    who = principal(svc, "dsl" if school == SCHOOL else "other_dsl")
+    pupil = svc.pupils.register(
+        who,
+        {"upn": make_upn("881", "2001", 2019, n), "given_name": "Ada", "family_name": family_name,
+         "date_of_birth": "2016-01-01", "school_urn": school},
+    )  # fmt: skip
+    svc.pupils.record_episode(who, pupil.id, {"plan": "cin", "start_date": "2025-01-01", "social_worker": "sw"})
+    case = svc.cases.open_case(who, {"pupil_id": pupil.id, "need_areas": ["attendance"], "description": "x"})
+    return case.id, pupil.id
+
+
+def _act(svc: Services, case_id: str, action: str, data: dict[str, Any], who: str = "dsl") -> int:
+    case = svc.cases.view(principal(svc, who), case_id).case
+    after, _ = svc.cases.act(principal(svc, who), case_id, action, case.version, data)
+    return after.version
+
+
+def _plan(svc: Services, case_id: str, name: str, review: str, owner: str = "Ms Khan", who: str = "dsl") -> int:
+    """Plan an intervention; its id is the planning event's version."""
+    return _act(
+        svc, case_id, "plan_intervention", {"intervention": name, "owner": owner, "baseline": "85%", "review_date": review}, who
+    )
+
+
+def _close(svc: Services, case_id: str) -> None:
+    """Walk the case to closed, leaving its interventions running (outcomes 'continuing')."""
+    _act(svc, case_id, "start_one_plan", {})
+    _act(svc, case_id, "record_plan", PLAN)
+    _act(svc, case_id, "record_family_views", {"not_obtained_reason": "Family declined to meet; letter sent."})
+    _act(svc, case_id, "record_pupil_voice", {"voice": "I want to be a vet"})
+    _act(svc, case_id, "add_contribution", {"kind": "social_care_view", "contribution": "Agreed"}, who="sw")
+    _act(svc, case_id, "convene_review", {})
+    _act(svc, case_id, "record_meeting", MEETING)
+    planned = _plan(svc, case_id, "Reading buddy", "2026-11-01")
+    _act(svc, case_id, "agree_interventions", {})
+    _act(svc, case_id, "record_outcome", {"intervention": planned, "measure": "90%", "status": "continuing"})
+    _act(svc, case_id, "evaluate", {})
+    _act(svc, case_id, "record_evaluation", {"verdict": "effective", "summary": "Better"})
+    _act(svc, case_id, "prepare_transition", {"kind": "phase_change", "date": "2027-09-01"})
+    _act(svc, case_id, "close", {"records_transferred": True})
+
+
+def test_reviews_overdue_and_due_soon_are_listed_most_overdue_first_with_owner_and_step(services: Services) -> None:
+    first, first_pupil = _case(services, 1, "Able")
+    second, _ = _case(services, 2, "Baker")
+    mentoring = _plan(services, first, "Mentoring", "2026-11-20", owner="Mr Patel")
+    _plan(services, second, "Breakfast club", "2026-12-03")
+    _plan(services, second, "Lego therapy", "2026-12-10", who="senco")
+    _plan(services, first, "Tutoring", "2026-12-18")  # 15 days on: outside the default fortnight
+
+    due = services.due.due(principal(services, "dsl"), SCHOOL, AS_OF)
+
+    assert [(d.name, d.review_date.isoformat(), d.days_until(AS_OF)) for d in due] == [
+        ("Mentoring", "2026-11-20", -13),
+        ("Breakfast club", "2026-12-03", 0),
+        ("Lego therapy", "2026-12-10", 7),
+    ]
+    assert (due[0].case_id, due[0].pupil_id, due[0].intervention, due[0].owner) == (first, first_pupil, mentoring, "Mr Patel")
+    assert due[0].state == "need_identified" and due[0].family_name == "Able"
+    assert due[0].as_dict(AS_OF)["overdue"] is True and due[1].as_dict(AS_OF)["overdue"] is False
+    assert [d.name for d in services.due.due(principal(services, "dsl"), SCHOOL, AS_OF, 0)] == ["Mentoring", "Breakfast club"]
+    assert len(services.due.due(principal(services, "dsl"), SCHOOL, AS_OF, 15)) == 4
+    assert services.due.due(principal(services, "dsl"), SCHOOL, date(2026, 11, 19), 0) == []  # as at a past day
+
+
+def test_an_intervention_leaves_the_list_once_ended_or_given_a_new_review_date(services: Services) -> None:
+    ended_case, _ = _case(services, 1, "Able")
+    continued_case, _ = _case(services, 2, "Baker")
+    ended = _plan(services, ended_case, "Mentoring", "2026-11-20")
+    _plan(services, continued_case, "Tutoring", "2026-11-25")
+    dsl = principal(services, "dsl")
+    assert {d.name for d in services.due.due(dsl, SCHOOL, AS_OF)} == {"Mentoring", "Tutoring"}
+
+    _act(services, ended_case, "record_outcome", {"intervention": ended, "measure": "97%", "status": "completed"})
+    assert [d.name for d in services.due.due(dsl, SCHOOL, AS_OF)] == ["Tutoring"]
+
+
+def test_a_closed_case_and_another_school_are_not_on_the_list(services: Services) -> None:
+    closed, _ = _case(services, 1, "Able")
+    _close(services, closed)
+    elsewhere, _ = _case(services, 2, "Away", school=OTHER_SCHOOL)
+    _plan(services, elsewhere, "Mentoring", "2026-11-01", who="other_dsl")
+
+    assert services.due.due(principal(services, "dsl"), SCHOOL, AS_OF) == []
+    assert [d.case_id for d in services.due.due(principal(services, "other_dsl"), OTHER_SCHOOL, AS_OF)] == [elsewhere]
+
+
+def test_only_the_schools_case_staff_may_read_it(services: Services) -> None:
+    for user in ("dsl", "head", "slt", "senco", "mhl"):
+        assert services.due.due(principal(services, user), SCHOOL, AS_OF) == []
+    for user in ("teacher", "governor"):  # at the school, but not to see its children's support
+        with pytest.raises(NotPermitted):
+            services.due.due(principal(services, user), SCHOOL, AS_OF)
+    for user in ("other_dsl", "sw", "vs", "auditor", "admin"):
+        with pytest.raises(NotFound):
+            services.due.due(principal(services, user), SCHOOL, AS_OF)
+    with pytest.raises(NotFound):
+        services.due.due(principal(services, "dsl"), "999999", AS_OF)
+
+
+@pytest.mark.parametrize("within", [-1, MAX_WITHIN_DAYS + 1])
+def test_a_window_out_of_range_is_a_message(services: Services, within: int) -> None:
+    with pytest.raises(InvalidData) as error:
+        services.due.due(principal(services, "dsl"), SCHOOL, AS_OF, within)
+    assert "within" in error.value.errors
+    with pytest.raises(InvalidData):
+        services.due.due(principal(services, "dsl"), SCHOOL, date.max, 1)
+
+
+def test_reading_it_is_logged_with_a_line_for_each_child_named(services: Services) -> None:
+    first, first_pupil = _case(services, 1, "Able")
+    second, second_pupil = _case(services, 2, "Baker")
+    _plan(services, first, "Mentoring", "2026-11-20")
+    _plan(services, first, "Tutoring", "2026-11-21")
+    _plan(services, second, "Breakfast club", "2026-12-01")
+    before = len(access_lines(services))
+
+    services.due.due(principal(services, "senco"), SCHOOL, AS_OF)
+
+    lines = access_lines(services)[before:]
+    assert (lines[0]["action"], lines[0]["role"], lines[0]["username"]) == ("view_due", "senco", "senco")
+    assert f"school {SCHOOL}" in lines[0]["detail"] and f"within {DEFAULT_WITHIN_DAYS} days" in lines[0]["detail"]
+    assert sorted((x["case_id"], x["pupil_id"]) for x in lines[1:] if x["action"] == "due_listed") == sorted(
+        [(first, first_pupil), (second, second_pupil)]
+    )
+    assert len(lines) == 3
+
+
+@pytest.fixture
+def app(services: Services) -> Flask:
+    return create_app({"TESTING": True, "SERVICES": services, "SECRET_KEY": "test", "WTF_CSRF_ENABLED": True})
+
+
+def test_the_page_lists_reviews_with_links_to_each_case_and_is_in_the_menu(app: Flask, services: Services) -> None:
+    case_id, _ = _case(services, 1, "Able")
+    _plan(services, case_id, "Mentoring", "2026-11-20", owner="Mr Patel")
+    client = app.test_client()
+    sign_in(client, "senco")
+    assert 'href="/due"' in client.get("/").get_data(as_text=True)
+
+    page = client.get("/due?as_of=2026-12-03").get_data(as_text=True)
+
+    assert "Reviews due" in page and "1 review due" in page and "Overdue by 13 days" in page
+    assert f'href="/cases/{case_id}"' in page and "Mr Patel" in page and "Mentoring" in page and "Need identified" in page
+    quiet = client.get("/due?as_of=2026-11-01&within=0").get_data(as_text=True)
+    assert 'id="due-none"' in quiet and "Mentoring" not in quiet
+    sign_in(client := app.test_client(), "teacher")
+    assert 'href="/due"' not in client.get("/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("query", ["within=many", "within=-3", f"within={MAX_WITHIN_DAYS + 1}", "within=١٤", "as_of=2026-13-01"])
+def test_bad_input_on_the_page_is_a_message_not_an_error(app: Flask, services: Services, query: str) -> None:
+    client = app.test_client()
+    sign_in(client, "dsl")
+    response = client.get(f"/due?{query}")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "There is a problem" in page and "Error: Reviews due" in page
+
+
+def test_the_api_lists_the_same_reviews(app: Flask, services: Services) -> None:
+    case_id, pupil_id = _case(services, 1, "Able")
+    planned = _plan(services, case_id, "Mentoring", "2026-11-20", owner="Mr Patel")
+    headers = {"Authorization": f"Bearer {services.accounts.issue_token('dsl')}"}
+    client = app.test_client()
+
+    body = client.get(f"/api/v1/due?school_urn={SCHOOL}&as_of=2026-12-03&within=0", headers=headers).get_json()
+
+    assert body["within_days"] == 0 and body["as_of"] == "2026-12-03"
+    assert body["interventions"] == [
+        {"case_id": case_id, "intervention": planned, "name": "Mentoring", "owner": "Mr Patel", "review_date": "2026-11-20",
+         "days_until": -13, "overdue": True, "state": "need_identified", "pupil_id": pupil_id, "given_name": "Ada",
+         "family_name": "Able"}
+    ]  # fmt: skip
+    for query in ("", f"school_urn={SCHOOL}&within=x", f"school_urn={SCHOOL}&within=401"):
+        refused = client.get(f"/api/v1/due?{query}", headers=headers)
+        assert refused.status_code == 422 and refused.content_type == "application/problem+json"
+    assert "/due" in client.get("/api/v1/openapi.json").get_json()["paths"]
