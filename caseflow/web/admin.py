@@ -1,10 +1,14 @@
-"""Administrators: schools, users and their roles. No case content here, ever."""
+"""Administrators: schools, users and their roles. No case content here, ever.
+
+Every change made here goes in the access log under the administrator's name, as the command line's
+changes do under the operator's: who gave whom which role is part of who could see what."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
@@ -33,42 +37,90 @@ class UserForm(FlaskForm):
     password = PasswordField("Password (12 to 128 characters)", validators=[DataRequired("Enter a password"), Length(max=128)])
 
 
+class GrantForm(FlaskForm):
+    username = StringField("Username", validators=[DataRequired("Enter the username"), Length(max=64)])
+    role = SelectField("Role to give", choices=options([(r.value, r.value.replace("_", " ")) for r in Role]))
+    school = StringField("School URN (for school roles)", validators=[Optional(), Length(max=8)])
+    la_code = StringField("LA code (for Virtual School officers)", validators=[Optional(), Length(max=3)])
+
+
+class RevokeForm(FlaskForm):
+    username = StringField("Username", validators=[DataRequired("Enter the username"), Length(max=64)])
+    role = SelectField("Role to take away", choices=options([(r.value, r.value.replace("_", " ")) for r in Role]))
+    school = StringField("Only at this school URN (leave empty for everywhere)", validators=[Optional(), Length(max=8)])
+
+
 class LeaverForm(FlaskForm):
     username = StringField("Username of the leaver", validators=[DataRequired("Enter the leaver's username"), Length(max=64)])
+
+
+def _logged(action: str, detail: str) -> None:
+    services().audit.record(username=current_user.principal.username, role=Role.ADMIN, action=action, outcome="ok", detail=detail)
+
+
+def _schools(form: GrantForm | RevokeForm) -> list[str]:
+    return [form.school.data.strip()] if form.school.data and form.school.data.strip() else []
 
 
 @bp.route("/", methods=["GET", "POST"])
 @allow(Role.ADMIN)
 def index() -> Any:
-    """Schools and users, and forms to add them."""
+    """Schools and users, and forms to add them, change their roles, and deactivate leavers."""
     accounts = services().accounts
-    school_form, user_form, leaver_form = SchoolForm(prefix="school"), UserForm(prefix="user"), LeaverForm(prefix="leaver")
+    school_form, user_form = SchoolForm(prefix="school"), UserForm(prefix="user")
+    grant_form, revoke_form, leaver_form = GrantForm(prefix="grant"), RevokeForm(prefix="revoke"), LeaverForm(prefix="leaver")
+    forms = (school_form, user_form, grant_form, revoke_form, leaver_form)
     status = 200
     try:
         if school_form.urn.data is not None and school_form.validate_on_submit():
-            added = accounts.add_school(school_form.urn.data.strip(), school_form.name.data, school_form.la_code.data or None)
-            flash(f"Added school {school_form.urn.data}." if added else "That school already exists.")
+            urn = school_form.urn.data.strip()
+            added = accounts.add_school(urn, school_form.name.data, school_form.la_code.data or None)
+            if added:
+                _logged("school_added", f"{urn}: {school_form.name.data}")
+            flash(f"Added school {urn}." if added else "That school already exists.")
             return redirect(url_for("admin.index"))
         if user_form.username.data is not None and user_form.validate_on_submit():
+            username = user_form.username.data.strip()
+            school = [user_form.school.data.strip()] if user_form.school.data else []
             added = accounts.add_user(
-                user_form.username.data.strip(),
+                username,
                 [user_form.role.data],
-                [user_form.school.data.strip()] if user_form.school.data else [],
+                school,
                 password=user_form.password.data,
                 display_name=user_form.display_name.data or None,
                 la_code=user_form.la_code.data or None,
             )
-            flash(f"Added user {user_form.username.data}." if added else "That username is taken.")
+            if added:
+                _logged("user_added", f"{username}: {user_form.role.data}{' at ' + school[0] if school else ''}")
+            flash(f"Added user {username}." if added else "That username is taken.")
+            return redirect(url_for("admin.index"))
+        if grant_form.username.data is not None and grant_form.validate_on_submit():
+            username, role, school = grant_form.username.data.strip(), grant_form.role.data, _schools(grant_form)
+            la_code = grant_form.la_code.data.strip() if grant_form.la_code.data and grant_form.la_code.data.strip() else None
+            added = accounts.grant(username, role, school, la_code)
+            where = f" at {school[0]}" if school else f" for LA {la_code}" if la_code else ""
+            _logged("role_granted", f"{username}: {role}{where}")
+            flash(f"{username} now holds {role.replace('_', ' ')}{where}." if added else f"{username} already held that role.")
+            return redirect(url_for("admin.index"))
+        if revoke_form.username.data is not None and revoke_form.validate_on_submit():
+            username, role, school = revoke_form.username.data.strip(), revoke_form.role.data, _schools(revoke_form)
+            accounts.revoke(username, role, school)
+            where = f" at {school[0]}" if school else ""
+            _logged("role_revoked", f"{username}: {role}{where}")
+            flash(f"{username} no longer holds {role.replace('_', ' ')}{where}, from their next request.")
             return redirect(url_for("admin.index"))
         if leaver_form.username.data is not None and leaver_form.validate_on_submit():
-            accounts.deactivate(leaver_form.username.data.strip())
-            flash(f"Deactivated {leaver_form.username.data}: signed out everywhere, API tokens revoked.")
+            username = leaver_form.username.data.strip()
+            accounts.deactivate(username)
+            _logged("user_deactivated", username)
+            flash(f"Deactivated {username}: signed out everywhere, API tokens revoked.")
             return redirect(url_for("admin.index"))
     except AccountError as error:
-        forms = (leaver_form, user_form, school_form)
-        next(f for f in forms if f is school_form or f.username.data is not None).form_errors.append(str(error))
+        # the form that was sent: the one with a username in the request, else the school's
+        sent = next((f for f in forms[1:] if f.username.data is not None), school_form)
+        sent.form_errors.append(str(error))
         status = 422
-    if school_form.errors or user_form.errors or leaver_form.errors:
+    if any(f.errors for f in forms):
         status = 422
     return render_template(
         "admin/index.html",
@@ -76,5 +128,7 @@ def index() -> Any:
         people=accounts.people(),
         school_form=school_form,
         user_form=user_form,
+        grant_form=grant_form,
+        revoke_form=revoke_form,
         leaver_form=leaver_form,
     ), status
