@@ -8,7 +8,13 @@ from workflows import good_practice, pupil_record, support_journey
 
 REGISTRY = {
     f"{d['name']}@{d['version']}": d
-    for d in (support_journey.DEFINITION_V1, support_journey.DEFINITION, pupil_record.DEFINITION, good_practice.DEFINITION)
+    for d in (
+        support_journey.DEFINITION_V1,
+        support_journey.DEFINITION,
+        pupil_record.DEFINITION_V1,
+        pupil_record.DEFINITION,
+        good_practice.DEFINITION,
+    )
 }
 #: the journey new cases follow
 CURRENT = f"{support_journey.DEFINITION['name']}@{support_journey.DEFINITION['version']}"

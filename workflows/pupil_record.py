@@ -5,6 +5,8 @@ take it (default deny), its guards and its fields. A pupil record has one step,
 ``registered``; every action after registration records a fact.
 """
 
+from copy import deepcopy
+
 from workflows.questionnaires import QUESTIONNAIRES
 
 PLANS = ["cin", "cp"]
@@ -95,6 +97,29 @@ ACTIONS = [
                 "type": "choice",
                 "label": "Order (previously looked after)",
                 "choices": ["adoption", "sgo", "cao", "other"],
+            },
+        },
+    },
+    {
+        # the guidance asks schools to give each family one key person in school to talk to
+        "name": "name_key_contact",
+        "label": "Name the family's key contact",
+        "event": "KeyContactNamed",
+        "source": "*",
+        "roles": [*KEEPERS, "mental_health_lead"],
+        "fields": {
+            "name": {"type": "line", "label": "Key contact in school", "required": True},
+            "job_title": {"type": "line", "label": "Their role in school", "required": True},
+            "preferred_contact": {
+                "type": "choice",
+                "label": "How the family prefers to be contacted",
+                "choices": ["phone", "text_message", "email", "letter", "in_person"],
+                "labels": {"text_message": "Text message", "in_person": "In person"},
+            },
+            "note": {
+                "type": "text",
+                "label": "Note",
+                "help": "Optional: for example, the times that suit the family, or an interpreter's language.",
             },
         },
     },
@@ -237,9 +262,12 @@ ACTIONS = [
 
 DEFINITION = {
     "name": "pupil_record",
-    "version": 1,
+    "version": 2,
     "initial": "registered",
     "final_states": [],
     "states": [{"name": "registered", "label": "Registered"}],
     "actions": ACTIONS,
 }
+
+#: version 1, as released: without the family's key contact (kept, so the records it wrote replay as written)
+DEFINITION_V1 = deepcopy({**DEFINITION, "version": 1, "actions": [a for a in ACTIONS if a["name"] != "name_key_contact"]})

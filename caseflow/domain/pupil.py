@@ -13,11 +13,11 @@ from datetime import date
 from typing import Any
 
 from caseflow.domain.errors import IntegrityError
-from caseflow.domain.events import StoredEvent
+from caseflow.domain.events import StoredEvent, london_date
 
 COHORT_YEARS = 6
 #: what a pupil snapshot says it is: a case's snapshot can never be read as a pupil's, nor the reverse
-PUPIL_SNAPSHOT_SCHEMA = "pupil-1"
+PUPIL_SNAPSHOT_SCHEMA = "pupil-2"  # 2: with the family's key contact
 PLANS = ("cin", "cp")
 #: DfE CiN census categories of abuse, used on child protection plans
 ABUSE_CATEGORIES = ("NEG", "PHY", "SAB", "EMO", "MUL")
@@ -84,6 +84,8 @@ class Pupil:
     teachers: set[str] = field(default_factory=set)
     care_status: dict[str, Any] | None = None
     send_status: dict[str, Any] | None = None
+    #: the family's key contact in school, as last named
+    key_contact: dict[str, Any] | None = None
     classroom_profile: dict[str, Any] = field(default_factory=dict)
     attainment: list[dict[str, Any]] = field(default_factory=list)
     incidents: list[dict[str, Any]] = field(default_factory=list)
@@ -127,6 +129,7 @@ class Pupil:
             "teachers": sorted(self.teachers),
             "care_status": self.care_status,
             "send_status": self.send_status,
+            "key_contact": self.key_contact,
             "classroom_profile": self.classroom_profile,
             "attainment": self.attainment,
             "incidents": self.incidents,
@@ -153,6 +156,7 @@ class Pupil:
             teachers=set(data["teachers"]),
             care_status=data["care_status"],
             send_status=data["send_status"],
+            key_contact=data["key_contact"],
             classroom_profile=data["classroom_profile"],
             attainment=data["attainment"],
             incidents=data["incidents"],
@@ -219,6 +223,10 @@ def _attendance(pupil: Pupil, event: StoredEvent) -> None:
         pupil.attendance[(day, session)] = code
 
 
+def _key_contact(pupil: Pupil, event: StoredEvent) -> None:
+    pupil.key_contact = {"version": event.version, "named_on": london_date(event.occurred_at).isoformat(), **event.data}
+
+
 _APPLY: dict[str, Callable[[Pupil, StoredEvent], None]] = {
     "PupilRegistered": _registered,
     "PupilDetailsUpdated": _details,
@@ -226,6 +234,7 @@ _APPLY: dict[str, Callable[[Pupil, StoredEvent], None]] = {
     "SocialCareEpisodeEnded": _episode_ended,
     "CareStatusRecorded": lambda p, e: setattr(p, "care_status", dict(e.data)),
     "SendStatusRecorded": lambda p, e: setattr(p, "send_status", dict(e.data)),
+    "KeyContactNamed": _key_contact,
     "ClassroomProfileRecorded": lambda p, e: p.classroom_profile.update({k: v for k, v in e.data.items() if v}),
     "AttainmentRecorded": lambda p, e: p.attainment.append({"version": e.version, **e.data}),
     "BehaviourIncidentRecorded": lambda p, e: p.incidents.append({"version": e.version, **e.data}),

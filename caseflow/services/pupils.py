@@ -118,5 +118,6 @@ def pupil_as_dict(pupil: Pupil, as_of: date) -> Mapping[str, Any]:
         "episodes": [e.as_dict() for e in pupil.episodes],
         "care_status": pupil.care_status,
         "send_status": pupil.send_status,
+        "key_contact": pupil.key_contact,
         "version": pupil.version,
     }
