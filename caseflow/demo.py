@@ -188,12 +188,10 @@ def record(services: Services, senco: Principal, pupil_id: str, serial: int) -> 
         {"status": ["none", "sen_support", "ehc_plan"][serial % 3], "since": "2025-09-01"}
         | ({"primary_need": "SEMH"} if serial % 3 else {}),
     )
-    if serial <= 5:
-        fact(
-            "name_key_contact",
-            {"name": "Priya Nair" if serial % 2 else "Sam Ahmed", "job_title": "Family support worker" if serial % 2 else "SENCo",
-             "preferred_contact": ["phone", "text_message", "email", "in_person", "phone"][serial - 1]},
-        )  # fmt: skip
+    if serial <= 5:  # the family's key contact: the SENCo or the senior mental health lead
+        contact = ("Priya Nair", "SENCo") if serial % 2 else ("Tom Reid", "Senior mental health lead")
+        preferred = ["phone", "text_message", "email", "in_person", "phone"][serial - 1]
+        fact("name_key_contact", {"name": contact[0], "job_title": contact[1], "preferred_contact": preferred})
     if serial == 6:
         fact("record_care_status", {"status": "previously_looked_after", "since": "2023-04-01", "order": "sgo"})
     if serial <= 4:
