@@ -65,11 +65,11 @@ def test_an_admin_makes_a_teacher_the_dsl_from_the_page_and_it_applies_at_their_
 def test_a_virtual_school_role_needs_an_la_and_a_school_role_a_school(app: Flask, sqlite_services: Services) -> None:
     client, tokens = _admin(app)
     status, page = _post(client, tokens, "grant", username="governor", role="headteacher", school="")
-    assert status == 422 and "The headteacher role needs --school." in page
+    assert status == 422 and "The headteacher role needs a school URN." in page
     status, page = _post(client, tokens, "grant", username="governor", role="auditor", school=SCHOOL)
-    assert status == 422 and "is not held at a school" in page
+    assert status == 422 and "is not held at a school: leave the school URN empty." in page
     status, page = _post(client, tokens, "grant", username="head", role="virtual_school", school="", la_code="")
-    assert status == 422 and "needs --la" in page
+    assert status == 422 and "needs an LA code." in page and "--la" not in page
     status, _ = _post(client, tokens, "grant", username="head", role="virtual_school", school="", la_code="881")
     assert status == 302 and principal(sqlite_services, "head").la_code == "881"
     assert _logged(sqlite_services, "role_granted") == [("admin", "admin", "head: virtual_school for LA 881")]

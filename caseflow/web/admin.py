@@ -54,6 +54,15 @@ class LeaverForm(FlaskForm):
     username = StringField("Username of the leaver", validators=[DataRequired("Enter the leaver's username"), Length(max=64)])
 
 
+def _in_page_terms(message: str) -> str:
+    """The accounts' messages name the command line's options; on this page they are fields."""
+    return (
+        message.replace("leave out --school", "leave the school URN empty")
+        .replace("--school", "a school URN")
+        .replace("--la", "an LA code")
+    )
+
+
 def _logged(action: str, detail: str) -> None:
     services().audit.record(username=current_user.principal.username, role=Role.ADMIN, action=action, outcome="ok", detail=detail)
 
@@ -118,7 +127,7 @@ def index() -> Any:
     except AccountError as error:
         # the form that was sent: the one with a username in the request, else the school's
         sent = next((f for f in forms[1:] if f.username.data is not None), school_form)
-        sent.form_errors.append(str(error))
+        sent.form_errors.append(_in_page_terms(str(error)))
         status = 422
     if any(f.errors for f in forms):
         status = 422
