@@ -18,8 +18,8 @@ from tests.test_web_security import sign_in
 
 
 @pytest.fixture
-def app(sqlite_services: Services) -> Iterator[Flask]:
-    yield create_app({"TESTING": True, "SERVICES": sqlite_services, "SECRET_KEY": "test-secret"})
+def app(services: Services) -> Iterator[Flask]:  # both backends: PostgreSQL refuses a NUL byte where SQLite stores it
+    yield create_app({"TESTING": True, "SERVICES": services, "SECRET_KEY": "test-secret"})
 
 
 def _admin(app: Flask) -> tuple[FlaskClient, dict[str, str]]:
@@ -43,7 +43,7 @@ def _logged(svc: Services, action: str) -> list[tuple[str | None, str | None, st
 
 
 def test_an_admin_makes_a_teacher_the_dsl_from_the_page_and_it_applies_at_their_next_request(
-    app: Flask, sqlite_services: Services
+    app: Flask, services: Services
 ) -> None:
     teacher = app.test_client()
     sign_in(teacher, "teacher")
@@ -54,15 +54,15 @@ def test_an_admin_makes_a_teacher_the_dsl_from_the_page_and_it_applies_at_their_
 
     assert status == 302 and "teacher now holds dsl at " + SCHOOL in client.get("/admin/").get_data(as_text=True)
     assert teacher.get(f"/cohort?school_urn={SCHOOL}").status_code == 200
-    assert ("dsl", SCHOOL) in principal(sqlite_services, "teacher").grants
-    assert _logged(sqlite_services, "role_granted") == [("admin", "admin", f"teacher: dsl at {SCHOOL}")]
+    assert ("dsl", SCHOOL) in principal(services, "teacher").grants
+    assert _logged(services, "role_granted") == [("admin", "admin", f"teacher: dsl at {SCHOOL}")]
 
     status, _ = _post(client, tokens, "revoke", username="teacher", role="dsl", school="")
     assert status == 302 and teacher.get(f"/cohort?school_urn={SCHOOL}").status_code == 403
-    assert _logged(sqlite_services, "role_revoked") == [("admin", "admin", "teacher: dsl")]
+    assert _logged(services, "role_revoked") == [("admin", "admin", "teacher: dsl")]
 
 
-def test_a_virtual_school_role_needs_an_la_and_a_school_role_a_school(app: Flask, sqlite_services: Services) -> None:
+def test_a_virtual_school_role_needs_an_la_and_a_school_role_a_school(app: Flask, services: Services) -> None:
     client, tokens = _admin(app)
     status, page = _post(client, tokens, "grant", username="governor", role="headteacher", school="")
     assert status == 422 and "The headteacher role needs a school URN." in page
@@ -71,8 +71,8 @@ def test_a_virtual_school_role_needs_an_la_and_a_school_role_a_school(app: Flask
     status, page = _post(client, tokens, "grant", username="head", role="virtual_school", school="", la_code="")
     assert status == 422 and "needs an LA code." in page and "--la" not in page
     status, _ = _post(client, tokens, "grant", username="head", role="virtual_school", school="", la_code="881")
-    assert status == 302 and principal(sqlite_services, "head").la_code == "881"
-    assert _logged(sqlite_services, "role_granted") == [("admin", "admin", "head: virtual_school for LA 881")]
+    assert status == 302 and principal(services, "head").la_code == "881"
+    assert _logged(services, "role_granted") == [("admin", "admin", "head: virtual_school for LA 881")]
 
 
 @pytest.mark.parametrize(
@@ -88,29 +88,73 @@ def test_a_virtual_school_role_needs_an_la_and_a_school_role_a_school(app: Flask
     ],
 )
 def test_a_change_that_cannot_be_made_is_a_message_and_changes_nothing(
-    app: Flask, sqlite_services: Services, form: str, fields: dict[str, str], message: str
+    app: Flask, services: Services, form: str, fields: dict[str, str], message: str
 ) -> None:
-    before = principal(sqlite_services, "teacher").grants
+    before = principal(services, "teacher").grants
     client, tokens = _admin(app)
     status, page = _post(client, tokens, form, **fields)
     assert status == 422 and message in page and "There is a problem" in page
-    assert principal(sqlite_services, "teacher").grants == before
-    assert _logged(sqlite_services, "role_granted") == _logged(sqlite_services, "role_revoked") == []
+    assert principal(services, "teacher").grants == before
+    assert _logged(services, "role_granted") == _logged(services, "role_revoked") == []
 
 
-def test_without_the_forms_token_nothing_changes(app: Flask, sqlite_services: Services) -> None:
+def test_without_the_forms_token_nothing_changes(app: Flask, services: Services) -> None:
     client, _ = _admin(app)
     response = client.post("/admin/", data={"grant-username": "teacher", "grant-role": "dsl", "grant-school": SCHOOL})
-    assert response.status_code == 400 and ("dsl", SCHOOL) not in principal(sqlite_services, "teacher").grants
+    assert response.status_code == 400 and ("dsl", SCHOOL) not in principal(services, "teacher").grants
 
 
-def test_adding_a_school_and_a_user_and_deactivating_a_leaver_are_logged(app: Flask, sqlite_services: Services) -> None:
+def test_adding_a_school_and_a_user_and_deactivating_a_leaver_are_logged(app: Flask, services: Services) -> None:
     client, tokens = _admin(app)
     assert _post(client, tokens, "school", urn="100777", name="Hill Top School", la_code="881")[0] == 302
     assert (
         _post(client, tokens, "user", username="newdsl", role="dsl", school="100777", password="a long enough secret")[0] == 302
     )
     assert _post(client, tokens, "leaver", username="sw2")[0] == 302
-    assert _logged(sqlite_services, "school_added") == [("admin", "admin", "100777: Hill Top School")]
-    assert _logged(sqlite_services, "user_added") == [("admin", "admin", "newdsl: dsl at 100777")]
-    assert _logged(sqlite_services, "user_deactivated") == [("admin", "admin", "sw2")]
+    assert _logged(services, "school_added") == [("admin", "admin", "100777: Hill Top School (LA 881)")]
+    assert _logged(services, "user_added") == [("admin", "admin", "newdsl: dsl at 100777")]
+    assert _logged(services, "user_deactivated") == [("admin", "admin", "sw2")]
+
+
+@pytest.mark.parametrize(
+    ("form", "fields"),
+    [
+        ("grant", {"username": "te\x00acher", "role": "dsl", "school": SCHOOL}),
+        ("grant", {"username": "teacher", "role": "dsl", "school": "100\x0001"}),
+        ("grant", {"username": "vs", "role": "virtual_school", "school": "", "la_code": "8\x001"}),
+        ("revoke", {"username": "te\x00acher", "role": "teacher", "school": ""}),
+        ("revoke", {"username": "teacher", "role": "teacher", "school": "10000\x00"}),
+        ("leaver", {"username": "te\x00acher"}),
+        ("user", {"username": "newdsl", "role": "dsl", "school": "100\x0001", "password": "a long enough secret"}),
+        (
+            "user",
+            {
+                "username": "newdsl",
+                "display_name": "New\x00DSL",
+                "role": "dsl",
+                "school": SCHOOL,
+                "password": "a long enough secret",
+            },
+        ),
+        ("school", {"urn": "100777", "name": "Hill\x00Top", "la_code": "881"}),
+        ("school", {"urn": "100777", "name": "Hill Top", "la_code": "88\x00"}),
+    ],
+)
+def test_a_nul_byte_in_any_field_is_a_message_on_both_backends(
+    app: Flask, services: Services, form: str, fields: dict[str, str]
+) -> None:
+    before = (principal(services, "teacher").grants, len(services.accounts.schools()), len(services.accounts.people()))
+    client, tokens = _admin(app)
+    status, page = _post(client, tokens, form, **fields)
+    assert status == 422 and "There is a problem" in page
+    after = (principal(services, "teacher").grants, len(services.accounts.schools()), len(services.accounts.people()))
+    assert after == before and services.accounts.user("teacher")["active"]  # type: ignore[index]
+
+
+def test_moving_a_virtual_school_officer_to_another_la_says_so_and_is_logged(app: Flask, services: Services) -> None:
+    services.accounts.add_school("200001", "Far School", "999")
+    client, tokens = _admin(app)
+    status, _ = _post(client, tokens, "grant", username="vs", role="virtual_school", school="", la_code="999")
+    assert status == 302 and "vs now holds virtual school for LA 999." in client.get("/admin/").get_data(as_text=True)
+    assert principal(services, "vs").la_code == "999"
+    assert _logged(services, "role_granted") == [("admin", "admin", "vs: virtual_school for LA 999")]

@@ -57,6 +57,24 @@ class AccountError(ValueError):
     """A request about accounts that cannot be carried out, in plain English."""
 
 
+def _check_urns(school_urns: list[str]) -> None:
+    """URNs are 5 to 8 digits: anything else is refused here, before it reaches the database (a NUL
+    byte there is a driver error on PostgreSQL, not a message)."""
+    for urn in school_urns:
+        if not (urn.isascii() and urn.isdigit() and 5 <= len(urn) <= 8):
+            raise AccountError("A school URN is 5 to 8 digits.")
+
+
+def _check_la(la_code: str | None) -> None:
+    if la_code is not None and not (la_code.isascii() and la_code.isdigit() and len(la_code) == 3):
+        raise AccountError("An LA code is 3 digits.")
+
+
+def _check_text(value: str | None, what: str) -> None:
+    if value is not None and not value.isprintable():
+        raise AccountError(f"{what} may not contain control characters.")
+
+
 def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
@@ -75,8 +93,8 @@ class SqlAccounts:
             raise AccountError("A school URN is 5 to 8 digits.")
         if not name.strip() or len(name) > 200:
             raise AccountError("A school needs a name of at most 200 characters.")
-        if la_code is not None and (not la_code.isdigit() or len(la_code) != 3):
-            raise AccountError("An LA code is 3 digits.")
+        _check_text(name, "A school's name")
+        _check_la(la_code)
         with write_transaction(self.engine) as conn:
             if conn.execute(select(schools.c.urn).where(schools.c.urn == urn)).first():
                 return False
@@ -105,6 +123,9 @@ class SqlAccounts:
         unknown = [r for r in roles if r not in ALL_ROLES]
         if unknown or not roles:
             raise AccountError(f"Unknown role {unknown[0] if unknown else '(none)'}; roles are: {', '.join(sorted(ALL_ROLES))}")
+        _check_urns(school_urns)
+        _check_la(la_code)
+        _check_text(display_name, "A name")
         if password is not None:
             check_password(password, username)
         grants = set()
@@ -143,6 +164,8 @@ class SqlAccounts:
         ``la_code``: the LA of a virtual school officer (only with that role; its schools must exist).
         It applies from their next request: the principal is read afresh on every one."""
         school_urns = list(school_urns)
+        _check_urns(school_urns)
+        _check_la(la_code)
         user = self.user(username)
         if user is None:
             raise AccountError(f"No user called {username}.")
@@ -182,6 +205,7 @@ class SqlAccounts:
         keeps at least one role: to stop someone altogether, deactivate them. Taking virtual_school
         also forgets their LA. Applies from their next request."""
         school_urns = list(school_urns)
+        _check_urns(school_urns)
         user = self.user(username)
         if user is None:
             raise AccountError(f"No user called {username}.")
@@ -227,6 +251,10 @@ class SqlAccounts:
         return list(found.values())
 
     def user(self, username: str) -> dict[str, Any] | None:
+        """The user of that name, or None; None without asking the database for a name no user can have
+        (a NUL byte in it would be a driver error on PostgreSQL)."""
+        if not username.isprintable():
+            return None
         with read_transaction(self.engine) as conn:
             row = conn.execute(select(users).where(users.c.username == username)).mappings().first()
             return dict(row) if row else None

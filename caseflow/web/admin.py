@@ -85,7 +85,8 @@ def index() -> Any:
             urn = school_form.urn.data.strip()
             added = accounts.add_school(urn, school_form.name.data, school_form.la_code.data or None)
             if added:
-                _logged("school_added", f"{urn}: {school_form.name.data}")
+                la = school_form.la_code.data or None
+                _logged("school_added", f"{urn}: {school_form.name.data}" + (f" (LA {la})" if la else ""))
             flash(f"Added school {urn}." if added else "That school already exists.")
             return redirect(url_for("admin.index"))
         if user_form.username.data is not None and user_form.validate_on_submit():
@@ -100,7 +101,8 @@ def index() -> Any:
                 la_code=user_form.la_code.data or None,
             )
             if added:
-                _logged("user_added", f"{username}: {user_form.role.data}{' at ' + school[0] if school else ''}")
+                la = f" for LA {user_form.la_code.data}" if user_form.la_code.data else ""
+                _logged("user_added", f"{username}: {user_form.role.data}{' at ' + school[0] if school else ''}{la}")
             flash(f"Added user {username}." if added else "That username is taken.")
             return redirect(url_for("admin.index"))
         if grant_form.username.data is not None and grant_form.validate_on_submit():
@@ -109,7 +111,9 @@ def index() -> Any:
             added = accounts.grant(username, role, school, la_code)
             where = f" at {school[0]}" if school else f" for LA {la_code}" if la_code else ""
             _logged("role_granted", f"{username}: {role}{where}")
-            flash(f"{username} now holds {role.replace('_', ' ')}{where}." if added else f"{username} already held that role.")
+            # a virtual school officer given an LA has moved to it even when the role itself is not new
+            changed = added or la_code is not None
+            flash(f"{username} now holds {role.replace('_', ' ')}{where}." if changed else f"{username} already held that role.")
             return redirect(url_for("admin.index"))
         if revoke_form.username.data is not None and revoke_form.validate_on_submit():
             username, role, school = revoke_form.username.data.strip(), revoke_form.role.data, _schools(revoke_form)
