@@ -201,3 +201,70 @@ def test_the_api_lists_the_same_reviews(app: Flask, services: Services) -> None:
         refused = client.get(f"/api/v1/due?{query}", headers=headers)
         assert refused.status_code == 422 and refused.content_type == "application/problem+json"
     assert "/due" in client.get("/api/v1/openapi.json").get_json()["paths"]
+
+
+def _to_evaluation(svc: Services, case_id: str) -> int:
+    """Walk the case to evaluation with one intervention (review 2026-11-01) still running; its id."""
+    _act(svc, case_id, "start_one_plan", {})
+    _act(svc, case_id, "record_plan", PLAN)
+    _act(svc, case_id, "record_family_views", {"not_obtained_reason": "Family declined to meet; letter sent."})
+    _act(svc, case_id, "record_pupil_voice", {"voice": "I want to be a vet"})
+    _act(svc, case_id, "add_contribution", {"kind": "social_care_view", "contribution": "Agreed"}, who="sw")
+    _act(svc, case_id, "convene_review", {})
+    _act(svc, case_id, "record_meeting", MEETING)
+    planned = _plan(svc, case_id, "Reading buddy", "2026-11-01")
+    _act(svc, case_id, "agree_interventions", {})
+    _act(svc, case_id, "record_outcome", {"intervention": planned, "measure": "90%", "status": "continuing"}, who="senco")
+    _act(svc, case_id, "evaluate", {})
+    return planned
+
+
+def test_an_outcome_while_it_continues_keeps_the_date_and_continuing_at_evaluation_moves_it(
+    services: Services, app: Flask
+) -> None:
+    case_id, _ = _case(services, 1, "Able")
+    _to_evaluation(services, case_id)
+    dsl = principal(services, "dsl")
+    assert [(d.name, d.review_date.isoformat()) for d in services.due.due(dsl, SCHOOL, AS_OF)] == [
+        ("Reading buddy", "2026-11-01")
+    ]
+
+    _act(services, case_id, "record_evaluation", {"verdict": "partly_effective", "summary": "Some progress"})
+    _act(services, case_id, "continue_intervention", {"review_date": "2027-03-01"})
+
+    assert services.due.due(dsl, SCHOOL, AS_OF) == []
+    assert [d.review_date.isoformat() for d in services.due.due(dsl, SCHOOL, AS_OF, 100)] == ["2027-03-01"]
+    assert [i["review_date"] for i in services.cases.view(dsl, case_id).case.interventions()] == ["2027-03-01"]
+    client = app.test_client()
+    sign_in(client, "dsl")
+    assert "2027-03-01" in client.get(f"/cases/{case_id}").get_data(as_text=True)  # the page the list links to agrees
+
+
+def test_the_cohort_dashboard_counts_running_interventions_as_the_due_list_does(services: Services) -> None:
+    closed, closed_pupil = _case(services, 1, "Able")
+    _close(services, closed)
+    running, running_pupil = _case(services, 2, "Baker")
+    _plan(services, running, "Mentoring", "2026-11-20")
+    rows = {r["pupil_id"]: r for r in services.dashboard.cohort(principal(services, "dsl"), SCHOOL, AS_OF)["pupils"]}
+    assert (rows[closed_pupil]["open_interventions"], rows[closed_pupil]["review_overdue"]) == (0, False)
+    assert (rows[running_pupil]["open_interventions"], rows[running_pupil]["review_overdue"]) == (1, True)
+    assert [d.pupil_id for d in services.due.due(principal(services, "dsl"), SCHOOL, AS_OF)] == [running_pupil]
+
+
+def test_another_schools_list_is_not_found_whatever_window_is_asked(services: Services, app: Flask) -> None:
+    with pytest.raises(NotFound):
+        services.due.due(principal(services, "other_dsl"), SCHOOL, AS_OF, -1)
+    with pytest.raises(NotFound):
+        services.due.due(principal(services, "dsl"), "999999", AS_OF, MAX_WITHIN_DAYS + 1)
+    headers = {"Authorization": f"Bearer {services.accounts.issue_token('other_dsl')}"}
+    assert app.test_client().get(f"/api/v1/due?school_urn={SCHOOL}&within=-1", headers=headers).status_code == 404
+
+
+def test_the_page_and_the_api_read_the_window_alike(services: Services, app: Flask) -> None:
+    headers = {"Authorization": f"Bearer {services.accounts.issue_token('dsl')}"}
+    client = app.test_client()
+    for within, status in ((" 14", 200), ("+14", 200), ("%2B14", 422), ("14.0", 422), ("", 422)):  # "+" is a space
+        assert client.get(f"/api/v1/due?school_urn={SCHOOL}&within={within}", headers=headers).status_code == status, within
+    sign_in(client, "dsl")
+    for within, status in ((" 14", 200), ("+14", 200), ("%2B14", 400), ("14.0", 400), ("", 400)):
+        assert client.get(f"/due?within={within}").status_code == status, within

@@ -197,9 +197,14 @@ class SqlReadModels:
                 r["pupil_id"]: dict(r)
                 for r in conn.execute(select(pupil_status).where(pupil_status.c.pupil_id.in_(in_schools))).mappings()
             }
-            active = conn.execute(
+            active = conn.execute(  # as the due list counts them: a closed case's interventions are not running
                 select(interventions.c.pupil_id, func.count(), func.min(interventions.c.review_date))
-                .where(interventions.c.pupil_id.in_(in_schools), interventions.c.status == "active")
+                .join(case_summary, case_summary.c.case_id == interventions.c.case_id)
+                .where(
+                    interventions.c.pupil_id.in_(in_schools),
+                    interventions.c.status == "active",
+                    case_summary.c.state != "closed",
+                )
                 .group_by(interventions.c.pupil_id)
             ).all()
             cases = conn.execute(

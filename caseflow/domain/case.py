@@ -46,7 +46,7 @@ class Fact:
 
 
 #: bump when the shape of a snapshot changes; older snapshots are then ignored
-SNAPSHOT_SCHEMA = 1
+SNAPSHOT_SCHEMA = 2  # 2: InterventionContinued kept (the review date it sets); older snapshots are replayed past
 
 
 @dataclass
@@ -63,6 +63,7 @@ class SupportCase:
         "PlanRecorded",
         "InterventionPlanned",
         "OutcomeRecorded",
+        "InterventionContinued",
         "EvaluationRecorded",
         "ContributionAdded",
         "SuspensionProposed",
@@ -160,9 +161,13 @@ class SupportCase:
     def interventions(self) -> list[dict[str, Any]]:
         """Planned interventions with their outcomes; the id is the planning event's version."""
         found: dict[int, dict[str, Any]] = {}
-        for fact in self.facts_of("InterventionPlanned", "OutcomeRecorded"):
+        for fact in self.facts_of("InterventionPlanned", "OutcomeRecorded", "InterventionContinued"):
             if fact.event_type == "InterventionPlanned":
                 found[fact.version] = {"id": fact.version, **fact.data, "status": "active", "outcomes": []}
+            elif fact.event_type == "InterventionContinued":  # a new review date for every one still running
+                for item in found.values():
+                    if item["status"] == "active":
+                        item["review_date"] = fact.data["review_date"]
             elif fact.data.get("intervention") in found:
                 item = found[fact.data["intervention"]]
                 item["outcomes"].append({"version": fact.version, **fact.data})

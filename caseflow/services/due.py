@@ -71,8 +71,6 @@ class DueListService:
         self, principal: Principal, school_urn: str, as_of: date, within_days: int = DEFAULT_WITHIN_DAYS
     ) -> list[InterventionDue]:
         """Reviews overdue at ``as_of`` or due within ``within_days`` after it, soonest (most overdue) first."""
-        if not 0 <= within_days <= MAX_WITHIN_DAYS:
-            raise InvalidData({"within": [f"must be a number of days from 0 to {MAX_WITHIN_DAYS}"]})
         if not self.reads.school_exists(school_urn):
             raise NotFound("no such school")
         held = frozenset(role for role, school in principal.grants if school == school_urn)
@@ -81,6 +79,8 @@ class DueListService:
             if held:
                 raise NotPermitted("your role may not see the reviews due at this school")
             raise NotFound("no such school")
+        if not 0 <= within_days <= MAX_WITHIN_DAYS:  # after the scope: another school's stays a 404 whatever is asked
+            raise InvalidData({"within": [f"must be a number of days from 0 to {MAX_WITHIN_DAYS}"]})
         try:
             until = as_of + timedelta(days=within_days)
         except OverflowError:

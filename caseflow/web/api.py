@@ -21,7 +21,7 @@ from caseflow.services.due import DEFAULT_WITHIN_DAYS, DUE_READERS
 from caseflow.services.pupils import pupil_as_dict
 from caseflow.web.auth import csrf, services
 from caseflow.web.openapi import openapi_document
-from caseflow.web.params import date_arg, optional_date_arg
+from caseflow.web.params import date_arg, days_arg, optional_date_arg
 from caseflow.web.policy import ANY_USER, PUBLIC, allow
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -139,8 +139,7 @@ def due() -> Any:
     school = request.args.get("school_urn", "")
     if not school:
         raise InvalidData({"school_urn": ["is required"]})
-    raw = request.args.get("within", str(DEFAULT_WITHIN_DAYS))
-    within = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 6 else -1
+    within = days_arg("within", DEFAULT_WITHIN_DAYS)
     as_of = date_arg("as_of")
     items = services().due.due(current_user.principal, school, as_of, within)
     listed = [item.as_dict(as_of) for item in items]

@@ -14,7 +14,7 @@ from caseflow.domain.events import LONDON
 from caseflow.domain.roles import Role
 from caseflow.domain.subject_access import REVIEWER_NOTES
 from caseflow.web.auth import services
-from caseflow.web.params import date_arg, optional_date_arg
+from caseflow.web.params import date_arg, days_arg, optional_date_arg
 from caseflow.web.policy import allow
 from workflows.retention import CHILD_PROTECTION_FILE
 
@@ -144,8 +144,7 @@ def retention() -> Any:
     due: list[Any] = []
     try:
         as_of = date_arg("as_of")
-        within = int(raw) if raw.isascii() and raw.strip().isdigit() and len(raw) < 6 else -1
-        due = services().retention.due(current_user.principal, as_of, within)
+        due = services().retention.due(current_user.principal, as_of, days_arg("within", 0))
     except InvalidData as error:
         errors = error.errors
     page = render_template("audit/retention.html", due=due, as_of=as_of, within=raw, errors=errors, policy=CHILD_PROTECTION_FILE)

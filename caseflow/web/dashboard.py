@@ -13,7 +13,7 @@ from caseflow.services.cohort import COHORT_READERS
 from caseflow.services.due import DEFAULT_WITHIN_DAYS, DUE_READERS, MAX_WITHIN_DAYS
 from caseflow.services.la_view import LA_READERS
 from caseflow.web.auth import services
-from caseflow.web.params import date_arg
+from caseflow.web.params import date_arg, days_arg
 from caseflow.web.policy import allow
 from caseflow.web.schools import choose_school, school_asked
 
@@ -79,8 +79,7 @@ def due() -> Any:
     items: list[Any] = []
     try:
         as_of = date_arg("as_of")
-        within = int(raw) if raw.isascii() and raw.strip().isdigit() and len(raw) < 6 else -1
-        items = services().due.due(principal, school, as_of, within)
+        items = services().due.due(principal, school, as_of, days_arg("within", DEFAULT_WITHIN_DAYS))
     except InvalidData as error:
         errors = error.errors
     page = render_template(

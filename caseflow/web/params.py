@@ -23,3 +23,13 @@ def date_arg(name: str) -> date:
 def optional_date_arg(name: str) -> date | None:
     """A YYYY-MM-DD query value, or ``None`` when absent or empty."""
     return date_arg(name) if request.args.get(name) else None
+
+
+def days_arg(name: str, default: int) -> int:
+    """A whole number of days (ASCII digits, spaces around allowed); ``default`` when absent; -1 for
+    anything else, which the service then refuses with its message of the range it takes."""
+    value = request.args.get(name)
+    if value is None:
+        return default
+    value = value.strip()
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 6 else -1
