@@ -131,9 +131,41 @@ def load_demo(services: Services, echo: Callable[[str], None] = print) -> bool:
                 "reason": "Repeated serious disruption in class despite support.",
             },
         )
+    suspended = services.reads.pupil_id_for_upn(make_upn(SCHOOL[2], "2001", 2019, 2))
+    if suspended:
+        decide_a_suspension(services, principals, services.reads.cases_of_pupil(suspended)[0], today)
     rate_practice(services, principals)
     echo("Demo data loaded.")
     return True
+
+
+def decide_a_suspension(services: Services, principals: dict[str, Principal], case_id: str, today: date) -> None:
+    """A suspension heard by the social worker and decided, with the parents and the social worker
+    told and the governing board and the LA still owed their notices (as the case page then shows)."""
+    proposal = _act(
+        services,
+        principals["slt"],
+        case_id,
+        "propose_suspension",
+        {"days": 3, "start_date": (today + timedelta(days=1)).isoformat(), "reason": "Threw a chair in class."},
+    )
+    _act(
+        services,
+        principals["sw"],
+        case_id,
+        "add_contribution",
+        {"kind": "exclusion_view", "proposal": proposal,
+         "contribution": "Home is unsettled this month; keep the suspension short and set up a reintegration meeting."},
+    )  # fmt: skip
+    _act(services, principals["head"], case_id, "decide_suspension", {"proposal": proposal, "decision": "suspend"})
+    for recipient, how in (("parents", "letter"), ("social_worker", "email")):
+        _act(
+            services,
+            principals["head"],
+            case_id,
+            "record_decision_notice",
+            {"proposal": proposal, "recipient": recipient, "notified_on": today.isoformat(), "how": how},
+        )
 
 
 #: (who, indicator, rating, evidence, next steps): a school part way through its self-assessment

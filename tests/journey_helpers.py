@@ -9,7 +9,8 @@ from typing import Any
 from caseflow.domain.case import SupportCase
 from caseflow.domain.case_report import Tally
 from caseflow.domain.events import NewEvent, StoredEvent
-from caseflow.domain.guards import CaseContext, school_year
+from caseflow.domain.exclusions import school_year
+from caseflow.domain.guards import CaseContext
 from caseflow.domain.roles import Actor
 from caseflow.domain.workflow import Workflow
 from workflows import CURRENT, REGISTRY

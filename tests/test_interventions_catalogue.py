@@ -52,7 +52,7 @@ def test_planning_may_name_a_programme_in_a_new_workflow_version_and_the_old_ver
     def planning(definition: dict[str, Any]) -> dict[str, Any]:
         return next(a for a in definition["actions"] if a["name"] == "plan_intervention")["fields"]
 
-    assert CURRENT == "support_journey@2"
+    assert CURRENT == "support_journey@3"  # the programme came with version 2
     assert "programme" not in planning(REGISTRY["support_journey@1"])
     programme = FieldSpec.from_dict("programme", planning(REGISTRY[CURRENT])["programme"])
     assert programme.choices == tuple(PROGRAMME_IDS) and not programme.required
@@ -95,7 +95,7 @@ def test_a_planned_intervention_records_its_programme_and_the_version_that_appli
     event = services.store.load(case.id)[-1]
     assert event.event_type == "InterventionPlanned"
     assert event.data["programme"] == "catch_up_literacy"
-    assert event.workflow_version == "support_journey@2"
+    assert event.workflow_version == CURRENT
     assert planned.interventions()[0]["programme"] == "catch_up_literacy"
     own = {k: v for k, v in PLAN.items() if k != "programme"} | {"intervention": "Breakfast club"}
     again, _ = services.cases.act(senco, case.id, "plan_intervention", planned.version, own)

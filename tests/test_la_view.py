@@ -12,7 +12,7 @@ from caseflow.bootstrap import Services
 from caseflow.demo import make_upn
 from caseflow.demo_la import LaShape, load_la
 from caseflow.domain.errors import NotFound
-from caseflow.domain.guards import school_year
+from caseflow.domain.exclusions import school_year
 from caseflow.services.access import Principal
 from caseflow.services.la_view import PAGE_SIZE
 from tests.conftest import LA, principal

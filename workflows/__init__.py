@@ -10,6 +10,7 @@ REGISTRY = {
     f"{d['name']}@{d['version']}": d
     for d in (
         support_journey.DEFINITION_V1,
+        support_journey.DEFINITION_V2,
         support_journey.DEFINITION,
         pupil_record.DEFINITION_V1,
         pupil_record.DEFINITION,

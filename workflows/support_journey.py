@@ -466,13 +466,59 @@ ACTIONS = [
     },
 ]
 
+#: after a decision: who was told, and the governing board's meeting (domain facts, section 5)
+AFTER_DECISION = [
+    {
+        "name": "record_decision_notice",
+        "label": "Record who was told of a suspension or exclusion",
+        "event": "DecisionNoticeRecorded",
+        "source": "*",
+        "roles": ["headteacher", "slt", "dsl"],
+        "guards": ["names_decided_proposal", "dated_from_decision_to_today"],
+        "fields": {
+            "proposal": {"type": "ref", "label": "Proposal (version)", "required": True},
+            "recipient": {
+                "type": "choice",
+                "label": "Who was told",
+                "choices": ["parents", "social_worker", "virtual_school", "governing_board", "local_authority"],
+                "required": True,
+            },
+            "notified_on": {"type": "date", "label": "Told on", "required": True},
+            "how": {"type": "choice", "label": "How", "choices": ["letter", "email", "phone", "in_person", "secure_portal"]},
+            "note": NOTE,
+        },
+    },
+    {
+        "name": "record_board_review",
+        "label": "Record the governing board's review",
+        "event": "BoardReviewRecorded",
+        "source": "*",
+        "roles": ["headteacher", "slt", "dsl"],
+        "guards": ["names_decided_proposal", "dated_from_decision_to_today", "board_may_direct_reinstatement"],
+        "fields": {
+            "proposal": {"type": "ref", "label": "Proposal (version)", "required": True},
+            "met_on": {"type": "date", "label": "Met on", "required": True},
+            "outcome": {
+                "type": "choice",
+                "label": "Outcome",
+                "choices": ["reinstate", "uphold", "representations_considered"],
+                "required": True,
+                "help": "For 5 days or fewer in a term the board considers representations; it cannot direct reinstatement.",
+            },
+            "social_worker_attended": {"type": "bool", "label": "The social worker attended"},
+            "virtual_school_attended": {"type": "bool", "label": "The Virtual School attended"},
+            "note": NOTE,
+        },
+    },
+]
+
 DEFINITION = {
     "name": "support_journey",
-    "version": 2,
+    "version": 3,
     "initial": "need_identified",
     "final_states": ["closed"],
     "states": STATES,
-    "actions": ACTIONS,
+    "actions": ACTIONS + AFTER_DECISION,
 }
 
 
@@ -481,6 +527,10 @@ def _before_catalogue(action: dict) -> dict:
         return action
     return {**action, "fields": {k: v for k, v in action["fields"].items() if k != "programme"}}
 
+
+#: version 2, before the notices and the governing board's review after a decision were recorded; a copy,
+#: held by a test to the definition as it was released
+DEFINITION_V2 = deepcopy({**DEFINITION, "version": 2, "actions": ACTIONS})
 
 #: version 1, before a planned intervention could name a catalogue programme. Every event records the
 #: version it was decided under, so each version ever recorded keeps its definition here; a copy, so an

@@ -55,7 +55,7 @@ from caseflow.domain import sdq
 from caseflow.domain.attendance import summarise
 from caseflow.domain.case_report import report_fact
 from caseflow.domain.events import StoredEvent
-from caseflow.domain.guards import school_year
+from caseflow.domain.exclusions import school_year, term_of
 
 T = TypeVar("T")
 
@@ -198,11 +198,13 @@ def _project_suspension(conn: Connection, event: StoredEvent) -> None:
     ).scalar_one()
     proposal = json.loads(proposal_text)
     pupil_id = conn.execute(select(case_summary.c.pupil_id).where(case_summary.c.case_id == event.stream_id)).scalar_one()
+    term = term_of(proposal["start_date"])
     conn.execute(
         insert(suspension_days).values(
             pupil_id=pupil_id,
             case_id=event.stream_id,
-            school_year=school_year(date.fromisoformat(proposal["start_date"])),
+            school_year=term.school_year,
+            term=term.name,
             days=float(proposal["days"]),
             decided_version=event.version,
         )

@@ -44,16 +44,17 @@ from caseflow.adapters.tables import (
 )
 from caseflow.domain.case_report import ReportFact
 from caseflow.domain.events import UPCASTERS
+from caseflow.domain.exclusions import Term
 from caseflow.domain.pupil import Episode
 from caseflow.domain.roles import Role
 from caseflow.services.la_view import LaRules
 
 # Statements every action runs, built once (SQLAlchemy then reuses their compiled form).
 _CASES_OF_PUPIL = select(case_summary.c.case_id).where(case_summary.c.pupil_id == bindparam("pupil_id"))
-_SUSPENSION_DAYS = (  # per school year, leaving out one case (none: "")
-    select(suspension_days.c.school_year, func.sum(suspension_days.c.days))
+_SUSPENSION_TERM_DAYS = (  # per term, leaving out one case (none: "")
+    select(suspension_days.c.school_year, suspension_days.c.term, func.sum(suspension_days.c.days))
     .where(suspension_days.c.pupil_id == bindparam("pupil_id"), suspension_days.c.case_id != bindparam("exclude_case"))
-    .group_by(suspension_days.c.school_year)
+    .group_by(suspension_days.c.school_year, suspension_days.c.term)
 )
 _SCHOOL_LA = select(schools.c.la_code).where(schools.c.urn == bindparam("urn"))
 
@@ -66,10 +67,10 @@ class SqlReadModels:
         with read_transaction(self.engine) as conn:
             return list(conn.execute(_CASES_OF_PUPIL, {"pupil_id": pupil_id}).scalars())
 
-    def suspension_days_by_year(self, pupil_id: str, exclude_case: str | None = None) -> dict[int, float]:
+    def suspension_days_by_term(self, pupil_id: str, exclude_case: str | None = None) -> dict[Term, float]:
         with read_transaction(self.engine) as conn:
-            rows = conn.execute(_SUSPENSION_DAYS, {"pupil_id": pupil_id, "exclude_case": exclude_case or ""})
-            return {int(year): float(days) for year, days in rows}
+            rows = conn.execute(_SUSPENSION_TERM_DAYS, {"pupil_id": pupil_id, "exclude_case": exclude_case or ""})
+            return {Term(int(year), term): float(days) for year, term, days in rows}
 
     def recheck_other_suspension_days(
         self, pupil_id: str, exclude_case: str, school_year: int, check: Callable[[float], None]

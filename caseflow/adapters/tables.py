@@ -209,6 +209,8 @@ suspension_days = Table(
     Column("pupil_id", String(64), nullable=False),
     Column("case_id", String(64), nullable=False),
     Column("school_year", Integer, nullable=False),
+    #: autumn, spring or summer (``caseflow.domain.exclusions.school_term``), for the per-term counters
+    Column("term", String(8), nullable=False),
     Column("days", Float, nullable=False),
     Column("decided_version", Integer, nullable=False),
     UniqueConstraint("case_id", "decided_version", name="uq_suspension_decision"),

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from caseflow.domain.errors import IntegrityError
-from caseflow.domain.events import UPCASTERS, StoredEvent, Upcasters, iso, utc
+from caseflow.domain.events import UPCASTERS, StoredEvent, Upcasters, iso, london_date, utc
 
 #: engine-owned keys that transition events carry besides the user's data
 FROM_STATE = "from_state"
@@ -45,6 +45,9 @@ class Fact:
         }
 
 
+#: what is recorded after a decision, and where each proposal keeps it
+_AFTER_DECISION = {"DecisionNoticeRecorded": "notices", "BoardReviewRecorded": "board_reviews"}
+
 #: bump when the shape of a snapshot changes; older snapshots are then ignored
 SNAPSHOT_SCHEMA = 2  # 2: InterventionContinued kept (the review date it sets); older snapshots are replayed past
 
@@ -70,6 +73,8 @@ class SupportCase:
         "ExclusionProposed",
         "SuspensionDecided",
         "ExclusionDecided",
+        "DecisionNoticeRecorded",
+        "BoardReviewRecorded",
     }
 
     id: str
@@ -188,6 +193,8 @@ class SupportCase:
                     "proposed_by": fact.actor,
                     "views": [],
                     "decision": None,
+                    "notices": [],
+                    "board_reviews": [],
                 }
             elif fact.event_type == "ContributionAdded" and fact.data.get("kind") == "exclusion_view":
                 if fact.data.get("proposal") in found:
@@ -201,7 +208,12 @@ class SupportCase:
                     "version": fact.version,
                     **fact.data,
                     "override": bool(fact.data.get("override_reason")) and not heard,
+                    "decided_on": london_date(fact.occurred_at).isoformat(),
                 }
+            elif fact.event_type in _AFTER_DECISION and fact.data.get("proposal") in found:
+                found[fact.data["proposal"]][_AFTER_DECISION[fact.event_type]].append(
+                    {**fact.data, "version": fact.version, "actor": fact.actor, "role": fact.role}
+                )
         return list(found.values())
 
     def to_snapshot(self) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 
 from caseflow.domain.case import TO_STATE
 from caseflow.domain.events import UPCASTERS, StoredEvent
-from caseflow.domain.guards import school_year
+from caseflow.domain.exclusions import school_year
 
 ENDED = frozenset({"completed", "stopped"})
 PROPOSED = {"SuspensionProposed": "suspension", "ExclusionProposed": "exclusion"}

@@ -31,6 +31,12 @@ def london_date(moment: datetime) -> date:
     return utc(moment).astimezone(LONDON).date()
 
 
+def long_date(day: date | str) -> str:
+    """A date as a letter to a parent writes it (7 December 2026), from a date or its ISO text."""
+    found = date.fromisoformat(day) if isinstance(day, str) else day
+    return f"{found.day} {found:%B %Y}"
+
+
 def iso(moment: datetime) -> str:
     """One fixed text form for instants, so the hash never depends on a driver:
     ``strftime("%Y-%m-%dT%H:%M:%S.%fZ")`` of the UTC instant, which is hashed, so it may never change.

@@ -15,11 +15,18 @@ from typing import Any
 from caseflow.domain import sdq
 from caseflow.domain.case import SupportCase
 from caseflow.domain.errors import Unmet
+from caseflow.domain.events import long_date
+from caseflow.domain.exclusions import (
+    SUSPENSION_DAYS_LIMIT,
+    SUSPENSION_DAYS_WARNING,
+    Safeguards,
+    Term,
+    decided,
+    owed_warnings,
+    safeguards,
+    school_year,
+)
 from workflows.questionnaires import QUESTIONNAIRES
-
-SUSPENSION_DAYS_LIMIT = 45
-#: warn from this many days so the head sees the limit coming
-SUSPENSION_DAYS_WARNING = 35
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +41,12 @@ class CaseContext:
     allocated_social_workers: frozenset[str] = frozenset()
     #: suspension days decided for this pupil in other cases, by school-year start
     other_suspension_days: Mapping[int, float] = field(default_factory=dict)
+    #: the same, by term
+    other_suspension_term_days: Mapping[Term, float] = field(default_factory=dict)
+    #: the child is looked after now (the Virtual School Head is told of a suspension or exclusion)
+    looked_after: bool = False
+    #: the school's today (in England), for dates that cannot be in the future; None: not checked
+    today: date | None = None
     #: for registering a pupil: another pupil already has this UPN
     upn_taken: bool = False
 
@@ -61,11 +74,6 @@ def guard(code: str, *, needs_input: bool = False, reads: tuple[str, ...] = ()) 
         return func
 
     return register
-
-
-def school_year(day: date) -> int:
-    """The calendar year in which the school year containing ``day`` began (1 September)."""
-    return day.year if day.month >= 9 else day.year - 1
 
 
 # --- opening ---------------------------------------------------------------------------------
@@ -328,6 +336,19 @@ def suspension_decided(case: SupportCase, data: Mapping[str, Any]) -> tuple[int,
     return year, suspension_days(case, CaseContext(), year), float(proposal["days"])
 
 
+def case_safeguards(case: SupportCase, ctx: CaseContext, today: date) -> Safeguards:
+    """The pupil's suspension counters and what each decision on this case still owes."""
+    has_social_worker = bool(ctx.allocated_social_workers) or ctx.cohort_status == "open"
+    return safeguards(
+        case.proposals(),
+        ctx.other_suspension_term_days,
+        ctx.other_suspension_days,
+        has_social_worker,
+        ctx.looked_after,
+        today,
+    )
+
+
 def warnings(case: SupportCase, ctx: CaseContext, today: date) -> list[str]:
     """Things a head or DSL should know now, without blocking anything."""
     found = []
@@ -337,7 +358,56 @@ def warnings(case: SupportCase, ctx: CaseContext, today: date) -> list[str]:
     for proposal in case.proposals():
         if proposal["decision"] is None and ctx.cohort_status and not proposal["views"]:
             found.append(f"The {proposal['kind']} proposed at version {proposal['id']} awaits the social worker's view.")
-    return found
+    return found + owed_warnings(case_safeguards(case, ctx, today))
+
+
+# --- after a decision ------------------------------------------------------------------------------
+#: the date each action after a decision records
+_AFTER_DECISION_DATE = {"record_decision_notice": "notified_on", "record_board_review": "met_on"}
+
+
+def _decided(case: SupportCase, version: Any) -> Mapping[str, Any] | None:
+    return next((p for p in decided(case.proposals()) if p["id"] == version), None)
+
+
+@guard("names_decided_proposal", needs_input=True)
+def names_decided_proposal(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
+    if _decided(case, data.get("proposal")) is not None:
+        return []
+    return [
+        Unmet(
+            "no_such_decision",
+            "Name a suspension or exclusion the headteacher decided to carry out (the version of its proposal, "
+            "shown on the case page).",
+        )
+    ]
+
+
+@guard("dated_from_decision_to_today", needs_input=True)
+def dated_from_decision_to_today(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
+    proposal = _decided(case, data.get("proposal"))
+    text = data.get(_AFTER_DECISION_DATE.get(action, ""))
+    if proposal is None or not text:
+        return []
+    day = date.fromisoformat(text)
+    decided_on = date.fromisoformat(proposal["decision"]["decided_on"])
+    if day < decided_on:
+        return [Unmet("before_decision", f"The date cannot be before the decision, on {long_date(decided_on)}.")]
+    if ctx.today is not None and day > ctx.today:
+        return [Unmet("date_in_future", "The date cannot be in the future.")]
+    return []
+
+
+@guard("board_may_direct_reinstatement", needs_input=True)
+def board_may_direct_reinstatement(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
+    proposal = _decided(case, data.get("proposal"))
+    if data.get("outcome") != "reinstate" or proposal is None:
+        return []
+    found = case_safeguards(case, ctx, date.fromisoformat(proposal["decision"]["decided_on"]))
+    duty = next(d.duty for d in found.decisions if d.proposal == proposal["id"])
+    if duty.may_reinstate:
+        return []
+    return [Unmet("board_cannot_reinstate", f"{duty.text} Record the outcome as representations considered.")]
 
 
 # --- pupil records ---------------------------------------------------------------------------------

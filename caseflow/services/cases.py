@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from caseflow.domain.case import SupportCase
 from caseflow.domain.errors import (
@@ -23,8 +23,9 @@ from caseflow.domain.errors import (
     NotPermitted,
     Unmet,
 )
-from caseflow.domain.events import ChainReport, NewEvent, StoredEvent, now_utc, utc
-from caseflow.domain.guards import CaseContext, over_suspension_limit, suspension_decided, warnings
+from caseflow.domain.events import ChainReport, NewEvent, StoredEvent, london_date, now_utc, utc
+from caseflow.domain.exclusions import Safeguards, Term, by_school_year
+from caseflow.domain.guards import CaseContext, case_safeguards, over_suspension_limit, suspension_decided, warnings
 from caseflow.domain.pupil import Pupil
 from caseflow.domain.roles import Actor, Role
 from caseflow.domain.workflow import ActionStatus, Workflow
@@ -36,25 +37,26 @@ from caseflow.services.streams import CASE, load_case, load_case_and_pupil, load
 VERIFIERS = frozenset({Role.AUDITOR, Role.DSL, Role.HEADTEACHER})
 #: cases whose pupil a process remembers (about 200 bytes each)
 PUPIL_OF_CACHE_SIZE = 50_000
+K = TypeVar("K")
 
 
-class ReadOnDemand(Mapping[int, float]):
-    """A read model's answer, fetched the first time a guard looks: only suspension and exclusion
-    guards read a pupil's other suspension days, so most actions are spared the query."""
+class ReadOnDemand(Mapping[K, float]):
+    """A read model's answer, fetched the first time a rule looks: only the suspension and exclusion
+    rules read a pupil's other suspension days, so most actions are spared the query."""
 
-    def __init__(self, read: Callable[[], Mapping[int, float]]) -> None:
+    def __init__(self, read: Callable[[], Mapping[K, float]]) -> None:
         self._read = read
-        self._found: Mapping[int, float] | None = None
+        self._found: Mapping[K, float] | None = None
 
-    def _values(self) -> Mapping[int, float]:
+    def _values(self) -> Mapping[K, float]:
         if self._found is None:
             self._found = self._read()
         return self._found
 
-    def __getitem__(self, key: int) -> float:
+    def __getitem__(self, key: K) -> float:
         return self._values()[key]
 
-    def __iter__(self) -> Iterator[int]:
+    def __iter__(self) -> Iterator[K]:
         return iter(self._values())
 
     def __len__(self) -> int:
@@ -70,6 +72,8 @@ class CaseView:
     roles: frozenset[str]
     actions: list[ActionStatus]
     warnings: list[str]
+    #: the pupil's suspension counters and what each decision on this case still owes
+    safeguards: Safeguards
     #: the whole history, for the timeline
     events: list[StoredEvent]
 
@@ -98,12 +102,16 @@ class CaseService:
         return load_pupil(self.store, pupil_id)
 
     def context(self, case: SupportCase, pupil: Pupil, today: date) -> CaseContext:
+        terms: ReadOnDemand[Term] = ReadOnDemand(lambda: self.reads.suspension_days_by_term(pupil.id, exclude_case=case.id))
         return CaseContext(
             pupil_in_school=True,
             cohort_status=pupil.cohort_status(today),
             open_plan=pupil.open_plan(today),
             allocated_social_workers=pupil.allocated_social_workers(today),
-            other_suspension_days=ReadOnDemand(lambda: self.reads.suspension_days_by_year(pupil.id, exclude_case=case.id)),
+            other_suspension_days=ReadOnDemand(lambda: by_school_year(terms)),
+            other_suspension_term_days=terms,
+            looked_after=(pupil.care_status or {}).get("status") == "looked_after",
+            today=today,
         )
 
     def _case_and_pupil(self, case_id: str) -> tuple[SupportCase, Pupil]:
@@ -144,13 +152,21 @@ class CaseService:
     def view(self, principal: Principal, case_id: str) -> CaseView:
         """The case with the actions this principal may take now; the view is logged."""
         case, pupil, roles = self._visible(principal, case_id, "view")
-        today = self.clock().date()
+        today = london_date(self.clock())
         ctx = self.context(case, pupil, today)
         self._log(
             principal.username, choose_role(roles, roles) or sorted(roles)[0], "view", "ok", case_id=case_id, pupil_id=pupil.id
         )
         events = self.store.load(case_id)
-        return CaseView(case, pupil, roles, self.workflow.available(case, roles, ctx), warnings(case, ctx, today), events)
+        return CaseView(
+            case,
+            pupil,
+            roles,
+            self.workflow.available(case, roles, ctx),
+            warnings(case, ctx, today),
+            case_safeguards(case, ctx, today),
+            events,
+        )
 
     def history(self, principal: Principal, case_id: str) -> list[StoredEvent]:
         _, pupil, roles = self._visible(principal, case_id, "view_events")
@@ -243,7 +259,7 @@ class CaseService:
                 raise InvalidData({"expected_version": ["must be the whole-number version you last read"]})
             if expected_version != case.version:
                 raise ConcurrencyConflict(case_id, expected_version, case.version)
-            today = self.clock().date()
+            today = london_date(self.clock())
             event = self.workflow.decide(
                 case, action, Actor(principal.username, role), data, self.context(case, pupil, today), self._when(occurred_at)
             )

@@ -11,7 +11,7 @@ from fractions import Fraction
 from typing import Any, Protocol
 
 from caseflow.domain.attendance import PERSISTENT, SEVERE
-from caseflow.domain.guards import school_year
+from caseflow.domain.exclusions import school_year
 from caseflow.domain.pupil import cohort_status
 from caseflow.services.access import Principal
 from caseflow.services.cohort import CohortReads, CohortService

@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 from caseflow.domain.attendance import PERSISTENT, SEVERE
 from caseflow.domain.errors import NotFound
-from caseflow.domain.guards import school_year
+from caseflow.domain.exclusions import school_year
 from caseflow.domain.pupil import COHORT_YEARS, years_before
 from caseflow.domain.roles import Role
 from caseflow.services.access import Principal

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from caseflow.domain.events import ChainReport, NewEvent, StoredEvent
+from caseflow.domain.exclusions import Term
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +60,7 @@ class EventStore(Protocol):
 class ReadModels(Protocol):
     def cases_of_pupil(self, pupil_id: str) -> list[str]: ...
 
-    def suspension_days_by_year(self, pupil_id: str, exclude_case: str | None = None) -> dict[int, float]: ...
+    def suspension_days_by_term(self, pupil_id: str, exclude_case: str | None = None) -> dict[Term, float]: ...
 
     def recheck_other_suspension_days(
         self, pupil_id: str, exclude_case: str, school_year: int, check: Callable[[float], None]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_login import current_user
 
+from caseflow.domain.events import long_date
 from caseflow.web import (
     admin,
     api,
@@ -49,6 +50,7 @@ def nav_links() -> list[tuple[str, str]]:
 
 def register(app: Flask) -> None:
     app.jinja_env.globals["nav_links"] = nav_links
+    app.jinja_env.filters["long_date"] = long_date
     app.jinja_env.globals["programme_names"] = PROGRAMME_NAMES
     auth.init_app(app)
     app.register_blueprint(auth.bp)

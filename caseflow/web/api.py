@@ -67,6 +67,7 @@ def _case_json(view: Any) -> dict[str, Any]:
         "need_areas": case.need_areas(),
         "actions": [status.as_dict() for status in view.actions],
         "warnings": view.warnings,
+        "suspensions": view.safeguards.as_dict(),
     }
 
 

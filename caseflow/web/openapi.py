@@ -74,6 +74,20 @@ def _document(workflow: Workflow) -> dict[str, Any]:
             "state": {"type": "string", "enum": workflow.states},
             "version": {"type": "integer"},
             "actions": {"type": "array", "items": {"$ref": "#/components/schemas/ActionStatus"}},
+            "warnings": {"type": "array", "items": {"type": "string"}},
+            "suspensions": {
+                "type": "object",
+                "description": "The pupil's suspension days this term and school year (all their cases), and for "
+                "each suspension or exclusion decided on this case: who has been told, who is still owed a "
+                "notice, and the governing board's duty and reviews.",
+                "properties": {
+                    "term": {"type": "string"},
+                    "term_days": {"type": "number"},
+                    "school_year_days": {"type": "number"},
+                    "school_year_limit": {"type": "number"},
+                    "decisions": {"type": "array", "items": {"type": "object"}},
+                },
+            },
         },
         "required": ["id", "pupil_id", "state", "version", "actions"],
     }

@@ -1,0 +1,274 @@
+"""What the suspension and exclusion guidance asks after a head decides (domain facts, section 5).
+
+The head must tell the parents, the pupil's social worker, the Virtual School Head (for a looked-after
+child), the governing board and the local authority without delay; the governing board's duty to consider
+reinstatement depends on the kind of decision and on the pupil's suspension days in the term. A DSL needs
+these as running counters and as a list of what is still owed, so a head cannot lose track of a notice or
+a board meeting for a child whose education is a protective factor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from caseflow.domain.events import long_date
+
+SUSPENSION_DAYS_LIMIT = 45
+#: warn from this many days so the head sees the limit coming
+SUSPENSION_DAYS_WARNING = 35
+#: more than this many days in a term: if the parents ask, the board must consider reinstatement
+TERM_DAYS_PARENTS_MAY_ASK = 5
+#: more than this many days in a term: the board must consider reinstatement
+TERM_DAYS_BOARD_MUST_MEET = 15
+
+#: everyone the guidance says is told of a suspension or exclusion, in the order the page lists them
+RECIPIENTS = {
+    "parents": "the parents",
+    "social_worker": "the social worker",
+    "virtual_school": "the Virtual School Head",
+    "governing_board": "the governing board",
+    "local_authority": "the local authority",
+}
+TERMS = ("autumn", "spring", "summer")
+BOARD_OUTCOMES = ("reinstate", "uphold", "representations_considered")
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Term:
+    """A school term, named by the calendar year its school year began in (as ``school_year``)."""
+
+    school_year: int
+    name: str
+
+    @property
+    def label(self) -> str:
+        year = self.school_year if self.name == "autumn" else self.school_year + 1
+        return f"{self.name} term {year}"
+
+
+def school_year(day: date) -> int:
+    """The calendar year in which the school year containing ``day`` began (1 September)."""
+    return day.year if day.month >= 9 else day.year - 1
+
+
+def easter_sunday(year: int) -> date:
+    """Easter Day in the Gregorian calendar (the anonymous Gregorian algorithm)."""
+    a, b, c = year % 19, year // 100, year % 100
+    d, e = divmod(b, 4)
+    g = (b - (b + 8) // 25 + 1) // 3
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = divmod(c, 4)
+    weekday = (32 + 2 * e + 2 * i - h - k) % 7
+    m = (a + 11 * h + 22 * weekday) // 451
+    month, day = divmod(h + weekday - 7 * m + 114, 31)
+    return date(year, month, day + 1)
+
+
+def school_term(day: date) -> Term:
+    """The term a school day falls in. Term dates differ between local authorities; the Easter holidays
+    always surround Easter Day, so spring runs from January to Easter Day and summer from the day after,
+    which puts every school day in the term its school would put it in."""
+    year = school_year(day)
+    if day.month >= 9:
+        return Term(year, "autumn")
+    return Term(year, "spring" if day <= easter_sunday(day.year) else "summer")
+
+
+def term_of(start_date: str) -> Term:
+    return school_term(date.fromisoformat(start_date))
+
+
+def by_school_year(term_days: Mapping[Term, float]) -> dict[int, float]:
+    """Days per term added up per school year."""
+    years: dict[int, float] = {}
+    for term, days in term_days.items():
+        years[term.school_year] = years.get(term.school_year, 0.0) + days
+    return years
+
+
+@dataclass(frozen=True, slots=True)
+class BoardDuty:
+    """The governing board's duty after a decision: ``must_consider`` (within 15 school days),
+    ``if_parents_ask`` (within 50 school days) or ``representations`` (it cannot direct reinstatement)."""
+
+    code: str
+    text: str
+
+    @property
+    def may_reinstate(self) -> bool:
+        return self.code != "representations"
+
+    @property
+    def meeting_required(self) -> bool:
+        return self.code == "must_consider"
+
+
+def board_duty(kind: str, term_days: float) -> BoardDuty:
+    """The duty for a permanent exclusion, or a suspension bringing the pupil's term to ``term_days``."""
+    if kind == "exclusion":
+        return BoardDuty(
+            "must_consider", "The governing board must consider reinstatement within 15 school days of the decision."
+        )
+    if term_days > TERM_DAYS_BOARD_MUST_MEET:
+        return BoardDuty(
+            "must_consider",
+            f"This brings the pupil's suspensions this term to {term_days:g} days, more than "
+            f"{TERM_DAYS_BOARD_MUST_MEET}: the governing board must consider reinstatement within 15 school days.",
+        )
+    if term_days > TERM_DAYS_PARENTS_MAY_ASK:
+        return BoardDuty(
+            "if_parents_ask",
+            f"This brings the pupil's suspensions this term to {term_days:g} days: if the parents ask, the "
+            "governing board must consider reinstatement within 50 school days.",
+        )
+    return BoardDuty(
+        "representations",
+        f"{term_days:g} days this term: the governing board must consider the parents' representations, "
+        "but cannot direct reinstatement.",
+    )
+
+
+def provision(kind: str, days: float) -> str:
+    """Who provides education while the pupil is away (the guidance's days 1-5 and from day 6)."""
+    first_five = "The school sets and marks work for the first five school days; from the sixth, "
+    if kind == "exclusion":
+        return first_five + "the local authority arranges suitable full-time education."
+    if days > 5:
+        return first_five + "the school arranges suitable full-time education."
+    return "The school sets and marks work while the pupil is away."
+
+
+def required_recipients(has_social_worker: bool, looked_after: bool) -> list[str]:
+    """Who must be told of every suspension or exclusion: the social worker if the pupil has one, the
+    Virtual School Head if the child is looked after, and always the parents, the board and the LA."""
+    wanted = {"social_worker": has_social_worker, "virtual_school": looked_after}
+    return [r for r in RECIPIENTS if wanted.get(r, True)]
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionDuties:
+    """One decided suspension or exclusion and what is owed after it."""
+
+    proposal: int
+    decision_version: int
+    kind: str
+    days: float | None
+    start_date: str
+    decided_on: date
+    term: Term
+    duty: BoardDuty
+    provision: str
+    notices: Mapping[str, list[dict[str, Any]]]
+    missing: list[str]
+    board_reviews: list[dict[str, Any]]
+
+    @property
+    def board_review_owed(self) -> bool:
+        return self.duty.meeting_required and not self.board_reviews
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "proposal": self.proposal,
+            "decision_version": self.decision_version,
+            "kind": self.kind,
+            "days": self.days,
+            "start_date": self.start_date,
+            "decided_on": self.decided_on.isoformat(),
+            "term": self.term.label,
+            "board_duty": self.duty.code,
+            "board_duty_text": self.duty.text,
+            "provision": self.provision,
+            "notices": {k: list(v) for k, v in self.notices.items()},
+            "notices_missing": list(self.missing),
+            "board_reviews": list(self.board_reviews),
+            "board_review_owed": self.board_review_owed,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Safeguards:
+    """The pupil's suspension counters now, and each decision's duties, for one case."""
+
+    term: Term
+    term_days: float
+    year_days: float
+    decisions: list[DecisionDuties] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "term": self.term.label,
+            "term_days": self.term_days,
+            "school_year_days": self.year_days,
+            "school_year_limit": SUSPENSION_DAYS_LIMIT,
+            "decisions": [d.as_dict() for d in self.decisions],
+        }
+
+
+def decided(proposals: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The proposals a head decided to carry out (a withdrawn proposal owes nothing)."""
+    return [p for p in proposals if p["decision"] and p["decision"]["decision"] in ("suspend", "exclude")]
+
+
+def safeguards(
+    proposals: Sequence[Mapping[str, Any]],
+    other_term_days: Mapping[Term, float],
+    other_year_days: Mapping[int, float],
+    has_social_worker: bool,
+    looked_after: bool,
+    today: date,
+) -> Safeguards:
+    """Counters and duties from one case's proposals, with the pupil's days on their other cases.
+
+    A decision's term total counts the other cases' days in that term and this case's decisions up to
+    and including it: the order of decisions across cases is not kept, so theirs count as earlier."""
+    running: dict[Term, float] = {}
+    duties = []
+    owed = required_recipients(has_social_worker, looked_after)
+    for p in decided(proposals):
+        term = term_of(p["start_date"])
+        days = float(p["days"]) if p["kind"] == "suspension" else None
+        running[term] = running.get(term, float(other_term_days.get(term, 0))) + (days or 0)
+        notices = {r: [n for n in p["notices"] if n["recipient"] == r] for r in RECIPIENTS}
+        duties.append(
+            DecisionDuties(
+                proposal=p["id"],
+                decision_version=p["decision"]["version"],
+                kind=p["kind"],
+                days=days,
+                start_date=p["start_date"],
+                decided_on=date.fromisoformat(p["decision"]["decided_on"]),
+                term=term,
+                duty=board_duty(p["kind"], running[term]),
+                provision=provision(p["kind"], days or 0),
+                notices=notices,
+                missing=[r for r in owed if not notices[r]],
+                board_reviews=list(p["board_reviews"]),
+            )
+        )
+    now = school_term(today)
+    own = [p for p in decided(proposals) if p["kind"] == "suspension"]
+    term_days = float(other_term_days.get(now, 0)) + sum(float(p["days"]) for p in own if term_of(p["start_date"]) == now)
+    year_days = float(other_year_days.get(now.school_year, 0)) + sum(
+        float(p["days"]) for p in own if term_of(p["start_date"]).school_year == now.school_year
+    )
+    return Safeguards(now, term_days, year_days, duties)
+
+
+def owed_warnings(found: Safeguards) -> list[str]:
+    """What is still owed, in words a head acts on."""
+    lines = []
+    for d in found.decisions:
+        what = f"The {d.kind} decided on {long_date(d.decided_on)} (proposal at version {d.proposal})"
+        if d.missing:
+            owed = _listed([RECIPIENTS[r] for r in d.missing])
+            lines.append(f"{what}: no notice recorded yet to {owed}. They must be told without delay.")
+        if d.board_review_owed:
+            lines.append(f"{what}: {d.duty.text} No meeting is recorded yet.")
+    return lines
+
+
+def _listed(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

@@ -1,0 +1,415 @@
+"""After a head decides a suspension or exclusion (domain facts, section 5): the notices owed to the
+parents, the social worker, the Virtual School Head, the governing board and the LA; the board's duty to
+consider reinstatement by the pupil's days in the term; the running per-term and per-year counters. A new
+version of the support journey (support_journey@3); version 2 is kept exactly as released."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from caseflow import create_app
+from caseflow.adapters.database import make_engine
+from caseflow.adapters.migrate import downgrade, upgrade
+from caseflow.adapters.tables import suspension_days
+from caseflow.bootstrap import Services
+from caseflow.demo import make_upn
+from caseflow.domain.errors import GuardFailed, NotPermitted
+from caseflow.domain.exclusions import Term, board_duty, easter_sunday, required_recipients, school_term
+from tests.conftest import SCHOOL, Clock, Database, _services, principal, seed_people
+from tests.test_web_security import csrf_token, sign_in
+from workflows import CURRENT, REGISTRY
+
+NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)  # a Friday in the autumn term
+TODAY = NOW.date()
+
+
+@pytest.fixture
+def svc(database: Database) -> Iterator[Services]:
+    services = _services(database, Clock(NOW))
+    seed_people(services)
+    yield services
+    services.close()
+
+
+# --- terms and the board's duty --------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("year", "easter"),
+    [(2024, date(2024, 3, 31)), (2025, date(2025, 4, 20)), (2026, date(2026, 4, 5)), (2027, date(2027, 3, 28))],
+)
+def test_easter_day(year: int, easter: date) -> None:
+    assert easter_sunday(year) == easter
+
+
+@pytest.mark.parametrize(
+    ("day", "term"),
+    [
+        (date(2026, 9, 1), Term(2026, "autumn")),
+        (date(2026, 12, 18), Term(2026, "autumn")),
+        (date(2027, 1, 4), Term(2026, "spring")),
+        (date(2027, 3, 26), Term(2026, "spring")),
+        (date(2027, 3, 28), Term(2026, "spring")),  # Easter Day
+        (date(2027, 3, 29), Term(2026, "summer")),
+        (date(2027, 7, 21), Term(2026, "summer")),
+        (date(2027, 8, 31), Term(2026, "summer")),
+    ],
+)
+def test_school_terms(day: date, term: Term) -> None:
+    assert school_term(day) == term
+
+
+def test_term_labels_name_the_calendar_year() -> None:
+    assert [Term(2026, t).label for t in ("autumn", "spring", "summer")] == [
+        "autumn term 2026",
+        "spring term 2027",
+        "summer term 2027",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("kind", "days", "code"),
+    [
+        ("suspension", 0.5, "representations"),
+        ("suspension", 5, "representations"),
+        ("suspension", 5.5, "if_parents_ask"),
+        ("suspension", 15, "if_parents_ask"),
+        ("suspension", 15.5, "must_consider"),
+        ("exclusion", 0, "must_consider"),
+    ],
+)
+def test_the_board_duty_by_days_in_the_term(kind: str, days: float, code: str) -> None:
+    assert board_duty(kind, days).code == code
+
+
+@given(st.floats(min_value=0.5, max_value=45), st.floats(min_value=0, max_value=45))
+def test_more_days_never_lessen_the_board_duty(days: float, more: float) -> None:
+    order = ["representations", "if_parents_ask", "must_consider"]
+    assert order.index(board_duty("suspension", days + more).code) >= order.index(board_duty("suspension", days).code)
+
+
+@given(st.dates(min_value=date(2000, 1, 1), max_value=date(2099, 12, 31)))
+def test_every_day_falls_in_one_term_of_its_school_year(day: date) -> None:
+    term = school_term(day)
+    assert term.school_year == (day.year if day.month >= 9 else day.year - 1)
+    assert (term.name == "autumn") == (day.month >= 9)
+    if term.name != "autumn":  # spring ends on Easter Day, which falls between 22 March and 25 April
+        assert (term.name == "spring") == (day <= easter_sunday(day.year))
+        assert date(day.year, 3, 22) <= easter_sunday(day.year) <= date(day.year, 4, 25)
+
+
+def test_who_is_owed_a_notice() -> None:
+    assert required_recipients(False, False) == ["parents", "governing_board", "local_authority"]
+    assert required_recipients(True, True) == [
+        "parents",
+        "social_worker",
+        "virtual_school",
+        "governing_board",
+        "local_authority",
+    ]
+
+
+# --- on a case -------------------------------------------------------------------------------------
+def _pupil(svc: Services, serial: int = 1, social_worker: bool = True) -> str:
+    dsl = principal(svc, "dsl")
+    pupil = svc.pupils.register(
+        dsl,
+        {"upn": make_upn("881", "2001", 2019, serial), "given_name": "Ada", "family_name": f"Able{serial}",
+         "date_of_birth": "2016-01-01", "school_urn": SCHOOL},
+    )  # fmt: skip
+    if social_worker:
+        svc.pupils.record_episode(dsl, pupil.id, {"plan": "cin", "start_date": "2025-01-01", "social_worker": "sw"})
+    return pupil.id
+
+
+def _case(svc: Services, pupil_id: str) -> str:
+    return svc.cases.open_case(principal(svc, "dsl"), {"pupil_id": pupil_id, "need_areas": ["behaviour"], "description": "x"}).id
+
+
+def _act(svc: Services, who: str, case_id: str, action: str, data: dict[str, Any]) -> int:
+    after, _ = svc.cases.act(principal(svc, who), case_id, action, svc.store.current_version(case_id), data)
+    return after.version
+
+
+def _decide(svc: Services, case_id: str, days: float | None, start: str = "2026-11-23", decision: str = "suspend") -> int:
+    """Propose, hear the social worker, decide: the proposal's version."""
+    if days is None:
+        proposal = _act(svc, "slt", case_id, "propose_exclusion", {"start_date": start, "reason": "Assault on a pupil."})
+    else:
+        proposal = _act(svc, "slt", case_id, "propose_suspension", {"days": days, "start_date": start, "reason": "Fight."})
+    _act(
+        svc,
+        "sw",
+        case_id,
+        "add_contribution",
+        {"kind": "exclusion_view", "proposal": proposal, "contribution": "Try a reduced day first."},
+    )
+    kind = "exclusion" if days is None else "suspension"
+    if kind == "exclusion" and decision == "suspend":
+        decision = "exclude"
+    _act(svc, "head", case_id, f"decide_{kind}", {"proposal": proposal, "decision": decision})
+    return proposal
+
+
+def _notice(svc: Services, case_id: str, proposal: int, recipient: str, on: str = "2026-11-20", who: str = "head") -> int:
+    return _act(svc, who, case_id, "record_decision_notice", {"proposal": proposal, "recipient": recipient, "notified_on": on})
+
+
+def test_a_decision_owes_notices_until_each_is_recorded(svc: Services) -> None:
+    case_id = _case(svc, _pupil(svc))
+    proposal = _decide(svc, case_id, 3)
+    view = svc.cases.view(principal(svc, "dsl"), case_id)
+    (duties,) = view.safeguards.decisions
+    assert duties.missing == ["parents", "social_worker", "governing_board", "local_authority"]
+    assert duties.duty.code == "representations" and not duties.board_review_owed
+    assert any("no notice recorded yet to the parents, the social worker, the governing board and the local authority" in w
+               for w in view.warnings)  # fmt: skip
+    _notice(svc, case_id, proposal, "parents")
+    _notice(svc, case_id, proposal, "social_worker", who="dsl")
+    _notice(svc, case_id, proposal, "governing_board", who="slt")
+    view = svc.cases.view(principal(svc, "dsl"), case_id)
+    assert view.safeguards.decisions[0].missing == ["local_authority"]
+    assert [n["actor"] for n in view.safeguards.decisions[0].notices["social_worker"]] == ["dsl"]
+    _notice(svc, case_id, proposal, "local_authority")
+    view = svc.cases.view(principal(svc, "dsl"), case_id)
+    assert view.safeguards.decisions[0].missing == []
+    assert not any("notice" in w for w in view.warnings)
+    event = svc.store.load(case_id)[-1]
+    assert event.event_type == "DecisionNoticeRecorded" and event.workflow_version == CURRENT == "support_journey@3"
+    assert event.data == {"proposal": proposal, "recipient": "local_authority", "notified_on": "2026-11-20"}
+
+
+def test_the_virtual_school_is_owed_a_notice_for_a_looked_after_child(svc: Services) -> None:
+    pupil_id = _pupil(svc, social_worker=False)
+    dsl = principal(svc, "dsl")
+    svc.pupils.act(dsl, pupil_id, "record_care_status", svc.pupils.load(pupil_id).version,
+                   {"status": "looked_after", "since": "2024-05-01"})  # fmt: skip
+    case_id = _case(svc, pupil_id)
+    proposal = _act(svc, "slt", case_id, "propose_suspension", {"days": 1, "start_date": "2026-11-23", "reason": "x"})
+    _act(svc, "head", case_id, "decide_suspension", {"proposal": proposal, "decision": "suspend"})
+    view = svc.cases.view(dsl, case_id)
+    assert view.safeguards.decisions[0].missing == ["parents", "virtual_school", "governing_board", "local_authority"]
+
+
+def test_a_withdrawn_proposal_owes_nothing_and_cannot_be_named(svc: Services) -> None:
+    case_id = _case(svc, _pupil(svc))
+    proposal = _decide(svc, case_id, 2, decision="withdraw")
+    assert svc.cases.view(principal(svc, "dsl"), case_id).safeguards.decisions == []
+    version = svc.store.current_version(case_id)
+    with pytest.raises(GuardFailed) as refused:
+        _notice(svc, case_id, proposal, "parents")
+    assert {u.code for u in refused.value.unmet} == {"no_such_decision"}
+    assert svc.store.current_version(case_id) == version
+
+
+def test_a_notice_names_a_decided_proposal_and_a_date_from_the_decision_to_today(svc: Services) -> None:
+    case_id = _case(svc, _pupil(svc))
+    pending = _act(svc, "slt", case_id, "propose_suspension", {"days": 1, "start_date": "2026-11-23", "reason": "x"})
+    version = svc.store.current_version(case_id)
+    for proposal, on, code in [
+        (pending, "2026-11-20", "no_such_decision"),  # not decided yet
+        (999, "2026-11-20", "no_such_decision"),
+        (1, "2026-11-20", "no_such_decision"),  # the case's opening, not a proposal
+    ]:
+        with pytest.raises(GuardFailed) as refused:
+            _notice(svc, case_id, proposal, "parents", on)
+        assert code in {u.code for u in refused.value.unmet}
+    proposal = _decide(svc, case_id, 2)
+    version = svc.store.current_version(case_id)
+    for on, code in [("2026-11-19", "before_decision"), ("2026-11-21", "date_in_future")]:
+        with pytest.raises(GuardFailed) as refused:
+            _notice(svc, case_id, proposal, "parents", on)
+        assert {u.code for u in refused.value.unmet} == {code}
+    assert svc.store.current_version(case_id) == version  # nothing written
+
+
+def test_who_may_record_a_notice_and_a_board_review(svc: Services) -> None:
+    case_id = _case(svc, _pupil(svc))
+    proposal = _decide(svc, case_id, 2)
+    for who in ("head", "slt", "dsl"):
+        _notice(svc, case_id, proposal, "parents", who=who)
+    for who in ("senco", "mhl", "teacher", "sw", "governor", "auditor"):
+        version = svc.store.current_version(case_id)
+        with pytest.raises(Exception) as refused:
+            _notice(svc, case_id, proposal, "parents", who=who)
+        assert refused.type.__name__ in {"NotPermitted", "NotFound"}
+        assert svc.store.current_version(case_id) == version
+    with pytest.raises(NotPermitted):
+        _act(svc, "sw", case_id, "record_board_review", {"proposal": proposal, "met_on": "2026-11-20", "outcome": "uphold"})
+
+
+def test_suspensions_on_the_pupils_other_cases_count_towards_the_term(svc: Services) -> None:
+    pupil_id = _pupil(svc)
+    first, second = _case(svc, pupil_id), _case(svc, pupil_id)
+    _decide(svc, first, 10, start="2026-10-05")
+    _decide(svc, first, 4, start="2026-06-01")  # last school year's summer term
+    view = svc.cases.view(principal(svc, "dsl"), second)
+    assert (view.safeguards.term, view.safeguards.term_days, view.safeguards.year_days) == (Term(2026, "autumn"), 10, 10)
+    proposal = _decide(svc, second, 6)
+    view = svc.cases.view(principal(svc, "head"), second)
+    assert (view.safeguards.term_days, view.safeguards.year_days) == (16, 16)
+    (duties,) = view.safeguards.decisions
+    assert duties.duty.code == "must_consider" and duties.board_review_owed
+    assert any("the governing board must consider reinstatement within 15 school days" in w for w in view.warnings)
+    _act(svc, "head", second, "record_board_review",
+         {"proposal": proposal, "met_on": "2026-11-20", "outcome": "uphold", "social_worker_attended": True})  # fmt: skip
+    view = svc.cases.view(principal(svc, "head"), second)
+    assert not view.safeguards.decisions[0].board_review_owed
+    assert view.safeguards.decisions[0].board_reviews[0]["social_worker_attended"] is True
+    assert not any("15 school days" in w for w in view.warnings)
+    assert svc.cases.view(principal(svc, "dsl"), first).safeguards.term_days == 16  # seen from the first case too
+
+
+def test_a_board_cannot_direct_reinstatement_after_five_days_or_fewer(svc: Services) -> None:
+    case_id = _case(svc, _pupil(svc))
+    short = _decide(svc, case_id, 5)
+    version = svc.store.current_version(case_id)
+    with pytest.raises(GuardFailed) as refused:
+        _act(svc, "head", case_id, "record_board_review", {"proposal": short, "met_on": "2026-11-20", "outcome": "reinstate"})
+    assert {u.code for u in refused.value.unmet} == {"board_cannot_reinstate"}
+    assert svc.store.current_version(case_id) == version
+    _act(svc, "head", case_id, "record_board_review",
+         {"proposal": short, "met_on": "2026-11-20", "outcome": "representations_considered"})  # fmt: skip
+    longer = _decide(svc, case_id, 1)  # 6 days in the term: the board may reinstate if the parents ask
+    _act(svc, "head", case_id, "record_board_review", {"proposal": longer, "met_on": "2026-11-20", "outcome": "reinstate"})
+
+
+def test_a_permanent_exclusion_owes_a_board_meeting_and_names_the_las_provision(svc: Services) -> None:
+    case_id = _case(svc, _pupil(svc))
+    _decide(svc, case_id, None)
+    (duties,) = svc.cases.view(principal(svc, "head"), case_id).safeguards.decisions
+    assert duties.kind == "exclusion" and duties.board_review_owed and duties.days is None
+    assert "the local authority arranges suitable full-time education" in duties.provision
+
+
+def test_the_counters_are_the_pupils_in_the_term_of_today(database: Database) -> None:
+    """In the spring term the autumn's days no longer count for the term, but still for the year."""
+    clock = Clock(NOW)
+    svc = _services(database, clock)
+    seed_people(svc)
+    try:
+        case_id = _case(svc, _pupil(svc))
+        _decide(svc, case_id, 7)
+        clock.now = datetime(2027, 1, 11, 9, 0, tzinfo=UTC)
+        found = svc.cases.view(principal(svc, "dsl"), case_id).safeguards
+        assert (found.term, found.term_days, found.year_days) == (Term(2026, "spring"), 0, 7)
+        clock.now = datetime(2027, 9, 6, 9, 0, tzinfo=UTC)
+        found = svc.cases.view(principal(svc, "dsl"), case_id).safeguards
+        assert (found.term_days, found.year_days) == (0, 0)
+    finally:
+        svc.close()
+
+
+def test_version_2_of_the_journey_is_kept_as_released() -> None:
+    released = json.loads((Path(__file__).parent / "data" / "support_journey_v2.json").read_text())
+    assert json.loads(json.dumps(REGISTRY["support_journey@2"])) == released
+    added = {a["name"] for a in REGISTRY["support_journey@3"]["actions"]} - {a["name"] for a in released["actions"]}
+    assert added == {"record_decision_notice", "record_board_review"}
+
+
+# --- through the pages and the API -----------------------------------------------------------------
+@pytest.fixture
+def app(svc: Services) -> Flask:
+    return create_app({"TESTING": True, "SERVICES": svc, "SECRET_KEY": "test", "WTF_CSRF_ENABLED": True})
+
+
+def test_the_case_page_shows_counters_notices_and_the_board_and_links_to_record_them(app: Flask, svc: Services) -> None:
+    case_id = _case(svc, _pupil(svc))
+    proposal = _decide(svc, case_id, 16)
+    _notice(svc, case_id, proposal, "parents")
+    client = app.test_client()
+    sign_in(client, "head")
+    page = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert 'id="suspension-counters"' in page and "16 days" in page and "autumn term 2026" in page
+    assert "of 45" in page
+    assert "The parents:\n    told 20 November 2026" in page
+    assert "Not yet recorded" in page  # the social worker, the board and the LA
+    assert "must consider reinstatement within 15 school days" in page
+    link = f"/cases/{case_id}/actions/record_decision_notice?proposal={proposal}"
+    assert f"{link}&amp;recipient=social_worker" in page
+    form = client.get(link).get_data(as_text=True)
+    assert f'value="{proposal}"' in form
+    before = svc.store.current_version(case_id)
+    refused = client.post(
+        link,
+        data={"csrf_token": csrf_token(client, link), "expected_version": str(before), "proposal": str(proposal),
+              "recipient": "governing_board", "notified_on": "2026-12-25"},
+    )  # fmt: skip
+    assert refused.status_code == 422 and "cannot be in the future" in refused.get_data(as_text=True)
+    assert svc.store.current_version(case_id) == before
+    done = client.post(
+        link,
+        data={"csrf_token": csrf_token(client, link), "expected_version": str(before), "proposal": str(proposal),
+              "recipient": "governing_board", "notified_on": "2026-11-20", "how": "email"},
+    )  # fmt: skip
+    assert done.status_code == 302
+    assert "The governing board:\n    told 20 November 2026 (email)" in client.get(f"/cases/{case_id}").get_data(as_text=True)
+
+
+def test_the_api_answers_the_counters_and_takes_a_notice(app: Flask, svc: Services) -> None:
+    case_id = _case(svc, _pupil(svc))
+    proposal = _decide(svc, case_id, 3)
+    token = svc.accounts.issue_token("head")
+    headers = {"Authorization": f"Bearer {token}"}
+    client = app.test_client()
+    case = client.get(f"/api/v1/cases/{case_id}", headers=headers).get_json()
+    assert case["suspensions"]["term_days"] == 3 and case["suspensions"]["school_year_limit"] == 45
+    assert case["suspensions"]["decisions"][0]["notices_missing"] == [
+        "parents",
+        "social_worker",
+        "governing_board",
+        "local_authority",
+    ]
+    version = case["version"]
+    bad = client.post(f"/api/v1/cases/{case_id}/actions/record_decision_notice", headers=headers,
+                      json={"expected_version": version, "data": {"proposal": proposal, "recipient": "the_press", "notified_on": "2026-11-20"}})  # fmt: skip
+    assert bad.status_code == 422 and bad.content_type.startswith("application/problem+json")
+    ok = client.post(f"/api/v1/cases/{case_id}/actions/record_decision_notice", headers=headers,
+                     json={"expected_version": version, "data": {"proposal": proposal, "recipient": "parents", "notified_on": "2026-11-20"}})  # fmt: skip
+    assert ok.status_code in (200, 201), ok.get_data(as_text=True)
+    case = client.get(f"/api/v1/cases/{case_id}", headers=headers).get_json()
+    assert case["suspensions"]["decisions"][0]["notices"]["parents"][0]["notified_on"] == "2026-11-20"
+
+
+def test_today_is_the_date_in_england(database: Database) -> None:
+    """At 00:30 in England in summer it is still yesterday in UTC: a notice dated today is not 'in the future'."""
+    clock = Clock(datetime(2027, 6, 14, 9, 0, tzinfo=UTC))
+    svc = _services(database, clock)
+    seed_people(svc)
+    try:
+        case_id = _case(svc, _pupil(svc))
+        proposal = _decide(svc, case_id, 1, start="2027-06-15")
+        clock.now = datetime(2027, 6, 14, 23, 30, tzinfo=UTC) + timedelta(0)  # 00:30 on 15 June in England
+        _notice(svc, case_id, proposal, "parents", on="2027-06-15")
+        assert svc.cases.view(principal(svc, "dsl"), case_id).safeguards.decisions[0].notices["parents"]
+    finally:
+        svc.close()
+
+
+def test_an_upgraded_database_gets_each_suspensions_term(database: Database, svc: Services) -> None:
+    """Migration 0012 names the term of suspensions decided before it, as the projection does."""
+    case_id = _case(svc, _pupil(svc))
+    _decide(svc, case_id, 2, start="2026-11-23")
+    _decide(svc, case_id, 1, start="2027-03-29")  # the day after Easter Day: summer
+    svc.close()
+
+    def rows() -> list[tuple[int, str, float]]:
+        engine = make_engine(database.owner_url, app_role=False)
+        with engine.connect() as conn:
+            found = conn.execute(select(suspension_days.c.school_year, suspension_days.c.term, suspension_days.c.days))
+            result = sorted((int(y), str(t), float(d)) for y, t, d in found)
+        engine.dispose()
+        return result
+
+    assert rows() == [(2026, "autumn", 2.0), (2026, "summer", 1.0)]
+    downgrade(database.owner_url, "0011")
+    upgrade(database.owner_url)
+    assert rows() == [(2026, "autumn", 2.0), (2026, "summer", 1.0)]
