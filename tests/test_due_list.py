@@ -74,7 +74,7 @@ def test_reviews_overdue_and_due_soon_are_listed_most_overdue_first_with_owner_a
     _plan(services, second, "Lego therapy", "2026-12-10", who="senco")
     _plan(services, first, "Tutoring", "2026-12-18")  # 15 days on: outside the default fortnight
 
-    due = services.due.due(principal(services, "dsl"), SCHOOL, AS_OF)
+    due = services.due.due(principal(services, "dsl"), SCHOOL, AS_OF).interventions
 
     assert [(d.name, d.review_date.isoformat(), d.days_until(AS_OF)) for d in due] == [
         ("Mentoring", "2026-11-20", -13),
@@ -84,9 +84,9 @@ def test_reviews_overdue_and_due_soon_are_listed_most_overdue_first_with_owner_a
     assert (due[0].case_id, due[0].pupil_id, due[0].intervention, due[0].owner) == (first, first_pupil, mentoring, "Mr Patel")
     assert due[0].state == "need_identified" and due[0].family_name == "Able"
     assert due[0].as_dict(AS_OF)["overdue"] is True and due[1].as_dict(AS_OF)["overdue"] is False
-    assert [d.name for d in services.due.due(principal(services, "dsl"), SCHOOL, AS_OF, 0)] == ["Mentoring", "Breakfast club"]
-    assert len(services.due.due(principal(services, "dsl"), SCHOOL, AS_OF, 15)) == 4
-    assert services.due.due(principal(services, "dsl"), SCHOOL, date(2026, 11, 19), 0) == []  # as at a past day
+    assert [d.name for d in services.due.due(principal(services, "dsl"), SCHOOL, AS_OF, 0).interventions] == ["Mentoring", "Breakfast club"]
+    assert len(services.due.due(principal(services, "dsl"), SCHOOL, AS_OF, 15).interventions) == 4
+    assert services.due.due(principal(services, "dsl"), SCHOOL, date(2026, 11, 19), 0).interventions == []  # as at a past day
 
 
 def test_an_intervention_leaves_the_list_once_ended_or_given_a_new_review_date(services: Services) -> None:
@@ -95,10 +95,10 @@ def test_an_intervention_leaves_the_list_once_ended_or_given_a_new_review_date(s
     ended = _plan(services, ended_case, "Mentoring", "2026-11-20")
     _plan(services, continued_case, "Tutoring", "2026-11-25")
     dsl = principal(services, "dsl")
-    assert {d.name for d in services.due.due(dsl, SCHOOL, AS_OF)} == {"Mentoring", "Tutoring"}
+    assert {d.name for d in services.due.due(dsl, SCHOOL, AS_OF).interventions} == {"Mentoring", "Tutoring"}
 
     _act(services, ended_case, "record_outcome", {"intervention": ended, "measure": "97%", "status": "completed"})
-    assert [d.name for d in services.due.due(dsl, SCHOOL, AS_OF)] == ["Tutoring"]
+    assert [d.name for d in services.due.due(dsl, SCHOOL, AS_OF).interventions] == ["Tutoring"]
 
 
 def test_a_closed_case_and_another_school_are_not_on_the_list(services: Services) -> None:
@@ -107,13 +107,13 @@ def test_a_closed_case_and_another_school_are_not_on_the_list(services: Services
     elsewhere, _ = _case(services, 2, "Away", school=OTHER_SCHOOL)
     _plan(services, elsewhere, "Mentoring", "2026-11-01", who="other_dsl")
 
-    assert services.due.due(principal(services, "dsl"), SCHOOL, AS_OF) == []
-    assert [d.case_id for d in services.due.due(principal(services, "other_dsl"), OTHER_SCHOOL, AS_OF)] == [elsewhere]
+    assert services.due.due(principal(services, "dsl"), SCHOOL, AS_OF).interventions == []
+    assert [d.case_id for d in services.due.due(principal(services, "other_dsl"), OTHER_SCHOOL, AS_OF).interventions] == [elsewhere]
 
 
 def test_only_the_schools_case_staff_may_read_it(services: Services) -> None:
     for user in ("dsl", "head", "slt", "senco", "mhl"):
-        assert services.due.due(principal(services, user), SCHOOL, AS_OF) == []
+        assert services.due.due(principal(services, user), SCHOOL, AS_OF).interventions == []
     for user in ("teacher", "governor"):  # at the school, but not to see its children's support
         with pytest.raises(NotPermitted):
             services.due.due(principal(services, user), SCHOOL, AS_OF)
@@ -225,15 +225,15 @@ def test_an_outcome_while_it_continues_keeps_the_date_and_continuing_at_evaluati
     case_id, _ = _case(services, 1, "Able")
     _to_evaluation(services, case_id)
     dsl = principal(services, "dsl")
-    assert [(d.name, d.review_date.isoformat()) for d in services.due.due(dsl, SCHOOL, AS_OF)] == [
+    assert [(d.name, d.review_date.isoformat()) for d in services.due.due(dsl, SCHOOL, AS_OF).interventions] == [
         ("Reading buddy", "2026-11-01")
     ]
 
     _act(services, case_id, "record_evaluation", {"verdict": "partly_effective", "summary": "Some progress"})
     _act(services, case_id, "continue_intervention", {"review_date": "2027-03-01"})
 
-    assert services.due.due(dsl, SCHOOL, AS_OF) == []
-    assert [d.review_date.isoformat() for d in services.due.due(dsl, SCHOOL, AS_OF, 100)] == ["2027-03-01"]
+    assert services.due.due(dsl, SCHOOL, AS_OF).interventions == []
+    assert [d.review_date.isoformat() for d in services.due.due(dsl, SCHOOL, AS_OF, 100).interventions] == ["2027-03-01"]
     assert [i["review_date"] for i in services.cases.view(dsl, case_id).case.interventions()] == ["2027-03-01"]
     client = app.test_client()
     sign_in(client, "dsl")
@@ -248,7 +248,7 @@ def test_the_cohort_dashboard_counts_running_interventions_as_the_due_list_does(
     rows = {r["pupil_id"]: r for r in services.dashboard.cohort(principal(services, "dsl"), SCHOOL, AS_OF)["pupils"]}
     assert (rows[closed_pupil]["open_interventions"], rows[closed_pupil]["review_overdue"]) == (0, False)
     assert (rows[running_pupil]["open_interventions"], rows[running_pupil]["review_overdue"]) == (1, True)
-    assert [d.pupil_id for d in services.due.due(principal(services, "dsl"), SCHOOL, AS_OF)] == [running_pupil]
+    assert [d.pupil_id for d in services.due.due(principal(services, "dsl"), SCHOOL, AS_OF).interventions] == [running_pupil]
 
 
 def test_another_schools_list_is_not_found_whatever_window_is_asked(services: Services, app: Flask) -> None:

@@ -25,7 +25,7 @@ from caseflow.bootstrap import Services
 from caseflow.demo import make_upn
 from caseflow.domain.errors import GuardFailed, NotPermitted
 from caseflow.domain.exclusions import Term, board_duty, easter_sunday, required_recipients, school_term
-from tests.conftest import SCHOOL, Clock, Database, _services, principal, seed_people
+from tests.conftest import SCHOOL, Clock, Database, _services, access_lines, principal, seed_people
 from tests.test_web_security import csrf_token, sign_in
 from workflows import CURRENT, REGISTRY
 
@@ -139,19 +139,17 @@ def _act(svc: Services, who: str, case_id: str, action: str, data: dict[str, Any
     return after.version
 
 
-def _decide(svc: Services, case_id: str, days: float | None, start: str = "2026-11-23", decision: str = "suspend") -> int:
+def _decide(
+    svc: Services, case_id: str, days: float | None, start: str = "2026-11-23", decision: str = "suspend", heard: bool = True
+) -> int:
     """Propose, hear the social worker, decide: the proposal's version."""
     if days is None:
         proposal = _act(svc, "slt", case_id, "propose_exclusion", {"start_date": start, "reason": "Assault on a pupil."})
     else:
         proposal = _act(svc, "slt", case_id, "propose_suspension", {"days": days, "start_date": start, "reason": "Fight."})
-    _act(
-        svc,
-        "sw",
-        case_id,
-        "add_contribution",
-        {"kind": "exclusion_view", "proposal": proposal, "contribution": "Try a reduced day first."},
-    )
+    if heard:
+        view = {"kind": "exclusion_view", "proposal": proposal, "contribution": "Try a reduced day first."}
+        _act(svc, "sw", case_id, "add_contribution", view)
     kind = "exclusion" if days is None else "suspension"
     if kind == "exclusion" and decision == "suspend":
         decision = "exclude"
@@ -413,3 +411,58 @@ def test_an_upgraded_database_gets_each_suspensions_term(database: Database, svc
     downgrade(database.owner_url, "0011")
     upgrade(database.owner_url)
     assert rows() == [(2026, "autumn", 2.0), (2026, "summer", 1.0)]
+
+
+# --- the school's list of what is still owed ---------------------------------------------------------
+def _owing(svc: Services, who: str = "dsl") -> list[Any]:
+    return svc.due.due(principal(svc, who), SCHOOL, TODAY).decisions
+
+
+def test_the_due_list_names_each_decision_still_owing_as_its_case_page_does(svc: Services) -> None:
+    first = _case(svc, _pupil(svc, 1))
+    short = _decide(svc, first, 2)
+    longer = _decide(svc, first, 14)  # 16 in the term: a board meeting is owed
+    looked_after = _pupil(svc, 2, social_worker=False)
+    svc.pupils.act(principal(svc, "dsl"), looked_after, "record_care_status", svc.pupils.load(looked_after).version,
+                   {"status": "looked_after", "since": "2024-05-01"})  # fmt: skip
+    second = _case(svc, looked_after)
+    excluded = _decide(svc, second, None, heard=False)  # no social worker to hear
+    owing = _owing(svc)
+    assert [(o.case_id, o.duties.proposal) for o in owing] == [(first, short), (first, longer), (second, excluded)]
+    for item in owing:  # the same duties as the case page works out
+        on_page = {d.proposal: d for d in svc.cases.view(principal(svc, "dsl"), item.case_id).safeguards.decisions}
+        assert (item.duties.missing, item.duties.duty, item.duties.board_review_owed, item.duties.term) == (
+            on_page[item.duties.proposal].missing,
+            on_page[item.duties.proposal].duty,
+            on_page[item.duties.proposal].board_review_owed,
+            on_page[item.duties.proposal].term,
+        )
+    assert owing[2].duties.missing == ["parents", "virtual_school", "governing_board", "local_authority"]
+    for recipient in ("parents", "social_worker", "governing_board", "local_authority"):
+        _notice(svc, first, short, recipient)
+        _notice(svc, first, longer, recipient)
+    assert [(o.case_id, o.duties.proposal, o.duties.missing) for o in _owing(svc)][:1] == [(first, longer, [])]
+    _act(svc, "head", first, "record_board_review", {"proposal": longer, "met_on": "2026-11-20", "outcome": "uphold"})
+    assert [o.case_id for o in _owing(svc)] == [second]
+
+
+def test_the_due_page_and_api_show_what_is_owing_and_the_reading_is_logged(app: Flask, svc: Services) -> None:
+    pupil_id = _pupil(svc)
+    case_id = _case(svc, pupil_id)
+    proposal = _decide(svc, case_id, 3)
+    _notice(svc, case_id, proposal, "parents")
+    client = app.test_client()
+    sign_in(client, "head")
+    page = client.get(f"/due?school_urn={SCHOOL}").get_data(as_text=True)
+    assert 'id="decisions-owing-list"' in page and f"/cases/{case_id}#decision-{proposal}" in page
+    assert "The social worker; The governing board; The local authority" in page
+    token = svc.accounts.issue_token("head")
+    answer = client.get(f"/api/v1/due?school_urn={SCHOOL}", headers={"Authorization": f"Bearer {token}"}).get_json()
+    assert [(d["case_id"], d["proposal"], d["notices_missing"]) for d in answer["decisions_owing"]] == [
+        (case_id, proposal, ["social_worker", "governing_board", "local_authority"])
+    ]
+    listed = [line for line in access_lines(svc) if line["action"] == "due_listed"]
+    assert listed and listed[-1]["case_id"] == case_id and listed[-1]["pupil_id"] == pupil_id
+    for recipient in ("social_worker", "governing_board", "local_authority"):
+        _notice(svc, case_id, proposal, recipient)
+    assert 'id="decisions-none"' in client.get(f"/due?school_urn={SCHOOL}").get_data(as_text=True)

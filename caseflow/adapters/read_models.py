@@ -47,6 +47,7 @@ from caseflow.domain.events import UPCASTERS
 from caseflow.domain.exclusions import Term
 from caseflow.domain.pupil import Episode
 from caseflow.domain.roles import Role
+from caseflow.services.due import DecisionFacts
 from caseflow.services.la_view import LaRules
 
 # Statements every action runs, built once (SQLAlchemy then reuses their compiled form).
@@ -292,6 +293,38 @@ class SqlReadModels:
         )
         with read_transaction(self.engine) as conn:
             return [dict(row) for row in conn.execute(query).mappings()]
+
+    def decision_facts(self, school_urns: list[str]) -> DecisionFacts:
+        """What the duties after a decision are worked out from, for the schools' cases with a decision:
+        their proposals, decisions, notices and board reviews (report facts), each child's suspension
+        days on all their cases, and whether the child has a social worker or is looked after now."""
+        f = case_report_facts
+        decided_cases = select(f.c.case_id).where(f.c.kind == "decided").distinct()
+        facts_query = (
+            select(f.c.case_id, f.c.version, f.c.kind, f.c.ref, f.c.detail, f.c.start_date, f.c.recorded_at,
+                   pupils.c.pupil_id, pupils.c.given_name, pupils.c.family_name)
+            .join(case_summary, case_summary.c.case_id == f.c.case_id)
+            .join(pupils, pupils.c.pupil_id == case_summary.c.pupil_id)
+            .where(case_summary.c.school_urn.in_(school_urns), f.c.case_id.in_(decided_cases),
+                   f.c.kind.in_(("proposed", "decided", "noticed", "board")))
+            .order_by(pupils.c.family_name, pupils.c.given_name, f.c.case_id, f.c.version)
+        )  # fmt: skip
+        with read_transaction(self.engine) as conn:
+            facts = [dict(row) for row in conn.execute(facts_query).mappings()]
+            children = sorted({row["pupil_id"] for row in facts})
+            # a school's children with a decided suspension or exclusion: few enough for one IN list
+            days = [
+                dict(row)
+                for row in conn.execute(select(suspension_days).where(suspension_days.c.pupil_id.in_(children))).mappings()
+            ]
+            now = (
+                select(pupils.c.pupil_id, cohort_facts.c.cohort_until, pupil_status.c.care_status)
+                .outerjoin(cohort_facts, cohort_facts.c.pupil_id == pupils.c.pupil_id)
+                .outerjoin(pupil_status, pupil_status.c.pupil_id == pupils.c.pupil_id)
+                .where(pupils.c.pupil_id.in_(children))
+            )
+            children_now = {row["pupil_id"]: dict(row) for row in conn.execute(now).mappings()}
+        return DecisionFacts(facts, days, children_now)
 
     def pupils_taught_by(self, teacher: str) -> list[str]:
         with read_transaction(self.engine) as conn:

@@ -27,12 +27,16 @@ ENDED = frozenset({"completed", "stopped"})
 PROPOSED = {"SuspensionProposed": "suspension", "ExclusionProposed": "exclusion"}
 DECIDED = frozenset({"SuspensionDecided", "ExclusionDecided"})
 EXCLUDING = frozenset({"suspend", "exclude"})
+#: after a decision: the fact's kind and the field its detail comes from
+AFTER_DECISION = {"DecisionNoticeRecorded": ("noticed", "recipient"), "BoardReviewRecorded": ("board", "outcome")}
 
 
 class ReportFact(NamedTuple):
     """One event's part in the report. ``kind``: planned, ended (``ref``: the intervention), evaluated,
     proposed (``detail``: suspension or exclusion), view (``ref``: the proposal, ``detail``: the role)
-    or decided (``ref``: the proposal, ``detail``: the decision, ``override``: a reason was given)."""
+    decided (``ref``: the proposal, ``detail``: the decision, ``override``: a reason was given), noticed
+    (``ref``: the proposal, ``detail``: who was told) or board (``ref``: the proposal, ``detail``: the
+    governing board's outcome)."""
 
     case_id: str
     version: int
@@ -66,6 +70,9 @@ def report_fact(event: StoredEvent) -> ReportFact | None:
         decision = data.get("decision")
         fact |= {"kind": "decided", "ref": data["proposal"], "detail": decision if isinstance(decision, str) else None}
         fact["override"] = bool(data.get("override_reason"))
+    elif kind in AFTER_DECISION and _version(data.get("proposal")):
+        detail = data.get(AFTER_DECISION[kind][1])
+        fact |= {"kind": AFTER_DECISION[kind][0], "ref": data["proposal"], "detail": detail if isinstance(detail, str) else None}
     if not fact and event.version != 1:  # a case's first event always counts it
         return None
     return ReportFact(event.stream_id, event.version, event.recorded_at, **fact)

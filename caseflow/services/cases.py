@@ -141,7 +141,7 @@ class CaseService:
             self._log(principal.username, None, action, "not_found", case_id=case_id if plausible_id(case_id) else None)
             raise
         assert case.school_urn is not None
-        social_workers = pupil.allocated_social_workers(self.clock().date())
+        social_workers = pupil.allocated_social_workers(london_date(self.clock()))
         roles = case_roles(principal, scope_for(principal, case.school_urn, social_workers, self.reads.school_la))
         if not roles:
             self._log(principal.username, None, action, "not_found", case_id=case_id)

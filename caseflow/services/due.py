@@ -1,6 +1,8 @@
 """The due list: every active intervention of a school's open cases whose review date has passed or
 comes soon, with the child, the step and who owns it, so that no review is missed (PRODUCT.md: "overdue
-reviews show on a due list"). Read from the interventions projection, never by replaying cases.
+reviews show on a due list"); and every suspension or exclusion decided at the school that still owes a
+notice or a governing board meeting, so a head sees in one place what the guidance still asks of them.
+Read from projections (interventions, report facts, suspension days), never by replaying cases.
 
 Reading it is logged: a line for the list, and a line for each child it names, so the reading is in
 that child's subject-access bundle.
@@ -10,9 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, Protocol
+from itertools import groupby
+from typing import Any, NamedTuple, Protocol
 
 from caseflow.domain.errors import InvalidData, NotFound, NotPermitted
+from caseflow.domain.events import london_date
+from caseflow.domain.exclusions import DecisionDuties, Term, by_school_year, safeguards
 from caseflow.services.access import SCHOOL_CASE_ROLES, Principal
 from caseflow.services.ports import AccessLog
 
@@ -56,10 +61,95 @@ class InterventionDue:
         }
 
 
+class DecisionFacts(NamedTuple):
+    """The rows the duties after decisions are worked out from (see ``SqlReadModels.decision_facts``)."""
+
+    #: report facts (proposed, decided, noticed, board) of cases with a decision, with the child, in order
+    facts: list[dict[str, Any]]
+    #: the suspension-day rows of those children, on all their cases
+    suspensions: list[dict[str, Any]]
+    #: pupil id -> cohort_until (the end of their latest social-care episode) and care_status, now
+    children: dict[str, dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionOwed:
+    """A decided suspension or exclusion that still owes a notice or a governing board meeting."""
+
+    case_id: str
+    pupil_id: str
+    given_name: str
+    family_name: str
+    duties: DecisionDuties
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "case_id": self.case_id,
+            "pupil_id": self.pupil_id,
+            "given_name": self.given_name,
+            "family_name": self.family_name,
+            **self.duties.as_dict(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class DueList:
+    interventions: list[InterventionDue]
+    decisions: list[DecisionOwed]
+
+
+def owed_after_decisions(found: DecisionFacts, today: date) -> list[DecisionOwed]:
+    """Each case's proposals rebuilt from its report facts, in the shape the case keeps them, so the
+    duties come from the one function the case page uses (``safeguards``). A decision's date here is
+    the day it was written (the case page uses the day given as when it happened, the same unless a
+    decision was recorded later)."""
+    days = {(row["case_id"], row["decided_version"]): row["days"] for row in found.suspensions}
+    owed = []
+    for case_id, rows in groupby(found.facts, key=lambda row: row["case_id"]):
+        facts = list(rows)
+        child = facts[0]
+        proposals: dict[int, dict[str, Any]] = {}
+        for fact in facts:
+            if fact["kind"] == "proposed" and fact["start_date"] is not None:
+                proposals[fact["version"]] = {
+                    "id": fact["version"], "kind": fact["detail"], "start_date": fact["start_date"].isoformat(),
+                    "days": None, "decision": None, "notices": [], "board_reviews": [],
+                }  # fmt: skip
+                continue
+            proposal = proposals.get(fact["ref"])
+            if proposal is None:
+                continue
+            if fact["kind"] == "decided":
+                proposal["days"] = days.get((case_id, fact["version"]))
+                decided_on = london_date(fact["recorded_at"]).isoformat()
+                proposal["decision"] = {"decision": fact["detail"], "version": fact["version"], "decided_on": decided_on}
+            elif fact["kind"] == "noticed":
+                proposal["notices"].append({"recipient": fact["detail"], "version": fact["version"]})
+            elif fact["kind"] == "board":
+                proposal["board_reviews"].append({"outcome": fact["detail"], "version": fact["version"]})
+        others: dict[Term, float] = {}
+        for row in found.suspensions:
+            if row["pupil_id"] == child["pupil_id"] and row["case_id"] != case_id:
+                term = Term(row["school_year"], row["term"])
+                others[term] = others.get(term, 0.0) + row["days"]
+        now = found.children.get(child["pupil_id"], {})
+        has_social_worker = now.get("cohort_until") is not None and now["cohort_until"] >= today
+        looked_after = now.get("care_status") == "looked_after"
+        case = safeguards(list(proposals.values()), others, by_school_year(others), has_social_worker, looked_after, today)
+        owed += [
+            DecisionOwed(case_id, child["pupil_id"], child["given_name"], child["family_name"], duties)
+            for duties in case.decisions
+            if duties.missing or duties.board_review_owed
+        ]
+    return owed
+
+
 class DueReads(Protocol):
     def school_exists(self, school_urn: str) -> bool: ...
 
     def interventions_due(self, school_urns: list[str], until: date) -> list[dict[str, Any]]: ...
+
+    def decision_facts(self, school_urns: list[str]) -> DecisionFacts: ...
 
 
 class DueListService:
@@ -69,8 +159,9 @@ class DueListService:
 
     def due(
         self, principal: Principal, school_urn: str, as_of: date, within_days: int = DEFAULT_WITHIN_DAYS
-    ) -> list[InterventionDue]:
-        """Reviews overdue at ``as_of`` or due within ``within_days`` after it, soonest (most overdue) first."""
+    ) -> DueList:
+        """Reviews overdue at ``as_of`` or due within ``within_days`` after it, soonest (most overdue) first;
+        and the decisions that still owe a notice or a board meeting, by the child's name."""
         if not self.reads.school_exists(school_urn):
             raise NotFound("no such school")
         held = frozenset(role for role, school in principal.grants if school == school_urn)
@@ -85,11 +176,17 @@ class DueListService:
             until = as_of + timedelta(days=within_days)
         except OverflowError:
             raise InvalidData({"within": ["reaches past the last date there is"]}) from None
-        found = [InterventionDue(**row) for row in self.reads.interventions_due([school_urn], until)]
+        found = DueList(
+            [InterventionDue(**row) for row in self.reads.interventions_due([school_urn], until)],
+            owed_after_decisions(self.reads.decision_facts([school_urn]), as_of),
+        )
         role = sorted(readers)[0]
         detail = f"school {school_urn}, as of {as_of.isoformat()}, within {within_days} days"
         self.audit.record(username=principal.username, role=role, action="view_due", outcome="ok", detail=detail)
-        for case_id, pupil_id in sorted({(item.case_id, item.pupil_id) for item in found}):
+        named = {(item.case_id, item.pupil_id) for item in found.interventions} | {
+            (item.case_id, item.pupil_id) for item in found.decisions
+        }
+        for case_id, pupil_id in sorted(named):
             self.audit.record(
                 username=principal.username, role=role, action="due_listed", outcome="ok", case_id=case_id, pupil_id=pupil_id
             )

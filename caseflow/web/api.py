@@ -142,9 +142,16 @@ def due() -> Any:
         raise InvalidData({"school_urn": ["is required"]})
     within = days_arg("within", DEFAULT_WITHIN_DAYS)
     as_of = date_arg("as_of")
-    items = services().due.due(current_user.principal, school, as_of, within)
-    listed = [item.as_dict(as_of) for item in items]
-    return jsonify({"school_urn": school, "as_of": as_of.isoformat(), "within_days": within, "interventions": listed})
+    found = services().due.due(current_user.principal, school, as_of, within)
+    return jsonify(
+        {
+            "school_urn": school,
+            "as_of": as_of.isoformat(),
+            "within_days": within,
+            "interventions": [item.as_dict(as_of) for item in found.interventions],
+            "decisions_owing": [item.as_dict() for item in found.decisions],
+        }
+    )
 
 
 @bp.post("/cases")

@@ -9,8 +9,9 @@ from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 
 from caseflow.domain.errors import InvalidData
+from caseflow.domain.exclusions import RECIPIENTS
 from caseflow.services.cohort import COHORT_READERS
-from caseflow.services.due import DEFAULT_WITHIN_DAYS, DUE_READERS, MAX_WITHIN_DAYS
+from caseflow.services.due import DEFAULT_WITHIN_DAYS, DUE_READERS, MAX_WITHIN_DAYS, DueList
 from caseflow.services.la_view import LA_READERS
 from caseflow.web.auth import services
 from caseflow.web.params import date_arg, days_arg
@@ -76,15 +77,17 @@ def due() -> Any:
     raw = request.args.get("within", str(DEFAULT_WITHIN_DAYS))[:12]
     as_of = datetime.now(UTC).date()
     errors: dict[str, list[str]] = {}
-    items: list[Any] = []
+    found = DueList([], [])
     try:
         as_of = date_arg("as_of")
-        items = services().due.due(principal, school, as_of, days_arg("within", DEFAULT_WITHIN_DAYS))
+        found = services().due.due(principal, school, as_of, days_arg("within", DEFAULT_WITHIN_DAYS))
     except InvalidData as error:
         errors = error.errors
     page = render_template(
         "dashboard/due.html",
-        items=items,
+        items=found.interventions,
+        decisions=found.decisions,
+        recipients=RECIPIENTS,
         as_of=as_of,
         within=raw,
         school=school,

@@ -210,7 +210,9 @@ def _document(workflow: Workflow) -> dict[str, Any]:
             },
             "/due": {
                 "get": {
-                    "summary": "Interventions of the school's open cases whose review is overdue or due within `within` days",
+                    "summary": "Interventions of the school's open cases whose review is overdue or due within `within` days "
+                    "(`interventions`), and suspensions and exclusions decided at the school that still owe a notice "
+                    "or a governing board meeting (`decisions_owing`)",
                     "parameters": [
                         _query("school_urn", {"type": "string"}, True),
                         _query("as_of", {"type": "string", "format": "date"}),
