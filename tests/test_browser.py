@@ -22,6 +22,7 @@ from caseflow import create_app
 from caseflow.adapters.migrate import upgrade
 from caseflow.bootstrap import bootstrap
 from caseflow.demo import DEMO_PASSWORD, load_demo
+from caseflow.domain.events import LONDON
 from caseflow.domain.totp import hotp, step_at
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -234,6 +235,29 @@ def test_head_cannot_decide_before_the_social_worker_is_heard(page: Page, base_u
     page.get_by_role("button", name="Decide a proposed suspension").click()
     expect(page.get_by_text("wait for the social worker's view on this proposal")).to_be_visible()
     shot(page, "07-decision-refused")
+
+
+def test_head_records_who_was_told_of_a_suspension_and_sees_what_is_still_owed(page: Page, base_url: str) -> None:
+    sign_in(page, base_url, "head")
+    open_case_of(page, "Carter, Ben")
+    expect(page.locator("#suspension-counters")).to_contain_text("3 days of suspension")
+    decision = page.locator(".caseflow-decision").first
+    expect(decision).to_contain_text("Not yet recorded")
+    assert axe_violations(page) == [], page.url
+    shot(page, "08-suspension-notices-owed")
+    decision.get_by_role("link", name="Record that the governing board was told").click()
+    expect(page.get_by_label("Who was told")).to_have_value("governing_board")
+    page.get_by_label("Told on").fill(datetime.now(LONDON).date().isoformat())
+    page.get_by_label("How").select_option("email")
+    submit(page, "Record who was told of a suspension or exclusion")
+    expect(page.locator(".caseflow-decision").first).to_contain_text("(email), recorded by head")
+    page.get_by_role("link", name="Reviews due").click()
+    owing = page.locator("#decisions-owing-list")
+    expect(owing).to_contain_text("Carter")
+    expect(owing).to_contain_text("The local authority")
+    expect(owing).not_to_contain_text("The governing board")
+    assert axe_violations(page) == [], page.url
+    shot(page, "08b-owed-on-the-due-list")
 
 
 def test_dsl_sees_the_cohort_dashboard_with_charts(page: Page, base_url: str) -> None:
