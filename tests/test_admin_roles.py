@@ -5,6 +5,7 @@ is in the access log under the administrator's name."""
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -12,6 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from caseflow import create_app
+from caseflow.adapters.accounts import AccountError
 from caseflow.bootstrap import Services
 from tests.conftest import OTHER_SCHOOL, SCHOOL, access_lines, principal
 from tests.test_web_security import sign_in
@@ -158,3 +160,50 @@ def test_moving_a_virtual_school_officer_to_another_la_says_so_and_is_logged(app
     assert status == 302 and "vs now holds virtual school for LA 999." in client.get("/admin/").get_data(as_text=True)
     assert principal(services, "vs").la_code == "999"
     assert _logged(services, "role_granted") == [("admin", "admin", "vs: virtual_school for LA 999")]
+
+
+def test_the_last_active_administrator_cannot_be_removed_or_deactivated(app: Flask, services: Services) -> None:
+    """Without one, nobody could add a school, give a role or deactivate a leaver."""
+    for attempt in (lambda: services.accounts.revoke("admin", "admin"), lambda: services.accounts.deactivate("admin")):
+        with pytest.raises(AccountError, match="no active administrator"):
+            attempt()
+    assert "admin" in principal(services, "admin").roles
+    client, tokens = _admin(app)
+    for form, fields in (("leaver", {"username": "admin"}), ("revoke", {"username": "admin", "role": "admin", "school": ""})):
+        status, page = _post(client, tokens, form, **fields)
+        assert status in (200, 400, 422) and "no active administrator" in page
+    assert services.accounts.user("admin")["active"] and "admin" in principal(services, "admin").roles
+    services.accounts.add_user("admin2", ["admin"], [], password="correct horse battery")
+    services.accounts.deactivate("admin2")  # an inactive administrator does not count
+    with pytest.raises(AccountError, match="no active administrator"):
+        services.accounts.revoke("admin", "admin")
+    services.accounts.add_user("admin3", ["admin", "auditor"], [], password="correct horse battery")
+    services.accounts.revoke("admin3", "admin")
+    services.accounts.grant("admin3", "admin")
+    services.accounts.deactivate("admin")  # another one is left
+    with pytest.raises(AccountError, match="no active administrator"):
+        services.accounts.revoke("admin3", "admin")
+
+
+def test_two_administrators_removing_each_other_at_once_leave_one(services: Services) -> None:
+    services.accounts.add_user("admin2", ["admin", "auditor"], [], password="correct horse battery")
+    services.accounts.grant("admin", "auditor")
+    outcomes: list[str] = []
+    start = threading.Barrier(2)
+
+    def remove(username: str) -> None:
+        start.wait()
+        try:
+            services.accounts.revoke(username, "admin")
+            outcomes.append("removed")
+        except AccountError:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=remove, args=(name,)) for name in ("admin", "admin2")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=20)
+    assert sorted(outcomes) == ["refused", "removed"]
+    left = [name for name in ("admin", "admin2") if "admin" in principal(services, name).roles]
+    assert len(left) == 1

@@ -210,6 +210,8 @@ class SqlAccounts:
         if user is None:
             raise AccountError(f"No user called {username}.")
         with write_transaction(self.engine) as conn:
+            if role == Role.ADMIN:
+                _keep_an_administrator(conn, int(user["id"]))
             _lock_user(conn, int(user["id"]))
             mine = user_roles.c.user_id == user["id"]
             chosen = select(user_roles.c.role, user_roles.c.school_urn).where(mine, user_roles.c.role == role)
@@ -541,6 +543,7 @@ class SqlAccounts:
         if user is None:
             raise AccountError(f"No user called {username}.")
         with write_transaction(self.engine) as conn:
+            _keep_an_administrator(conn, int(user["id"]))
             conn.execute(update(users).where(users.c.id == user["id"]).values(active=False))
             conn.execute(delete(web_sessions).where(web_sessions.c.user_id == user["id"]))
             conn.execute(
@@ -592,6 +595,25 @@ def _lock_user(conn: Connection, user_id: int) -> None:
     role; two grants at once, a role held twice). SQLite's write lock already serialises them."""
     if conn.dialect.name == "postgresql":
         conn.execute(select(users.c.id).where(users.c.id == user_id).with_for_update())
+
+
+def _keep_an_administrator(conn: Connection, user_id: int) -> None:
+    """Refuse a change that takes the user out of the administrators when no other active one is left:
+    with none, nobody could add a school, give a role or deactivate a leaver from the page. The active
+    administrators are held first, in one order, so two of them removing each other at once cannot
+    both pass (SQLite's write lock already serialises them). The lock does not see a role taken away
+    by the transaction it waited for (it re-reads the user row, not the roles), so they are read again."""
+    admins = (
+        select(users.c.id)
+        .join(user_roles, user_roles.c.user_id == users.c.id)
+        .where(user_roles.c.role == Role.ADMIN.value, users.c.active.is_(True))
+        .order_by(users.c.id)
+    )
+    if conn.dialect.name == "postgresql":
+        conn.execute(admins.with_for_update(of=users))
+    held = set(conn.execute(admins).scalars())  # read again: a statement after the wait sees what the other committed
+    if held == {user_id}:
+        raise AccountError("That would leave no active administrator: give someone else the admin role first.")
 
 
 def check_password(password: str, username: str | None = None) -> None:
