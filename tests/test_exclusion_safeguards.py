@@ -20,11 +20,12 @@ from sqlalchemy import select
 from caseflow import create_app
 from caseflow.adapters.database import make_engine
 from caseflow.adapters.migrate import downgrade, upgrade
-from caseflow.adapters.tables import suspension_days
+from caseflow.adapters.tables import case_report_facts, pupil_status, suspension_days
 from caseflow.bootstrap import Services
 from caseflow.demo import make_upn
 from caseflow.domain.errors import GuardFailed, NotPermitted
 from caseflow.domain.exclusions import Term, board_duty, easter_sunday, required_recipients, school_term
+from caseflow.domain.guards import warnings
 from tests.conftest import SCHOOL, Clock, Database, _services, access_lines, principal, seed_people
 from tests.test_web_security import csrf_token, sign_in
 from workflows import CURRENT, REGISTRY
@@ -185,7 +186,7 @@ def test_a_decision_owes_notices_until_each_is_recorded(svc: Services) -> None:
     assert event.data == {"proposal": proposal, "recipient": "local_authority", "notified_on": "2026-11-20"}
 
 
-def test_the_virtual_school_is_owed_a_notice_for_a_looked_after_child(svc: Services) -> None:
+def test_the_virtual_school_and_the_social_worker_are_owed_a_notice_for_a_looked_after_child(svc: Services) -> None:
     pupil_id = _pupil(svc, social_worker=False)
     dsl = principal(svc, "dsl")
     svc.pupils.act(dsl, pupil_id, "record_care_status", svc.pupils.load(pupil_id).version,
@@ -194,7 +195,8 @@ def test_the_virtual_school_is_owed_a_notice_for_a_looked_after_child(svc: Servi
     proposal = _act(svc, "slt", case_id, "propose_suspension", {"days": 1, "start_date": "2026-11-23", "reason": "x"})
     _act(svc, "head", case_id, "decide_suspension", {"proposal": proposal, "decision": "suspend"})
     view = svc.cases.view(dsl, case_id)
-    assert view.safeguards.decisions[0].missing == ["parents", "virtual_school", "governing_board", "local_authority"]
+    everyone = ["parents", "social_worker", "virtual_school", "governing_board", "local_authority"]
+    assert view.safeguards.decisions[0].missing == everyone  # a looked-after child has a social worker
 
 
 def test_a_withdrawn_proposal_owes_nothing_and_cannot_be_named(svc: Services) -> None:
@@ -310,7 +312,7 @@ def test_version_2_of_the_journey_is_kept_as_released() -> None:
     released = json.loads((Path(__file__).parent / "data" / "support_journey_v2.json").read_text())
     assert json.loads(json.dumps(REGISTRY["support_journey@2"])) == released
     added = {a["name"] for a in REGISTRY["support_journey@3"]["actions"]} - {a["name"] for a in released["actions"]}
-    assert added == {"record_decision_notice", "record_board_review"}
+    assert added == {"record_decision_notice", "record_review_request", "record_board_review"}
 
 
 # --- through the pages and the API -----------------------------------------------------------------
@@ -392,25 +394,37 @@ def test_today_is_the_date_in_england(database: Database) -> None:
         svc.close()
 
 
-def test_an_upgraded_database_gets_each_suspensions_term(database: Database, svc: Services) -> None:
-    """Migration 0012 names the term of suspensions decided before it, as the projection does."""
-    case_id = _case(svc, _pupil(svc))
-    _decide(svc, case_id, 2, start="2026-11-23")
-    _decide(svc, case_id, 1, start="2027-03-29")  # the day after Easter Day: summer
+def test_an_upgraded_database_gets_what_the_projections_would_have_written(database: Database, svc: Services) -> None:
+    """Migration 0012 fills, for what was recorded before it: each suspension's term and when it was
+    decided, the care status's date, and a decision's missed exam, as the projections write them."""
+    pupil_id = _pupil(svc, social_worker=False)
+    svc.pupils.act(principal(svc, "dsl"), pupil_id, "record_care_status", svc.pupils.load(pupil_id).version,
+                   {"status": "looked_after", "since": "2024-05-01"})  # fmt: skip
+    case_id = _case(svc, pupil_id)
+    _decide(svc, case_id, 2, start="2026-11-23", heard=False)
+    proposal = _act(svc, "slt", case_id, "propose_suspension", {"days": 1, "start_date": "2027-03-29", "reason": "x"})
+    _act(svc, "head", case_id, "decide_suspension", {"proposal": proposal, "decision": "suspend", "misses_public_exam": True})
     svc.close()
 
-    def rows() -> list[tuple[int, str, float]]:
+    def held() -> list[Any]:
         engine = make_engine(database.owner_url, app_role=False)
         with engine.connect() as conn:
-            found = conn.execute(select(suspension_days.c.school_year, suspension_days.c.term, suspension_days.c.days))
-            result = sorted((int(y), str(t), float(d)) for y, t, d in found)
+            days = sorted(tuple(r) for r in conn.execute(select(suspension_days).order_by(suspension_days.c.decided_version)))
+            since = conn.execute(select(pupil_status.c.care_since).where(pupil_status.c.pupil_id == pupil_id)).scalar_one()
+            exams = sorted(tuple(r) for r in conn.execute(select(case_report_facts.c.version, case_report_facts.c.misses_exam)))
         engine.dispose()
-        return result
+        return [days, since, exams]
 
-    assert rows() == [(2026, "autumn", 2.0), (2026, "summer", 1.0)]
+    projected = held()
+    assert [(row[2], row[3], row[4]) for row in projected[0]] == [
+        (2026, "autumn", 2.0),
+        (2026, "summer", 1.0),
+    ]  # the day after Easter Day
+    assert all(row[-1] is not None for row in projected[0]) and projected[1] == date(2024, 5, 1)
+    assert [version for version, exam in projected[2] if exam] == [proposal + 1]
     downgrade(database.owner_url, "0011")
     upgrade(database.owner_url)
-    assert rows() == [(2026, "autumn", 2.0), (2026, "summer", 1.0)]
+    assert held() == projected
 
 
 # --- the school's list of what is still owed ---------------------------------------------------------
@@ -437,7 +451,7 @@ def test_the_due_list_names_each_decision_still_owing_as_its_case_page_does(svc:
             on_page[item.duties.proposal].board_review_owed,
             on_page[item.duties.proposal].term,
         )
-    assert owing[2].duties.missing == ["parents", "virtual_school", "governing_board", "local_authority"]
+    assert owing[2].duties.missing == ["parents", "social_worker", "virtual_school", "governing_board", "local_authority"]
     for recipient in ("parents", "social_worker", "governing_board", "local_authority"):
         _notice(svc, first, short, recipient)
         _notice(svc, first, longer, recipient)
@@ -466,3 +480,136 @@ def test_the_due_page_and_api_show_what_is_owing_and_the_reading_is_logged(app: 
     for recipient in ("social_worker", "governing_board", "local_authority"):
         _notice(svc, case_id, proposal, recipient)
     assert 'id="decisions-none"' in client.get(f"/due?school_urn={SCHOOL}").get_data(as_text=True)
+
+
+# --- from the review of the first version ----------------------------------------------------------
+def test_a_later_suspension_on_another_case_does_not_change_an_earlier_decisions_duty(database: Database) -> None:
+    """Across cases, decisions are ordered by when they were written."""
+    clock = Clock(NOW)
+    svc = _services(database, clock)
+    seed_people(svc)
+    try:
+        pupil_id = _pupil(svc)
+        first, second = _case(svc, pupil_id), _case(svc, pupil_id)
+        _decide(svc, first, 3)
+        clock.now = NOW + timedelta(minutes=5)
+        _decide(svc, second, 13)
+        (earlier,) = svc.cases.view(principal(svc, "head"), first).safeguards.decisions
+        assert (earlier.term_days, earlier.duty.code, earlier.board_review_owed) == (3, "representations", False)
+        (later,) = svc.cases.view(principal(svc, "head"), second).safeguards.decisions
+        assert (later.term_days, later.duty.code) == (16, "must_consider")
+        assert [(o.case_id, o.duties.term_days) for o in _owing(svc) if o.duties.board_review_owed] == [(second, 16)]
+    finally:
+        svc.close()
+
+
+def test_the_duty_follows_the_order_of_decisions_not_of_proposals(svc: Services) -> None:
+    case_id = _case(svc, _pupil(svc))
+    long_one = _act(svc, "slt", case_id, "propose_suspension", {"days": 10, "start_date": "2026-11-23", "reason": "x"})
+    short_one = _act(svc, "slt", case_id, "propose_suspension", {"days": 6, "start_date": "2026-11-23", "reason": "y"})
+    for proposal in (long_one, short_one):
+        view = {"kind": "exclusion_view", "proposal": proposal, "contribution": "v"}
+        _act(svc, "sw", case_id, "add_contribution", view)
+    for proposal in (short_one, long_one):
+        _act(svc, "head", case_id, "decide_suspension", {"proposal": proposal, "decision": "suspend"})
+    duties = {d.proposal: d.duty.code for d in svc.cases.view(principal(svc, "head"), case_id).safeguards.decisions}
+    assert duties == {short_one: "if_parents_ask", long_one: "must_consider"}
+
+
+def test_who_is_owed_a_notice_is_judged_on_the_day_of_the_decision(database: Database) -> None:
+    clock = Clock(NOW)
+    svc = _services(database, clock)
+    seed_people(svc)
+    try:
+        pupil_id = _pupil(svc)
+        case_id = _case(svc, pupil_id)
+        _decide(svc, case_id, 3)
+        clock.now = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+        dsl = principal(svc, "dsl")
+        episode = svc.pupils.load(pupil_id).episodes[0].id
+        svc.pupils.act(dsl, pupil_id, "end_social_care_episode", svc.pupils.load(pupil_id).version,
+                       {"episode": episode, "end_date": "2026-11-27"})  # fmt: skip
+        assert "social_worker" in svc.cases.view(dsl, case_id).safeguards.decisions[0].missing
+        assert "social_worker" in _owing(svc)[0].duties.missing
+    finally:
+        svc.close()
+
+
+def test_what_a_decision_owes_can_be_recorded_after_the_case_closes() -> None:
+    from tests.journey_helpers import IN_NEED, act, case_at
+
+    case = case_at("transition")
+    act(case, "propose_exclusion", "slt", {"start_date": "2026-11-03", "reason": "Assault"})
+    proposal = case.version
+    view = {"kind": "exclusion_view", "proposal": proposal, "contribution": "v"}
+    act(case, "add_contribution", "social_worker", view, user="sw")
+    act(case, "decide_exclusion", "headteacher", {"proposal": proposal, "decision": "exclude"})
+    act(case, "close", "dsl", {"records_transferred": True})
+    assert case.state == "closed"
+    act(
+        case, "record_decision_notice", "headteacher", {"proposal": proposal, "recipient": "parents", "notified_on": "2026-11-02"}
+    )
+    act(case, "record_board_review", "headteacher", {"proposal": proposal, "met_on": "2026-11-02", "outcome": "uphold"})
+    assert not any("No meeting" in w for w in warnings(case, IN_NEED, date(2026, 11, 2)))
+
+
+@pytest.mark.parametrize("query", ["proposal=%C2%B2", "proposal=" + "9" * 5000, "proposal=-1"])
+def test_odd_links_to_the_notice_form_are_not_a_500(app: Flask, svc: Services, query: str) -> None:
+    case_id = _case(svc, _pupil(svc))
+    _decide(svc, case_id, 3)
+    client = app.test_client()
+    sign_in(client, "head")
+    assert client.get(f"/cases/{case_id}/actions/record_decision_notice?{query}").status_code == 200
+
+
+def test_a_missed_exam_makes_the_board_meet_and_lets_it_reinstate(svc: Services) -> None:
+    case_id = _case(svc, _pupil(svc))
+    proposal = _act(svc, "slt", case_id, "propose_suspension", {"days": 2, "start_date": "2026-11-23", "reason": "x"})
+    _act(svc, "sw", case_id, "add_contribution", {"kind": "exclusion_view", "proposal": proposal, "contribution": "v"})
+    _act(svc, "head", case_id, "decide_suspension", {"proposal": proposal, "decision": "suspend", "misses_public_exam": True})
+    (duties,) = svc.cases.view(principal(svc, "head"), case_id).safeguards.decisions
+    assert duties.duty.code == "must_consider" and "public exam" in duties.duty.text and duties.board_review_owed
+    assert [o.duties.duty.code for o in _owing(svc)] == ["must_consider"]  # the due list reads it from the report facts
+    _act(svc, "head", case_id, "record_board_review", {"proposal": proposal, "met_on": "2026-11-20", "outcome": "reinstate"})
+
+
+def test_once_the_parents_ask_a_board_meeting_is_owed(svc: Services) -> None:
+    case_id = _case(svc, _pupil(svc))
+    proposal = _decide(svc, case_id, 8)
+    (duties,) = svc.cases.view(principal(svc, "head"), case_id).safeguards.decisions
+    assert duties.duty.code == "if_parents_ask" and not duties.board_review_owed
+    _act(svc, "dsl", case_id, "record_review_request", {"proposal": proposal, "requested_on": "2026-11-20"})
+    view = svc.cases.view(principal(svc, "head"), case_id)
+    assert view.safeguards.decisions[0].board_review_owed
+    assert any("The parents asked for it. No meeting is recorded yet." in w for w in view.warnings)
+    assert [o.duties.board_review_owed for o in _owing(svc)] == [True]
+    _act(svc, "head", case_id, "record_board_review", {"proposal": proposal, "met_on": "2026-11-20", "outcome": "reinstate"})
+    assert not svc.cases.view(principal(svc, "head"), case_id).safeguards.decisions[0].board_review_owed
+
+
+@pytest.mark.parametrize("days", [2.3, 5.1, 0.75 + 0.1])
+def test_suspension_days_are_whole_or_half_days(svc: Services, days: float) -> None:
+    case_id = _case(svc, _pupil(svc))
+    before = svc.store.current_version(case_id)
+    with pytest.raises(GuardFailed) as refused:
+        _act(svc, "slt", case_id, "propose_suspension", {"days": days, "start_date": "2026-11-23", "reason": "x"})
+    assert {u.code for u in refused.value.unmet} == {"half_days"}
+    assert svc.store.current_version(case_id) == before
+    _act(svc, "slt", case_id, "propose_suspension", {"days": 2.5, "start_date": "2026-11-23", "reason": "x"})
+
+
+def test_the_social_worker_sees_the_case_on_the_day_england_says_their_plan_starts(database: Database) -> None:
+    clock = Clock(datetime(2027, 6, 14, 9, 0, tzinfo=UTC))
+    svc = _services(database, clock)
+    seed_people(svc)
+    try:
+        pupil_id = _pupil(svc, social_worker=False)
+        svc.pupils.record_episode(
+            principal(svc, "dsl"), pupil_id, {"plan": "cin", "start_date": "2027-06-15", "social_worker": "sw"}
+        )
+        case_id = _case(svc, pupil_id)
+        clock.now = datetime(2027, 6, 14, 23, 30, tzinfo=UTC)  # 00:30 on 15 June in England
+        assert svc.cases.view(principal(svc, "sw"), case_id).case.id == case_id
+        assert svc.pupils.roles_on(principal(svc, "sw"), svc.pupils.load(pupil_id)) == {"social_worker"}
+    finally:
+        svc.close()

@@ -466,13 +466,28 @@ ACTIONS = [
     },
 ]
 
-#: after a decision: who was told, and the governing board's meeting (domain facts, section 5)
+#: what is owed after a decision stays owed when the case closes (a pupil excluded and gone elsewhere)
+EVERY_STEP = [state["name"] for state in STATES]
+
+
+def _version_3(action: dict) -> dict:
+    """Version 3's changes to actions version 2 had: whole or half days only, and the decision says
+    whether a public exam or national test would be missed (the board must then meet)."""
+    if action["name"] == "propose_suspension":
+        return {**action, "guards": [*action.get("guards", []), "whole_or_half_days"]}
+    if action["name"] == "decide_suspension":
+        exam = {"type": "bool", "label": "The pupil would miss a public exam or national test"}
+        return {**action, "fields": {**action["fields"], "misses_public_exam": exam}}
+    return action
+
+
+#: after a decision: who was told, the parents' request and the governing board's meeting (domain facts, section 5)
 AFTER_DECISION = [
     {
         "name": "record_decision_notice",
         "label": "Record who was told of a suspension or exclusion",
         "event": "DecisionNoticeRecorded",
-        "source": "*",
+        "source": EVERY_STEP,
         "roles": ["headteacher", "slt", "dsl"],
         "guards": ["names_decided_proposal", "dated_from_decision_to_today"],
         "fields": {
@@ -489,10 +504,23 @@ AFTER_DECISION = [
         },
     },
     {
+        "name": "record_review_request",
+        "label": "Record that the parents asked the governing board to consider reinstatement",
+        "event": "ReviewRequested",
+        "source": EVERY_STEP,
+        "roles": ["headteacher", "slt", "dsl"],
+        "guards": ["names_decided_proposal", "dated_from_decision_to_today"],
+        "fields": {
+            "proposal": {"type": "ref", "label": "Proposal (version)", "required": True},
+            "requested_on": {"type": "date", "label": "Asked on", "required": True},
+            "note": NOTE,
+        },
+    },
+    {
         "name": "record_board_review",
         "label": "Record the governing board's review",
         "event": "BoardReviewRecorded",
-        "source": "*",
+        "source": EVERY_STEP,
         "roles": ["headteacher", "slt", "dsl"],
         "guards": ["names_decided_proposal", "dated_from_decision_to_today", "board_may_direct_reinstatement"],
         "fields": {
@@ -518,7 +546,7 @@ DEFINITION = {
     "initial": "need_identified",
     "final_states": ["closed"],
     "states": STATES,
-    "actions": ACTIONS + AFTER_DECISION,
+    "actions": [_version_3(a) for a in ACTIONS] + AFTER_DECISION,
 }
 
 

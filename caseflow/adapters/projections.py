@@ -207,6 +207,7 @@ def _project_suspension(conn: Connection, event: StoredEvent) -> None:
             term=term.name,
             days=float(proposal["days"]),
             decided_version=event.version,
+            decided_at=event.recorded_at,
         )
     )
 
@@ -346,7 +347,7 @@ def _wellbeing(event: StoredEvent) -> dict[str, object]:
 #: (added up) and the first SDQ total (the earliest is kept)
 _STATUS_CHANGES: dict[str, Callable[[StoredEvent], dict[str, object]]] = {
     "SendStatusRecorded": lambda e: {"send_status": e.data["status"], "primary_need": e.data.get("primary_need")},
-    "CareStatusRecorded": lambda e: {"care_status": e.data["status"]},
+    "CareStatusRecorded": lambda e: {"care_status": e.data["status"], "care_since": date.fromisoformat(e.data["since"])},
     "BehaviourIncidentRecorded": lambda e: {"incidents": 1},
     "WellbeingRecorded": _wellbeing,
 }

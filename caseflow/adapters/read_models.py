@@ -44,7 +44,7 @@ from caseflow.adapters.tables import (
 )
 from caseflow.domain.case_report import ReportFact
 from caseflow.domain.events import UPCASTERS
-from caseflow.domain.exclusions import Term
+from caseflow.domain.exclusions import Child, OtherSuspension, Term
 from caseflow.domain.pupil import Episode
 from caseflow.domain.roles import Role
 from caseflow.services.due import DecisionFacts
@@ -52,10 +52,15 @@ from caseflow.services.la_view import LaRules
 
 # Statements every action runs, built once (SQLAlchemy then reuses their compiled form).
 _CASES_OF_PUPIL = select(case_summary.c.case_id).where(case_summary.c.pupil_id == bindparam("pupil_id"))
-_SUSPENSION_TERM_DAYS = (  # per term, leaving out one case (none: "")
-    select(suspension_days.c.school_year, suspension_days.c.term, func.sum(suspension_days.c.days))
-    .where(suspension_days.c.pupil_id == bindparam("pupil_id"), suspension_days.c.case_id != bindparam("exclude_case"))
-    .group_by(suspension_days.c.school_year, suspension_days.c.term)
+_OTHER_SUSPENSIONS = (  # a pupil's suspensions, leaving out one case (none: "")
+    select(
+        suspension_days.c.case_id,
+        suspension_days.c.decided_version,
+        suspension_days.c.school_year,
+        suspension_days.c.term,
+        suspension_days.c.days,
+        suspension_days.c.decided_at,
+    ).where(suspension_days.c.pupil_id == bindparam("pupil_id"), suspension_days.c.case_id != bindparam("exclude_case"))
 )
 _SCHOOL_LA = select(schools.c.la_code).where(schools.c.urn == bindparam("urn"))
 
@@ -68,10 +73,10 @@ class SqlReadModels:
         with read_transaction(self.engine) as conn:
             return list(conn.execute(_CASES_OF_PUPIL, {"pupil_id": pupil_id}).scalars())
 
-    def suspension_days_by_term(self, pupil_id: str, exclude_case: str | None = None) -> dict[Term, float]:
+    def other_suspensions(self, pupil_id: str, exclude_case: str | None = None) -> dict[tuple[str, int], OtherSuspension]:
         with read_transaction(self.engine) as conn:
-            rows = conn.execute(_SUSPENSION_TERM_DAYS, {"pupil_id": pupil_id, "exclude_case": exclude_case or ""})
-            return {Term(int(year), term): float(days) for year, term, days in rows}
+            rows = conn.execute(_OTHER_SUSPENSIONS, {"pupil_id": pupil_id, "exclude_case": exclude_case or ""})
+            return {(r.case_id, r.decided_version): _other_suspension(r._mapping) for r in rows}
 
     def recheck_other_suspension_days(
         self, pupil_id: str, exclude_case: str, school_year: int, check: Callable[[float], None]
@@ -296,35 +301,38 @@ class SqlReadModels:
 
     def decision_facts(self, school_urns: list[str]) -> DecisionFacts:
         """What the duties after a decision are worked out from, for the schools' cases with a decision:
-        their proposals, decisions, notices and board reviews (report facts), each child's suspension
-        days on all their cases, and whether the child has a social worker or is looked after now."""
+        their proposals, decisions, requests, notices and board reviews (report facts), each child's
+        suspensions on all their cases, and their social-care episodes and care status."""
         f = case_report_facts
         decided_cases = select(f.c.case_id).where(f.c.kind == "decided").distinct()
         facts_query = (
             select(f.c.case_id, f.c.version, f.c.kind, f.c.ref, f.c.detail, f.c.start_date, f.c.recorded_at,
-                   pupils.c.pupil_id, pupils.c.given_name, pupils.c.family_name)
+                   f.c.misses_exam, pupils.c.pupil_id, pupils.c.given_name, pupils.c.family_name)
             .join(case_summary, case_summary.c.case_id == f.c.case_id)
             .join(pupils, pupils.c.pupil_id == case_summary.c.pupil_id)
             .where(case_summary.c.school_urn.in_(school_urns), f.c.case_id.in_(decided_cases),
-                   f.c.kind.in_(("proposed", "decided", "noticed", "board")))
+                   f.c.kind.in_(("proposed", "decided", "noticed", "requested", "board")))
             .order_by(pupils.c.family_name, pupils.c.given_name, f.c.case_id, f.c.version)
         )  # fmt: skip
         with read_transaction(self.engine) as conn:
             facts = [dict(row) for row in conn.execute(facts_query).mappings()]
-            children = sorted({row["pupil_id"] for row in facts})
             # a school's children with a decided suspension or exclusion: few enough for one IN list
-            days = [
-                dict(row)
-                for row in conn.execute(select(suspension_days).where(suspension_days.c.pupil_id.in_(children))).mappings()
-            ]
-            now = (
-                select(pupils.c.pupil_id, cohort_facts.c.cohort_until, pupil_status.c.care_status)
-                .outerjoin(cohort_facts, cohort_facts.c.pupil_id == pupils.c.pupil_id)
-                .outerjoin(pupil_status, pupil_status.c.pupil_id == pupils.c.pupil_id)
-                .where(pupils.c.pupil_id.in_(children))
-            )
-            children_now = {row["pupil_id"]: dict(row) for row in conn.execute(now).mappings()}
-        return DecisionFacts(facts, days, children_now)
+            children = sorted({row["pupil_id"] for row in facts})
+            suspensions: dict[str, dict[tuple[str, int], OtherSuspension]] = {}
+            for row in conn.execute(select(suspension_days).where(suspension_days.c.pupil_id.in_(children))).mappings():
+                suspensions.setdefault(row["pupil_id"], {})[(row["case_id"], row["decided_version"])] = _other_suspension(row)
+            episodes: dict[str, list[Episode]] = {}
+            query = select(social_care_episodes).where(social_care_episodes.c.pupil_id.in_(children))
+            for row in conn.execute(query.order_by(social_care_episodes.c.episode)).mappings():
+                episodes.setdefault(row["pupil_id"], []).append(_episode(row))
+            care = select(pupil_status.c.pupil_id, pupil_status.c.care_status, pupil_status.c.care_since)
+            status = {r.pupil_id: r for r in conn.execute(care.where(pupil_status.c.pupil_id.in_(children)))}
+        found = {}
+        for pupil_id in children:
+            row = status.get(pupil_id)
+            child = Child(tuple(episodes.get(pupil_id, ())), row.care_status if row else None, row.care_since if row else None)
+            found[pupil_id] = child
+        return DecisionFacts(facts, suspensions, found)
 
     def pupils_taught_by(self, teacher: str) -> list[str]:
         with read_transaction(self.engine) as conn:
@@ -355,6 +363,10 @@ def episodes_by_pupil(engine: Engine, school_urns: list[str]) -> dict[str, list[
         for row in conn.execute(query).mappings():
             found.setdefault(row["pupil_id"], []).append(_episode(row))
     return found
+
+
+def _other_suspension(row: Any) -> OtherSuspension:
+    return OtherSuspension(Term(int(row["school_year"]), row["term"]), float(row["days"]), row["decided_at"])
 
 
 def _episode(row: Any) -> Episode:

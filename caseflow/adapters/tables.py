@@ -213,6 +213,8 @@ suspension_days = Table(
     Column("term", String(8), nullable=False),
     Column("days", Float, nullable=False),
     Column("decided_version", Integer, nullable=False),
+    #: when the decision was written: which of a pupil's decisions came first, across their cases
+    Column("decided_at", UtcDateTime, nullable=False),
     UniqueConstraint("case_id", "decided_version", name="uq_suspension_decision"),
 )
 
@@ -234,6 +236,7 @@ pupil_status = Table(
     Column("send_status", String(16), nullable=True),
     Column("primary_need", String(8), nullable=True),
     Column("care_status", String(32), nullable=True),
+    Column("care_since", Date, nullable=True),
     Column("wellbeing_measure", String(16), nullable=True),
     Column("wellbeing_total", Integer, nullable=True),
     Column("wellbeing_band", String(32), nullable=True),
@@ -341,6 +344,8 @@ case_report_facts = Table(
     Column("detail", Text, nullable=True),
     Column("start_date", Date, nullable=True),
     Column("override", Boolean, nullable=True),
+    #: a decision's "a public exam or national test would be missed" (NULL when not)
+    Column("misses_exam", Boolean, nullable=True),
 )
 
 #: snapshots of long case streams: a cache derived from the log, never part of the audit record

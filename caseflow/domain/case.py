@@ -46,7 +46,11 @@ class Fact:
 
 
 #: what is recorded after a decision, and where each proposal keeps it
-_AFTER_DECISION = {"DecisionNoticeRecorded": "notices", "BoardReviewRecorded": "board_reviews"}
+_AFTER_DECISION = {
+    "DecisionNoticeRecorded": "notices",
+    "ReviewRequested": "review_requests",
+    "BoardReviewRecorded": "board_reviews",
+}
 
 #: bump when the shape of a snapshot changes; older snapshots are then ignored
 SNAPSHOT_SCHEMA = 2  # 2: InterventionContinued kept (the review date it sets); older snapshots are replayed past
@@ -74,6 +78,7 @@ class SupportCase:
         "SuspensionDecided",
         "ExclusionDecided",
         "DecisionNoticeRecorded",
+        "ReviewRequested",
         "BoardReviewRecorded",
     }
 
@@ -194,6 +199,7 @@ class SupportCase:
                     "views": [],
                     "decision": None,
                     "notices": [],
+                    "review_requests": [],
                     "board_reviews": [],
                 }
             elif fact.event_type == "ContributionAdded" and fact.data.get("kind") == "exclusion_view":
@@ -209,6 +215,7 @@ class SupportCase:
                     **fact.data,
                     "override": bool(fact.data.get("override_reason")) and not heard,
                     "decided_on": london_date(fact.occurred_at).isoformat(),
+                    "recorded_at": iso(fact.recorded_at),
                 }
             elif fact.event_type in _AFTER_DECISION and fact.data.get("proposal") in found:
                 found[fact.data["proposal"]][_AFTER_DECISION[fact.event_type]].append(

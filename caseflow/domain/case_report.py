@@ -28,15 +28,20 @@ PROPOSED = {"SuspensionProposed": "suspension", "ExclusionProposed": "exclusion"
 DECIDED = frozenset({"SuspensionDecided", "ExclusionDecided"})
 EXCLUDING = frozenset({"suspend", "exclude"})
 #: after a decision: the fact's kind and the field its detail comes from
-AFTER_DECISION = {"DecisionNoticeRecorded": ("noticed", "recipient"), "BoardReviewRecorded": ("board", "outcome")}
+AFTER_DECISION = {
+    "DecisionNoticeRecorded": ("noticed", "recipient"),
+    "ReviewRequested": ("requested", None),
+    "BoardReviewRecorded": ("board", "outcome"),
+}
 
 
 class ReportFact(NamedTuple):
     """One event's part in the report. ``kind``: planned, ended (``ref``: the intervention), evaluated,
     proposed (``detail``: suspension or exclusion), view (``ref``: the proposal, ``detail``: the role)
-    decided (``ref``: the proposal, ``detail``: the decision, ``override``: a reason was given), noticed
-    (``ref``: the proposal, ``detail``: who was told) or board (``ref``: the proposal, ``detail``: the
-    governing board's outcome)."""
+    decided (``ref``: the proposal, ``detail``: the decision, ``override``: a reason was given,
+    ``misses_exam``: a public exam or national test would be missed), noticed (``ref``: the proposal,
+    ``detail``: who was told), requested (``ref``: the proposal; the parents asked the board to consider
+    reinstatement) or board (``ref``: the proposal, ``detail``: the governing board's outcome)."""
 
     case_id: str
     version: int
@@ -47,6 +52,7 @@ class ReportFact(NamedTuple):
     detail: str | None = None
     start_date: date | None = None
     override: bool | None = None
+    misses_exam: bool | None = None
 
 
 def report_fact(event: StoredEvent) -> ReportFact | None:
@@ -70,8 +76,11 @@ def report_fact(event: StoredEvent) -> ReportFact | None:
         decision = data.get("decision")
         fact |= {"kind": "decided", "ref": data["proposal"], "detail": decision if isinstance(decision, str) else None}
         fact["override"] = bool(data.get("override_reason"))
+        if data.get("misses_public_exam") is True:
+            fact["misses_exam"] = True
     elif kind in AFTER_DECISION and _version(data.get("proposal")):
-        detail = data.get(AFTER_DECISION[kind][1])
+        field_name = AFTER_DECISION[kind][1]
+        detail = data.get(field_name) if field_name else None
         fact |= {"kind": AFTER_DECISION[kind][0], "ref": data["proposal"], "detail": detail if isinstance(detail, str) else None}
     if not fact and event.version != 1:  # a case's first event always counts it
         return None

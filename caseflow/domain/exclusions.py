@@ -9,12 +9,13 @@ a board meeting for a child whose education is a protective factor.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
-from typing import Any
+from datetime import date, datetime
+from typing import Any, NamedTuple
 
 from caseflow.domain.events import long_date
+from caseflow.domain.pupil import Episode
 
 SUSPENSION_DAYS_LIMIT = 45
 #: warn from this many days so the head sees the limit coming
@@ -81,18 +82,11 @@ def term_of(start_date: str) -> Term:
     return school_term(date.fromisoformat(start_date))
 
 
-def by_school_year(term_days: Mapping[Term, float]) -> dict[int, float]:
-    """Days per term added up per school year."""
-    years: dict[int, float] = {}
-    for term, days in term_days.items():
-        years[term.school_year] = years.get(term.school_year, 0.0) + days
-    return years
-
-
 @dataclass(frozen=True, slots=True)
 class BoardDuty:
     """The governing board's duty after a decision: ``must_consider`` (within 15 school days),
-    ``if_parents_ask`` (within 50 school days) or ``representations`` (it cannot direct reinstatement)."""
+    ``if_parents_ask`` (within 50 school days, once they ask) or ``representations`` (it cannot direct
+    reinstatement)."""
 
     code: str
     text: str
@@ -101,28 +95,28 @@ class BoardDuty:
     def may_reinstate(self) -> bool:
         return self.code != "representations"
 
-    @property
-    def meeting_required(self) -> bool:
-        return self.code == "must_consider"
 
-
-def board_duty(kind: str, term_days: float) -> BoardDuty:
-    """The duty for a permanent exclusion, or a suspension bringing the pupil's term to ``term_days``."""
+def board_duty(kind: str, term_days: float, misses_exam: bool = False) -> BoardDuty:
+    """The duty for a permanent exclusion, or a suspension bringing the pupil's term to ``term_days``
+    (or making them miss a public exam or national test)."""
+    within_15 = "the governing board must consider reinstatement within 15 school days of being told of it"
     if kind == "exclusion":
-        return BoardDuty(
-            "must_consider", "The governing board must consider reinstatement within 15 school days of the decision."
-        )
+        return BoardDuty("must_consider", f"A permanent exclusion: {within_15}.")
     if term_days > TERM_DAYS_BOARD_MUST_MEET:
         return BoardDuty(
             "must_consider",
             f"This brings the pupil's suspensions this term to {term_days:g} days, more than "
-            f"{TERM_DAYS_BOARD_MUST_MEET}: the governing board must consider reinstatement within 15 school days.",
+            f"{TERM_DAYS_BOARD_MUST_MEET}: {within_15}.",
+        )
+    if misses_exam:
+        return BoardDuty(
+            "must_consider", f"The pupil would miss a public exam or national test: {within_15}, before the exam where it can."
         )
     if term_days > TERM_DAYS_PARENTS_MAY_ASK:
         return BoardDuty(
             "if_parents_ask",
             f"This brings the pupil's suspensions this term to {term_days:g} days: if the parents ask, the "
-            "governing board must consider reinstatement within 50 school days.",
+            "governing board must consider reinstatement within 50 school days of being told of it.",
         )
     return BoardDuty(
         "representations",
@@ -137,7 +131,7 @@ def provision(kind: str, days: float) -> str:
     if kind == "exclusion":
         return first_five + "the local authority arranges suitable full-time education."
     if days > 5:
-        return first_five + "the school arranges suitable full-time education."
+        return first_five + "the school or its governing board arranges suitable full-time education."
     return "The school sets and marks work while the pupil is away."
 
 
@@ -146,6 +140,40 @@ def required_recipients(has_social_worker: bool, looked_after: bool) -> list[str
     Virtual School Head if the child is looked after, and always the parents, the board and the LA."""
     wanted = {"social_worker": has_social_worker, "virtual_school": looked_after}
     return [r for r in RECIPIENTS if wanted.get(r, True)]
+
+
+@dataclass(frozen=True, slots=True)
+class Child:
+    """Who stands around the child on a given day, for the notices a decision that day owes."""
+
+    episodes: Sequence[Episode] = ()
+    care_status: str | None = None
+    #: from when the care status holds (None: not known, taken as always)
+    care_since: date | None = None
+
+    def looked_after_on(self, day: date) -> bool:
+        return self.care_status == "looked_after" and (self.care_since is None or self.care_since <= day)
+
+    def owed_notice_on(self, day: date) -> list[str]:
+        """A looked-after child always has a social worker, as a child on a CiN or CP plan does."""
+        looked_after = self.looked_after_on(day)
+        return required_recipients(looked_after or any(e.running_on(day) for e in self.episodes), looked_after)
+
+
+class OtherSuspension(NamedTuple):
+    """A suspension decided for the pupil on another of their cases."""
+
+    term: Term
+    days: float
+    decided_at: datetime
+
+
+def by_school_year(others: Iterable[OtherSuspension]) -> dict[int, float]:
+    """Days of other cases' suspensions per school year."""
+    years: dict[int, float] = {}
+    for other in others:
+        years[other.term.school_year] = years.get(other.term.school_year, 0.0) + other.days
+    return years
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,15 +187,19 @@ class DecisionDuties:
     start_date: str
     decided_on: date
     term: Term
+    #: the pupil's days in that term once this decision was made
+    term_days: float
     duty: BoardDuty
     provision: str
     notices: Mapping[str, list[dict[str, Any]]]
     missing: list[str]
+    requests: list[dict[str, Any]]
     board_reviews: list[dict[str, Any]]
 
     @property
     def board_review_owed(self) -> bool:
-        return self.duty.meeting_required and not self.board_reviews
+        asked = self.duty.code == "if_parents_ask" and bool(self.requests)
+        return (self.duty.code == "must_consider" or asked) and not self.board_reviews
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -178,11 +210,13 @@ class DecisionDuties:
             "start_date": self.start_date,
             "decided_on": self.decided_on.isoformat(),
             "term": self.term.label,
+            "term_days": self.term_days,
             "board_duty": self.duty.code,
             "board_duty_text": self.duty.text,
             "provision": self.provision,
             "notices": {k: list(v) for k, v in self.notices.items()},
             "notices_missing": list(self.missing),
+            "review_requests": list(self.requests),
             "board_reviews": list(self.board_reviews),
             "board_review_owed": self.board_review_owed,
         }
@@ -208,53 +242,55 @@ class Safeguards:
 
 
 def decided(proposals: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    """The proposals a head decided to carry out (a withdrawn proposal owes nothing)."""
-    return [p for p in proposals if p["decision"] and p["decision"]["decision"] in ("suspend", "exclude")]
+    """The proposals a head decided to carry out (a withdrawn proposal owes nothing), in the order
+    they were decided."""
+    found = [p for p in proposals if p["decision"] and p["decision"]["decision"] in ("suspend", "exclude")]
+    return sorted(found, key=lambda p: p["decision"]["version"])
 
 
 def safeguards(
-    proposals: Sequence[Mapping[str, Any]],
-    other_term_days: Mapping[Term, float],
-    other_year_days: Mapping[int, float],
-    has_social_worker: bool,
-    looked_after: bool,
-    today: date,
+    proposals: Sequence[Mapping[str, Any]], others: Iterable[OtherSuspension], child: Child, today: date
 ) -> Safeguards:
-    """Counters and duties from one case's proposals, with the pupil's days on their other cases.
+    """Counters and duties from one case's proposals (as ``SupportCase.proposals`` gives them), with the
+    pupil's suspensions on their other cases.
 
-    A decision's term total counts the other cases' days in that term and this case's decisions up to
-    and including it: the order of decisions across cases is not kept, so theirs count as earlier."""
-    running: dict[Term, float] = {}
+    A decision's term total is what the pupil had in that term once it was made: this case's earlier
+    decisions and the other cases' decided by then. Who is owed a notice is judged on the decision's day."""
+    others = list(others)
+    own: dict[Term, float] = {}
     duties = []
-    owed = required_recipients(has_social_worker, looked_after)
     for p in decided(proposals):
-        term = term_of(p["start_date"])
+        decision = p["decision"]
+        term, at = term_of(p["start_date"]), datetime.fromisoformat(decision["recorded_at"])
         days = float(p["days"]) if p["kind"] == "suspension" else None
-        running[term] = running.get(term, float(other_term_days.get(term, 0))) + (days or 0)
+        own[term] = own.get(term, 0.0) + (days or 0)
+        term_days = own[term] + sum(o.days for o in others if o.term == term and o.decided_at <= at)
+        decided_on = date.fromisoformat(decision["decided_on"])
         notices = {r: [n for n in p["notices"] if n["recipient"] == r] for r in RECIPIENTS}
         duties.append(
             DecisionDuties(
                 proposal=p["id"],
-                decision_version=p["decision"]["version"],
+                decision_version=decision["version"],
                 kind=p["kind"],
                 days=days,
                 start_date=p["start_date"],
-                decided_on=date.fromisoformat(p["decision"]["decided_on"]),
+                decided_on=decided_on,
                 term=term,
-                duty=board_duty(p["kind"], running[term]),
+                term_days=term_days,
+                duty=board_duty(p["kind"], term_days, bool(decision.get("misses_public_exam"))),
                 provision=provision(p["kind"], days or 0),
                 notices=notices,
-                missing=[r for r in owed if not notices[r]],
+                missing=[r for r in child.owed_notice_on(decided_on) if not notices[r]],
+                requests=list(p["review_requests"]),
                 board_reviews=list(p["board_reviews"]),
             )
         )
     now = school_term(today)
-    own = [p for p in decided(proposals) if p["kind"] == "suspension"]
-    term_days = float(other_term_days.get(now, 0)) + sum(float(p["days"]) for p in own if term_of(p["start_date"]) == now)
-    year_days = float(other_year_days.get(now.school_year, 0)) + sum(
-        float(p["days"]) for p in own if term_of(p["start_date"]).school_year == now.school_year
-    )
-    return Safeguards(now, term_days, year_days, duties)
+    mine = [(term_of(p["start_date"]), float(p["days"])) for p in decided(proposals) if p["kind"] == "suspension"]
+    every = mine + [(o.term, o.days) for o in others]
+    term_days = sum(days for term, days in every if term == now)
+    year_days = sum(days for term, days in every if term.school_year == now.school_year)
+    return Safeguards(now, term_days, year_days, sorted(duties, key=lambda d: d.proposal))
 
 
 def owed_warnings(found: Safeguards) -> list[str]:
@@ -266,7 +302,8 @@ def owed_warnings(found: Safeguards) -> list[str]:
             owed = _listed([RECIPIENTS[r] for r in d.missing])
             lines.append(f"{what}: no notice recorded yet to {owed}. They must be told without delay.")
         if d.board_review_owed:
-            lines.append(f"{what}: {d.duty.text} No meeting is recorded yet.")
+            asked = " The parents asked for it." if d.requests else ""
+            lines.append(f"{what}: {d.duty.text}{asked} No meeting is recorded yet.")
     return lines
 
 

@@ -19,8 +19,9 @@ from caseflow.domain.events import long_date
 from caseflow.domain.exclusions import (
     SUSPENSION_DAYS_LIMIT,
     SUSPENSION_DAYS_WARNING,
+    Child,
+    OtherSuspension,
     Safeguards,
-    Term,
     decided,
     owed_warnings,
     safeguards,
@@ -41,10 +42,10 @@ class CaseContext:
     allocated_social_workers: frozenset[str] = frozenset()
     #: suspension days decided for this pupil in other cases, by school-year start
     other_suspension_days: Mapping[int, float] = field(default_factory=dict)
-    #: the same, by term
-    other_suspension_term_days: Mapping[Term, float] = field(default_factory=dict)
-    #: the child is looked after now (the Virtual School Head is told of a suspension or exclusion)
-    looked_after: bool = False
+    #: each of those suspensions, by (case, decision version)
+    other_suspensions: Mapping[Any, OtherSuspension] = field(default_factory=dict)
+    #: the child's social-care episodes and care status, for who is owed a notice of a decision
+    child: Child = field(default_factory=Child)
     #: the school's today (in England), for dates that cannot be in the future; None: not checked
     today: date | None = None
     #: for registering a pupil: another pupil already has this UPN
@@ -338,15 +339,7 @@ def suspension_decided(case: SupportCase, data: Mapping[str, Any]) -> tuple[int,
 
 def case_safeguards(case: SupportCase, ctx: CaseContext, today: date) -> Safeguards:
     """The pupil's suspension counters and what each decision on this case still owes."""
-    has_social_worker = bool(ctx.allocated_social_workers) or ctx.cohort_status == "open"
-    return safeguards(
-        case.proposals(),
-        ctx.other_suspension_term_days,
-        ctx.other_suspension_days,
-        has_social_worker,
-        ctx.looked_after,
-        today,
-    )
+    return safeguards(case.proposals(), ctx.other_suspensions.values(), ctx.child, today)
 
 
 def warnings(case: SupportCase, ctx: CaseContext, today: date) -> list[str]:
@@ -363,7 +356,11 @@ def warnings(case: SupportCase, ctx: CaseContext, today: date) -> list[str]:
 
 # --- after a decision ------------------------------------------------------------------------------
 #: the date each action after a decision records
-_AFTER_DECISION_DATE = {"record_decision_notice": "notified_on", "record_board_review": "met_on"}
+_AFTER_DECISION_DATE = {
+    "record_decision_notice": "notified_on",
+    "record_review_request": "requested_on",
+    "record_board_review": "met_on",
+}
 
 
 def _decided(case: SupportCase, version: Any) -> Mapping[str, Any] | None:
@@ -396,6 +393,14 @@ def dated_from_decision_to_today(case: SupportCase, data: Mapping[str, Any], ctx
     if ctx.today is not None and day > ctx.today:
         return [Unmet("date_in_future", "The date cannot be in the future.")]
     return []
+
+
+@guard("whole_or_half_days", needs_input=True)
+def whole_or_half_days(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
+    days = data.get("days")
+    if not isinstance(days, int | float) or float(days * 2).is_integer():
+        return []
+    return [Unmet("half_days", "A suspension is of whole school days, or half a day for a lunchtime.")]
 
 
 @guard("board_may_direct_reinstatement", needs_input=True)

@@ -24,7 +24,7 @@ from caseflow.domain.errors import (
     Unmet,
 )
 from caseflow.domain.events import ChainReport, NewEvent, StoredEvent, london_date, now_utc, utc
-from caseflow.domain.exclusions import Safeguards, Term, by_school_year
+from caseflow.domain.exclusions import Child, OtherSuspension, Safeguards, by_school_year
 from caseflow.domain.guards import CaseContext, case_safeguards, over_suspension_limit, suspension_decided, warnings
 from caseflow.domain.pupil import Pupil
 from caseflow.domain.roles import Actor, Role
@@ -38,22 +38,23 @@ VERIFIERS = frozenset({Role.AUDITOR, Role.DSL, Role.HEADTEACHER})
 #: cases whose pupil a process remembers (about 200 bytes each)
 PUPIL_OF_CACHE_SIZE = 50_000
 K = TypeVar("K")
+V = TypeVar("V")
 
 
-class ReadOnDemand(Mapping[K, float]):
+class ReadOnDemand(Mapping[K, V]):
     """A read model's answer, fetched the first time a rule looks: only the suspension and exclusion
-    rules read a pupil's other suspension days, so most actions are spared the query."""
+    rules read a pupil's other suspensions, so most actions are spared the query."""
 
-    def __init__(self, read: Callable[[], Mapping[K, float]]) -> None:
+    def __init__(self, read: Callable[[], Mapping[K, V]]) -> None:
         self._read = read
-        self._found: Mapping[K, float] | None = None
+        self._found: Mapping[K, V] | None = None
 
-    def _values(self) -> Mapping[K, float]:
+    def _values(self) -> Mapping[K, V]:
         if self._found is None:
             self._found = self._read()
         return self._found
 
-    def __getitem__(self, key: K) -> float:
+    def __getitem__(self, key: K) -> V:
         return self._values()[key]
 
     def __iter__(self) -> Iterator[K]:
@@ -102,15 +103,18 @@ class CaseService:
         return load_pupil(self.store, pupil_id)
 
     def context(self, case: SupportCase, pupil: Pupil, today: date) -> CaseContext:
-        terms: ReadOnDemand[Term] = ReadOnDemand(lambda: self.reads.suspension_days_by_term(pupil.id, exclude_case=case.id))
+        others: ReadOnDemand[tuple[str, int], OtherSuspension] = ReadOnDemand(
+            lambda: self.reads.other_suspensions(pupil.id, exclude_case=case.id)
+        )
+        care = pupil.care_status or {}
         return CaseContext(
             pupil_in_school=True,
             cohort_status=pupil.cohort_status(today),
             open_plan=pupil.open_plan(today),
             allocated_social_workers=pupil.allocated_social_workers(today),
-            other_suspension_days=ReadOnDemand(lambda: by_school_year(terms)),
-            other_suspension_term_days=terms,
-            looked_after=(pupil.care_status or {}).get("status") == "looked_after",
+            other_suspension_days=ReadOnDemand(lambda: by_school_year(others.values())),
+            other_suspensions=others,
+            child=Child(tuple(pupil.episodes), care.get("status"), date.fromisoformat(care["since"]) if care else None),
             today=today,
         )
 

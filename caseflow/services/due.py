@@ -16,8 +16,8 @@ from itertools import groupby
 from typing import Any, NamedTuple, Protocol
 
 from caseflow.domain.errors import InvalidData, NotFound, NotPermitted
-from caseflow.domain.events import london_date
-from caseflow.domain.exclusions import DecisionDuties, Term, by_school_year, safeguards
+from caseflow.domain.events import iso, london_date
+from caseflow.domain.exclusions import Child, DecisionDuties, OtherSuspension, safeguards
 from caseflow.services.access import SCHOOL_CASE_ROLES, Principal
 from caseflow.services.ports import AccessLog
 
@@ -64,12 +64,13 @@ class InterventionDue:
 class DecisionFacts(NamedTuple):
     """The rows the duties after decisions are worked out from (see ``SqlReadModels.decision_facts``)."""
 
-    #: report facts (proposed, decided, noticed, board) of cases with a decision, with the child, in order
+    #: report facts (proposed, decided, noticed, requested, board) of cases with a decision, with the
+    #: child, by the child's name, case and version
     facts: list[dict[str, Any]]
-    #: the suspension-day rows of those children, on all their cases
-    suspensions: list[dict[str, Any]]
-    #: pupil id -> cohort_until (the end of their latest social-care episode) and care_status, now
-    children: dict[str, dict[str, Any]]
+    #: pupil id -> (case id, decision version) -> every suspension decided for those children
+    suspensions: dict[str, dict[tuple[str, int], OtherSuspension]]
+    #: pupil id -> their social-care episodes and care status
+    children: dict[str, Child]
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,10 +101,9 @@ class DueList:
 
 def owed_after_decisions(found: DecisionFacts, today: date) -> list[DecisionOwed]:
     """Each case's proposals rebuilt from its report facts, in the shape the case keeps them, so the
-    duties come from the one function the case page uses (``safeguards``). A decision's date here is
-    the day it was written (the case page uses the day given as when it happened, the same unless a
+    duties come from the one function the case page uses (``safeguards``). A decision's day here is
+    the day it was written (the case page uses the day given as when it happened: the same unless a
     decision was recorded later)."""
-    days = {(row["case_id"], row["decided_version"]): row["days"] for row in found.suspensions}
     owed = []
     for case_id, rows in groupby(found.facts, key=lambda row: row["case_id"]):
         facts = list(rows)
@@ -113,35 +113,36 @@ def owed_after_decisions(found: DecisionFacts, today: date) -> list[DecisionOwed
             if fact["kind"] == "proposed" and fact["start_date"] is not None:
                 proposals[fact["version"]] = {
                     "id": fact["version"], "kind": fact["detail"], "start_date": fact["start_date"].isoformat(),
-                    "days": None, "decision": None, "notices": [], "board_reviews": [],
+                    "days": None, "decision": None, "notices": [], "review_requests": [], "board_reviews": [],
                 }  # fmt: skip
-                continue
-            proposal = proposals.get(fact["ref"])
-            if proposal is None:
-                continue
-            if fact["kind"] == "decided":
-                proposal["days"] = days.get((case_id, fact["version"]))
-                decided_on = london_date(fact["recorded_at"]).isoformat()
-                proposal["decision"] = {"decision": fact["detail"], "version": fact["version"], "decided_on": decided_on}
-            elif fact["kind"] == "noticed":
-                proposal["notices"].append({"recipient": fact["detail"], "version": fact["version"]})
-            elif fact["kind"] == "board":
-                proposal["board_reviews"].append({"outcome": fact["detail"], "version": fact["version"]})
-        others: dict[Term, float] = {}
-        for row in found.suspensions:
-            if row["pupil_id"] == child["pupil_id"] and row["case_id"] != case_id:
-                term = Term(row["school_year"], row["term"])
-                others[term] = others.get(term, 0.0) + row["days"]
-        now = found.children.get(child["pupil_id"], {})
-        has_social_worker = now.get("cohort_until") is not None and now["cohort_until"] >= today
-        looked_after = now.get("care_status") == "looked_after"
-        case = safeguards(list(proposals.values()), others, by_school_year(others), has_social_worker, looked_after, today)
+            elif (proposal := proposals.get(fact["ref"])) is not None:
+                _add(proposal, fact, found.suspensions.get(child["pupil_id"], {}))
+        others = [other for (case, _), other in found.suspensions.get(child["pupil_id"], {}).items() if case != case_id]
+        case = safeguards(list(proposals.values()), others, found.children.get(child["pupil_id"], Child()), today)
         owed += [
             DecisionOwed(case_id, child["pupil_id"], child["given_name"], child["family_name"], duties)
             for duties in case.decisions
             if duties.missing or duties.board_review_owed
         ]
     return owed
+
+
+def _add(proposal: dict[str, Any], fact: dict[str, Any], suspensions: dict[tuple[str, int], OtherSuspension]) -> None:
+    """One report fact about a proposal, as ``SupportCase.proposals`` would hold it."""
+    if fact["kind"] == "decided":
+        suspension = suspensions.get((fact["case_id"], fact["version"]))
+        proposal["days"] = suspension.days if suspension else None
+        proposal["decision"] = {
+            "decision": fact["detail"],
+            "version": fact["version"],
+            "decided_on": london_date(fact["recorded_at"]).isoformat(),
+            "recorded_at": iso(fact["recorded_at"]),
+            "misses_public_exam": bool(fact["misses_exam"]),
+        }
+    else:
+        kept, detail = {"noticed": ("notices", "recipient"), "requested": ("review_requests", None),
+                        "board": ("board_reviews", "outcome")}[fact["kind"]]  # fmt: skip
+        proposal[kept].append({"version": fact["version"]} | ({detail: fact["detail"]} if detail else {}))
 
 
 class DueReads(Protocol):
@@ -157,9 +158,7 @@ class DueListService:
         self.reads = reads
         self.audit = audit
 
-    def due(
-        self, principal: Principal, school_urn: str, as_of: date, within_days: int = DEFAULT_WITHIN_DAYS
-    ) -> DueList:
+    def due(self, principal: Principal, school_urn: str, as_of: date, within_days: int = DEFAULT_WITHIN_DAYS) -> DueList:
         """Reviews overdue at ``as_of`` or due within ``within_days`` after it, soonest (most overdue) first;
         and the decisions that still owe a notice or a board meeting, by the child's name."""
         if not self.reads.school_exists(school_urn):

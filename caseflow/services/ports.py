@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from caseflow.domain.events import ChainReport, NewEvent, StoredEvent
-from caseflow.domain.exclusions import Term
+from caseflow.domain.exclusions import OtherSuspension
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +60,7 @@ class EventStore(Protocol):
 class ReadModels(Protocol):
     def cases_of_pupil(self, pupil_id: str) -> list[str]: ...
 
-    def suspension_days_by_term(self, pupil_id: str, exclude_case: str | None = None) -> dict[Term, float]: ...
+    def other_suspensions(self, pupil_id: str, exclude_case: str | None = None) -> dict[tuple[str, int], OtherSuspension]: ...
 
     def recheck_other_suspension_days(
         self, pupil_id: str, exclude_case: str, school_year: int, check: Callable[[float], None]

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from typing import Any
 
 from caseflow.domain.errors import CaseflowError, ConcurrencyConflict, InvalidData, NotFound, NotPermitted
-from caseflow.domain.events import StoredEvent, now_utc
+from caseflow.domain.events import StoredEvent, london_date, now_utc
 from caseflow.domain.fields import validate
 from caseflow.domain.guards import CaseContext
 from caseflow.domain.pupil import Pupil
@@ -40,7 +40,8 @@ class PupilService:
 
     def roles_on(self, principal: Principal, pupil: Pupil) -> frozenset[str]:
         """Roles in which the principal may see this pupil (the one access policy; empty: not visible)."""
-        scope = scope_for(principal, pupil.school_urn, pupil.allocated_social_workers(self.clock().date()), self.reads.school_la)
+        social_workers = pupil.allocated_social_workers(london_date(self.clock()))
+        scope = scope_for(principal, pupil.school_urn, social_workers, self.reads.school_la)
         return case_roles(principal, scope)
 
     def register(self, principal: Principal, data: Any) -> Pupil:
@@ -50,7 +51,7 @@ class PupilService:
             clean["upn"] = normalise_upn(clean["upn"])
         except UpnError as error:
             raise InvalidData({"upn": [str(error)]}) from None
-        if date.fromisoformat(clean["date_of_birth"]) > self.clock().date():
+        if date.fromisoformat(clean["date_of_birth"]) > london_date(self.clock()):
             raise InvalidData({"date_of_birth": ["Date of birth cannot be in the future"]})
         if not self.reads.school_exists(clean["school_urn"]):
             raise InvalidData({"school_urn": ["No school with this URN"]})

@@ -113,7 +113,7 @@ class SubjectAccessService:
     ) -> None:
         """Auditors who may see the child export; anyone else is refused: not found if they may not
         even see the child, forbidden if they may. Every attempt is logged, with who ran it for them."""
-        scope = scope_for(principal, school_urn, pupil.allocated_social_workers(self.clock().date()), self.reads.school_la)
+        scope = scope_for(principal, school_urn, pupil.allocated_social_workers(london_date(self.clock())), self.reads.school_la)
         roles = case_roles(principal, scope)
         if not roles:
             self._refuse(principal, action, "not_found", via)

@@ -106,7 +106,7 @@ def prefill(form: Any, fields: Any) -> None:
         if name not in fields:
             continue
         if fields[name].type in {"ref", "int"}:
-            form[name].data = int(value) if value.isdigit() else None
+            form[name].data = int(value) if value.isascii() and value.isdigit() and len(value) <= 9 else None
         elif fields[name].type in {"choice", "line"}:
             form[name].data = value[:200]
 

@@ -1,7 +1,16 @@
-"""Suspension days by term: the guidance's 5- and 15-day thresholds are per term, so each decided
-suspension's row names its term (autumn, spring or summer), worked out from the proposal's start date
-by the function the projection uses (``caseflow.domain.exclusions.term_of``), so a database upgraded
-with suspensions already decided gets the rows the projection would have written.
+"""What the duties after a suspension or exclusion are worked out from (domain facts, section 5).
+
+- ``suspension_days.term``: the guidance's 5- and 15-day thresholds are per term; each decided
+  suspension's term comes from the proposal's start date by the function the projection uses
+  (``caseflow.domain.exclusions.term_of``).
+- ``suspension_days.decided_at``: when the decision was written, so a decision's term total counts only
+  the pupil's suspensions decided before it; copied from the decision's event.
+- ``pupil_status.care_since``: from when a looked-after status holds (the Virtual School Head is owed a
+  notice of a decision made while it does); from the pupil's latest recorded care status.
+- ``case_report_facts.misses_exam``: a decision that makes the pupil miss a public exam or national test
+  (the governing board must then meet); set from the decisions that say so.
+
+A database upgraded with these already recorded gets the values the projections would have written.
 
 Revision ID: 0012
 Revises: 0011
@@ -12,10 +21,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import date
 
 import sqlalchemy as sa
 from alembic import op
 
+from caseflow.adapters.tables import UtcDateTime
 from caseflow.domain.exclusions import term_of
 
 revision: str = "0012"
@@ -23,10 +34,22 @@ down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+
 def upgrade() -> None:
     with op.batch_alter_table("suspension_days") as batch:
         batch.add_column(sa.Column("term", sa.String(length=8), nullable=True))
+        batch.add_column(sa.Column("decided_at", UtcDateTime(), nullable=True))
+    with op.batch_alter_table("pupil_status") as batch:
+        batch.add_column(sa.Column("care_since", sa.Date(), nullable=True))
+    with op.batch_alter_table("case_report_facts") as batch:
+        batch.add_column(sa.Column("misses_exam", sa.Boolean(), nullable=True))
     bind = op.get_bind()
+    bind.execute(
+        sa.text(
+            "UPDATE suspension_days SET decided_at = (SELECT e.recorded_at FROM events e "
+            "WHERE e.stream_id = suspension_days.case_id AND e.version = suspension_days.decided_version)"
+        )
+    )
     decisions = bind.execute(
         sa.text(
             "SELECT d.case_id, d.decided_version, e.data FROM suspension_days d "
@@ -42,10 +65,32 @@ def upgrade() -> None:
             sa.text("UPDATE suspension_days SET term = :term WHERE case_id = :case_id AND decided_version = :version"),
             {"term": term_of(json.loads(proposal)["start_date"]).name, "case_id": case_id, "version": decided_version},
         )
+    statuses = bind.execute(
+        sa.text("SELECT stream_id, data FROM events WHERE event_type = 'CareStatusRecorded' ORDER BY stream_id, version")
+    ).fetchall()
+    latest = {stream_id: json.loads(data)["since"] for stream_id, data in statuses}
+    for pupil_id, since in latest.items():
+        bind.execute(
+            sa.text("UPDATE pupil_status SET care_since = :since WHERE pupil_id = :pupil_id"),
+            {"since": date.fromisoformat(since), "pupil_id": pupil_id},
+        )
+    decided = bind.execute(sa.text("SELECT stream_id, version, data FROM events WHERE event_type = 'SuspensionDecided'"))
+    for stream_id, version, data in decided.fetchall():
+        if json.loads(data).get("misses_public_exam") is True:
+            bind.execute(
+                sa.text("UPDATE case_report_facts SET misses_exam = :yes WHERE case_id = :case_id AND version = :version"),
+                {"yes": True, "case_id": stream_id, "version": version},
+            )
     with op.batch_alter_table("suspension_days") as batch:
         batch.alter_column("term", existing_type=sa.String(length=8), nullable=False)
+        batch.alter_column("decided_at", existing_type=UtcDateTime(), nullable=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("case_report_facts") as batch:
+        batch.drop_column("misses_exam")
+    with op.batch_alter_table("pupil_status") as batch:
+        batch.drop_column("care_since")
     with op.batch_alter_table("suspension_days") as batch:
+        batch.drop_column("decided_at")
         batch.drop_column("term")
