@@ -411,7 +411,8 @@ def test_an_upgraded_database_gets_what_the_projections_would_have_written(datab
         with engine.connect() as conn:
             days = sorted(tuple(r) for r in conn.execute(select(suspension_days).order_by(suspension_days.c.decided_version)))
             since = conn.execute(select(pupil_status.c.care_since).where(pupil_status.c.pupil_id == pupil_id)).scalar_one()
-            exams = sorted(tuple(r) for r in conn.execute(select(case_report_facts.c.version, case_report_facts.c.misses_exam)))
+            facts = select(case_report_facts.c.version, case_report_facts.c.misses_exam, case_report_facts.c.decided_on)
+            exams = sorted(tuple(r) for r in conn.execute(facts))
         engine.dispose()
         return [days, since, exams]
 
@@ -421,7 +422,8 @@ def test_an_upgraded_database_gets_what_the_projections_would_have_written(datab
         (2026, "summer", 1.0),
     ]  # the day after Easter Day
     assert all(row[-1] is not None for row in projected[0]) and projected[1] == date(2024, 5, 1)
-    assert [version for version, exam in projected[2] if exam] == [proposal + 1]
+    assert [version for version, exam, _ in projected[2] if exam] == [proposal + 1]
+    assert [day for _, _, day in projected[2] if day] == [TODAY, TODAY]  # the two decisions
     downgrade(database.owner_url, "0011")
     upgrade(database.owner_url)
     assert held() == projected
@@ -613,3 +615,51 @@ def test_the_social_worker_sees_the_case_on_the_day_england_says_their_plan_star
         assert svc.pupils.roles_on(principal(svc, "sw"), svc.pupils.load(pupil_id)) == {"social_worker"}
     finally:
         svc.close()
+
+
+def _backdated(svc: Services, pupil_id: str, day: datetime, **decision: Any) -> str:
+    case_id = _case(svc, pupil_id)
+    proposal = _act(svc, "slt", case_id, "propose_suspension", {"days": 2, "start_date": "2026-11-23", "reason": "x"})
+    if not decision:
+        _act(svc, "sw", case_id, "add_contribution", {"kind": "exclusion_view", "proposal": proposal, "contribution": "v"})
+    svc.cases.act(principal(svc, "head"), case_id, "decide_suspension", svc.store.current_version(case_id),
+                  {"proposal": proposal, "decision": "suspend", **decision}, occurred_at=day)  # fmt: skip
+    return case_id
+
+
+def test_a_backdated_decision_is_judged_on_its_day_on_the_due_list_as_on_the_case(svc: Services) -> None:
+    """The child's plan ended between the decision and its recording: the social worker is still owed."""
+    dsl = principal(svc, "dsl")
+    pupil_id = _pupil(svc)
+    episode = svc.pupils.load(pupil_id).episodes[0].id
+    svc.pupils.act(dsl, pupil_id, "end_social_care_episode", svc.pupils.load(pupil_id).version,
+                   {"episode": episode, "end_date": "2026-11-15"})  # fmt: skip
+    override = {
+        "override_reason": "Urgent.",
+        "notified_social_worker": True,
+        "notified_virtual_school": True,
+        "notified_la": True,
+    }
+    case_id = _backdated(svc, pupil_id, datetime(2026, 11, 12, 10, tzinfo=UTC), **override)
+    (on_page,) = svc.cases.view(dsl, case_id).safeguards.decisions
+    assert on_page.decided_on == date(2026, 11, 12) and "social_worker" in on_page.missing
+    (listed,) = _owing(svc)
+    assert (listed.duties.decided_on, listed.duties.missing) == (on_page.decided_on, on_page.missing)
+
+
+@pytest.mark.parametrize("occurred", ["0999-06-01T00:00:00Z", "0001-01-01T00:00:00+14:00", "1899-12-31T23:00:00Z"])
+def test_an_ancient_occurred_at_is_refused_and_the_case_still_loads(app: Flask, svc: Services, occurred: str) -> None:
+    case_id = _case(svc, _pupil(svc))
+    proposal = _decide(svc, case_id, 3)
+    before = svc.store.current_version(case_id)
+    headers = {"Authorization": f"Bearer {svc.accounts.issue_token('head')}"}
+    client = app.test_client()
+    answer = client.post(
+        f"/api/v1/cases/{case_id}/actions/record_decision_notice",
+        headers=headers,
+        json={"expected_version": before, "occurred_at": occurred,
+              "data": {"proposal": proposal, "recipient": "parents", "notified_on": "2026-11-20"}},
+    )  # fmt: skip
+    assert answer.status_code == 422 and "1900 or later" in answer.get_data(as_text=True)
+    assert svc.store.current_version(case_id) == before
+    assert client.get(f"/api/v1/cases/{case_id}", headers=headers).status_code == 200

@@ -651,12 +651,12 @@ def report_facts_out_of_step(conn: Connection) -> list[str]:
     rebuild mends): every case event is read again and its fact recomputed."""
     query = select(
         events.c.stream_id, events.c.version, events.c.event_type, events.c.schema_version, events.c.data, events.c.role,
-        events.c.recorded_at,
+        events.c.occurred_at, events.c.recorded_at,
     ).where(events.c.stream_type == "case")  # fmt: skip
     expected: dict[str, set[tuple[Any, ...]]] = defaultdict(set)
-    for stream_id, version, event_type, schema_version, data, role, recorded_at in conn.execute(query):
+    for stream_id, version, event_type, schema_version, data, role, occurred_at, recorded_at in conn.execute(query):
         event = StoredEvent(
-            stream_id, "case", version, 0, event_type, schema_version, decode(data), "", role, recorded_at, recorded_at,
+            stream_id, "case", version, 0, event_type, schema_version, decode(data), "", role, occurred_at, recorded_at,
             "", "", "",
         )  # fmt: skip
         if (fact := report_fact(event)) is not None:

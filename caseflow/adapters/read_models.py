@@ -307,7 +307,7 @@ class SqlReadModels:
         decided_cases = select(f.c.case_id).where(f.c.kind == "decided").distinct()
         facts_query = (
             select(f.c.case_id, f.c.version, f.c.kind, f.c.ref, f.c.detail, f.c.start_date, f.c.recorded_at,
-                   f.c.misses_exam, pupils.c.pupil_id, pupils.c.given_name, pupils.c.family_name)
+                   f.c.misses_exam, f.c.decided_on, pupils.c.pupil_id, pupils.c.given_name, pupils.c.family_name)
             .join(case_summary, case_summary.c.case_id == f.c.case_id)
             .join(pupils, pupils.c.pupil_id == case_summary.c.pupil_id)
             .where(case_summary.c.school_urn.in_(school_urns), f.c.case_id.in_(decided_cases),

@@ -346,6 +346,8 @@ case_report_facts = Table(
     Column("override", Boolean, nullable=True),
     #: a decision's "a public exam or national test would be missed" (NULL when not)
     Column("misses_exam", Boolean, nullable=True),
+    #: a decision's day in England when it happened
+    Column("decided_on", Date, nullable=True),
 )
 
 #: snapshots of long case streams: a cache derived from the log, never part of the audit record

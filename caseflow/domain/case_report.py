@@ -20,7 +20,7 @@ from itertools import groupby
 from typing import Any, NamedTuple
 
 from caseflow.domain.case import TO_STATE
-from caseflow.domain.events import UPCASTERS, StoredEvent
+from caseflow.domain.events import UPCASTERS, StoredEvent, london_date
 from caseflow.domain.exclusions import school_year
 
 ENDED = frozenset({"completed", "stopped"})
@@ -53,6 +53,8 @@ class ReportFact(NamedTuple):
     start_date: date | None = None
     override: bool | None = None
     misses_exam: bool | None = None
+    #: a decision's day in England, when it happened (it may have been recorded later)
+    decided_on: date | None = None
 
 
 def report_fact(event: StoredEvent) -> ReportFact | None:
@@ -78,6 +80,7 @@ def report_fact(event: StoredEvent) -> ReportFact | None:
         fact["override"] = bool(data.get("override_reason"))
         if data.get("misses_public_exam") is True:
             fact["misses_exam"] = True
+        fact["decided_on"] = london_date(event.occurred_at)
     elif kind in AFTER_DECISION and _version(data.get("proposal")):
         field_name = AFTER_DECISION[kind][1]
         detail = data.get(field_name) if field_name else None

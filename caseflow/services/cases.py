@@ -37,6 +37,9 @@ from caseflow.services.streams import CASE, load_case, load_case_and_pupil, load
 VERIFIERS = frozenset({Role.AUDITOR, Role.DSL, Role.HEADTEACHER})
 #: cases whose pupil a process remembers (about 200 bytes each)
 PUPIL_OF_CACHE_SIZE = 50_000
+#: no child's support happened before this; earlier instants are typing slips (and before the year
+#: 1000 they would not keep their fixed text form on SQLite)
+EARLIEST_OCCURRED_YEAR = 1900
 K = TypeVar("K")
 V = TypeVar("V")
 
@@ -301,9 +304,14 @@ class CaseService:
         now = self.clock()
         if occurred_at is None:
             return now
-        occurred_at = utc(occurred_at)
+        try:
+            occurred_at = utc(occurred_at)
+        except OverflowError:  # an offset that moves it before the year 1
+            raise GuardFailed([_too_early()]) from None
         if occurred_at > now:
             raise GuardFailed([_future()])
+        if occurred_at.year < EARLIEST_OCCURRED_YEAR:
+            raise GuardFailed([_too_early()])
         return occurred_at
 
     def _log(self, username: str, role: str | None, action: str, outcome: str, **kwargs: Any) -> None:
@@ -312,6 +320,10 @@ class CaseService:
 
 def _future() -> Unmet:
     return Unmet("occurred_in_future", "When it happened cannot be in the future.")
+
+
+def _too_early() -> Unmet:
+    return Unmet("occurred_too_early", f"When it happened must be in {EARLIEST_OCCURRED_YEAR} or later.")
 
 
 def _outcome(error: CaseflowError) -> str:

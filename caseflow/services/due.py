@@ -16,7 +16,7 @@ from itertools import groupby
 from typing import Any, NamedTuple, Protocol
 
 from caseflow.domain.errors import InvalidData, NotFound, NotPermitted
-from caseflow.domain.events import iso, london_date
+from caseflow.domain.events import iso
 from caseflow.domain.exclusions import Child, DecisionDuties, OtherSuspension, safeguards
 from caseflow.services.access import SCHOOL_CASE_ROLES, Principal
 from caseflow.services.ports import AccessLog
@@ -101,9 +101,7 @@ class DueList:
 
 def owed_after_decisions(found: DecisionFacts, today: date) -> list[DecisionOwed]:
     """Each case's proposals rebuilt from its report facts, in the shape the case keeps them, so the
-    duties come from the one function the case page uses (``safeguards``). A decision's day here is
-    the day it was written (the case page uses the day given as when it happened: the same unless a
-    decision was recorded later)."""
+    duties come from the one function the case page uses (``safeguards``)."""
     owed = []
     for case_id, rows in groupby(found.facts, key=lambda row: row["case_id"]):
         facts = list(rows)
@@ -135,7 +133,7 @@ def _add(proposal: dict[str, Any], fact: dict[str, Any], suspensions: dict[tuple
         proposal["decision"] = {
             "decision": fact["detail"],
             "version": fact["version"],
-            "decided_on": london_date(fact["recorded_at"]).isoformat(),
+            "decided_on": fact["decided_on"].isoformat(),
             "recorded_at": iso(fact["recorded_at"]),
             "misses_public_exam": bool(fact["misses_exam"]),
         }

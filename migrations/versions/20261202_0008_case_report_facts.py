@@ -29,6 +29,8 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 BATCH = 5000
+#: columns migration 0012 adds and fills
+LATER_COLUMNS = ("misses_exam", "decided_on")
 
 
 def upgrade() -> None:
@@ -63,7 +65,7 @@ def upgrade() -> None:
                 _instant(recorded_at), _instant(recorded_at), "", "", "",
             )  # fmt: skip
             if (fact := report_fact(event)) is not None:
-                rows.append({k: v for k, v in fact._asdict().items() if k != "misses_exam"})  # a column of 0012
+                rows.append({k: v for k, v in fact._asdict().items() if k not in LATER_COLUMNS})
         if rows:
             bind.execute(case_report_facts.insert(), rows)
         after = found[-1][0]

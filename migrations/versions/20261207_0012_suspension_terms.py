@@ -9,6 +9,8 @@
   notice of a decision made while it does); from the pupil's latest recorded care status.
 - ``case_report_facts.misses_exam``: a decision that makes the pupil miss a public exam or national test
   (the governing board must then meet); set from the decisions that say so.
+- ``case_report_facts.decided_on``: a decision's day in England when it happened (it may have been
+  recorded later), from which who is owed a notice is judged; from the decision's event.
 
 A database upgraded with these already recorded gets the values the projections would have written.
 
@@ -26,7 +28,8 @@ from datetime import date
 import sqlalchemy as sa
 from alembic import op
 
-from caseflow.adapters.tables import UtcDateTime
+from caseflow.adapters.tables import UtcDateTime, events
+from caseflow.domain.events import london_date
 from caseflow.domain.exclusions import term_of
 
 revision: str = "0012"
@@ -43,6 +46,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("care_since", sa.Date(), nullable=True))
     with op.batch_alter_table("case_report_facts") as batch:
         batch.add_column(sa.Column("misses_exam", sa.Boolean(), nullable=True))
+        batch.add_column(sa.Column("decided_on", sa.Date(), nullable=True))
     bind = op.get_bind()
     bind.execute(
         sa.text(
@@ -74,13 +78,22 @@ def upgrade() -> None:
             sa.text("UPDATE pupil_status SET care_since = :since WHERE pupil_id = :pupil_id"),
             {"since": date.fromisoformat(since), "pupil_id": pupil_id},
         )
-    decided = bind.execute(sa.text("SELECT stream_id, version, data FROM events WHERE event_type = 'SuspensionDecided'"))
-    for stream_id, version, data in decided.fetchall():
-        if json.loads(data).get("misses_public_exam") is True:
-            bind.execute(
-                sa.text("UPDATE case_report_facts SET misses_exam = :yes WHERE case_id = :case_id AND version = :version"),
-                {"yes": True, "case_id": stream_id, "version": version},
-            )
+    decisions_query = sa.select(events.c.stream_id, events.c.version, events.c.data, events.c.occurred_at).where(
+        events.c.event_type.in_(("SuspensionDecided", "ExclusionDecided"))
+    )
+    for stream_id, version, data, occurred_at in bind.execute(decisions_query).fetchall():
+        bind.execute(
+            sa.text(
+                "UPDATE case_report_facts SET decided_on = :day, misses_exam = :exam "
+                "WHERE case_id = :case_id AND version = :version AND kind = 'decided'"
+            ),
+            {
+                "day": london_date(occurred_at),
+                "exam": True if json.loads(data).get("misses_public_exam") is True else None,
+                "case_id": stream_id,
+                "version": version,
+            },
+        )
     with op.batch_alter_table("suspension_days") as batch:
         batch.alter_column("term", existing_type=sa.String(length=8), nullable=False)
         batch.alter_column("decided_at", existing_type=UtcDateTime(), nullable=False)
@@ -88,6 +101,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("case_report_facts") as batch:
+        batch.drop_column("decided_on")
         batch.drop_column("misses_exam")
     with op.batch_alter_table("pupil_status") as batch:
         batch.drop_column("care_since")
