@@ -101,3 +101,43 @@ def test_in_summer_the_times_asked_and_shown_are_england_s(svc: Services, clock:
     page = client.get(f"/audit/cases/{case_id}").get_data(as_text=True)
     assert "2026-07-01 08:30:20" in page, "recorded, in England's time"
     assert client.get(f"/audit/cases/{case_id}?version=%C2%B2").status_code == 404, "a superscript two is no version"
+
+
+def test_the_page_shows_what_the_case_held_at_the_version_asked(svc: Services, clock: Clock) -> None:
+    """The plan, the interventions and the suspensions as they stood then, not as they stand now."""
+    from caseflow.demo import walk
+
+    who = {name: principal(svc, name) for name in ("dsl", "senco", "sw", "head", "slt")}
+    pupil = svc.pupils.register(
+        who["dsl"],
+        {"upn": make_upn("881", "2001", 2019, 8), "given_name": "C", "family_name": "D",
+         "date_of_birth": "2016-01-01", "school_urn": SCHOOL},
+    )  # fmt: skip
+    svc.pupils.record_episode(who["dsl"], pupil.id, {"plan": "cin", "start_date": "2025-01-01", "social_worker": "sw"})
+    case_id = walk(svc, who, pupil.id, "intervention", clock.now.date())
+    planned = next(e.version for e in svc.store.load(case_id) if e.event_type == "InterventionPlanned")
+
+    def act(user: str, action: str, data: dict[str, object]) -> int:
+        after, _ = svc.cases.act(who[user], case_id, action, svc.store.current_version(case_id), data)
+        return after.version
+
+    proposed = act("slt", "propose_suspension", {"days": 2, "start_date": "2026-11-09", "reason": "Fight."})
+    then = svc.store.current_version(case_id)
+    act("sw", "add_contribution", {"kind": "exclusion_view", "proposal": proposed, "contribution": "Keep it short."})
+    act("head", "decide_suspension", {"proposal": proposed, "decision": "suspend"})
+    act("head", "record_decision_notice", {"proposal": proposed, "recipient": "parents", "notified_on": "2026-11-02"})
+    act("senco", "record_outcome", {"intervention": planned, "measure": "Attendance 97%", "status": "completed"})
+    client = auditor(svc).test_client()
+    assert client.post("/login", data={"username": "auditor", "password": "correct horse battery"}).status_code == 302
+
+    def state(version: int | None = None) -> str:
+        page = client.get(f"/audit/cases/{case_id}" + (f"?version={version}" if version else "")).get_data(as_text=True)
+        found = re.search(r'<div id="state-at-version">(.*?)</div>\s*<table class="govuk-table">', page, re.S)
+        assert found, "the state at the version is on the page"
+        return found.group(1)
+
+    earlier, now = state(then), state()
+    assert "Attendance above 95% by the end of term" in earlier and "Attendance above 95% by the end of term" in now
+    assert "Active" in earlier and "Completed" in now
+    assert "Not decided" in earlier and "Parents told 2 November 2026" not in earlier
+    assert f"Suspend at version {proposed + 2}" in now and "Parents told 2 November 2026" in now
