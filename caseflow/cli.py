@@ -172,11 +172,12 @@ def users_revoke(username: str, role: str, school_urns: tuple[str, ...]) -> None
         removed = services.accounts.revoke(username, role, school_urns)
     except AccountError as error:
         raise click.ClickException(str(error)) from None
-    where = f" at {', '.join(school_urns)}" if school_urns else ""
+    where = f" at {', '.join(removed)}" if removed else ""
     services.audit.record(
         username=_operator(), role="admin", action="role_revoked", outcome="ok", detail=f"{username}: {role}{where}"
     )
-    click.echo(f"{username} no longer holds {role}{where} ({removed} grant{'s' if removed != 1 else ''}).")
+    count = max(len(removed), 1)
+    click.echo(f"{username} no longer holds {role}{where} ({count} grant{'s' if count != 1 else ''}).")
 
 
 @users.command("set-password", help="Set the user's password, read from standard input; their sessions end.")

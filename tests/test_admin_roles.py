@@ -59,9 +59,9 @@ def test_an_admin_makes_a_teacher_the_dsl_from_the_page_and_it_applies_at_their_
     assert ("dsl", SCHOOL) in principal(services, "teacher").grants
     assert _logged(services, "role_granted") == [("admin", "admin", f"teacher: dsl at {SCHOOL}")]
 
-    status, _ = _post(client, tokens, "revoke", username="teacher", role="dsl", school="")
+    status, _ = _post(client, tokens, "revoke", username="teacher", role="dsl", school="")  # everywhere
     assert status == 302 and teacher.get(f"/cohort?school_urn={SCHOOL}").status_code == 403
-    assert _logged(services, "role_revoked") == [("admin", "admin", "teacher: dsl")]
+    assert _logged(services, "role_revoked") == [("admin", "admin", f"teacher: dsl at {SCHOOL}")]  # where it went
 
 
 def test_a_virtual_school_role_needs_an_la_and_a_school_role_a_school(app: Flask, services: Services) -> None:

@@ -200,8 +200,9 @@ class SqlAccounts:
                     added += 1
         return added
 
-    def revoke(self, username: str, role: str, school_urns: Iterable[str] = ()) -> int:
-        """Take ``role`` from the user (at the schools given, or everywhere); how many grants went. A user
+    def revoke(self, username: str, role: str, school_urns: Iterable[str] = ()) -> list[str]:
+        """Take ``role`` from the user (at the schools given, or everywhere); the schools it was taken at
+        (none for a role not held at a school), so the log can name them. A user
         keeps at least one role: to stop someone altogether, deactivate them. Taking virtual_school
         also forgets their LA. Applies from their next request."""
         school_urns = list(school_urns)
@@ -233,7 +234,7 @@ class SqlAccounts:
                 )
             if role == Role.VIRTUAL_SCHOOL:
                 conn.execute(update(users).where(users.c.id == user["id"]).values(la_code=None))
-        return len(going)
+        return sorted(urn for _, urn in going if urn is not None)
 
     def people(self) -> list[dict[str, Any]]:
         """Every user with their roles, for administrators."""

@@ -117,8 +117,8 @@ def index() -> Any:
             return redirect(url_for("admin.index"))
         if revoke_form.username.data is not None and revoke_form.validate_on_submit():
             username, role, school = revoke_form.username.data.strip(), revoke_form.role.data, _schools(revoke_form)
-            accounts.revoke(username, role, school)
-            where = f" at {school[0]}" if school else ""
+            removed = accounts.revoke(username, role, school)
+            where = f" at {', '.join(removed)}" if removed else ""
             _logged("role_revoked", f"{username}: {role}{where}")
             flash(f"{username} no longer holds {role.replace('_', ' ')}{where}, from their next request.")
             return redirect(url_for("admin.index"))
