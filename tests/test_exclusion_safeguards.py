@@ -26,7 +26,7 @@ from caseflow.demo import make_upn
 from caseflow.domain.errors import GuardFailed, NotPermitted
 from caseflow.domain.exclusions import Term, board_duty, easter_sunday, required_recipients, school_term
 from caseflow.domain.guards import warnings
-from tests.conftest import SCHOOL, Clock, Database, _services, access_lines, principal, seed_people
+from tests.conftest import LA, SCHOOL, Clock, Database, _services, access_lines, principal, seed_people
 from tests.test_web_security import csrf_token, sign_in
 from workflows import CURRENT, REGISTRY
 
@@ -663,3 +663,23 @@ def test_an_ancient_occurred_at_is_refused_and_the_case_still_loads(app: Flask, 
     assert answer.status_code == 422 and "1900 or later" in answer.get_data(as_text=True)
     assert svc.store.current_version(case_id) == before
     assert client.get(f"/api/v1/cases/{case_id}", headers=headers).status_code == 200
+
+
+def test_the_governors_and_la_reports_count_what_decisions_still_owe_as_at_their_date(svc: Services) -> None:
+    """Governors hold the board's duty: the report says how many decisions still owe a notice or a
+    board meeting, as the due list finds them, with counts under 5 shown as such."""
+    cases = []
+    for serial in range(1, 6):
+        case_id = _case(svc, _pupil(svc, serial))
+        cases.append((case_id, _decide(svc, case_id, None)))  # a permanent exclusion: the board must meet
+    report = svc.reports.governors(principal(svc, "governor"), SCHOOL, TODAY)
+    assert (report["decisions_owing_notices"], report["board_meetings_owed"]) == (5, 5)
+    la = svc.reports.la(principal(svc, "vs"), LA, TODAY)
+    assert (la["decisions_owing_notices"], la["board_meetings_owed"]) == (5, 5)
+    case_id, proposal = cases[0]
+    for recipient in ("parents", "social_worker", "governing_board", "local_authority"):
+        _notice(svc, case_id, proposal, recipient)
+    report = svc.reports.governors(principal(svc, "governor"), SCHOOL, TODAY)
+    assert (report["decisions_owing_notices"], report["board_meetings_owed"]) == ("fewer than 5", 5)
+    before = svc.reports.governors(principal(svc, "governor"), SCHOOL, TODAY - timedelta(days=1))
+    assert (before["decisions_owing_notices"], before["board_meetings_owed"]) == ("fewer than 5", "fewer than 5")

@@ -299,18 +299,20 @@ class SqlReadModels:
         with read_transaction(self.engine) as conn:
             return [dict(row) for row in conn.execute(query).mappings()]
 
-    def decision_facts(self, school_urns: list[str]) -> DecisionFacts:
+    def decision_facts(self, school_urns: list[str], cutoff: datetime | None = None) -> DecisionFacts:
         """What the duties after a decision are worked out from, for the schools' cases with a decision:
         their proposals, decisions, requests, notices and board reviews (report facts), each child's
-        suspensions on all their cases, and their social-care episodes and care status."""
+        suspensions on all their cases, and their social-care episodes and care status. ``cutoff``: only
+        what had been written by then (the care status is the latest, whatever the cutoff)."""
         f = case_report_facts
-        decided_cases = select(f.c.case_id).where(f.c.kind == "decided").distinct()
+        cutoff = max(cutoff, datetime(1000, 1, 1, tzinfo=UTC)) if cutoff else datetime.max.replace(tzinfo=UTC)
+        decided_cases = select(f.c.case_id).where(f.c.kind == "decided", f.c.recorded_at <= cutoff).distinct()
         facts_query = (
             select(f.c.case_id, f.c.version, f.c.kind, f.c.ref, f.c.detail, f.c.start_date, f.c.recorded_at,
                    f.c.misses_exam, f.c.decided_on, pupils.c.pupil_id, pupils.c.given_name, pupils.c.family_name)
             .join(case_summary, case_summary.c.case_id == f.c.case_id)
             .join(pupils, pupils.c.pupil_id == case_summary.c.pupil_id)
-            .where(case_summary.c.school_urn.in_(school_urns), f.c.case_id.in_(decided_cases),
+            .where(case_summary.c.school_urn.in_(school_urns), f.c.case_id.in_(decided_cases), f.c.recorded_at <= cutoff,
                    f.c.kind.in_(("proposed", "decided", "noticed", "requested", "board")))
             .order_by(pupils.c.family_name, pupils.c.given_name, f.c.case_id, f.c.version)
         )  # fmt: skip
@@ -319,7 +321,9 @@ class SqlReadModels:
             # a school's children with a decided suspension or exclusion: few enough for one IN list
             children = sorted({row["pupil_id"] for row in facts})
             suspensions: dict[str, dict[tuple[str, int], OtherSuspension]] = {}
-            for row in conn.execute(select(suspension_days).where(suspension_days.c.pupil_id.in_(children))).mappings():
+            sd = suspension_days
+            written = select(sd).where(sd.c.pupil_id.in_(children), sd.c.decided_at <= cutoff)
+            for row in conn.execute(written).mappings():
                 suspensions.setdefault(row["pupil_id"], {})[(row["case_id"], row["decided_version"])] = _other_suspension(row)
             episodes: dict[str, list[Episode]] = {}
             query = select(social_care_episodes).where(social_care_episodes.c.pupil_id.in_(children))

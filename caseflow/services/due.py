@@ -11,7 +11,7 @@ that child's subject-access bundle.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from itertools import groupby
 from typing import Any, NamedTuple, Protocol
 
@@ -148,7 +148,7 @@ class DueReads(Protocol):
 
     def interventions_due(self, school_urns: list[str], until: date) -> list[dict[str, Any]]: ...
 
-    def decision_facts(self, school_urns: list[str]) -> DecisionFacts: ...
+    def decision_facts(self, school_urns: list[str], cutoff: datetime | None = None) -> DecisionFacts: ...
 
 
 class DueListService:

@@ -19,6 +19,7 @@ from caseflow.domain.roles import Role
 from caseflow.domain.self_assessment import SelfAssessment
 from caseflow.services.access import Principal
 from caseflow.services.cohort import CohortReads
+from caseflow.services.due import DecisionFacts, owed_after_decisions
 from caseflow.services.ports import AccessLog
 from workflows.good_practice import GUIDANCE, INDICATORS, RATINGS
 
@@ -35,6 +36,8 @@ def suppress(count: int) -> int | str:
 
 class CaseReads(CohortReads):
     def report_facts(self, school_urns: list[str], cutoff: datetime) -> list[ReportFact]: ...
+
+    def decision_facts(self, school_urns: list[str], cutoff: datetime | None = None) -> DecisionFacts: ...
 
     def la_schools(self, la_code: str) -> list[dict[str, Any]]: ...
 
@@ -130,6 +133,7 @@ class ReportService:
         episodes = self.reads.episodes_by_pupil(schools)
         statuses = Counter(cohort_status(episodes.get(p["pupil_id"], []), as_of) for p in pupils)
         counted = tally(self.reads.report_facts(schools, cutoff), as_of)
+        owing = owed_after_decisions(self.reads.decision_facts(schools, cutoff), as_of)
         cohort = cohort_counts(statuses.get("open", 0), statuses.get("previous", 0), len(pupils))
         return {
             "as_of": as_of.isoformat(),
@@ -144,6 +148,8 @@ class ReportService:
             "exclusions_this_school_year": suppress(counted.exclusions),
             "exclusion_overrides": suppress(counted.overrides),
             "proposals_awaiting_social_worker": suppress(counted.awaiting_social_worker),
+            "decisions_owing_notices": suppress(sum(bool(o.duties.missing) for o in owing)),
+            "board_meetings_owed": suppress(sum(o.duties.board_review_owed for o in owing)),
             "against_whole_school": against_whole_school(self.school_summary(schools, as_of), cohort["total"] == WITHHELD),
         }
 

@@ -32,6 +32,8 @@ FIGURES = (
     ("exclusions_this_school_year", "Permanent exclusions this school year"),
     ("exclusion_overrides", "Decisions made without the social worker's view (overrides)"),
     ("proposals_awaiting_social_worker", "Proposals awaiting a social worker's view"),
+    ("decisions_owing_notices", "Suspensions and exclusions whose notices are not all recorded"),
+    ("board_meetings_owed", "Governing board meetings owed on suspensions and exclusions"),
 )
 
 
