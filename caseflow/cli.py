@@ -165,19 +165,18 @@ def users_grant(username: str, role: str, school_urns: tuple[str, ...], la_code:
 @click.option("--role", required=True, help="The role to take away.")
 @click.option("--school", "school_urns", multiple=True, help="Only at this school URN (repeat for several).")
 def users_revoke(username: str, role: str, school_urns: tuple[str, ...]) -> None:
-    from caseflow.adapters.accounts import AccountError
+    from caseflow.adapters.accounts import AccountError, grants_taken
 
     services = _services()
     try:
         removed = services.accounts.revoke(username, role, school_urns)
     except AccountError as error:
         raise click.ClickException(str(error)) from None
-    where = f" at {', '.join(removed)}" if removed else ""
+    where = grants_taken(removed)
     services.audit.record(
         username=_operator(), role="admin", action="role_revoked", outcome="ok", detail=f"{username}: {role}{where}"
     )
-    count = max(len(removed), 1)
-    click.echo(f"{username} no longer holds {role}{where} ({count} grant{'s' if count != 1 else ''}).")
+    click.echo(f"{username} no longer holds {role}{where} ({len(removed)} grant{'s' if len(removed) != 1 else ''}).")
 
 
 @users.command("set-password", help="Set the user's password, read from standard input; their sessions end.")

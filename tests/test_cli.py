@@ -281,3 +281,19 @@ def test_an_administrator_grants_and_revokes_roles_which_apply_at_the_next_reque
         ("role_revoked", "teacher: teacher at 654321"),
     ]
     svc.close()
+
+
+def test_revoking_a_role_held_everywhere_and_at_a_school_names_both(cli, database: Database) -> None:  # type: ignore[no-untyped-def]
+    """An auditor may be held at one school and everywhere at once: taking it away everywhere takes both,
+    and the message and the log say so."""
+    assert cli("schools", "add", "100001", "Oakfield", "--la", "881").exit_code == 0
+    assert cli("users", "add", "pat", "--role", "teacher", "--role", "auditor", "--school", "100001").exit_code == 0
+    assert cli("users", "grant", "pat", "--role", "auditor").exit_code == 0
+    gone = cli("users", "revoke", "pat", "--role", "auditor")
+    assert gone.exit_code == 0 and "pat no longer holds auditor everywhere and at 100001 (2 grants)" in gone.output
+    svc = bootstrap(database.url)
+    try:
+        logged = [line["detail"] for line in access_lines(svc) if line["action"] == "role_revoked"]
+    finally:
+        svc.close()
+    assert logged == ["pat: auditor everywhere and at 100001"]

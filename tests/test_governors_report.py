@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from caseflow.adapters.database import make_engine
@@ -16,12 +17,12 @@ from caseflow.adapters.projections import rebuild
 from caseflow.adapters.tables import case_report_facts
 from caseflow.bootstrap import Services, bootstrap
 from caseflow.demo import SCHOOL as DEMO_SCHOOL
-from caseflow.demo import load_demo
+from caseflow.demo import load_demo, make_upn
 from caseflow.domain.case import SupportCase
 from caseflow.domain.case_report import Tally, report_fact, tally
 from caseflow.domain.events import StoredEvent
 from caseflow.services.reports import SUPPRESSED
-from tests.conftest import Clock, Database, principal
+from tests.conftest import SCHOOL, Clock, Database, principal
 from tests.journey_helpers import act, case_at, replayed_tally
 
 NOTIFIED = {"notified_social_worker": True, "notified_virtual_school": True, "notified_la": True}
@@ -157,3 +158,15 @@ def test_the_report_counts_the_projection_as_a_replay_would_at_any_date(database
     downgrade(database.owner_url, "0007")
     upgrade(database.owner_url)
     assert _facts(database) == projected
+
+
+@pytest.mark.parametrize("as_of", ["0001-01-01", "0003-01-01", "0005-12-31"])
+def test_a_report_as_at_the_first_years_there_are_is_an_answer_not_a_500(services: Services, as_of: str) -> None:
+    """Six years before such a day is before the calendar begins: the cohort then is simply empty."""
+    services.pupils.register(
+        principal(services, "dsl"),
+        {"upn": make_upn("881", "2001", 2019, 1), "given_name": "A", "family_name": "B",
+         "date_of_birth": "2016-01-01", "school_urn": SCHOOL},
+    )  # fmt: skip
+    report = services.reports.governors(principal(services, "governor"), SCHOOL, date.fromisoformat(as_of))
+    assert report["as_of"] == as_of and report["cohort"]["open"] in (0, SUPPRESSED)

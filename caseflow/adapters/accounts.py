@@ -200,9 +200,9 @@ class SqlAccounts:
                     added += 1
         return added
 
-    def revoke(self, username: str, role: str, school_urns: Iterable[str] = ()) -> list[str]:
-        """Take ``role`` from the user (at the schools given, or everywhere); the schools it was taken at
-        (none for a role not held at a school), so the log can name them. A user
+    def revoke(self, username: str, role: str, school_urns: Iterable[str] = ()) -> list[str | None]:
+        """Take ``role`` from the user (at the schools given, or everywhere); each grant taken, by its
+        school (None: held at no school), so the log can name them (see ``grants_taken``). A user
         keeps at least one role: to stop someone altogether, deactivate them. Taking virtual_school
         also forgets their LA. Applies from their next request."""
         school_urns = list(school_urns)
@@ -234,7 +234,7 @@ class SqlAccounts:
                 )
             if role == Role.VIRTUAL_SCHOOL:
                 conn.execute(update(users).where(users.c.id == user["id"]).values(la_code=None))
-        return sorted(urn for _, urn in going if urn is not None)
+        return sorted((urn for _, urn in going), key=lambda urn: (urn is not None, urn or ""))
 
     def people(self) -> list[dict[str, Any]]:
         """Every user with their roles, for administrators."""
@@ -596,6 +596,15 @@ def _lock_user(conn: Connection, user_id: int) -> None:
     role; two grants at once, a role held twice). SQLite's write lock already serialises them."""
     if conn.dialect.name == "postgresql":
         conn.execute(select(users.c.id).where(users.c.id == user_id).with_for_update())
+
+
+def grants_taken(removed: Sequence[str | None]) -> str:
+    """Where a revoked role was held, for the log and the message: "" (held at no school), " at S, T",
+    or " everywhere and at S" when a user held it both ways."""
+    schools = [urn for urn in removed if urn is not None]
+    if not schools:
+        return ""
+    return (" everywhere and" if None in removed else "") + f" at {', '.join(schools)}"
 
 
 def _keep_an_administrator(conn: Connection, user_id: int) -> None:

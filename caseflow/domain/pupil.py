@@ -24,7 +24,10 @@ ABUSE_CATEGORIES = ("NEG", "PHY", "SAB", "EMO", "MUL")
 
 
 def years_before(day: date, years: int) -> date:
-    """The same calendar day ``years`` earlier (29 February falls back to the 28th)."""
+    """The same calendar day ``years`` earlier (29 February falls back to the 28th); the first day
+    there is, for a day less than ``years`` after it (nothing is recorded that early)."""
+    if day.year <= years:
+        return date.min
     try:
         return day.replace(year=day.year - years)
     except ValueError:

@@ -13,7 +13,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from caseflow.adapters.accounts import AccountError
+from caseflow.adapters.accounts import AccountError, grants_taken
 from caseflow.domain.roles import Role
 from caseflow.web.auth import services
 from caseflow.web.forms import options
@@ -118,7 +118,7 @@ def index() -> Any:
         if revoke_form.username.data is not None and revoke_form.validate_on_submit():
             username, role, school = revoke_form.username.data.strip(), revoke_form.role.data, _schools(revoke_form)
             removed = accounts.revoke(username, role, school)
-            where = f" at {', '.join(removed)}" if removed else ""
+            where = grants_taken(removed)
             _logged("role_revoked", f"{username}: {role}{where}")
             flash(f"{username} no longer holds {role.replace('_', ' ')}{where}, from their next request.")
             return redirect(url_for("admin.index"))
