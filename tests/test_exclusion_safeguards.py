@@ -20,6 +20,7 @@ from sqlalchemy import select
 from caseflow import create_app
 from caseflow.adapters.database import make_engine
 from caseflow.adapters.migrate import downgrade, upgrade
+from caseflow.adapters.projections import rebuild
 from caseflow.adapters.tables import case_report_facts, pupil_status, suspension_days
 from caseflow.bootstrap import Services
 from caseflow.demo import make_upn
@@ -312,7 +313,7 @@ def test_version_2_of_the_journey_is_kept_as_released() -> None:
     released = json.loads((Path(__file__).parent / "data" / "support_journey_v2.json").read_text())
     assert json.loads(json.dumps(REGISTRY["support_journey@2"])) == released
     added = {a["name"] for a in REGISTRY["support_journey@3"]["actions"]} - {a["name"] for a in released["actions"]}
-    assert added == {"record_decision_notice", "record_review_request", "record_board_review"}
+    assert added == {"record_decision_notice", "cancel_decision", "record_review_request", "record_board_review"}
 
 
 # --- through the pages and the API -----------------------------------------------------------------
@@ -683,3 +684,64 @@ def test_the_governors_and_la_reports_count_what_decisions_still_owe_as_at_their
     assert (report["decisions_owing_notices"], report["board_meetings_owed"]) == ("fewer than 5", 5)
     before = svc.reports.governors(principal(svc, "governor"), SCHOOL, TODAY - timedelta(days=1))
     assert (before["decisions_owing_notices"], before["board_meetings_owed"]) == ("fewer than 5", "fewer than 5")
+
+
+# --- a decision cancelled --------------------------------------------------------------------------
+def _cancel(svc: Services, case_id: str, proposal: int, served: float, who: str = "head") -> int:
+    data = {"proposal": proposal, "cancelled_on": "2026-11-20", "days_served": served, "reason": "Reintegration agreed."}
+    return _act(svc, who, case_id, "cancel_decision", data)
+
+
+def test_a_cancelled_suspension_counts_only_the_days_served_and_still_owes_its_notices(svc: Services) -> None:
+    pupil_id = _pupil(svc)
+    case_id = _case(svc, pupil_id)
+    proposal = _decide(svc, case_id, 16)
+    assert svc.cases.view(principal(svc, "head"), case_id).safeguards.decisions[0].board_review_owed
+    _cancel(svc, case_id, proposal, 2)
+    view = svc.cases.view(principal(svc, "head"), case_id)
+    (duties,) = view.safeguards.decisions
+    assert (view.safeguards.term_days, view.safeguards.year_days) == (2, 2)
+    assert duties.cancelled is not None and duties.cancelled["days_served"] == 2
+    assert not duties.board_review_owed  # the pupil is back: nothing to reinstate
+    assert duties.missing == ["parents", "social_worker", "governing_board", "local_authority"]
+    assert [s.days for s in svc.reads.other_suspensions(pupil_id).values()] == [2.0]  # the 45-day limit's count
+    rebuild(svc.store)  # a rebuild from the log writes the same
+    assert [s.days for s in svc.reads.other_suspensions(pupil_id).values()] == [2.0]
+    (listed,) = _owing(svc)
+    assert (listed.duties.missing, listed.duties.board_review_owed, listed.duties.term_days) == (
+        duties.missing, duties.board_review_owed, duties.term_days,
+    )  # fmt: skip
+    other = _case(svc, pupil_id)
+    _decide(svc, other, 43)  # 2 + 43 = 45: the cancelled days no longer stand in the way
+
+
+def test_only_the_head_cancels_once_within_the_days_decided(svc: Services) -> None:
+    case_id = _case(svc, _pupil(svc))
+    proposal = _decide(svc, case_id, 3)
+    before = svc.store.current_version(case_id)
+    for served, code in [(4, "served_too_many"), (1.3, "half_days")]:
+        with pytest.raises(GuardFailed) as refused:
+            _cancel(svc, case_id, proposal, served)
+        assert {u.code for u in refused.value.unmet} == {code}
+    for who in ("slt", "dsl", "sw"):
+        with pytest.raises(NotPermitted):
+            _cancel(svc, case_id, proposal, 0, who=who)
+    assert svc.store.current_version(case_id) == before
+    _cancel(svc, case_id, proposal, 0)
+    with pytest.raises(GuardFailed) as again:
+        _cancel(svc, case_id, proposal, 0)
+    assert {u.code for u in again.value.unmet} == {"already_cancelled"}
+
+
+def test_the_case_page_says_a_decision_was_cancelled_and_offers_the_head_to_cancel(app: Flask, svc: Services) -> None:
+    case_id = _case(svc, _pupil(svc))
+    proposal = _decide(svc, case_id, 3)
+    client = app.test_client()
+    sign_in(client, "head")
+    assert f"/cases/{case_id}/actions/cancel_decision?proposal={proposal}" in client.get(f"/cases/{case_id}").get_data(
+        as_text=True
+    )
+    _cancel(svc, case_id, proposal, 1)
+    page = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert f'id="cancelled-{proposal}"' in page and "after 1 day served (only those count): Reintegration agreed." in page
+    assert f"cancel_decision?proposal={proposal}" not in page  # no link to cancel it again

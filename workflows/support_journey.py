@@ -504,6 +504,28 @@ AFTER_DECISION = [
         },
     },
     {
+        # the governing board and the LA are told of every suspension and exclusion, even if cancelled
+        "name": "cancel_decision",
+        "label": "Cancel a decided suspension or exclusion",
+        "event": "DecisionCancelled",
+        "source": EVERY_STEP,
+        "roles": ["headteacher"],
+        "guards": ["names_decided_proposal", "dated_from_decision_to_today", "not_cancelled", "days_served_within"],
+        "fields": {
+            "proposal": {"type": "ref", "label": "Proposal (version)", "required": True},
+            "cancelled_on": {"type": "date", "label": "Cancelled on", "required": True},
+            "days_served": {
+                "type": "number",
+                "label": "School days already served",
+                "required": True,
+                "min": 0,
+                "max": 45,
+                "help": "0 if the suspension had not begun. Only these days count towards the limits.",
+            },
+            "reason": {"type": "text", "label": "Why it was cancelled", "required": True},
+        },
+    },
+    {
         "name": "record_review_request",
         "label": "Record that the parents asked the governing board to consider reinstatement",
         "event": "ReviewRequested",

@@ -94,6 +94,8 @@ def project_case_summary(conn: Connection, batch: Sequence[StoredEvent]) -> None
             planned.add(event)
         elif event.event_type == "SuspensionDecided" and event.data.get("decision") == "suspend":
             _project_suspension(conn, event)
+        elif event.event_type == "DecisionCancelled":
+            _cancel_suspension(conn, event)
         elif event.event_type in _INTERVENTION_PROJECTIONS:
             planned.change(conn, event)
     planned.flush(conn)
@@ -210,6 +212,22 @@ def _project_suspension(conn: Connection, event: StoredEvent) -> None:
             decided_at=event.recorded_at,
         )
     )
+
+
+def _cancel_suspension(conn: Connection, event: StoredEvent) -> None:
+    """A cancelled suspension counts only the days already served (an exclusion has no row)."""
+    for decided_version in conn.execute(
+        select(suspension_days.c.decided_version).where(suspension_days.c.case_id == event.stream_id)
+    ).scalars():
+        decision = conn.execute(
+            select(events.c.data).where(events.c.stream_id == event.stream_id, events.c.version == decided_version)
+        ).scalar_one()
+        if json.loads(decision).get("proposal") == event.data["proposal"]:
+            conn.execute(
+                update(suspension_days)
+                .where(suspension_days.c.case_id == event.stream_id, suspension_days.c.decided_version == decided_version)
+                .values(days=float(event.data["days_served"]))
+            )
 
 
 def project_pupils(conn: Connection, batch: Sequence[StoredEvent]) -> None:

@@ -313,7 +313,7 @@ class SqlReadModels:
             .join(case_summary, case_summary.c.case_id == f.c.case_id)
             .join(pupils, pupils.c.pupil_id == case_summary.c.pupil_id)
             .where(case_summary.c.school_urn.in_(school_urns), f.c.case_id.in_(decided_cases), f.c.recorded_at <= cutoff,
-                   f.c.kind.in_(("proposed", "decided", "noticed", "requested", "board")))
+                   f.c.kind.in_(("proposed", "decided", "noticed", "requested", "board", "cancelled")))
             .order_by(pupils.c.family_name, pupils.c.given_name, f.c.case_id, f.c.version)
         )  # fmt: skip
         with read_transaction(self.engine) as conn:

@@ -80,6 +80,7 @@ class SupportCase:
         "DecisionNoticeRecorded",
         "ReviewRequested",
         "BoardReviewRecorded",
+        "DecisionCancelled",
     }
 
     id: str
@@ -201,6 +202,7 @@ class SupportCase:
                     "notices": [],
                     "review_requests": [],
                     "board_reviews": [],
+                    "cancelled": None,
                 }
             elif fact.event_type == "ContributionAdded" and fact.data.get("kind") == "exclusion_view":
                 if fact.data.get("proposal") in found:
@@ -217,6 +219,8 @@ class SupportCase:
                     "decided_on": london_date(fact.occurred_at).isoformat(),
                     "recorded_at": iso(fact.recorded_at),
                 }
+            elif fact.event_type == "DecisionCancelled" and fact.data.get("proposal") in found:
+                found[fact.data["proposal"]]["cancelled"] = {**fact.data, "version": fact.version, "actor": fact.actor}
             elif fact.event_type in _AFTER_DECISION and fact.data.get("proposal") in found:
                 found[fact.data["proposal"]][_AFTER_DECISION[fact.event_type]].append(
                     {**fact.data, "version": fact.version, "actor": fact.actor, "role": fact.role}

@@ -32,6 +32,7 @@ AFTER_DECISION = {
     "DecisionNoticeRecorded": ("noticed", "recipient"),
     "ReviewRequested": ("requested", None),
     "BoardReviewRecorded": ("board", "outcome"),
+    "DecisionCancelled": ("cancelled", None),
 }
 
 
@@ -41,7 +42,8 @@ class ReportFact(NamedTuple):
     decided (``ref``: the proposal, ``detail``: the decision, ``override``: a reason was given,
     ``misses_exam``: a public exam or national test would be missed), noticed (``ref``: the proposal,
     ``detail``: who was told), requested (``ref``: the proposal; the parents asked the board to consider
-    reinstatement) or board (``ref``: the proposal, ``detail``: the governing board's outcome)."""
+    reinstatement), board (``ref``: the proposal, ``detail``: the governing board's outcome) or cancelled
+    (``ref``: the proposal; the head cancelled the decision)."""
 
     case_id: str
     version: int

@@ -195,11 +195,13 @@ class DecisionDuties:
     missing: list[str]
     requests: list[dict[str, Any]]
     board_reviews: list[dict[str, Any]]
+    #: the head's cancellation (the pupil is back: no reinstatement to consider, but the notices stand)
+    cancelled: Mapping[str, Any] | None = None
 
     @property
     def board_review_owed(self) -> bool:
         asked = self.duty.code == "if_parents_ask" and bool(self.requests)
-        return (self.duty.code == "must_consider" or asked) and not self.board_reviews
+        return (self.duty.code == "must_consider" or asked) and not self.board_reviews and self.cancelled is None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -219,6 +221,7 @@ class DecisionDuties:
             "review_requests": list(self.requests),
             "board_reviews": list(self.board_reviews),
             "board_review_owed": self.board_review_owed,
+            "cancelled": dict(self.cancelled) if self.cancelled else None,
         }
 
 
@@ -239,6 +242,12 @@ class Safeguards:
             "school_year_limit": SUSPENSION_DAYS_LIMIT,
             "decisions": [d.as_dict() for d in self.decisions],
         }
+
+
+def days_counted(proposal: Mapping[str, Any]) -> float:
+    """A decided suspension's days towards the limits: those served, if it was cancelled."""
+    cancelled = proposal.get("cancelled")
+    return float(cancelled["days_served"] if cancelled else proposal["days"])
 
 
 def decided(proposals: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
@@ -263,7 +272,7 @@ def safeguards(
         decision = p["decision"]
         term, at = term_of(p["start_date"]), datetime.fromisoformat(decision["recorded_at"])
         days = float(p["days"]) if p["kind"] == "suspension" else None
-        own[term] = own.get(term, 0.0) + (days or 0)
+        own[term] = own.get(term, 0.0) + (days_counted(p) if days is not None else 0)
         term_days = own[term] + sum(o.days for o in others if o.term == term and o.decided_at <= at)
         decided_on = date.fromisoformat(decision["decided_on"])
         notices = {r: [n for n in p["notices"] if n["recipient"] == r] for r in RECIPIENTS}
@@ -283,10 +292,11 @@ def safeguards(
                 missing=[r for r in child.owed_notice_on(decided_on) if not notices[r]],
                 requests=list(p["review_requests"]),
                 board_reviews=list(p["board_reviews"]),
+                cancelled=p.get("cancelled"),
             )
         )
     now = school_term(today)
-    mine = [(term_of(p["start_date"]), float(p["days"])) for p in decided(proposals) if p["kind"] == "suspension"]
+    mine = [(term_of(p["start_date"]), days_counted(p)) for p in decided(proposals) if p["kind"] == "suspension"]
     every = mine + [(o.term, o.days) for o in others]
     term_days = sum(days for term, days in every if term == now)
     year_days = sum(days for term, days in every if term.school_year == now.school_year)

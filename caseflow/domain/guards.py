@@ -22,6 +22,7 @@ from caseflow.domain.exclusions import (
     Child,
     OtherSuspension,
     Safeguards,
+    days_counted,
     decided,
     owed_warnings,
     safeguards,
@@ -296,7 +297,7 @@ def suspension_days(case: SupportCase, ctx: CaseContext, year: int) -> float:
         decision = proposal["decision"]
         decided = proposal["kind"] == "suspension" and decision and decision.get("decision") == "suspend"
         if decided and school_year(date.fromisoformat(proposal["start_date"])) == year:
-            total += float(proposal["days"])
+            total += days_counted(proposal)
     return total
 
 
@@ -357,6 +358,7 @@ def warnings(case: SupportCase, ctx: CaseContext, today: date) -> list[str]:
 # --- after a decision ------------------------------------------------------------------------------
 #: the date each action after a decision records
 _AFTER_DECISION_DATE = {
+    "cancel_decision": "cancelled_on",
     "record_decision_notice": "notified_on",
     "record_review_request": "requested_on",
     "record_board_review": "met_on",
@@ -392,6 +394,29 @@ def dated_from_decision_to_today(case: SupportCase, data: Mapping[str, Any], ctx
         return [Unmet("before_decision", f"The date cannot be before the decision, on {long_date(decided_on)}.")]
     if ctx.today is not None and day > ctx.today:
         return [Unmet("date_in_future", "The date cannot be in the future.")]
+    return []
+
+
+@guard("not_cancelled", needs_input=True)
+def not_cancelled(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
+    proposal = _decided(case, data.get("proposal"))
+    if proposal is None or proposal["cancelled"] is None:
+        return []
+    return [Unmet("already_cancelled", f"This {proposal['kind']} was cancelled at version {proposal['cancelled']['version']}.")]
+
+
+@guard("days_served_within", needs_input=True)
+def days_served_within(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
+    proposal = _decided(case, data.get("proposal"))
+    served = data.get("days_served")
+    if proposal is None or not isinstance(served, int | float):
+        return []
+    if proposal["kind"] == "suspension" and served > float(proposal["days"]):
+        return [
+            Unmet("served_too_many", f"The suspension was of {float(proposal['days']):g} days: no more can have been served.")
+        ]
+    if not float(served * 2).is_integer():
+        return [Unmet("half_days", "A suspension is of whole school days, or half a day for a lunchtime.")]
     return []
 
 

@@ -137,6 +137,8 @@ def _add(proposal: dict[str, Any], fact: dict[str, Any], suspensions: dict[tuple
             "recorded_at": iso(fact["recorded_at"]),
             "misses_public_exam": bool(fact["misses_exam"]),
         }
+    elif fact["kind"] == "cancelled":  # the suspension's row already counts only the days served
+        proposal["cancelled"] = {"version": fact["version"], "days_served": proposal["days"]}
     else:
         kept, detail = {"noticed": ("notices", "recipient"), "requested": ("review_requests", None),
                         "board": ("board_reviews", "outcome")}[fact["kind"]]  # fmt: skip
