@@ -422,7 +422,10 @@ def test_an_upgraded_database_gets_what_the_projections_would_have_written(datab
         (2026, "autumn", 2.0),
         (2026, "summer", 1.0),
     ]  # the day after Easter Day
-    assert all(row[-1] is not None for row in projected[0]) and projected[1] == date(2024, 5, 1)
+    columns = [c.name for c in suspension_days.columns]
+    rows = [dict(zip(columns, row, strict=True)) for row in projected[0]]
+    assert all(r["decided_at"] is not None and r["decided_days"] == r["days"] and r["cancelled_at"] is None for r in rows)
+    assert projected[1] == date(2024, 5, 1)
     assert [version for version, exam, _ in projected[2] if exam] == [proposal + 1]
     assert [day for _, _, day in projected[2] if day] == [TODAY, TODAY]  # the two decisions
     downgrade(database.owner_url, "0011")
@@ -695,7 +698,7 @@ def _cancel(svc: Services, case_id: str, proposal: int, served: float, who: str 
 def test_a_cancelled_suspension_counts_only_the_days_served_and_still_owes_its_notices(svc: Services) -> None:
     pupil_id = _pupil(svc)
     case_id = _case(svc, pupil_id)
-    proposal = _decide(svc, case_id, 16)
+    proposal = _decide(svc, case_id, 16, start="2026-11-16")
     assert svc.cases.view(principal(svc, "head"), case_id).safeguards.decisions[0].board_review_owed
     _cancel(svc, case_id, proposal, 2)
     view = svc.cases.view(principal(svc, "head"), case_id)
@@ -710,6 +713,9 @@ def test_a_cancelled_suspension_counts_only_the_days_served_and_still_owes_its_n
     (listed,) = _owing(svc)
     assert (listed.duties.missing, listed.duties.board_review_owed, listed.duties.term_days) == (
         duties.missing, duties.board_review_owed, duties.term_days,
+    )  # fmt: skip
+    assert (listed.duties.days, listed.duties.provision, listed.duties.cancelled["days_served"]) == (  # type: ignore[index]
+        16, duties.provision, 2,
     )  # fmt: skip
     other = _case(svc, pupil_id)
     _decide(svc, other, 43)  # 2 + 43 = 45: the cancelled days no longer stand in the way
@@ -735,7 +741,7 @@ def test_only_the_head_cancels_once_within_the_days_decided(svc: Services) -> No
 
 def test_the_case_page_says_a_decision_was_cancelled_and_offers_the_head_to_cancel(app: Flask, svc: Services) -> None:
     case_id = _case(svc, _pupil(svc))
-    proposal = _decide(svc, case_id, 3)
+    proposal = _decide(svc, case_id, 3, start="2026-11-16")
     client = app.test_client()
     sign_in(client, "head")
     assert f"/cases/{case_id}/actions/cancel_decision?proposal={proposal}" in client.get(f"/cases/{case_id}").get_data(
@@ -745,3 +751,49 @@ def test_the_case_page_says_a_decision_was_cancelled_and_offers_the_head_to_canc
     page = client.get(f"/cases/{case_id}").get_data(as_text=True)
     assert f'id="cancelled-{proposal}"' in page and "after 1 day served (only those count): Reintegration agreed." in page
     assert f"cancel_decision?proposal={proposal}" not in page  # no link to cancel it again
+
+
+def test_what_a_cancelled_suspension_owed_before_it_was_cancelled_stays_in_earlier_reports(database: Database) -> None:
+    clock = Clock(NOW - timedelta(days=2))
+    svc = _services(database, clock)
+    seed_people(svc)
+    try:
+        cases = []
+        for serial in range(1, 6):
+            case_id = _case(svc, _pupil(svc, serial))
+            cases.append((case_id, _decide(svc, case_id, 16, start="2026-11-16")))
+        day_before = TODAY - timedelta(days=1)
+        assert svc.reports.governors(principal(svc, "governor"), SCHOOL, day_before)["board_meetings_owed"] == 5
+        clock.now = NOW
+        for case_id, proposal in cases:
+            _cancel(svc, case_id, proposal, 0)
+        assert svc.reports.governors(principal(svc, "governor"), SCHOOL, day_before)["board_meetings_owed"] == 5
+        assert svc.reports.governors(principal(svc, "governor"), SCHOOL, TODAY)["board_meetings_owed"] == "fewer than 5"
+    finally:
+        svc.close()
+
+
+def test_days_served_belong_to_a_suspension_that_had_begun(svc: Services) -> None:
+    case_id = _case(svc, _pupil(svc))
+    later = _decide(svc, case_id, 5, start="2026-11-23")
+    for served, code in [(5, "not_begun"), (None, "days_served_needed")]:
+        data = {"proposal": later, "cancelled_on": "2026-11-20", "reason": "x"} | ({"days_served": served} if served else {})
+        with pytest.raises(GuardFailed) as refused:
+            _act(svc, "head", case_id, "cancel_decision", data)
+        assert {u.code for u in refused.value.unmet} == {code}
+    _cancel(svc, case_id, later, 0)
+    excluded = _decide(svc, case_id, None)
+    with pytest.raises(GuardFailed) as refused:
+        _cancel(svc, case_id, excluded, 30)
+    assert {u.code for u in refused.value.unmet} == {"no_days_for_exclusion"}
+    _act(svc, "head", case_id, "cancel_decision", {"proposal": excluded, "cancelled_on": "2026-11-20", "reason": "x"})
+
+
+def test_no_minus_zero_and_no_double_full_stop_on_the_page(app: Flask, svc: Services) -> None:
+    case_id = _case(svc, _pupil(svc))
+    proposal = _decide(svc, case_id, 3)
+    _cancel(svc, case_id, proposal, -0.0)
+    client = app.test_client()
+    sign_in(client, "head")
+    page = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert "after 0 days served" in page and "-0" not in page and "agreed.." not in page

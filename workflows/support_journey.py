@@ -516,11 +516,10 @@ AFTER_DECISION = [
             "cancelled_on": {"type": "date", "label": "Cancelled on", "required": True},
             "days_served": {
                 "type": "number",
-                "label": "School days already served",
-                "required": True,
+                "label": "School days already served (a suspension)",
                 "min": 0,
                 "max": 45,
-                "help": "0 if the suspension had not begun. Only these days count towards the limits.",
+                "help": "0 if it had not begun. Only these days then count towards the limits. Leave empty for an exclusion.",
             },
             "reason": {"type": "text", "label": "Why it was cancelled", "required": True},
         },

@@ -210,12 +210,14 @@ def _project_suspension(conn: Connection, event: StoredEvent) -> None:
             days=float(proposal["days"]),
             decided_version=event.version,
             decided_at=event.recorded_at,
+            decided_days=float(proposal["days"]),
         )
     )
 
 
 def _cancel_suspension(conn: Connection, event: StoredEvent) -> None:
-    """A cancelled suspension counts only the days already served (an exclusion has no row)."""
+    """A cancelled suspension counts only the days already served (an exclusion has no row); the days
+    decided and when it was cancelled are kept, for what was owed before then."""
     for decided_version in conn.execute(
         select(suspension_days.c.decided_version).where(suspension_days.c.case_id == event.stream_id)
     ).scalars():
@@ -226,7 +228,7 @@ def _cancel_suspension(conn: Connection, event: StoredEvent) -> None:
             conn.execute(
                 update(suspension_days)
                 .where(suspension_days.c.case_id == event.stream_id, suspension_days.c.decided_version == decided_version)
-                .values(days=float(event.data["days_served"]))
+                .values(days=float(event.data["days_served"]) + 0.0, cancelled_at=event.recorded_at)
             )
 
 

@@ -321,9 +321,13 @@ class SqlReadModels:
             # a school's children with a decided suspension or exclusion: few enough for one IN list
             children = sorted({row["pupil_id"] for row in facts})
             suspensions: dict[str, dict[tuple[str, int], OtherSuspension]] = {}
+            decided_days: dict[tuple[str, int], float] = {}
             sd = suspension_days
             written = select(sd).where(sd.c.pupil_id.in_(children), sd.c.decided_at <= cutoff)
             for row in conn.execute(written).mappings():
+                decided_days[(row["case_id"], row["decided_version"])] = float(row["decided_days"])
+                if row["cancelled_at"] is not None and row["cancelled_at"] > cutoff:  # not yet cancelled then
+                    row = {**row, "days": row["decided_days"]}
                 suspensions.setdefault(row["pupil_id"], {})[(row["case_id"], row["decided_version"])] = _other_suspension(row)
             episodes: dict[str, list[Episode]] = {}
             query = select(social_care_episodes).where(social_care_episodes.c.pupil_id.in_(children))
@@ -336,7 +340,7 @@ class SqlReadModels:
             row = status.get(pupil_id)
             child = Child(tuple(episodes.get(pupil_id, ())), row.care_status if row else None, row.care_since if row else None)
             found[pupil_id] = child
-        return DecisionFacts(facts, suspensions, found)
+        return DecisionFacts(facts, suspensions, decided_days, found)
 
     def pupils_taught_by(self, teacher: str) -> list[str]:
         with read_transaction(self.engine) as conn:

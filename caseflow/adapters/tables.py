@@ -215,6 +215,9 @@ suspension_days = Table(
     Column("decided_version", Integer, nullable=False),
     #: when the decision was written: which of a pupil's decisions came first, across their cases
     Column("decided_at", UtcDateTime, nullable=False),
+    #: the days decided; ``days`` is what counts, the days served once the head cancels it
+    Column("decided_days", Float, nullable=False),
+    Column("cancelled_at", UtcDateTime, nullable=True),
     UniqueConstraint("case_id", "decided_version", name="uq_suspension_decision"),
 )
 

@@ -185,7 +185,7 @@ def _clean(spec: FieldSpec, value: Any) -> tuple[Any, str | None]:  # noqa: C901
     if spec.type == "number":
         if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
             return None, "must be a number"
-        return _bounded(spec, value)
+        return _bounded(spec, value + 0)  # + 0: -0.0 is written as 0.0
     if spec.type == "choice":
         if value not in spec.choices:
             return None, "must be one of: " + ", ".join(spec.choices)

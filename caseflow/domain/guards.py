@@ -407,16 +407,28 @@ def not_cancelled(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, 
 
 @guard("days_served_within", needs_input=True)
 def days_served_within(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
+    """A suspension's days served: given, whole or half days, none before it began, no more than decided.
+    An exclusion has no days to count."""
     proposal = _decided(case, data.get("proposal"))
     served = data.get("days_served")
-    if proposal is None or not isinstance(served, int | float):
+    if proposal is None:
         return []
-    if proposal["kind"] == "suspension" and served > float(proposal["days"]):
+    if proposal["kind"] == "exclusion":
+        if served:
+            return [Unmet("no_days_for_exclusion", "A permanent exclusion has no days to count: leave days served empty.")]
+        return []
+    if not isinstance(served, int | float):
+        return [Unmet("days_served_needed", "Say how many school days of the suspension were served (0 if it had not begun).")]
+    if served > float(proposal["days"]):
         return [
             Unmet("served_too_many", f"The suspension was of {float(proposal['days']):g} days: no more can have been served.")
         ]
     if not float(served * 2).is_integer():
         return [Unmet("half_days", "A suspension is of whole school days, or half a day for a lunchtime.")]
+    cancelled_on = data.get("cancelled_on")
+    if served > 0 and isinstance(cancelled_on, str) and cancelled_on < proposal["start_date"]:
+        start = long_date(proposal["start_date"])
+        return [Unmet("not_begun", f"The suspension was to begin on {start}: no days had been served when it was cancelled.")]
     return []
 
 

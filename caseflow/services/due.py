@@ -67,8 +67,11 @@ class DecisionFacts(NamedTuple):
     #: report facts (proposed, decided, noticed, requested, board) of cases with a decision, with the
     #: child, by the child's name, case and version
     facts: list[dict[str, Any]]
-    #: pupil id -> (case id, decision version) -> every suspension decided for those children
+    #: pupil id -> (case id, decision version) -> every suspension decided for those children, with the
+    #: days that counted at the cutoff (those served, once cancelled)
     suspensions: dict[str, dict[tuple[str, int], OtherSuspension]]
+    #: (case id, decision version) -> the days decided
+    decided_days: dict[tuple[str, int], float]
     #: pupil id -> their social-care episodes and care status
     children: dict[str, Child]
 
@@ -114,7 +117,7 @@ def owed_after_decisions(found: DecisionFacts, today: date) -> list[DecisionOwed
                     "days": None, "decision": None, "notices": [], "review_requests": [], "board_reviews": [],
                 }  # fmt: skip
             elif (proposal := proposals.get(fact["ref"])) is not None:
-                _add(proposal, fact, found.suspensions.get(child["pupil_id"], {}))
+                _add(proposal, fact, found.suspensions.get(child["pupil_id"], {}), found.decided_days)
         others = [other for (case, _), other in found.suspensions.get(child["pupil_id"], {}).items() if case != case_id]
         case = safeguards(list(proposals.values()), others, found.children.get(child["pupil_id"], Child()), today)
         owed += [
@@ -125,11 +128,16 @@ def owed_after_decisions(found: DecisionFacts, today: date) -> list[DecisionOwed
     return owed
 
 
-def _add(proposal: dict[str, Any], fact: dict[str, Any], suspensions: dict[tuple[str, int], OtherSuspension]) -> None:
+def _add(
+    proposal: dict[str, Any],
+    fact: dict[str, Any],
+    suspensions: dict[tuple[str, int], OtherSuspension],
+    decided_days: dict[tuple[str, int], float],
+) -> None:
     """One report fact about a proposal, as ``SupportCase.proposals`` would hold it."""
     if fact["kind"] == "decided":
-        suspension = suspensions.get((fact["case_id"], fact["version"]))
-        proposal["days"] = suspension.days if suspension else None
+        proposal["days"] = decided_days.get((fact["case_id"], fact["version"]))
+        proposal["decided_key"] = (fact["case_id"], fact["version"])
         proposal["decision"] = {
             "decision": fact["detail"],
             "version": fact["version"],
@@ -137,8 +145,9 @@ def _add(proposal: dict[str, Any], fact: dict[str, Any], suspensions: dict[tuple
             "recorded_at": iso(fact["recorded_at"]),
             "misses_public_exam": bool(fact["misses_exam"]),
         }
-    elif fact["kind"] == "cancelled":  # the suspension's row already counts only the days served
-        proposal["cancelled"] = {"version": fact["version"], "days_served": proposal["days"]}
+    elif fact["kind"] == "cancelled":  # by the cutoff, the suspension's row counts only the days served
+        counted = suspensions.get(proposal.get("decided_key", ("", 0)))
+        proposal["cancelled"] = {"version": fact["version"], "days_served": counted.days if counted else None}
     else:
         kept, detail = {"noticed": ("notices", "recipient"), "requested": ("review_requests", None),
                         "board": ("board_reviews", "outcome")}[fact["kind"]]  # fmt: skip

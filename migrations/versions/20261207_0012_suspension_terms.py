@@ -5,6 +5,8 @@
   (``caseflow.domain.exclusions.term_of``).
 - ``suspension_days.decided_at``: when the decision was written, so a decision's term total counts only
   the pupil's suspensions decided before it; copied from the decision's event.
+- ``suspension_days.decided_days`` and ``cancelled_at``: a cancelled suspension counts only the days
+  served (``days``), but what was owed before it was cancelled needs the days decided.
 - ``pupil_status.care_since``: from when a looked-after status holds (the Virtual School Head is owed a
   notice of a decision made while it does); from the pupil's latest recorded care status.
 - ``case_report_facts.misses_exam``: a decision that makes the pupil miss a public exam or national test
@@ -42,6 +44,8 @@ def upgrade() -> None:
     with op.batch_alter_table("suspension_days") as batch:
         batch.add_column(sa.Column("term", sa.String(length=8), nullable=True))
         batch.add_column(sa.Column("decided_at", UtcDateTime(), nullable=True))
+        batch.add_column(sa.Column("decided_days", sa.Float(), nullable=True))
+        batch.add_column(sa.Column("cancelled_at", UtcDateTime(), nullable=True))
     with op.batch_alter_table("pupil_status") as batch:
         batch.add_column(sa.Column("care_since", sa.Date(), nullable=True))
     with op.batch_alter_table("case_report_facts") as batch:
@@ -54,6 +58,7 @@ def upgrade() -> None:
             "WHERE e.stream_id = suspension_days.case_id AND e.version = suspension_days.decided_version)"
         )
     )
+    bind.execute(sa.text("UPDATE suspension_days SET decided_days = days"))  # nothing was cancelled before
     decisions = bind.execute(
         sa.text(
             "SELECT d.case_id, d.decided_version, e.data FROM suspension_days d "
@@ -97,6 +102,7 @@ def upgrade() -> None:
     with op.batch_alter_table("suspension_days") as batch:
         batch.alter_column("term", existing_type=sa.String(length=8), nullable=False)
         batch.alter_column("decided_at", existing_type=UtcDateTime(), nullable=False)
+        batch.alter_column("decided_days", existing_type=sa.Float(), nullable=False)
 
 
 def downgrade() -> None:
@@ -106,5 +112,7 @@ def downgrade() -> None:
     with op.batch_alter_table("pupil_status") as batch:
         batch.drop_column("care_since")
     with op.batch_alter_table("suspension_days") as batch:
+        batch.drop_column("cancelled_at")
+        batch.drop_column("decided_days")
         batch.drop_column("decided_at")
         batch.drop_column("term")
