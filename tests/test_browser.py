@@ -441,3 +441,14 @@ def test_an_auditor_sees_a_case_as_its_record_stood_at_a_date(page: Page, base_u
     expect(page.locator(".caseflow-event-data pre").first).to_contain_text("pupil_id")
     assert axe_violations(page) == []
     shot(page, "15-audit-case-as-recorded")
+
+
+def test_an_auditor_sees_a_suspension_and_its_notices_as_they_stood(page: Page, base_url: str) -> None:
+    sign_in(page, base_url, "auditor")
+    page.goto(f"{base_url}/audit/")
+    page.get_by_role("link", name="Carter, Ben").first.click()
+    state = page.locator("#state-at-version")
+    expect(state.locator("#one-plan")).to_be_visible()
+    expect(state.locator("#replayed-proposals")).to_contain_text("Parents told")
+    assert axe_violations(page) == [], page.url
+    shot(page, "16-audit-state-at-version")
