@@ -797,3 +797,16 @@ def test_no_minus_zero_and_no_double_full_stop_on_the_page(app: Flask, svc: Serv
     sign_in(client, "head")
     page = client.get(f"/cases/{case_id}").get_data(as_text=True)
     assert "after 0 days served" in page and "-0" not in page and "agreed.." not in page
+
+
+def test_the_pupil_record_shows_their_suspension_days_on_all_their_cases(app: Flask, svc: Services) -> None:
+    pupil_id = _pupil(svc)
+    _decide(svc, _case(svc, pupil_id), 4)
+    _decide(svc, _case(svc, pupil_id), 3, start="2026-06-01")  # last school year
+    client = app.test_client()
+    sign_in(client, "dsl")
+    page = client.get(f"/pupils/{pupil_id}").get_data(as_text=True)
+    assert "4 this term (autumn term 2026); 4 of 45 this school year" in page
+    _decide(svc, _case(svc, pupil_id), 2)
+    page = client.get(f"/pupils/{pupil_id}").get_data(as_text=True)
+    assert "6 this term (autumn term 2026); 6 of 45 this school year" in page and "More than 5 this term" in page

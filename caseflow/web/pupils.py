@@ -13,6 +13,7 @@ from caseflow.domain import sdq
 from caseflow.domain.attendance import summarise
 from caseflow.domain.errors import GuardFailed, InvalidData, NotFound, NotPermitted
 from caseflow.domain.events import london_date
+from caseflow.domain.exclusions import Child, safeguards
 from caseflow.domain.roles import Role
 from caseflow.services.cohort import ROLL_READERS
 from caseflow.web.auth import services
@@ -92,15 +93,18 @@ def detail(pupil_id: str) -> Any:
     svc.audit.record(username=current_user.username, role=sorted(roles)[0], action="view_pupil", outcome="ok", pupil_id=pupil.id)
     actions = [a for a in svc.pupils.workflow.actions.values() if a.roles & roles and a is not svc.pupils.workflow.creation]
     cases = [c for c in svc.reads.cases_for_schools([pupil.school_urn]) if c["pupil_id"] == pupil.id]
+    today = london_date(svc.cases.clock())
     return render_template(
         "pupils/detail.html",
+        # the pupil's suspension days on all their cases, counted as each case's page counts them
+        suspensions=safeguards([], svc.reads.other_suspensions(pupil.id).values(), Child(), today),
         sdq_scores=_sdq_scores,
         attendance_summary=lambda p: summarise((date.fromisoformat(d), s, c) for (d, s), c in p.attendance.items()),
         pupil=pupil,
         actions=actions,
         cases=cases,
         labels=svc.workflow.state_labels,
-        today=svc.cases.clock().date(),
+        today=today,
     )
 
 
