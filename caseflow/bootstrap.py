@@ -14,6 +14,7 @@ from caseflow.adapters.database import make_engine
 from caseflow.adapters.event_store import SqlEventStore
 from caseflow.adapters.projections import INLINE_PROJECTORS
 from caseflow.adapters.read_models import SqlReadModels
+from caseflow.adapters.school_calendars import SqlSchoolCalendars
 from caseflow.domain.events import now_utc
 from caseflow.domain.workflow import Workflow
 from caseflow.services.cases import CaseService
@@ -25,6 +26,7 @@ from caseflow.services.la_view import LaViewService
 from caseflow.services.pupils import PupilService
 from caseflow.services.reports import ReportService
 from caseflow.services.retention import RetentionService
+from caseflow.services.school_calendars import SchoolCalendarService
 from caseflow.services.self_assessment import SelfAssessmentService
 from caseflow.services.subject_access import SubjectAccessService
 from workflows import CURRENT, REGISTRY
@@ -49,6 +51,7 @@ class Services:
     self_assessment: SelfAssessmentService
     subject_access: SubjectAccessService
     retention: RetentionService
+    calendars: SchoolCalendarService
 
     def close(self) -> None:
         self.engine.dispose()
@@ -83,4 +86,5 @@ def bootstrap(url: str, clock: Callable[[], datetime] = now_utc, engine: Engine 
         self_assessment=self_assessment,
         subject_access=SubjectAccessService(store, reads, audit, pupils, clock),
         retention=RetentionService(reads, audit, lambda: [s["urn"] for s in accounts.schools()]),
+        calendars=SchoolCalendarService(SqlSchoolCalendars(engine), reads, audit),
     )

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from caseflow.bootstrap import Services
+from caseflow.domain.school_calendar import easter_sunday, school_year
 from caseflow.domain.upn import check_letter
 from caseflow.services.access import Principal
 
@@ -135,8 +136,39 @@ def load_demo(services: Services, echo: Callable[[str], None] = print) -> bool:
     if suspended:
         decide_a_suspension(services, principals, services.reads.cases_of_pupil(suspended)[0], today)
     rate_practice(services, principals)
+    for year in (school_year(today), school_year(today) + 1):
+        dates, closures = typical_school_year(year)
+        services.calendars.set_year(principals["head"], SCHOOL[0], year, dates, closures)
     echo("Demo data loaded.")
     return True
+
+
+def _weekday_on_or_after(day: date, weekday: int = 0) -> date:
+    return day + timedelta(days=(weekday - day.weekday()) % 7)
+
+
+def _open_on_or_after(day: date) -> date:
+    return day if day.weekday() < 5 else _weekday_on_or_after(day)
+
+
+def _week(monday: date) -> list[date]:
+    return [monday + timedelta(days=n) for n in range(5)]
+
+
+def typical_school_year(year: int) -> tuple[dict[str, tuple[date | None, date | None]], list[date]]:
+    """Term dates and closures shaped like an English LA's (for the demo school: a real school sets its
+    own): half terms in late October, mid February and late May, Easter holidays around Easter Day, a
+    training day on the first day of the year, and the May bank holidays."""
+    easter = easter_sunday(year + 1)
+    autumn = (_open_on_or_after(date(year, 9, 2)), _weekday_on_or_after(date(year, 12, 15), 4))
+    spring = (_open_on_or_after(date(year + 1, 1, 5)), easter - timedelta(days=3))
+    summer = (easter + timedelta(days=8), _weekday_on_or_after(date(year + 1, 7, 18), 2))
+    early_may = _weekday_on_or_after(date(year + 1, 5, 1))
+    late_may = _weekday_on_or_after(date(year + 1, 5, 25))
+    closures = [autumn[0], *_week(_weekday_on_or_after(date(year, 10, 23))), *_week(_weekday_on_or_after(date(year + 1, 2, 12)))]
+    closures += [early_may, *_week(late_may)]
+    terms = {"autumn": autumn, "spring": spring, "summer": summer}
+    return terms, [d for d in closures if any(first <= d <= last for first, last in terms.values())]
 
 
 def decide_a_suspension(services: Services, principals: dict[str, Principal], case_id: str, today: date) -> None:

@@ -106,6 +106,11 @@ def api_table(w: dict[str, Any]) -> dict[tuple[str, str], tuple[Any, dict[str, i
             merge(expect(STAFF | {"vs", "auditor"}, 200, 403), {"other_dsl": 404}),
         ),
         ("GET", f"/api/v1/due?school_urn={SCHOOL}"): (None, merge(expect(STAFF, 200, 403), {"other_dsl": 404})),
+        ("GET", f"/api/v1/schools/{SCHOOL}/terms"): (None, merge(expect(STAFF, 200, 403), {"other_dsl": 404})),
+        ("PUT", f"/api/v1/schools/{SCHOOL}/terms/2026"): (  # no terms: refused whole, nothing changed
+            {"closures": []},
+            merge(expect({"dsl", "head", "slt"}, 422, 403), {"other_dsl": 404}),
+        ),
         ("POST", "/api/v1/cases"): (
             {"pupil_id": pupil, "need_areas": ["attendance"]},
             expect({"dsl", "head", "slt", "senco", "teacher", "other_dsl"}, 422, 403),
@@ -152,6 +157,11 @@ def web_table(w: dict[str, Any]) -> dict[tuple[str, str], dict[str, int]]:
         ("GET", "/la"): expect({"vs"}, 200, 403, 302),
         ("GET", "/due"): expect(STAFF | {"other_dsl"}, 200, 403, 302),
         ("GET", f"/due?school_urn={SCHOOL}"): merge(expect(STAFF, 200, 403, 302), {"other_dsl": 404}),
+        ("GET", "/terms"): expect(STAFF | {"other_dsl"}, 200, 403, 302),
+        ("GET", f"/terms?school_urn={SCHOOL}"): merge(expect(STAFF, 200, 403, 302), {"other_dsl": 404}),
+        ("POST", f"/terms?school_urn={SCHOOL}"): merge(  # nothing given: messages, nothing changed
+            expect({"dsl", "head", "slt"}, 422, 403, 302), {"other_dsl": 404}
+        ),
         ("GET", "/audit/"): expect({"auditor"}, 200, 403, 302),
         ("GET", f"/audit/cases/{case}"): expect({"auditor"}, 200, 403, 302),
         ("GET", f"/audit/cases/{case}/export"): expect({"auditor"}, 200, 403, 302),
@@ -209,6 +219,7 @@ def test_every_route_is_in_the_table(world: dict[str, Any]) -> None:
         "self_assessment.index", "self_assessment.rate", "interventions.catalogue",
         "pupils.act", "pupils.classroom", "pupils.roll", "pupils.register",
         "dashboard.cohort", "dashboard.la", "dashboard.due", "api.due", "imports.upload",
+        "terms.index", "api.school_terms", "api.set_school_terms",
     }  # fmt: skip
     endpoints = {rule.endpoint for rule in world["app"].url_map.iter_rules()}
     assert endpoints == known

@@ -452,3 +452,20 @@ def test_an_auditor_sees_a_suspension_and_its_notices_as_they_stood(page: Page, 
     expect(state.locator("#replayed-proposals")).to_contain_text("Parents told")
     assert axe_violations(page) == [], page.url
     shot(page, "16-audit-state-at-version")
+
+
+def test_the_head_sees_the_schools_term_dates_and_a_wrong_date_is_explained(page: Page, base_url: str) -> None:
+    sign_in(page, base_url, "head")
+    page.get_by_role("link", name="Term dates").click()
+    expect(page.get_by_role("heading", name="Term dates")).to_be_visible()
+    expect(page.locator("table.govuk-table").first).to_contain_text("Autumn")  # the demo school set this year's
+    assert axe_violations(page) == [], page.url
+    shot(page, "17-term-dates")
+    page.get_by_label("Days closed inside the terms").fill("next friday")
+    page.get_by_role("button", name="Save the dates").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("is not a date written as YYYY-MM-DD")
+    assert axe_violations(page) == [], page.url
+    shot(page, "17b-term-dates-error")
+    page.get_by_role("link", name="Cases").first.click()
+    open_case_of(page, "Carter, Ben")
+    expect(page.locator("#terms-used")).to_contain_text("Terms are the school's own")

@@ -84,7 +84,10 @@ def test_reviews_overdue_and_due_soon_are_listed_most_overdue_first_with_owner_a
     assert (due[0].case_id, due[0].pupil_id, due[0].intervention, due[0].owner) == (first, first_pupil, mentoring, "Mr Patel")
     assert due[0].state == "need_identified" and due[0].family_name == "Able"
     assert due[0].as_dict(AS_OF)["overdue"] is True and due[1].as_dict(AS_OF)["overdue"] is False
-    assert [d.name for d in services.due.due(principal(services, "dsl"), SCHOOL, AS_OF, 0).interventions] == ["Mentoring", "Breakfast club"]
+    assert [d.name for d in services.due.due(principal(services, "dsl"), SCHOOL, AS_OF, 0).interventions] == [
+        "Mentoring",
+        "Breakfast club",
+    ]
     assert len(services.due.due(principal(services, "dsl"), SCHOOL, AS_OF, 15).interventions) == 4
     assert services.due.due(principal(services, "dsl"), SCHOOL, date(2026, 11, 19), 0).interventions == []  # as at a past day
 
@@ -108,7 +111,9 @@ def test_a_closed_case_and_another_school_are_not_on_the_list(services: Services
     _plan(services, elsewhere, "Mentoring", "2026-11-01", who="other_dsl")
 
     assert services.due.due(principal(services, "dsl"), SCHOOL, AS_OF).interventions == []
-    assert [d.case_id for d in services.due.due(principal(services, "other_dsl"), OTHER_SCHOOL, AS_OF).interventions] == [elsewhere]
+    assert [d.case_id for d in services.due.due(principal(services, "other_dsl"), OTHER_SCHOOL, AS_OF).interventions] == [
+        elsewhere
+    ]
 
 
 def test_only_the_schools_case_staff_may_read_it(services: Services) -> None:

@@ -25,8 +25,9 @@ from caseflow.adapters.tables import case_report_facts, pupil_status, suspension
 from caseflow.bootstrap import Services
 from caseflow.demo import make_upn
 from caseflow.domain.errors import GuardFailed, NotPermitted
-from caseflow.domain.exclusions import Term, board_duty, easter_sunday, required_recipients, school_term
+from caseflow.domain.exclusions import board_duty, required_recipients
 from caseflow.domain.guards import warnings
+from caseflow.domain.school_calendar import Term, easter_sunday, school_term
 from tests.conftest import LA, SCHOOL, Clock, Database, _services, access_lines, principal, seed_people
 from tests.test_web_security import csrf_token, sign_in
 from workflows import CURRENT, REGISTRY
@@ -418,12 +419,12 @@ def test_an_upgraded_database_gets_what_the_projections_would_have_written(datab
         return [days, since, exams]
 
     projected = held()
-    assert [(row[2], row[3], row[4]) for row in projected[0]] == [
-        (2026, "autumn", 2.0),
-        (2026, "summer", 1.0),
-    ]  # the day after Easter Day
     columns = [c.name for c in suspension_days.columns]
     rows = [dict(zip(columns, row, strict=True)) for row in projected[0]]
+    assert [(r["school_year"], r["term"], r["days"], r["start_date"]) for r in rows] == [
+        (2026, "autumn", 2.0, date(2026, 11, 23)),
+        (2026, "summer", 1.0, date(2027, 3, 29)),
+    ]  # the day after Easter Day
     assert all(r["decided_at"] is not None and r["decided_days"] == r["days"] and r["cancelled_at"] is None for r in rows)
     assert projected[1] == date(2024, 5, 1)
     assert [version for version, exam, _ in projected[2] if exam] == [proposal + 1]

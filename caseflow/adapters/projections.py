@@ -207,6 +207,7 @@ def _project_suspension(conn: Connection, event: StoredEvent) -> None:
             case_id=event.stream_id,
             school_year=term.school_year,
             term=term.name,
+            start_date=date.fromisoformat(proposal["start_date"]),
             days=float(proposal["days"]),
             decided_version=event.version,
             decided_at=event.recorded_at,

@@ -28,6 +28,7 @@ from sqlalchemy import (
 
 from caseflow.adapters.database import read_transaction
 from caseflow.adapters.projections import hold_children
+from caseflow.adapters.school_calendars import read_calendars
 from caseflow.adapters.tables import (
     attendance_months,
     case_report_facts,
@@ -44,9 +45,10 @@ from caseflow.adapters.tables import (
 )
 from caseflow.domain.case_report import ReportFact
 from caseflow.domain.events import UPCASTERS
-from caseflow.domain.exclusions import Child, OtherSuspension, Term
+from caseflow.domain.exclusions import Child, OtherSuspension
 from caseflow.domain.pupil import Episode
 from caseflow.domain.roles import Role
+from caseflow.domain.school_calendar import SchoolCalendar
 from caseflow.services.due import DecisionFacts
 from caseflow.services.la_view import LaRules
 
@@ -57,7 +59,7 @@ _OTHER_SUSPENSIONS = (  # a pupil's suspensions, leaving out one case (none: "")
         suspension_days.c.case_id,
         suspension_days.c.decided_version,
         suspension_days.c.school_year,
-        suspension_days.c.term,
+        suspension_days.c.start_date,
         suspension_days.c.days,
         suspension_days.c.decided_at,
     ).where(suspension_days.c.pupil_id == bindparam("pupil_id"), suspension_days.c.case_id != bindparam("exclude_case"))
@@ -77,6 +79,13 @@ class SqlReadModels:
         with read_transaction(self.engine) as conn:
             rows = conn.execute(_OTHER_SUSPENSIONS, {"pupil_id": pupil_id, "exclude_case": exclude_case or ""})
             return {(r.case_id, r.decided_version): _other_suspension(r._mapping) for r in rows}
+
+    def school_calendar(self, school_urn: str) -> SchoolCalendar:
+        return self.school_calendars([school_urn])[school_urn]
+
+    def school_calendars(self, school_urns: list[str]) -> dict[str, SchoolCalendar]:
+        with read_transaction(self.engine) as conn:
+            return read_calendars(conn, school_urns)
 
     def recheck_other_suspension_days(
         self, pupil_id: str, exclude_case: str, school_year: int, check: Callable[[float], None]
@@ -309,7 +318,8 @@ class SqlReadModels:
         decided_cases = select(f.c.case_id).where(f.c.kind == "decided", f.c.recorded_at <= cutoff).distinct()
         facts_query = (
             select(f.c.case_id, f.c.version, f.c.kind, f.c.ref, f.c.detail, f.c.start_date, f.c.recorded_at,
-                   f.c.misses_exam, f.c.decided_on, pupils.c.pupil_id, pupils.c.given_name, pupils.c.family_name)
+                   f.c.misses_exam, f.c.decided_on, case_summary.c.school_urn,
+                   pupils.c.pupil_id, pupils.c.given_name, pupils.c.family_name)
             .join(case_summary, case_summary.c.case_id == f.c.case_id)
             .join(pupils, pupils.c.pupil_id == case_summary.c.pupil_id)
             .where(case_summary.c.school_urn.in_(school_urns), f.c.case_id.in_(decided_cases), f.c.recorded_at <= cutoff,
@@ -374,7 +384,7 @@ def episodes_by_pupil(engine: Engine, school_urns: list[str]) -> dict[str, list[
 
 
 def _other_suspension(row: Any) -> OtherSuspension:
-    return OtherSuspension(Term(int(row["school_year"]), row["term"]), float(row["days"]), row["decided_at"])
+    return OtherSuspension(row["start_date"], float(row["days"]), row["decided_at"])
 
 
 def _episode(row: Any) -> Episode:

@@ -96,6 +96,26 @@ schools = Table(
     Column("la_code", String(8), nullable=True),
 )
 
+#: a school's own term dates, per school year (``caseflow.domain.school_calendar``); set by its head,
+#: SLT or DSL, each change in the access log. Not derived from the log, so not rebuilt
+school_terms = Table(
+    "school_terms",
+    metadata,
+    Column("school_urn", String(16), ForeignKey("schools.urn"), primary_key=True),
+    Column("school_year", Integer, primary_key=True),
+    Column("name", String(8), primary_key=True),
+    Column("first_day", Date, nullable=False),
+    Column("last_day", Date, nullable=False),
+)
+
+#: the days a school is closed inside its terms (training days, bank holidays): not school days
+school_closures = Table(
+    "school_closures",
+    metadata,
+    Column("school_urn", String(16), ForeignKey("schools.urn"), primary_key=True),
+    Column("day", Date, primary_key=True),
+)
+
 users = Table(
     "users",
     metadata,
@@ -209,8 +229,11 @@ suspension_days = Table(
     Column("pupil_id", String(64), nullable=False),
     Column("case_id", String(64), nullable=False),
     Column("school_year", Integer, nullable=False),
-    #: autumn, spring or summer (``caseflow.domain.exclusions.school_term``), for the per-term counters
+    #: autumn, spring or summer as computed (``caseflow.domain.school_calendar.school_term``); the
+    #: counters read ``start_date`` in the school's own terms
     Column("term", String(8), nullable=False),
+    #: the suspension's first day, which decides its term
+    Column("start_date", Date, nullable=False),
     Column("days", Float, nullable=False),
     Column("decided_version", Integer, nullable=False),
     #: when the decision was written: which of a pupil's decisions came first, across their cases
@@ -349,7 +372,7 @@ case_report_facts = Table(
     Column("override", Boolean, nullable=True),
     #: a decision's "a public exam or national test would be missed" (NULL when not)
     Column("misses_exam", Boolean, nullable=True),
-    #: a decision's day in England when it happened
+    #: a decision's day in England when it happened; a notice's day the recipient was told
     Column("decided_on", Date, nullable=True),
 )
 

@@ -55,7 +55,8 @@ class ReportFact(NamedTuple):
     start_date: date | None = None
     override: bool | None = None
     misses_exam: bool | None = None
-    #: a decision's day in England, when it happened (it may have been recorded later)
+    #: a decision's day in England, when it happened (it may have been recorded later); for a notice,
+    #: the day the recipient was told
     decided_on: date | None = None
 
 
@@ -87,6 +88,8 @@ def report_fact(event: StoredEvent) -> ReportFact | None:
         field_name = AFTER_DECISION[kind][1]
         detail = data.get(field_name) if field_name else None
         fact |= {"kind": AFTER_DECISION[kind][0], "ref": data["proposal"], "detail": detail if isinstance(detail, str) else None}
+        if kind == "DecisionNoticeRecorded":  # the governing board's school days run from the day it was told
+            fact["decided_on"] = _day(data.get("notified_on"))
     if not fact and event.version != 1:  # a case's first event always counts it
         return None
     return ReportFact(event.stream_id, event.version, event.recorded_at, **fact)

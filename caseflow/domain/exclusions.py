@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 
 from caseflow.domain.events import long_date
 from caseflow.domain.pupil import Episode
+from caseflow.domain.school_calendar import SchoolCalendar, Term, school_year
 
 SUSPENSION_DAYS_LIMIT = 45
 #: warn from this many days so the head sees the limit coming
@@ -33,53 +34,12 @@ RECIPIENTS = {
     "governing_board": "the governing board",
     "local_authority": "the local authority",
 }
-TERMS = ("autumn", "spring", "summer")
 BOARD_OUTCOMES = ("reinstate", "uphold", "representations_considered")
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class Term:
-    """A school term, named by the calendar year its school year began in (as ``school_year``)."""
-
-    school_year: int
-    name: str
-
-    @property
-    def label(self) -> str:
-        year = self.school_year if self.name == "autumn" else self.school_year + 1
-        return f"{self.name} term {year}"
-
-
-def school_year(day: date) -> int:
-    """The calendar year in which the school year containing ``day`` began (1 September)."""
-    return day.year if day.month >= 9 else day.year - 1
-
-
-def easter_sunday(year: int) -> date:
-    """Easter Day in the Gregorian calendar (the anonymous Gregorian algorithm)."""
-    a, b, c = year % 19, year // 100, year % 100
-    d, e = divmod(b, 4)
-    g = (b - (b + 8) // 25 + 1) // 3
-    h = (19 * a + b - d - g + 15) % 30
-    i, k = divmod(c, 4)
-    weekday = (32 + 2 * e + 2 * i - h - k) % 7
-    m = (a + 11 * h + 22 * weekday) // 451
-    month, day = divmod(h + weekday - 7 * m + 114, 31)
-    return date(year, month, day + 1)
-
-
-def school_term(day: date) -> Term:
-    """The term a school day falls in. Term dates differ between local authorities; the Easter holidays
-    always surround Easter Day, so spring runs from January to Easter Day and summer from the day after,
-    which puts every school day in the term its school would put it in."""
-    year = school_year(day)
-    if day.month >= 9:
-        return Term(year, "autumn")
-    return Term(year, "spring" if day <= easter_sunday(day.year) else "summer")
-
-
-def term_of(start_date: str) -> Term:
-    return school_term(date.fromisoformat(start_date))
+def term_of(start_date: str, calendar: SchoolCalendar | None = None) -> Term:
+    """The term a suspension beginning on ``start_date`` counts in: the school's, where it set its dates."""
+    return (calendar or SchoolCalendar()).term_on(date.fromisoformat(start_date))
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,7 +123,7 @@ class Child:
 class OtherSuspension(NamedTuple):
     """A suspension decided for the pupil on another of their cases."""
 
-    term: Term
+    start_date: date
     days: float
     decided_at: datetime
 
@@ -172,8 +132,13 @@ def by_school_year(others: Iterable[OtherSuspension]) -> dict[int, float]:
     """Days of other cases' suspensions per school year."""
     years: dict[int, float] = {}
     for other in others:
-        years[other.term.school_year] = years.get(other.term.school_year, 0.0) + other.days
+        year = school_year(other.start_date)
+        years[year] = years.get(year, 0.0) + other.days
     return years
+
+
+#: school days the governing board has to consider reinstatement, by its duty (from being told)
+BOARD_SCHOOL_DAYS = {"must_consider": 15, "if_parents_ask": 50}
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +162,15 @@ class DecisionDuties:
     board_reviews: list[dict[str, Any]]
     #: the head's cancellation (the pupil is back: no reinstatement to consider, but the notices stand)
     cancelled: Mapping[str, Any] | None = None
+    #: the day the governing board was first told of it, from which its school days run
+    board_told_on: date | None = None
+    #: the last day the board may meet, where it owes a meeting, was told, and the school set its dates
+    board_by: date | None = None
+    #: the sixth school day away, from which full-time education is due (from the school's dates)
+    sixth_day: date | None = None
+
+    def board_overdue(self, today: date) -> bool:
+        return self.board_review_owed and self.board_by is not None and today > self.board_by
 
     @property
     def board_review_owed(self) -> bool:
@@ -222,6 +196,9 @@ class DecisionDuties:
             "board_reviews": list(self.board_reviews),
             "board_review_owed": self.board_review_owed,
             "cancelled": dict(self.cancelled) if self.cancelled else None,
+            "board_told_on": self.board_told_on.isoformat() if self.board_told_on else None,
+            "board_meeting_by": self.board_by.isoformat() if self.board_by else None,
+            "sixth_school_day": self.sixth_day.isoformat() if self.sixth_day else None,
         }
 
 
@@ -233,6 +210,8 @@ class Safeguards:
     term_days: float
     year_days: float
     decisions: list[DecisionDuties] = field(default_factory=list)
+    #: the school has set its own dates for this school year (else terms are computed, no deadline dated)
+    school_dates: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -241,6 +220,7 @@ class Safeguards:
             "school_year_days": self.year_days,
             "school_year_limit": SUSPENSION_DAYS_LIMIT,
             "decisions": [d.as_dict() for d in self.decisions],
+            "school_term_dates": self.school_dates,
         }
 
 
@@ -258,24 +238,35 @@ def decided(proposals: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
 
 
 def safeguards(
-    proposals: Sequence[Mapping[str, Any]], others: Iterable[OtherSuspension], child: Child, today: date
+    proposals: Sequence[Mapping[str, Any]],
+    others: Iterable[OtherSuspension],
+    child: Child,
+    today: date,
+    calendar: SchoolCalendar | None = None,
 ) -> Safeguards:
     """Counters and duties from one case's proposals (as ``SupportCase.proposals`` gives them), with the
-    pupil's suspensions on their other cases.
+    pupil's suspensions on their other cases, in the terms of the school's ``calendar``.
 
     A decision's term total is what the pupil had in that term once it was made: this case's earlier
-    decisions and the other cases' decided by then. Who is owed a notice is judged on the decision's day."""
-    others = list(others)
+    decisions and the other cases' decided by then. Who is owed a notice is judged on the decision's day.
+    Deadlines are dated only from the school's own dates: without them a school day is not known."""
+    calendar = calendar or SchoolCalendar()
+    others = [(calendar.term_on(o.start_date), o) for o in others]
     own: dict[Term, float] = {}
     duties = []
     for p in decided(proposals):
         decision = p["decision"]
-        term, at = term_of(p["start_date"]), datetime.fromisoformat(decision["recorded_at"])
+        term, at = term_of(p["start_date"], calendar), datetime.fromisoformat(decision["recorded_at"])
         days = float(p["days"]) if p["kind"] == "suspension" else None
         own[term] = own.get(term, 0.0) + (days_counted(p) if days is not None else 0)
-        term_days = own[term] + sum(o.days for o in others if o.term == term and o.decided_at <= at)
+        term_days = own[term] + sum(o.days for t, o in others if t == term and o.decided_at <= at)
         decided_on = date.fromisoformat(decision["decided_on"])
         notices = {r: [n for n in p["notices"] if n["recipient"] == r] for r in RECIPIENTS}
+        duty = board_duty(p["kind"], term_days, bool(decision.get("misses_public_exam")))
+        told = [date.fromisoformat(n["notified_on"]) for n in notices["governing_board"] if n.get("notified_on")]
+        board_told_on = min(told) if told else None
+        within = BOARD_SCHOOL_DAYS.get(duty.code)
+        away = days is None or days > 5
         duties.append(
             DecisionDuties(
                 proposal=p["id"],
@@ -286,21 +277,24 @@ def safeguards(
                 decided_on=decided_on,
                 term=term,
                 term_days=term_days,
-                duty=board_duty(p["kind"], term_days, bool(decision.get("misses_public_exam"))),
+                duty=duty,
                 provision=provision(p["kind"], days or 0),
                 notices=notices,
                 missing=[r for r in child.owed_notice_on(decided_on) if not notices[r]],
                 requests=list(p["review_requests"]),
                 board_reviews=list(p["board_reviews"]),
                 cancelled=p.get("cancelled"),
+                board_told_on=board_told_on,
+                board_by=calendar.school_day(board_told_on, within) if board_told_on and within else None,
+                sixth_day=calendar.nth_day_of(date.fromisoformat(p["start_date"]), 6) if away else None,
             )
         )
-    now = school_term(today)
-    mine = [(term_of(p["start_date"]), days_counted(p)) for p in decided(proposals) if p["kind"] == "suspension"]
-    every = mine + [(o.term, o.days) for o in others]
+    now = calendar.term_on(today)
+    mine = [(term_of(p["start_date"], calendar), days_counted(p)) for p in decided(proposals) if p["kind"] == "suspension"]
+    every = mine + [(t, o.days) for t, o in others]
     term_days = sum(days for term, days in every if term == now)
     year_days = sum(days for term, days in every if term.school_year == now.school_year)
-    return Safeguards(now, term_days, year_days, sorted(duties, key=lambda d: d.proposal))
+    return Safeguards(now, term_days, year_days, sorted(duties, key=lambda d: d.proposal), now.school_year in calendar.years())
 
 
 def owed_warnings(found: Safeguards) -> list[str]:
@@ -313,7 +307,8 @@ def owed_warnings(found: Safeguards) -> list[str]:
             lines.append(f"{what}: no notice recorded yet to {owed}. They must be told without delay.")
         if d.board_review_owed:
             asked = " The parents asked for it." if d.requests else ""
-            lines.append(f"{what}: {d.duty.text}{asked} No meeting is recorded yet.")
+            by = f" It must meet by {long_date(d.board_by)}." if d.board_by else ""
+            lines.append(f"{what}: {d.duty.text}{asked} No meeting is recorded yet.{by}")
     return lines
 
 

@@ -28,6 +28,7 @@ from caseflow.domain.exclusions import (
     safeguards,
     school_year,
 )
+from caseflow.domain.school_calendar import SchoolCalendar
 from workflows.questionnaires import QUESTIONNAIRES
 
 
@@ -51,6 +52,8 @@ class CaseContext:
     today: date | None = None
     #: for registering a pupil: another pupil already has this UPN
     upn_taken: bool = False
+    #: the school's own term dates, read when a rule first needs them
+    school_calendar: Callable[[], SchoolCalendar] = SchoolCalendar
 
 
 GuardFunc = Callable[[SupportCase, Mapping[str, Any], CaseContext, str], list[Unmet]]
@@ -340,7 +343,7 @@ def suspension_decided(case: SupportCase, data: Mapping[str, Any]) -> tuple[int,
 
 def case_safeguards(case: SupportCase, ctx: CaseContext, today: date) -> Safeguards:
     """The pupil's suspension counters and what each decision on this case still owes."""
-    return safeguards(case.proposals(), ctx.other_suspensions.values(), ctx.child, today)
+    return safeguards(case.proposals(), ctx.other_suspensions.values(), ctx.child, today, ctx.school_calendar())
 
 
 def warnings(case: SupportCase, ctx: CaseContext, today: date) -> list[str]:

@@ -7,6 +7,7 @@ refused, is written to the access log; only allowed ones reach the case stream.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -119,6 +120,7 @@ class CaseService:
             other_suspensions=others,
             child=Child(tuple(pupil.episodes), care.get("status"), date.fromisoformat(care["since"]) if care else None),
             today=today,
+            school_calendar=functools.cache(lambda: self.reads.school_calendar(case.school_urn or "")),
         )
 
     def _case_and_pupil(self, case_id: str) -> tuple[SupportCase, Pupil]:

@@ -10,6 +10,7 @@ that child's subject-access bundle.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import groupby
@@ -18,6 +19,7 @@ from typing import Any, NamedTuple, Protocol
 from caseflow.domain.errors import InvalidData, NotFound, NotPermitted
 from caseflow.domain.events import iso
 from caseflow.domain.exclusions import Child, DecisionDuties, OtherSuspension, safeguards
+from caseflow.domain.school_calendar import SchoolCalendar
 from caseflow.services.access import SCHOOL_CASE_ROLES, Principal
 from caseflow.services.ports import AccessLog
 
@@ -102,9 +104,12 @@ class DueList:
     decisions: list[DecisionOwed]
 
 
-def owed_after_decisions(found: DecisionFacts, today: date) -> list[DecisionOwed]:
+def owed_after_decisions(
+    found: DecisionFacts, today: date, calendars: Mapping[str, SchoolCalendar] | None = None
+) -> list[DecisionOwed]:
     """Each case's proposals rebuilt from its report facts, in the shape the case keeps them, so the
-    duties come from the one function the case page uses (``safeguards``)."""
+    duties come from the one function the case page uses (``safeguards``), in the terms of each case's
+    school (``calendars``, by URN; a school not there: terms as computed)."""
     owed = []
     for case_id, rows in groupby(found.facts, key=lambda row: row["case_id"]):
         facts = list(rows)
@@ -119,7 +124,8 @@ def owed_after_decisions(found: DecisionFacts, today: date) -> list[DecisionOwed
             elif (proposal := proposals.get(fact["ref"])) is not None:
                 _add(proposal, fact, found.suspensions.get(child["pupil_id"], {}), found.decided_days)
         others = [other for (case, _), other in found.suspensions.get(child["pupil_id"], {}).items() if case != case_id]
-        case = safeguards(list(proposals.values()), others, found.children.get(child["pupil_id"], Child()), today)
+        case = safeguards(list(proposals.values()), others, found.children.get(child["pupil_id"], Child()), today,
+                          (calendars or {}).get(child["school_urn"]))  # fmt: skip
         owed += [
             DecisionOwed(case_id, child["pupil_id"], child["given_name"], child["family_name"], duties)
             for duties in case.decisions
@@ -151,7 +157,10 @@ def _add(
     else:
         kept, detail = {"noticed": ("notices", "recipient"), "requested": ("review_requests", None),
                         "board": ("board_reviews", "outcome")}[fact["kind"]]  # fmt: skip
-        proposal[kept].append({"version": fact["version"]} | ({detail: fact["detail"]} if detail else {}))
+        item = {"version": fact["version"]} | ({detail: fact["detail"]} if detail else {})
+        if fact["kind"] == "noticed" and fact["decided_on"] is not None:
+            item["notified_on"] = fact["decided_on"].isoformat()
+        proposal[kept].append(item)
 
 
 class DueReads(Protocol):
@@ -160,6 +169,8 @@ class DueReads(Protocol):
     def interventions_due(self, school_urns: list[str], until: date) -> list[dict[str, Any]]: ...
 
     def decision_facts(self, school_urns: list[str], cutoff: datetime | None = None) -> DecisionFacts: ...
+
+    def school_calendars(self, school_urns: list[str]) -> dict[str, SchoolCalendar]: ...
 
 
 class DueListService:
@@ -186,7 +197,7 @@ class DueListService:
             raise InvalidData({"within": ["reaches past the last date there is"]}) from None
         found = DueList(
             [InterventionDue(**row) for row in self.reads.interventions_due([school_urn], until)],
-            owed_after_decisions(self.reads.decision_facts([school_urn]), as_of),
+            owed_after_decisions(self.reads.decision_facts([school_urn]), as_of, self.reads.school_calendars([school_urn])),
         )
         role = sorted(readers)[0]
         detail = f"school {school_urn}, as of {as_of.isoformat()}, within {within_days} days"

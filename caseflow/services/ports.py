@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 from caseflow.domain.events import ChainReport, NewEvent, StoredEvent
 from caseflow.domain.exclusions import OtherSuspension
+from caseflow.domain.school_calendar import SchoolCalendar
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +75,8 @@ class ReadModels(Protocol):
     def school_la(self, school_urn: str) -> str | None: ...
 
     def school_exists(self, school_urn: str) -> bool: ...
+
+    def school_calendar(self, school_urn: str) -> SchoolCalendar: ...
 
 
 class AccessLog(Protocol):

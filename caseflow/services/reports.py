@@ -16,6 +16,7 @@ from caseflow.domain.case_report import ReportFact, tally
 from caseflow.domain.errors import NotFound, NotPermitted
 from caseflow.domain.pupil import cohort_status
 from caseflow.domain.roles import Role
+from caseflow.domain.school_calendar import SchoolCalendar
 from caseflow.domain.self_assessment import SelfAssessment
 from caseflow.services.access import Principal
 from caseflow.services.cohort import CohortReads
@@ -38,6 +39,8 @@ class CaseReads(CohortReads):
     def report_facts(self, school_urns: list[str], cutoff: datetime) -> list[ReportFact]: ...
 
     def decision_facts(self, school_urns: list[str], cutoff: datetime | None = None) -> DecisionFacts: ...
+
+    def school_calendars(self, school_urns: list[str]) -> dict[str, SchoolCalendar]: ...
 
     def la_schools(self, la_code: str) -> list[dict[str, Any]]: ...
 
@@ -133,7 +136,7 @@ class ReportService:
         episodes = self.reads.episodes_by_pupil(schools)
         statuses = Counter(cohort_status(episodes.get(p["pupil_id"], []), as_of) for p in pupils)
         counted = tally(self.reads.report_facts(schools, cutoff), as_of)
-        owing = owed_after_decisions(self.reads.decision_facts(schools, cutoff), as_of)
+        owing = owed_after_decisions(self.reads.decision_facts(schools, cutoff), as_of, self.reads.school_calendars(schools))
         cohort = cohort_counts(statuses.get("open", 0), statuses.get("previous", 0), len(pupils))
         return {
             "as_of": as_of.isoformat(),

@@ -20,6 +20,7 @@ from caseflow.web import (
     pupils,
     reports,
     self_assessment,
+    terms,
 )
 from workflows.interventions import PROGRAMME_NAMES
 
@@ -32,6 +33,7 @@ NAV = (
     ("pupils.roll", "Pupils", {"dsl", "headteacher", "slt", "senco", "mental_health_lead"}),
     ("pupils.classroom", "My classes", {"teacher"}),
     ("imports.upload", "Import", {"dsl", "headteacher", "slt", "senco"}),
+    ("terms.index", "Term dates", {"dsl", "headteacher", "slt", "senco", "mental_health_lead"}),
     ("interventions.catalogue", "Interventions", {"dsl", "headteacher", "slt", "senco", "mental_health_lead", "virtual_school"}),
     ("reports.governors", "Governors' report", {"governor", "headteacher", "slt", "dsl", "auditor", "virtual_school"}),
     ("self_assessment.index", "Self-assessment", {"governor", "headteacher", "slt", "dsl"}),
@@ -64,5 +66,6 @@ def register(app: Flask) -> None:
     app.register_blueprint(self_assessment.bp)
     app.register_blueprint(interventions.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(terms.bp)
     errors.init_app(app)
     policy.init_app(app)

@@ -15,10 +15,12 @@ from flask_login import current_user
 
 from caseflow.domain.errors import InvalidData, NotFound
 from caseflow.domain.roles import Role
+from caseflow.domain.school_calendar import TERMS, SchoolCalendar, parse_dates, school_year
 from caseflow.services.access import SCHOOL_CASE_ROLES
 from caseflow.services.cases import VERIFIERS
 from caseflow.services.due import DEFAULT_WITHIN_DAYS, DUE_READERS
 from caseflow.services.pupils import pupil_as_dict
+from caseflow.services.school_calendars import CALENDAR_READERS, CALENDAR_SETTERS, term_dates_from
 from caseflow.web.auth import csrf, services
 from caseflow.web.openapi import openapi_document
 from caseflow.web.params import date_arg, days_arg, optional_date_arg
@@ -269,3 +271,35 @@ def governors_report() -> Any:
     if not school:
         raise InvalidData({"school_urn": ["is required"]})
     return jsonify(services().reports.governors(current_user.principal, school, date_arg("as_of")))
+
+
+def _calendar_json(school_urn: str, calendar: SchoolCalendar) -> dict[str, Any]:
+    years = []
+    for year in sorted(calendar.years()):
+        terms = {t.name: {"first_day": t.first_day.isoformat(), "last_day": t.last_day.isoformat()}
+                 for t in calendar.terms if t.term.school_year == year}  # fmt: skip
+        closures = sorted(d.isoformat() for d in calendar.closures if school_year(d) == year)
+        years.append({"school_year": year, **terms, "closures": closures})
+    return {"school_urn": school_urn, "years": years}
+
+
+@bp.get("/schools/<school_urn>/terms")
+@allow(*CALENDAR_READERS)
+def school_terms(school_urn: str) -> Any:
+    """The school's own term dates and closure days, by school year."""
+    return jsonify(_calendar_json(school_urn, services().calendars.view(current_user.principal, school_urn)))
+
+
+@bp.put("/schools/<school_urn>/terms/<year>")
+@allow(*CALENDAR_SETTERS)
+def set_school_terms(school_urn: str, year: str) -> Any:
+    """Replace one school year's term dates and closure days (all or nothing)."""
+    body = _body({*TERMS, "closures"})
+    closures = body.get("closures", [])
+    if not isinstance(closures, list) or not all(isinstance(d, str) for d in closures):
+        raise InvalidData({"closures": ["must be a list of dates written as YYYY-MM-DD"]})
+    svc = services().calendars
+    calendar = svc.set_year(
+        current_user.principal, school_urn, year, term_dates_from(body), parse_dates("\n".join(closures)[:20000])
+    )
+    return jsonify(_calendar_json(school_urn, calendar))

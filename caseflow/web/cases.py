@@ -10,6 +10,7 @@ from flask_login import current_user
 from wtforms import HiddenField, SelectField
 
 from caseflow.domain.errors import GuardFailed, InvalidData, NotFound, NotPermitted
+from caseflow.domain.events import london_date
 from caseflow.domain.exclusions import RECIPIENTS
 from caseflow.domain.roles import CASE_READERS, Role
 from caseflow.web.auth import services
@@ -67,6 +68,7 @@ def detail(case_id: str) -> Any:
         timeline_total=len(timeline),
         event_labels={a.event_type: a.label for a in services().workflow.actions.values()},
         recipients=RECIPIENTS,
+        today=london_date(services().cases.clock()),
     )
 
 

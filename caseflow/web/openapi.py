@@ -105,6 +105,29 @@ def _document(workflow: Workflow) -> dict[str, Any]:
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "schemas": {
+                "SchoolYearTerms": {
+                    "type": "object",
+                    "required": ["autumn", "spring", "summer"],
+                    "additionalProperties": False,
+                    "properties": {
+                        **{
+                            name: {
+                                "type": "object",
+                                "required": ["first_day", "last_day"],
+                                "properties": {
+                                    "first_day": {"type": "string", "format": "date"},
+                                    "last_day": {"type": "string", "format": "date"},
+                                },
+                            }
+                            for name in ("autumn", "spring", "summer")
+                        },
+                        "closures": {
+                            "type": "array",
+                            "description": "days closed inside the terms: a date, or a run as 'YYYY-MM-DD to YYYY-MM-DD'",
+                            "items": {"type": "string"},
+                        },
+                    },
+                },
                 "Problem": {
                     "type": "object",
                     "required": ["type", "title", "status", "detail"],
@@ -218,6 +241,28 @@ def _document(workflow: Workflow) -> dict[str, Any]:
                         _query("as_of", {"type": "string", "format": "date"}),
                         _query("within", {"type": "integer", "minimum": 0, "maximum": 400, "default": 14}),
                     ],
+                    "responses": {"200": _json({"type": "object"}), **_problems(401, 403, 404, 422)},
+                }
+            },
+            "/schools/{school_urn}/terms": {
+                "get": {
+                    "summary": "The school's own term dates and closure days, by school year (for its case staff)",
+                    "parameters": [_path_param("school_urn")],
+                    "responses": {"200": _json({"type": "object"}), **_problems(401, 403, 404)},
+                }
+            },
+            "/schools/{school_urn}/terms/{year}": {
+                "put": {
+                    "summary": "Replace one school year's term dates and closure days (the school's head, SLT or DSL); "
+                    "the year is the one it begins in",
+                    "parameters": [
+                        _path_param("school_urn"),
+                        {**_path_param("year"), "schema": {"type": "integer", "minimum": 2000, "maximum": 2099}},
+                    ],
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SchoolYearTerms"}}},
+                    },
                     "responses": {"200": _json({"type": "object"}), **_problems(401, 403, 404, 422)},
                 }
             },

@@ -97,7 +97,9 @@ def detail(pupil_id: str) -> Any:
     return render_template(
         "pupils/detail.html",
         # the pupil's suspension days on all their cases, counted as each case's page counts them
-        suspensions=safeguards([], svc.reads.other_suspensions(pupil.id).values(), Child(), today),
+        suspensions=safeguards(
+            [], svc.reads.other_suspensions(pupil.id).values(), Child(), today, svc.reads.school_calendar(pupil.school_urn)
+        ),
         sdq_scores=_sdq_scores,
         attendance_summary=lambda p: summarise((date.fromisoformat(d), s, c) for (d, s), c in p.attendance.items()),
         pupil=pupil,
