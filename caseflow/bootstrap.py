@@ -23,6 +23,7 @@ from caseflow.services.dashboard import DashboardService
 from caseflow.services.due import DueListService
 from caseflow.services.imports import ImportService
 from caseflow.services.la_view import LaViewService
+from caseflow.services.log_heads import LogHeadsService
 from caseflow.services.pupils import PupilService
 from caseflow.services.reports import ReportService
 from caseflow.services.retention import RetentionService
@@ -52,6 +53,7 @@ class Services:
     subject_access: SubjectAccessService
     retention: RetentionService
     calendars: SchoolCalendarService
+    log_heads: LogHeadsService
 
     def close(self) -> None:
         self.engine.dispose()
@@ -87,4 +89,5 @@ def bootstrap(url: str, clock: Callable[[], datetime] = now_utc, engine: Engine 
         subject_access=SubjectAccessService(store, reads, audit, pupils, clock),
         retention=RetentionService(reads, audit, lambda: [s["urn"] for s in accounts.schools()]),
         calendars=SchoolCalendarService(SqlSchoolCalendars(engine), reads, audit),
+        log_heads=LogHeadsService(store, audit),
     )

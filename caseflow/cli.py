@@ -235,16 +235,51 @@ def demo(scale: str, schools: int, pupils_per_school: int, events_per_pupil: int
         click.echo(f"  {username:<10} {display}")
 
 
+@main.command(help="Print the log's heads as JSON (each stream's last version and hash): keep them outside the database.")
+@click.option("--out", "out", type=click.Path(dir_okay=False, writable=True), help="Write them to this file instead.")
+def heads(out: str | None) -> None:
+    services = _services()
+    found = services.store.heads()
+    detail = f"{len(found.heads)} streams, {found.events} events, digest {found.digest}"
+    services.audit.record(username=_operator(), role="auditor", action="log_heads", outcome="ok", detail=detail)
+    text = json.dumps(found.as_dict(), indent=2)
+    if out is None:
+        click.echo(text)
+        return
+    with open(out, "w", encoding="utf-8") as file:
+        file.write(text + "\n")
+    click.echo(f"Saved the heads of {len(found.heads)} streams ({found.events} events) to {out}; digest {found.digest}.")
+
+
 @main.command(help="Verify hash chains; exit 1 naming the first bad event.")
 @click.option("--case", "case_id", help="Only this case (or pupil) stream.")
-def verify(case_id: str | None) -> None:
+@click.option(
+    "--against",
+    type=click.File("r", encoding="utf-8"),
+    help="Heads saved earlier by 'caseflow heads': each event they hold must still be there with its hash.",
+)
+def verify(case_id: str | None, against: Any) -> None:
+    from caseflow.domain.errors import InvalidData
+    from caseflow.domain.log_heads import LogHeads
+
+    anchored = None
+    if against is not None:
+        try:
+            anchored = LogHeads.from_dict(json.loads(against.read()))
+        except (ValueError, RecursionError):
+            raise click.BadParameter("is not a JSON file", param_hint="--against") from None
+        except InvalidData as error:
+            raise click.BadParameter(error.errors["heads"][0], param_hint="--against") from None
     services = _services()
-    report = services.store.verify(case_id)
+    report = services.store.verify(case_id, anchored)
+    detail = f"against heads with digest {anchored.digest}" if anchored else None
     services.audit.record(
-        username=_operator(), role="auditor", action="verify", outcome="ok" if report.valid else "invalid", case_id=case_id
-    )
+        username=_operator(), role="auditor", action="verify", outcome="ok" if report.valid else "invalid", case_id=case_id,
+        detail=detail,
+    )  # fmt: skip
     if report.valid:
-        click.echo(f"OK: {report.checked} events verified, every chain intact.")
+        grown = f" and every event in the heads of {anchored.taken_at.isoformat()} still there" if anchored else ""
+        click.echo(f"OK: {report.checked} events verified, every chain intact{grown}.")
         return
     click.echo(
         f"TAMPERED: stream {report.first_invalid_stream} version {report.first_invalid_version}: {report.reason}",

@@ -120,6 +120,8 @@ def api_table(w: dict[str, Any]) -> dict[tuple[str, str], tuple[Any, dict[str, i
         ("GET", f"/api/v1/cases/{case}/state?version=1"): (None, expect(SEES_CASE, 200, 404)),
         ("GET", f"/api/v1/cases/{case}/verify"): (None, merge(expect({"dsl", "head", "auditor"}, 200, 403), {"other_dsl": 404})),
         ("GET", f"/api/v1/audit/access?case_id={case}"): (None, expect({"auditor"}, 200, 403)),
+        ("GET", "/api/v1/audit/heads"): (None, expect({"auditor"}, 200, 403)),
+        ("POST", "/api/v1/audit/heads/verify"): ({"format": "x"}, expect({"auditor"}, 422, 403)),
         ("GET", f"/api/v1/pupils/{pupil}/subject-access"): (None, expect({"auditor"}, 200, 403)),
         ("GET", "/api/v1/reports/la?la_code=881"): (None, expect({"vs", "auditor"}, 200, 403)),
         ("GET", f"/api/v1/reports/governors?school_urn={SCHOOL}"): (
@@ -166,6 +168,8 @@ def web_table(w: dict[str, Any]) -> dict[tuple[str, str], dict[str, int]]:
         ("GET", f"/audit/cases/{case}"): expect({"auditor"}, 200, 403, 302),
         ("GET", f"/audit/cases/{case}/export"): expect({"auditor"}, 200, 403, 302),
         ("GET", "/audit/retention"): expect({"auditor"}, 200, 403, 302),
+        ("GET", "/audit/heads.json"): expect({"auditor"}, 200, 403, 302),
+        ("POST", "/audit/heads/verify"): expect({"auditor"}, 422, 403, 302),  # no file: a message, nothing checked
         ("GET", "/reports/la"): expect({"vs", "auditor"}, 200, 403, 302),
         ("GET", "/reports/la.csv?la_code=881"): expect({"vs", "auditor"}, 200, 403, 302),
         ("GET", f"/audit/pupils/{w['pupil']}/subject-access"): expect({"auditor"}, 200, 403, 302),
@@ -220,6 +224,7 @@ def test_every_route_is_in_the_table(world: dict[str, Any]) -> None:
         "pupils.act", "pupils.classroom", "pupils.roll", "pupils.register",
         "dashboard.cohort", "dashboard.la", "dashboard.due", "api.due", "imports.upload",
         "terms.index", "api.school_terms", "api.set_school_terms",
+        "audit.heads", "audit.verify_heads", "api.log_heads", "api.verify_log_heads",
     }  # fmt: skip
     endpoints = {rule.endpoint for rule in world["app"].url_map.iter_rules()}
     assert endpoints == known

@@ -7,6 +7,7 @@ Playwright never downloads a browser. Screenshots go to test-output/screenshots.
 from __future__ import annotations
 
 import csv
+import json
 import re
 import threading
 from collections.abc import Iterator
@@ -469,3 +470,18 @@ def test_the_head_sees_the_schools_term_dates_and_a_wrong_date_is_explained(page
     page.get_by_role("link", name="Cases").first.click()
     open_case_of(page, "Carter, Ben")
     expect(page.locator("#terms-used")).to_contain_text("Terms are the school's own")
+
+
+def test_the_auditor_saves_the_logs_heads_and_checks_the_log_against_them(page: Page, base_url: str, tmp_path: Path) -> None:
+    sign_in(page, base_url, "auditor")
+    page.get_by_role("link", name="Audit").first.click()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the log's heads now").click()
+    saved = tmp_path / "heads.json"
+    download.value.save_as(saved)
+    assert json.loads(saved.read_text())["streams"] > 10
+    page.get_by_label("A file of heads saved earlier").set_input_files(str(saved))
+    page.get_by_role("button", name="Check the log against them").click()
+    expect(page.locator("#heads-result")).to_contain_text("Only grown since")
+    assert axe_violations(page) == [], page.url
+    shot(page, "18-log-heads-checked")

@@ -42,6 +42,7 @@ from caseflow.domain.events import (
     utc,
     verify_chain,
 )
+from caseflow.domain.log_heads import LogHeads
 from caseflow.services.ports import AlsoWrite, StreamWrite, Tail
 
 logger = logging.getLogger(__name__)
@@ -594,8 +595,10 @@ class SqlEventStore:
             return conn.execute(select(func.count()).select_from(events)).scalar_one()
 
     # --- verifying ----------------------------------------------------------------------------
-    def verify(self, stream_id: str | None = None) -> ChainReport:
-        """Walk the hash chain of one stream, or of every stream, naming the first bad event.
+    def verify(self, stream_id: str | None = None, anchored: LogHeads | None = None) -> ChainReport:
+        """Walk the hash chain of one stream, or of every stream, naming the first bad event; with
+        ``anchored`` heads saved earlier, also name the first stream that lost or changed an event
+        they hold (each anchored event must still be there with its hash).
 
         Rows are streamed in (stream, version) order, so memory stays flat however
         long the log is.
@@ -603,6 +606,9 @@ class SqlEventStore:
         query = select(*_COLUMNS).order_by(events.c.stream_id, events.c.version)
         if stream_id is not None:
             query = query.where(events.c.stream_id == stream_id)
+        heads = dict(anchored.heads) if anchored else {}
+        if stream_id is not None:
+            heads = {stream_id: heads[stream_id]} if stream_id in heads else {}
         checked = 0
         with read_transaction(self.engine, streaming=True) as conn:
             # an option of this statement, not of the connection: ``Connection.execution_options`` changes
@@ -610,11 +616,49 @@ class SqlEventStore:
             # asked PostgreSQL for a server-side cursor outside a transaction: a 500 on the audit page
             rows = conn.execute(query, execution_options={"yield_per": 1000}).mappings()
             for sid, stream in _group_by_stream(rows):
-                report = verify_chain(stream, sid)
+                seen: dict[int, str] = {}
+                report = verify_chain(_noting(stream, seen, heads.get(sid)), sid)
                 checked += report.checked
                 if not report.valid:
                     return ChainReport(False, checked, sid, report.first_invalid_version, report.reason)
+                head = heads.pop(sid, None)
+                if head is not None and seen.get(head[0]) != head[1]:
+                    return _lost(checked, sid, head, report.checked)
+        for sid, head in sorted(heads.items()):
+            return _lost(checked, sid, head, 0)
         return ChainReport(True, checked)
+
+    def heads(self) -> LogHeads:
+        """Each stream's last version and hash now, to be saved outside the database."""
+        last = select(events.c.stream_id, func.max(events.c.version).label("version")).group_by(events.c.stream_id).subquery()
+        query = select(events.c.stream_id, events.c.version, events.c.hash).join(
+            last, (events.c.stream_id == last.c.stream_id) & (events.c.version == last.c.version)
+        )
+        with read_transaction(self.engine) as conn:
+            taken_at = self.clock()
+            found = {row.stream_id: (row.version, row.hash) for row in conn.execute(query)}
+        return LogHeads(taken_at, found)
+
+
+def _noting(stream: Iterator[StoredEvent], seen: dict[int, str], head: tuple[int, str] | None) -> Iterator[StoredEvent]:
+    """The stream's events, noting the hash of the one at the anchored version as they pass."""
+    for event in stream:
+        if head is not None and event.version == head[0]:
+            seen[event.version] = event.hash
+        yield event
+
+
+def _lost(checked: int, stream_id: str, head: tuple[int, str], now_ends_at: int) -> ChainReport:
+    version, _ = head
+    if now_ends_at == 0:
+        reason = f"the stream is gone; the saved heads hold it at version {version}"
+    elif now_ends_at < version:
+        reason = (
+            f"the stream now ends at version {now_ends_at}; the saved heads hold it at version {version}: events were removed"
+        )
+    else:
+        reason = f"the event at version {version} is not the one in the saved heads: the stream was rewritten"
+    return ChainReport(False, checked, stream_id, version, reason)
 
 
 def _raw_event(row: RowMapping) -> StoredEvent:

@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 from caseflow.domain.events import ChainReport, NewEvent, StoredEvent
 from caseflow.domain.exclusions import OtherSuspension
+from caseflow.domain.log_heads import LogHeads
 from caseflow.domain.school_calendar import SchoolCalendar
 
 
@@ -55,7 +56,9 @@ class EventStore(Protocol):
 
     def current_version(self, stream_id: str) -> int: ...
 
-    def verify(self, stream_id: str | None = None) -> ChainReport: ...
+    def verify(self, stream_id: str | None = None, anchored: LogHeads | None = None) -> ChainReport: ...
+
+    def heads(self) -> LogHeads: ...
 
 
 class ReadModels(Protocol):

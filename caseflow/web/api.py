@@ -21,6 +21,7 @@ from caseflow.services.cases import VERIFIERS
 from caseflow.services.due import DEFAULT_WITHIN_DAYS, DUE_READERS
 from caseflow.services.pupils import pupil_as_dict
 from caseflow.services.school_calendars import CALENDAR_READERS, CALENDAR_SETTERS, term_dates_from
+from caseflow.web.audit import HEADS_UPLOAD_LIMIT
 from caseflow.web.auth import csrf, services
 from caseflow.web.openapi import openapi_document
 from caseflow.web.params import date_arg, days_arg, optional_date_arg
@@ -226,6 +227,23 @@ def verify(case_id: str) -> Any:
     """Verify the case's hash chain."""
     report = services().cases.verify(current_user.principal, case_id)
     return jsonify({"valid": report.valid, "checked": report.checked, "first_invalid_version": report.first_invalid_version})
+
+
+@bp.get("/audit/heads")
+@allow(Role.AUDITOR)
+def log_heads() -> Any:
+    """The log's heads now (each stream's last version and hash), to keep outside the database."""
+    return jsonify(services().log_heads.heads(current_user.principal).as_dict())
+
+
+@bp.post("/audit/heads/verify")
+@allow(Role.AUDITOR)
+def verify_log_heads() -> Any:
+    """Check the log against heads saved earlier (the body is the saved file): it may only have grown."""
+    request.max_content_length = HEADS_UPLOAD_LIMIT
+    saved = request.get_json(silent=True) if request.is_json else None
+    anchored, report = services().log_heads.verify_against(current_user.principal, saved)
+    return jsonify({"heads_taken_at": anchored.as_dict()["taken_at"], "digest": anchored.digest, **report.as_dict()})
 
 
 @bp.get("/audit/access")

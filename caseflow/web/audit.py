@@ -26,17 +26,57 @@ bp = Blueprint("audit", __name__, url_prefix="/audit")
 def index() -> Any:
     """Every case the auditor may see, with a check of every hash chain."""
     svc = services()
-    schools = [s["urn"] for s in svc.accounts.schools()]
     principal = current_user.principal
-    if not principal.has(Role.AUDITOR):  # an auditor of particular schools
-        schools = sorted(principal.schools_for(Role.AUDITOR))
-    cases = svc.reads.cases_for_schools(schools) if schools else []
     report = svc.store.verify() if request.args.get("verify") == "all" and principal.has(Role.AUDITOR) else None
     if report is not None:
         svc.audit.record(
             username=principal.username, role=Role.AUDITOR, action="verify_all", outcome="ok" if report.valid else "invalid"
         )
-    return render_template("audit/index.html", cases=cases, report=report, labels=svc.workflow.state_labels)
+    return _index(report=report)
+
+
+def _index(status: int = 200, **shown: Any) -> Any:
+    svc = services()
+    schools = [s["urn"] for s in svc.accounts.schools()]
+    principal = current_user.principal
+    if not principal.has(Role.AUDITOR):  # an auditor of particular schools
+        schools = sorted(principal.schools_for(Role.AUDITOR))
+    cases = svc.reads.cases_for_schools(schools) if schools else []
+    page = render_template(
+        "audit/index.html", cases=cases, labels=svc.workflow.state_labels, every_school=principal.has(Role.AUDITOR), **shown
+    )
+    return page, status
+
+
+#: the largest file of saved heads the page reads (a stream's head is about 100 bytes)
+HEADS_UPLOAD_LIMIT = 64 * 1024 * 1024
+
+
+@bp.get("/heads.json")
+@allow(Role.AUDITOR)
+def heads() -> Any:
+    """The log's heads now, as a file to keep outside the database."""
+    found = services().log_heads.heads(current_user.principal)
+    return _download(found.as_dict(), f"caseflow-heads-{found.taken_at:%Y%m%dT%H%M%SZ}.json")
+
+
+@bp.post("/heads/verify")
+@allow(Role.AUDITOR)
+def verify_heads() -> Any:
+    """Check the log against a file of heads saved earlier: it may only have grown since."""
+    request.max_content_length = HEADS_UPLOAD_LIMIT
+    upload = request.files.get("heads")
+    text = upload.read() if upload is not None else b""
+    try:
+        saved = json.loads(text) if text else None
+    except (ValueError, RecursionError):
+        saved = None
+    try:
+        anchored, report = services().log_heads.verify_against(current_user.principal, saved)
+    except InvalidData as error:
+        message = "Choose the file of heads you saved." if not text else f"The file {error.errors['heads'][0]}."
+        return _index(422, heads_error=message)
+    return _index(heads_checked=anchored, heads_report=report)
 
 
 @bp.get("/cases/<case_id>")

@@ -266,6 +266,21 @@ def _document(workflow: Workflow) -> dict[str, Any]:
                     "responses": {"200": _json({"type": "object"}), **_problems(401, 403, 404, 422)},
                 }
             },
+            "/audit/heads": {
+                "get": {
+                    "summary": "The log's heads now: each stream's last version and hash, and one digest over them "
+                    "(auditors of every school), to keep outside the database",
+                    "responses": {"200": _json({"type": "object"}), **_problems(401, 403)},
+                }
+            },
+            "/audit/heads/verify": {
+                "post": {
+                    "summary": "Check every chain, and that every event in heads saved earlier is still there with its hash "
+                    "(the body is the saved heads); `valid` false names the first stream that lost or changed one",
+                    "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}},
+                    "responses": {"200": _json({"type": "object"}), **_problems(401, 403, 422)},
+                }
+            },
             "/cases": {
                 "post": {
                     "summary": "Open a case",
