@@ -14,6 +14,7 @@ from caseflow.bootstrap import Services
 from caseflow.domain.school_calendar import easter_sunday, school_year
 from caseflow.domain.upn import check_letter
 from caseflow.services.access import Principal
+from caseflow.services.school_calendars import calendar_body
 
 DEMO_PASSWORD = "caseflow-demo-2026"
 SCHOOL = ("100001", "Oakfield Primary School", "881")
@@ -138,7 +139,7 @@ def load_demo(services: Services, echo: Callable[[str], None] = print) -> bool:
     rate_practice(services, principals)
     for year in (school_year(today), school_year(today) + 1):
         dates, closures = typical_school_year(year)
-        services.calendars.set_year(principals["head"], SCHOOL[0], year, dates, closures)
+        services.calendars.set_year(principals["head"], SCHOOL[0], year, calendar_body(dates, closures))
     echo("Demo data loaded.")
     return True
 
@@ -155,7 +156,7 @@ def _week(monday: date) -> list[date]:
     return [monday + timedelta(days=n) for n in range(5)]
 
 
-def typical_school_year(year: int) -> tuple[dict[str, tuple[date | None, date | None]], list[date]]:
+def typical_school_year(year: int) -> tuple[dict[str, tuple[date, date]], list[date]]:
     """Term dates and closures shaped like an English LA's (for the demo school: a real school sets its
     own): half terms in late October, mid February and late May, Easter holidays around Easter Day, a
     training day on the first day of the year, and the May bank holidays."""
@@ -395,6 +396,9 @@ def walk(services: Services, who: dict[str, Principal], pupil_id: str, step: str
             "prepare_transition",
             {"kind": "phase_change", "date": (today + timedelta(days=200)).isoformat(), "receiving_setting": "Riverside Academy"},
         )
-    if target >= 6:
+    if target >= 6:  # the file sent ahead, separately, and its arrival confirmed (KCSIE)
+        sent = act("dsl", "record_file_transfer", {"receiving_setting": "Riverside Academy", "sent_on": today.isoformat(),
+                                                   "how": "secure_transfer_system", "sent_separately": True})  # fmt: skip
+        act("dsl", "record_file_receipt", {"transfer": sent, "received_on": today.isoformat(), "confirmed_by": "R Osei, DSL"})
         act("dsl", "close", {"receiving_setting_informed": True, "records_transferred": True})
     return case.id

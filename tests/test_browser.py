@@ -257,6 +257,7 @@ def test_head_records_who_was_told_of_a_suspension_and_sees_what_is_still_owed(p
     expect(owing).to_contain_text("Carter")
     expect(owing).to_contain_text("The local authority")
     expect(owing).not_to_contain_text("The governing board")
+    expect(page.locator("#files-owing-list")).to_contain_text("Finley Ward")  # moving on, the file not yet sent
     assert axe_violations(page) == [], page.url
     shot(page, "08b-owed-on-the-due-list")
 

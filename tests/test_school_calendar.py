@@ -5,6 +5,8 @@ board's deadline and the sixth day on the case page, the due list and the API.""
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -15,6 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+import caseflow.adapters.school_calendars as adapter
 from caseflow import create_app
 from caseflow.adapters.database import make_engine
 from caseflow.adapters.migrate import downgrade, upgrade
@@ -30,6 +33,7 @@ from caseflow.domain.school_calendar import (
     school_term,
     school_year_calendar,
 )
+from caseflow.services.school_calendars import calendar_body
 from tests.conftest import SCHOOL, Clock, Database, _services, access_lines, principal, seed_people
 from tests.test_exclusion_safeguards import _act, _case, _decide, _notice, _pupil
 from tests.test_web_security import csrf_token, sign_in
@@ -46,6 +50,10 @@ CLOSED = """2026-10-26 to 2026-10-30
 2027-03-26, 2027-03-29
 2027-05-03
 2027-05-31 to 2027-06-04"""
+
+
+#: the same as ``set_year`` reads it
+BODY = calendar_body(DATES, parse_dates(CLOSED))
 
 
 def calendar() -> SchoolCalendar:
@@ -135,7 +143,9 @@ def test_the_schools_terms_decide_where_computing_would_not() -> None:
     day = date(2027, 3, 30)  # after Easter Day, still in this school's spring term
     assert school_term(day) == Term(2026, "summer")
     assert calendar().term_on(day) == Term(2026, "spring")
-    assert calendar().term_on(date(2027, 4, 12)) == Term(2026, "summer")  # a holiday: as computed
+    assert calendar().term_on(date(2027, 4, 12)) == Term(2026, "summer")  # a holiday: the next school day's
+    assert calendar().term_on(date(2026, 12, 21)) == Term(2026, "spring")  # served from 5 January
+    assert calendar().term_on(date(2027, 7, 26)) == Term(2026, "summer")  # the next school year is not set
 
 
 @given(st.dates(min_value=date(2026, 9, 1), max_value=date(2027, 6, 30)), st.integers(min_value=1, max_value=50))
@@ -215,7 +225,7 @@ def test_bad_dates_re_render_with_every_message_and_change_nothing(app: Flask, s
 
 
 def test_who_may_see_and_set_them(svc: Services) -> None:
-    args = (SCHOOL, 2026, DATES, [])
+    args = (SCHOOL, 2026, BODY)
     for who in ("senco", "mhl"):
         assert svc.calendars.view(principal(svc, who), SCHOOL) == SchoolCalendar()
         with pytest.raises(NotPermitted):
@@ -253,7 +263,7 @@ def test_the_api_sets_a_year_whole_or_not_at_all(svc: Services) -> None:
 
 # --- using them ----------------------------------------------------------------------------------------
 def _set(svc: Services) -> None:
-    svc.calendars.set_year(principal(svc, "head"), SCHOOL, 2026, DATES, parse_dates(CLOSED))
+    svc.calendars.set_year(principal(svc, "head"), SCHOOL, 2026, BODY)
 
 
 def test_the_board_deadline_and_the_sixth_day_are_dated_from_the_schools_days(app: Flask, svc: Services) -> None:
@@ -344,3 +354,69 @@ def test_the_demo_schools_dates_are_a_valid_school_year_every_year() -> None:
         dates, closures = typical_school_year(year)
         found = school_year_calendar(year, dates, closures)
         assert found.years() == {year} and len(found.closures) >= 12, year
+
+
+# --- from a review of the first version -----------------------------------------------------------------
+def test_a_suspension_from_the_christmas_holidays_counts_in_spring(svc: Services) -> None:
+    _set(svc)
+    pupil = _pupil(svc)
+    _decide(svc, _case(svc, pupil), 10, start="2027-01-11")
+    second = _case(svc, pupil)
+    _decide(svc, second, 6, start="2026-12-21")  # every day of it served from 5 January
+    duties = svc.cases.view(principal(svc, "dsl"), second).safeguards.decisions[0]
+    assert (duties.term, duties.term_days, duties.duty.code) == (Term(2026, "spring"), 16, "must_consider")
+    assert duties.sixth_day == date(2027, 1, 12)
+
+
+def _api(svc: Services, who: str) -> tuple[Any, dict[str, str]]:
+    client = create_app({"TESTING": True, "SERVICES": svc, "SECRET_KEY": "test"}).test_client()
+    return client, {"Authorization": f"Bearer {svc.accounts.issue_token(who)}"}
+
+
+def test_another_school_is_not_found_whatever_is_sent_and_refusals_are_logged(svc: Services) -> None:
+    client, headers = _api(svc, "other_dsl")
+    for body in (BODY | {"closures": ["junk"]}, BODY | {"autumn": {"first_day": "x"}}, BODY | {"winter": {}}, [1]):
+        assert client.put(f"/api/v1/schools/{SCHOOL}/terms/2026", json=body, headers=headers).status_code == 404
+    client, headers = _api(svc, "slt")
+    refused = client.put(f"/api/v1/schools/{SCHOOL}/terms/20x6", json=BODY | {"closures": ["junk"]}, headers=headers)
+    assert refused.status_code == 422 and set(refused.get_json()["errors"]) == {"year", "closures"}  # all at once
+    assert [a["outcome"] for a in access_lines(svc) if a["action"] == "set_term_dates"] == ["refused"]
+
+
+def test_closures_sent_are_never_cut_short(svc: Services) -> None:
+    client, headers = _api(svc, "slt")
+    sent = client.put(f"/api/v1/schools/{SCHOOL}/terms/2026", json=BODY | {"closures": [" " * 20000, "2026-10-26"]},
+                      headers=headers)  # fmt: skip
+    assert sent.status_code == 422 and "longer than 20,000 characters" in sent.get_json()["errors"]["closures"][0]
+    assert svc.calendars.view(principal(svc, "slt"), SCHOOL) == SchoolCalendar()
+
+
+def test_two_saves_of_one_year_at_once_take_turns(svc: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each save reads what was there, then waits a moment for the other to read too: without the lock on
+    the school, both then delete and insert, and the second insert breaks the primary key."""
+    both = threading.Barrier(2, timeout=1)
+    real = adapter.read_calendars
+
+    def read_then_wait(conn: Any, urns: Any) -> Any:
+        found = real(conn, urns)
+        with contextlib.suppress(threading.BrokenBarrierError):  # the other is held at the lock: go on
+            both.wait()
+        return found
+
+    monkeypatch.setattr(adapter, "read_calendars", read_then_wait)
+    errors: list[BaseException] = []
+
+    def save(who: str) -> None:
+        try:
+            svc.calendars.set_year(principal(svc, who), SCHOOL, 2026, BODY)
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=save, args=(who,)) for who in ("head", "dsl")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    monkeypatch.undo()
+    assert svc.calendars.view(principal(svc, "dsl"), SCHOOL) == calendar()

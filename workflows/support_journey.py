@@ -561,13 +561,55 @@ AFTER_DECISION = [
     },
 ]
 
+#: the child protection file when a child leaves for another setting (domain facts, section 6: KCSIE)
+FILE_TRANSFER = [
+    {
+        "name": "record_file_transfer",
+        "label": "Record that the child protection file was sent",
+        "event": "FileTransferSent",
+        "source": ["transition", "closed"],
+        "roles": ["dsl"],
+        "guards": ["moving_to_another_setting", "sent_separately", "not_in_the_future"],
+        "fields": {
+            "receiving_setting": {"type": "line", "label": "Sent to (the new setting)", "required": True},
+            "sent_on": {"type": "date", "label": "Sent on", "required": True},
+            "how": {
+                "type": "choice",
+                "label": "How",
+                "choices": ["secure_transfer_system", "encrypted_email", "by_hand", "recorded_delivery"],
+                "required": True,
+            },
+            "sent_separately": {
+                "type": "bool",
+                "label": "Sent separately from the main pupil file",
+                "help": "KCSIE: the child protection file goes separately from the main pupil file.",
+            },
+            "note": NOTE,
+        },
+    },
+    {
+        "name": "record_file_receipt",
+        "label": "Record that the new setting confirmed it received the file",
+        "event": "FileReceiptConfirmed",
+        "source": ["transition", "closed"],
+        "roles": ["dsl"],
+        "guards": ["names_unconfirmed_transfer", "not_in_the_future"],
+        "fields": {
+            "transfer": {"type": "ref", "label": "The sending (version)", "required": True},
+            "received_on": {"type": "date", "label": "Received on", "required": True},
+            "confirmed_by": {"type": "line", "label": "Confirmed by (name and role at the new setting)", "required": True},
+            "note": NOTE,
+        },
+    },
+]
+
 DEFINITION = {
     "name": "support_journey",
-    "version": 3,
+    "version": 4,
     "initial": "need_identified",
     "final_states": ["closed"],
     "states": STATES,
-    "actions": [_version_3(a) for a in ACTIONS] + AFTER_DECISION,
+    "actions": [_version_3(a) for a in ACTIONS] + AFTER_DECISION + FILE_TRANSFER,
 }
 
 
@@ -576,6 +618,10 @@ def _before_catalogue(action: dict) -> dict:
         return action
     return {**action, "fields": {k: v for k, v in action["fields"].items() if k != "programme"}}
 
+
+#: version 3, before the child protection file's transfer was recorded; a copy, held by a test to the
+#: definition as it was released
+DEFINITION_V3 = deepcopy({**DEFINITION, "version": 3, "actions": [_version_3(a) for a in ACTIONS] + AFTER_DECISION})
 
 #: version 2, before the notices and the governing board's review after a decision were recorded; a copy,
 #: held by a test to the definition as it was released

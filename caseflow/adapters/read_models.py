@@ -308,6 +308,23 @@ class SqlReadModels:
         with read_transaction(self.engine) as conn:
             return [dict(row) for row in conn.execute(query).mappings()]
 
+    def file_facts(self, school_urns: list[str]) -> list[dict[str, Any]]:
+        """The move, the sendings and the confirmations of the schools' cases that have prepared a
+        transition and not gone back from it, with the child and the case's step, by the child's name."""
+        f = case_report_facts
+        moving = select(f.c.case_id).where(f.c.kind == "transition").distinct()
+        query = (
+            select(f.c.case_id, f.c.version, f.c.kind, f.c.ref, f.c.detail, f.c.start_date, f.c.decided_on, case_summary.c.state,
+                   pupils.c.pupil_id, pupils.c.given_name, pupils.c.family_name)
+            .join(case_summary, case_summary.c.case_id == f.c.case_id)
+            .join(pupils, pupils.c.pupil_id == case_summary.c.pupil_id)
+            .where(case_summary.c.school_urn.in_(school_urns), case_summary.c.state.in_(("transition", "closed")),
+                   f.c.case_id.in_(moving), f.c.kind.in_(("transition", "file_sent", "file_received")))
+            .order_by(pupils.c.family_name, pupils.c.given_name, f.c.case_id, f.c.version)
+        )  # fmt: skip
+        with read_transaction(self.engine) as conn:
+            return [dict(row) for row in conn.execute(query).mappings()]
+
     def decision_facts(self, school_urns: list[str], cutoff: datetime | None = None) -> DecisionFacts:
         """What the duties after a decision are worked out from, for the schools' cases with a decision:
         their proposals, decisions, requests, notices and board reviews (report facts), each child's

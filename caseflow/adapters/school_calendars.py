@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import Connection, Engine, delete, insert, select
 
 from caseflow.adapters.database import read_transaction, write_transaction
-from caseflow.adapters.tables import school_closures, school_terms
+from caseflow.adapters.tables import school_closures, school_terms, schools
 from caseflow.domain.school_calendar import SchoolCalendar, TermDates, school_year
 
 
@@ -39,6 +39,8 @@ class SqlSchoolCalendars:
         """Replace the school's dates for one school year with ``calendar``'s (checked by
         ``school_year_calendar``), in one transaction; returns what was there before."""
         with write_transaction(self.engine) as conn:
+            # two saves of one school at once take turns (SQLite's BEGIN IMMEDIATE already makes them)
+            conn.execute(select(schools.c.urn).where(schools.c.urn == school_urn).with_for_update())
             before = read_calendars(conn, [school_urn])[school_urn]
             conn.execute(delete(school_terms).where(school_terms.c.school_urn == school_urn, school_terms.c.school_year == year))
             held = [d for d in before.closures if school_year(d) == year]

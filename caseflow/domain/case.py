@@ -53,7 +53,9 @@ _AFTER_DECISION = {
 }
 
 #: bump when the shape of a snapshot changes; older snapshots are then ignored
-SNAPSHOT_SCHEMA = 2  # 2: InterventionContinued kept (the review date it sets); older snapshots are replayed past
+#: 2: InterventionContinued kept (the review date it sets); 3: the move and the child protection file's
+#: sendings and confirmations kept. Older snapshots are replayed past
+SNAPSHOT_SCHEMA = 3
 
 
 @dataclass

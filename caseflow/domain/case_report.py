@@ -13,7 +13,7 @@ store never records an event before the one it follows, even when a server's clo
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import groupby
@@ -42,8 +42,10 @@ class ReportFact(NamedTuple):
     decided (``ref``: the proposal, ``detail``: the decision, ``override``: a reason was given,
     ``misses_exam``: a public exam or national test would be missed), noticed (``ref``: the proposal,
     ``detail``: who was told), requested (``ref``: the proposal; the parents asked the board to consider
-    reinstatement), board (``ref``: the proposal, ``detail``: the governing board's outcome) or cancelled
-    (``ref``: the proposal; the head cancelled the decision)."""
+    reinstatement), board (``ref``: the proposal, ``detail``: the governing board's outcome), cancelled
+    (``ref``: the proposal; the head cancelled the decision), transition (``detail``: its kind,
+    ``start_date``: the day the child leaves), file_sent (``detail``: to which setting, ``decided_on``: sent
+    on) or file_received (``ref``: the sending, ``decided_on``: received on)."""
 
     case_id: str
     version: int
@@ -90,6 +92,8 @@ def report_fact(event: StoredEvent) -> ReportFact | None:
         fact |= {"kind": AFTER_DECISION[kind][0], "ref": data["proposal"], "detail": detail if isinstance(detail, str) else None}
         if kind == "DecisionNoticeRecorded":  # the governing board's school days run from the day it was told
             fact["decided_on"] = _day(data.get("notified_on"))
+    elif kind in FILE_EVENTS:
+        fact |= _file_fact(kind, data)
     if not fact and event.version != 1:  # a case's first event always counts it
         return None
     return ReportFact(event.stream_id, event.version, event.recorded_at, **fact)
@@ -151,6 +155,24 @@ def tally(facts: Iterable[ReportFact], as_of: date) -> Tally:
                 counted.exclusions += proposal.detail == "exclusion"
             counted.overrides += bool(decision.override)
     return counted
+
+
+#: what the child protection file's duty is worked out from (``caseflow.domain.file_transfer``)
+FILE_EVENTS = frozenset({"TransitionPrepared", "FileTransferSent", "FileReceiptConfirmed"})
+
+
+def _file_fact(kind: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    if kind == "TransitionPrepared":
+        return {"kind": "transition", "detail": _text(data.get("kind")), "start_date": _day(data.get("date"))}
+    if kind == "FileTransferSent":
+        return {"kind": "file_sent", "detail": _text(data.get("receiving_setting")), "decided_on": _day(data.get("sent_on"))}
+    if _version(data.get("transfer")):
+        return {"kind": "file_received", "ref": data["transfer"], "decided_on": _day(data.get("received_on"))}
+    return {}
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def _version(value: Any) -> bool:

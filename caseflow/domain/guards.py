@@ -28,6 +28,7 @@ from caseflow.domain.exclusions import (
     safeguards,
     school_year,
 )
+from caseflow.domain.file_transfer import EVENT_KINDS, FileDuty, case_file_facts, file_duty
 from caseflow.domain.school_calendar import SchoolCalendar
 from workflows.questionnaires import QUESTIONNAIRES
 
@@ -453,6 +454,61 @@ def board_may_direct_reinstatement(case: SupportCase, data: Mapping[str, Any], c
     if duty.may_reinstate:
         return []
     return [Unmet("board_cannot_reinstate", f"{duty.text} Record the outcome as representations considered.")]
+
+
+# --- the child protection file when a child leaves (KCSIE) --------------------------------------------
+_FILE_EVENTS = tuple(EVENT_KINDS)
+
+
+def case_file_duty(case: SupportCase, ctx: CaseContext) -> FileDuty | None:
+    """What the case's prepared move owes of the child protection file, in the school's own days."""
+    return file_duty(case_file_facts(case.facts), case.state, ctx.school_calendar())
+
+
+@guard("moving_to_another_setting", reads=_FILE_EVENTS)
+def moving_to_another_setting(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
+    if file_duty(case_file_facts(case.facts), case.state) is not None:
+        return []
+    return [
+        Unmet(
+            "not_moving",
+            "Prepare a transition to another setting first (a phase change, a school move or post-16); "
+            "a step-down keeps the child's file here.",
+        )
+    ]
+
+
+@guard("sent_separately", needs_input=True)
+def sent_separately(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
+    if data.get("sent_separately") is True:
+        return []
+    return [Unmet("not_separate", "The child protection file must go separately from the main pupil file (KCSIE).")]
+
+
+#: each action's date that cannot be after today
+_NOT_FUTURE = {"record_file_transfer": "sent_on", "record_file_receipt": "received_on"}
+
+
+@guard("not_in_the_future", needs_input=True)
+def not_in_the_future(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
+    text = data.get(_NOT_FUTURE.get(action, ""))
+    if not text or ctx.today is None or date.fromisoformat(text) <= ctx.today:
+        return []
+    return [Unmet("date_in_future", "The date cannot be in the future.")]
+
+
+@guard("names_unconfirmed_transfer", needs_input=True)
+def names_unconfirmed_transfer(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
+    duty = file_duty(case_file_facts(case.facts), case.state)
+    sending = next((s for s in duty.sendings if s.version == data.get("transfer")), None) if duty else None
+    if sending is None:
+        return [Unmet("no_such_transfer", "Name a sending of the file for this move (its version, shown on the case page).")]
+    if sending.received is not None:
+        return [Unmet("already_confirmed", f"Its receipt was confirmed at version {sending.received.version}.")]
+    received = data.get("received_on")
+    if received and date.fromisoformat(received) < sending.sent_on:
+        return [Unmet("before_sent", f"It cannot have arrived before it was sent, on {long_date(sending.sent_on)}.")]
+    return []
 
 
 # --- pupil records ---------------------------------------------------------------------------------

@@ -96,10 +96,15 @@ class SchoolCalendar:
         return frozenset(year for year, names in named.items() if names == set(TERMS))
 
     def term_on(self, day: date) -> Term:
-        """The school's term holding ``day``; a holiday, or a day of a year not set, as computed."""
+        """The school's term holding ``day``; a holiday, the term of the next school day in the same
+        school year (a suspension from 21 December is served in the spring term); otherwise, or in a
+        year not set, as computed."""
         for t in self.terms:
             if t.holds(day):
                 return t.term
+        following = self.school_day(day, 1) if school_year(day) in self.years() else None
+        if following is not None and school_year(following) == school_year(day):
+            return self.term_on(following)
         return school_term(day)
 
     def is_school_day(self, day: date) -> bool | None:

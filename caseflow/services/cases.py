@@ -26,7 +26,15 @@ from caseflow.domain.errors import (
 )
 from caseflow.domain.events import ChainReport, NewEvent, StoredEvent, london_date, now_utc, utc
 from caseflow.domain.exclusions import Child, OtherSuspension, Safeguards, by_school_year
-from caseflow.domain.guards import CaseContext, case_safeguards, over_suspension_limit, suspension_decided, warnings
+from caseflow.domain.file_transfer import FileDuty
+from caseflow.domain.guards import (
+    CaseContext,
+    case_file_duty,
+    case_safeguards,
+    over_suspension_limit,
+    suspension_decided,
+    warnings,
+)
 from caseflow.domain.pupil import Pupil
 from caseflow.domain.roles import Actor, Role
 from caseflow.domain.workflow import ActionStatus, Workflow
@@ -81,6 +89,8 @@ class CaseView:
     safeguards: Safeguards
     #: the whole history, for the timeline
     events: list[StoredEvent]
+    #: the child protection file a move to another setting owes (None: no such move)
+    file: FileDuty | None = None
 
 
 class CaseService:
@@ -175,6 +185,7 @@ class CaseService:
             warnings(case, ctx, today),
             case_safeguards(case, ctx, today),
             events,
+            case_file_duty(case, ctx),
         )
 
     def history(self, principal: Principal, case_id: str) -> list[StoredEvent]:

@@ -11,7 +11,7 @@ that child's subject-access bundle.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from itertools import groupby
 from typing import Any, NamedTuple, Protocol
@@ -19,6 +19,7 @@ from typing import Any, NamedTuple, Protocol
 from caseflow.domain.errors import InvalidData, NotFound, NotPermitted
 from caseflow.domain.events import iso
 from caseflow.domain.exclusions import Child, DecisionDuties, OtherSuspension, safeguards
+from caseflow.domain.file_transfer import FileDuty, FileFact, file_duty
 from caseflow.domain.school_calendar import SchoolCalendar
 from caseflow.services.access import SCHOOL_CASE_ROLES, Principal
 from caseflow.services.ports import AccessLog
@@ -99,9 +100,50 @@ class DecisionOwed:
 
 
 @dataclass(frozen=True, slots=True)
+class FileOwed:
+    """A child gone, or going, to another setting whose child protection file is not yet confirmed received."""
+
+    case_id: str
+    pupil_id: str
+    given_name: str
+    family_name: str
+    duty: FileDuty
+
+    def as_dict(self, as_of: date) -> dict[str, Any]:
+        return {
+            "case_id": self.case_id,
+            "pupil_id": self.pupil_id,
+            "given_name": self.given_name,
+            "family_name": self.family_name,
+            **self.duty.as_dict(as_of),
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class DueList:
     interventions: list[InterventionDue]
     decisions: list[DecisionOwed]
+    files: list[FileOwed] = field(default_factory=list)
+
+
+_FILE_KINDS = {"transition": "transition", "file_sent": "sent", "file_received": "received"}
+
+
+def files_owed(rows: list[dict[str, Any]], calendar: SchoolCalendar | None) -> list[FileOwed]:
+    """Each case's file facts from its report facts, worked out by the function the case page uses."""
+    owed = []
+    for case_id, found in groupby(rows, key=lambda row: row["case_id"]):
+        facts = list(found)
+        child = facts[0]
+        duty = file_duty(
+            [FileFact(_FILE_KINDS[r["kind"]], r["version"], r["start_date"] if r["kind"] == "transition" else r["decided_on"],
+                      r["detail"], r["ref"]) for r in facts],
+            child["state"],
+            calendar,
+        )  # fmt: skip
+        if duty is not None and not duty.confirmed:
+            owed.append(FileOwed(case_id, child["pupil_id"], child["given_name"], child["family_name"], duty))
+    return owed
 
 
 def owed_after_decisions(
@@ -170,6 +212,8 @@ class DueReads(Protocol):
 
     def decision_facts(self, school_urns: list[str], cutoff: datetime | None = None) -> DecisionFacts: ...
 
+    def file_facts(self, school_urns: list[str]) -> list[dict[str, Any]]: ...
+
     def school_calendars(self, school_urns: list[str]) -> dict[str, SchoolCalendar]: ...
 
 
@@ -195,16 +239,16 @@ class DueListService:
             until = as_of + timedelta(days=within_days)
         except OverflowError:
             raise InvalidData({"within": ["reaches past the last date there is"]}) from None
+        calendars = self.reads.school_calendars([school_urn])
         found = DueList(
             [InterventionDue(**row) for row in self.reads.interventions_due([school_urn], until)],
-            owed_after_decisions(self.reads.decision_facts([school_urn]), as_of, self.reads.school_calendars([school_urn])),
+            owed_after_decisions(self.reads.decision_facts([school_urn]), as_of, calendars),
+            files_owed(self.reads.file_facts([school_urn]), calendars[school_urn]),
         )
         role = sorted(readers)[0]
         detail = f"school {school_urn}, as of {as_of.isoformat()}, within {within_days} days"
         self.audit.record(username=principal.username, role=role, action="view_due", outcome="ok", detail=detail)
-        named = {(item.case_id, item.pupil_id) for item in found.interventions} | {
-            (item.case_id, item.pupil_id) for item in found.decisions
-        }
+        named = {(item.case_id, item.pupil_id) for item in [*found.interventions, *found.decisions, *found.files]}
         for case_id, pupil_id in sorted(named):
             self.audit.record(
                 username=principal.username, role=role, action="due_listed", outcome="ok", case_id=case_id, pupil_id=pupil_id

@@ -5,13 +5,13 @@ dates decide which term a suspension counts in and by when a governing board mus
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any, Protocol
 
 from caseflow.domain.errors import CaseflowError, InvalidData, NotFound, NotPermitted
 from caseflow.domain.roles import Role
-from caseflow.domain.school_calendar import TERMS, SchoolCalendar, parse_date, school_year, school_year_calendar
+from caseflow.domain.school_calendar import TERMS, SchoolCalendar, parse_date, parse_dates, school_year, school_year_calendar
 from caseflow.services.access import SCHOOL_CASE_ROLES, Principal, choose_role
 from caseflow.services.ports import AccessLog
 
@@ -90,20 +90,16 @@ class SchoolCalendarService:
     def may_set(self, principal: Principal, school_urn: str) -> bool:
         return any(principal.has(role, school_urn) for role in CALENDAR_SETTERS)
 
-    def set_year(
-        self,
-        principal: Principal,
-        school_urn: str,
-        year: Any,
-        dates: Mapping[str, tuple[date | None, date | None]],
-        closures: list[date],
-    ) -> SchoolCalendar:
-        """Replace one school year's terms and closure days; refused whole if any of it is wrong."""
+    def set_year(self, principal: Principal, school_urn: str, year: Any, body: Mapping[str, Any]) -> SchoolCalendar:
+        """Replace one school year's terms and closure days from ``body`` (each term's first and last day,
+        and ``closures``: text as ``parse_dates`` reads it, or a list of such lines); refused whole, with
+        every message at once, if any of it is wrong. Outsiders are told there is no such school before
+        anything they sent is read; every refusal is logged."""
         role = self._held(principal, school_urn, CALENDAR_SETTERS)
         try:
             if role is None:
                 raise NotPermitted("only the school's headteacher, senior leaders or DSL may set its term dates")
-            chosen = school_year_arg(year)
+            chosen, dates, closures = _checked_body(year, body)
             calendar = school_year_calendar(chosen, dates, closures)
             before = self.store.set_year(school_urn, chosen, calendar)
         except CaseflowError as error:
@@ -118,3 +114,38 @@ class SchoolCalendarService:
         )
         self.audit.record(username=principal.username, role=role, action="set_term_dates", outcome="ok", detail=detail)
         return self.store.calendar(school_urn)
+
+
+def calendar_body(dates: Mapping[str, tuple[date, date]], closures: Iterable[date]) -> dict[str, Any]:
+    """What ``SchoolCalendarService.set_year`` reads, from dates (for the demo and the CLI's callers)."""
+    terms = {name: {"first_day": first.isoformat(), "last_day": last.isoformat()} for name, (first, last) in dates.items()}
+    return terms | {"closures": [d.isoformat() for d in sorted(closures)]}
+
+
+#: the longest closures text read (a year's closures as single days take under 1,000 characters)
+MAX_CLOSURES_TEXT = 20_000
+
+
+def _checked_body(year: Any, body: Mapping[str, Any]) -> tuple[int, dict[str, tuple[date | None, date | None]], list[date]]:
+    """The year, the term dates and the closures, or ``InvalidData`` naming everything wrong with them."""
+    errors: dict[str, list[str]] = {}
+    found: list[Any] = [None, None, []]
+    closures = body.get("closures", "")
+    if isinstance(closures, list) and all(isinstance(line, str) for line in closures):
+        closures = "\n".join(closures)
+    for i, (parse, arg) in enumerate(((school_year_arg, year), (term_dates_from, body), (_closures, closures))):
+        try:
+            found[i] = parse(arg)
+        except InvalidData as error:
+            errors.update(error.errors)
+    if errors:
+        raise InvalidData(errors)
+    return found[0], found[1], found[2]
+
+
+def _closures(text: Any) -> list[date]:
+    if not isinstance(text, str):
+        raise InvalidData({"closures": ["must be dates written as YYYY-MM-DD, a list of them, or runs of them"]})
+    if len(text) > MAX_CLOSURES_TEXT:
+        raise InvalidData({"closures": [f"is longer than {MAX_CLOSURES_TEXT:,} characters"]})
+    return parse_dates(text)

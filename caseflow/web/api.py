@@ -14,13 +14,14 @@ from flask import Blueprint, jsonify, request
 from flask_login import current_user
 
 from caseflow.domain.errors import InvalidData, NotFound
+from caseflow.domain.events import london_date, now_utc
 from caseflow.domain.roles import Role
-from caseflow.domain.school_calendar import TERMS, SchoolCalendar, parse_dates, school_year
+from caseflow.domain.school_calendar import TERMS, SchoolCalendar, school_year
 from caseflow.services.access import SCHOOL_CASE_ROLES
 from caseflow.services.cases import VERIFIERS
 from caseflow.services.due import DEFAULT_WITHIN_DAYS, DUE_READERS
 from caseflow.services.pupils import pupil_as_dict
-from caseflow.services.school_calendars import CALENDAR_READERS, CALENDAR_SETTERS, term_dates_from
+from caseflow.services.school_calendars import CALENDAR_READERS, CALENDAR_SETTERS
 from caseflow.web.audit import HEADS_UPLOAD_LIMIT
 from caseflow.web.auth import csrf, services
 from caseflow.web.openapi import openapi_document
@@ -71,6 +72,7 @@ def _case_json(view: Any) -> dict[str, Any]:
         "actions": [status.as_dict() for status in view.actions],
         "warnings": view.warnings,
         "suspensions": view.safeguards.as_dict(),
+        "child_protection_file": view.file.as_dict(london_date(now_utc())) if view.file else None,
     }
 
 
@@ -153,6 +155,7 @@ def due() -> Any:
             "within_days": within,
             "interventions": [item.as_dict(as_of) for item in found.interventions],
             "decisions_owing": [item.as_dict() for item in found.decisions],
+            "child_protection_files_owing": [item.as_dict(as_of) for item in found.files],
         }
     )
 
@@ -312,12 +315,9 @@ def school_terms(school_urn: str) -> Any:
 @allow(*CALENDAR_SETTERS)
 def set_school_terms(school_urn: str, year: str) -> Any:
     """Replace one school year's term dates and closure days (all or nothing)."""
-    body = _body({*TERMS, "closures"})
-    closures = body.get("closures", [])
-    if not isinstance(closures, list) or not all(isinstance(d, str) for d in closures):
-        raise InvalidData({"closures": ["must be a list of dates written as YYYY-MM-DD"]})
     svc = services().calendars
-    calendar = svc.set_year(
-        current_user.principal, school_urn, year, term_dates_from(body), parse_dates("\n".join(closures)[:20000])
-    )
-    return jsonify(_calendar_json(school_urn, calendar))
+    svc.view(current_user.principal, school_urn)  # another school's answers 404 whatever is sent
+    body = _body({*TERMS, "closures"})
+    if not isinstance(body.get("closures", []), list):
+        raise InvalidData({"closures": ["must be a list of dates written as YYYY-MM-DD, or runs of them"]})
+    return jsonify(_calendar_json(school_urn, svc.set_year(current_user.principal, school_urn, year, body)))

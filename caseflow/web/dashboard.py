@@ -87,6 +87,7 @@ def due() -> Any:
         "dashboard/due.html",
         items=found.interventions,
         decisions=found.decisions,
+        files=found.files,
         recipients=RECIPIENTS,
         as_of=as_of,
         within=raw,

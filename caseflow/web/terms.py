@@ -4,8 +4,7 @@ and change nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -13,14 +12,13 @@ from flask_wtf import FlaskForm
 
 from caseflow.domain.errors import InvalidData
 from caseflow.domain.events import london_date, now_utc
-from caseflow.domain.school_calendar import TERMS, SchoolCalendar, parse_dates, runs, school_year
-from caseflow.services.school_calendars import CALENDAR_READERS, CALENDAR_SETTERS, school_year_arg, term_dates_from
+from caseflow.domain.school_calendar import TERMS, SchoolCalendar, runs, school_year
+from caseflow.services.school_calendars import CALENDAR_READERS, CALENDAR_SETTERS, school_year_arg
 from caseflow.web.auth import services
 from caseflow.web.policy import allow
 from caseflow.web.schools import school_asked
 
 bp = Blueprint("terms", __name__, url_prefix="/terms")
-T = TypeVar("T")
 #: the fields of the form, in the order the page shows them
 FIELDS = (*(f"{name}_{end}" for name in TERMS for end in ("first_day", "last_day")), "closures")
 
@@ -33,15 +31,6 @@ def _year(calendar: SchoolCalendar, year: int) -> dict[str, Any]:
         "closures": runs(d for d in calendar.closures if school_year(d) == year),
         "complete": year in calendar.years(),
     }
-
-
-def _checked(errors: dict[str, list[str]], parse: Callable[..., T], *args: Any) -> T | None:
-    """``parse(*args)``, or None with its messages added to ``errors``: a form says everything wrong at once."""
-    try:
-        return parse(*args)
-    except InvalidData as error:
-        errors.update(error.errors)
-        return None
 
 
 @bp.route("", methods=["GET", "POST"])
@@ -68,21 +57,18 @@ def index() -> Any:
     values["closures"] = "\n".join(f"{a} to {b}" if a != b else str(a) for a, b in shown["closures"])
     status = 400 if errors else 200
     if request.method == "POST":
-        if not may_set:
-            abort(403)
         if errors:
             abort(400)
-        values = {name: request.form.get(name, "")[:2000] for name in FIELDS}
+        values = {name: request.form.get(name, "") for name in FIELDS}
         if not form.validate_on_submit():
             errors, status = {"form": ["the form has expired: send it again"]}, 400
         else:
             body = {n: {"first_day": values[f"{n}_first_day"] or None, "last_day": values[f"{n}_last_day"] or None}
                     for n in TERMS}  # fmt: skip
-            dates, closures = _checked(errors, term_dates_from, body), _checked(errors, parse_dates, values["closures"])
-            if not errors:
-                _checked(errors, svc.set_year, principal, school, year, dates, closures)
-            if errors:
-                status = 422
+            try:
+                svc.set_year(principal, school, year, body | {"closures": values["closures"]})
+            except InvalidData as error:
+                errors, status = error.errors, 422
             else:
                 flash(f"Term dates for {year} to {year + 1} saved.")
                 return redirect(url_for("terms.index", school_urn=school, year=year))

@@ -5,7 +5,10 @@ guidance's school-day deadlines needs from the log.
 - ``suspension_days.start_date``: a suspension's first day, which decides its term in the school's own
   dates; from the proposal's event.
 - ``case_report_facts.decided_on`` of a notice: the day the recipient was told (the governing board's
-  15 or 50 school days run from it); from the notice's event.
+  15 or 50 school days run from it); of the child protection file's sending and confirmation, their days
+  (a database rebuilt from migration 0008 on has those facts without their days); from the events.
+- ``case_report_facts`` of a prepared transition: its kind and date (a move to another setting owes the
+  child protection file, ``caseflow.domain.file_transfer``), kind ``transition``; from its event.
 
 A database upgraded with these already recorded gets the values the projections would have written.
 
@@ -69,22 +72,39 @@ def upgrade() -> None:
         )
     with op.batch_alter_table("suspension_days") as batch:
         batch.alter_column("start_date", existing_type=sa.Date(), nullable=False)
-    notices = sa.select(events.c.stream_id, events.c.version, events.c.data).where(
-        events.c.event_type == "DecisionNoticeRecorded"
+    dated = {"DecisionNoticeRecorded": "notified_on", "FileTransferSent": "sent_on", "FileReceiptConfirmed": "received_on"}
+    notices = sa.select(events.c.stream_id, events.c.version, events.c.event_type, events.c.data).where(
+        events.c.event_type.in_(tuple(dated))
     )
-    for stream_id, version, data in bind.execute(notices).fetchall():
-        told = json.loads(data).get("notified_on")
+    for stream_id, version, event_type, data in bind.execute(notices).fetchall():
+        day = json.loads(data).get(dated[event_type])
         bind.execute(
             sa.text(
                 "UPDATE case_report_facts SET decided_on = :day "
-                "WHERE case_id = :case_id AND version = :version AND kind = 'noticed'"
+                "WHERE case_id = :case_id AND version = :version AND kind IN ('noticed', 'file_sent', 'file_received')"
             ),
-            {"day": date.fromisoformat(told) if isinstance(told, str) else None, "case_id": stream_id, "version": version},
+            {"day": date.fromisoformat(day) if isinstance(day, str) else None, "case_id": stream_id, "version": version},
+        )
+    moves = sa.select(events.c.stream_id, events.c.version, events.c.data).where(events.c.event_type == "TransitionPrepared")
+    for stream_id, version, data in bind.execute(moves).fetchall():
+        fact = report_fact_of_move(json.loads(data))
+        bind.execute(
+            sa.text(
+                "UPDATE case_report_facts SET kind = 'transition', detail = :detail, start_date = :day "
+                "WHERE case_id = :case_id AND version = :version"
+            ),
+            {"detail": fact["detail"], "day": fact["start_date"], "case_id": stream_id, "version": version},
         )
 
 
+def report_fact_of_move(data: dict) -> dict:
+    kind, day = data.get("kind"), data.get("date")
+    return {"detail": kind if isinstance(kind, str) else None, "start_date": date.fromisoformat(day) if isinstance(day, str) else None}
+
+
 def downgrade() -> None:
-    op.execute("UPDATE case_report_facts SET decided_on = NULL WHERE kind = 'noticed'")
+    op.execute("UPDATE case_report_facts SET kind = NULL, detail = NULL, start_date = NULL WHERE kind = 'transition'")
+    op.execute("UPDATE case_report_facts SET decided_on = NULL WHERE kind IN ('noticed', 'file_sent', 'file_received')")
     with op.batch_alter_table("suspension_days") as batch:
         batch.drop_column("start_date")
     op.drop_table("school_closures")
