@@ -240,15 +240,22 @@ def demo(scale: str, schools: int, pupils_per_school: int, events_per_pupil: int
 def heads(out: str | None) -> None:
     services = _services()
     found = services.store.heads()
+    text = json.dumps(found.as_dict(), indent=2)
+    if out is not None:
+        try:
+            with open(out, "w", encoding="utf-8") as file:
+                file.write(text + "\n")
+        except OSError as error:
+            raise click.BadParameter(f"cannot write it: {error.strerror}", param_hint="--out") from None
     detail = f"{len(found.heads)} streams, {found.events} events, digest {found.digest}"
     services.audit.record(username=_operator(), role="auditor", action="log_heads", outcome="ok", detail=detail)
-    text = json.dumps(found.as_dict(), indent=2)
     if out is None:
         click.echo(text)
         return
-    with open(out, "w", encoding="utf-8") as file:
-        file.write(text + "\n")
-    click.echo(f"Saved the heads of {len(found.heads)} streams ({found.events} events) to {out}; digest {found.digest}.")
+    click.echo(
+        f"Saved the heads of {len(found.heads)} streams ({found.events} events) to {out}.\n"
+        f"Digest: {found.digest}\nNote it down somewhere apart from the file: whoever can edit the file can recompute it."
+    )
 
 
 @main.command(help="Verify hash chains; exit 1 naming the first bad event.")
@@ -277,8 +284,17 @@ def verify(case_id: str | None, against: Any) -> None:
         username=_operator(), role="auditor", action="verify", outcome="ok" if report.valid else "invalid", case_id=case_id,
         detail=detail,
     )  # fmt: skip
+    if anchored is not None:
+        click.echo(
+            f"Against the heads taken {anchored.taken_at.isoformat()}, digest {anchored.digest}: compare it with the "
+            "digest you noted when you saved them."
+        )
+    if report.valid and case_id is not None and report.checked == 0:
+        click.echo(f"No stream {case_id}: nothing to verify.", err=True)
+        sys.exit(1)
     if report.valid:
-        grown = f" and every event in the heads of {anchored.taken_at.isoformat()} still there" if anchored else ""
+        which = f"every event of {case_id} in the heads" if case_id else "every event in the heads"
+        grown = f" and {which} still there" if anchored else ""
         click.echo(f"OK: {report.checked} events verified, every chain intact{grown}.")
         return
     click.echo(

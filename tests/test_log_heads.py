@@ -133,9 +133,9 @@ def test_from_the_command_line(database: Database, monkeypatch: pytest.MonkeyPat
     saved = runner.invoke(main, ["heads", "--out", str(out)])
     assert saved.exit_code == 0 and "Saved the heads of 2 streams (4 events)" in saved.output
     printed = runner.invoke(main, ["heads"])
-    assert json.loads(printed.output)["digest"] == json.loads(out.read_text())["digest"]
+    assert json.loads(printed.output)["heads"] == json.loads(out.read_text())["heads"]
     passed = runner.invoke(main, ["verify", "--against", str(out)])
-    assert passed.exit_code == 0 and "every event in the heads of" in passed.output
+    assert passed.exit_code == 0 and "every event in the heads still there" in passed.output
     _as_owner(database, "DELETE FROM events WHERE stream_id = 'case-a' AND version = 3")
     assert runner.invoke(main, ["verify"]).exit_code == 0
     caught = runner.invoke(main, ["verify", "--against", str(out)])
@@ -206,3 +206,65 @@ def test_through_the_api(services: Services, database: Database) -> None:
     assert refused.status_code == 422 and refused.mimetype == "application/problem+json"
     dsl = {"Authorization": f"Bearer {services.accounts.issue_token('dsl')}"}
     assert client.get("/api/v1/audit/heads", headers=dsl).status_code == 403
+
+
+# --- from a review of the first version ----------------------------------------------------------------
+def test_the_page_reads_a_file_of_heads_over_a_mebibyte(app: Flask, services: Services) -> None:
+    """A large LA has tens of thousands of streams: the page's own limit, not the app's 1 MiB, applies."""
+    client = app.test_client()
+    sign_in(client, "auditor")
+    big = LogHeads(datetime(2026, 1, 1, tzinfo=UTC), {f"case-{n:08d}": (1, "ab" * 32) for n in range(12_000)})
+    body = json.dumps(big.as_dict(), indent=2).encode()
+    assert len(body) > 1024 * 1024
+    data = {"csrf_token": csrf_token(client, "/audit/"), "heads": (io.BytesIO(body), "heads.json")}
+    checked = client.post("/audit/heads/verify", data=data, content_type="multipart/form-data")
+    assert checked.status_code == 200 and b"the stream is gone" in checked.data
+    no_token = client.post("/audit/heads/verify", data={"heads": (io.BytesIO(body), "heads.json")},
+                           content_type="multipart/form-data")  # fmt: skip
+    assert no_token.status_code == 400
+
+
+def test_odd_bodies_and_times_are_refused_not_a_500(services: Services) -> None:
+    services.store.append("case-a", "case", 0, [_event(1)])
+    client = create_app({"TESTING": True, "SERVICES": services, "SECRET_KEY": "test"}).test_client()
+    headers = {"Authorization": f"Bearer {services.accounts.issue_token('auditor')}"}
+    deep = "[" * 100_000 + "]" * 100_000
+    assert (
+        client.post("/api/v1/audit/heads/verify", data=deep, content_type="application/json", headers=headers).status_code == 422
+    )
+    saved = client.get("/api/v1/audit/heads", headers=headers).get_json()
+    for taken_at in ("0001-01-01T00:00:00+01:00", "2026-12-07T10:00:00+01:00", "2026-12-07T10:00:00"):
+        edited = saved | {"taken_at": taken_at}
+        assert client.post("/api/v1/audit/heads/verify", json=edited, headers=headers).status_code == 422
+    later = saved | {"taken_at": "2027-01-01T00:00:00.000000Z"}  # the time is in the digest too
+    refused = client.post("/api/v1/audit/heads/verify", json=later, headers=headers)
+    assert refused.status_code == 422 and "digest does not match" in refused.get_json()["errors"]["heads"][0]
+
+
+def test_the_command_line_says_what_it_checked_against(
+    database: Database, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    _log(database)
+    monkeypatch.setenv("CASEFLOW_DATABASE_URL", database.url)
+    runner = CliRunner()
+    out = tmp_path / "heads.json"
+    saved = runner.invoke(main, ["heads", "--out", str(out)])
+    digest = json.loads(out.read_text())["digest"]
+    assert saved.exit_code == 0 and f"Digest: {digest}" in saved.output
+    _as_owner(database, "DELETE FROM events WHERE stream_id = 'case-b'")
+    one = runner.invoke(main, ["verify", "--case", "case-a", "--against", str(out)])
+    assert one.exit_code == 0 and "every event of case-a in the heads still there" in one.output and digest in one.output
+    typo = runner.invoke(main, ["verify", "--case", "case-typo", "--against", str(out)])
+    assert typo.exit_code == 1 and "No stream case-typo" in typo.output
+    nowhere = runner.invoke(main, ["heads", "--out", str(tmp_path / "no" / "heads.json")])
+    assert nowhere.exit_code == 2 and "cannot write it" in nowhere.output
+    lines = [a for a in access_lines_of(database) if a == "log_heads"]
+    assert len(lines) == 1  # the failed save is not logged as saved
+
+
+def access_lines_of(database: Database) -> list[str]:
+    engine = make_engine(database.url)
+    with engine.connect() as conn:
+        found = list(conn.execute(text("SELECT action FROM access_log ORDER BY id")).scalars())
+    engine.dispose()
+    return found

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from caseflow.domain.errors import InvalidData
@@ -34,8 +34,9 @@ class LogHeads:
 
     @property
     def digest(self) -> str:
-        """One hash over every head, short enough to read out or print in a report."""
-        found = hashlib.sha256()
+        """One hash over the time and every head, short enough to note down apart from the file (the file
+        alone proves nothing against whoever can edit it: they can recompute this)."""
+        found = hashlib.sha256(f"{iso(self.taken_at)}\n".encode())
         for stream_id in sorted(self.heads):
             version, hash_ = self.heads[stream_id]
             found.update(f"{stream_id}\t{version}\t{hash_}\n".encode())
@@ -78,8 +79,12 @@ class LogHeads:
         try:
             taken_at = datetime.fromisoformat(str(data.get("taken_at")))
         except ValueError:
-            raise InvalidData({"heads": ["has no time it was taken at"]}) from None
+            taken_at = None
+        if taken_at is None or taken_at.utcoffset() != timedelta(0) or not 2000 <= taken_at.year <= 9998:
+            raise InvalidData({"heads": ["has no time in UTC it was taken at"]})
         found = cls(taken_at, heads)
         if found.digest != data.get("digest"):
-            raise InvalidData({"heads": ["its digest does not match its heads: the file was changed after it was saved"]})
+            raise InvalidData(
+                {"heads": ["its digest does not match its heads: the file was damaged or edited after it was saved"]}
+            )
         return found

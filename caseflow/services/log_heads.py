@@ -18,13 +18,14 @@ class LogHeadsService:
         self.store = store
         self.audit = audit
 
-    def _check(self, principal: Principal, action: str) -> None:
+    def require_auditor(self, principal: Principal, action: str) -> None:
+        """Before anything sent is read: an auditor of every school, or a logged refusal."""
         if not principal.has(Role.AUDITOR):
             self.audit.record(username=principal.username, role=None, action=action, outcome="forbidden")
             raise NotPermitted("only an auditor of every school may save or check the whole log's heads")
 
     def heads(self, principal: Principal) -> LogHeads:
-        self._check(principal, "log_heads")
+        self.require_auditor(principal, "log_heads")
         found = self.store.heads()
         detail = f"{len(found.heads)} streams, {found.events} events, digest {found.digest}"
         self.audit.record(username=principal.username, role=Role.AUDITOR, action="log_heads", outcome="ok", detail=detail)
@@ -32,7 +33,7 @@ class LogHeadsService:
 
     def verify_against(self, principal: Principal, saved: Any) -> tuple[LogHeads, ChainReport]:
         """Every chain, and every event the saved heads hold still there with its hash."""
-        self._check(principal, "verify_against_heads")
+        self.require_auditor(principal, "verify_against_heads")
         try:
             anchored = LogHeads.from_dict(saved)
         except CaseflowError:

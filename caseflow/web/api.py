@@ -243,8 +243,12 @@ def log_heads() -> Any:
 @allow(Role.AUDITOR)
 def verify_log_heads() -> Any:
     """Check the log against heads saved earlier (the body is the saved file): it may only have grown."""
+    services().log_heads.require_auditor(current_user.principal, "verify_against_heads")
     request.max_content_length = HEADS_UPLOAD_LIMIT
-    saved = request.get_json(silent=True) if request.is_json else None
+    try:
+        saved = request.get_json(silent=True) if request.is_json else None
+    except RecursionError:
+        saved = None
     anchored, report = services().log_heads.verify_against(current_user.principal, saved)
     return jsonify({"heads_taken_at": anchored.as_dict()["taken_at"], "digest": anchored.digest, **report.as_dict()})
 

@@ -6,14 +6,14 @@ import json
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_login import current_user
 
 from caseflow.domain.errors import InvalidData
 from caseflow.domain.events import LONDON
 from caseflow.domain.roles import Role
 from caseflow.domain.subject_access import REVIEWER_NOTES
-from caseflow.web.auth import services
+from caseflow.web.auth import csrf, services
 from caseflow.web.params import date_arg, days_arg, optional_date_arg
 from caseflow.web.policy import allow
 from workflows.retention import CHILD_PROTECTION_FILE
@@ -62,9 +62,13 @@ def heads() -> Any:
 
 @bp.post("/heads/verify")
 @allow(Role.AUDITOR)
+@csrf.exempt  # checked below, once the larger limit for the file is set
 def verify_heads() -> Any:
     """Check the log against a file of heads saved earlier: it may only have grown since."""
+    services().log_heads.require_auditor(current_user.principal, "verify_against_heads")
     request.max_content_length = HEADS_UPLOAD_LIMIT
+    if current_app.config.get("WTF_CSRF_ENABLED", True):  # as CSRFProtect's own check does
+        csrf.protect()
     upload = request.files.get("heads")
     text = upload.read() if upload is not None else b""
     try:
