@@ -273,3 +273,12 @@ def test_the_page_and_the_api_read_the_window_alike(services: Services, app: Fla
     sign_in(client, "dsl")
     for within, status in ((" 14", 200), ("+14", 200), ("%2B14", 400), ("14.0", 400), ("", 400)):
         assert client.get(f"/due?within={within}").status_code == status, within
+
+
+def test_the_log_names_the_role_an_action_would_record(services: Services) -> None:
+    """A senior leader who is also the SENCo reads the list as SLT, as their actions record them (not the
+    first of their roles alphabetically)."""
+    services.accounts.add_user("both", ["slt", "senco"], [SCHOOL], password="correct horse battery")
+    services.due.due(principal(services, "both"), SCHOOL, AS_OF)
+    line = next(a for a in access_lines(services) if a["action"] == "view_due")
+    assert (line["username"], line["role"]) == ("both", "slt")

@@ -21,7 +21,7 @@ from caseflow.domain.events import iso
 from caseflow.domain.exclusions import Child, DecisionDuties, OtherSuspension, safeguards
 from caseflow.domain.file_transfer import FileDuty, FileFact, file_duty
 from caseflow.domain.school_calendar import SchoolCalendar
-from caseflow.services.access import SCHOOL_CASE_ROLES, Principal
+from caseflow.services.access import SCHOOL_CASE_ROLES, Principal, choose_role
 from caseflow.services.ports import AccessLog
 
 #: who may read a school's due list: its staff who work its cases
@@ -245,7 +245,7 @@ class DueListService:
             owed_after_decisions(self.reads.decision_facts([school_urn]), as_of, calendars),
             files_owed(self.reads.file_facts([school_urn]), calendars[school_urn]),
         )
-        role = sorted(readers)[0]
+        role = choose_role(readers, DUE_READERS) or sorted(readers)[0]  # the role an action would record
         detail = f"school {school_urn}, as of {as_of.isoformat()}, within {within_days} days"
         self.audit.record(username=principal.username, role=role, action="view_due", outcome="ok", detail=detail)
         named = {(item.case_id, item.pupil_id) for item in [*found.interventions, *found.decisions, *found.files]}
