@@ -7,3 +7,61 @@ for (const button of document.querySelectorAll("[data-caseflow-print]")) {
   button.hidden = false;
   button.addEventListener("click", () => window.print());
 }
+// The import's progress: the form is sent in the background and the server reports each row checked
+// (one JSON object a line), then the outcome, which replaces the page's outcome area. Without
+// JavaScript the form posts as usual and the page shows the same outcome.
+for (const form of document.querySelectorAll("form[data-caseflow-import]")) {
+  const box = document.getElementById("import-progress");
+  const bar = document.getElementById("import-progress-bar");
+  const said = document.getElementById("import-progress-text");
+  const outcome = document.getElementById("import-outcome");
+  form.addEventListener("submit", (submitted) => {
+    if (!window.XMLHttpRequest || !window.FormData) return;
+    submitted.preventDefault();
+    const request = new XMLHttpRequest();
+    let read = 0;
+    box.hidden = false;
+    bar.value = 0;
+    said.textContent = "Sending the file…";
+    const show = (line) => {
+      const news = JSON.parse(line);
+      if (news.percent !== undefined) {
+        bar.value = news.percent;
+        said.textContent = `Checked ${news.checked} of about ${news.rows} rows`;
+      } else if (news.html !== undefined) {
+        bar.value = 100;
+        said.textContent = news.status === 200 ? "Done." : "Nothing was imported.";
+        outcome.innerHTML = news.html;
+        outcome.focus();
+      }
+    };
+    const take = () => {
+      const lines = request.responseText.slice(read).split("\n");
+      const whole = lines.slice(0, -1);
+      read += whole.reduce((sum, line) => sum + line.length + 1, 0);
+      whole.filter((line) => line.trim()).forEach(show);
+    };
+    request.upload.addEventListener("progress", (sent) => {
+      if (sent.lengthComputable) said.textContent = `Sending the file: ${Math.round((100 * sent.loaded) / sent.total)}%`;
+    });
+    request.addEventListener("progress", () => {
+      if ((request.getResponseHeader("Content-Type") || "").startsWith("application/x-ndjson")) take();
+    });
+    request.addEventListener("load", () => {
+      if ((request.getResponseHeader("Content-Type") || "").startsWith("application/x-ndjson")) {
+        take();
+        const rest = request.responseText.slice(read).trim();
+        if (rest) show(rest);
+      } else {
+        box.hidden = true;
+        form.submit(); // a problem with the form itself: the page says it, as without JavaScript
+      }
+    });
+    request.addEventListener("error", () => {
+      said.textContent = "The file could not be sent. Check the connection and try again.";
+    });
+    request.open("POST", form.action || window.location.href);
+    request.setRequestHeader("X-Caseflow-Progress", "ndjson");
+    request.send(new FormData(form));
+  });
+}

@@ -486,3 +486,22 @@ def test_the_auditor_saves_the_logs_heads_and_checks_the_log_against_them(page: 
     expect(page.locator("#heads-result")).to_contain_text("Only grown since")
     assert axe_violations(page) == [], page.url
     shot(page, "18-log-heads-checked")
+
+
+def test_the_dsl_imports_pupils_and_watches_the_progress_bar(page: Page, base_url: str, tmp_path: Path) -> None:
+    from caseflow.demo import make_upn
+
+    rows = [f"{make_upn('881', '4001', 2021, n)},Given{n},Family{n},2015-02-03,100001,4" for n in range(1, 401)]
+    csv = tmp_path / "pupils.csv"
+    csv.write_text("upn,given_name,family_name,date_of_birth,school_urn,year_group\n" + "\n".join(rows) + "\n")
+    sign_in(page, base_url, "dsl")
+    page.get_by_role("link", name="Import").click()
+    page.get_by_label("What the file holds").select_option("pupils")
+    page.get_by_label("CSV file").set_input_files(str(csv))
+    page.get_by_role("button", name="Check and import").click()
+    expect(page.locator("#import-outcome")).to_contain_text("400 events for 400 pupils")
+    expect(page.locator("#import-progress-bar")).to_have_attribute("value", "100")
+    expect(page.locator("#import-progress-text")).to_have_text("Done.")
+    assert page.url.endswith("/imports")  # the page stayed: the outcome came with the progress
+    assert axe_violations(page) == [], page.url
+    shot(page, "19-import-progress")

@@ -199,3 +199,34 @@ def test_upload_page_reports_problems_then_imports(sqlite_services: Services) ->
     latin = {"kind": "pupils", "file": (io.BytesIO("upn,given_name\n\xe9".encode("latin-1")), "p.csv")}
     response = client.post("/imports", data=latin, content_type="multipart/form-data")
     assert response.status_code == 422 and "not UTF-8" in response.get_data(as_text=True)
+
+
+def _progress(client: object, text: str) -> list[dict[str, object]]:
+    import io
+    import json
+
+    sent = {"kind": "pupils", "file": (io.BytesIO(text.encode()), "pupils.csv")}
+    response = client.post(  # type: ignore[attr-defined]
+        "/imports", data=sent, content_type="multipart/form-data", headers={"X-Caseflow-Progress": "ndjson"}
+    )
+    assert response.status_code == 200 and response.mimetype == "application/x-ndjson"
+    return [json.loads(line) for line in response.get_data(as_text=True).splitlines()]
+
+
+def test_the_upload_page_shows_each_percent_checked_then_the_outcome(services: Services) -> None:
+    """With JavaScript the page sends the file in the background and shows a progress bar from these lines
+    (PRODUCT.md: "with a clear error report and a progress bar"); the import is the same all-or-nothing run."""
+    from caseflow import create_app
+
+    app = create_app({"TESTING": True, "SERVICES": services, "SECRET_KEY": "x", "WTF_CSRF_ENABLED": False})
+    client = app.test_client()
+    client.post("/login", data={"username": "dsl", "password": "correct horse battery"})
+    refused = _progress(client, pupils_csv(300, bad_row=250))
+    *checked, outcome = refused
+    assert [line["percent"] for line in checked] == sorted({line["percent"] for line in checked})  # each percent once
+    assert len(checked) == 100 and checked[-1]["percent"] == 99 and checked[-1]["rows"] == 300
+    assert outcome["status"] == 422 and "Nothing was imported" in outcome["html"] and "date_of_birth" in outcome["html"]
+    assert services.store.count() == 0
+    *checked, outcome = _progress(client, pupils_csv(300))
+    assert outcome["status"] == 200 and "300 events for 300 pupils" in outcome["html"]
+    assert services.store.count() == 300

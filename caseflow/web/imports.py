@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import logging
+import queue
+import threading
+from collections.abc import Iterator
 from typing import Any
 
-from flask import Blueprint, render_template
+from flask import Blueprint, Response, render_template, request, stream_with_context
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -18,6 +23,7 @@ from caseflow.web.forms import options
 from caseflow.web.policy import allow
 
 bp = Blueprint("imports", __name__)
+logger = logging.getLogger(__name__)
 IMPORT_ROLES = ("dsl", "headteacher", "slt", "senco")
 MAX_UPLOAD = 5 * 1024 * 1024
 
@@ -25,6 +31,46 @@ MAX_UPLOAD = 5 * 1024 * 1024
 class UploadForm(FlaskForm):
     kind = SelectField("What the file holds", choices=options([(k, k.capitalize()) for k in sorted(KINDS)]))
     file = FileField("CSV file", validators=[FileRequired("Choose a CSV file to upload")])
+
+
+#: the most progress lines sent for one file (one a percent)
+PROGRESS_LINES = 100
+
+
+def _with_progress(kind: str, text: str, actor: Actor, schools: frozenset[str]) -> Response:
+    """The import run beside the response, which sends a line as each percent of the rows is checked,
+    then the outcome as the page shows it: the same all-or-nothing run as without JavaScript."""
+    imports = services().imports
+    rows = max(1, len(text.splitlines()) - 1)  # less the header
+    news: queue.Queue[tuple[str, Any]] = queue.Queue()
+
+    def run() -> None:
+        try:
+            news.put(("imported", imports.run(kind, text, actor, schools, lambda n: news.put(("checked", n)))))
+        except ImportRejected as error:
+            news.put(("rejected", error))
+        except Exception as error:
+            logger.exception("import failed")
+            news.put(("failed", error))
+
+    def lines() -> Iterator[str]:
+        threading.Thread(target=run, daemon=True).start()
+        checked, shown = 0, -1
+        while True:
+            what, value = news.get()
+            if what == "checked":
+                checked += value
+                percent = min(99, checked * PROGRESS_LINES // rows)
+                if percent != shown:
+                    shown = percent
+                    yield json.dumps({"checked": checked, "rows": rows, "percent": percent}) + "\n"
+                continue
+            report, rejected = (value, None) if what == "imported" else (None, value if what == "rejected" else None)
+            html = render_template("imports/_result.html", report=report, rejected=rejected, failed=what == "failed")
+            yield json.dumps({"status": 200 if report else 422, "html": html}) + "\n"
+            return
+
+    return Response(stream_with_context(lines()), mimetype="application/x-ndjson", headers={"Cache-Control": "no-store"})
 
 
 @bp.route("/imports", methods=["GET", "POST"])
@@ -52,8 +98,11 @@ def upload() -> Any:
                 status = 422
             else:
                 schools = frozenset(s for r, s in principal.grants if r == role and s)
+                job = (form.kind.data, text, Actor(principal.username, role), schools)
+                if request.headers.get("X-Caseflow-Progress") == "ndjson":
+                    return _with_progress(*job)
                 try:
-                    report = services().imports.run(form.kind.data, text, Actor(principal.username, role), schools)
+                    report = services().imports.run(*job)
                 except ImportRejected as error:
                     rejected, status = error, 422
     elif form.is_submitted():
