@@ -58,8 +58,24 @@ def test_within_5_school_days_in_year_or_the_first_5_of_a_new_term() -> None:
     assert due_by(date(2026, 10, 23), cal) == (date(2026, 11, 6), False)  # over the half term, still the autumn term
     assert due_by(date(2026, 12, 18), cal) == (date(2027, 1, 11), True)  # the last day of term: 5 Jan is day 1
     assert due_by(date(2026, 12, 23), cal) == (date(2027, 1, 11), True)  # in the holidays
-    assert due_by(date(2027, 7, 21), cal) == (None, False)  # the next school year is not set
-    assert due_by(date(2026, 11, 11), type(cal)()) == (None, False)  # no dates: not dated
+    assert due_by(date(2027, 7, 21), cal) == (None, True)  # the last day of the year; the next is not set
+    assert due_by(date(2027, 7, 19), cal) == (None, False)  # in term, but the days run past the year set
+    assert due_by(date(2026, 11, 11), type(cal)()) == (None, None)  # no dates: neither dated nor judged
+
+
+def test_a_weekend_or_half_term_leaver_during_a_term_is_an_in_year_move() -> None:
+    """From a review: these were called new-term moves, and the page gave the new-term rule."""
+    assert due_by(date(2026, 11, 14), calendar()) == (date(2026, 11, 20), False)  # a Saturday
+    assert due_by(date(2026, 10, 28), calendar()) == (date(2026, 11, 6), False)  # in the October half term
+
+
+def test_a_far_off_date_is_refused_and_never_overflows() -> None:
+    """From a review: a move dated 9999-12-31 made the case page and the whole due list a 500."""
+    case = act(case_at("evaluation"), "record_evaluation", "dsl", {"verdict": "effective", "summary": "Better"}, CTX)
+    for far in ("9999-12-31", "2024-11-01", "2029-01-01"):
+        assert refused(case, "prepare_transition", {"kind": "school_move", "date": far}) == {"transition_date"}
+    assert calendar().school_day(date.max, 1) is None and type(calendar())().school_day(date.max, 5) is None
+    assert due_by(date.max, calendar()) == (None, None)
 
 
 @given(st.dates(min_value=date(2026, 9, 1), max_value=date(2027, 6, 30)))

@@ -561,6 +561,15 @@ AFTER_DECISION = [
     },
 ]
 
+
+def _version_4(action: dict) -> dict:
+    """Version 4's change to an action version 3 had: a transition's date within a year before today and
+    two after (a mistyped year would date the child protection file's duty nowhere near the move)."""
+    if action["name"] == "prepare_transition":
+        return {**action, "guards": [*action.get("guards", []), "transition_date_near"]}
+    return action
+
+
 #: the child protection file when a child leaves for another setting (domain facts, section 6: KCSIE)
 FILE_TRANSFER = [
     {
@@ -609,7 +618,7 @@ DEFINITION = {
     "initial": "need_identified",
     "final_states": ["closed"],
     "states": STATES,
-    "actions": [_version_3(a) for a in ACTIONS] + AFTER_DECISION + FILE_TRANSFER,
+    "actions": [_version_4(_version_3(a)) for a in ACTIONS] + AFTER_DECISION + FILE_TRANSFER,
 }
 
 

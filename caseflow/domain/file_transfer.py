@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from caseflow.domain.school_calendar import SchoolCalendar
+from caseflow.domain.school_calendar import SchoolCalendar, school_year
 
 #: transitions that take the child to another setting (a step-down keeps them here)
 MOVES = frozenset({"phase_change", "school_move", "post_16"})
@@ -58,8 +58,9 @@ class FileDuty:
     sendings: list[Sending]
     #: the last day the guidance gives (from the school's own dates; None without them)
     due_by: date | None
-    #: the child leaves at the end of a term (the file is due in the new term's first school days)
-    new_term: bool
+    #: the child leaves at the end of a term or in the holidays (the file is due in the new term's first
+    #: school days); None: the school has not set its dates for that year
+    new_term: bool | None
 
     @property
     def sent(self) -> bool:
@@ -92,14 +93,18 @@ class FileDuty:
         }
 
 
-def due_by(leaving_on: date, calendar: SchoolCalendar) -> tuple[date | None, bool]:
+def due_by(leaving_on: date, calendar: SchoolCalendar) -> tuple[date | None, bool | None]:
     """The last day for the file, and whether the child starts somewhere new in a new term: 5 school days
-    after the day they leave, or, leaving at a term's end, the fifth school day of the next term."""
+    after the day they leave during a term (a weekend or a half term included), or, leaving at a term's
+    end or in the holidays, the fifth school day of the next term. None for what the school's dates do
+    not reach (whether it is a new term is None only when the school has not set that year)."""
+    if school_year(leaving_on) not in calendar.years():
+        return None, None
+    term = next((t for t in calendar.terms if t.holds(leaving_on)), None)
     following = calendar.school_day(leaving_on, 1)
     if following is None:
-        return None, False
-    in_year = calendar.is_school_day(leaving_on) and calendar.term_on(following) == calendar.term_on(leaving_on)
-    if in_year:
+        return None, term is None or leaving_on >= term.last_day
+    if term is not None and term.holds(following):
         return calendar.school_day(leaving_on, FILE_SCHOOL_DAYS), False
     return calendar.nth_day_of(following, FILE_SCHOOL_DAYS), True
 

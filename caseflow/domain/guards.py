@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from caseflow.domain import sdq
@@ -476,6 +476,17 @@ def moving_to_another_setting(case: SupportCase, data: Mapping[str, Any], ctx: C
             "a step-down keeps the child's file here.",
         )
     ]
+
+
+@guard("transition_date_near", needs_input=True)
+def transition_date_near(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
+    text = data.get("date")
+    if not text or ctx.today is None:
+        return []
+    day, today = date.fromisoformat(text), ctx.today
+    if today - timedelta(days=366) <= day <= today + timedelta(days=731):
+        return []
+    return [Unmet("transition_date", "The transition date must be within a year before today and two years after.")]
 
 
 @guard("sent_separately", needs_input=True)

@@ -118,6 +118,8 @@ class SchoolCalendar:
         do not reach that far."""
         found, day = 0, after
         while day - after < _LONGEST_SEARCH:
+            if day == date.max:
+                return None
             day += timedelta(days=1)
             open_ = self.is_school_day(day)
             if open_ is None:
