@@ -291,7 +291,9 @@ def verify(case_id: str | None, against: Any) -> None:
         )
     if report.valid and case_id is not None and report.checked == 0:
         click.echo(f"No stream {case_id}: nothing to verify.", err=True)
-        sys.exit(1)
+        if anchored is not None:  # checked against heads, a mistyped id must not pass for "still there"
+            sys.exit(1)
+        return
     if report.valid:
         which = f"every event of {case_id} in the heads" if case_id else "every event in the heads"
         grown = f" and {which} still there" if anchored else ""

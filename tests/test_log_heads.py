@@ -268,3 +268,11 @@ def access_lines_of(database: Database) -> list[str]:
         found = list(conn.execute(text("SELECT action FROM access_log ORDER BY id")).scalars())
     engine.dispose()
     return found
+
+
+def test_verifying_a_stream_that_is_not_there_says_so(database: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    """API-CONTRACT: exit 0 if intact; a stream that is not there has nothing to break, and says so."""
+    _log(database)
+    monkeypatch.setenv("CASEFLOW_DATABASE_URL", database.url)
+    result = CliRunner().invoke(main, ["verify", "--case", "case-typo"])
+    assert result.exit_code == 0 and "No stream case-typo: nothing to verify." in result.output
