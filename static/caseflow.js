@@ -15,9 +15,14 @@ for (const form of document.querySelectorAll("form[data-caseflow-import]")) {
   const bar = document.getElementById("import-progress-bar");
   const said = document.getElementById("import-progress-text");
   const outcome = document.getElementById("import-outcome");
+  const button = form.querySelector("button[type=submit]");
+  let running = false;
   form.addEventListener("submit", (submitted) => {
     if (!window.XMLHttpRequest || !window.FormData) return;
     submitted.preventDefault();
+    if (running) return; // one import at a time: a second click would run the file twice
+    running = true;
+    button.disabled = true;
     const request = new XMLHttpRequest();
     let read = 0;
     box.hidden = false;
@@ -27,8 +32,11 @@ for (const form of document.querySelectorAll("form[data-caseflow-import]")) {
       const news = JSON.parse(line);
       if (news.percent !== undefined) {
         bar.value = news.percent;
-        said.textContent = `Checked ${news.checked} of about ${news.rows} rows`;
+        bar.setAttribute("aria-valuetext", `Checked ${news.checked} of about ${news.rows} rows`);
+        if (news.percent % 25 === 0) said.textContent = `Checked ${news.checked} of about ${news.rows} rows`; // a few words, not a hundred
       } else if (news.html !== undefined) {
+        running = false;
+        button.disabled = false;
         bar.value = 100;
         said.textContent = news.status === 200 ? "Done." : "Nothing was imported.";
         outcome.innerHTML = news.html;
@@ -58,6 +66,8 @@ for (const form of document.querySelectorAll("form[data-caseflow-import]")) {
       }
     });
     request.addEventListener("error", () => {
+      running = false;
+      button.disabled = false;
       said.textContent = "The file could not be sent. Check the connection and try again.";
     });
     request.open("POST", form.action || window.location.href);

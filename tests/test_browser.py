@@ -465,7 +465,7 @@ def test_the_head_sees_the_schools_term_dates_and_a_wrong_date_is_explained(page
     shot(page, "17-term-dates")
     page.get_by_label("Days closed inside the terms").fill("next friday")
     page.get_by_role("button", name="Save the dates").click()
-    expect(page.locator(".govuk-error-summary")).to_contain_text("is not a date written as YYYY-MM-DD")
+    expect(page.locator(".govuk-error-summary")).to_contain_text("is not a date (YYYY-MM-DD) or a run of dates")
     assert axe_violations(page) == [], page.url
     shot(page, "17b-term-dates-error")
     page.get_by_role("link", name="Cases").first.click()

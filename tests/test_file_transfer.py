@@ -34,7 +34,7 @@ TODAY = date(2026, 11, 20)
 CTX = replace(IN_NEED, today=TODAY, school_calendar=calendar)
 SENT = {
     "receiving_setting": "Riverside Academy",
-    "sent_on": "2026-11-19",
+    "sent_on": "2026-11-20",
     "how": "secure_transfer_system",
     "sent_separately": True,
 }
@@ -106,7 +106,7 @@ def test_a_receipt_names_a_sending_once_and_not_before_it() -> None:
     assert refused(case, "record_file_receipt", receipt | {"transfer": sent - 1}) == {"no_such_transfer"}
     assert refused(case, "record_file_receipt", receipt | {"received_on": "2026-11-18"}) == {"before_sent"}
     act(case, "record_file_receipt", "dsl", receipt, CTX)
-    assert refused(case, "record_file_receipt", receipt) == {"already_confirmed"}
+    assert refused(case, "record_file_receipt", receipt) == {"nothing_sent", "already_confirmed"}
     duty = case_file_duty(case, CTX)
     assert duty is not None and duty.confirmed
     closed = act(case, "close", "dsl", {"receiving_setting_informed": True, "records_transferred": True}, CTX)
@@ -233,3 +233,17 @@ def test_an_upgraded_database_knows_the_moves_already_prepared(svc: Services, da
     upgrade(database.owner_url)
     svc.calendars.set_year(dsl, SCHOOL, 2026, BODY)  # dropped with its table
     assert svc.due.due(dsl, SCHOOL, TODAY).files == before
+
+
+# --- from a new user's walk ------------------------------------------------------------------------------
+def test_a_sending_is_for_this_move_and_a_receipt_waits_for_one() -> None:
+    case = moving()
+    assert refused(case, "record_file_transfer", SENT | {"sent_on": "2020-01-01"}) == {"before_move"}
+    assert refused(case, "record_file_receipt", {"transfer": 1, "received_on": "2026-11-20", "confirmed_by": "J"}) >= {
+        "nothing_sent"
+    }
+    from caseflow.domain.guards import warnings
+
+    assert any("child protection file is not yet sent" in w for w in warnings(case, CTX, TODAY))
+    act(case, "record_file_transfer", "dsl", SENT, CTX)
+    assert not any("child protection file" in w for w in warnings(case, CTX, TODAY))

@@ -62,6 +62,9 @@ def calendar() -> SchoolCalendar:
 
 # --- the rules, without a database ------------------------------------------------------------------
 def test_closures_are_days_and_runs_of_weekdays() -> None:
+    assert parse_dates("2026-10-26 TO 2026-10-27\n2026-10-28 \u2013 2026-10-29\n2026-10-30 - 2026-10-30") == [
+        date(2026, 10, d) for d in range(26, 31)
+    ]  # "to" in any case, an en dash or a hyphen between spaces
     days = parse_dates("2026-10-23 to 2026-10-27\n2026-11-02, 2026-11-02")
     assert days == [date(2026, 10, 23), date(2026, 10, 26), date(2026, 10, 27), date(2026, 11, 2)]  # no weekend, no repeat
 
@@ -75,10 +78,11 @@ def test_runs_of_closures_read_back_as_the_same_days(days: set[date]) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("23/10/2026", "is not a date written as YYYY-MM-DD"),
-        ("2026-02-30", "is not a date there is"),
+        ("23/10/2026", "'23/10/2026' is not a date (YYYY-MM-DD) or a run of dates"),
+        ("2026-10-26 - 2026-10", "'2026-10-26 - 2026-10' is not a date (YYYY-MM-DD) or a run"),  # the whole line
+        ("2026-02-30", "2026-02-30 is not a real date"),
         ("2026-10-30 to 2026-10-26", "ends before it begins"),
-        ("2026-10-26 to 2026-10-27 to 2026-10-28", "is not a date or a run of dates"),
+        ("2026-10-26 to 2026-10-27 to 2026-10-28", "is not a date (YYYY-MM-DD) or a run of dates"),
         ("2026-01-01 to 2028-01-01", "longer than a school year"),
     ],
 )
@@ -216,7 +220,7 @@ def test_bad_dates_re_render_with_every_message_and_change_nothing(app: Flask, s
     assert refused.status_code == 422
     assert b"spring term&#39;s first day must be a date" in refused.data and b"There is a problem" in refused.data
     assert b"next friday" in refused.data  # what was typed is kept
-    assert b"&#39;next friday&#39; is not a date written as YYYY-MM-DD" in refused.data  # every message at once
+    assert b"&#39;next friday&#39; is not a date (YYYY-MM-DD) or a run of dates" in refused.data  # every message at once
     overlapping = _form(csrf_token=csrf_token(client, f"/terms?school_urn={SCHOOL}"), spring_first_day="2026-12-01")
     refused = client.post(f"/terms?school_urn={SCHOOL}&year=2026", data=overlapping)
     assert refused.status_code == 422 and b"must begin after the autumn term ends" in refused.data

@@ -578,7 +578,7 @@ FILE_TRANSFER = [
         "event": "FileTransferSent",
         "source": ["transition", "closed"],
         "roles": ["dsl"],
-        "guards": ["moving_to_another_setting", "sent_separately", "not_in_the_future"],
+        "guards": ["moving_to_another_setting", "sent_separately", "not_in_the_future", "sent_since_the_move_was_prepared"],
         "fields": {
             "receiving_setting": {"type": "line", "label": "Sent to (the new setting)", "required": True},
             "sent_on": {"type": "date", "label": "Sent on", "required": True},
@@ -602,9 +602,14 @@ FILE_TRANSFER = [
         "event": "FileReceiptConfirmed",
         "source": ["transition", "closed"],
         "roles": ["dsl"],
-        "guards": ["names_unconfirmed_transfer", "not_in_the_future"],
+        "guards": ["a_sending_awaits_confirmation", "names_unconfirmed_transfer", "not_in_the_future"],
         "fields": {
-            "transfer": {"type": "ref", "label": "The sending (version)", "required": True},
+            "transfer": {
+                "type": "ref",
+                "label": "The sending (version)",
+                "required": True,
+                "help": "The link beside the sending in the case's 'Child protection file' section fills this in.",
+            },
             "received_on": {"type": "date", "label": "Received on", "required": True},
             "confirmed_by": {"type": "line", "label": "Confirmed by (name and role at the new setting)", "required": True},
             "note": NOTE,

@@ -15,7 +15,7 @@ from typing import Any
 from caseflow.domain import sdq
 from caseflow.domain.case import SupportCase
 from caseflow.domain.errors import Unmet
-from caseflow.domain.events import long_date
+from caseflow.domain.events import london_date, long_date
 from caseflow.domain.exclusions import (
     SUSPENSION_DAYS_LIMIT,
     SUSPENSION_DAYS_WARNING,
@@ -356,6 +356,12 @@ def warnings(case: SupportCase, ctx: CaseContext, today: date) -> list[str]:
     for proposal in case.proposals():
         if proposal["decision"] is None and ctx.cohort_status and not proposal["views"]:
             found.append(f"The {proposal['kind']} proposed at version {proposal['id']} awaits the social worker's view.")
+    duty = case_file_duty(case, ctx)
+    if duty is not None and not duty.sent:
+        found.append(
+            "The child protection file is not yet sent to the new setting"
+            + (f": it is due by {long_date(duty.due_by)}." if duty.due_by else ".")
+        )
     return found + owed_warnings(case_safeguards(case, ctx, today))
 
 
@@ -506,6 +512,27 @@ def not_in_the_future(case: SupportCase, data: Mapping[str, Any], ctx: CaseConte
     if not text or ctx.today is None or date.fromisoformat(text) <= ctx.today:
         return []
     return [Unmet("date_in_future", "The date cannot be in the future.")]
+
+
+@guard("sent_since_the_move_was_prepared", needs_input=True)
+def sent_since_the_move_was_prepared(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
+    """A sending is for this move: not dated before the day the move was recorded."""
+    prepared = next((f for f in reversed(case.facts) if f.event_type == "TransitionPrepared"), None)
+    text = data.get("sent_on")
+    if prepared is None or not text:
+        return []
+    recorded_on = london_date(prepared.occurred_at)
+    if date.fromisoformat(text) >= recorded_on:
+        return []
+    return [Unmet("before_move", f"The file cannot have been sent before the move was recorded, on {long_date(recorded_on)}.")]
+
+
+@guard("a_sending_awaits_confirmation")
+def a_sending_awaits_confirmation(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
+    duty = file_duty(case_file_facts(case.facts), case.state)
+    if duty is not None and any(s.received is None for s in duty.sendings):
+        return []
+    return [Unmet("nothing_sent", "Record that the file was sent first; its receipt is confirmed against that sending.")]
 
 
 @guard("names_unconfirmed_transfer", needs_input=True)

@@ -85,6 +85,6 @@ class LogHeads:
         found = cls(taken_at, heads)
         if found.digest != data.get("digest"):
             raise InvalidData(
-                {"heads": ["its digest does not match its heads: the file was damaged or edited after it was saved"]}
+                {"heads": ["has a digest that does not match its heads: the file was damaged or edited after it was saved"]}
             )
         return found

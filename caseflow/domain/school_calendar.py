@@ -149,7 +149,7 @@ def parse_date(text: str, field_name: str) -> date:
     try:
         return date.fromisoformat(piece)
     except ValueError:
-        raise InvalidData({field_name: [f"{piece} is not a date there is"]}) from None
+        raise InvalidData({field_name: [f"{piece} is not a real date"]}) from None
 
 
 def parse_dates(text: str, field_name: str = "closures") -> list[date]:
@@ -158,12 +158,21 @@ def parse_dates(text: str, field_name: str = "closures") -> list[date]:
     repeats. Anything else is refused with the piece that is wrong."""
     found: set[date] = set()
     for piece in re.split(r"[\n,;]+", text):
-        if not piece.strip():
+        line = piece.strip()
+        if not line:
             continue
-        ends = re.split(r"\s+to\s+", piece.strip())
-        if len(ends) > 2:
-            raise InvalidData({field_name: [f"'{piece.strip()[:40]}' is not a date or a run of dates"]})
-        first, last = parse_date(ends[0], field_name), parse_date(ends[-1], field_name)
+        ends = re.split(r"\s+(?:to|-|\u2013|\u2014)\s+", line, flags=re.IGNORECASE)
+        try:
+            if len(ends) > 2:
+                raise InvalidData({})
+            first, last = parse_date(ends[0], field_name), parse_date(ends[-1], field_name)
+        except InvalidData as error:
+            wrong = error.errors.get(field_name, [""])[0]
+            if "real date" in wrong:
+                raise
+            raise InvalidData(
+                {field_name: [f"'{line[:40]}' is not a date (YYYY-MM-DD) or a run of dates (YYYY-MM-DD to YYYY-MM-DD)"]}
+            ) from None
         if last < first:
             raise InvalidData({field_name: [f"the run {first} to {last} ends before it begins"]})
         if (last - first).days > _LONGEST_SEARCH.days:
