@@ -189,6 +189,7 @@ def test_upload_page_reports_problems_then_imports(sqlite_services: Services) ->
     response = client.post("/imports", data=bad, content_type="multipart/form-data")
     html = response.get_data(as_text=True)
     assert response.status_code == 422 and "Nothing was imported" in html and "date_of_birth" in html
+    assert "<title>Error: Import from the MIS" in html  # a screen reader hears the problem first
     assert sqlite_services.store.count() == 0
     good = {"kind": "pupils", "file": (io.BytesIO(pupils_csv(5).encode()), "pupils.csv")}
     response = client.post("/imports", data=good, content_type="multipart/form-data")

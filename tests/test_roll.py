@@ -69,6 +69,7 @@ def test_a_dsl_registers_a_new_starter_and_bad_input_changes_nothing(app: Flask,
     form = {"school_urn": SCHOOL, "given_name": "Pia", "family_name": "Stone", "date_of_birth": "2017-03-04", "year_group": "3"}
     bad = client.post("/pupils/new", data={**form, "upn": "A88120011900X"})
     assert bad.status_code == 422 and "check letter" in bad.get_data(as_text=True).lower()
+    assert "<title>Error: Register a pupil" in bad.get_data(as_text=True)
     assert "Stone, Pia" not in client.get("/pupils").get_data(as_text=True)
     done = client.post("/pupils/new", data={**form, "upn": make_upn("881", "2001", 2019, 21)})
     assert done.status_code == 302 and done.headers["Location"].startswith("/pupils/")

@@ -424,3 +424,12 @@ def test_two_saves_of_one_year_at_once_take_turns(svc: Services, monkeypatch: py
     assert errors == []
     monkeypatch.undo()
     assert svc.calendars.view(principal(svc, "dsl"), SCHOOL) == calendar()
+
+
+def test_every_message_at_once(svc: Services) -> None:
+    """From a new user's walk: a closure written wrongly hid the terms out of order."""
+    body = BODY | {"spring": {"first_day": "2026-12-01", "last_day": "2027-04-01"}, "closures": "2026-10-26 - 2026-10"}
+    with pytest.raises(InvalidData) as refused:
+        svc.calendars.set_year(principal(svc, "head"), SCHOOL, 2026, body)
+    assert set(refused.value.errors) == {"spring", "closures"}
+    assert "is not a date (YYYY-MM-DD)" in refused.value.errors["closures"][0]

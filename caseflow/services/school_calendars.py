@@ -99,8 +99,7 @@ class SchoolCalendarService:
         try:
             if role is None:
                 raise NotPermitted("only the school's headteacher, senior leaders or DSL may set its term dates")
-            chosen, dates, closures = _checked_body(year, body)
-            calendar = school_year_calendar(chosen, dates, closures)
+            chosen, calendar = _checked_body(year, body)
             before = self.store.set_year(school_urn, chosen, calendar)
         except CaseflowError as error:
             outcome = "forbidden" if error.status == 403 else "refused"
@@ -126,10 +125,11 @@ def calendar_body(dates: Mapping[str, tuple[date, date]], closures: Iterable[dat
 MAX_CLOSURES_TEXT = 20_000
 
 
-def _checked_body(year: Any, body: Mapping[str, Any]) -> tuple[int, dict[str, tuple[date | None, date | None]], list[date]]:
-    """The year, the term dates and the closures, or ``InvalidData`` naming everything wrong with them."""
+def _checked_body(year: Any, body: Mapping[str, Any]) -> tuple[int, SchoolCalendar]:
+    """The year and its calendar, or ``InvalidData`` naming everything wrong with them at once: a closure
+    written wrongly does not hide terms out of order, nor they a closure on a Saturday."""
     errors: dict[str, list[str]] = {}
-    found: list[Any] = [None, None, []]
+    found: list[Any] = [None, None, None]
     closures = body.get("closures", "")
     if isinstance(closures, list) and all(isinstance(line, str) for line in closures):
         closures = "\n".join(closures)
@@ -138,9 +138,16 @@ def _checked_body(year: Any, body: Mapping[str, Any]) -> tuple[int, dict[str, tu
             found[i] = parse(arg)
         except InvalidData as error:
             errors.update(error.errors)
+    calendar = None
+    if found[0] is not None and found[1] is not None:
+        try:
+            calendar = school_year_calendar(found[0], found[1], found[2] or [])
+        except InvalidData as error:
+            errors = error.errors | errors  # a closure's own wording first
     if errors:
         raise InvalidData(errors)
-    return found[0], found[1], found[2]
+    assert calendar is not None
+    return found[0], calendar
 
 
 def _closures(text: Any) -> list[date]:
