@@ -367,9 +367,11 @@ def import_csv(kind: str, file: Any, username: str | None) -> None:
         for problem in error.errors:
             click.echo(f"  {problem}", err=True)
         sys.exit(1)
+    from caseflow.domain.wording import counted
+
     click.echo(
-        f"Imported {report.kind}: {report.rows} rows, {report.events} events for {report.pupils_changed} pupils; "
-        f"{report.unchanged_rows} rows already recorded."
+        f"Imported {report.kind}: {counted(report.rows, 'row')}, {counted(report.events, 'event')} for "
+        f"{counted(report.pupils_changed, 'pupil')}; {counted(report.unchanged_rows, 'row')} already recorded."
     )
 
 

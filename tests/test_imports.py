@@ -231,3 +231,20 @@ def test_the_upload_page_shows_each_percent_checked_then_the_outcome(services: S
     *checked, outcome = _progress(client, pupils_csv(300))
     assert outcome["status"] == 200 and "300 events for 300 pupils" in outcome["html"]
     assert services.store.count() == 300
+
+
+def test_counts_read_as_sentences(sqlite_services: Services) -> None:
+    """From a new user's walk: "1 rows: 1 events for 1 pupils" and "problem(s)"."""
+    import io
+
+    from caseflow import create_app
+
+    app = create_app({"TESTING": True, "SERVICES": sqlite_services, "SECRET_KEY": "x", "WTF_CSRF_ENABLED": False})
+    client = app.test_client()
+    client.post("/login", data={"username": "dsl", "password": "correct horse battery"})
+    one = {"kind": "pupils", "file": (io.BytesIO(pupils_csv(1).encode()), "pupils.csv")}
+    html = client.post("/imports", data=one, content_type="multipart/form-data").get_data(as_text=True)
+    assert "1 row: 1 event for 1 pupil; 0 rows were already recorded" in html
+    bad = {"kind": "pupils", "file": (io.BytesIO(pupils_csv(2, bad_row=1).encode()), "pupils.csv")}
+    html = client.post("/imports", data=bad, content_type="multipart/form-data").get_data(as_text=True)
+    assert "1 problem in 2 rows; nothing was imported" in html

@@ -24,6 +24,7 @@ from caseflow.domain.guards import CaseContext
 from caseflow.domain.pupil import Pupil
 from caseflow.domain.roles import Actor
 from caseflow.domain.upn import UpnError, normalise_upn
+from caseflow.domain.wording import counted
 from caseflow.domain.workflow import Workflow
 from caseflow.services.ports import EventStore, ReadModels, StreamWrite
 from caseflow.services.streams import PUPIL, load_pupil
@@ -50,7 +51,7 @@ class ImportRejected(CaseflowError):
 
     def __init__(self, errors: list[RowError], total_rows: int) -> None:
         more = "" if len(errors) < MAX_ERRORS else f" (showing the first {MAX_ERRORS})"
-        super().__init__(f"{len(errors)} problem(s) in {total_rows} rows{more}; nothing was imported")
+        super().__init__(f"{counted(len(errors), 'problem')} in {counted(total_rows, 'row')}{more}; nothing was imported")
         self.errors = errors
 
 

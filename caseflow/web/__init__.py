@@ -6,6 +6,7 @@ from flask import Flask
 from flask_login import current_user
 
 from caseflow.domain.events import long_date
+from caseflow.domain.wording import counted
 from caseflow.web import (
     admin,
     api,
@@ -53,6 +54,7 @@ def nav_links() -> list[tuple[str, str]]:
 def register(app: Flask) -> None:
     app.jinja_env.globals["nav_links"] = nav_links
     app.jinja_env.filters["long_date"] = long_date
+    app.jinja_env.filters["counted"] = counted
     app.jinja_env.globals["programme_names"] = PROGRAMME_NAMES
     auth.init_app(app)
     app.register_blueprint(auth.bp)
