@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from caseflow.bootstrap import Services
+from caseflow.domain.events import london_date
 from caseflow.domain.school_calendar import easter_sunday, school_year
 from caseflow.domain.upn import check_letter
 from caseflow.services.access import Principal
@@ -233,7 +234,10 @@ def record(services: Services, senco: Principal, pupil_id: str, serial: int) -> 
 
     attend(services, senco, pupil_id, serial)
     if serial <= 7:
-        for when, shift in (("2026-09-20", 0), ("2026-11-15", -3 if serial % 2 else 2)):
+        # two questionnaires a term apart, the later no later than today (a date cannot be in the future)
+        later = min(date(2026, 11, 15), london_date(services.pupils.clock()))
+        earlier = min(date(2026, 9, 20), later - timedelta(days=56))
+        for when, shift in ((earlier.isoformat(), 0), (later.isoformat(), -3 if serial % 2 else 2)):
             base = 10 + serial * 2
             fact(
                 "record_wellbeing",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from click.testing import CliRunner
@@ -41,12 +41,18 @@ def test_the_review_date_is_the_birthday_that_many_years_on_or_1_march_for_a_mis
 
 
 def _pupil(svc: Services, n: int, born: str, school: str = SCHOOL, family_name: str = "Grown", open_case: bool = False) -> str:
+    """A pupil registered at ten (nobody past 25 can be registered now), whose record has grown old."""
     who = principal(svc, "dsl" if school == SCHOOL else "other_dsl")
-    pupil = svc.pupils.register(
-        who,
-        {"upn": make_upn("881", "2001", 2019, n), "given_name": "Ada", "family_name": family_name,
-         "date_of_birth": born, "school_urn": school},
-    )  # fmt: skip
+    clock, birth = svc.pupils.clock, date.fromisoformat(born)
+    svc.pupils.clock = lambda: datetime(birth.year + 10, birth.month, 1, 9, tzinfo=UTC)
+    try:
+        pupil = svc.pupils.register(
+            who,
+            {"upn": make_upn("881", "2001", 2019, n), "given_name": "Ada", "family_name": family_name,
+             "date_of_birth": born, "school_urn": school},
+        )  # fmt: skip
+    finally:
+        svc.pupils.clock = clock
     if open_case:
         svc.cases.open_case(who, {"pupil_id": pupil.id, "need_areas": ["family"], "description": "x"})
     return pupil.id

@@ -14,6 +14,7 @@ REGISTRY = {
         support_journey.DEFINITION_V3,
         support_journey.DEFINITION,
         pupil_record.DEFINITION_V1,
+        pupil_record.DEFINITION_V2,
         pupil_record.DEFINITION,
         good_practice.DEFINITION,
     )

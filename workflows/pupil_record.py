@@ -260,14 +260,39 @@ ACTIONS = [
     },
 ]
 
+#: the actions that record a date something was observed to happen. Not a plan's or a care status's dates:
+#: the local authority may tell the school of a plan before it starts, and a social worker's access to the
+#: child's cases begins on the plan's first day
+DATED = {
+    "register_pupil",
+    "update_pupil_details",
+    "record_send_status",
+    "record_behaviour_incident",
+    "record_wellbeing",
+    "record_questionnaire",
+}
+
+
+def _version_3(action: dict) -> dict:
+    """Version 3's change: no date after today (a fact cannot be recorded before it happens), and no date of
+    birth more than 25 years ago (a mistyped year)."""
+    if action["name"] not in DATED:
+        return action
+    added = ["not_in_the_future", *(["born_within_25_years"] if "date_of_birth" in action["fields"] else [])]
+    return {**action, "guards": [*action.get("guards", []), *added]}
+
+
 DEFINITION = {
     "name": "pupil_record",
-    "version": 2,
+    "version": 3,
     "initial": "registered",
     "final_states": [],
     "states": [{"name": "registered", "label": "Registered"}],
-    "actions": ACTIONS,
+    "actions": [_version_3(a) for a in ACTIONS],
 }
+
+#: version 2, before dates were checked against today; a copy, held by a test to the definition as released
+DEFINITION_V2 = deepcopy({**DEFINITION, "version": 2, "actions": ACTIONS})
 
 #: version 1, as released: without the family's key contact (kept, so the records it wrote replay as written)
 DEFINITION_V1 = deepcopy({**DEFINITION, "version": 1, "actions": [a for a in ACTIONS if a["name"] != "name_key_contact"]})

@@ -64,13 +64,16 @@ class InvalidData(CaseflowError):
 
 @dataclass(frozen=True, slots=True)
 class Unmet:
-    """One requirement a guard found missing: a stable code and plain English."""
+    """One requirement a guard found missing: a stable code and plain English, and the field whose
+    value it is about, if one is, so a form can put the message on it and an import can name the column."""
 
     code: str
     message: str
+    field: str | None = None
 
     def as_dict(self) -> dict[str, str]:
-        return {"code": self.code, "message": self.message}
+        found = {"code": self.code, "message": self.message}
+        return found | {"field": self.field} if self.field else found
 
 
 class GuardFailed(CaseflowError):

@@ -29,6 +29,7 @@ from caseflow.domain.exclusions import (
     school_year,
 )
 from caseflow.domain.file_transfer import EVENT_KINDS, FileDuty, case_file_facts, file_duty
+from caseflow.domain.pupil import years_before
 from caseflow.domain.school_calendar import SchoolCalendar
 from workflows.questionnaires import QUESTIONNAIRES
 
@@ -400,10 +401,11 @@ def dated_from_decision_to_today(case: SupportCase, data: Mapping[str, Any], ctx
         return []
     day = date.fromisoformat(text)
     decided_on = date.fromisoformat(proposal["decision"]["decided_on"])
+    name = _AFTER_DECISION_DATE[action]
     if day < decided_on:
-        return [Unmet("before_decision", f"The date cannot be before the decision, on {long_date(decided_on)}.")]
+        return [Unmet("before_decision", f"The date cannot be before the decision, on {long_date(decided_on)}.", name)]
     if ctx.today is not None and day > ctx.today:
-        return [Unmet("date_in_future", "The date cannot be in the future.")]
+        return [Unmet("date_in_future", "The date cannot be in the future.", name)]
     return []
 
 
@@ -492,26 +494,55 @@ def transition_date_near(case: SupportCase, data: Mapping[str, Any], ctx: CaseCo
     day, today = date.fromisoformat(text), ctx.today
     if today - timedelta(days=366) <= day <= today + timedelta(days=731):
         return []
-    return [Unmet("transition_date", "The transition date must be within a year before today and two years after.")]
+    return [Unmet("transition_date", "The transition date must be within a year before today and two years after.", "date")]
 
 
 @guard("sent_separately", needs_input=True)
 def sent_separately(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
     if data.get("sent_separately") is True:
         return []
-    return [Unmet("not_separate", "The child protection file must go separately from the main pupil file (KCSIE).")]
+    return [
+        Unmet("not_separate", "The child protection file must go separately from the main pupil file (KCSIE).", "sent_separately")
+    ]
 
 
-#: each action's date that cannot be after today
-_NOT_FUTURE = {"record_file_transfer": "sent_on", "record_file_receipt": "received_on"}
+#: each action's dates that cannot be after today
+_NOT_FUTURE = {
+    "record_file_transfer": ("sent_on",),
+    "record_file_receipt": ("received_on",),
+    "register_pupil": ("date_of_birth",),
+    "update_pupil_details": ("date_of_birth",),
+    "record_send_status": ("since",),
+    "record_behaviour_incident": ("date",),
+    "record_wellbeing": ("administered_on",),
+    "record_questionnaire": ("administered_on",),
+}
 
 
 @guard("not_in_the_future", needs_input=True)
 def not_in_the_future(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
-    text = data.get(_NOT_FUTURE.get(action, ""))
-    if not text or ctx.today is None or date.fromisoformat(text) <= ctx.today:
+    if ctx.today is None:
         return []
-    return [Unmet("date_in_future", "The date cannot be in the future.")]
+    return [
+        Unmet("date_in_future", "The date cannot be in the future.", name)
+        for name in _NOT_FUTURE.get(action, ())
+        if data.get(name) and date.fromisoformat(data[name]) > ctx.today
+    ]
+
+
+#: the oldest pupil Caseflow keeps a record for: the SEND Code of Practice runs from 0 to 25, and a child
+#: protection file is reviewed 25 years from the date of birth (domain facts, retention)
+OLDEST_PUPIL_YEARS = 25
+
+
+@guard("born_within_25_years", needs_input=True)
+def born_within_25_years(record: Any, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
+    """A year mistyped (1015 for 2015) would put the pupil past retention the day they are registered."""
+    born = data.get("date_of_birth")
+    if not born or ctx.today is None or date.fromisoformat(born) >= years_before(ctx.today, OLDEST_PUPIL_YEARS):
+        return []
+    message = "A date of birth more than 25 years ago is past the age Caseflow's records cover; check the year."
+    return [Unmet("born_too_long_ago", message, "date_of_birth")]
 
 
 @guard("sent_since_the_move_was_prepared", needs_input=True)
@@ -524,7 +555,11 @@ def sent_since_the_move_was_prepared(case: SupportCase, data: Mapping[str, Any],
     recorded_on = london_date(prepared.occurred_at)
     if date.fromisoformat(text) >= recorded_on:
         return []
-    return [Unmet("before_move", f"The file cannot have been sent before the move was recorded, on {long_date(recorded_on)}.")]
+    return [
+        Unmet(
+            "before_move", f"The file cannot have been sent before the move was recorded, on {long_date(recorded_on)}.", "sent_on"
+        )
+    ]
 
 
 @guard("a_sending_awaits_confirmation")
@@ -545,27 +580,29 @@ def names_unconfirmed_transfer(case: SupportCase, data: Mapping[str, Any], ctx: 
         return [Unmet("already_confirmed", f"Its receipt was confirmed at version {sending.received.version}.")]
     received = data.get("received_on")
     if received and date.fromisoformat(received) < sending.sent_on:
-        return [Unmet("before_sent", f"It cannot have arrived before it was sent, on {long_date(sending.sent_on)}.")]
+        return [
+            Unmet("before_sent", f"It cannot have arrived before it was sent, on {long_date(sending.sent_on)}.", "received_on")
+        ]
     return []
 
 
 # --- pupil records ---------------------------------------------------------------------------------
 @guard("upn_unused")
 def upn_unused(record: Any, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
-    return [Unmet("upn_taken", "A pupil with this UPN is already registered.")] if ctx.upn_taken else []
+    return [Unmet("upn_taken", "A pupil with this UPN is already registered.", "upn")] if ctx.upn_taken else []
 
 
 @guard("episode_dates_in_order", needs_input=True)
 def episode_dates_in_order(record: Any, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
     if data.get("end_date") and data.get("start_date") and data["end_date"] < data["start_date"]:
-        return [Unmet("episode_dates", "The end date cannot be before the start date.")]
+        return [Unmet("episode_dates", "The end date cannot be before the start date.", "end_date")]
     return []
 
 
 @guard("category_only_on_cp", needs_input=True)
 def category_only_on_cp(record: Any, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
     if data.get("category") and data.get("plan") != "cp":
-        return [Unmet("category_not_cp", "A category of abuse applies to child protection plans only.")]
+        return [Unmet("category_not_cp", "A category of abuse applies to child protection plans only.", "category")]
     return []
 
 

@@ -17,8 +17,8 @@ from datetime import datetime
 from typing import Any
 
 from caseflow.domain.attendance import AttendanceError, parse_mark
-from caseflow.domain.errors import CaseflowError, InvalidData
-from caseflow.domain.events import NewEvent, now_utc
+from caseflow.domain.errors import CaseflowError, GuardFailed, InvalidData
+from caseflow.domain.events import NewEvent, london_date, now_utc
 from caseflow.domain.fields import MAX_MARKS, validate
 from caseflow.domain.guards import CaseContext
 from caseflow.domain.pupil import Pupil
@@ -217,31 +217,44 @@ class ImportService:
         actor: Actor,
         now: datetime,
     ) -> list[RowError] | str:
-        """Check one row and plan its event; return its problems, or "unchanged"."""
+        """Check one row and plan its event; return its problems (all of them a row shows), or "unchanged"."""
+        problems: list[RowError] = []
         try:
-            upn = normalise_upn(row.get("upn", ""))
+            upn: str | None = normalise_upn(row.get("upn", ""))
         except UpnError as error:
-            return [RowError(number, "upn", str(error))]
+            problems.append(RowError(number, "upn", str(error)))
+            upn = None
         if kind.name == "attendance":
             problem = self._plan_mark(upn, row, planned, schools)
         else:
             try:
-                clean = validate(fields, kind.convert({**row, "upn": upn}))
+                clean = validate(fields, kind.convert({**row, "upn": upn or ""}))
             except InvalidData as error:
-                return [RowError(number, column, "; ".join(messages)) for column, messages in error.errors.items()]
-            problem = self._plan(kind, upn, clean, planned, schools, actor, now)
+                found = {column: messages for column, messages in error.errors.items() if not (problems and column == "upn")}
+                return problems + [RowError(number, column, "; ".join(messages)) for column, messages in found.items()]
+            if upn is None:  # the row's other values are good; which pupil it is for is not known
+                return problems
+            try:
+                problem = self._plan(kind, upn, clean, planned, schools, actor, now)
+            except GuardFailed as error:
+                return [RowError(number, u.field or "upn", u.message) for u in error.unmet]
         if problem is None or problem == "unchanged":
-            return problem or []
+            return problems or problem or []
         column, message = problem.split(":", 1)
-        return [RowError(number, column, message)]
+        return [*problems, RowError(number, column, message)]
 
-    def _plan_mark(self, upn: str, row: dict[str, str], planned: dict[str, Plan], schools: frozenset[str] | None) -> str | None:
-        """Check one attendance mark and hold it for its pupil; return "column:problem" if it is bad."""
+    def _plan_mark(
+        self, upn: str | None, row: dict[str, str], planned: dict[str, Plan], schools: frozenset[str] | None
+    ) -> str | None:
+        """Check one attendance mark and hold it for its pupil (``upn`` None: only check it); return
+        "column:problem" if it is bad."""
         try:
             day, session, code = parse_mark(row["date"], row["session"], row["code"])
         except AttendanceError as error:
             column = "date" if "date" in str(error) else "session" if "session" in str(error) else "code"
             return f"{column}:{error}"
+        if upn is None:
+            return None
         if upn not in planned:
             pupil_id = self.reads.pupil_id_for_upn(upn)
             if pupil_id is None:
@@ -293,7 +306,7 @@ class ImportService:
             if not self.reads.school_exists(clean["school_urn"]):
                 return "school_urn:no school with this URN"
             if pupil.version == 0 and not new_events:
-                event = self.workflow.decide(Pupil(pupil.id), "register_pupil", actor, clean, CaseContext(), now)
+                event = self.workflow.decide(Pupil(pupil.id), "register_pupil", actor, clean, _today(now), now)
                 new_events.append(event)
                 return None
             if new_events:
@@ -303,7 +316,7 @@ class ImportService:
                 return "school_urn:this pupil is registered at another school; record the move there first"
             if not changes:
                 return "unchanged"
-            new_events.append(self.workflow.decide(pupil, "update_pupil_details", actor, changes, CaseContext(), now))
+            new_events.append(self.workflow.decide(pupil, "update_pupil_details", actor, changes, _today(now), now))
             return None
         if pupil.version == 0 and not new_events:
             return "upn:no pupil with this UPN; import the pupils first"
@@ -311,9 +324,14 @@ class ImportService:
             return "upn:this pupil is not at a school you may import for"
         if (kind.action, clean) in plan.seen or _already_recorded(pupil, kind.action, clean):
             return "unchanged"
-        new_events.append(self.workflow.decide(pupil, kind.action, actor, clean, CaseContext(), now))
+        new_events.append(self.workflow.decide(pupil, kind.action, actor, clean, _today(now), now))
         plan.seen.append((kind.action, clean))
         return None
+
+
+def _today(now: datetime) -> CaseContext:
+    """What a pupil's rules need to know from outside the record: the day it is in England."""
+    return CaseContext(today=london_date(now))
 
 
 def _current(pupil: Pupil, key: str) -> Any:

@@ -51,8 +51,6 @@ class PupilService:
             clean["upn"] = normalise_upn(clean["upn"])
         except UpnError as error:
             raise InvalidData({"upn": [str(error)]}) from None
-        if date.fromisoformat(clean["date_of_birth"]) > london_date(self.clock()):
-            raise InvalidData({"date_of_birth": ["Date of birth cannot be in the future"]})
         if not self.reads.school_exists(clean["school_urn"]):
             raise InvalidData({"school_urn": ["No school with this URN"]})
         held = frozenset(role for role, school in principal.grants if school == clean["school_urn"])
@@ -61,8 +59,9 @@ class PupilService:
             self.audit.record(username=principal.username, role=None, action=spec.name, outcome="forbidden")
             raise NotPermitted("only the school's DSL, head, senior leaders or SENCo may register its pupils")
         pupil = Pupil(uuid.uuid4().hex)
-        ctx = CaseContext(upn_taken=self.reads.pupil_id_for_upn(clean["upn"]) is not None)
-        event = self.workflow.decide(pupil, spec.name, Actor(principal.username, role), clean, ctx, self.clock())
+        now = self.clock()
+        ctx = CaseContext(upn_taken=self.reads.pupil_id_for_upn(clean["upn"]) is not None, today=london_date(now))
+        event = self.workflow.decide(pupil, spec.name, Actor(principal.username, role), clean, ctx, now)
         for stored in self.store.append(pupil.id, PUPIL, 0, [event]):
             pupil.apply(stored)
         self.audit.record(username=principal.username, role=role, action=spec.name, outcome="ok", pupil_id=pupil.id)
@@ -87,7 +86,9 @@ class PupilService:
                 raise InvalidData({"expected_version": ["must be the whole-number version you last read"]})
             if expected_version != pupil.version:
                 raise ConcurrencyConflict(pupil_id, expected_version, pupil.version)
-            event = self.workflow.decide(pupil, action, Actor(principal.username, role), data, CaseContext(), self.clock())
+            now = self.clock()
+            ctx = CaseContext(today=london_date(now))
+            event = self.workflow.decide(pupil, action, Actor(principal.username, role), data, ctx, now)
             logged = self.audit.entry(username=principal.username, role=role, action=action, outcome="ok", pupil_id=pupil_id)
             stored = self.store.append(pupil_id, PUPIL, pupil.version, [event], also=[logged])
         except CaseflowError as error:

@@ -14,7 +14,7 @@ from caseflow.domain.events import london_date
 from caseflow.domain.exclusions import RECIPIENTS
 from caseflow.domain.roles import CASE_READERS, Role
 from caseflow.web.auth import services
-from caseflow.web.forms import action_form, form_data, options, put_errors, submit
+from caseflow.web.forms import action_form, form_data, options, put_errors, put_unmet, submit
 from caseflow.web.policy import ANY_USER, allow
 
 bp = Blueprint("cases", __name__)
@@ -137,7 +137,7 @@ def new() -> Any:
             put_errors(form, error.errors)
             status = 422
         except GuardFailed as error:
-            form.form_errors.extend(u.message for u in error.unmet)
+            put_unmet(form, error.unmet)
             status = 422
         except (NotPermitted, NotFound):
             abort(403)

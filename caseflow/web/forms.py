@@ -6,7 +6,7 @@ one that decides, and its messages are put back on the fields.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -28,7 +28,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
-from caseflow.domain.errors import ConcurrencyConflict, GuardFailed, InvalidData
+from caseflow.domain.errors import ConcurrencyConflict, GuardFailed, InvalidData, Unmet
 from caseflow.domain.fields import FieldSpec
 
 
@@ -136,6 +136,13 @@ def put_errors(form: FlaskForm, errors: Mapping[str, list[str]]) -> None:
             form.form_errors.extend(messages)
 
 
+def put_unmet(form: FlaskForm, unmet: Iterable[Unmet]) -> None:
+    """Show unmet requirements: on the field a requirement names, if the form has it (the error summary
+    then links to it), else on the form as a whole."""
+    for requirement in unmet:
+        put_errors(form, {requirement.field or "": [requirement.message]})
+
+
 def submit(form: FlaskForm, fields: Mapping[str, FieldSpec], take: Callable[[int, dict[str, Any]], Any]) -> tuple[int, Any]:
     """Run a command from a submitted action form: (200, None) when done, else the status and any conflict.
 
@@ -151,7 +158,7 @@ def submit(form: FlaskForm, fields: Mapping[str, FieldSpec], take: Callable[[int
         put_errors(form, error.errors)
         return 422, None
     except GuardFailed as error:
-        form.form_errors.extend(u.message for u in error.unmet)
+        put_unmet(form, error.unmet)
         return 422, None
     except ConcurrencyConflict as error:
         return 409, error

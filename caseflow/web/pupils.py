@@ -18,7 +18,7 @@ from caseflow.domain.roles import Role
 from caseflow.services.cohort import ROLL_READERS
 from caseflow.web.auth import services
 from caseflow.web.cases import prefill
-from caseflow.web.forms import action_form, form_data, options, put_errors, submit
+from caseflow.web.forms import action_form, form_data, options, put_errors, put_unmet, submit
 from caseflow.web.policy import ANY_USER, allow
 from caseflow.web.schools import school_asked
 
@@ -72,7 +72,7 @@ def register() -> Any:
             put_errors(form, error.errors)
             status = 422
         except GuardFailed as error:
-            form.form_errors.extend(u.message for u in error.unmet)
+            put_unmet(form, error.unmet)
             status = 422
         except NotPermitted:
             abort(403)
