@@ -570,6 +570,14 @@ def _version_4(action: dict) -> dict:
     return action
 
 
+def _version_5(action: dict) -> dict:
+    """Version 5's change: a suspension or a permanent exclusion starts on a school day (not a weekend, nor a
+    holiday or closure day in the school's term dates)."""
+    if action["name"] in {"propose_suspension", "propose_exclusion"}:
+        return {**action, "guards": [*action.get("guards", []), "starts_on_a_school_day"]}
+    return action
+
+
 #: the child protection file when a child leaves for another setting (domain facts, section 6: KCSIE)
 FILE_TRANSFER = [
     {
@@ -619,11 +627,11 @@ FILE_TRANSFER = [
 
 DEFINITION = {
     "name": "support_journey",
-    "version": 4,
+    "version": 5,
     "initial": "need_identified",
     "final_states": ["closed"],
     "states": STATES,
-    "actions": [_version_4(_version_3(a)) for a in ACTIONS] + AFTER_DECISION + FILE_TRANSFER,
+    "actions": [_version_5(_version_4(_version_3(a))) for a in ACTIONS] + AFTER_DECISION + FILE_TRANSFER,
 }
 
 
@@ -632,6 +640,12 @@ def _before_catalogue(action: dict) -> dict:
         return action
     return {**action, "fields": {k: v for k, v in action["fields"].items() if k != "programme"}}
 
+
+#: version 4, before a suspension's or exclusion's first day was checked against the school's days; a copy,
+#: held by a test to the definition as it was released
+DEFINITION_V4 = deepcopy(
+    {**DEFINITION, "version": 4, "actions": [_version_4(_version_3(a)) for a in ACTIONS] + AFTER_DECISION + FILE_TRANSFER}
+)
 
 #: version 3, before the child protection file's transfer was recorded; a copy, held by a test to the
 #: definition as it was released

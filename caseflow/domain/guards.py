@@ -497,6 +497,22 @@ def transition_date_near(case: SupportCase, data: Mapping[str, Any], ctx: CaseCo
     return [Unmet("transition_date", "The transition date must be within a year before today and two years after.", "date")]
 
 
+@guard("starts_on_a_school_day", needs_input=True)
+def starts_on_a_school_day(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
+    """A suspension or exclusion runs in school days from its first: a weekend, a holiday or a closure day
+    (where the school has set its term dates) is a mistyped date."""
+    text = data.get("start_date")
+    if not text:
+        return []
+    day = date.fromisoformat(text)
+    if day.weekday() >= 5:
+        return [Unmet("not_a_school_day", f"{long_date(day)} is a {day:%A}; it must start on a school day.", "start_date")]
+    if ctx.school_calendar().is_school_day(day) is False:
+        message = f"The school is closed on {long_date(day)}, by its term dates; it must start on a school day."
+        return [Unmet("not_a_school_day", message, "start_date")]
+    return []
+
+
 @guard("sent_separately", needs_input=True)
 def sent_separately(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
     if data.get("sent_separately") is True:
