@@ -69,7 +69,7 @@ def a_school_of_cases() -> tuple[list[SupportCase], list[StoredEvent]]:
     planned = evaluated.interventions()[-1]["id"]
     act(evaluated, "record_outcome", "senco", {"intervention": planned, "measure": "95%", "status": "completed"}, log=log)
     act(evaluated, "record_evaluation", "dsl", {"verdict": "effective", "summary": "Better"}, log=log)
-    closed = case_at("closed", log=log, case_id="closed")  # its intervention still in place: never ended
+    closed = case_at("closed", log=log, case_id="closed")  # its intervention, never ended, ended with the case
     return [heard, overridden, waiting, evaluated, closed], log
 
 
@@ -80,7 +80,7 @@ def test_each_count_matches_a_replay_of_the_cases() -> None:
     assert counted == replayed_tally(cases, AS_OF)
     assert counted == Tally(
         steps=Counter({"intervention": 2, "one_plan": 1, "evaluation": 1, "closed": 1}),
-        interventions_in_place=3,  # heard's, overridden's and closed's (continuing); evaluated's was completed
+        interventions_in_place=2,  # heard's and overridden's; evaluated's was completed, closed's ended with the case
         evaluations_recorded=2,  # evaluated's and closed's
         suspensions=1,  # last year's suspension and the withdrawn one do not count
         exclusions=1,

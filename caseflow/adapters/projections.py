@@ -53,6 +53,7 @@ from caseflow.adapters.tables import (
 )
 from caseflow.domain import sdq
 from caseflow.domain.attendance import summarise
+from caseflow.domain.case import ENDED_WITH_CASE
 from caseflow.domain.case_report import report_fact
 from caseflow.domain.events import StoredEvent
 from caseflow.domain.exclusions import school_year, term_of
@@ -150,7 +151,11 @@ class _PlannedInterventions:
             if event.event_type == "OutcomeRecorded":
                 if row["intervention"] == data["intervention"] and data.get("status") in _ENDED:
                     row["status"] = data["status"]
-            elif row["status"] == "active":
+            elif row["status"] != "active":
+                continue
+            elif event.event_type == "CaseClosed":
+                row["status"] = ENDED_WITH_CASE
+            else:
                 row["review_date"] = date.fromisoformat(data["review_date"])
         if event.stream_id not in self.opened_here:
             _INTERVENTION_PROJECTIONS[event.event_type](conn, event)
@@ -188,9 +193,19 @@ def _continued(conn: Connection, event: StoredEvent) -> None:
     )
 
 
+def _closed(conn: Connection, event: StoredEvent) -> None:
+    """Closing the case ends every intervention still running (``SupportCase.interventions`` reads it so)."""
+    conn.execute(
+        update(interventions)
+        .where(interventions.c.case_id == event.stream_id, interventions.c.status == "active")
+        .values(status=ENDED_WITH_CASE)
+    )
+
+
 _INTERVENTION_PROJECTIONS: dict[str, Callable[[Connection, StoredEvent], None]] = {
     "OutcomeRecorded": _outcome,
     "InterventionContinued": _continued,
+    "CaseClosed": _closed,
 }
 
 

@@ -54,8 +54,12 @@ _AFTER_DECISION = {
 
 #: bump when the shape of a snapshot changes; older snapshots are then ignored
 #: 2: InterventionContinued kept (the review date it sets); 3: the move and the child protection file's
-#: sendings and confirmations kept. Older snapshots are replayed past
-SNAPSHOT_SCHEMA = 3
+#: sendings and confirmations kept; 4: CaseClosed kept (the interventions still running end with the case).
+#: Older snapshots are replayed past
+SNAPSHOT_SCHEMA = 4
+
+#: an intervention's status once its case closed while it ran: a reopened case plans afresh
+ENDED_WITH_CASE = "closed"
 
 
 @dataclass
@@ -83,6 +87,7 @@ class SupportCase:
         "ReviewRequested",
         "BoardReviewRecorded",
         "DecisionCancelled",
+        "CaseClosed",
     }
 
     id: str
@@ -172,14 +177,19 @@ class SupportCase:
         return merged
 
     def interventions(self) -> list[dict[str, Any]]:
-        """Planned interventions with their outcomes; the id is the planning event's version."""
+        """Planned interventions with their outcomes; the id is the planning event's version. One still
+        running when the case closed ended with it: a reopened case's support is planned afresh."""
         found: dict[int, dict[str, Any]] = {}
-        for fact in self.facts_of("InterventionPlanned", "OutcomeRecorded", "InterventionContinued"):
+        for fact in self.facts_of("InterventionPlanned", "OutcomeRecorded", "InterventionContinued", "CaseClosed"):
             if fact.event_type == "InterventionPlanned":
                 found[fact.version] = {"id": fact.version, **fact.data, "status": "active", "outcomes": []}
-            elif fact.event_type == "InterventionContinued":  # a new review date for every one still running
+            elif fact.event_type in ("InterventionContinued", "CaseClosed"):  # each one still running
                 for item in found.values():
-                    if item["status"] == "active":
+                    if item["status"] != "active":
+                        continue
+                    if fact.event_type == "CaseClosed":
+                        item["status"] = ENDED_WITH_CASE
+                    else:
                         item["review_date"] = fact.data["review_date"]
             elif fact.data.get("intervention") in found:
                 item = found[fact.data["intervention"]]

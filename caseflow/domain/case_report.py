@@ -129,6 +129,8 @@ def tally(facts: Iterable[ReportFact], as_of: date) -> Tally:
         for fact in case_facts:
             if fact.state is not None:
                 state = fact.state
+                if state == "closed":  # the interventions still running end with the case
+                    ended |= planned
             if fact.kind == "planned":
                 planned.add(fact.version)
             elif fact.kind == "ended" and fact.ref in planned:
@@ -145,16 +147,24 @@ def tally(facts: Iterable[ReportFact], as_of: date) -> Tally:
                 decided[fact.ref] = fact._replace(override=bool(fact.override) and fact.ref not in heard)
         counted.steps[state or "unknown"] += 1
         counted.interventions_in_place += len(planned - ended)
-        for ref, proposal in proposals.items():
-            decision = decided.get(ref)
-            if decision is None:
-                counted.awaiting_social_worker += ref not in viewed
-                continue
-            if decision.detail in EXCLUDING and proposal.start_date is not None and school_year(proposal.start_date) == year:
-                counted.suspensions += proposal.detail == "suspension"
-                counted.exclusions += proposal.detail == "exclusion"
-            counted.overrides += bool(decision.override)
+        _count_proposals(counted, proposals, decided, viewed, year)
     return counted
+
+
+def _count_proposals(
+    counted: Tally, proposals: Mapping[int, ReportFact], decided: Mapping[int, ReportFact], viewed: set[int], year: int
+) -> None:
+    """A case's proposals: decided to exclude this school year, decided over the social worker's silence,
+    or still awaiting a view."""
+    for ref, proposal in proposals.items():
+        decision = decided.get(ref)
+        if decision is None:
+            counted.awaiting_social_worker += ref not in viewed
+            continue
+        if decision.detail in EXCLUDING and proposal.start_date is not None and school_year(proposal.start_date) == year:
+            counted.suspensions += proposal.detail == "suspension"
+            counted.exclusions += proposal.detail == "exclusion"
+        counted.overrides += bool(decision.override)
 
 
 #: what the child protection file's duty is worked out from (``caseflow.domain.file_transfer``)
