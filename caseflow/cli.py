@@ -299,10 +299,10 @@ def verify(case_id: str | None, against: Any) -> None:
         grown = f" and {which} still there" if anchored else ""
         click.echo(f"OK: {report.checked} events verified, every chain intact{grown}.")
         return
-    click.echo(
-        f"TAMPERED: stream {report.first_invalid_stream} version {report.first_invalid_version}: {report.reason}",
-        err=True,
-    )
+    for each in report.breaks:  # the first bad event first, as API-CONTRACT says; then every other broken stream
+        click.echo(f"TAMPERED: stream {each.stream_id} version {each.version}: {each.reason}", err=True)
+    if report.broken_streams > len(report.breaks):
+        click.echo(f"... and {report.broken_streams - len(report.breaks)} more streams broken", err=True)
     sys.exit(1)
 
 

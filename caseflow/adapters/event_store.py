@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 import orjson
-from sqlalchemy import Connection, Engine, RowMapping, delete, func, insert, select
+from sqlalchemy import Connection, Engine, RowMapping, String, delete, func, insert, select, type_coerce
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 
@@ -32,6 +32,8 @@ from caseflow.adapters.tables import events, snapshots
 from caseflow.domain.errors import ConcurrencyConflict
 from caseflow.domain.events import (
     GENESIS_HASH,
+    MAX_BREAKS_NAMED,
+    Break,
     ChainReport,
     NewEvent,
     StoredEvent,
@@ -596,20 +598,28 @@ class SqlEventStore:
 
     # --- verifying ----------------------------------------------------------------------------
     def verify(self, stream_id: str | None = None, anchored: LogHeads | None = None) -> ChainReport:
-        """Walk the hash chain of one stream, or of every stream, naming the first bad event; with
-        ``anchored`` heads saved earlier, also name the first stream that lost or changed an event
-        they hold (each anchored event must still be there with its hash).
+        """Walk the hash chain of one stream, or of every stream, naming each stream's first bad event;
+        with ``anchored`` heads saved earlier, also each stream that lost or changed an event they hold
+        (each anchored event must still be there with its hash). Every stream is walked, so the report
+        says how far a tampering reached, not only where it begins.
 
         Rows are streamed in (stream, version) order, so memory stays flat however
         long the log is.
         """
-        query = select(*_COLUMNS).order_by(events.c.stream_id, events.c.version)
+        query = select(*(_VERIFIED if self._sqlite else _COLUMNS)).order_by(events.c.stream_id, events.c.version)
         if stream_id is not None:
             query = query.where(events.c.stream_id == stream_id)
         heads = dict(anchored.heads) if anchored else {}
         if stream_id is not None:
             heads = {stream_id: heads[stream_id]} if stream_id in heads else {}
-        checked = 0
+        checked, breaks, broken = 0, [], 0
+
+        def broke(found: Break) -> None:
+            nonlocal broken
+            broken += 1
+            if len(breaks) < MAX_BREAKS_NAMED:
+                breaks.append(found)
+
         with read_transaction(self.engine, streaming=True) as conn:
             # an option of this statement, not of the connection: ``Connection.execution_options`` changes
             # the connection itself, and in a web request the next read on it (the access log) then
@@ -619,14 +629,14 @@ class SqlEventStore:
                 seen: dict[int, str] = {}
                 report = verify_chain(_noting(stream, seen, heads.get(sid)), sid)
                 checked += report.checked
-                if not report.valid:
-                    return ChainReport(False, checked, sid, report.first_invalid_version, report.reason)
                 head = heads.pop(sid, None)
-                if head is not None and seen.get(head[0]) != head[1]:
-                    return _lost(checked, sid, head, report.checked)
+                if not report.valid:
+                    broke(Break(sid, report.first_invalid_version, report.reason or ""))
+                elif head is not None and seen.get(head[0]) != head[1]:
+                    broke(_lost(sid, head, report.checked))
         for sid, head in sorted(heads.items()):
-            return _lost(checked, sid, head, 0)
-        return ChainReport(True, checked)
+            broke(_lost(sid, head, 0))
+        return ChainReport.of(checked, breaks, broken)
 
     def heads(self) -> LogHeads:
         """Each stream's last version and hash now, to be saved outside the database."""
@@ -648,7 +658,7 @@ def _noting(stream: Iterator[StoredEvent], seen: dict[int, str], head: tuple[int
         yield event
 
 
-def _lost(checked: int, stream_id: str, head: tuple[int, str], now_ends_at: int) -> ChainReport:
+def _lost(stream_id: str, head: tuple[int, str], now_ends_at: int) -> Break:
     version, _ = head
     if now_ends_at == 0:
         reason = f"the stream is gone; the saved heads hold it at version {version}"
@@ -658,12 +668,25 @@ def _lost(checked: int, stream_id: str, head: tuple[int, str], now_ends_at: int)
         )
     else:
         reason = f"the event at version {version} is not the one in the saved heads: the stream was rewritten"
-    return ChainReport(False, checked, stream_id, version, reason)
+    return Break(stream_id, version, reason)
+
+
+#: what ``verify`` reads: instants as stored (SQLite's text unparsed), so a row nobody can parse surfaces
+#: in ``_raw_event``, in its own stream's check, instead of stopping the read of the whole log
+_VERIFIED = [type_coerce(c, String).label(c.name) if c.name in ("occurred_at", "recorded_at") else c for c in _COLUMNS]
 
 
 def _raw_event(row: RowMapping) -> StoredEvent:
     """An event for verification only: the data stays as stored text, unparsed."""
-    return _row_to_event(row, parse_data=False)
+    event = _row_to_event(row, parse_data=False)
+    occurred, recorded = event.occurred_at, event.recorded_at
+    if isinstance(occurred, str) or isinstance(recorded, str):
+        return event._replace(occurred_at=_instant_of(occurred), recorded_at=_instant_of(recorded))
+    return event
+
+
+def _instant_of(value: Any) -> datetime:
+    return utc(datetime.fromisoformat(value)) if isinstance(value, str) else utc(value)
 
 
 def _group_by_stream(rows: Iterator[RowMapping]) -> Iterator[tuple[str, Iterator[StoredEvent]]]:
@@ -686,15 +709,15 @@ def _group_by_stream(rows: Iterator[RowMapping]) -> Iterator[tuple[str, Iterator
             return
         sid = first["stream_id"]
 
-        def stream(first: RowMapping = first, sid: str = sid) -> Iterator[StoredEvent]:
+        def stream(first: RowMapping = first, sid: str = sid) -> Iterator[RowMapping]:
             row: RowMapping | None = first
             while row is not None and row["stream_id"] == sid:
-                yield _raw_event(row)
+                yield row
                 row = next_row()
             if row is not None:
                 pending.append(row)
 
-        events_of_stream = stream()
-        yield sid, events_of_stream
-        for _ in events_of_stream:  # drain what the checker did not read
+        rows_of_stream = stream()
+        yield sid, (_raw_event(row) for row in rows_of_stream)
+        for _ in rows_of_stream:  # pass over what the checker did not read, without reading it (it may be unreadable)
             pass

@@ -150,14 +150,41 @@ def event_hash(
 
 
 @dataclass(frozen=True, slots=True)
+class Break:
+    """Where one stream fails: its first bad version (None: the whole stream is gone) and why."""
+
+    stream_id: str
+    version: int | None
+    reason: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"stream": self.stream_id, "version": self.version, "reason": self.reason}
+
+
+#: the broken streams a report names one by one; past it, only how many more
+MAX_BREAKS_NAMED = 1000
+
+
+@dataclass(frozen=True, slots=True)
 class ChainReport:
-    """The outcome of walking one or more hash chains."""
+    """The outcome of walking one or more hash chains: the first break, and every other stream that
+    fails too (``breaks``, the first included), so an auditor sees how far a tampering reached."""
 
     valid: bool
     checked: int
     first_invalid_stream: str | None = None
     first_invalid_version: int | None = None
     reason: str | None = None
+    breaks: tuple[Break, ...] = ()
+    #: how many streams fail in all (``breaks`` names at most ``MAX_BREAKS_NAMED``)
+    broken_streams: int = 0
+
+    @classmethod
+    def of(cls, checked: int, breaks: list[Break], broken_streams: int) -> ChainReport:
+        if not breaks:
+            return cls(True, checked)
+        first = breaks[0]
+        return cls(False, checked, first.stream_id, first.version, first.reason, tuple(breaks), broken_streams)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -166,6 +193,8 @@ class ChainReport:
             "first_invalid_stream": self.first_invalid_stream,
             "first_invalid_version": self.first_invalid_version,
             "reason": self.reason,
+            "broken_streams": self.broken_streams,
+            "breaks": [b.as_dict() for b in self.breaks],
         }
 
 

@@ -43,7 +43,12 @@ def _index(status: int = 200, **shown: Any) -> Any:
         schools = sorted(principal.schools_for(Role.AUDITOR))
     cases = svc.reads.cases_for_schools(schools) if schools else []
     page = render_template(
-        "audit/index.html", cases=cases, labels=svc.workflow.state_labels, every_school=principal.has(Role.AUDITOR), **shown
+        "audit/index.html",
+        cases=cases,
+        case_ids={c["case_id"] for c in cases},  # a broken stream that is one of these links to its case
+        labels=svc.workflow.state_labels,
+        every_school=principal.has(Role.AUDITOR),
+        **shown,
     )
     return page, status
 
