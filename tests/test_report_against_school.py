@@ -14,7 +14,7 @@ import pytest
 from caseflow.bootstrap import Services, bootstrap
 from caseflow.demo import make_upn
 from caseflow.services.access import Principal
-from caseflow.services.reports import SUPPRESSED
+from caseflow.services.reports import SUPPRESSED, WITHHELD
 from tests.conftest import OTHER_SCHOOL, SCHOOL, Clock, Database, principal, seed_people
 
 AS_OF = date(2026, 11, 20)
@@ -30,8 +30,10 @@ def svc(database: Database) -> Iterator[Services]:
     services.close()
 
 
-def _pupil(svc: Services, head: Principal, school: str, n: int, *, cohort: bool, absent: int, sdq: list[int]) -> None:
-    """A pupil with 20 sessions in October, ``absent`` of them missed, and an SDQ per total in ``sdq``."""
+def _pupil(
+    svc: Services, head: Principal, school: str, n: int, *, cohort: bool, absent: int, sdq: list[int], send: str | None = None
+) -> None:
+    """A pupil with 20 sessions in October, ``absent`` of them missed, an SDQ per total in ``sdq``, and a SEND status."""
     pupil = svc.pupils.register(
         head,
         {"upn": make_upn("881", "4001", 2018, n), "given_name": "P", "family_name": f"N{n}",
@@ -49,15 +51,19 @@ def _pupil(svc: Services, head: Principal, school: str, n: int, *, cohort: bool,
         data = {"measure": "sdq", "informant": "teacher", "administered_on": when, "emotional": scale, "conduct": scale,
                 "hyperactivity": scale, "peer": total - 3 * scale}  # fmt: skip
         svc.pupils.act(head, pupil.id, "record_wellbeing", svc.pupils.load(pupil.id).version, data)
+    if send is not None:
+        data = {"status": send, "since": "2025-09-01"} | ({"primary_need": "SEMH"} if send != "none" else {})
+        svc.pupils.act(head, pupil.id, "record_send_status", svc.pupils.load(pupil.id).version, data)
 
 
 def test_the_cohort_beside_the_whole_school(svc: Services) -> None:
     dsl = principal(svc, "dsl")
     for n in range(15):  # the cohort: five miss 2 of 20 sessions; SDQs: five fall, five rise, five have one score
         sdq = [20, 12] if n < 5 else [20, 25] if n < 10 else [20]
-        _pupil(svc, dsl, SCHOOL, n + 1, cohort=True, absent=2 if n < 5 else 0, sdq=sdq)
-    for n in range(5):  # the rest of the school: always there
-        _pupil(svc, dsl, SCHOOL, n + 41, cohort=False, absent=0, sdq=[])
+        send = "ehc_plan" if n < 2 else "sen_support" if n < 6 else "none" if n < 8 else None  # six with SEND
+        _pupil(svc, dsl, SCHOOL, n + 1, cohort=True, absent=2 if n < 5 else 0, sdq=sdq, send=send)
+    for n in range(5):  # the rest of the school: always there, none with SEND
+        _pupil(svc, dsl, SCHOOL, n + 41, cohort=False, absent=0, sdq=[], send="none" if n < 2 else None)
     section: dict[str, Any] = svc.reports.governors(principal(svc, "governor"), SCHOOL, AS_OF)["against_whole_school"]
     assert (section["from_month"], section["to_month"]) == ("2026-09", "2026-11")
     assert section["cohort"] == {
@@ -67,6 +73,7 @@ def test_the_cohort_beside_the_whole_school(svc: Services) -> None:
         "severe_absence_percent": SUPPRESSED,
         "pupils_suspended": SUPPRESSED,
         "suspension_days": SUPPRESSED,
+        "send_percent": 40.0,
     }
     assert section["whole_school"] == {
         "pupils": 20,
@@ -75,10 +82,29 @@ def test_the_cohort_beside_the_whole_school(svc: Services) -> None:
         "severe_absence_percent": SUPPRESSED,
         "pupils_suspended": SUPPRESSED,
         "suspension_days": SUPPRESSED,
+        "send_percent": 30.0,
     }
     assert section["sdq_movement"] == {"with_a_score": 15, "lower_than_first": 5, "higher_than_first": 5, "same_or_one_score": 5}
-    dashboard = svc.dashboard.cohort(dsl, SCHOOL, AS_OF)["cohort"]
-    assert dashboard["attendance_percent"] == section["cohort"]["attendance_percent"], "one way to count attendance"
+    board = svc.dashboard.cohort(dsl, SCHOOL, AS_OF)
+    assert board["cohort"]["attendance_percent"] == section["cohort"]["attendance_percent"], "one way to count attendance"
+    assert (board["cohort"]["send_percent"], board["school"]["send_percent"]) == (40.0, 30.0), "one way to count SEND"
+
+
+def test_a_send_share_resting_on_a_few_children_is_suppressed_and_its_complement_withheld(svc: Services) -> None:
+    """Three of fifteen with SEND points to three children; with 4 of 5 outside the cohort on SEN support, the
+    whole school's share beside the cohort's would give those four away by subtraction."""
+    dsl = principal(svc, "dsl")
+    for n in range(15):
+        _pupil(svc, dsl, SCHOOL, n + 1, cohort=True, absent=0, sdq=[], send="sen_support" if n < 3 else None)
+    section = svc.reports.governors(principal(svc, "governor"), SCHOOL, AS_OF)["against_whole_school"]
+    assert section["cohort"]["send_percent"] == SUPPRESSED
+    for n in range(12):
+        _pupil(svc, dsl, SCHOOL, n + 21, cohort=True, absent=0, sdq=[], send="ehc_plan" if n < 7 else None)
+    for n in range(5):
+        _pupil(svc, dsl, SCHOOL, n + 41, cohort=False, absent=0, sdq=[], send="sen_support" if n < 4 else None)
+    section = svc.reports.governors(principal(svc, "governor"), SCHOOL, AS_OF)["against_whole_school"]
+    assert section["cohort"]["send_percent"] == round(100 * 10 / 27, 1)
+    assert section["whole_school"]["send_percent"] == WITHHELD
 
 
 def test_no_figure_gives_away_a_few_children_by_its_complement_or_by_subtraction(svc: Services) -> None:

@@ -48,6 +48,8 @@ def _figures(pupils: int, marks: int, persistent: int, severe: int, suspended: i
         "severe_absence_percent": round(100 * severe / pupils, 1),
         "pupils_suspended": suspended,
         "suspension_days": days,
+        "pupils_with_send": 0,
+        "send_percent": 0.0,
     }
 
 

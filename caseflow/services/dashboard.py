@@ -17,6 +17,9 @@ from caseflow.services.access import Principal
 from caseflow.services.cohort import CohortReads, CohortService
 from caseflow.services.ports import AccessLog
 
+#: the SEND statuses that count a pupil as having special educational needs (SEN support, or an EHC plan)
+SEND_STATUSES = frozenset({"sen_support", "ehc_plan"})
+
 
 class DashboardReads(CohortReads, Protocol):
     def dashboard_facts(self, school_urns: list[str], first_month: str, last_month: str) -> dict[str, Any]: ...
@@ -55,6 +58,8 @@ class Group:
     suspended: int = 0
     suspension_days: float = 0.0
     with_marks: int = 0
+    #: on SEN support or with an EHC plan, as recorded now
+    send: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -67,6 +72,8 @@ class Group:
             "severe_absence_pupils": self.severe,
             "pupils_suspended": self.suspended,
             "suspension_days": self.suspension_days,
+            "pupils_with_send": self.send,
+            "send_percent": round(100 * self.send / self.pupils, 1) if self.pupils else None,
         }
 
 
@@ -147,6 +154,7 @@ class DashboardService:
                 for name in ("school", "cohort") if status else ("school",):
                     trend[month["month"]][name].add(month)
             days = facts["suspensions"].get((pid, year), 0.0)
+            with_send = facts["status"].get(pid, {}).get("send_status") in SEND_STATUSES
             for group in groups:
                 group.pupils += 1
                 group.rate.attended += rate.attended
@@ -157,6 +165,7 @@ class DashboardService:
                 group.suspended += days > 0
                 group.suspension_days += days
                 group.with_marks += rate.possible > 0
+                group.send += with_send
             if status:
                 rows.append(self._row(pupil, status, rate, facts, days, episodes.get(pid, []), as_of))
         points = [{"month": m, "cohort": trend[m]["cohort"].percent, "school": trend[m]["school"].percent} for m in months]

@@ -45,6 +45,7 @@ AGAINST = (
     ("severe_absence_percent", "Severe absence, % of pupils (50% or more missed)"),
     ("pupils_suspended", "Pupils suspended"),
     ("suspension_days", "Days of suspension"),
+    ("send_percent", "SEN support or an EHC plan, % of pupils (as recorded now)"),
 )
 SDQ_MOVEMENT = (
     ("with_a_score", "Children in the cohort with an SDQ score"),
