@@ -12,11 +12,12 @@ from sqlalchemy import inspect, select, text
 from caseflow.adapters.database import make_engine
 from caseflow.adapters.event_store import SqlEventStore
 from caseflow.adapters.migrate import alembic_config, downgrade, upgrade
-from caseflow.adapters.tables import attendance_months, attendance_years, cohort_facts, metadata
+from caseflow.adapters.tables import attendance_months, attendance_years, cohort_facts, incident_years, metadata
 from caseflow.bootstrap import Services
 from caseflow.demo_la import LaShape, load_la
 from caseflow.domain.events import NewEvent
 from tests.conftest import Database
+from workflows import PUPIL_RECORD
 
 
 def test_upgrade_downgrade_upgrade_matches_the_table_map(database: Database) -> None:
@@ -92,6 +93,37 @@ def test_the_cohort_facts_are_filled_from_the_read_models_already_projected(data
     downgrade(database.owner_url, "0005")
     upgrade(database.owner_url)
     assert facts() == projected
+
+
+def test_the_incidents_of_each_school_year_are_counted_from_the_log(database: Database, services: Services) -> None:
+    """Migration 0015 counts the incidents already recorded as the projection does: by the school year of
+    each incident's date."""
+    load_la(
+        services,
+        LaShape(schools=1, pupils_per_school=8, events_per_pupil=60, la_code="881", first_urn=340001),
+        echo=lambda _: None,
+    )
+    pupil_id = services.reads.pupils_for_schools(["340001"])[0]["pupil_id"]
+    incidents = [  # two in the school year before, as the MIS would send them
+        NewEvent("BehaviourIncidentRecorded", {"date": day, "category": "other", "severity": "low", "description": "Late"},
+                 "cli:mis", "admin", datetime(2026, 11, 2, tzinfo=UTC), PUPIL_RECORD)
+        for day in ("2025-06-30", "2025-08-31")
+    ]  # fmt: skip
+    services.store.append(pupil_id, "pupil", services.store.current_version(pupil_id), incidents)
+    services.close()
+
+    def counts() -> list[tuple[str, ...]]:
+        engine = make_engine(database.owner_url, app_role=False)
+        with engine.connect() as conn:
+            rows = sorted(tuple(map(str, row)) for row in conn.execute(select(incident_years)))
+        engine.dispose()
+        return rows
+
+    projected = counts()
+    assert (pupil_id, "2024", "2") in projected and len({row[1] for row in projected}) >= 2, "incidents in more than one year"
+    downgrade(database.owner_url, "0014")
+    upgrade(database.owner_url)
+    assert counts() == projected
 
 
 def test_a_migration_that_fails_part_way_leaves_nothing_behind(database: Database, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -31,9 +31,19 @@ def svc(database: Database) -> Iterator[Services]:
 
 
 def _pupil(
-    svc: Services, head: Principal, school: str, n: int, *, cohort: bool, absent: int, sdq: list[int], send: str | None = None
+    svc: Services,
+    head: Principal,
+    school: str,
+    n: int,
+    *,
+    cohort: bool,
+    absent: int,
+    sdq: list[int],
+    send: str | None = None,
+    incidents: int = 0,
 ) -> None:
-    """A pupil with 20 sessions in October, ``absent`` of them missed, an SDQ per total in ``sdq``, and a SEND status."""
+    """A pupil with 20 sessions in October, ``absent`` of them missed, an SDQ per total in ``sdq``, a SEND
+    status, and ``incidents`` behaviour incidents this school year (and one the year before, not counted)."""
     pupil = svc.pupils.register(
         head,
         {"upn": make_upn("881", "4001", 2018, n), "given_name": "P", "family_name": f"N{n}",
@@ -54,6 +64,9 @@ def _pupil(
     if send is not None:
         data = {"status": send, "since": "2025-09-01"} | ({"primary_need": "SEMH"} if send != "none" else {})
         svc.pupils.act(head, pupil.id, "record_send_status", svc.pupils.load(pupil.id).version, data)
+    for when in ["2026-07-10"] * bool(incidents) + ["2026-09-01", "2026-10-14", "2026-11-19"][:incidents]:
+        data = {"date": when, "category": "disruption", "severity": "low", "description": "Shouting in class"}
+        svc.pupils.act(head, pupil.id, "record_behaviour_incident", svc.pupils.load(pupil.id).version, data)
 
 
 def test_the_cohort_beside_the_whole_school(svc: Services) -> None:
@@ -61,8 +74,9 @@ def test_the_cohort_beside_the_whole_school(svc: Services) -> None:
     for n in range(15):  # the cohort: five miss 2 of 20 sessions; SDQs: five fall, five rise, five have one score
         sdq = [20, 12] if n < 5 else [20, 25] if n < 10 else [20]
         send = "ehc_plan" if n < 2 else "sen_support" if n < 6 else "none" if n < 8 else None  # six with SEND
-        _pupil(svc, dsl, SCHOOL, n + 1, cohort=True, absent=2 if n < 5 else 0, sdq=sdq, send=send)
-    for n in range(5):  # the rest of the school: always there, none with SEND
+        incidents = 3 if n < 3 else 1 if n < 9 else 0  # nine with 15 incidents this school year
+        _pupil(svc, dsl, SCHOOL, n + 1, cohort=True, absent=2 if n < 5 else 0, sdq=sdq, send=send, incidents=incidents)
+    for n in range(5):  # the rest of the school: always there, none with SEND, one incident last year only
         _pupil(svc, dsl, SCHOOL, n + 41, cohort=False, absent=0, sdq=[], send="none" if n < 2 else None)
     section: dict[str, Any] = svc.reports.governors(principal(svc, "governor"), SCHOOL, AS_OF)["against_whole_school"]
     assert (section["from_month"], section["to_month"]) == ("2026-09", "2026-11")
@@ -74,6 +88,8 @@ def test_the_cohort_beside_the_whole_school(svc: Services) -> None:
         "pupils_suspended": SUPPRESSED,
         "suspension_days": SUPPRESSED,
         "send_percent": 40.0,
+        "incidents_percent": 60.0,
+        "incidents": 15,
     }
     assert section["whole_school"] == {
         "pupils": 20,
@@ -83,11 +99,16 @@ def test_the_cohort_beside_the_whole_school(svc: Services) -> None:
         "pupils_suspended": SUPPRESSED,
         "suspension_days": SUPPRESSED,
         "send_percent": 30.0,
+        "incidents_percent": 45.0,
+        "incidents": 15,
     }
     assert section["sdq_movement"] == {"with_a_score": 15, "lower_than_first": 5, "higher_than_first": 5, "same_or_one_score": 5}
     board = svc.dashboard.cohort(dsl, SCHOOL, AS_OF)
     assert board["cohort"]["attendance_percent"] == section["cohort"]["attendance_percent"], "one way to count attendance"
     assert (board["cohort"]["send_percent"], board["school"]["send_percent"]) == (40.0, 30.0), "one way to count SEND"
+    assert (board["cohort"]["incidents"], board["school"]["pupils_with_incidents"]) == (15, 9)
+    last_year = svc.reports.governors(principal(svc, "governor"), SCHOOL, date(2026, 7, 31))["against_whole_school"]
+    assert last_year["cohort"]["incidents_percent"] == 60.0, "nine with the July incident, in the year before"
 
 
 def test_a_send_share_resting_on_a_few_children_is_suppressed_and_its_complement_withheld(svc: Services) -> None:

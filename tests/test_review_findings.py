@@ -50,6 +50,9 @@ def _figures(pupils: int, marks: int, persistent: int, severe: int, suspended: i
         "suspension_days": days,
         "pupils_with_send": 0,
         "send_percent": 0.0,
+        "pupils_with_incidents": 0,
+        "incidents_percent": 0.0,
+        "incidents": 0,
     }
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from typing import Any, TypeVar
@@ -43,6 +43,7 @@ from caseflow.adapters.tables import (
     case_summary,
     cohort_facts,
     events,
+    incident_years,
     interventions,
     projection_checkpoints,
     pupil_status,
@@ -283,6 +284,7 @@ def project_pupils(conn: Connection, batch: Sequence[StoredEvent]) -> None:
         _write_status(conn, status)
     if teachers:
         _write_teachers(conn, teachers)
+    _count_incidents(conn, batch)
     if versions:
         conn.execute(
             update(pupils).where(pupils.c.pupil_id == bindparam("pid")).values(version=bindparam("new_version")),
@@ -312,6 +314,32 @@ class _PendingRows:
         for table, rows in self.rows.items():
             insert_rows(conn, table, rows)
         self.rows.clear()
+
+
+def _count_incidents(conn: Connection, batch: Sequence[StoredEvent]) -> None:
+    """Add the batch's behaviour incidents to each (pupil, school year of the incident's date): an UPDATE
+    for the pairs counted before, one INSERT for the new."""
+    incidents = Counter(
+        (e.stream_id, school_year(date.fromisoformat(e.data["date"])))
+        for e in batch
+        if e.event_type == "BehaviourIncidentRecorded" and e.stream_type == "pupil"
+    )
+    counted: set[tuple[str, int]] = set()
+    for chunk in _chunks(sorted(incidents), 2000):
+        query = select(incident_years.c.pupil_id, incident_years.c.school_year).where(
+            tuple_(incident_years.c.pupil_id, incident_years.c.school_year).in_(chunk)
+        )
+        counted.update((row.pupil_id, row.school_year) for row in conn.execute(query))
+    if counted:
+        conn.execute(
+            update(incident_years)
+            .where(incident_years.c.pupil_id == bindparam("pid"), incident_years.c.school_year == bindparam("year"))
+            .values(incidents=incident_years.c.incidents + bindparam("more")),
+            [{"pid": p, "year": y, "more": incidents[(p, y)]} for p, y in sorted(counted)],
+        )
+    new = [{"pupil_id": p, "school_year": y, "incidents": n} for (p, y), n in sorted(incidents.items()) if (p, y) not in counted]
+    if new:
+        insert_rows(conn, incident_years, new)
 
 
 def _write_teachers(conn: Connection, teachers: dict[tuple[str, str], bool]) -> None:

@@ -35,6 +35,7 @@ from caseflow.adapters.tables import (
     case_summary,
     cohort_facts,
     events,
+    incident_years,
     interventions,
     pupil_status,
     pupils,
@@ -233,12 +234,18 @@ class SqlReadModels:
                 .where(suspension_days.c.pupil_id.in_(in_schools))
                 .group_by(suspension_days.c.pupil_id, suspension_days.c.school_year)
             ).all()
+            incidents = conn.execute(  # of the school year the months are in (they run from its September)
+                select(incident_years.c.pupil_id, incident_years.c.incidents).where(
+                    incident_years.c.pupil_id.in_(in_schools), incident_years.c.school_year == int(first_month[:4])
+                )
+            ).all()
         return {
             "months": [dict(m) for m in months],
             "status": status,
             "interventions": {pupil: (count, review) for pupil, count, review in active},
             "latest_case": {row.pupil_id: (row.case_id, row.state) for row in cases},
             "suspensions": {(pupil, int(year)): float(days) for pupil, year, days in suspended},
+            "incidents": dict(incidents),
         }
 
     def la_schools(self, la_code: str) -> list[dict[str, Any]]:

@@ -308,6 +308,17 @@ attendance_years = Table(
     UniqueConstraint("pupil_id", "school_year", name="uq_attendance_year"),
 )
 
+#: projection: behaviour incidents per pupil and school year (by the incident's date), so the cohort can
+#: stand beside the whole school for this year's behaviour without reading every incident
+incident_years = Table(
+    "incident_years",
+    metadata,
+    Column("pupil_id", String(64), nullable=False),
+    Column("school_year", Integer, nullable=False),
+    Column("incidents", Integer, nullable=False),
+    UniqueConstraint("pupil_id", "school_year", name="uq_incident_year"),
+)
+
 #: stands for an episode with no end yet, so the latest end is a plain max()
 OPEN_EPISODE = date.max
 
@@ -426,6 +437,7 @@ PROJECTION_TABLES = (
     attendance_marks,
     attendance_months,
     attendance_years,
+    incident_years,
     interventions,
     cohort_facts,
     case_report_facts,

@@ -60,6 +60,9 @@ class Group:
     with_marks: int = 0
     #: on SEN support or with an EHC plan, as recorded now
     send: int = 0
+    #: with a behaviour incident this school year, and the incidents
+    with_incidents: int = 0
+    incidents: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -74,6 +77,9 @@ class Group:
             "suspension_days": self.suspension_days,
             "pupils_with_send": self.send,
             "send_percent": round(100 * self.send / self.pupils, 1) if self.pupils else None,
+            "pupils_with_incidents": self.with_incidents,
+            "incidents_percent": round(100 * self.with_incidents / self.pupils, 1) if self.pupils else None,
+            "incidents": self.incidents,
         }
 
 
@@ -155,6 +161,7 @@ class DashboardService:
                     trend[month["month"]][name].add(month)
             days = facts["suspensions"].get((pid, year), 0.0)
             with_send = facts["status"].get(pid, {}).get("send_status") in SEND_STATUSES
+            incidents = facts["incidents"].get(pid, 0)
             for group in groups:
                 group.pupils += 1
                 group.rate.attended += rate.attended
@@ -166,6 +173,8 @@ class DashboardService:
                 group.suspension_days += days
                 group.with_marks += rate.possible > 0
                 group.send += with_send
+                group.with_incidents += incidents > 0
+                group.incidents += incidents
             if status:
                 rows.append(self._row(pupil, status, rate, facts, days, episodes.get(pid, []), as_of))
         points = [{"month": m, "cohort": trend[m]["cohort"].percent, "school": trend[m]["school"].percent} for m in months]

@@ -207,11 +207,13 @@ def _outside_gives_away(outside: dict[str, Any]) -> dict[str, bool]:
         "pupils_suspended": share(outside["pupils_suspended"]),
         "suspension_days": share(outside["pupils_suspended"]),
         "send_percent": share(outside["pupils_with_send"]),
+        "incidents_percent": share(outside["pupils_with_incidents"]),
+        "incidents": share(outside["pupils_with_incidents"]),
     }
 
 
 def against_whole_school(summary: dict[str, Any], cohort_withheld: bool = False) -> dict[str, Any]:
-    """Attendance, absence, suspensions and SEND of the cohort beside the whole school's, and the cohort's
+    """Attendance, absence, suspensions, SEND and behaviour of the cohort beside the whole school's, and the cohort's
     SDQ movement, anonymised beyond the counts' rule, since a share or a total can give a child away too:
 
     - a group of fewer than five shows no figure, and attendance needs five children with marks;
@@ -241,13 +243,15 @@ def against_whole_school(summary: dict[str, Any], cohort_withheld: bool = False)
             "pupils_suspended": share("pupils_suspended", suspended),
             "suspension_days": share("suspension_days", suspended),
             "send_percent": share("send_percent", figures["pupils_with_send"]),
+            "incidents_percent": share("incidents_percent", figures["pupils_with_incidents"]),
+            "incidents": share("incidents", figures["pupils_with_incidents"]),
         }
 
     parts = {key: count for key, count in summary["sdq"].items() if key != "with_a_score"}
     hidden = any(count < SMALL_NUMBER for count in parts.values())
     cohort, whole = group(summary["cohort"]), group(summary["school"])
     counts = ("pupils", "pupils_with_marks", "persistent_absence_pupils", "severe_absence_pupils", "pupils_suspended")
-    counts += ("pupils_with_send",)
+    counts += ("pupils_with_send", "pupils_with_incidents")
     outside = _outside_gives_away({key: summary["school"][key] - summary["cohort"][key] for key in counts})
     for key, value in whole.items():
         if value != SUPPRESSED and cohort[key] != SUPPRESSED and outside[key]:

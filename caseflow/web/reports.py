@@ -46,6 +46,8 @@ AGAINST = (
     ("pupils_suspended", "Pupils suspended"),
     ("suspension_days", "Days of suspension"),
     ("send_percent", "SEN support or an EHC plan, % of pupils (as recorded now)"),
+    ("incidents_percent", "With a behaviour incident, % of pupils"),
+    ("incidents", "Behaviour incidents"),
 )
 SDQ_MOVEMENT = (
     ("with_a_score", "Children in the cohort with an SDQ score"),
