@@ -80,7 +80,9 @@ def load_demo(services: Services, echo: Callable[[str], None] = print) -> bool:
             la_code=SCHOOL[2] if role == "virtual_school" else None,
         )
     principals = {u: _principal(services, u) for u, *_ in DEMO_USERS}
-    today = services.cases.clock().date()
+    today = london_date(
+        services.cases.clock()
+    )  # the school's day, in England (a UTC date is a day behind near midnight in summer)
     for serial, (given, family, year_group, plan, still_open, step) in enumerate(PUPILS, start=1):
         pupil = services.pupils.register(
             principals["dsl"],
@@ -130,7 +132,7 @@ def load_demo(services: Services, echo: Callable[[str], None] = print) -> bool:
             "propose_suspension",
             {
                 "days": 2,
-                "start_date": (today + timedelta(days=3)).isoformat(),
+                "start_date": school_day_after(services, today, 3).isoformat(),
                 "reason": "Repeated serious disruption in class despite support.",
             },
         )
@@ -143,6 +145,17 @@ def load_demo(services: Services, echo: Callable[[str], None] = print) -> bool:
         services.calendars.set_year(principals["head"], SCHOOL[0], year, calendar_body(dates, closures))
     echo("Demo data loaded.")
     return True
+
+
+def school_day_after(services: Services, today: date, count: int) -> date:
+    """The ``count``-th school day after ``today`` by the demo school's term dates, or the ``count``-th
+    weekday where they are not set: a suspension starts on a school day (support_journey@5)."""
+    found = services.reads.school_calendar(SCHOOL[0]).school_day(today, count)
+    day = today
+    while found is None and count:
+        day += timedelta(days=1)
+        count -= day.weekday() < 5
+    return found or day
 
 
 def _weekday_on_or_after(day: date, weekday: int = 0) -> date:
@@ -181,7 +194,7 @@ def decide_a_suspension(services: Services, principals: dict[str, Principal], ca
         principals["slt"],
         case_id,
         "propose_suspension",
-        {"days": 3, "start_date": (today + timedelta(days=1)).isoformat(), "reason": "Threw a chair in class."},
+        {"days": 3, "start_date": school_day_after(services, today, 1).isoformat(), "reason": "Threw a chair in class."},
     )
     _act(
         services,
@@ -281,7 +294,7 @@ def attend(services: Services, senco: Principal, pupil_id: str, serial: int) -> 
     absence_every = {2: 7, 5: 2, 6: 9, 13: 8}.get(serial, 30)  # pupils 2 and 5 are persistently and severely absent
     marks = []
     day = date(2026, 9, 3)
-    while day <= services.cases.clock().date():
+    while day <= london_date(services.cases.clock()):
         if day.weekday() < 5:
             for index, session in enumerate(("AM", "PM")):
                 number = day.toordinal() * 2 + index + serial

@@ -92,6 +92,15 @@ def test_a_rebuild_writes_what_the_projection_wrote(svc: Services, batch: int) -
 
 def test_migration_0014_ends_the_interventions_of_cases_closed_before_it(svc: Services, database: Database) -> None:
     case_id, _ = closed_and_reopened(svc)
+    dsl = principal(svc, "dsl")
+    other = svc.pupils.register(
+        dsl,
+        {"upn": make_upn("881", "2001", 2019, 42), "given_name": "Sol", "family_name": "Reid",
+         "date_of_birth": "2015-04-01", "school_urn": SCHOOL},
+    )  # fmt: skip
+    running = walk(
+        svc, {"dsl": dsl, "senco": principal(svc, "senco"), "mhl": principal(svc, "mhl")}, other.id, "intervention", NOW.date()
+    )
     svc.close()
     downgrade(database.owner_url, "0013")
     engine = make_engine(database.owner_url, app_role=False)
@@ -103,4 +112,7 @@ def test_migration_0014_ends_the_interventions_of_cases_closed_before_it(svc: Se
     assert stored() == ["active", "active"], "as the projection wrote them before"
     upgrade(database.owner_url)
     assert stored() == ["closed", "closed"]
+    with engine.connect() as conn:
+        still = list(conn.execute(select(interventions.c.status).where(interventions.c.case_id == running)).scalars())
+    assert still == ["active", "active"], "a case never closed keeps its interventions running"
     engine.dispose()

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from caseflow.domain import sdq
-from caseflow.domain.case import SupportCase
+from caseflow.domain.case import ENDED_WITH_CASE, SupportCase
 from caseflow.domain.errors import Unmet
 from caseflow.domain.events import london_date, long_date
 from caseflow.domain.exclusions import (
@@ -181,7 +181,7 @@ def outcomes_recorded(case: SupportCase, data: Mapping[str, Any], ctx: CaseConte
     unmet = []
     for item in case.interventions():
         finished_before = any(o["version"] <= since and o["status"] != "continuing" for o in item["outcomes"])
-        if finished_before:
+        if finished_before or item["status"] == ENDED_WITH_CASE:  # one that ended with a closed case has no outcome due
             continue
         if not any(o["version"] > since for o in item["outcomes"]):
             unmet.append(
@@ -248,9 +248,13 @@ def exclusion_view_names_pending_proposal(
 
 @guard("intervention_exists", needs_input=True)
 def intervention_exists(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
-    if any(item["id"] == data.get("intervention") for item in case.interventions()):
-        return []
-    return [Unmet("intervention_unknown", "Name an intervention planned on this case.")]
+    item = next((item for item in case.interventions() if item["id"] == data.get("intervention")), None)
+    if item is None:
+        return [Unmet("intervention_unknown", "Name an intervention planned on this case.", "intervention")]
+    if item["status"] == ENDED_WITH_CASE:
+        message = "That intervention ended when the case closed; plan a new one for the reopened case."
+        return [Unmet("intervention_ended", message, "intervention")]
+    return []
 
 
 @guard("corrected_event_exists", needs_input=True)

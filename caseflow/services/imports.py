@@ -227,13 +227,20 @@ class ImportService:
         if kind.name == "attendance":
             problem = self._plan_mark(upn, row, planned, schools)
         else:
+            values = kind.convert({**row, "upn": upn or ""})
             try:
-                clean = validate(fields, kind.convert({**row, "upn": upn or ""}))
+                clean = validate(fields, values)
             except InvalidData as error:
                 found = {column: messages for column, messages in error.errors.items() if not (problems and column == "upn")}
-                return problems + [RowError(number, column, "; ".join(messages)) for column, messages in found.items()]
-            if upn is None:  # the row's other values are good; which pupil it is for is not known
-                return problems
+                problems += [RowError(number, column, "; ".join(messages)) for column, messages in found.items()]
+                good = {name: spec for name, spec in fields.items() if name not in error.errors}
+                try:
+                    rest = validate(good, {name: value for name, value in values.items() if name in good})
+                except InvalidData:  # nothing more to learn from this row's values
+                    return problems
+                return problems + self._rules_on_values(kind, number, rest, now)
+            if upn is None:  # which pupil the row is for is not known: only what its own values break
+                return problems + self._rules_on_values(kind, number, clean, now)
             try:
                 problem = self._plan(kind, upn, clean, planned, schools, actor, now)
             except GuardFailed as error:
@@ -242,6 +249,13 @@ class ImportService:
             return problems or problem or []
         column, message = problem.split(":", 1)
         return [*problems, RowError(number, column, message)]
+
+    def _rules_on_values(self, kind: Kind, number: int, clean: dict[str, Any], now: datetime) -> list[RowError]:
+        """The rules a row breaks by its own values alone (a date in the future, a date of birth too long
+        ago), for a row that cannot be planned: its other problems are reported with them, all at once."""
+        spec = self.workflow.action(kind.action)
+        unmet = self.workflow.check(Pupil(""), spec, clean, _today(now), with_input=True)
+        return [RowError(number, u.field, u.message) for u in unmet if u.field in clean]
 
     def _plan_mark(
         self, upn: str | None, row: dict[str, str], planned: dict[str, Plan], schools: frozenset[str] | None

@@ -144,7 +144,11 @@ def _document(workflow: Workflow) -> dict[str, Any]:
                 "Unmet": {
                     "type": "object",
                     "required": ["code", "message"],
-                    "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+                    "properties": {
+                        "code": {"type": "string"},
+                        "message": {"type": "string"},
+                        "field": {"type": "string", "description": "the field the requirement is about, where there is one"},
+                    },
                 },
                 "ActionStatus": {
                     "type": "object",
@@ -276,7 +280,8 @@ def _document(workflow: Workflow) -> dict[str, Any]:
             "/audit/heads/verify": {
                 "post": {
                     "summary": "Check every chain, and that every event in heads saved earlier is still there with its hash "
-                    "(the body is the saved heads); `valid` false names the first stream that lost or changed one",
+                    "(the body is the saved heads); `valid` false names the first stream that lost or changed one, "
+                    "and `breaks` every stream that did (at most 1,000; `broken_streams` counts them all)",
                     "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}},
                     "responses": {"200": _json({"type": "object"}), **_problems(401, 403, 422)},
                 }
