@@ -12,7 +12,7 @@ from typing import Any
 
 from caseflow.bootstrap import Services
 from caseflow.domain.events import london_date
-from caseflow.domain.school_calendar import easter_sunday, school_year
+from caseflow.domain.school_calendar import easter_sunday, school_term, school_year
 from caseflow.domain.upn import check_letter
 from caseflow.services.access import Principal
 from caseflow.services.school_calendars import calendar_body
@@ -122,6 +122,7 @@ def load_demo(services: Services, echo: Callable[[str], None] = print) -> bool:
             },
         )
         attend(services, principals["senco"], pupil.id, serial)
+        judge(services, principals["senco"], pupil.id, serial, CLASSMATE_JUDGEMENTS)
     pending = services.reads.pupil_id_for_upn(make_upn(SCHOOL[2], "2001", 2019, 3))
     if pending:
         case_id = services.reads.cases_of_pupil(pending)[0]
@@ -246,6 +247,7 @@ def record(services: Services, senco: Principal, pupil_id: str, serial: int) -> 
         services.pupils.act(senco, pupil_id, action, services.store.current_version(pupil_id), data)
 
     attend(services, senco, pupil_id, serial)
+    judge(services, senco, pupil_id, serial, COHORT_JUDGEMENTS)
     if serial <= 7:
         # two questionnaires a term apart, the later no later than today (a date cannot be in the future)
         later = min(date(2026, 11, 15), london_date(services.pupils.clock()))
@@ -287,6 +289,21 @@ def record(services: Services, senco: Principal, pupil_id: str, serial: int) -> 
                 "adjustments": "Seat near the door; PSHE topics on family discussed with the SENCo first.",
             },
         )
+
+
+#: judgements against expected, in turn by pupil and subject: the cohort's and their classmates' (most of
+#: the classmates at the expected standard; fewer of the cohort, as the research found)
+COHORT_JUDGEMENTS = ("below", "working_towards", "expected", "working_towards", "greater_depth")
+CLASSMATE_JUDGEMENTS = ("expected", "greater_depth", "expected", "working_towards", "expected")
+
+
+def judge(services: Services, senco: Principal, pupil_id: str, serial: int, judgements: tuple[str, ...]) -> None:
+    """This term's judgement in reading, writing and maths, as the MIS would send it."""
+    term = school_term(london_date(services.pupils.clock()))
+    for shift, subject in enumerate(("reading", "writing", "maths")):
+        data = {"school_year": term.school_year, "term": term.name, "subject": subject,
+                "judgement": judgements[(serial + shift) % len(judgements)]}  # fmt: skip
+        services.pupils.act(senco, pupil_id, "record_attainment", services.store.current_version(pupil_id), data)
 
 
 def attend(services: Services, senco: Principal, pupil_id: str, serial: int) -> None:

@@ -51,7 +51,7 @@ class LaShape:
 
 
 #: all a demo classmate's record holds
-CLASSMATE_EVENTS = frozenset({"PupilRegistered", "AttendanceRecorded"})
+CLASSMATE_EVENTS = frozenset({"PupilRegistered", "AttendanceRecorded", "AttainmentRecorded"})
 
 
 @dataclass

@@ -7,12 +7,19 @@ from datetime import UTC, datetime
 
 import pytest
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect, select, text
+from sqlalchemy import Table, inspect, select, text
 
 from caseflow.adapters.database import make_engine
 from caseflow.adapters.event_store import SqlEventStore
 from caseflow.adapters.migrate import alembic_config, downgrade, upgrade
-from caseflow.adapters.tables import attendance_months, attendance_years, cohort_facts, incident_years, metadata
+from caseflow.adapters.tables import (
+    attainment_latest,
+    attendance_months,
+    attendance_years,
+    cohort_facts,
+    incident_years,
+    metadata,
+)
 from caseflow.bootstrap import Services
 from caseflow.demo_la import LaShape, load_la
 from caseflow.domain.events import NewEvent
@@ -95,35 +102,42 @@ def test_the_cohort_facts_are_filled_from_the_read_models_already_projected(data
     assert facts() == projected
 
 
-def test_the_incidents_of_each_school_year_are_counted_from_the_log(database: Database, services: Services) -> None:
-    """Migration 0015 counts the incidents already recorded as the projection does: by the school year of
-    each incident's date."""
+def test_the_incidents_and_judgements_of_each_school_year_are_filled_from_the_log(database: Database, services: Services) -> None:
+    """Migrations 0015 and 0016 fill what is already recorded as the projections do: each incident in the
+    school year of its date; in each subject and year, the latest term's judgement (one for an earlier term,
+    recorded after, changes nothing)."""
     load_la(
         services,
         LaShape(schools=1, pupils_per_school=8, events_per_pupil=60, la_code="881", first_urn=340001),
         echo=lambda _: None,
     )
     pupil_id = services.reads.pupils_for_schools(["340001"])[0]["pupil_id"]
-    incidents = [  # two in the school year before, as the MIS would send them
+    when = datetime(2026, 11, 2, tzinfo=UTC)
+    later = [  # two incidents in the school year before, as the MIS would send them; then judgements out of order
         NewEvent("BehaviourIncidentRecorded", {"date": day, "category": "other", "severity": "low", "description": "Late"},
-                 "cli:mis", "admin", datetime(2026, 11, 2, tzinfo=UTC), PUPIL_RECORD)
+                 "cli:mis", "admin", when, PUPIL_RECORD)
         for day in ("2025-06-30", "2025-08-31")
+    ] + [
+        NewEvent("AttainmentRecorded", {"school_year": 2025, "term": term, "subject": "science", "judgement": judgement},
+                 "cli:mis", "admin", when, PUPIL_RECORD)
+        for term, judgement in (("summer", "expected"), ("autumn", "below"), ("summer", "greater_depth"))
     ]  # fmt: skip
-    services.store.append(pupil_id, "pupil", services.store.current_version(pupil_id), incidents)
+    services.store.append(pupil_id, "pupil", services.store.current_version(pupil_id), later)
     services.close()
 
-    def counts() -> list[tuple[str, ...]]:
+    def rows(table: Table) -> list[tuple[str, ...]]:
         engine = make_engine(database.owner_url, app_role=False)
         with engine.connect() as conn:
-            rows = sorted(tuple(map(str, row)) for row in conn.execute(select(incident_years)))
+            found = sorted(tuple(map(str, row)) for row in conn.execute(select(table)))
         engine.dispose()
-        return rows
+        return found
 
-    projected = counts()
-    assert (pupil_id, "2024", "2") in projected and len({row[1] for row in projected}) >= 2, "incidents in more than one year"
+    incidents, judgements = rows(incident_years), rows(attainment_latest)
+    assert (pupil_id, "2024", "2") in incidents and len({row[1] for row in incidents}) >= 2, "incidents in two years"
+    assert (pupil_id, "2025", "science", "summer", "greater_depth") in judgements and len(judgements) >= 20
     downgrade(database.owner_url, "0014")
     upgrade(database.owner_url)
-    assert counts() == projected
+    assert (rows(incident_years), rows(attainment_latest)) == (incidents, judgements)
 
 
 def test_a_migration_that_fails_part_way_leaves_nothing_behind(database: Database, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -18,6 +18,8 @@ from caseflow.services.reports import SUPPRESSED, WITHHELD
 from tests.conftest import OTHER_SCHOOL, SCHOOL, Clock, Database, principal, seed_people
 
 AS_OF = date(2026, 11, 20)
+#: no attainment judged: nothing to show
+NOT_JUDGED = {f"{subject}_expected_percent": SUPPRESSED for subject in ("reading", "writing", "maths")}
 PRESENT = {"AM": "/", "PM": "\\"}
 SCHOOL_DAYS = [date(2026, 10, 5) + timedelta(days=n) for n in range(12) if (date(2026, 10, 5) + timedelta(days=n)).weekday() < 5]
 
@@ -90,6 +92,7 @@ def test_the_cohort_beside_the_whole_school(svc: Services) -> None:
         "send_percent": 40.0,
         "incidents_percent": 60.0,
         "incidents": 15,
+        **NOT_JUDGED,
     }
     assert section["whole_school"] == {
         "pupils": 20,
@@ -101,6 +104,7 @@ def test_the_cohort_beside_the_whole_school(svc: Services) -> None:
         "send_percent": 30.0,
         "incidents_percent": 45.0,
         "incidents": 15,
+        **NOT_JUDGED,
     }
     assert section["sdq_movement"] == {"with_a_score": 15, "lower_than_first": 5, "higher_than_first": 5, "same_or_one_score": 5}
     board = svc.dashboard.cohort(dsl, SCHOOL, AS_OF)
@@ -174,3 +178,50 @@ def test_a_cohort_under_five_shows_no_figure(svc: Services) -> None:
     assert set(section["cohort"].values()) == {SUPPRESSED}, "two children: not even their attendance"
     assert section["whole_school"]["pupils"] == 7 and section["whole_school"]["attendance_percent"] == round(100 * 120 / 140, 1)
     assert set(section["sdq_movement"].values()) == {SUPPRESSED}
+
+
+def _judge(svc: Services, head: Principal, n: int, term: str, subject: str, judgement: str, year: int = 2026) -> None:
+    pupil_id = svc.reads.pupil_id_for_upn(make_upn("881", "4001", 2018, n))
+    assert pupil_id is not None
+    data = {"school_year": year, "term": term, "subject": subject, "judgement": judgement}
+    svc.pupils.act(head, pupil_id, "record_attainment", svc.pupils.load(pupil_id).version, data)
+
+
+def test_attainment_beside_the_whole_school_from_each_pupils_latest_term(svc: Services) -> None:
+    """Reading: six of the fifteen in the cohort at the expected standard or above, five of the ten outside.
+    A spring judgement replaces the autumn one; an autumn judgement recorded after a spring one changes nothing."""
+    dsl = principal(svc, "dsl")
+    for n in range(15):
+        _pupil(svc, dsl, SCHOOL, n + 1, cohort=True, absent=0, sdq=[])
+        _judge(svc, dsl, n + 1, "autumn", "reading", "greater_depth" if n in (6, 7, 8) else "below")
+    for n in range(6):  # in spring, six at or above expected, three of them down from greater depth in autumn
+        _judge(svc, dsl, n + 1, "spring", "reading", "expected")
+    for n in (6, 7, 8):
+        _judge(svc, dsl, n + 1, "spring", "reading", "working_towards")
+    _judge(svc, dsl, 1, "autumn", "reading", "below")  # recorded late, for an earlier term: the spring one stands
+    _judge(svc, dsl, 2, "spring", "reading", "greater_depth")  # a correction within the term: still at or above
+    _judge(svc, dsl, 3, "spring", "reading", "expected", year=2025)  # the year before: not this year's
+    for n in range(10):
+        _pupil(svc, dsl, SCHOOL, n + 41, cohort=False, absent=0, sdq=[])
+        _judge(svc, dsl, n + 41, "autumn", "reading", "expected" if n < 5 else "working_towards")
+    section = svc.reports.governors(principal(svc, "governor"), SCHOOL, AS_OF)["against_whole_school"]
+    assert (section["cohort"]["reading_expected_percent"], section["whole_school"]["reading_expected_percent"]) == (40.0, 44.0)
+    assert section["cohort"]["writing_expected_percent"] == SUPPRESSED == section["whole_school"]["maths_expected_percent"]
+    board = svc.dashboard.cohort(dsl, SCHOOL, AS_OF)
+    assert (board["cohort"]["reading_assessed"], board["cohort"]["reading_at_expected"]) == (15, 6)
+    assert (board["school"]["reading_assessed"], board["school"]["reading_at_expected"]) == (25, 11)
+    last_year = svc.reports.governors(principal(svc, "governor"), SCHOOL, date(2026, 7, 31))["against_whole_school"]
+    assert last_year["cohort"]["reading_expected_percent"] == SUPPRESSED, "one judgement in 2025-26"
+
+
+def test_an_attainment_share_that_gives_away_the_pupils_outside_the_cohort_is_withheld(svc: Services) -> None:
+    dsl = principal(svc, "dsl")
+    for n in range(10):
+        _pupil(svc, dsl, SCHOOL, n + 1, cohort=True, absent=0, sdq=[])
+        _judge(svc, dsl, n + 1, "autumn", "maths", "expected" if n < 5 else "below")
+    for n in range(6):  # every one of the six outside at the expected standard: the whole minus the cohort says so
+        _pupil(svc, dsl, SCHOOL, n + 41, cohort=False, absent=0, sdq=[])
+        _judge(svc, dsl, n + 41, "autumn", "maths", "expected")
+    section = svc.reports.governors(principal(svc, "governor"), SCHOOL, AS_OF)["against_whole_school"]
+    assert section["cohort"]["maths_expected_percent"] == 50.0
+    assert section["whole_school"]["maths_expected_percent"] == WITHHELD

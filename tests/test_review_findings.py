@@ -53,6 +53,8 @@ def _figures(pupils: int, marks: int, persistent: int, severe: int, suspended: i
         "pupils_with_incidents": 0,
         "incidents_percent": 0.0,
         "incidents": 0,
+        **{f"{s}_{part}": 0 for s in ("reading", "writing", "maths") for part in ("assessed", "at_expected")},
+        **{f"{s}_expected_percent": None for s in ("reading", "writing", "maths")},
     }
 
 

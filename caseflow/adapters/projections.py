@@ -36,6 +36,7 @@ from caseflow.adapters.event_store import Checkpoint, SqlEventStore, decode, hol
 from caseflow.adapters.tables import (
     OPEN_EPISODE,
     PROJECTION_TABLES,
+    attainment_latest,
     attendance_marks,
     attendance_months,
     attendance_years,
@@ -53,6 +54,7 @@ from caseflow.adapters.tables import (
     teaching,
 )
 from caseflow.domain import sdq
+from caseflow.domain.attainment import supersedes
 from caseflow.domain.attendance import summarise
 from caseflow.domain.case import ENDED_WITH_CASE
 from caseflow.domain.case_report import report_fact
@@ -285,6 +287,7 @@ def project_pupils(conn: Connection, batch: Sequence[StoredEvent]) -> None:
     if teachers:
         _write_teachers(conn, teachers)
     _count_incidents(conn, batch)
+    _latest_attainment(conn, batch)
     if versions:
         conn.execute(
             update(pupils).where(pupils.c.pupil_id == bindparam("pid")).values(version=bindparam("new_version")),
@@ -340,6 +343,47 @@ def _count_incidents(conn: Connection, batch: Sequence[StoredEvent]) -> None:
     new = [{"pupil_id": p, "school_year": y, "incidents": n} for (p, y), n in sorted(incidents.items()) if (p, y) not in counted]
     if new:
         insert_rows(conn, incident_years, new)
+
+
+def _latest_attainment(conn: Connection, batch: Sequence[StoredEvent]) -> None:
+    """Each (pupil, school year, subject) judged in the batch: its judgement, if its term is the one held
+    or later (``caseflow.domain.attainment``); one INSERT for the new, an UPDATE for each replaced."""
+    found: dict[tuple[str, int, str], tuple[str, str]] = {}
+    for e in batch:
+        if e.event_type == "AttainmentRecorded" and e.stream_type == "pupil":
+            key = (e.stream_id, int(e.data["school_year"]), e.data["subject"])
+            if supersedes(e.data["term"], found[key][0] if key in found else None):
+                found[key] = (e.data["term"], e.data["judgement"])
+    if not found:
+        return
+    held: dict[tuple[str, int, str], str] = {}
+    columns = (attainment_latest.c.pupil_id, attainment_latest.c.school_year, attainment_latest.c.subject)
+    for chunk in _chunks(sorted(found), 2000):
+        for row in conn.execute(select(*columns, attainment_latest.c.term).where(tuple_(*columns).in_(chunk))):
+            held[(row.pupil_id, row.school_year, row.subject)] = row.term
+    replaced = [
+        {"pid": p, "year": y, "subj": s, "new_term": term, "new_judgement": judgement}
+        for (p, y, s), (term, judgement) in sorted(found.items())
+        if (p, y, s) in held and supersedes(term, held[(p, y, s)])
+    ]
+    if replaced:
+        conn.execute(
+            update(attainment_latest)
+            .where(
+                attainment_latest.c.pupil_id == bindparam("pid"),
+                attainment_latest.c.school_year == bindparam("year"),
+                attainment_latest.c.subject == bindparam("subj"),
+            )
+            .values(term=bindparam("new_term"), judgement=bindparam("new_judgement")),
+            replaced,
+        )
+    new = [
+        {"pupil_id": p, "school_year": y, "subject": s, "term": term, "judgement": judgement}
+        for (p, y, s), (term, judgement) in sorted(found.items())
+        if (p, y, s) not in held
+    ]
+    if new:
+        insert_rows(conn, attainment_latest, new)
 
 
 def _write_teachers(conn: Connection, teachers: dict[tuple[str, str], bool]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections import defaultdict
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
@@ -30,6 +31,7 @@ from caseflow.adapters.database import read_transaction
 from caseflow.adapters.projections import hold_children
 from caseflow.adapters.school_calendars import read_calendars
 from caseflow.adapters.tables import (
+    attainment_latest,
     attendance_months,
     case_report_facts,
     case_summary,
@@ -239,6 +241,14 @@ class SqlReadModels:
                     incident_years.c.pupil_id.in_(in_schools), incident_years.c.school_year == int(first_month[:4])
                 )
             ).all()
+            judged = conn.execute(  # the year's standing judgement in each subject (caseflow.domain.attainment)
+                select(attainment_latest.c.pupil_id, attainment_latest.c.subject, attainment_latest.c.judgement).where(
+                    attainment_latest.c.pupil_id.in_(in_schools), attainment_latest.c.school_year == int(first_month[:4])
+                )
+            ).all()
+        attainment: dict[str, dict[str, str]] = defaultdict(dict)
+        for pupil_id, subject, judgement in judged:
+            attainment[pupil_id][subject] = judgement
         return {
             "months": [dict(m) for m in months],
             "status": status,
@@ -246,6 +256,7 @@ class SqlReadModels:
             "latest_case": {row.pupil_id: (row.case_id, row.state) for row in cases},
             "suspensions": {(pupil, int(year)): float(days) for pupil, year, days in suspended},
             "incidents": dict(incidents),
+            "attainment": dict(attainment),
         }
 
     def la_schools(self, la_code: str) -> list[dict[str, Any]]:

@@ -319,6 +319,20 @@ incident_years = Table(
     UniqueConstraint("pupil_id", "school_year", name="uq_incident_year"),
 )
 
+#: projection: each pupil's judgement against expected in each subject, in the latest term of each school year
+#: judged (a later term's judgement replaces an earlier one; within a term, the latest recorded stands), so the
+#: cohort's attainment can stand beside the whole school's for the year
+attainment_latest = Table(
+    "attainment_latest",
+    metadata,
+    Column("pupil_id", String(64), nullable=False),
+    Column("school_year", Integer, nullable=False),
+    Column("subject", String(16), nullable=False),
+    Column("term", String(8), nullable=False),
+    Column("judgement", String(16), nullable=False),
+    UniqueConstraint("pupil_id", "school_year", "subject", name="uq_attainment_latest"),
+)
+
 #: stands for an episode with no end yet, so the latest end is a plain max()
 OPEN_EPISODE = date.max
 
@@ -438,6 +452,7 @@ PROJECTION_TABLES = (
     attendance_months,
     attendance_years,
     incident_years,
+    attainment_latest,
     interventions,
     cohort_facts,
     case_report_facts,

@@ -4,12 +4,13 @@ against the whole school. Read from projections only: never a replay on a page v
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
 from typing import Any, Protocol
 
+from caseflow.domain.attainment import AT_EXPECTED, CORE_SUBJECTS
 from caseflow.domain.attendance import PERSISTENT, SEVERE
 from caseflow.domain.exclusions import school_year
 from caseflow.domain.pupil import cohort_status
@@ -63,6 +64,9 @@ class Group:
     #: with a behaviour incident this school year, and the incidents
     with_incidents: int = 0
     incidents: int = 0
+    #: per core subject: pupils judged this school year, and of them those at the expected standard or above
+    assessed: Counter[str] = field(default_factory=Counter)
+    at_expected: Counter[str] = field(default_factory=Counter)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -80,7 +84,20 @@ class Group:
             "pupils_with_incidents": self.with_incidents,
             "incidents_percent": round(100 * self.with_incidents / self.pupils, 1) if self.pupils else None,
             "incidents": self.incidents,
+            **{
+                figure: value
+                for subject in CORE_SUBJECTS
+                for figure, value in (
+                    (f"{subject}_assessed", self.assessed[subject]),
+                    (f"{subject}_at_expected", self.at_expected[subject]),
+                    (f"{subject}_expected_percent", _percent(self.at_expected[subject], self.assessed[subject])),
+                )
+            },
         }
+
+
+def _percent(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
 
 
 def school_year_months(as_of: date) -> list[str]:
@@ -162,6 +179,7 @@ class DashboardService:
             days = facts["suspensions"].get((pid, year), 0.0)
             with_send = facts["status"].get(pid, {}).get("send_status") in SEND_STATUSES
             incidents = facts["incidents"].get(pid, 0)
+            judged = facts["attainment"].get(pid, {})
             for group in groups:
                 group.pupils += 1
                 group.rate.attended += rate.attended
@@ -175,6 +193,10 @@ class DashboardService:
                 group.send += with_send
                 group.with_incidents += incidents > 0
                 group.incidents += incidents
+                for subject in CORE_SUBJECTS:
+                    if subject in judged:
+                        group.assessed[subject] += 1
+                        group.at_expected[subject] += judged[subject] in AT_EXPECTED
             if status:
                 rows.append(self._row(pupil, status, rate, facts, days, episodes.get(pid, []), as_of))
         points = [{"month": m, "cohort": trend[m]["cohort"].percent, "school": trend[m]["school"].percent} for m in months]

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from typing import Any
 
+from caseflow.domain.attainment import CORE_SUBJECTS
 from caseflow.domain.case_report import ReportFact, tally
 from caseflow.domain.errors import NotFound, NotPermitted
 from caseflow.domain.pupil import cohort_status
@@ -196,8 +197,8 @@ def _outside_gives_away(outside: dict[str, Any]) -> dict[str, bool]:
     fewer than five with it. None with it (a zero) points to no child."""
     pupils = outside["pupils"]
 
-    def share(resting_on: int) -> bool:
-        return _few(pupils) or _few(resting_on) or (resting_on > 0 and pupils - resting_on < SMALL_NUMBER)
+    def share(resting_on: int, of: int = pupils) -> bool:
+        return _few(of) or _few(resting_on) or (resting_on > 0 and of - resting_on < SMALL_NUMBER)
 
     return {
         "pupils": _few(pupils),
@@ -209,11 +210,15 @@ def _outside_gives_away(outside: dict[str, Any]) -> dict[str, bool]:
         "send_percent": share(outside["pupils_with_send"]),
         "incidents_percent": share(outside["pupils_with_incidents"]),
         "incidents": share(outside["pupils_with_incidents"]),
+        **{
+            f"{subject}_expected_percent": share(outside[f"{subject}_at_expected"], of=outside[f"{subject}_assessed"])
+            for subject in CORE_SUBJECTS
+        },
     }
 
 
 def against_whole_school(summary: dict[str, Any], cohort_withheld: bool = False) -> dict[str, Any]:
-    """Attendance, absence, suspensions, SEND and behaviour of the cohort beside the whole school's, and the cohort's
+    """Attendance, absence, suspensions, SEND, behaviour and attainment of the cohort beside the whole school's, and the cohort's
     SDQ movement, anonymised beyond the counts' rule, since a share or a total can give a child away too:
 
     - a group of fewer than five shows no figure, and attendance needs five children with marks;
@@ -234,6 +239,13 @@ def against_whole_school(summary: dict[str, Any], cohort_withheld: bool = False)
             small = pupils < SMALL_NUMBER or resting_on < SMALL_NUMBER or pupils - resting_on < SMALL_NUMBER
             return SUPPRESSED if small else figures[key]
 
+        def attainment(subject: str) -> Any:
+            """Of the pupils judged in the subject, at the expected standard or above: judged on fewer
+            than five, or five short of all or none, it would point to children."""
+            judged, at = figures[f"{subject}_assessed"], figures[f"{subject}_at_expected"]
+            small = judged < SMALL_NUMBER or at < SMALL_NUMBER or judged - at < SMALL_NUMBER
+            return SUPPRESSED if small else figures[f"{subject}_expected_percent"]
+
         suspended = figures["pupils_suspended"]
         return {
             "pupils": suppress(pupils),
@@ -245,6 +257,7 @@ def against_whole_school(summary: dict[str, Any], cohort_withheld: bool = False)
             "send_percent": share("send_percent", figures["pupils_with_send"]),
             "incidents_percent": share("incidents_percent", figures["pupils_with_incidents"]),
             "incidents": share("incidents", figures["pupils_with_incidents"]),
+            **{f"{subject}_expected_percent": attainment(subject) for subject in CORE_SUBJECTS},
         }
 
     parts = {key: count for key, count in summary["sdq"].items() if key != "with_a_score"}
@@ -252,6 +265,7 @@ def against_whole_school(summary: dict[str, Any], cohort_withheld: bool = False)
     cohort, whole = group(summary["cohort"]), group(summary["school"])
     counts = ("pupils", "pupils_with_marks", "persistent_absence_pupils", "severe_absence_pupils", "pupils_suspended")
     counts += ("pupils_with_send", "pupils_with_incidents")
+    counts += tuple(f"{subject}_{part}" for subject in CORE_SUBJECTS for part in ("assessed", "at_expected"))
     outside = _outside_gives_away({key: summary["school"][key] - summary["cohort"][key] for key in counts})
     for key, value in whole.items():
         if value != SUPPRESSED and cohort[key] != SUPPRESSED and outside[key]:

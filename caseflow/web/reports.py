@@ -48,6 +48,9 @@ AGAINST = (
     ("send_percent", "SEN support or an EHC plan, % of pupils (as recorded now)"),
     ("incidents_percent", "With a behaviour incident, % of pupils"),
     ("incidents", "Behaviour incidents"),
+    ("reading_expected_percent", "Reading at the expected standard or above, % of pupils judged"),
+    ("writing_expected_percent", "Writing at the expected standard or above, % of pupils judged"),
+    ("maths_expected_percent", "Maths at the expected standard or above, % of pupils judged"),
 )
 SDQ_MOVEMENT = (
     ("with_a_score", "Children in the cohort with an SDQ score"),
