@@ -48,7 +48,7 @@ from caseflow.adapters.tables import (
 )
 from caseflow.domain.case_report import ReportFact
 from caseflow.domain.events import UPCASTERS
-from caseflow.domain.exclusions import Child, OtherSuspension
+from caseflow.domain.exclusions import CareSpell, Child, OtherSuspension, care_spell
 from caseflow.domain.pupil import Episode
 from caseflow.domain.roles import Role
 from caseflow.domain.school_calendar import SchoolCalendar
@@ -346,8 +346,8 @@ class SqlReadModels:
     def decision_facts(self, school_urns: list[str], cutoff: datetime | None = None) -> DecisionFacts:
         """What the duties after a decision are worked out from, for the schools' cases with a decision:
         their proposals, decisions, requests, notices and board reviews (report facts), each child's
-        suspensions on all their cases, and their social-care episodes and care status. ``cutoff``: only
-        what had been written by then (the care status is the latest, whatever the cutoff)."""
+        suspensions on all their cases, and their social-care episodes and care statuses. ``cutoff``: only
+        what had been written by then (the episodes are as they are now)."""
         f = case_report_facts
         cutoff = max(cutoff, datetime(1000, 1, 1, tzinfo=UTC)) if cutoff else datetime.max.replace(tzinfo=UTC)
         decided_cases = select(f.c.case_id).where(f.c.kind == "decided", f.c.recorded_at <= cutoff).distinct()
@@ -378,12 +378,23 @@ class SqlReadModels:
             query = select(social_care_episodes).where(social_care_episodes.c.pupil_id.in_(children))
             for row in conn.execute(query.order_by(social_care_episodes.c.episode)).mappings():
                 episodes.setdefault(row["pupil_id"], []).append(_episode(row))
-            care = select(pupil_status.c.pupil_id, pupil_status.c.care_status, pupil_status.c.care_since)
-            status = {r.pupil_id: r for r in conn.execute(care.where(pupil_status.c.pupil_id.in_(children)))}
+            # each care status the children had by the cutoff, in the order written: from the log (few rows,
+            # by the (stream, version) index), so a decision is judged by the status on its day
+            recorded = (
+                select(events.c.stream_id, events.c.data)
+                .where(
+                    events.c.stream_id.in_(children),
+                    events.c.event_type == "CareStatusRecorded",
+                    events.c.recorded_at <= cutoff,
+                )
+                .order_by(events.c.stream_id, events.c.version)
+            )
+            care: dict[str, list[CareSpell]] = defaultdict(list)
+            for pupil_id, data in conn.execute(recorded):
+                care[pupil_id].append(care_spell(json.loads(data)))
         found = {}
         for pupil_id in children:
-            row = status.get(pupil_id)
-            child = Child(tuple(episodes.get(pupil_id, ())), row.care_status if row else None, row.care_since if row else None)
+            child = Child(tuple(episodes.get(pupil_id, ())), tuple(care.get(pupil_id, ())))
             found[pupil_id] = child
         return DecisionFacts(facts, suspensions, decided_days, found)
 

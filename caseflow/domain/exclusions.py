@@ -102,17 +102,39 @@ def required_recipients(has_social_worker: bool, looked_after: bool) -> list[str
     return [r for r in RECIPIENTS if wanted.get(r, True)]
 
 
+class CareSpell(NamedTuple):
+    """A care status as recorded: what it is, and from when it holds (None: not known, taken as always)."""
+
+    status: str
+    since: date | None
+
+
+def care_spell(recorded: Mapping[str, Any]) -> CareSpell:
+    """A recorded care status's data (``CareStatusRecorded``) as a spell."""
+    since = recorded.get("since")
+    return CareSpell(recorded["status"], date.fromisoformat(since) if since else None)
+
+
 @dataclass(frozen=True, slots=True)
 class Child:
     """Who stands around the child on a given day, for the notices a decision that day owes."""
 
     episodes: Sequence[Episode] = ()
-    care_status: str | None = None
-    #: from when the care status holds (None: not known, taken as always)
-    care_since: date | None = None
+    #: every care status recorded, in the order recorded
+    care: Sequence[CareSpell] = ()
+
+    def care_status_on(self, day: date) -> str | None:
+        """The status begun latest by ``day`` (of two begun the same day, the one recorded later: a
+        correction); a child adopted since a decision was looked after on the day of it."""
+        begun = [
+            (spell.since or date.min, order, spell.status)
+            for order, spell in enumerate(self.care)
+            if (spell.since or date.min) <= day
+        ]
+        return max(begun)[2] if begun else None
 
     def looked_after_on(self, day: date) -> bool:
-        return self.care_status == "looked_after" and (self.care_since is None or self.care_since <= day)
+        return self.care_status_on(day) == "looked_after"
 
     def owed_notice_on(self, day: date) -> list[str]:
         """A looked-after child always has a social worker, as a child on a CiN or CP plan does."""

@@ -17,7 +17,7 @@ from caseflow.domain.events import StoredEvent, london_date
 
 COHORT_YEARS = 6
 #: what a pupil snapshot says it is: a case's snapshot can never be read as a pupil's, nor the reverse
-PUPIL_SNAPSHOT_SCHEMA = "pupil-2"  # 2: with the family's key contact
+PUPIL_SNAPSHOT_SCHEMA = "pupil-3"  # 2: with the family's key contact; 3: every care status recorded
 PLANS = ("cin", "cp")
 #: DfE CiN census categories of abuse, used on child protection plans
 ABUSE_CATEGORIES = ("NEG", "PHY", "SAB", "EMO", "MUL")
@@ -86,6 +86,8 @@ class Pupil:
     episodes: list[Episode] = field(default_factory=list)
     teachers: set[str] = field(default_factory=set)
     care_status: dict[str, Any] | None = None
+    #: every care status recorded, in order (``care_status`` is the last): a decision is judged by its day's
+    care_history: list[dict[str, Any]] = field(default_factory=list)
     send_status: dict[str, Any] | None = None
     #: the family's key contact in school, as last named
     key_contact: dict[str, Any] | None = None
@@ -131,6 +133,7 @@ class Pupil:
             "episodes": [e.as_dict() for e in self.episodes],
             "teachers": sorted(self.teachers),
             "care_status": self.care_status,
+            "care_history": self.care_history,
             "send_status": self.send_status,
             "key_contact": self.key_contact,
             "classroom_profile": self.classroom_profile,
@@ -158,6 +161,7 @@ class Pupil:
             episodes=[Episode.from_dict(e) for e in data["episodes"]],
             teachers=set(data["teachers"]),
             care_status=data["care_status"],
+            care_history=data["care_history"],
             send_status=data["send_status"],
             key_contact=data["key_contact"],
             classroom_profile=data["classroom_profile"],
@@ -235,7 +239,7 @@ _APPLY: dict[str, Callable[[Pupil, StoredEvent], None]] = {
     "PupilDetailsUpdated": _details,
     "SocialCareEpisodeRecorded": _episode,
     "SocialCareEpisodeEnded": _episode_ended,
-    "CareStatusRecorded": lambda p, e: setattr(p, "care_status", dict(e.data)),
+    "CareStatusRecorded": lambda p, e: (setattr(p, "care_status", dict(e.data)), p.care_history.append(dict(e.data))),
     "SendStatusRecorded": lambda p, e: setattr(p, "send_status", dict(e.data)),
     "KeyContactNamed": _key_contact,
     "ClassroomProfileRecorded": lambda p, e: p.classroom_profile.update({k: v for k, v in e.data.items() if v}),

@@ -25,7 +25,7 @@ from caseflow.domain.errors import (
     Unmet,
 )
 from caseflow.domain.events import ChainReport, NewEvent, StoredEvent, london_date, now_utc, utc
-from caseflow.domain.exclusions import Child, OtherSuspension, Safeguards, by_school_year
+from caseflow.domain.exclusions import Child, OtherSuspension, Safeguards, by_school_year, care_spell
 from caseflow.domain.file_transfer import FileDuty
 from caseflow.domain.guards import (
     CaseContext,
@@ -120,7 +120,6 @@ class CaseService:
         others: ReadOnDemand[tuple[str, int], OtherSuspension] = ReadOnDemand(
             lambda: self.reads.other_suspensions(pupil.id, exclude_case=case.id)
         )
-        care = pupil.care_status or {}
         return CaseContext(
             pupil_in_school=True,
             cohort_status=pupil.cohort_status(today),
@@ -128,7 +127,7 @@ class CaseService:
             allocated_social_workers=pupil.allocated_social_workers(today),
             other_suspension_days=ReadOnDemand(lambda: by_school_year(others.values())),
             other_suspensions=others,
-            child=Child(tuple(pupil.episodes), care.get("status"), date.fromisoformat(care["since"]) if care else None),
+            child=Child(tuple(pupil.episodes), tuple(care_spell(recorded) for recorded in pupil.care_history)),
             today=today,
             school_calendar=functools.cache(lambda: self.reads.school_calendar(case.school_urn or "")),
         )
