@@ -121,7 +121,7 @@ def walk_contract(send: Send, tokens: dict[str, str], school: str, serial: int) 
     act(dsl, "record_outcome", {"intervention": planned["version"], "measure": "92%", "status": "continuing"})
     act(dsl, "evaluate", {})
     act(dsl, "record_evaluation", {"verdict": "effective", "summary": "Better"})
-    act(dsl, "prepare_transition", {"kind": "phase_change", "date": "2027-09-01"})
+    act(dsl, "prepare_transition", {"kind": "phase_change", "date": "2027-09-01", "receiving_setting": "Riverside Academy"})
     act(dsl, "nonsense", {}, 404)
 
     status, body, _ = send("GET", f"/api/v1/cases/{case_id}/events", dsl, None, None)

@@ -94,7 +94,7 @@ def case_at(
         do(case, "evaluate", "dsl", ctx=ctx, workflow=workflow)
     if target >= 5:
         do(case, "record_evaluation", "dsl", {"verdict": "effective", "summary": "Better"}, ctx, workflow)
-        do(case, "prepare_transition", "dsl", {"kind": "phase_change", "date": "2027-09-01"}, ctx, workflow)
+        do(case, "prepare_transition", "dsl", {"kind": "step_down", "date": "2027-09-01"}, ctx, workflow)
     if target >= 6:
         do(case, "close", "dsl", {"records_transferred": True}, ctx, workflow)
     assert case.state == step

@@ -189,6 +189,7 @@ def test_dsl_walks_a_case_from_need_to_transition(page: Page, base_url: str) -> 
     take(page, "Prepare the transition")
     page.get_by_label("Kind of transition").select_option("phase_change")
     page.get_by_label("Transition date").fill("2027-09-01")
+    page.get_by_label("Receiving setting").fill("Riverside Academy")
     submit(page, "Prepare the transition")
     expect(page.locator("#case-state")).to_have_text("Transition")
     shot(page, "04-transition")

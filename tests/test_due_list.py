@@ -62,7 +62,7 @@ def _close(svc: Services, case_id: str) -> None:
     _act(svc, case_id, "record_outcome", {"intervention": planned, "measure": "90%", "status": "continuing"})
     _act(svc, case_id, "evaluate", {})
     _act(svc, case_id, "record_evaluation", {"verdict": "effective", "summary": "Better"})
-    _act(svc, case_id, "prepare_transition", {"kind": "phase_change", "date": "2027-09-01"})
+    _act(svc, case_id, "prepare_transition", {"kind": "step_down", "date": "2027-09-01"})
     _act(svc, case_id, "close", {"records_transferred": True})
 
 

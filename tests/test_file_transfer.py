@@ -73,7 +73,8 @@ def test_a_far_off_date_is_refused_and_never_overflows() -> None:
     """From a review: a move dated 9999-12-31 made the case page and the whole due list a 500."""
     case = act(case_at("evaluation"), "record_evaluation", "dsl", {"verdict": "effective", "summary": "Better"}, CTX)
     for far in ("9999-12-31", "2024-11-01", "2029-01-01"):
-        assert refused(case, "prepare_transition", {"kind": "school_move", "date": far}) == {"transition_date"}
+        move = {"kind": "school_move", "date": far, "receiving_setting": "Riverside Academy"}
+        assert refused(case, "prepare_transition", move) == {"transition_date"}
     assert calendar().school_day(date.max, 1) is None and type(calendar())().school_day(date.max, 5) is None
     assert due_by(date.max, calendar()) == (None, None)
 
@@ -121,7 +122,9 @@ def test_only_the_dsl_sends_and_confirms() -> None:
 
 def test_a_reopened_case_owes_no_file_until_a_move_is_prepared_again() -> None:
     case = moving()
-    act(case, "close", "dsl", {"reason": "Moved before the file could be sent"}, CTX)
+    assert refused(case, "close", {"reason": "Moved"}) == {"file_not_sent"}, "support_journey@5: the file goes first"
+    act(case, "record_file_transfer", "dsl", SENT, CTX)
+    act(case, "close", "dsl", {"reason": "Moved; the file is sent, its receipt not yet confirmed"}, CTX)
     assert case_file_duty(case, CTX) is not None
     act(case, "reopen", "dsl", {"reason": "The move fell through"}, CTX)
     assert case_file_duty(case, CTX) is None
@@ -209,7 +212,7 @@ def test_the_file_is_the_dsls_on_the_page_too(svc: Services) -> None:
     case_id = _walk_to_evaluation(svc)
     dsl = principal(svc, "dsl")
     svc.cases.act(dsl, case_id, "prepare_transition", svc.store.current_version(case_id),
-                  {"kind": "post_16", "date": "2026-11-11"})  # fmt: skip
+                  {"kind": "post_16", "date": "2026-11-11", "receiving_setting": "Riverside College"})  # fmt: skip
     app: Flask = create_app({"TESTING": True, "SERVICES": svc, "SECRET_KEY": "test", "WTF_CSRF_ENABLED": True})
     for who, link in (("dsl", True), ("head", False)):
         client = app.test_client()
@@ -225,7 +228,7 @@ def test_an_upgraded_database_knows_the_moves_already_prepared(svc: Services, da
     case_id = _walk_to_evaluation(svc)
     dsl = principal(svc, "dsl")
     svc.cases.act(dsl, case_id, "prepare_transition", svc.store.current_version(case_id),
-                  {"kind": "school_move", "date": "2026-11-11"})  # fmt: skip
+                  {"kind": "school_move", "date": "2026-11-11", "receiving_setting": "Riverside Academy"})  # fmt: skip
     before = svc.due.due(dsl, SCHOOL, TODAY).files
     assert [o.case_id for o in before] == [case_id]
     downgrade(database.owner_url, "0012")

@@ -191,7 +191,7 @@ def test_evaluation_needs_an_outcome_for_every_active_intervention() -> None:
     [
         ("revise_plan", {}, "one_plan"),
         ("continue_intervention", {"review_date": "2027-01-10"}, "intervention"),
-        ("prepare_transition", {"kind": "post_16", "date": "2027-07-01"}, "transition"),
+        ("prepare_transition", {"kind": "post_16", "date": "2027-07-01", "receiving_setting": "Riverside College"}, "transition"),
     ],
 )
 def test_leaving_evaluation_needs_a_verdict(action: str, data: dict[str, Any], state: str) -> None:

@@ -47,7 +47,7 @@ def valid_data(case: SupportCase, action: str, choice: int) -> dict[str, Any]:
         "record_outcome": {"intervention": pick_i, "measure": "x", "status": ["continuing", "completed"][choice % 2]},
         "record_evaluation": {"verdict": "effective", "summary": "x"},
         "continue_intervention": {"review_date": "2027-01-01"},
-        "prepare_transition": {"kind": "phase_change", "date": "2027-09-01"},
+        "prepare_transition": {"kind": "step_down", "date": "2027-09-01"},
         "close": {"records_transferred": True},
         "reopen": {"reason": "again"},
         "log_family_contact": {"date": "2026-10-01", "method": "phone", "summary": "x"},

@@ -275,10 +275,11 @@ DATED = {
 
 def _version_3(action: dict) -> dict:
     """Version 3's change: no date after today (a fact cannot be recorded before it happens), and no date of
-    birth more than 25 years ago (a mistyped year)."""
+    birth, or of anything observed, more than 25 years ago (a mistyped year)."""
     if action["name"] not in DATED:
         return action
-    added = ["not_in_the_future", *(["born_within_25_years"] if "date_of_birth" in action["fields"] else [])]
+    born = "date_of_birth" in action["fields"]
+    added = ["not_in_the_future", *(["born_within_25_years"] if born else ["date_in_range"])]
     return {**action, "guards": [*action.get("guards", []), *added]}
 
 

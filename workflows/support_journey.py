@@ -570,12 +570,25 @@ def _version_4(action: dict) -> dict:
     return action
 
 
+#: version 5's guards added to actions version 4 had
+_ADDED_IN_5 = {
+    "propose_suspension": ["starts_on_a_school_day", "date_in_range"],
+    "propose_exclusion": ["starts_on_a_school_day", "date_in_range"],
+    "plan_intervention": ["date_in_range"],
+    "continue_intervention": ["date_in_range"],
+    "record_meeting": ["date_in_range"],
+    "prepare_transition": ["names_the_receiving_setting"],
+    "close": ["file_sent_before_closing"],
+}
+
+
 def _version_5(action: dict) -> dict:
-    """Version 5's change: a suspension or a permanent exclusion starts on a school day (not a weekend, nor a
-    holiday or closure day in the school's term dates)."""
-    if action["name"] in {"propose_suspension", "propose_exclusion"}:
-        return {**action, "guards": [*action.get("guards", []), "starts_on_a_school_day"]}
-    return action
+    """Version 5's changes: a suspension or a permanent exclusion starts on a school day (not a weekend, nor a
+    holiday or closure day in the school's term dates); a suspension's start, a review date and a meeting's
+    date fall near today (a mistyped year is refused; a meeting cannot be in the future); a move to another
+    setting names it; and such a move's case closes once the child protection file has been sent."""
+    added = _ADDED_IN_5.get(action["name"])
+    return {**action, "guards": [*action.get("guards", []), *added]} if added else action
 
 
 #: the child protection file when a child leaves for another setting (domain facts, section 6: KCSIE)

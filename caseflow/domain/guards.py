@@ -28,7 +28,7 @@ from caseflow.domain.exclusions import (
     safeguards,
     school_year,
 )
-from caseflow.domain.file_transfer import EVENT_KINDS, FileDuty, case_file_facts, file_duty
+from caseflow.domain.file_transfer import EVENT_KINDS, MOVES, FileDuty, case_file_facts, file_duty
 from caseflow.domain.pupil import years_before
 from caseflow.domain.school_calendar import SchoolCalendar
 from workflows.questionnaires import QUESTIONNAIRES
@@ -517,6 +517,69 @@ def starts_on_a_school_day(case: SupportCase, data: Mapping[str, Any], ctx: Case
     return []
 
 
+#: the oldest pupil Caseflow keeps a record for: the SEND Code of Practice runs from 0 to 25, and a child
+#: protection file is reviewed 25 years from the date of birth (domain facts, retention)
+OLDEST_PUPIL_YEARS = 25
+OLDEST_PUPIL_DAYS = 366 * OLDEST_PUPIL_YEARS
+
+#: each action's dates and how many days before and after today they may fall (None: not bounded here);
+#: a year mistyped (1026 for 2026, 9999) otherwise dates a suspension, a review or a meeting nowhere near now
+_DATE_WINDOWS: dict[str, dict[str, tuple[int | None, int | None]]] = {
+    "propose_suspension": {"start_date": (366, 366)},
+    "propose_exclusion": {"start_date": (366, 366)},
+    "plan_intervention": {"review_date": (366, 731)},
+    "continue_intervention": {"review_date": (366, 731)},
+    "record_meeting": {"date": (366, 0)},
+    # a pupil's record: ``not_in_the_future`` says so of a date after today
+    "record_behaviour_incident": {"date": (OLDEST_PUPIL_DAYS, None)},
+    "record_send_status": {"since": (OLDEST_PUPIL_DAYS, None)},
+    "record_wellbeing": {"administered_on": (OLDEST_PUPIL_DAYS, None)},
+    "record_questionnaire": {"administered_on": (OLDEST_PUPIL_DAYS, None)},
+}
+
+
+@guard("date_in_range", needs_input=True)
+def date_in_range(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
+    if ctx.today is None:
+        return []
+    unmet = []
+    for name, (before, after) in _DATE_WINDOWS.get(action, {}).items():
+        if not data.get(name):
+            continue
+        day = date.fromisoformat(data[name])
+        earliest = ctx.today - timedelta(days=before) if before is not None else date.min
+        latest = ctx.today + timedelta(days=after) if after is not None else date.max
+        if earliest <= day <= latest:
+            continue
+        if after == 0 and day > latest:
+            message = "The date cannot be in the future."
+            code = "date_in_future"
+        elif day < earliest:
+            message, code = f"The date cannot be before {long_date(earliest)}; check the year.", "date_out_of_range"
+        else:
+            message, code = f"The date cannot be after {long_date(latest)}; check the year.", "date_out_of_range"
+        unmet.append(Unmet(code, message, name))
+    return unmet
+
+
+@guard("names_the_receiving_setting", needs_input=True)
+def names_the_receiving_setting(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
+    """A move to another setting names it: the child protection file is owed to it (KCSIE)."""
+    if data.get("kind") not in MOVES or data.get("receiving_setting"):
+        return []
+    return [Unmet("no_receiving_setting", "Name the setting the child is moving to.", "receiving_setting")]
+
+
+@guard("file_sent_before_closing", reads=_FILE_EVENTS)
+def file_sent_before_closing(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
+    """A child leaving for another setting: the case closes once the child protection file has gone (its
+    receipt may be confirmed after)."""
+    duty = file_duty(case_file_facts(case.facts), case.state)
+    if duty is None or duty.sent:
+        return []
+    return [Unmet("file_not_sent", "Record that the child protection file was sent to the new setting first (KCSIE).")]
+
+
 @guard("sent_separately", needs_input=True)
 def sent_separately(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
     if data.get("sent_separately") is True:
@@ -550,9 +613,6 @@ def not_in_the_future(case: SupportCase, data: Mapping[str, Any], ctx: CaseConte
     ]
 
 
-#: the oldest pupil Caseflow keeps a record for: the SEND Code of Practice runs from 0 to 25, and a child
-#: protection file is reviewed 25 years from the date of birth (domain facts, retention)
-OLDEST_PUPIL_YEARS = 25
 
 
 @guard("born_within_25_years", needs_input=True)
