@@ -247,4 +247,27 @@ def test_counts_read_as_sentences(sqlite_services: Services) -> None:
     assert "1 row: 1 event for 1 pupil; 0 rows were already recorded" in html
     bad = {"kind": "pupils", "file": (io.BytesIO(pupils_csv(2, bad_row=1).encode()), "pupils.csv")}
     html = client.post("/imports", data=bad, content_type="multipart/form-data").get_data(as_text=True)
-    assert "1 problem in 2 rows; nothing was imported" in html
+    assert "1 problem in 1 of 2 rows; nothing was imported" in html
+
+
+def test_a_upn_twice_in_a_file_is_refused_even_for_a_pupil_already_registered(services: Services) -> None:
+    """From a new user's walk: the second row silently renamed the pupil once they existed."""
+    services.imports.run("pupils", pupils_csv(1), ADMIN, None)
+    twice = pupils_csv(1) + pupils_csv(1).splitlines()[1].replace("Given1", "Dup") + "\n"
+    with pytest.raises(ImportRejected) as rejected:
+        services.imports.run("pupils", twice, ADMIN, None)
+    assert [str(e) for e in rejected.value.errors] == ["row 3, column upn: this UPN appears twice in the file"]
+    assert "1 problem in 1 of 2 rows; nothing was imported" in str(rejected.value)
+
+
+def test_the_page_offers_only_the_kinds_the_role_may_import(sqlite_services: Services) -> None:
+    from caseflow import create_app
+
+    app = create_app({"TESTING": True, "SERVICES": sqlite_services, "SECRET_KEY": "x", "WTF_CSRF_ENABLED": False})
+    client = app.test_client()
+    client.post("/login", data={"username": "head", "password": "correct horse battery"})
+    page = client.get("/imports").get_data(as_text=True)
+    assert 'value="pupils"' in page and 'value="send"' not in page, "SEND status is the SENCo's, DSL's and SLT's"
+    client.post("/logout")
+    client.post("/login", data={"username": "senco", "password": "correct horse battery"})
+    assert ">SEND status</option>" in client.get("/imports").get_data(as_text=True)

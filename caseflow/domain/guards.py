@@ -613,8 +613,6 @@ def not_in_the_future(case: SupportCase, data: Mapping[str, Any], ctx: CaseConte
     ]
 
 
-
-
 @guard("born_within_25_years", needs_input=True)
 def born_within_25_years(record: Any, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
     """A year mistyped (1015 for 2015) would put the pupil past retention the day they are registered."""

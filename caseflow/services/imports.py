@@ -30,6 +30,8 @@ from caseflow.services.ports import EventStore, ReadModels, StreamWrite
 from caseflow.services.streams import PUPIL, load_pupil
 
 MAX_ERRORS = 200
+#: marks, in a pupil's plan, that the file has had a row registering or updating them
+ROW_SEEN = ("pupils", "row")
 MAX_ROWS = 200_000
 
 
@@ -51,7 +53,9 @@ class ImportRejected(CaseflowError):
 
     def __init__(self, errors: list[RowError], total_rows: int) -> None:
         more = "" if len(errors) < MAX_ERRORS else f" (showing the first {MAX_ERRORS})"
-        super().__init__(f"{counted(len(errors), 'problem')} in {counted(total_rows, 'row')}{more}; nothing was imported")
+        rows = len({error.row for error in errors if error.row > 1})  # row 1 is the header
+        where = counted(total_rows, "row") if rows in (0, total_rows) else f"{rows:,} of {counted(total_rows, 'row')}"
+        super().__init__(f"{counted(len(errors), 'problem')} in {where}{more}; nothing was imported")
         self.errors = errors
 
 
@@ -315,6 +319,9 @@ class ImportService:
         plan = planned[upn]
         pupil, new_events = plan.pupil, plan.events
         if kind.action == "register_pupil":
+            if ROW_SEEN in plan.seen:  # the first row for the pupil stands, whatever it changed
+                return "upn:this UPN appears twice in the file"
+            plan.seen.append(ROW_SEEN)
             if schools is not None and clean["school_urn"] not in schools:
                 return "school_urn:you may not import pupils for this school"
             if not self.reads.school_exists(clean["school_urn"]):
@@ -323,8 +330,6 @@ class ImportService:
                 event = self.workflow.decide(Pupil(pupil.id), "register_pupil", actor, clean, _today(now), now)
                 new_events.append(event)
                 return None
-            if new_events:
-                return "upn:this UPN appears twice in the file"
             changes = {k: v for k, v in clean.items() if k not in {"upn", "school_urn"} and _current(pupil, k) != v}
             if clean["school_urn"] != pupil.school_urn:
                 return "school_urn:this pupil is registered at another school; record the move there first"

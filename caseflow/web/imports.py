@@ -28,8 +28,13 @@ IMPORT_ROLES = ("dsl", "headteacher", "slt", "senco")
 MAX_UPLOAD = 5 * 1024 * 1024
 
 
+#: each kind of file as the page names it
+KIND_LABELS = {"attainment": "Attainment", "attendance": "Attendance", "behaviour": "Behaviour incidents",
+               "pupils": "Pupils", "send": "SEND status"}  # fmt: skip
+
+
 class UploadForm(FlaskForm):
-    kind = SelectField("What the file holds", choices=options([(k, k.capitalize()) for k in sorted(KINDS)]))
+    kind = SelectField("What the file holds", choices=options([(k, KIND_LABELS[k]) for k in sorted(KINDS)]))
     file = FileField("CSV file", validators=[FileRequired("Choose a CSV file to upload")])
 
 
@@ -78,9 +83,12 @@ def _with_progress(kind: str, text: str, actor: Actor, schools: frozenset[str]) 
 def upload() -> Any:
     """Import pupils, attendance, attainment, SEND or behaviour from a CSV export."""
     form = UploadForm()
+    principal = current_user.principal
+    # only the kinds one of the user's roles may import (a head may not import SEND status)
+    mine = [k for k in sorted(KINDS) if choose_role(principal.roles, services().pupils.workflow.action(KINDS[k].action).roles)]
+    form.kind.choices = options([(k, KIND_LABELS[k]) for k in mine])
     report, rejected, status = None, None, 200
     if form.validate_on_submit():
-        principal = current_user.principal
         spec = services().pupils.workflow.action(KINDS[form.kind.data].action)
         role = choose_role(principal.roles, spec.roles)
         raw = form.file.data.read(MAX_UPLOAD + 1)
