@@ -19,7 +19,7 @@ from tests.conftest import OTHER_SCHOOL, SCHOOL, Clock, Database, principal, see
 
 AS_OF = date(2026, 11, 20)
 #: no attainment judged: nothing to show
-NOT_JUDGED = {f"{subject}_expected_percent": SUPPRESSED for subject in ("reading", "writing", "maths")}
+NOT_JUDGED = {f"{subject}_expected_percent": WITHHELD for subject in ("reading", "writing", "maths")}
 PRESENT = {"AM": "/", "PM": "\\"}
 SCHOOL_DAYS = [date(2026, 10, 5) + timedelta(days=n) for n in range(12) if (date(2026, 10, 5) + timedelta(days=n)).weekday() < 5]
 
@@ -86,9 +86,9 @@ def test_the_cohort_beside_the_whole_school(svc: Services) -> None:
         "pupils": 15,
         "attendance_percent": round(100 * 290 / 300, 1),
         "persistent_absence_percent": round(100 * 5 / 15, 1),
-        "severe_absence_percent": SUPPRESSED,
+        "severe_absence_percent": WITHHELD,
         "pupils_suspended": SUPPRESSED,
-        "suspension_days": SUPPRESSED,
+        "suspension_days": WITHHELD,
         "send_percent": 40.0,
         "incidents_percent": 60.0,
         "incidents": 15,
@@ -98,9 +98,9 @@ def test_the_cohort_beside_the_whole_school(svc: Services) -> None:
         "pupils": 20,
         "attendance_percent": round(100 * 390 / 400, 1),
         "persistent_absence_percent": 25.0,
-        "severe_absence_percent": SUPPRESSED,
+        "severe_absence_percent": WITHHELD,
         "pupils_suspended": SUPPRESSED,
-        "suspension_days": SUPPRESSED,
+        "suspension_days": WITHHELD,
         "send_percent": 30.0,
         "incidents_percent": 45.0,
         "incidents": 15,
@@ -122,7 +122,7 @@ def test_a_send_share_resting_on_a_few_children_is_suppressed_and_its_complement
     for n in range(15):
         _pupil(svc, dsl, SCHOOL, n + 1, cohort=True, absent=0, sdq=[], send="sen_support" if n < 3 else None)
     section = svc.reports.governors(principal(svc, "governor"), SCHOOL, AS_OF)["against_whole_school"]
-    assert section["cohort"]["send_percent"] == SUPPRESSED
+    assert section["cohort"]["send_percent"] == WITHHELD
     for n in range(12):
         _pupil(svc, dsl, SCHOOL, n + 21, cohort=True, absent=0, sdq=[], send="ehc_plan" if n < 7 else None)
     for n in range(5):
@@ -140,7 +140,7 @@ def test_no_figure_gives_away_a_few_children_by_its_complement_or_by_subtraction
         _pupil(svc, dsl, SCHOOL, n + 1, cohort=True, absent=2 if n < 5 else 0, sdq=[20, 12] if n < 5 else [20])
     section = svc.reports.governors(principal(svc, "governor"), SCHOOL, AS_OF)["against_whole_school"]
     assert section["cohort"]["pupils"] == 6 and section["cohort"]["attendance_percent"] == round(100 * 110 / 120, 1)
-    assert section["cohort"]["persistent_absence_percent"] == SUPPRESSED, "five of six: the complement is one child"
+    assert section["cohort"]["persistent_absence_percent"] == WITHHELD, "five of six: the complement is one child"
     assert section["sdq_movement"] == {"with_a_score": 6, "lower_than_first": SUPPRESSED, "higher_than_first": SUPPRESSED,
                                        "same_or_one_score": SUPPRESSED}  # fmt: skip
     for n in range(2):  # two more in the cohort, with no marks: attendance still rests on six
@@ -165,7 +165,7 @@ def test_attendance_needs_five_children_with_marks(svc: Services) -> None:
         )  # fmt: skip
         svc.pupils.record_episode(dsl, pupil.id, {"plan": "cin", "start_date": "2026-01-05", "social_worker": "sw"})
     cohort = svc.reports.governors(dsl, SCHOOL, AS_OF)["against_whole_school"]["cohort"]
-    assert cohort["pupils"] == 7 and cohort["attendance_percent"] == SUPPRESSED, "seven children, four with marks"
+    assert cohort["pupils"] == 7 and cohort["attendance_percent"] == WITHHELD, "seven children, four with marks"
 
 
 def test_a_cohort_under_five_shows_no_figure(svc: Services) -> None:
@@ -175,7 +175,10 @@ def test_a_cohort_under_five_shows_no_figure(svc: Services) -> None:
     for n in range(5):
         _pupil(svc, head, OTHER_SCHOOL, n + 31, cohort=False, absent=0, sdq=[])
     section = svc.reports.governors(head, OTHER_SCHOOL, AS_OF)["against_whole_school"]
-    assert set(section["cohort"].values()) == {SUPPRESSED}, "two children: not even their attendance"
+    assert section["cohort"]["pupils"] == SUPPRESSED == section["cohort"]["pupils_suspended"]
+    assert {v for k, v in section["cohort"].items() if k not in ("pupils", "pupils_suspended")} == {WITHHELD}, (
+        "not even attendance"
+    )
     assert section["whole_school"]["pupils"] == 7 and section["whole_school"]["attendance_percent"] == round(100 * 120 / 140, 1)
     assert set(section["sdq_movement"].values()) == {SUPPRESSED}
 
@@ -206,12 +209,12 @@ def test_attainment_beside_the_whole_school_from_each_pupils_latest_term(svc: Se
         _judge(svc, dsl, n + 41, "autumn", "reading", "expected" if n < 5 else "working_towards")
     section = svc.reports.governors(principal(svc, "governor"), SCHOOL, AS_OF)["against_whole_school"]
     assert (section["cohort"]["reading_expected_percent"], section["whole_school"]["reading_expected_percent"]) == (40.0, 44.0)
-    assert section["cohort"]["writing_expected_percent"] == SUPPRESSED == section["whole_school"]["maths_expected_percent"]
+    assert section["cohort"]["writing_expected_percent"] == WITHHELD == section["whole_school"]["maths_expected_percent"]
     board = svc.dashboard.cohort(dsl, SCHOOL, AS_OF)
     assert (board["cohort"]["reading_assessed"], board["cohort"]["reading_at_expected"]) == (15, 6)
     assert (board["school"]["reading_assessed"], board["school"]["reading_at_expected"]) == (25, 11)
     last_year = svc.reports.governors(principal(svc, "governor"), SCHOOL, date(2026, 7, 31))["against_whole_school"]
-    assert last_year["cohort"]["reading_expected_percent"] == SUPPRESSED, "one judgement in 2025-26"
+    assert last_year["cohort"]["reading_expected_percent"] == WITHHELD, "one judgement in 2025-26"
 
 
 def test_an_attainment_share_that_gives_away_the_pupils_outside_the_cohort_is_withheld(svc: Services) -> None:

@@ -222,8 +222,9 @@ def against_whole_school(summary: dict[str, Any], cohort_withheld: bool = False)
     SDQ movement, anonymised beyond the counts' rule, since a share or a total can give a child away too:
 
     - a group of fewer than five shows no figure, and attendance needs five children with marks;
-    - a share or a total resting on fewer than five children is suppressed, and so is one that leaves
-      fewer than five out (100% persistently absent says it of every child);
+    - a share or a total resting on fewer than five children is withheld, and so is one that leaves
+      fewer than five out (100% persistently absent says it of every child); a count under five is
+      "fewer than 5", as the report's other counts;
     - if any part of the SDQ movement is suppressed, every part is, so none can be found by subtraction;
     - a whole-school figure beside a cohort figure that is shown is withheld if the same figure for the
       pupils outside the cohort (whole minus cohort) would be suppressed; and the cohort's number of
@@ -236,23 +237,25 @@ def against_whole_school(summary: dict[str, Any], cohort_withheld: bool = False)
         pupils = figures["pupils"]
 
         def share(key: str, resting_on: int) -> Any:
+            """A share or a total: withheld, not "fewer than 5" (71% of seven is not fewer than five)."""
             small = pupils < SMALL_NUMBER or resting_on < SMALL_NUMBER or pupils - resting_on < SMALL_NUMBER
-            return SUPPRESSED if small else figures[key]
+            return WITHHELD if small else figures[key]
 
         def attainment(subject: str) -> Any:
             """Of the pupils judged in the subject, at the expected standard or above: judged on fewer
             than five, or five short of all or none, it would point to children."""
             judged, at = figures[f"{subject}_assessed"], figures[f"{subject}_at_expected"]
             small = judged < SMALL_NUMBER or at < SMALL_NUMBER or judged - at < SMALL_NUMBER
-            return SUPPRESSED if small else figures[f"{subject}_expected_percent"]
+            return WITHHELD if small else figures[f"{subject}_expected_percent"]
 
         suspended = figures["pupils_suspended"]
         return {
             "pupils": suppress(pupils),
-            "attendance_percent": figures["attendance_percent"] if figures["pupils_with_marks"] >= SMALL_NUMBER else SUPPRESSED,
+            "attendance_percent": figures["attendance_percent"] if figures["pupils_with_marks"] >= SMALL_NUMBER else WITHHELD,
             "persistent_absence_percent": share("persistent_absence_percent", figures["persistent_absence_pupils"]),
             "severe_absence_percent": share("severe_absence_percent", figures["severe_absence_pupils"]),
-            "pupils_suspended": share("pupils_suspended", suspended),
+            # a count: fewer than 5 as every count is; all but a few of the group, withheld
+            "pupils_suspended": suppress(suspended) if suspended < SMALL_NUMBER else share("pupils_suspended", suspended),
             "suspension_days": share("suspension_days", suspended),
             "send_percent": share("send_percent", figures["pupils_with_send"]),
             "incidents_percent": share("incidents_percent", figures["pupils_with_incidents"]),
