@@ -97,5 +97,8 @@ def test_the_audit_page_lists_them_and_links_a_case(services: Services, database
     sign_in(client, "auditor")
     page = client.get("/audit/?verify=all").get_data(as_text=True)
     assert "Tampering detected" in page and "2 streams broken, each at its first bad event" in page
-    assert f'href="/audit/cases/{case.id}">Stream {case.id}</a>, version 1' in page
-    assert "Stream case-z, version 1" in page
+    assert f'href="/audit/cases/{case.id}">Ivy Lane&#39;s case</a> (stream <code>{case.id}</code>), version 1' in page
+    assert "A stream no longer on the roll (stream <code>case-z</code>), version 1" in page
+    _edit(database, f"UPDATE events SET actor = 'x' WHERE stream_id = '{pupil.id}' AND version = 1")
+    page = client.get("/audit/?verify=all").get_data(as_text=True)
+    assert f"Ivy Lane&#39;s record (stream <code>{pupil.id}</code>), version 1" in page

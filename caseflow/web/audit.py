@@ -42,10 +42,14 @@ def _index(status: int = 200, **shown: Any) -> Any:
     if not principal.has(Role.AUDITOR):  # an auditor of particular schools
         schools = sorted(principal.schools_for(Role.AUDITOR))
     cases = svc.reads.cases_for_schools(schools) if schools else []
+    # whose each stream is, for a check that names broken streams: a child's case, or a child's record
+    whose = {p["pupil_id"]: f"{p['given_name']} {p['family_name']}'s record" for p in svc.reads.pupils_for_schools(schools)}
+    whose |= {c["case_id"]: f"{c['given_name']} {c['family_name']}'s case" for c in cases}
     page = render_template(
         "audit/index.html",
         cases=cases,
         case_ids={c["case_id"] for c in cases},  # a broken stream that is one of these links to its case
+        whose=whose,
         labels=svc.workflow.state_labels,
         every_school=principal.has(Role.AUDITOR),
         **shown,
