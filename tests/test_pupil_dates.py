@@ -177,3 +177,30 @@ def test_the_api_names_the_field_of_an_unmet_requirement(svc: Services) -> None:
         {"code": "date_in_future", "message": "The date cannot be in the future.", "field": "date_of_birth"}
     ]
     assert svc.store.count() == 0
+
+
+def test_codes_read_as_the_school_writes_them() -> None:
+    """From a new user's walk: 'Sen support', 'Ehc plan', 'Spld' and 'By slt as slt'."""
+    from caseflow.domain.wording import label
+
+    assert [label(c) for c in ("sen_support", "ehc_plan", "semh", "slt", "senco", "looked_after")] == [
+        "SEN support", "EHC plan", "SEMH", "SLT", "SENCo", "Looked after"
+    ]  # fmt: skip
+    assert label("SPLD").startswith("SpLD") and label("Riverside Academy") == "Riverside Academy"
+
+
+def test_the_pupil_page_and_the_forms_say_sen_support_not_a_code(svc: Services) -> None:
+    record = svc.pupils.register(principal(svc, "dsl"), pupil())
+    svc.pupils.act(
+        principal(svc, "dsl"),
+        record.id,
+        "record_send_status",
+        1,
+        {"status": "sen_support", "primary_need": "SLCN", "since": "2025-09-01"},
+    )
+    client = app_for(svc).test_client()
+    assert client.post("/login", data={"username": "dsl", "password": "correct horse battery"}).status_code == 302
+    page = client.get(f"/pupils/{record.id}").get_data(as_text=True)
+    assert "SEN support, SLCN (speech, language and communication needs)" in page and "sen support" not in page
+    form = client.get(f"/pupils/{record.id}/actions/record_send_status").get_data(as_text=True)
+    assert ">EHC plan</option>" in form

@@ -1,8 +1,51 @@
-"""Counts as a sentence says them, for messages a user reads ("1 row", "2 rows")."""
+"""Words a user reads: counts as a sentence says them ("1 row", "2 rows"), and stored codes as the people
+who use them write them ("SEN support", "EHC plan", "SENCo"), not as the code is spelt."""
 
 from __future__ import annotations
+
+#: codes whose plain form is not the code with its underscores made spaces and a capital first
+_WRITTEN = {
+    "sen_support": "SEN support",
+    "ehc_plan": "EHC plan",
+    "semh": "SEMH",
+    "send": "SEND",
+    "camhs": "CAMHS",
+    "send_service": "SEND service",
+    "dsl": "DSL",
+    "slt": "SLT",
+    "senco": "SENCo",
+    "headteacher": "Head",
+    "virtual_school": "Virtual School",
+    "la": "LA",
+    "cin": "CiN",
+    "cp": "CP",
+    "sgo": "SGO",
+    "post_16": "Post-16",
+    # SEN primary needs (DfE school census codes)
+    "SPLD": "SpLD (specific learning difficulty)",
+    "MLD": "MLD (moderate learning difficulty)",
+    "SLD": "SLD (severe learning difficulty)",
+    "PMLD": "PMLD (profound and multiple learning difficulty)",
+    "SEMH": "SEMH (social, emotional and mental health)",
+    "SLCN": "SLCN (speech, language and communication needs)",
+    "HI": "HI (hearing impairment)",
+    "VI": "VI (visual impairment)",
+    "MSI": "MSI (multi-sensory impairment)",
+    "PD": "PD (physical disability)",
+    "ASD": "ASD (autistic spectrum disorder)",
+    "OTH": "OTH (other difficulty or disability)",
+    "NSA": "NSA (SEN support but no specialist assessment of type of need)",
+}
 
 
 def counted(number: int, noun: str, plural: str | None = None) -> str:
     """``number`` and the noun, singular for exactly one (``plural`` where adding an s is wrong)."""
     return f"{number:,} {noun if number == 1 else plural or noun + 's'}"
+
+
+def label(code: str) -> str:
+    """A stored code as a person writes it: 'sen_support' is 'SEN support', 'SPLD' is 'SpLD (...)', and
+    any other 'looked_after' is 'Looked after'."""
+    if code in _WRITTEN:
+        return _WRITTEN[code]
+    return code.replace("_", " ").capitalize() if code.islower() else code

@@ -6,7 +6,7 @@ from flask import Flask
 from flask_login import current_user
 
 from caseflow.domain.events import long_date
-from caseflow.domain.wording import counted
+from caseflow.domain.wording import counted, label
 from caseflow.web import (
     admin,
     api,
@@ -55,6 +55,7 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["nav_links"] = nav_links
     app.jinja_env.filters["long_date"] = long_date
     app.jinja_env.filters["counted"] = counted
+    app.jinja_env.filters["label"] = label
     app.jinja_env.globals["programme_names"] = PROGRAMME_NAMES
     auth.init_app(app)
     app.register_blueprint(auth.bp)

@@ -30,15 +30,12 @@ from wtforms.validators import Optional
 
 from caseflow.domain.errors import ConcurrencyConflict, GuardFailed, InvalidData, Unmet
 from caseflow.domain.fields import FieldSpec
+from caseflow.domain.wording import label
 
 
 class CheckboxesField(SelectMultipleField):
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
-
-
-def _label(value: str) -> str:
-    return value.replace("_", " ").capitalize()
 
 
 def options(pairs: list[tuple[str, str]]) -> list[SelectChoice]:
@@ -49,7 +46,7 @@ def _person_form(agencies: tuple[str, ...]) -> type[Form]:
     class PersonForm(Form):
         name = StringField("Name", validators=[Optional()])
         agency = SelectField(
-            "Agency", choices=options([("", "Choose an agency")] + [(a, _label(a)) for a in agencies]), validators=[Optional()]
+            "Agency", choices=options([("", "Choose an agency")] + [(a, label(a)) for a in agencies]), validators=[Optional()]
         )
 
     return PersonForm
@@ -77,9 +74,9 @@ def _wtf_field(spec: FieldSpec) -> Field:
         return FloatField(**kw)
     named = dict(spec.labels)
     if spec.type == "choice":
-        return SelectField(choices=options([("", "Choose…")] + [(c, named.get(c) or _label(c)) for c in spec.choices]), **kw)
+        return SelectField(choices=options([("", "Choose…")] + [(c, named.get(c) or label(c)) for c in spec.choices]), **kw)
     if spec.type == "choices":
-        return CheckboxesField(choices=options([(c, named.get(c) or _label(c)) for c in spec.choices]), **kw)
+        return CheckboxesField(choices=options([(c, named.get(c) or label(c)) for c in spec.choices]), **kw)
     if spec.type == "people":
         return FieldList(FormField(_person_form(spec.choices)), min_entries=4, max_entries=12, label=spec.label)
     if spec.type == "datetime":

@@ -115,4 +115,7 @@ def upload() -> Any:
                     rejected, status = error, 422
     elif form.is_submitted():
         status = 422
-    return render_template("imports/upload.html", form=form, report=report, rejected=rejected, kinds=KINDS), status
+    page = render_template(
+        "imports/upload.html", form=form, report=report, rejected=rejected, kinds=KINDS, kind_labels=KIND_LABELS
+    )
+    return page, status
