@@ -328,11 +328,11 @@ def _count_incidents(conn: Connection, batch: Sequence[StoredEvent]) -> None:
         if e.event_type == "BehaviourIncidentRecorded" and e.stream_type == "pupil"
     )
     counted: set[tuple[str, int]] = set()
-    for chunk in _chunks(sorted(incidents), 2000):
-        query = select(incident_years.c.pupil_id, incident_years.c.school_year).where(
-            tuple_(incident_years.c.pupil_id, incident_years.c.school_year).in_(chunk)
+    for chunk in _chunks(sorted({pupil for pupil, _ in incidents}), 2000):  # by pupil: one index range each
+        query = select(incident_years.c.pupil_id, incident_years.c.school_year).where(incident_years.c.pupil_id.in_(chunk))
+        counted.update(
+            (row.pupil_id, row.school_year) for row in conn.execute(query) if (row.pupil_id, row.school_year) in incidents
         )
-        counted.update((row.pupil_id, row.school_year) for row in conn.execute(query))
     if counted:
         conn.execute(
             update(incident_years)
@@ -358,8 +358,8 @@ def _latest_attainment(conn: Connection, batch: Sequence[StoredEvent]) -> None:
         return
     held: dict[tuple[str, int, str], str] = {}
     columns = (attainment_latest.c.pupil_id, attainment_latest.c.school_year, attainment_latest.c.subject)
-    for chunk in _chunks(sorted(found), 2000):
-        for row in conn.execute(select(*columns, attainment_latest.c.term).where(tuple_(*columns).in_(chunk))):
+    for chunk in _chunks(sorted({pupil for pupil, _, _ in found}), 2000):  # by pupil: one index range each
+        for row in conn.execute(select(*columns, attainment_latest.c.term).where(attainment_latest.c.pupil_id.in_(chunk))):
             held[(row.pupil_id, row.school_year, row.subject)] = row.term
     replaced = [
         {"pid": p, "year": y, "subj": s, "new_term": term, "new_judgement": judgement}
