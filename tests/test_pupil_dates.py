@@ -6,6 +6,7 @@ reports all of a row's problems at once, with the column each is in."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -204,3 +205,16 @@ def test_the_pupil_page_and_the_forms_say_sen_support_not_a_code(svc: Services) 
     assert "SEN support, SLCN (speech, language and communication needs)" in page and "sen support" not in page
     form = client.get(f"/pupils/{record.id}/actions/record_send_status").get_data(as_text=True)
     assert ">EHC plan</option>" in form
+
+
+def test_a_field_s_error_message_describes_its_input(svc: Services) -> None:
+    """From a new user's walk: error messages had no id, and inputs no aria-describedby (the GOV.UK pattern)."""
+    client = app_for(svc).test_client()
+    assert client.post("/login", data={"username": "dsl", "password": "correct horse battery"}).status_code == 302
+    html = client.post("/pupils/new", data=pupil(born="2027-05-01")).get_data(as_text=True)
+    assert '<p class="govuk-error-message" id="date_of_birth-error">' in html
+    assert re.search(
+        r'<input[^>]*aria-describedby="date_of_birth-error"[^>]*id="date_of_birth"|<input[^>]*id="date_of_birth"[^>]*aria-describedby="date_of_birth-error"',
+        html,
+    )
+    assert 'aria-describedby="given_name-error"' not in html, "only where there is an error"
