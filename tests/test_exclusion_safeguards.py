@@ -184,7 +184,7 @@ def test_a_decision_owes_notices_until_each_is_recorded(svc: Services) -> None:
     assert view.safeguards.decisions[0].missing == []
     assert not any("notice" in w for w in view.warnings)
     event = svc.store.load(case_id)[-1]
-    assert event.event_type == "DecisionNoticeRecorded" and event.workflow_version == CURRENT == "support_journey@5"
+    assert event.event_type == "DecisionNoticeRecorded" and event.workflow_version == CURRENT == "support_journey@6"
     assert event.data == {"proposal": proposal, "recipient": "local_authority", "notified_on": "2026-11-20"}
 
 
@@ -280,7 +280,7 @@ def test_a_board_cannot_direct_reinstatement_after_five_days_or_fewer(svc: Servi
     assert svc.store.current_version(case_id) == version
     _act(svc, "head", case_id, "record_board_review",
          {"proposal": short, "met_on": "2026-11-20", "outcome": "representations_considered"})  # fmt: skip
-    longer = _decide(svc, case_id, 1)  # 6 days in the term: the board may reinstate if the parents ask
+    longer = _decide(svc, case_id, 1, start="2026-11-30")  # 6 days in the term: the board may reinstate if the parents ask
     _act(svc, "head", case_id, "record_board_review", {"proposal": longer, "met_on": "2026-11-20", "outcome": "reinstate"})
 
 
@@ -442,7 +442,7 @@ def _owing(svc: Services, who: str = "dsl") -> list[Any]:
 def test_the_due_list_names_each_decision_still_owing_as_its_case_page_does(svc: Services) -> None:
     first = _case(svc, _pupil(svc, 1))
     short = _decide(svc, first, 2)
-    longer = _decide(svc, first, 14)  # 16 in the term: a board meeting is owed
+    longer = _decide(svc, first, 14, start="2026-11-25")  # 16 in the term: a board meeting is owed
     looked_after = _pupil(svc, 2, social_worker=False)
     svc.pupils.act(principal(svc, "dsl"), looked_after, "record_care_status", svc.pupils.load(looked_after).version,
                    {"status": "looked_after", "since": "2024-05-01"})  # fmt: skip
@@ -500,7 +500,7 @@ def test_a_later_suspension_on_another_case_does_not_change_an_earlier_decisions
         first, second = _case(svc, pupil_id), _case(svc, pupil_id)
         _decide(svc, first, 3)
         clock.now = NOW + timedelta(minutes=5)
-        _decide(svc, second, 13)
+        _decide(svc, second, 13, start="2026-11-26")
         (earlier,) = svc.cases.view(principal(svc, "head"), first).safeguards.decisions
         assert (earlier.term_days, earlier.duty.code, earlier.board_review_owed) == (3, "representations", False)
         (later,) = svc.cases.view(principal(svc, "head"), second).safeguards.decisions
@@ -513,7 +513,7 @@ def test_a_later_suspension_on_another_case_does_not_change_an_earlier_decisions
 def test_the_duty_follows_the_order_of_decisions_not_of_proposals(svc: Services) -> None:
     case_id = _case(svc, _pupil(svc))
     long_one = _act(svc, "slt", case_id, "propose_suspension", {"days": 10, "start_date": "2026-11-23", "reason": "x"})
-    short_one = _act(svc, "slt", case_id, "propose_suspension", {"days": 6, "start_date": "2026-11-23", "reason": "y"})
+    short_one = _act(svc, "slt", case_id, "propose_suspension", {"days": 6, "start_date": "2026-12-07", "reason": "y"})
     for proposal in (long_one, short_one):
         view = {"kind": "exclusion_view", "proposal": proposal, "contribution": "v"}
         _act(svc, "sw", case_id, "add_contribution", view)
@@ -808,6 +808,6 @@ def test_the_pupil_record_shows_their_suspension_days_on_all_their_cases(app: Fl
     sign_in(client, "dsl")
     page = client.get(f"/pupils/{pupil_id}").get_data(as_text=True)
     assert "4 this term (autumn term 2026); 4 of 45 this school year" in page
-    _decide(svc, _case(svc, pupil_id), 2)
+    _decide(svc, _case(svc, pupil_id), 2, start="2026-11-30")
     page = client.get(f"/pupils/{pupil_id}").get_data(as_text=True)
     assert "6 this term (autumn term 2026); 6 of 45 this school year" in page and "More than 5 this term" in page

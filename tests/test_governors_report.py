@@ -57,7 +57,7 @@ def a_school_of_cases() -> tuple[list[SupportCase], list[StoredEvent]]:
     last_year = propose(overridden, log, start="2026-08-20")  # the school year before
     view(overridden, log, last_year)
     act(overridden, "decide_suspension", "headteacher", {"proposal": last_year, "decision": "suspend"}, log=log)
-    withdrawn = propose(overridden, log)
+    withdrawn = propose(overridden, log, start="2026-11-24")  # after the days decided
     view(overridden, log, withdrawn)
     act(overridden, "decide_suspension", "headteacher", {"proposal": withdrawn, "decision": "withdraw"}, log=log)
 
@@ -125,12 +125,13 @@ def test_the_report_counts_the_projection_as_a_replay_would_at_any_date(database
     svc = bootstrap(database.url, clock=clock)
     assert load_demo(svc, echo=lambda _: None)
     slt, head = principal(svc, "slt"), principal(svc, "head")
+    weekdays = (day for day in (date(2026, 12, 7) + timedelta(days=n) for n in range(60)) if day.weekday() < 5)
     for week in range(3):  # each week, a third of the open cases: a suspension proposed and decided
         clock.now += timedelta(days=7)
         for row in svc.reads.cases_for_schools([URN])[week::3]:
             if row["state"] == "closed":
                 continue
-            data = {"days": 1, "start_date": "2026-11-25", "reason": "x"}
+            data = {"days": 1, "start_date": next(weekdays).isoformat(), "reason": "x"}  # a day of its own
             case = svc.cases.act(slt, row["case_id"], "propose_suspension", row["version"], data)[0]
             decision = {"proposal": case.version, "decision": "suspend", "override_reason": "Risk"} | NOTIFIED
             svc.cases.act(head, case.id, "decide_suspension", case.version, decision)

@@ -24,20 +24,20 @@ def test_days_decided_on_another_case_count_towards_the_limit(services: Services
     who = {"dsl": dsl, "senco": principal(services, "senco")}
     first, second = (walk(services, who, pupil.id, "one_plan", today) for _ in range(2))
 
-    def suspend(case_id: str, days: float) -> None:
+    def suspend(case_id: str, days: float, start: str) -> None:
         version = services.store.current_version(case_id)
         proposed, _ = services.cases.act(
-            slt, case_id, "propose_suspension", version, {"days": days, "start_date": "2026-11-20", "reason": "Disruption."}
+            slt, case_id, "propose_suspension", version, {"days": days, "start_date": start, "reason": "Disruption."}
         )
         services.cases.act(
             head, case_id, "decide_suspension", proposed.version, {"proposal": proposed.version, "decision": "suspend"}
         )
 
-    suspend(first, 40)
+    suspend(first, 40, "2026-11-20")
     with pytest.raises(GuardFailed) as refused:
-        suspend(second, 6)
+        suspend(second, 6, "2027-02-01")  # after the first's 40 days, in the same school year
     assert "suspension_limit" in {unmet.code for unmet in refused.value.unmet}
-    suspend(second, 5)  # exactly 45 in the school year
+    suspend(second, 5, "2027-02-01")  # exactly 45 in the school year
 
 
 def test_two_decisions_at_once_on_two_cases_cannot_pass_the_limit_between_them(services: Services) -> None:
@@ -53,10 +53,10 @@ def test_two_decisions_at_once_on_two_cases_cannot_pass_the_limit_between_them(s
     who = {"dsl": dsl, "senco": principal(services, "senco")}
     cases = [walk(services, who, pupil.id, "one_plan", today) for _ in range(2)]
     proposals = []
-    for case_id, days in zip(cases, (40, 6), strict=True):
+    for case_id, days, start in zip(cases, (40, 6), ("2026-11-20", "2027-02-01"), strict=True):  # days apart
         version = services.store.current_version(case_id)
         proposed, _ = services.cases.act(
-            slt, case_id, "propose_suspension", version, {"days": days, "start_date": "2026-11-20", "reason": "Disruption."}
+            slt, case_id, "propose_suspension", version, {"days": days, "start_date": start, "reason": "Disruption."}
         )
         proposals.append(proposed.version)
     inside, release = threading.Event(), threading.Event()

@@ -591,6 +591,20 @@ def _version_5(action: dict) -> dict:
     return {**action, "guards": [*action.get("guards", []), *added]} if added else action
 
 
+#: version 6's guards added to actions version 5 had
+_ADDED_IN_6 = {
+    "propose_suspension": ["suspensions_do_not_overlap"],
+    "decide_suspension": ["suspensions_do_not_overlap"],
+}
+
+
+def _version_6(action: dict) -> dict:
+    """Version 6's change: a suspension cannot cover a school day on which the pupil is already suspended
+    (on any of their cases), which would count the same days twice towards the limits."""
+    added = _ADDED_IN_6.get(action["name"])
+    return {**action, "guards": [*action.get("guards", []), *added]} if added else action
+
+
 #: the child protection file when a child leaves for another setting (domain facts, section 6: KCSIE)
 FILE_TRANSFER = [
     {
@@ -640,11 +654,11 @@ FILE_TRANSFER = [
 
 DEFINITION = {
     "name": "support_journey",
-    "version": 5,
+    "version": 6,
     "initial": "need_identified",
     "final_states": ["closed"],
     "states": STATES,
-    "actions": [_version_5(_version_4(_version_3(a))) for a in ACTIONS] + AFTER_DECISION + FILE_TRANSFER,
+    "actions": [_version_6(_version_5(_version_4(_version_3(a)))) for a in ACTIONS] + AFTER_DECISION + FILE_TRANSFER,
 }
 
 
@@ -653,6 +667,16 @@ def _before_catalogue(action: dict) -> dict:
         return action
     return {**action, "fields": {k: v for k, v in action["fields"].items() if k != "programme"}}
 
+
+#: version 5, before a suspension over days already decided was refused; a copy, held by a test to the
+#: definition as it was released
+DEFINITION_V5 = deepcopy(
+    {
+        **DEFINITION,
+        "version": 5,
+        "actions": [_version_5(_version_4(_version_3(a))) for a in ACTIONS] + AFTER_DECISION + FILE_TRANSFER,
+    }
+)
 
 #: version 4, before a suspension's or exclusion's first day was checked against the school's days; a copy,
 #: held by a test to the definition as it was released

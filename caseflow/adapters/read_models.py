@@ -90,23 +90,17 @@ class SqlReadModels:
         with read_transaction(self.engine) as conn:
             return read_calendars(conn, school_urns)
 
-    def recheck_other_suspension_days(
-        self, pupil_id: str, exclude_case: str, school_year: int, check: Callable[[float], None]
+    def recheck_other_suspensions(
+        self, pupil_id: str, exclude_case: str, check: Callable[[dict[tuple[str, int], OtherSuspension]], None]
     ) -> Callable[[Connection], None]:
         """Run in the append's transaction (after the projectors): hold the pupil, as the cohort-facts
         projector does, so a concurrent decision on another case of theirs is either committed and
-        counted here or waits for this one and counts it."""
+        read here or waits for this one and reads it."""
 
         def recheck(conn: Connection) -> None:
             hold_children(conn, [pupil_id])
-            days = conn.execute(
-                select(func.coalesce(func.sum(suspension_days.c.days), 0)).where(
-                    suspension_days.c.pupil_id == pupil_id,
-                    suspension_days.c.case_id != exclude_case,
-                    suspension_days.c.school_year == school_year,
-                )
-            ).scalar_one()
-            check(float(days))
+            rows = conn.execute(_OTHER_SUSPENSIONS, {"pupil_id": pupil_id, "exclude_case": exclude_case})
+            check({(r.case_id, r.decided_version): _other_suspension(r._mapping) for r in rows})
 
         return recheck
 

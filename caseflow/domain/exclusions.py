@@ -9,9 +9,10 @@ a board meeting for a child whose education is a protective factor.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
 from caseflow.domain.events import long_date
@@ -148,6 +149,41 @@ class OtherSuspension(NamedTuple):
     start_date: date
     days: float
     decided_at: datetime
+
+
+class DaysAway(NamedTuple):
+    """The first and last school day a suspension keeps the pupil away."""
+
+    first: date
+    last: date
+
+    def overlaps(self, other: DaysAway) -> bool:
+        return self.first <= other.last and other.first <= self.last
+
+    def text(self) -> str:
+        if self.first == self.last:
+            return f"on {long_date(self.first)}"
+        return f"from {long_date(self.first)} to {long_date(self.last)}"
+
+
+def days_away(start: date, days: float, calendar: SchoolCalendar) -> DaysAway | None:
+    """The school days a suspension of ``days`` from ``start`` takes (None if it takes none: cancelled
+    before it began), from its first school day. A part day takes its day, so two lunchtime suspensions
+    on one day overlap. A school day is one by the school's term dates, and a weekday in a year whose
+    dates it has not set (a suspension late in July runs on into September)."""
+    count = math.ceil(days)
+    if count <= 0:
+        return None
+    first, found, day = None, 0, start
+    while True:
+        known = calendar.is_school_day(day)
+        if known if known is not None else day.weekday() < 5:
+            first, found = first or day, found + 1
+            if found == count:
+                return DaysAway(first, day)
+        if day == date.max:  # a year mistyped as 9999, which another rule refuses
+            return DaysAway(first or start, day)
+        day += timedelta(days=1)
 
 
 def by_school_year(others: Iterable[OtherSuspension]) -> dict[int, float]:

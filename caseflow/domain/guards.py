@@ -20,8 +20,10 @@ from caseflow.domain.exclusions import (
     SUSPENSION_DAYS_LIMIT,
     SUSPENSION_DAYS_WARNING,
     Child,
+    DaysAway,
     OtherSuspension,
     Safeguards,
+    days_away,
     days_counted,
     decided,
     owed_warnings,
@@ -321,6 +323,52 @@ def suspension_limit(case: SupportCase, data: Mapping[str, Any], ctx: CaseContex
     return over_suspension_limit(suspension_days(case, ctx, year), float(proposal["days"]))
 
 
+@guard("suspensions_do_not_overlap", needs_input=True)
+def suspensions_do_not_overlap(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
+    """A pupil cannot be suspended twice on one day: a second suspension over days already decided (on
+    any of their cases) is a mistyped date, or a duplicate that would count the same days twice towards
+    the 45-day limit and the board's term totals."""
+    if action == "decide_suspension":
+        proposal = _pending(case, data.get("proposal"), "suspension") if data.get("decision") == "suspend" else None
+        if proposal is None:
+            return []
+        start, days, field_name = proposal["start_date"], proposal["days"], "proposal"
+    else:
+        start, days, field_name = data.get("start_date"), data.get("days"), "start_date"
+        if not start or days is None:
+            return []
+    calendar = ctx.school_calendar()
+    wanted = days_away(date.fromisoformat(start), float(days), calendar)
+    if wanted is None:
+        return []
+    for taken, where in _suspended_days(case, ctx, calendar):
+        if wanted.overlaps(taken):
+            message = (
+                f"The pupil is already suspended {taken.text()} ({where}); this suspension would run {wanted.text()}. "
+                "A suspension cannot cover a day already decided."
+            )
+            return [Unmet("overlaps_suspension", message, field_name)]
+    return []
+
+
+def _suspended_days(case: SupportCase, ctx: CaseContext, calendar: SchoolCalendar) -> list[tuple[DaysAway, str]]:
+    """The days of every suspension decided for the pupil (those served, if it was cancelled), and where."""
+    found = []
+    for proposal in decided(case.proposals()):
+        start = date.fromisoformat(proposal["start_date"])
+        if proposal["kind"] == "suspension" and (taken := days_away(start, days_counted(proposal), calendar)):
+            found.append((taken, "decided on this case"))
+    for other in ctx.other_suspensions.values():
+        if taken := days_away(other.start_date, other.days, calendar):
+            found.append((taken, "decided on another of their cases"))
+    return found
+
+
+#: the guards that read the pupil's other cases, checked again in the append's transaction with the pupil
+#: held: two heads deciding on two of a pupil's cases at once must not both pass
+ACROSS_CASES = frozenset({"suspension_limit", "suspensions_do_not_overlap"})
+
+
 def over_suspension_limit(already: float, adds: float) -> list[Unmet]:
     """The limit's answer for ``already`` days decided in a school year and a decision adding ``adds``."""
     if already + adds <= SUSPENSION_DAYS_LIMIT:
@@ -332,19 +380,6 @@ def over_suspension_limit(already: float, adds: float) -> list[Unmet]:
             f"{already:g} already this year, and this proposal adds {adds:g}.",
         )
     ]
-
-
-def suspension_decided(case: SupportCase, data: Mapping[str, Any]) -> tuple[int, float, float] | None:
-    """For a decision to suspend: the school year, the days this case has already decided in it, and
-    the days this decision adds (None for any other decision), so the limit can be checked again
-    where other cases' decisions can no longer change underneath it."""
-    if data.get("decision") != "suspend":
-        return None
-    proposal = _pending(case, data.get("proposal"), "suspension")
-    if proposal is None:
-        return None
-    year = school_year(date.fromisoformat(proposal["start_date"]))
-    return year, suspension_days(case, CaseContext(), year), float(proposal["days"])
 
 
 def case_safeguards(case: SupportCase, ctx: CaseContext, today: date) -> Safeguards:

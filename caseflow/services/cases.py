@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import uuid
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, TypeVar
 
@@ -28,11 +28,11 @@ from caseflow.domain.events import ChainReport, NewEvent, StoredEvent, london_da
 from caseflow.domain.exclusions import Child, OtherSuspension, Safeguards, by_school_year, care_spell
 from caseflow.domain.file_transfer import FileDuty
 from caseflow.domain.guards import (
+    ACROSS_CASES,
+    GUARDS,
     CaseContext,
     case_file_duty,
     case_safeguards,
-    over_suspension_limit,
-    suspension_decided,
     warnings,
 )
 from caseflow.domain.pupil import Pupil
@@ -279,13 +279,12 @@ class CaseService:
             if expected_version != case.version:
                 raise ConcurrencyConflict(case_id, expected_version, case.version)
             today = london_date(self.clock())
-            event = self.workflow.decide(
-                case, action, Actor(principal.username, role), data, self.context(case, pupil, today), self._when(occurred_at)
-            )
+            ctx = self.context(case, pupil, today)
+            event = self.workflow.decide(case, action, Actor(principal.username, role), data, ctx, self._when(occurred_at))
             logged = self.audit.entry(
                 username=principal.username, role=role, action=action, outcome="ok", case_id=case_id, pupil_id=pupil.id
             )
-            also = [*self._limits_again(case, pupil, event), logged]
+            also = [*self._limits_again(case, pupil, action, event, ctx), logged]
             stored = self.store.append(case_id, CASE, case.version, [event], also=also)
         except CaseflowError as error:
             self._log(principal.username, role, action, _outcome(error), case_id=case_id, pupil_id=pupil.id, detail=error.detail)
@@ -296,20 +295,21 @@ class CaseService:
         return case, stored[-1]
 
     # --- helpers --------------------------------------------------------------------------------
-    def _limits_again(self, case: SupportCase, pupil: Pupil, event: NewEvent) -> list[AlsoWrite]:
-        """Rules that count across a pupil's cases, checked again inside the append's transaction:
-        the guards read other cases' decisions before it, and two heads deciding suspensions on two
-        cases of one pupil at the same moment must not pass the 45-day limit between them."""
-        decided = suspension_decided(case, event.data) if event.event_type == "SuspensionDecided" else None
-        if decided is None:
+    def _limits_again(self, case: SupportCase, pupil: Pupil, action: str, event: NewEvent, ctx: CaseContext) -> list[AlsoWrite]:
+        """Rules that read a pupil's other cases, checked again inside the append's transaction with the
+        pupil held: the guards read other cases' decisions before it, and two heads deciding suspensions
+        on two cases of one pupil at the same moment must not pass the 45-day limit between them, nor
+        suspend the child twice for one day."""
+        codes = [code for code in self.workflow.action(action).guards if code in ACROSS_CASES]
+        if not codes:
             return []
-        year, own, adds = decided
 
-        def check(others: float) -> None:
-            if unmet := over_suspension_limit(others + own, adds):
+        def check(others: dict[tuple[str, int], OtherSuspension]) -> None:
+            now = replace(ctx, other_suspensions=others, other_suspension_days=by_school_year(others.values()))
+            if unmet := [found for code in codes for found in GUARDS[code].check(case, event.data, now, action)]:
                 raise GuardFailed(unmet)
 
-        return [self.reads.recheck_other_suspension_days(pupil.id, case.id, year, check)]
+        return [self.reads.recheck_other_suspensions(pupil.id, case.id, check)]
 
     def _when(self, occurred_at: datetime | None) -> datetime:
         """When it happened: given by the user (may be in the past, never the future) or now."""

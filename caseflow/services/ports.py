@@ -66,11 +66,11 @@ class ReadModels(Protocol):
 
     def other_suspensions(self, pupil_id: str, exclude_case: str | None = None) -> dict[tuple[str, int], OtherSuspension]: ...
 
-    def recheck_other_suspension_days(
-        self, pupil_id: str, exclude_case: str, school_year: int, check: Callable[[float], None]
+    def recheck_other_suspensions(
+        self, pupil_id: str, exclude_case: str, check: Callable[[dict[tuple[str, int], OtherSuspension]], None]
     ) -> AlsoWrite:
         """In the write's own transaction, with the pupil held against other writers: ``check`` the
-        days decided on the pupil's other cases in that school year (it raises to refuse the write)."""
+        suspensions decided on the pupil's other cases (it raises to refuse the write)."""
         ...
 
     def pupil_id_for_upn(self, upn: str) -> str | None: ...
