@@ -271,3 +271,25 @@ def test_the_page_offers_only_the_kinds_the_role_may_import(sqlite_services: Ser
     client.post("/logout")
     client.post("/login", data={"username": "senco", "password": "correct horse battery"})
     assert ">SEND status</option>" in client.get("/imports").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("upn", "urn", "schools", "expected"),
+    [
+        ("Z801200001001", "abc", frozenset({SCHOOL}), ["upn", "school_urn:no school with this URN"]),
+        ("H801200001001", "abc", frozenset({SCHOOL}), ["school_urn:no school with this URN"]),
+        ("Z801200001001", OTHER_SCHOOL, frozenset({SCHOOL}), ["upn", "school_urn:you may not import pupils for this school"]),
+        ("Z801200001001", "999999", None, ["upn", "school_urn:no school with this URN"]),
+    ],
+)
+def test_a_rows_school_is_checked_whatever_its_upn_and_a_missing_school_is_named_as_missing(
+    services: Services, upn: str, urn: str, schools: frozenset[str] | None, expected: list[str]
+) -> None:
+    """From a new user's walk: a bad UPN hid a wrong URN, and a URN that is no school read "you may not import
+    pupils for this school" to a DSL."""
+    text = HEADER + f"{upn},A,B,2015-01-01,{urn},1\n"
+    with pytest.raises(ImportRejected) as rejected:
+        services.imports.run("pupils", text, Actor("dsl", "dsl") if schools else ADMIN, schools)
+    found = [e.column if e.column == "upn" else f"{e.column}:{e.message}" for e in rejected.value.errors]
+    assert found == expected
+    assert services.store.count() == 0

@@ -242,9 +242,9 @@ class ImportService:
                     rest = validate(good, {name: value for name, value in values.items() if name in good})
                 except InvalidData:  # nothing more to learn from this row's values
                     return problems
-                return problems + self._rules_on_values(kind, number, rest, now)
+                return problems + self._rules_on_values(kind, number, rest, now) + self._school_row(number, rest, schools)
             if upn is None:  # which pupil the row is for is not known: only what its own values break
-                return problems + self._rules_on_values(kind, number, clean, now)
+                return problems + self._rules_on_values(kind, number, clean, now) + self._school_row(number, clean, schools)
             try:
                 problem = self._plan(kind, upn, clean, planned, schools, actor, now)
             except GuardFailed as error:
@@ -253,6 +253,20 @@ class ImportService:
             return problems or problem or []
         column, message = problem.split(":", 1)
         return [*problems, RowError(number, column, message)]
+
+    def _school_problem(self, urn: str, schools: frozenset[str] | None) -> str | None:
+        """A pupil row's school must exist (URNs are public: saying so discloses nothing) and be one the
+        importer may import for."""
+        if not self.reads.school_exists(urn):
+            return "no school with this URN"
+        if schools is not None and urn not in schools:
+            return "you may not import pupils for this school"
+        return None
+
+    def _school_row(self, number: int, clean: dict[str, Any], schools: frozenset[str] | None) -> list[RowError]:
+        """For a row whose pupil is not known: its school's problem, if it names one."""
+        problem = self._school_problem(clean["school_urn"], schools) if "school_urn" in clean else None
+        return [RowError(number, "school_urn", problem)] if problem else []
 
     def _rules_on_values(self, kind: Kind, number: int, clean: dict[str, Any], now: datetime) -> list[RowError]:
         """The rules a row breaks by its own values alone (a date in the future, a date of birth too long
@@ -322,10 +336,8 @@ class ImportService:
             if ROW_SEEN in plan.seen:  # the first row for the pupil stands, whatever it changed
                 return "upn:this UPN appears twice in the file"
             plan.seen.append(ROW_SEEN)
-            if schools is not None and clean["school_urn"] not in schools:
-                return "school_urn:you may not import pupils for this school"
-            if not self.reads.school_exists(clean["school_urn"]):
-                return "school_urn:no school with this URN"
+            if wrong_school := self._school_problem(clean["school_urn"], schools):
+                return f"school_urn:{wrong_school}"
             if pupil.version == 0 and not new_events:
                 event = self.workflow.decide(Pupil(pupil.id), "register_pupil", actor, clean, _today(now), now)
                 new_events.append(event)
