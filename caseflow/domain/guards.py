@@ -60,6 +60,26 @@ class CaseContext:
     school_calendar: Callable[[], SchoolCalendar] = SchoolCalendar
 
 
+#: what a requirement about the case (not about a field of the form) asks the user to do: the action
+#: that meets it, so a page can link to it rather than only name it
+REMEDIES = {
+    "plan_outcomes": "record_plan",
+    "plan_strengths": "record_plan",
+    "plan_aspirations": "record_plan",
+    "family_views": "record_family_views",
+    "pupil_voice": "record_pupil_voice",
+    "social_care_view": "add_contribution",
+    "review_meeting": "record_meeting",
+    "meeting_school": "record_meeting",
+    "meeting_agency": "record_meeting",
+    "meeting_aspirations": "record_meeting",
+    "intervention": "plan_intervention",
+    "outcome_missing": "record_outcome",
+    "verdict": "record_evaluation",
+    "file_not_sent": "record_file_transfer",
+}
+
+
 GuardFunc = Callable[[SupportCase, Mapping[str, Any], CaseContext, str], list[Unmet]]
 
 
@@ -211,6 +231,7 @@ def handover_recorded(case: SupportCase, data: Mapping[str, Any], ctx: CaseConte
             "handover",
             "Record the handover: the receiving setting was informed, the records were transferred, "
             "or the reason there is no handover.",
+            "receiving_setting_informed",
         )
     ]
 
@@ -225,7 +246,7 @@ def some_content(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, a
 def views_or_reason(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
     if data.get("views") or data.get("not_obtained_reason"):
         return []
-    return [Unmet("views_or_reason", "Give the family's views, or the reason they could not be obtained.")]
+    return [Unmet("views_or_reason", "Give the family's views, or the reason they could not be obtained.", "views")]
 
 
 def _pending(case: SupportCase, version: Any, kind: str | None = None) -> dict[str, Any] | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -12,6 +13,7 @@ from wtforms import HiddenField, SelectField
 from caseflow.domain.errors import GuardFailed, InvalidData, NotFound, NotPermitted
 from caseflow.domain.events import london_date
 from caseflow.domain.exclusions import RECIPIENTS
+from caseflow.domain.guards import REMEDIES
 from caseflow.domain.roles import CASE_READERS, Role
 from caseflow.web.auth import services
 from caseflow.web.forms import action_form, form_data, options, put_errors, put_unmet, submit
@@ -69,7 +71,19 @@ def detail(case_id: str) -> Any:
         event_labels={a.event_type: a.label for a in services().workflow.actions.values()},
         recipients=RECIPIENTS,
         today=london_date(services().cases.clock()),
+        remedy=remedy_links(view),
     )
+
+
+def remedy_links(view: Any) -> Callable[[str], tuple[str, str] | None]:
+    """For a requirement about the case: a link to the form that meets it, if this user may fill it in."""
+    can = {status.action.name: status.action.label for status in view.actions}
+
+    def link(code: str) -> tuple[str, str] | None:
+        name = REMEDIES.get(code)
+        return (url_for("cases.act", case_id=view.case.id, name=name), can[name]) if name in can else None
+
+    return link
 
 
 @bp.route("/cases/<case_id>/actions/<name>", methods=["GET", "POST"])
@@ -91,7 +105,10 @@ def act(case_id: str, name: str) -> Any:
     status, conflict = 200, None
     if form.validate_on_submit():
         status, conflict = submit(
-            form, spec.fields, lambda expected, data: cases.act(current_user.principal, case_id, name, expected, data)
+            form,
+            spec.fields,
+            lambda expected, data: cases.act(current_user.principal, case_id, name, expected, data),
+            remedy_links(view),
         )
         if status == 200:
             flash(f"{spec.label}: done.")

@@ -133,14 +133,23 @@ def put_errors(form: FlaskForm, errors: Mapping[str, list[str]]) -> None:
             form.form_errors.extend(messages)
 
 
-def put_unmet(form: FlaskForm, unmet: Iterable[Unmet]) -> None:
+def put_unmet(form: FlaskForm, unmet: Iterable[Unmet], remedy: Callable[[str], tuple[str, str] | None] | None = None) -> None:
     """Show unmet requirements: on the field a requirement names, if the form has it (the error summary
-    then links to it), else on the form as a whole."""
+    then links to it), else on the form as a whole, where the summary links to the form that meets it
+    (``remedy``: a requirement's code to that form's address and label, if the user may fill it in)."""
+    form.remedies = {}
     for requirement in unmet:
         put_errors(form, {requirement.field or "": [requirement.message]})
+        if remedy and requirement.field not in form._fields and (link := remedy(requirement.code)):
+            form.remedies[requirement.message] = link
 
 
-def submit(form: FlaskForm, fields: Mapping[str, FieldSpec], take: Callable[[int, dict[str, Any]], Any]) -> tuple[int, Any]:
+def submit(
+    form: FlaskForm,
+    fields: Mapping[str, FieldSpec],
+    take: Callable[[int, dict[str, Any]], Any],
+    remedy: Callable[[str], tuple[str, str] | None] | None = None,
+) -> tuple[int, Any]:
     """Run a command from a submitted action form: (200, None) when done, else the status and any conflict.
 
     Field errors and unmet requirements go back onto the form; nothing is changed.
@@ -155,7 +164,7 @@ def submit(form: FlaskForm, fields: Mapping[str, FieldSpec], take: Callable[[int
         put_errors(form, error.errors)
         return 422, None
     except GuardFailed as error:
-        put_unmet(form, error.unmet)
+        put_unmet(form, error.unmet, remedy)
         return 422, None
     except ConcurrencyConflict as error:
         return 409, error
