@@ -78,6 +78,23 @@ class SqlReadModels:
         with read_transaction(self.engine) as conn:
             return list(conn.execute(_CASES_OF_PUPIL, {"pupil_id": pupil_id}).scalars())
 
+    def open_cases_of_pupil(self, pupil_id: str) -> list[dict[str, Any]]:
+        """The pupil's cases not closed, oldest first: a second need is often the same need raised twice."""
+        query = (
+            select(case_summary.c.case_id, case_summary.c.state, case_summary.c.opened_at)
+            .where(case_summary.c.pupil_id == pupil_id, case_summary.c.state != "closed")
+            .order_by(case_summary.c.opened_at, case_summary.c.case_id)
+        )
+        with read_transaction(self.engine) as conn:
+            return [dict(row) for row in conn.execute(query).mappings()]
+
+    def pupils_with_open_cases(self, school_urns: list[str]) -> set[str]:
+        """Of these schools' pupils, those with a case not closed (for the form that opens one)."""
+        summary = case_summary.c
+        query = select(summary.pupil_id).where(summary.school_urn.in_(school_urns), summary.state != "closed")
+        with read_transaction(self.engine) as conn:
+            return set(conn.execute(query).scalars())
+
     def other_suspensions(self, pupil_id: str, exclude_case: str | None = None) -> dict[tuple[str, int], OtherSuspension]:
         with read_transaction(self.engine) as conn:
             rows = conn.execute(_OTHER_SUSPENSIONS, {"pupil_id": pupil_id, "exclude_case": exclude_case or ""})

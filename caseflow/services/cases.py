@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import uuid
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, TypeVar
 
@@ -91,6 +91,8 @@ class CaseView:
     events: list[StoredEvent]
     #: the child protection file a move to another setting owes (None: no such move)
     file: FileDuty | None = None
+    #: the pupil's other cases not closed (case_id, state, opened_on: the day in England), oldest first
+    other_open_cases: list[dict[str, Any]] = field(default_factory=list)
 
 
 class CaseService:
@@ -185,6 +187,11 @@ class CaseService:
             case_safeguards(case, ctx, today),
             events,
             case_file_duty(case, ctx),
+            [
+                {"case_id": c["case_id"], "state": c["state"], "opened_on": london_date(c["opened_at"])}
+                for c in self.reads.open_cases_of_pupil(pupil.id)
+                if c["case_id"] != case.id
+            ],
         )
 
     def history(self, principal: Principal, case_id: str) -> list[StoredEvent]:

@@ -140,8 +140,15 @@ def new() -> Any:
         abort(403)
     schools = sorted({s for r, s in principal.grants if r in spec.roles and s})
     pupils = services().reads.pupils_for_schools(schools) if schools else []
+    # only to those who may read cases: to anyone else, which children have one is not theirs to know
+    with_case = services().reads.pupils_with_open_cases(schools) if schools and principal.roles & CASE_READERS else set()
     choices = [("", "Choose a pupil")] + [
-        (p["pupil_id"], f"{p['family_name']}, {p['given_name']} (year {p['year_group']})") for p in pupils
+        (
+            p["pupil_id"],
+            f"{p['family_name']}, {p['given_name']} (year {p['year_group']})"
+            + (": has an open case" if p["pupil_id"] in with_case else ""),
+        )
+        for p in pupils
     ]
     fields = {k: v for k, v in spec.fields.items() if k != "pupil_id"}
     form = action_form(fields, {"pupil_id": SelectField("Pupil", choices=options(choices))})()
