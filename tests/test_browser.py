@@ -273,6 +273,12 @@ def test_dsl_sees_the_cohort_dashboard_with_charts(page: Page, base_url: str) ->
     expect(page.locator("#cohort-table")).to_contain_text("Severe")
     shot(page, "10-cohort-dashboard")
     assert axe_violations(page) == []
+    flags = page.locator("#cohort-table .caseflow-flag").all()
+    assert flags, "the demo has flagged pupils"
+    for flag in flags:  # a flag stays inside its cell (a long one used to spill into the next column)
+        box, cell = flag.bounding_box(), flag.locator("xpath=ancestor::td[1]").bounding_box()
+        assert box and cell and box["x"] + box["width"] <= cell["x"] + cell["width"] + 0.5, flag.inner_text()
+    expect(page.locator("#sdq-chart .caseflow-chart__key--circle")).to_contain_text("circle")  # keys drawn as the marks
     page.get_by_label("Flag").select_option("persistent")
     page.get_by_role("button", name="Filter").click()
     rows = page.locator("#cohort-table tbody tr")
