@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import re
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
+from caseflow import create_app
 from caseflow.adapters.tables import access_log
 from caseflow.bootstrap import Services
 from caseflow.demo import make_upn
@@ -15,7 +17,7 @@ from caseflow.domain.errors import NotFound
 from caseflow.domain.exclusions import school_year
 from caseflow.services.access import Principal
 from caseflow.services.la_view import PAGE_SIZE
-from tests.conftest import LA, principal
+from tests.conftest import LA, Clock, Database, _services, principal, seed_people
 
 OURS = LaShape(schools=4, pupils_per_school=9, events_per_pupil=40, la_code=LA, first_urn=310001)
 THEIRS = LaShape(schools=1, pupils_per_school=5, events_per_pupil=30, la_code="882", first_urn=320001)
@@ -218,3 +220,44 @@ def test_the_cohort_edges_in_sql_follow_the_domain_rule(services: Services) -> N
         status == "open" and n % 2 == 1 and episodes[name][0] <= "2026-11-23"
         for n, (name, status) in enumerate(expected.items(), 1)
     )
+
+
+def test_with_no_marks_absence_is_unknown_not_none_absent(services: Services) -> None:
+    """From a new user's walk: at a date with no attendance marks the dashboard showed attendance as "—" but
+    persistent absence as 0.0%. With no marks, neither is known, on the dashboard, its page and the LA's view."""
+    dsl = principal(services, "dsl")
+    pupil = services.pupils.register(
+        dsl,
+        {"upn": make_upn("881", "2001", 2019, 88), "given_name": "Wyn", "family_name": "Nomarks",
+         "date_of_birth": "2016-01-01", "school_urn": "100001"},
+    )  # fmt: skip
+    services.pupils.record_episode(dsl, pupil.id, {"plan": "cin", "start_date": "2025-01-01", "social_worker": "sw"})
+    today = services.cases.clock().date()
+    board = services.dashboard.cohort(dsl, "100001", today)
+    for group in ("cohort", "school"):
+        figures = board[group]
+        assert figures["pupils"] == 1 and figures["pupils_with_marks"] == 0
+        assert figures["attendance_percent"] is figures["persistent_absence_percent"] is figures["severe_absence_percent"] is None
+    [row] = [r for r in services.la.la(principal(services, "vs"), today)["schools"] if r["urn"] == "100001"]
+    assert row["persistent_absence_percent"] is row["severe_absence_percent"] is None
+    app = create_app({"TESTING": True, "SERVICES": services, "SECRET_KEY": "test-secret", "WTF_CSRF_ENABLED": False})
+    client = app.test_client()
+    assert client.post("/login", data={"username": "dsl", "password": "correct horse battery"}).status_code == 302
+    page = client.get("/cohort?school=100001").get_data(as_text=True)
+    comparison = page[page.index('id="comparison"') : page.index('id="comparison-note"')]
+    cells = re.findall(r'numeric">([^<]*)</td>', comparison)  # per row: pupils, attendance, persistent, severe, ...
+    assert len(cells) == 14 and cells[1:4] == cells[8:11] == ["—", "—", "—"]
+    assert "SEN support or an EHC plan is as recorded now" in page
+
+
+def test_a_page_without_a_date_is_as_at_englands_today(database: Database) -> None:
+    """At 23:30 UTC in summer it is already tomorrow in England: a page's "today" is the school's."""
+    svc = _services(database, Clock(datetime(2027, 6, 14, 23, 30, tzinfo=UTC)))
+    seed_people(svc)
+    try:
+        app = create_app({"TESTING": True, "SERVICES": svc, "SECRET_KEY": "test-secret", "WTF_CSRF_ENABLED": False})
+        client = app.test_client()
+        assert client.post("/login", data={"username": "dsl", "password": "correct horse battery"}).status_code == 302
+        assert "as at 2027-06-15" in client.get("/cohort?school=100001").get_data(as_text=True)
+    finally:
+        svc.close()

@@ -72,8 +72,9 @@ class Group:
         return {
             "pupils": self.pupils,
             "attendance_percent": self.rate.percent,
-            "persistent_absence_percent": round(100 * self.persistent / self.pupils, 1) if self.pupils else None,
-            "severe_absence_percent": round(100 * self.severe / self.pupils, 1) if self.pupils else None,
+            # of all the pupils, as attendance is; with no marks at all, unknown (as attendance is), not 0%
+            "persistent_absence_percent": _percent(self.persistent, self.pupils) if self.with_marks else None,
+            "severe_absence_percent": _percent(self.severe, self.pupils) if self.with_marks else None,
             "pupils_with_marks": self.with_marks,
             "persistent_absence_pupils": self.persistent,
             "severe_absence_pupils": self.severe,

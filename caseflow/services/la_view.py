@@ -111,8 +111,9 @@ class SchoolFigures:
             "looked_after": self.looked_after,
             "previously_looked_after": self.previously_looked_after,
             "attendance_percent": self.rate.percent,
-            "persistent_absence_percent": self.share(self.persistent),
-            "severe_absence_percent": self.share(self.severe),
+            # with no marks at all, unknown, as on the school's dashboard
+            "persistent_absence_percent": self.share(self.persistent) if self.rate.possible else None,
+            "severe_absence_percent": self.share(self.severe) if self.rate.possible else None,
             "pupils_suspended": self.suspended,
             "suspension_days": self.suspension_days,
             "sdq_concern": self.sdq_concern,

@@ -25,7 +25,7 @@ from caseflow.services.school_calendars import CALENDAR_READERS, CALENDAR_SETTER
 from caseflow.web.audit import HEADS_UPLOAD_LIMIT
 from caseflow.web.auth import csrf, services
 from caseflow.web.openapi import openapi_document
-from caseflow.web.params import date_arg, days_arg, optional_date_arg
+from caseflow.web.params import date_arg, days_arg, optional_date_arg, today
 from caseflow.web.policy import ANY_USER, PUBLIC, allow
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -89,7 +89,7 @@ def create_pupil() -> Any:
     """Register a pupil (the UPN's check letter is verified)."""
     body = _body({"upn", "given_name", "family_name", "date_of_birth", "school_urn", "year_group"})
     pupil = services().pupils.register(current_user.principal, body)
-    return jsonify(pupil_as_dict(pupil, datetime.now(UTC).date())), 201
+    return jsonify(pupil_as_dict(pupil, today())), 201
 
 
 @bp.get("/pupils/<pupil_id>")
@@ -98,12 +98,11 @@ def get_pupil(pupil_id: str) -> Any:
     """One pupil, with social-care episodes and derived cohort status."""
     svc = services()
     pupil = svc.pupils.load(pupil_id)
-    today = datetime.now(UTC).date()
     roles = svc.pupils.roles_on(current_user.principal, pupil)
     if not roles:
         raise NotFound("no such pupil")
     svc.audit.record(username=current_user.username, role=sorted(roles)[0], action="view_pupil", outcome="ok", pupil_id=pupil.id)
-    return jsonify(pupil_as_dict(pupil, today))
+    return jsonify(pupil_as_dict(pupil, today()))
 
 
 @bp.post("/pupils/<pupil_id>/social-care")
@@ -112,7 +111,7 @@ def add_social_care(pupil_id: str) -> Any:
     """Record a CiN or CP episode; the cohort status and allocation derive from these."""
     body = _body({"plan", "start_date", "end_date", "social_worker", "category"})
     pupil = services().pupils.record_episode(current_user.principal, pupil_id, body)
-    return jsonify(pupil_as_dict(pupil, datetime.now(UTC).date())), 201
+    return jsonify(pupil_as_dict(pupil, today())), 201
 
 
 @bp.post("/pupils/<pupil_id>/actions/<name>")

@@ -14,7 +14,7 @@ from caseflow.domain.events import LONDON
 from caseflow.domain.roles import Role
 from caseflow.domain.subject_access import REVIEWER_NOTES
 from caseflow.web.auth import csrf, services
-from caseflow.web.params import date_arg, days_arg, optional_date_arg
+from caseflow.web.params import date_arg, days_arg, optional_date_arg, today
 from caseflow.web.policy import allow
 from workflows.retention import CHILD_PROTECTION_FILE
 
@@ -192,7 +192,7 @@ def subject_access(pupil_id: str) -> Any:
 def retention() -> Any:
     """Children whose records have reached the end of their retention period, or will within ``within`` days."""
     raw = request.args.get("within", "0")
-    as_of = datetime.now(UTC).date()
+    as_of = today()
     errors: dict[str, list[str]] = {}
     due: list[Any] = []
     try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, abort, render_template, request
@@ -14,7 +13,7 @@ from caseflow.services.cohort import COHORT_READERS
 from caseflow.services.due import DEFAULT_WITHIN_DAYS, DUE_READERS, MAX_WITHIN_DAYS, DueList
 from caseflow.services.la_view import LA_READERS
 from caseflow.web.auth import services
-from caseflow.web.params import date_arg, days_arg
+from caseflow.web.params import date_arg, days_arg, today
 from caseflow.web.policy import allow
 from caseflow.web.schools import choose_school, school_asked
 
@@ -75,7 +74,7 @@ def due() -> Any:
     if school is None:
         abort(404)
     raw = request.args.get("within", str(DEFAULT_WITHIN_DAYS))[:12]
-    as_of = datetime.now(UTC).date()
+    as_of = today()
     errors: dict[str, list[str]] = {}
     found = DueList([], [])
     try:

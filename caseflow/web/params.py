@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 
-from flask import request
+from flask import current_app, request
 
 from caseflow.domain.errors import InvalidData
+from caseflow.domain.events import london_date
+
+
+def today() -> date:
+    """The day it is in England by the app's clock: what "today" means to a school, every page alike
+    (between midnight and one in summer, the UTC date is still yesterday's)."""
+    return london_date(current_app.extensions["caseflow"].cases.clock())
 
 
 def date_arg(name: str) -> date:
     """A YYYY-MM-DD query value (a date-time is cut to its date); today when absent."""
     value = request.args.get(name)
     if not value:
-        return datetime.now(UTC).date()
+        return today()
     try:
         return date.fromisoformat(value[:10])
     except ValueError:
