@@ -123,5 +123,7 @@ def replayed_tally(cases: list[SupportCase], as_of: date) -> Tally:
             ):
                 counted.suspensions += proposal["kind"] == "suspension"
                 counted.exclusions += proposal["kind"] == "exclusion"
+                counted.suspensions_cancelled += proposal["kind"] == "suspension" and proposal["cancelled"] is not None
+                counted.exclusions_cancelled += proposal["kind"] == "exclusion" and proposal["cancelled"] is not None
             counted.overrides += bool(decision.get("override"))
     return counted

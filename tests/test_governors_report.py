@@ -21,7 +21,7 @@ from caseflow.demo import load_demo, make_upn
 from caseflow.domain.case import SupportCase
 from caseflow.domain.case_report import Tally, report_fact, tally
 from caseflow.domain.events import StoredEvent
-from caseflow.services.reports import SUPPRESSED
+from caseflow.services.reports import SUPPRESSED, WITHHELD, of_which
 from tests.conftest import SCHOOL, Clock, Database, principal
 from tests.journey_helpers import act, case_at, replayed_tally
 
@@ -90,6 +90,34 @@ def test_each_count_matches_a_replay_of_the_cases() -> None:
     next_year = date(2027, 10, 1)
     assert tally(facts, next_year) == replayed_tally(cases, next_year)
     assert (tally(facts, next_year).suspensions, tally(facts, next_year).exclusions) == (0, 0)
+
+
+def test_a_cancelled_decision_is_counted_and_said_to_be_cancelled() -> None:
+    """The board and the LA are told of every suspension and exclusion, even one cancelled, so the report counts
+    it; beside the count, how many of them the head cancelled by the report's date."""
+    log: list[StoredEvent] = []
+    case = case_at("intervention", log=log, case_id="cancelled")
+    suspended = propose(case, log)
+    view(case, log, suspended)
+    act(case, "decide_suspension", "headteacher", {"proposal": suspended, "decision": "suspend"}, log=log)
+    cancel = {"proposal": suspended, "cancelled_on": "2026-11-20", "days_served": 1, "reason": "Reintegration agreed."}
+    act(case, "cancel_decision", "headteacher", cancel, log=log)
+    excluded = propose(case, log, "exclusion", start="2026-11-25")
+    view(case, log, excluded)
+    act(case, "decide_exclusion", "headteacher", {"proposal": excluded, "decision": "exclude"}, log=log)
+    facts = sorted((fact for event in log if (fact := report_fact(event)) is not None), key=lambda f: (f.case_id, f.version))
+    counted = tally(facts, AS_OF)
+    assert counted == replayed_tally([case], AS_OF)
+    assert (counted.suspensions, counted.suspensions_cancelled, counted.exclusions, counted.exclusions_cancelled) == (1, 1, 1, 0)
+    assert tally([f for f in facts if f.kind != "cancelled"], AS_OF).suspensions_cancelled == 0, "not yet cancelled"
+
+
+@pytest.mark.parametrize(
+    ("part", "whole", "shown"),
+    [(0, 0, SUPPRESSED), (3, 20, SUPPRESSED), (5, 5, 5), (6, 20, 6), (5, 7, WITHHELD), (16, 20, WITHHELD)],
+)
+def test_a_count_within_a_count_hides_a_few_children_either_way(part: int, whole: int, shown: object) -> None:
+    assert of_which(part, whole) == shown
 
 
 def test_notes_and_contacts_are_not_facts() -> None:

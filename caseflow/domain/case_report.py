@@ -108,6 +108,9 @@ class Tally:
     evaluations_recorded: int = 0
     suspensions: int = 0
     exclusions: int = 0
+    #: of those, the ones the head cancelled by the cutoff (the board and the LA are told of them all)
+    suspensions_cancelled: int = 0
+    exclusions_cancelled: int = 0
     overrides: int = 0
     awaiting_social_worker: int = 0
 
@@ -126,6 +129,7 @@ def tally(facts: Iterable[ReportFact], as_of: date) -> Tally:
         heard: set[int] = set()
         viewed: set[int] = set()
         decided: dict[int, ReportFact] = {}
+        cancelled: set[int] = set()
         for fact in case_facts:
             if fact.state is not None:
                 state = fact.state
@@ -145,17 +149,24 @@ def tally(facts: Iterable[ReportFact], as_of: date) -> Tally:
                     heard.add(fact.ref)
             elif fact.kind == "decided" and fact.ref in proposals:
                 decided[fact.ref] = fact._replace(override=bool(fact.override) and fact.ref not in heard)
+            elif fact.kind == "cancelled" and fact.ref in decided:
+                cancelled.add(fact.ref)
         counted.steps[state or "unknown"] += 1
         counted.interventions_in_place += len(planned - ended)
-        _count_proposals(counted, proposals, decided, viewed, year)
+        _count_proposals(counted, proposals, decided, viewed, cancelled, year)
     return counted
 
 
 def _count_proposals(
-    counted: Tally, proposals: Mapping[int, ReportFact], decided: Mapping[int, ReportFact], viewed: set[int], year: int
+    counted: Tally,
+    proposals: Mapping[int, ReportFact],
+    decided: Mapping[int, ReportFact],
+    viewed: set[int],
+    cancelled: set[int],
+    year: int,
 ) -> None:
-    """A case's proposals: decided to exclude this school year, decided over the social worker's silence,
-    or still awaiting a view."""
+    """A case's proposals: decided to exclude this school year (and of those, cancelled), decided over
+    the social worker's silence, or still awaiting a view."""
     for ref, proposal in proposals.items():
         decision = decided.get(ref)
         if decision is None:
@@ -164,6 +175,8 @@ def _count_proposals(
         if decision.detail in EXCLUDING and proposal.start_date is not None and school_year(proposal.start_date) == year:
             counted.suspensions += proposal.detail == "suspension"
             counted.exclusions += proposal.detail == "exclusion"
+            counted.suspensions_cancelled += proposal.detail == "suspension" and ref in cancelled
+            counted.exclusions_cancelled += proposal.detail == "exclusion" and ref in cancelled
         counted.overrides += bool(decision.override)
 
 

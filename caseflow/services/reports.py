@@ -36,6 +36,14 @@ def suppress(count: int) -> int | str:
     return SUPPRESSED if count < SMALL_NUMBER else count
 
 
+def of_which(part: int, whole: int) -> int | str:
+    """A count within a count shown beside it (cancelled, of the suspensions): fewer than 5 as every count
+    is, and withheld when the rest (the whole less it) would be one to four children."""
+    if part < SMALL_NUMBER:
+        return SUPPRESSED
+    return WITHHELD if 0 < whole - part < SMALL_NUMBER else part
+
+
 class CaseReads(CohortReads):
     def report_facts(self, school_urns: list[str], cutoff: datetime) -> list[ReportFact]: ...
 
@@ -149,7 +157,9 @@ class ReportService:
             "interventions_in_place": suppress(counted.interventions_in_place),
             "evaluations_recorded": suppress(counted.evaluations_recorded),
             "suspensions_this_school_year": suppress(counted.suspensions),
+            "suspensions_cancelled": of_which(counted.suspensions_cancelled, counted.suspensions),
             "exclusions_this_school_year": suppress(counted.exclusions),
+            "exclusions_cancelled": of_which(counted.exclusions_cancelled, counted.exclusions),
             "exclusion_overrides": suppress(counted.overrides),
             "proposals_awaiting_social_worker": suppress(counted.awaiting_social_worker),
             "decisions_owing_notices": suppress(sum(bool(o.duties.missing) for o in owing)),
