@@ -263,8 +263,17 @@ def _is_empty(value: Any) -> bool:
 
 def validate(specs: Mapping[str, FieldSpec], data: Any) -> dict[str, Any]:
     """Return clean data or raise ``InvalidData`` naming every bad field."""
+    clean, errors = validate_partly(specs, data)
+    if errors:
+        raise InvalidData(errors)
+    return clean
+
+
+def validate_partly(specs: Mapping[str, FieldSpec], data: Any) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """The values that are good, cleaned, and the problems of the rest: so a form with one value wrong
+    can still be told, at once, which rules its other values break."""
     if not isinstance(data, Mapping):
-        raise InvalidData({"data": ["must be an object of named fields"]})
+        return {}, {"data": ["must be an object of named fields"]}
     errors: dict[str, list[str]] = {}
     clean: dict[str, Any] = {}
     for name in data:
@@ -286,6 +295,4 @@ def validate(specs: Mapping[str, FieldSpec], data: Any) -> dict[str, Any]:
             clean[name] = cleaned
         elif spec.required:
             errors.setdefault(name, []).append(f"{spec.label} is required")
-    if errors:
-        raise InvalidData(errors)
-    return clean
+    return clean, errors

@@ -19,7 +19,7 @@ from transitions import Machine, Transition
 from caseflow.domain.case import FROM_STATE, TO_STATE, SupportCase
 from caseflow.domain.errors import GuardFailed, InvalidData, NotPermitted, UnknownAction, Unmet
 from caseflow.domain.events import NewEvent
-from caseflow.domain.fields import FieldSpec, validate
+from caseflow.domain.fields import FieldSpec, validate_partly
 from caseflow.domain.guards import GUARDS, CaseContext
 from caseflow.domain.roles import ALL_ROLES, Actor
 
@@ -199,6 +199,11 @@ class Workflow:
             unmet.extend(rule.check(case, data, ctx, spec.name))
         return unmet
 
+    def rules_on_values(self, case: Any, spec: ActionSpec, clean: Mapping[str, Any], ctx: CaseContext) -> list[Unmet]:
+        """The rules that ``clean``, the good values of a form whose other values are wrong, break on their
+        own: each names one of them. The rest wait until every value is good."""
+        return [u for u in self.check(case, spec, clean, ctx, with_input=True) if u.field in clean]
+
     def available(self, case: SupportCase, roles: frozenset[str], ctx: CaseContext) -> list[ActionStatus]:
         """Actions any of ``roles`` may take at the case's step, with what still blocks each."""
         found = []
@@ -224,7 +229,9 @@ class Workflow:
         Nothing is changed here; the caller appends the event.
         """
         spec = self.authorise(case.state, name, actor.role)
-        clean = validate(spec.fields, data if data is not None else {})
+        clean, errors = validate_partly(spec.fields, data if data is not None else {})
+        if errors:
+            raise InvalidData(with_rules(errors, self.rules_on_values(case, spec, clean, ctx)))
         unmet = self.check(case, spec, clean, ctx, with_input=True)
         if unmet:
             raise GuardFailed(unmet)
@@ -241,6 +248,14 @@ class Workflow:
             occurred_at=occurred_at,
             workflow_version=self.version,
         )
+
+
+def with_rules(errors: Mapping[str, list[str]], unmet: list[Unmet]) -> dict[str, list[str]]:
+    """A form's value problems with the rules its good values break, each on its field."""
+    merged = {name: list(messages) for name, messages in errors.items()}
+    for requirement in unmet:
+        merged.setdefault(requirement.field or "", []).append(requirement.message)
+    return merged
 
 
 def load(definition: Mapping[str, Any]) -> Workflow:

@@ -19,7 +19,7 @@ from typing import Any
 from caseflow.domain.attendance import AttendanceError, parse_mark
 from caseflow.domain.errors import CaseflowError, GuardFailed, InvalidData
 from caseflow.domain.events import NewEvent, london_date, now_utc
-from caseflow.domain.fields import MAX_MARKS, validate
+from caseflow.domain.fields import MAX_MARKS, validate_partly
 from caseflow.domain.guards import CaseContext
 from caseflow.domain.pupil import Pupil
 from caseflow.domain.roles import Actor
@@ -232,17 +232,11 @@ class ImportService:
             problem = self._plan_mark(upn, row, planned, schools)
         else:
             values = kind.convert({**row, "upn": upn or ""})
-            try:
-                clean = validate(fields, values)
-            except InvalidData as error:
-                found = {column: messages for column, messages in error.errors.items() if not (problems and column == "upn")}
+            clean, errors = validate_partly(fields, values)
+            if errors:
+                found = {column: messages for column, messages in errors.items() if not (problems and column == "upn")}
                 problems += [RowError(number, column, "; ".join(messages)) for column, messages in found.items()]
-                good = {name: spec for name, spec in fields.items() if name not in error.errors}
-                try:
-                    rest = validate(good, {name: value for name, value in values.items() if name in good})
-                except InvalidData:  # nothing more to learn from this row's values
-                    return problems
-                return problems + self._rules_on_values(kind, number, rest, now) + self._school_row(number, rest, schools)
+                return problems + self._rules_on_values(kind, number, clean, now) + self._school_row(number, clean, schools)
             if upn is None:  # which pupil the row is for is not known: only what its own values break
                 return problems + self._rules_on_values(kind, number, clean, now) + self._school_row(number, clean, schools)
             try:
@@ -272,8 +266,8 @@ class ImportService:
         """The rules a row breaks by its own values alone (a date in the future, a date of birth too long
         ago), for a row that cannot be planned: its other problems are reported with them, all at once."""
         spec = self.workflow.action(kind.action)
-        unmet = self.workflow.check(Pupil(""), spec, clean, _today(now), with_input=True)
-        return [RowError(number, u.field, u.message) for u in unmet if u.field in clean]
+        unmet = self.workflow.rules_on_values(Pupil(""), spec, clean, _today(now))
+        return [RowError(number, u.field or "", u.message) for u in unmet]
 
     def _plan_mark(
         self, upn: str | None, row: dict[str, str], planned: dict[str, Plan], schools: frozenset[str] | None

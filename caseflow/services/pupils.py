@@ -11,12 +11,12 @@ from typing import Any
 
 from caseflow.domain.errors import CaseflowError, ConcurrencyConflict, InvalidData, NotFound, NotPermitted
 from caseflow.domain.events import StoredEvent, london_date, now_utc
-from caseflow.domain.fields import validate
+from caseflow.domain.fields import validate_partly
 from caseflow.domain.guards import CaseContext
 from caseflow.domain.pupil import Pupil
 from caseflow.domain.roles import Actor
 from caseflow.domain.upn import UpnError, normalise_upn
-from caseflow.domain.workflow import Workflow
+from caseflow.domain.workflow import Workflow, with_rules
 from caseflow.services.access import Principal, case_roles, choose_role, scope_for
 from caseflow.services.ports import AccessLog, EventStore, ReadModels
 from caseflow.services.streams import PUPIL, load_pupil
@@ -46,21 +46,27 @@ class PupilService:
 
     def register(self, principal: Principal, data: Any) -> Pupil:
         spec = self.workflow.creation
-        clean = validate(spec.fields, data)
-        try:
-            clean["upn"] = normalise_upn(clean["upn"])
-        except UpnError as error:
-            raise InvalidData({"upn": [str(error)]}) from None
-        if not self.reads.school_exists(clean["school_urn"]):
-            raise InvalidData({"school_urn": ["No school with this URN"]})
+        clean, errors = validate_partly(spec.fields, data)
+        if "upn" in clean:
+            try:
+                clean["upn"] = normalise_upn(clean["upn"])
+            except UpnError as error:
+                errors["upn"] = [str(error)]
+                del clean["upn"]
+        if "school_urn" in clean and not self.reads.school_exists(clean["school_urn"]):
+            errors["school_urn"] = ["No school with this URN"]
+            del clean["school_urn"]
+        now = self.clock()
+        taken = "upn" in clean and self.reads.pupil_id_for_upn(clean["upn"]) is not None
+        ctx = CaseContext(upn_taken=taken, today=london_date(now))
+        if errors:  # every problem at once: the values', and the rules the good values break
+            raise InvalidData(with_rules(errors, self.workflow.rules_on_values(Pupil(""), spec, clean, ctx)))
         held = frozenset(role for role, school in principal.grants if school == clean["school_urn"])
         role = choose_role(held, spec.roles)
         if role is None:
             self.audit.record(username=principal.username, role=None, action=spec.name, outcome="forbidden")
             raise NotPermitted("only the school's DSL, head, senior leaders or SENCo may register its pupils")
         pupil = Pupil(uuid.uuid4().hex)
-        now = self.clock()
-        ctx = CaseContext(upn_taken=self.reads.pupil_id_for_upn(clean["upn"]) is not None, today=london_date(now))
         event = self.workflow.decide(pupil, spec.name, Actor(principal.username, role), clean, ctx, now)
         for stored in self.store.append(pupil.id, PUPIL, 0, [event]):
             pupil.apply(stored)

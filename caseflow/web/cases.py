@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import HiddenField, SelectField
+from wtforms.validators import Optional
 
 from caseflow.domain.errors import GuardFailed, InvalidData, NotFound, NotPermitted
 from caseflow.domain.events import london_date
@@ -151,7 +152,9 @@ def new() -> Any:
         for p in pupils
     ]
     fields = {k: v for k, v in spec.fields.items() if k != "pupil_id"}
-    form = action_form(fields, {"pupil_id": SelectField("Pupil", choices=options(choices))})()
+    # Optional: an unchosen pupil is the domain's to report, with every other problem of the form at once
+    pupil_field = SelectField("Pupil", choices=options(choices), validators=[Optional()])
+    form = action_form(fields, {"pupil_id": pupil_field})()
     status = 200
     if form.validate_on_submit():
         data = {"pupil_id": form.pupil_id.data, **form_data(form, fields)}
