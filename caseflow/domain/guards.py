@@ -68,7 +68,6 @@ REMEDIES = {
     "plan_aspirations": "record_plan",
     "family_views": "record_family_views",
     "pupil_voice": "record_pupil_voice",
-    "social_care_view": "add_contribution",
     "review_meeting": "record_meeting",
     "meeting_school": "record_meeting",
     "meeting_agency": "record_meeting",
@@ -77,6 +76,7 @@ REMEDIES = {
     "outcome_missing": "record_outcome",
     "verdict": "record_evaluation",
     "file_not_sent": "record_file_transfer",
+    "nothing_sent": "record_file_transfer",
 }
 
 

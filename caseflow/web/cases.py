@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -12,12 +11,12 @@ from wtforms import HiddenField, SelectField
 from wtforms.validators import Optional
 
 from caseflow.domain.errors import GuardFailed, InvalidData, NotFound, NotPermitted
-from caseflow.domain.events import london_date
 from caseflow.domain.exclusions import RECIPIENTS
 from caseflow.domain.guards import REMEDIES
 from caseflow.domain.roles import CASE_READERS, Role
 from caseflow.web.auth import services
 from caseflow.web.forms import action_form, form_data, options, put_errors, put_unmet, submit
+from caseflow.web.params import today
 from caseflow.web.policy import ANY_USER, allow
 
 bp = Blueprint("cases", __name__)
@@ -32,7 +31,7 @@ def _visible_cases() -> list[dict[str, Any]]:
     schools = sorted({s for r, s in principal.grants if r in SCHOOL_STAFF and s})
     found = {c["case_id"]: c for c in reads.cases_for_schools(schools)} if schools else {}
     if Role.SOCIAL_WORKER in principal.roles:
-        found.update({c["case_id"]: c for c in reads.cases_for_social_worker(principal.username, date.today())})
+        found.update({c["case_id"]: c for c in reads.cases_for_social_worker(principal.username, today())})
     return sorted(found.values(), key=lambda c: c["updated_at"], reverse=True)
 
 
@@ -71,7 +70,7 @@ def detail(case_id: str) -> Any:
         timeline_total=len(timeline),
         event_labels={a.event_type: a.label for a in services().workflow.actions.values()},
         recipients=RECIPIENTS,
-        today=london_date(services().cases.clock()),
+        today=today(),
         remedy=remedy_links(view),
     )
 
@@ -141,8 +140,9 @@ def new() -> Any:
         abort(403)
     schools = sorted({s for r, s in principal.grants if r in spec.roles and s})
     pupils = services().reads.pupils_for_schools(schools) if schools else []
-    # only to those who may read cases: to anyone else, which children have one is not theirs to know
-    with_case = services().reads.pupils_with_open_cases(schools) if schools and principal.roles & CASE_READERS else set()
+    # only of the schools where the user reads cases: to anyone else, which children have one is not theirs to know
+    reading = sorted({s for r, s in principal.grants if r in SCHOOL_STAFF and s in schools})
+    with_case = services().reads.pupils_with_open_cases(reading) if reading else set()
     choices = [("", "Choose a pupil")] + [
         (
             p["pupil_id"],
