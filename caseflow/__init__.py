@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Flask, g
 
-from caseflow.config import PROJECT_ROOT, database_url
+from caseflow.config import PROJECT_ROOT, database_url, is_production
 
 
 def _two_step_required(production: bool) -> bool:
@@ -30,7 +30,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         instance_path=str(PROJECT_ROOT / "instance"),
     )
     secret = os.environ.get("CASEFLOW_SECRET_KEY")
-    production = os.environ.get("CASEFLOW_ENV", "development") == "production"
+    production = is_production()
     app.config.from_mapping(
         SECRET_KEY=secret or secrets.token_hex(32),
         DATABASE_URL=database_url(),

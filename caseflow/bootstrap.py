@@ -15,6 +15,8 @@ from caseflow.adapters.event_store import SqlEventStore
 from caseflow.adapters.projections import INLINE_PROJECTORS
 from caseflow.adapters.read_models import SqlReadModels
 from caseflow.adapters.school_calendars import SqlSchoolCalendars
+from caseflow.adapters.secret_box import SecretBox, decode_key
+from caseflow.config import data_key_text
 from caseflow.domain.events import now_utc
 from caseflow.domain.workflow import Workflow
 from caseflow.services.cases import CaseService
@@ -59,7 +61,10 @@ class Services:
         self.engine.dispose()
 
 
-def bootstrap(url: str, clock: Callable[[], datetime] = now_utc, engine: Engine | None = None) -> Services:
+def bootstrap(
+    url: str, clock: Callable[[], datetime] = now_utc, engine: Engine | None = None, data_key: bytes | None = None
+) -> Services:
+    """``data_key``: the key that seals secrets at rest; by default the deployment's (``CASEFLOW_DATA_KEY``)."""
     engine = engine or make_engine(url)
     store = SqlEventStore(engine, INLINE_PROJECTORS, clock)
     reads = SqlReadModels(engine)
@@ -69,7 +74,7 @@ def bootstrap(url: str, clock: Callable[[], datetime] = now_utc, engine: Engine 
     cohort = CohortService(reads, audit)
     self_assessment = SelfAssessmentService(store, reads, audit, clock)
     dashboard = DashboardService(reads, cohort, audit)
-    accounts = SqlAccounts(engine, clock)
+    accounts = SqlAccounts(engine, SecretBox(data_key or decode_key(data_key_text())), clock)
     return Services(
         engine=engine,
         store=store,

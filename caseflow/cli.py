@@ -43,7 +43,26 @@ def db_upgrade() -> None:
     from caseflow.adapters.migrate import upgrade
 
     upgrade(migrate_database_url())
+    services = _services()
+    try:
+        sealed = services.accounts.seal_plaintext_secrets()
+    finally:
+        services.close()
+    if sealed:
+        click.echo(f"Sealed {sealed} authenticator secrets written before secrets were sealed at rest.")
     click.echo("Database is up to date.")
+
+
+@main.group(help="The data key that seals secrets at rest.")
+def keys() -> None:
+    pass
+
+
+@keys.command("new", help="Print a new data key, for CASEFLOW_DATA_KEY (production requires one).")
+def keys_new() -> None:
+    from caseflow.adapters.secret_box import new_key_text
+
+    click.echo(new_key_text())
 
 
 @main.group(help="Schools.")

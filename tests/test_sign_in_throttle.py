@@ -61,7 +61,7 @@ def test_a_right_answer_gives_its_attempt_back(svc: Services, clock: Clock) -> N
     for _ in range(10):
         assert svc.accounts.begin_source_attempt("10.0.0.3").blocked_until is None
         svc.accounts.source_succeeded("10.0.0.3")
-    assert SOURCE_FAILURES == 100 and SqlAccounts(svc.accounts.engine).source_failures == SOURCE_FAILURES
+    assert SOURCE_FAILURES == 100 and SqlAccounts(svc.accounts.engine, svc.accounts.box).source_failures == SOURCE_FAILURES
 
 
 def test_finished_windows_are_cleared_and_clearing_them_in_parallel_waits_for_nobody(svc: Services, clock: Clock) -> None:

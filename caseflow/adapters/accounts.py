@@ -21,6 +21,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from caseflow.adapters.database import DriverStatement, read_transaction, write_transaction
+from caseflow.adapters.secret_box import SecretBox, SecretUnreadable, is_sealed
 from caseflow.adapters.tables import UtcDateTime, api_tokens, schools, sign_in_throttle, user_roles, users, web_sessions
 from caseflow.domain.events import now_utc, utc
 from caseflow.domain.roles import ALL_ROLES, Role
@@ -80,8 +81,10 @@ def token_digest(token: str) -> str:
 
 
 class SqlAccounts:
-    def __init__(self, engine: Engine, clock: Callable[[], datetime] = now_utc) -> None:
+    def __init__(self, engine: Engine, box: SecretBox, clock: Callable[[], datetime] = now_utc) -> None:
         self.engine = engine
+        #: seals each authenticator secret at rest, for its user (``caseflow.adapters.secret_box``)
+        self.box = box
         self.clock = clock
         #: failed sign-ins allowed from one address in a window (``SOURCE_FAILURES``; tests lower it)
         self.source_failures = SOURCE_FAILURES
@@ -429,11 +432,38 @@ class SqlAccounts:
         attempt = self._begin_attempt(user_id)
         if attempt is None:
             return False
-        step = matching_step(user["totp_secret"], code, self.clock(), user["totp_last_step"])
+        secret = self._opened(user_id, user["totp_secret"])
+        step = matching_step(secret, code, self.clock(), user["totp_last_step"]) if secret else None
         if step is not None and self._use_step(user_id, user["totp_secret"], step):
             return True
         self._attempt_failed(user_id, attempt)
         return False
+
+    def _opened(self, user_id: int, stored: str) -> str | None:
+        """The user's secret from its sealed text; None where this deployment's data key does not open it
+        (the code is then refused, never let through: an administrator resets the user's two-step sign-in)."""
+        try:
+            return self.box.open(stored, _purpose(user_id))
+        except SecretUnreadable:
+            return None
+
+    def seal_plaintext_secrets(self) -> int:
+        """Seal the secrets written before they were sealed at rest (``caseflow db upgrade`` runs this); each
+        changed only if it is still the value read. Returns how many were sealed."""
+        sealed = 0
+        with read_transaction(self.engine) as conn:
+            rows = conn.execute(select(users.c.id, users.c.totp_secret, users.c.totp_pending_secret)).all()
+        for user_id, active, pending in rows:
+            for column, stored in ((users.c.totp_secret, active), (users.c.totp_pending_secret, pending)):
+                if stored and not is_sealed(stored):
+                    with write_transaction(self.engine) as conn:
+                        done = conn.execute(
+                            update(users)
+                            .where(users.c.id == user_id, column == stored)
+                            .values({column.name: self.box.seal(stored, _purpose(user_id))})
+                        )
+                    sealed += done.rowcount
+        return sealed
 
     def _use_step(self, user_id: int, secret: str, step: int) -> bool:
         """Take ``step`` as used, if no code of it or a later one was taken meanwhile: one conditional
@@ -454,11 +484,12 @@ class SqlAccounts:
         user = self._user_by_id(user_id)
         if user is None:
             raise AccountError("No such user.")
-        if user["totp_pending_secret"]:
-            return str(user["totp_pending_secret"])
+        if user["totp_pending_secret"] and (pending := self._opened(user_id, user["totp_pending_secret"])):
+            return pending
         secret = new_secret()
         with write_transaction(self.engine) as conn:
-            conn.execute(update(users).where(users.c.id == user_id).values(totp_pending_secret=secret))
+            sealed = self.box.seal(secret, _purpose(user_id))
+            conn.execute(update(users).where(users.c.id == user_id).values(totp_pending_secret=sealed))
         return secret
 
     def turn_on_two_step(self, user_id: int, code: str | None, replacing: bool = False) -> bool:
@@ -471,16 +502,17 @@ class SqlAccounts:
         user = self._user_by_id(user_id)
         if user is None or not user["active"] or not user["totp_pending_secret"]:
             return False
-        secret = user["totp_pending_secret"]
-        step = matching_step(secret, code, self.clock())
+        stored = user["totp_pending_secret"]
+        secret = self._opened(user_id, stored)
+        step = matching_step(secret, code, self.clock()) if secret else None
         if step is None:
             return False
-        conditions = [users.c.id == user_id, users.c.active.is_(True), users.c.totp_pending_secret == secret]
+        conditions = [users.c.id == user_id, users.c.active.is_(True), users.c.totp_pending_secret == stored]
         if not replacing:
             conditions.append(users.c.totp_secret.is_(None))
         with write_transaction(self.engine) as conn:
             done = conn.execute(
-                update(users).where(*conditions).values(totp_secret=secret, totp_last_step=step, totp_pending_secret=None)
+                update(users).where(*conditions).values(totp_secret=stored, totp_last_step=step, totp_pending_secret=None)
             )
         return done.rowcount == 1
 
@@ -673,3 +705,8 @@ def _principal_of(rows: Sequence[tuple[Any, ...]]) -> Principal | None:
     grants = frozenset((role, school_urn) for _, _, role, school_urn in rows if role is not None)
     username, la_code = rows[0][:2]
     return Principal(username, grants, la_code)
+
+
+def _purpose(user_id: int) -> str:
+    """What a user's authenticator secret is sealed for: theirs, and nobody else's row opens it."""
+    return f"totp:{user_id}"

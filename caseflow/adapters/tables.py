@@ -131,11 +131,11 @@ users = Table(
     Column("la_code", String(8), nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
     #: the authenticator app's shared secret (base32), once two-step sign-in is set up
-    Column("totp_secret", String(64), nullable=True),
+    Column("totp_secret", String(255), nullable=True),
     #: the 30-second step of the last code accepted: a code is good once
     Column("totp_last_step", BigInteger, nullable=True),
     #: a secret being set up, shown until a code from it turns it on
-    Column("totp_pending_secret", String(64), nullable=True),
+    Column("totp_pending_secret", String(255), nullable=True),
 )
 
 user_roles = Table(
