@@ -264,6 +264,8 @@ def test_head_records_who_was_told_of_a_suspension_and_sees_what_is_still_owed(p
 
 
 def test_dsl_sees_the_cohort_dashboard_with_charts(page: Page, base_url: str) -> None:
+    fonts: list[str] = []
+    page.on("request", lambda request: fonts.append(request.url) if "/assets/fonts/" in request.url else None)
     sign_in(page, base_url, "dsl")
     page.get_by_role("link", name="Cohort").click()
     expect(page.get_by_role("heading", name="Children with a social worker")).to_be_visible()
@@ -279,6 +281,7 @@ def test_dsl_sees_the_cohort_dashboard_with_charts(page: Page, base_url: str) ->
         box, cell = flag.bounding_box(), flag.locator("xpath=ancestor::td[1]").bounding_box()
         assert box and cell and box["x"] + box["width"] <= cell["x"] + cell["width"] + 0.5, flag.inner_text()
     expect(page.locator("#sdq-chart .caseflow-chart__key--circle")).to_contain_text("circle")  # keys drawn as the marks
+    assert fonts == [], "GDS Transport is for gov.uk services only: no page fetches it"
     page.get_by_label("Flag").select_option("persistent")
     page.get_by_role("button", name="Filter").click()
     rows = page.locator("#cohort-table tbody tr")
