@@ -1,0 +1,34 @@
+"""Trying the pages as a new user: the timeline showed a meeting's "Aspirations discussed: True", its attendees'
+agencies and a case's need areas as stored codes ("social_care", "attendance; semh"). It reads them as the
+rest of the page does: yes or no, and codes as the school writes them."""
+
+from __future__ import annotations
+
+import re
+
+from caseflow import create_app
+from caseflow.bootstrap import Services
+from caseflow.demo import make_upn, walk
+from tests.conftest import SCHOOL, principal
+
+
+def test_the_timeline_reads_yes_no_and_codes_as_words(sqlite_services: Services) -> None:
+    svc = sqlite_services
+    dsl = principal(svc, "dsl")
+    pupil = svc.pupils.register(
+        dsl,
+        {"upn": make_upn("881", "2001", 2019, 91), "given_name": "Ola", "family_name": "Words",
+         "date_of_birth": "2016-01-01", "school_urn": SCHOOL},
+    )  # fmt: skip
+    who = {"dsl": dsl, "senco": principal(svc, "senco"), "mhl": principal(svc, "mhl")}
+    case_id = walk(svc, who, pupil.id, "multi_agency_review", svc.cases.clock().date())
+    app = create_app({"TESTING": True, "SERVICES": svc, "SECRET_KEY": "test-secret", "WTF_CSRF_ENABLED": False})
+    client = app.test_client()
+    assert client.post("/login", data={"username": "dsl", "password": "correct horse battery"}).status_code == 302
+    page = client.get(f"/cases/{case_id}?timeline=all").get_data(as_text=True)
+    timeline = page[page.index('id="timeline"') :]
+    values = dict(re.findall(r'__key">([^<]*)</dt>\s*<dd class="govuk-summary-list__value">([^<]*)</dd>', timeline))
+    assert values["Aspirations discussed"] == "Yes"
+    assert values["Attendees"] == "School – Dana Shah; Social care – Jo Evans; Family – Mum"
+    assert values["Need areas"] == "Attendance; SEMH"
+    assert "True" not in timeline and "False" not in timeline
