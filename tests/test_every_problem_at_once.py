@@ -72,6 +72,7 @@ def test_the_forms_show_every_problem_at_once(sqlite_services: Services) -> None
     assert opened.status_code == 422
     for field in ("pupil_id", "need_areas", "description"):
         assert f'<a href="#{field}' in html, field
+    assert "Choose at least one of the need areas" in html, "boxes to tick are chosen, not 'Need areas is required'"
 
 
 # --- any partial data: a clear refusal, never a crash ----------------------------------------------------

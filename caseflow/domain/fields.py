@@ -283,7 +283,7 @@ def validate_partly(specs: Mapping[str, FieldSpec], data: Any) -> tuple[dict[str
         value = data.get(name)
         if _is_empty(value):
             if spec.required:
-                errors.setdefault(name, []).append(f"{spec.label} is required")
+                errors.setdefault(name, []).append(_required(spec))
             continue
         cleaned, problem = _clean(spec, value)
         if problem:
@@ -294,5 +294,13 @@ def validate_partly(specs: Mapping[str, FieldSpec], data: Any) -> tuple[dict[str
                 continue
             clean[name] = cleaned
         elif spec.required:
-            errors.setdefault(name, []).append(f"{spec.label} is required")
+            errors.setdefault(name, []).append(_required(spec))
     return clean, errors
+
+
+def _required(spec: FieldSpec) -> str:
+    """What a required field left empty says: boxes to tick are chosen, not "required" ("Need areas is
+    required" read wrongly)."""
+    if spec.type == "choices":
+        return f"Choose at least one of the {spec.label.lower()}"
+    return f"{spec.label} is required"
