@@ -64,6 +64,8 @@ def test_the_case_as_its_record_stood_at_a_date_and_time(svc: Services, clock: C
     assert "Case as at version 2 of 2" in later
     before = client.get(f"/audit/cases/{case_id}?on=2026-11-02&at=08:59").get_data(as_text=True)
     assert "Case as at version 0 of 2" in before, "nothing had been written a minute before"
+    assert "The case had not been opened yet at that moment: it was opened at version 1, on 02 November 2026 at 09:00" in before
+    assert ">None<" not in before, "no step, workflow or need areas read 'None'"
     at_nine = client.get(f"/audit/cases/{case_id}?on=2026-11-02&at=09:00").get_data(as_text=True)
     assert "Case as at version 1 of 2" in at_nine
 

@@ -51,11 +51,21 @@ def test_the_auditors_page_reads_roles_decisions_and_recipients_as_words(sqlite_
 
     weekday = next(d for d in (svc.cases.clock().date() + timedelta(days=n) for n in range(1, 8)) if d.weekday() < 5)
     proposal = act("slt", "propose_suspension", {"days": 1, "start_date": weekday.isoformat(), "reason": "Fight."})
+    app = create_app({"TESTING": True, "SERVICES": svc, "SECRET_KEY": "test-secret", "WTF_CSRF_ENABLED": False})
+    social_worker = app.test_client()
+    assert social_worker.post("/login", data={"username": "sw", "password": "correct horse battery"}).status_code == 302
+    awaiting = social_worker.get("/").get_data(as_text=True)
+    assert "(1 day) from" in awaiting and "1.0" not in awaiting
     act("sw", "add_contribution", {"kind": "exclusion_view", "proposal": proposal, "contribution": "Wait, please."})
     act("head", "decide_suspension", {"proposal": proposal, "decision": "suspend"})
     today = svc.cases.clock().date().isoformat()
     act("head", "record_decision_notice", {"proposal": proposal, "recipient": "social_worker", "notified_on": today})
-    app = create_app({"TESTING": True, "SERVICES": svc, "SECRET_KEY": "test-secret", "WTF_CSRF_ENABLED": False})
+    cancel = {"proposal": proposal, "cancelled_on": today, "days_served": 0, "reason": "Reconsidered."}
+    act("head", "cancel_decision", cancel)  # before it began: no day served
+    head = app.test_client()
+    assert head.post("/login", data={"username": "head", "password": "correct horse battery"}).status_code == 302
+    case_page = head.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert 'Suspend <strong class="govuk-tag govuk-tag--grey">Cancelled</strong>' in case_page
     client = app.test_client()
     assert client.post("/login", data={"username": "auditor", "password": "correct horse battery"}).status_code == 302
     page = client.get(f"/audit/cases/{case_id}").get_data(as_text=True)

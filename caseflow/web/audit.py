@@ -116,6 +116,7 @@ def case(case_id: str) -> Any:
         "audit/case.html",
         case=replayed,
         events=latest[:version],
+        events_all_first=latest[0],
         total=len(latest),
         version=version,
         moment=moment,

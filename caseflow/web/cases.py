@@ -21,6 +21,13 @@ from caseflow.web.policy import ANY_USER, allow
 
 bp = Blueprint("cases", __name__)
 SCHOOL_STAFF = (Role.DSL, Role.HEADTEACHER, Role.SLT, Role.SENCO, Role.MENTAL_HEALTH_LEAD)
+#: where a role with no case list of its own starts, in the order a user holding several is sent
+HOME_PAGES = (
+    (Role.AUDITOR, "audit.index"),
+    (Role.VIRTUAL_SCHOOL, "dashboard.la"),
+    (Role.GOVERNOR, "reports.governors"),
+    (Role.ADMIN, "admin.index"),
+)
 #: the newest events the case page shows before "Show the whole timeline"
 TIMELINE_LATEST = 50
 
@@ -38,7 +45,13 @@ def _visible_cases() -> list[dict[str, Any]]:
 @bp.route("/")
 @allow(ANY_USER)
 def index() -> Any:
-    """Cases this user may see, newest activity first."""
+    """Cases this user may see, newest activity first; for a role with no case list of its own, its own
+    first page (a governor's report, the auditor's page, the LA's view, the administrator's page)."""
+    roles = current_user.principal.roles
+    if not roles & {*SCHOOL_STAFF, Role.SOCIAL_WORKER, Role.TEACHER}:
+        for role, page in HOME_PAGES:
+            if role in roles:
+                return redirect(url_for(page))
     workflow = services().workflow
     cases = _visible_cases() if current_user.principal.roles & CASE_READERS else []
     can_open = bool(current_user.principal.roles & workflow.creation.roles)
