@@ -178,7 +178,7 @@ def test_dsl_walks_a_case_from_need_to_transition(page: Page, base_url: str) -> 
     page.go_back()
     version = page.locator("#interventions td").first.inner_text().split("no. ")[1].split(")")[0]
     take(page, "Record an outcome measure")
-    page.get_by_label("Intervention", exact=True).fill(version)
+    page.get_by_label("Intervention", exact=True).select_option(version)  # chosen from the interventions running
     page.get_by_label("Outcome measure").fill("Reading age 6y0m")
     page.get_by_label("Status of the intervention").select_option("continuing")
     submit(page, "Record an outcome measure")

@@ -11,6 +11,7 @@ from wtforms import HiddenField, SelectField
 from wtforms.validators import Optional
 
 from caseflow.domain.errors import GuardFailed, InvalidData, NotFound, NotPermitted
+from caseflow.domain.events import long_date
 from caseflow.domain.exclusions import RECIPIENTS
 from caseflow.domain.guards import REMEDIES
 from caseflow.domain.roles import CASE_READERS, Role
@@ -110,7 +111,7 @@ def act(case_id: str, name: str) -> Any:
         abort(404)
     if not (spec.roles & view.roles):
         abort(403)
-    form_class = action_form(spec.fields, {"expected_version": HiddenField()})
+    form_class = action_form(spec.fields, {"expected_version": HiddenField()}, entries_to_name(view.case, name))
     form = form_class()
     if request.method == "GET":
         form.expected_version.data = str(view.case.version)
@@ -130,6 +131,39 @@ def act(case_id: str, name: str) -> Any:
         status = 422
     changed = view.events[conflict.expected_version :] if conflict and conflict.expected_version >= 0 else []
     return render_template("cases/action.html", view=view, spec=spec, form=form, conflict=conflict, changed=changed), status
+
+
+#: actions whose ``proposal`` names a decided suspension or exclusion (the others name one still pending)
+AFTER_A_DECISION = frozenset({"record_decision_notice", "cancel_decision", "record_review_request", "record_board_review"})
+
+
+def entries_to_name(case: Any, action: str) -> dict[str, list[tuple[int, str]]]:
+    """For a field that names an earlier entry of the case by its version: the entries it may name, as the
+    person filling in the form knows them (the rules still judge the one chosen)."""
+    if action == "record_outcome":
+        running = [i for i in case.interventions() if i["status"] == "active"]
+        return {"intervention": [(i["id"], _intervention(i)) for i in running]}
+    kinds = {"decide_suspension": ("suspension",), "decide_exclusion": ("exclusion",)}
+    if action in kinds or action == "add_contribution":
+        pending = [p for p in case.proposals() if p["decision"] is None and p["kind"] in kinds.get(action, (p["kind"],))]
+        return {"proposal": [(p["id"], _described(p)) for p in pending]}
+    if action in AFTER_A_DECISION:
+        decided = [p for p in case.proposals() if p["decision"] and p["decision"]["decision"] in ("suspend", "exclude")]
+        if action == "cancel_decision":
+            decided = [p for p in decided if not p.get("cancelled")]
+        return {"proposal": [(p["id"], _described(p)) for p in decided]}
+    return {}
+
+
+def _described(proposal: dict[str, Any]) -> str:
+    days = proposal.get("days")
+    length = f" of {days:g} {'day' if days == 1 else 'days'}" if days else ""
+    start = long_date(proposal["start_date"])
+    return f"{proposal['kind'].capitalize()}{length} from {start} (proposed at version {proposal['id']})"
+
+
+def _intervention(item: dict[str, Any]) -> str:
+    return f"{item['intervention']} (owner {item.get('owner', '—')}; review {item.get('review_date', '—')})"
 
 
 def prefill(form: Any, fields: Any) -> None:

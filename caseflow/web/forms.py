@@ -84,12 +84,30 @@ def _wtf_field(spec: FieldSpec) -> Field:
     raise ValueError(spec.type)
 
 
-def action_form(fields: Mapping[str, FieldSpec], prefix_fields: Mapping[str, Field] | None = None) -> type[FlaskForm]:
-    """A FlaskForm class for one action's fields."""
+def action_form(
+    fields: Mapping[str, FieldSpec],
+    prefix_fields: Mapping[str, Field] | None = None,
+    entries: Mapping[str, list[tuple[int, str]]] | None = None,
+) -> type[FlaskForm]:
+    """A FlaskForm class for one action's fields. ``entries``: for a field that names an earlier entry by its
+    version, the entries it may name, each as a reader knows it: a list to choose from, not a number to know."""
     attrs: dict[str, Any] = dict(prefix_fields or {})
     for name, spec in fields.items():
-        attrs[name] = _wtf_field(spec)
+        if spec.type == "ref" and entries and name in entries:
+            choices = [("", "Choose…")] + [(str(version), text) for version, text in entries[name]]
+            attrs[name] = SelectField(
+                label=spec.label, description=spec.help, choices=options(choices), coerce=_version, validators=[Optional()]
+            )
+        else:
+            attrs[name] = _wtf_field(spec)
     return type("ActionForm", (FlaskForm,), attrs)
+
+
+def _version(value: Any) -> int | None:
+    """A chosen entry's version (None for "Choose…")."""
+    if isinstance(value, int):
+        return value
+    return int(value) if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 9 else None
 
 
 def form_data(form: FlaskForm, fields: Mapping[str, FieldSpec]) -> dict[str, Any]:
