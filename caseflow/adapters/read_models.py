@@ -46,7 +46,7 @@ from caseflow.adapters.tables import (
     suspension_days,
     teaching,
 )
-from caseflow.domain.case_report import ReportFact
+from caseflow.domain.case_report import ReportFact, cases_as_at
 from caseflow.domain.events import UPCASTERS
 from caseflow.domain.exclusions import CareSpell, Child, OtherSuspension, care_spell
 from caseflow.domain.pupil import Episode
@@ -68,6 +68,8 @@ _OTHER_SUSPENSIONS = (  # a pupil's suspensions, leaving out one case (none: "")
     ).where(suspension_days.c.pupil_id == bindparam("pupil_id"), suspension_days.c.case_id != bindparam("exclude_case"))
 )
 _SCHOOL_LA = select(schools.c.la_code).where(schools.c.urn == bindparam("urn"))
+#: the earliest cutoff a query compares instants with (see ``report_facts``)
+_YEAR_1000 = datetime(1000, 1, 1, tzinfo=UTC)
 
 
 class SqlReadModels:
@@ -151,7 +153,7 @@ class SqlReadModels:
         """Every report fact of the schools' cases recorded by ``cutoff``, in case and version order.
         A cutoff before the year 1000 finds none, as it should; it is raised to then because SQLite
         holds instants as text, and the text of an earlier year (unpadded, see ``iso``) sorts last."""
-        cutoff = max(cutoff, datetime(1000, 1, 1, tzinfo=UTC))
+        cutoff = max(cutoff, _YEAR_1000)
         f = case_report_facts
         query = (
             select(*f.c)
@@ -208,9 +210,11 @@ class SqlReadModels:
     def episodes_by_pupil(self, school_urns: list[str]) -> dict[str, list[Episode]]:
         return episodes_by_pupil(self.engine, school_urns)
 
-    def dashboard_facts(self, school_urns: list[str], first_month: str, last_month: str) -> dict[str, Any]:
-        """Everything the cohort dashboard needs for these schools, in a handful of queries."""
+    def dashboard_facts(self, school_urns: list[str], first_month: str, last_month: str, cutoff: datetime) -> dict[str, Any]:
+        """Everything the cohort dashboard needs for these schools, in a handful of queries: each case's step
+        and running interventions, and the suspensions decided, as the record stood at ``cutoff``."""
         in_schools = select(pupils.c.pupil_id).where(pupils.c.school_urn.in_(school_urns))
+        cutoff = max(cutoff, _YEAR_1000)
         with read_transaction(self.engine) as conn:
             months = (
                 conn.execute(
@@ -227,24 +231,27 @@ class SqlReadModels:
                 r["pupil_id"]: dict(r)
                 for r in conn.execute(select(pupil_status).where(pupil_status.c.pupil_id.in_(in_schools))).mappings()
             }
-            active = conn.execute(  # as the due list counts them: a closed case's interventions are not running
-                select(interventions.c.pupil_id, func.count(), func.min(interventions.c.review_date))
-                .join(case_summary, case_summary.c.case_id == interventions.c.case_id)
-                .where(
-                    interventions.c.pupil_id.in_(in_schools),
-                    interventions.c.status == "active",
-                    case_summary.c.state != "closed",
+            i = interventions.c
+            reviews = {
+                (row.case_id, row.intervention): row.review_date
+                for row in conn.execute(select(i.case_id, i.intervention, i.review_date).where(i.pupil_id.in_(in_schools)))
+            }
+            summary = case_summary.c
+            owned = conn.execute(select(summary.case_id, summary.pupil_id).where(summary.school_urn.in_(school_urns)))
+            pupil_of = {case_id: pupil_id for case_id, pupil_id in owned}
+            f = case_report_facts
+            as_at = cases_as_at(
+                ReportFact(*row)
+                for row in conn.execute(
+                    select(*f.c)
+                    .join(case_summary, case_summary.c.case_id == f.c.case_id)
+                    .where(case_summary.c.school_urn.in_(school_urns), f.c.recorded_at <= cutoff)
+                    .order_by(f.c.case_id, f.c.version)
                 )
-                .group_by(interventions.c.pupil_id)
-            ).all()
-            cases = conn.execute(
-                select(case_summary.c.pupil_id, case_summary.c.case_id, case_summary.c.state, case_summary.c.updated_at)
-                .where(case_summary.c.school_urn.in_(school_urns))
-                .order_by(case_summary.c.updated_at)
-            ).all()
+            )
             suspended = conn.execute(
                 select(suspension_days.c.pupil_id, suspension_days.c.school_year, func.sum(suspension_days.c.days))
-                .where(suspension_days.c.pupil_id.in_(in_schools))
+                .where(suspension_days.c.pupil_id.in_(in_schools), suspension_days.c.decided_at <= cutoff)
                 .group_by(suspension_days.c.pupil_id, suspension_days.c.school_year)
             ).all()
             incidents = conn.execute(  # of the school year the months are in (they run from its September)
@@ -260,11 +267,19 @@ class SqlReadModels:
         attainment: dict[str, dict[str, str]] = defaultdict(dict)
         for pupil_id, subject, judgement in judged:
             attainment[pupil_id][subject] = judgement
+        latest: dict[str, tuple[datetime, str, str | None]] = {}
+        running: dict[str, list[date]] = defaultdict(list)
+        for case_id, stood in as_at.items():
+            pupil_id = pupil_of[case_id]
+            if pupil_id not in latest or stood.last_recorded >= latest[pupil_id][0]:
+                latest[pupil_id] = (stood.last_recorded, case_id, stood.state)
+            if stood.state != "closed":  # as the due list counts them: a closed case's interventions are not running
+                running[pupil_id].extend(reviews[(case_id, v)] for v in stood.running if (case_id, v) in reviews)
         return {
             "months": [dict(m) for m in months],
             "status": status,
-            "interventions": {pupil: (count, review) for pupil, count, review in active},
-            "latest_case": {row.pupil_id: (row.case_id, row.state) for row in cases},
+            "interventions": {pupil: (len(dates), min(dates)) for pupil, dates in running.items() if dates},
+            "latest_case": {pupil: (case_id, state) for pupil, (_, case_id, state) in latest.items()},
             "suspensions": {(pupil, int(year)): float(days) for pupil, year, days in suspended},
             "incidents": dict(incidents),
             "attainment": dict(attainment),

@@ -115,21 +115,24 @@ class Tally:
     awaiting_social_worker: int = 0
 
 
-def tally(facts: Iterable[ReportFact], as_of: date) -> Tally:
-    """Count ``facts`` (every fact of each case recorded by the report's cutoff, in case and version
-    order): each case's step, its interventions still in place, its evaluations, and its proposals:
-    decided this school year, decided over the social worker's silence, or still awaiting a view."""
-    counted = Tally()
-    year = school_year(as_of)
-    for _, case_facts in groupby(facts, key=lambda fact: fact.case_id):
+class CaseAsAt(NamedTuple):
+    """A case as its facts up to a cutoff leave it: its step, the interventions still running on it (their
+    planning versions) and when the last of those facts was written."""
+
+    state: str | None
+    running: frozenset[int]
+    last_recorded: datetime
+
+
+def cases_as_at(facts: Iterable[ReportFact]) -> dict[str, CaseAsAt]:
+    """Each case's step and running interventions from its facts (in case and version order), as
+    ``SupportCase.interventions`` counts them: one ended by an outcome, or by the case closing, runs no more."""
+    found = {}
+    for case_id, case_facts in groupby(facts, key=lambda fact: fact.case_id):
         state: str | None = None
         planned: set[int] = set()
         ended: set[int] = set()
-        proposals: dict[int, ReportFact] = {}
-        heard: set[int] = set()
-        viewed: set[int] = set()
-        decided: dict[int, ReportFact] = {}
-        cancelled: set[int] = set()
+        last = datetime.min
         for fact in case_facts:
             if fact.state is not None:
                 state = fact.state
@@ -139,7 +142,29 @@ def tally(facts: Iterable[ReportFact], as_of: date) -> Tally:
                 planned.add(fact.version)
             elif fact.kind == "ended" and fact.ref in planned:
                 ended.add(fact.ref)
-            elif fact.kind == "evaluated":
+            last = fact.recorded_at
+        found[case_id] = CaseAsAt(state, frozenset(planned - ended), last)
+    return found
+
+
+def tally(facts: Iterable[ReportFact], as_of: date) -> Tally:
+    """Count ``facts`` (every fact of each case recorded by the report's cutoff, in case and version
+    order): each case's step, its interventions still in place, its evaluations, and its proposals:
+    decided this school year, decided over the social worker's silence, or still awaiting a view."""
+    facts = list(facts)
+    counted = Tally()
+    for case in cases_as_at(facts).values():
+        counted.steps[case.state or "unknown"] += 1
+        counted.interventions_in_place += len(case.running)
+    year = school_year(as_of)
+    for _, case_facts in groupby(facts, key=lambda fact: fact.case_id):
+        proposals: dict[int, ReportFact] = {}
+        heard: set[int] = set()
+        viewed: set[int] = set()
+        decided: dict[int, ReportFact] = {}
+        cancelled: set[int] = set()
+        for fact in case_facts:
+            if fact.kind == "evaluated":
                 counted.evaluations_recorded += 1
             elif fact.kind == "proposed":
                 proposals[fact.version] = fact
@@ -151,8 +176,6 @@ def tally(facts: Iterable[ReportFact], as_of: date) -> Tally:
                 decided[fact.ref] = fact._replace(override=bool(fact.override) and fact.ref not in heard)
             elif fact.kind == "cancelled" and fact.ref in decided:
                 cancelled.add(fact.ref)
-        counted.steps[state or "unknown"] += 1
-        counted.interventions_in_place += len(planned - ended)
         _count_proposals(counted, proposals, decided, viewed, cancelled, year)
     return counted
 

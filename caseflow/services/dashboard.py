@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, time
 from fractions import Fraction
 from typing import Any, Protocol
 
@@ -23,7 +23,7 @@ SEND_STATUSES = frozenset({"sen_support", "ehc_plan"})
 
 
 class DashboardReads(CohortReads, Protocol):
-    def dashboard_facts(self, school_urns: list[str], first_month: str, last_month: str) -> dict[str, Any]: ...
+    def dashboard_facts(self, school_urns: list[str], first_month: str, last_month: str, cutoff: datetime) -> dict[str, Any]: ...
 
 
 @dataclass
@@ -159,7 +159,8 @@ class DashboardService:
     def _figures(self, school_urns: list[str], as_of: date) -> tuple[Group, Group, list[dict[str, Any]], list[dict[str, Any]]]:
         """The cohort's and the whole school's figures, the monthly trend, and a row per child of the cohort."""
         months = school_year_months(as_of)
-        facts = self.reads.dashboard_facts(school_urns, months[0], months[-1])
+        # as the governors' report counts a day: what was recorded by its end
+        facts = self.reads.dashboard_facts(school_urns, months[0], months[-1], datetime.combine(as_of, time.max, tzinfo=UTC))
         episodes = self.reads.episodes_by_pupil(school_urns)
         by_pupil: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for row in facts["months"]:
