@@ -22,7 +22,9 @@ $(ASSETS): package.json package-lock.json
 	  npm ci --no-audit --no-fund --loglevel=error && \
 	  mkdir -p static/vendor && \
 	  cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.css node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js static/vendor/ && \
+	  sed -i -e 's/@font-face{[^}]*}//g' static/vendor/govuk-frontend.min.css && \
 	  rm -rf static/vendor/assets && cp -r node_modules/govuk-frontend/dist/govuk/assets static/vendor/assets && \
+	  rm -rf static/vendor/assets/fonts && \
 	  touch $@; \
 	else echo "npm not found: pages will work but without the GOV.UK styles"; fi
 
