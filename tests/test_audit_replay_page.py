@@ -143,3 +143,26 @@ def test_the_page_shows_what_the_case_held_at_the_version_asked(svc: Services, c
     assert "Active" in earlier and "Completed" in now
     assert "Not decided" in earlier and "Parents told 2 November 2026" not in earlier
     assert f"Suspend at version {proposed + 2}" in now and "Parents told 2 November 2026" in now
+
+
+def test_the_access_log_shows_the_latest_fifty_newest_first_and_all_a_link_away(svc: Services, clock: Clock) -> None:
+    """From a second new user's walk: one demo case's "Who viewed" list ran to about 130 rows, oldest first."""
+    case_id = a_case_written_over_two_days(svc, clock)
+    for minute in range(60):  # sixty more views, each a minute apart
+        clock.now += timedelta(minutes=1)
+        svc.cases.view(principal(svc, "dsl" if minute % 2 else "head"), case_id)
+    client = auditor(svc).test_client()
+    assert client.post("/login", data={"username": "auditor", "password": "correct horse battery"}).status_code == 302
+    page = client.get(f"/audit/cases/{case_id}").get_data(as_text=True)
+    log = page[page.index('id="access-log"') :]
+    rows = re.findall(r"<tr class=\"govuk-table__row\"><td class=\"govuk-table__cell\">([0-9-]+ [0-9:]+)</td>", log)
+    assert len(rows) == 50 and rows == sorted(rows, reverse=True), "the latest fifty, newest first"
+    counted = re.search(r"the latest 50 of (\d+), newest first", log)
+    assert counted and int(counted.group(1)) > 60, "every entry counted, not only those shown"
+    total = int(counted.group(1))
+    assert f"Show all {total} entries" in log
+    whole = client.get(f"/audit/cases/{case_id}?access=all").get_data(as_text=True)
+    assert (
+        len(re.findall(r"<tr class=\"govuk-table__row\"><td class=\"govuk-table__cell\">[0-9-]+ [0-9:]+</td>", whole))
+        >= total - 2
+    )

@@ -57,6 +57,9 @@ def _index(status: int = 200, **shown: Any) -> Any:
     return page, status
 
 
+#: the latest entries of a case's access log its page shows at first (all of them a link away)
+ACCESS_SHOWN = 50
+
 #: the largest file of saved heads the page reads (a stream's head is about 100 bytes)
 HEADS_UPLOAD_LIMIT = 64 * 1024 * 1024
 
@@ -112,6 +115,8 @@ def case(case_id: str) -> Any:
         replayed = svc.cases.replay(principal, case_id, upto_version=version)
     report = svc.cases.verify(principal, case_id)
     access = svc.cases.access_log(principal, case_id)
+    whole_log = request.args.get("access") == "all"
+    shown = list(reversed(access if whole_log else access[-ACCESS_SHOWN:]))  # newest first
     page = render_template(
         "audit/case.html",
         case=replayed,
@@ -125,7 +130,9 @@ def case(case_id: str) -> Any:
         asked_on=request.args.get("on", "")[:10],
         asked_at=request.args.get("at", "")[:5],
         report=report,
-        access=access,
+        access=shown,
+        access_total=len(access),
+        version_asked=raw,
         labels=svc.workflow.state_labels,
     )
     return page, 422 if moment_error else 200
