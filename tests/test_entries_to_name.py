@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 from caseflow import create_app
 from caseflow.bootstrap import Services
 from caseflow.demo import make_upn, walk
+from caseflow.domain.events import long_date
 from tests.conftest import SCHOOL, principal
 
 PASSWORD = "correct horse battery"
@@ -82,3 +83,26 @@ def test_a_number_not_offered_is_still_judged_by_the_rules(sqlite_services: Serv
     form = {"expected_version": version, "intervention": "1", "measure": "x", "status": "continuing"}
     refused = client_for(svc, "dsl").post(f"/cases/{case_id}/actions/record_outcome", data=form)
     assert refused.status_code == 422 and svc.store.current_version(case_id) == version
+    html = refused.get_data(as_text=True)
+    assert "Name an intervention planned on this case." in html and "Not a valid choice" not in html
+
+
+def test_a_receipt_names_a_sending_still_awaiting_confirmation_from_a_list(sqlite_services: Services) -> None:
+    svc = sqlite_services
+    case_id = a_case_at(svc, "evaluation", 97)
+    today = svc.cases.clock().date()
+    dsl = principal(svc, "dsl")
+
+    def do(action: str, data: dict[str, object]) -> int:
+        return svc.cases.act(dsl, case_id, action, svc.store.current_version(case_id), data)[0].version
+
+    do("record_evaluation", {"verdict": "effective", "summary": "Better"})
+    do("prepare_transition", {"kind": "school_move", "date": today.isoformat(), "receiving_setting": "Riverside Academy"})
+    sending = {"receiving_setting": "Riverside Academy", "sent_on": today.isoformat(), "how": "secure_transfer_system"}
+    sent = do("record_file_transfer", sending | {"sent_separately": True})
+    client = client_for(svc, "dsl")
+    page = client.get(f"/cases/{case_id}/actions/record_file_receipt").get_data(as_text=True)
+    assert options_of(page, "transfer") == [("", "Choose…"), (str(sent), f"Sent to Riverside Academy on {long_date(today)}")]
+    do("record_file_receipt", {"transfer": sent, "received_on": today.isoformat(), "confirmed_by": "J Bell"})
+    page = client.get(f"/cases/{case_id}/actions/record_file_receipt").get_data(as_text=True)
+    assert options_of(page, "transfer") == [("", "Choose…")], "a confirmed sending is not offered again"

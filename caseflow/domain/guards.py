@@ -89,16 +89,24 @@ class Guard:
     check: GuardFunc
     #: True when the rule reads the action's own data (so it cannot be judged before the form is filled)
     needs_input: bool
+    #: where declared, the action's fields the rule needs given to judge fairly (it would take a wrong value,
+    #: left out of the good ones, for a value not given): with none of them wrong, the rule is judged at once,
+    #: beside the problems of the form's other values, not a round later. A field it can do without may be
+    #: left out: wrong, it only makes the rule check less until it is put right
+    fields: tuple[str, ...] | None = None
 
 
 GUARDS: dict[str, Guard] = {}
 
 
-def guard(code: str, *, needs_input: bool = False, reads: tuple[str, ...] = ()) -> Callable[[GuardFunc], GuardFunc]:
-    """Register a rule; ``reads`` names the event types it looks at, so the case keeps those facts."""
+def guard(
+    code: str, *, needs_input: bool = False, reads: tuple[str, ...] = (), fields: tuple[str, ...] | None = None
+) -> Callable[[GuardFunc], GuardFunc]:
+    """Register a rule; ``reads`` names the event types it looks at, so the case keeps those facts; ``fields``
+    the action's fields it reads (see ``Guard.fields``)."""
 
     def register(func: GuardFunc) -> GuardFunc:
-        GUARDS[code] = Guard(code, func, needs_input)
+        GUARDS[code] = Guard(code, func, needs_input, fields)
         SupportCase.kept_types.update(reads)
         return func
 
@@ -256,7 +264,7 @@ def _pending(case: SupportCase, version: Any, kind: str | None = None) -> dict[s
     return None
 
 
-@guard("exclusion_view_names_pending_proposal", needs_input=True)
+@guard("exclusion_view_names_pending_proposal", needs_input=True, fields=("kind", "proposal"))
 def exclusion_view_names_pending_proposal(
     case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str
 ) -> list[Unmet]:
@@ -265,7 +273,11 @@ def exclusion_view_names_pending_proposal(
     if _pending(case, data.get("proposal")) is not None:
         return []
     return [
-        Unmet("proposal_not_pending", "An exclusion view must name a suspension or exclusion proposal still awaiting a decision.")
+        Unmet(
+            "proposal_not_pending",
+            "An exclusion view must name a suspension or exclusion proposal still awaiting a decision.",
+            "proposal",
+        )
     ]
 
 
@@ -292,15 +304,20 @@ def corrected_event_exists(case: SupportCase, data: Mapping[str, Any], ctx: Case
 _KIND_OF_DECISION = {"decide_suspension": "suspension", "decide_exclusion": "exclusion"}
 
 
-@guard("proposal_pending", needs_input=True)
+@guard("proposal_pending", needs_input=True, fields=("proposal",))
 def proposal_pending(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
     kind = _KIND_OF_DECISION.get(action)
     if _pending(case, data.get("proposal"), kind) is not None:
         return []
-    return [Unmet("proposal_not_pending", f"Name a {kind or 'suspension or exclusion'} proposal still awaiting a decision.")]
+    message = f"Choose a {kind or 'suspension or exclusion'} proposal still awaiting a decision."
+    return [Unmet("proposal_not_pending", message, "proposal")]
 
 
-@guard("social_worker_heard", needs_input=True)
+@guard(
+    "social_worker_heard",
+    needs_input=True,
+    fields=("decision", "proposal", "override_reason", "notified_social_worker", "notified_virtual_school", "notified_la"),
+)
 def social_worker_heard(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
     if data.get("decision") == "withdraw" or ctx.cohort_status is None:
         return []
@@ -440,20 +457,20 @@ def _decided(case: SupportCase, version: Any) -> Mapping[str, Any] | None:
     return next((p for p in decided(case.proposals()) if p["id"] == version), None)
 
 
-@guard("names_decided_proposal", needs_input=True)
+@guard("names_decided_proposal", needs_input=True, fields=("proposal",))
 def names_decided_proposal(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
     if _decided(case, data.get("proposal")) is not None:
         return []
     return [
         Unmet(
             "no_such_decision",
-            "Name a suspension or exclusion the headteacher decided to carry out (the version of its proposal, "
-            "shown on the case page).",
+            "Choose a suspension or exclusion the headteacher decided to carry out.",
+            "proposal",
         )
     ]
 
 
-@guard("dated_from_decision_to_today", needs_input=True)
+@guard("dated_from_decision_to_today", needs_input=True, fields=("proposal", *_AFTER_DECISION_DATE.values()))
 def dated_from_decision_to_today(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
     proposal = _decided(case, data.get("proposal"))
     text = data.get(_AFTER_DECISION_DATE.get(action, ""))
@@ -469,15 +486,16 @@ def dated_from_decision_to_today(case: SupportCase, data: Mapping[str, Any], ctx
     return []
 
 
-@guard("not_cancelled", needs_input=True)
+@guard("not_cancelled", needs_input=True, fields=("proposal",))
 def not_cancelled(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
     proposal = _decided(case, data.get("proposal"))
     if proposal is None or proposal["cancelled"] is None:
         return []
-    return [Unmet("already_cancelled", f"This {proposal['kind']} was cancelled at version {proposal['cancelled']['version']}.")]
+    message = f"This {proposal['kind']} was cancelled at version {proposal['cancelled']['version']}."
+    return [Unmet("already_cancelled", message, "proposal")]
 
 
-@guard("days_served_within", needs_input=True)
+@guard("days_served_within", needs_input=True, fields=("proposal", "days_served"))
 def days_served_within(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
     """A suspension's days served: given, whole or half days, none before it began, no more than decided.
     An exclusion has no days to count."""
@@ -487,20 +505,27 @@ def days_served_within(case: SupportCase, data: Mapping[str, Any], ctx: CaseCont
         return []
     if proposal["kind"] == "exclusion":
         if served:
-            return [Unmet("no_days_for_exclusion", "A permanent exclusion has no days to count: leave days served empty.")]
+            message = "A permanent exclusion has no days to count: leave days served empty."
+            return [Unmet("no_days_for_exclusion", message, "days_served")]
         return []
     if not isinstance(served, int | float):
-        return [Unmet("days_served_needed", "Say how many school days of the suspension were served (0 if it had not begun).")]
+        message = "Say how many school days of the suspension were served (0 if it had not begun)."
+        return [Unmet("days_served_needed", message, "days_served")]
     if served > float(proposal["days"]):
         return [
-            Unmet("served_too_many", f"The suspension was of {float(proposal['days']):g} days: no more can have been served.")
+            Unmet(
+                "served_too_many",
+                f"The suspension was of {float(proposal['days']):g} days: no more can have been served.",
+                "days_served",
+            )
         ]
     if not float(served * 2).is_integer():
-        return [Unmet("half_days", "A suspension is of whole school days, or half a day for a lunchtime.")]
+        return [Unmet("half_days", "A suspension is of whole school days, or half a day for a lunchtime.", "days_served")]
     cancelled_on = data.get("cancelled_on")
     if served > 0 and isinstance(cancelled_on, str) and cancelled_on < proposal["start_date"]:
         start = long_date(proposal["start_date"])
-        return [Unmet("not_begun", f"The suspension was to begin on {start}: no days had been served when it was cancelled.")]
+        message = f"The suspension was to begin on {start}: no days had been served when it was cancelled."
+        return [Unmet("not_begun", message, "days_served")]
     return []
 
 
@@ -704,14 +729,14 @@ def a_sending_awaits_confirmation(case: SupportCase, data: Mapping[str, Any], ct
     return [Unmet("nothing_sent", "Record that the file was sent first; its receipt is confirmed against that sending.")]
 
 
-@guard("names_unconfirmed_transfer", needs_input=True)
+@guard("names_unconfirmed_transfer", needs_input=True, fields=("transfer",))
 def names_unconfirmed_transfer(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
     duty = file_duty(case_file_facts(case.facts), case.state)
     sending = next((s for s in duty.sendings if s.version == data.get("transfer")), None) if duty else None
     if sending is None:
-        return [Unmet("no_such_transfer", "Name a sending of the file for this move (its version, shown on the case page).")]
+        return [Unmet("no_such_transfer", "Choose a sending of the file for this move.", "transfer")]
     if sending.received is not None:
-        return [Unmet("already_confirmed", f"Its receipt was confirmed at version {sending.received.version}.")]
+        return [Unmet("already_confirmed", f"Its receipt was confirmed at version {sending.received.version}.", "transfer")]
     received = data.get("received_on")
     if received and date.fromisoformat(received) < sending.sent_on:
         return [

@@ -199,10 +199,18 @@ class Workflow:
             unmet.extend(rule.check(case, data, ctx, spec.name))
         return unmet
 
-    def rules_on_values(self, case: Any, spec: ActionSpec, clean: Mapping[str, Any], ctx: CaseContext) -> list[Unmet]:
+    def rules_on_values(
+        self, case: Any, spec: ActionSpec, clean: Mapping[str, Any], errors: Mapping[str, Any], ctx: CaseContext
+    ) -> list[Unmet]:
         """The rules that ``clean``, the good values of a form whose other values are wrong, break on their
-        own: each names one of them. The rest wait until every value is good."""
-        return [u for u in self.check(case, spec, clean, ctx, with_input=True) if u.field in clean]
+        own: a rule that reads none of the wrong values (``Guard.fields``), and otherwise where it names a
+        good value. The rest wait until every value is good."""
+        found: list[Unmet] = []
+        for code in spec.guards:
+            rule = GUARDS[code]
+            judged = rule.fields is not None and not errors.keys() & set(rule.fields)
+            found.extend(u for u in rule.check(case, clean, ctx, spec.name) if judged or u.field in clean)
+        return found
 
     def available(self, case: SupportCase, roles: frozenset[str], ctx: CaseContext) -> list[ActionStatus]:
         """Actions any of ``roles`` may take at the case's step, with what still blocks each."""
@@ -231,7 +239,7 @@ class Workflow:
         spec = self.authorise(case.state, name, actor.role)
         clean, errors = validate_partly(spec.fields, data if data is not None else {})
         if errors:
-            raise InvalidData(with_rules(errors, self.rules_on_values(case, spec, clean, ctx)))
+            raise InvalidData(with_rules(errors, self.rules_on_values(case, spec, clean, errors, ctx)))
         unmet = self.check(case, spec, clean, ctx, with_input=True)
         if unmet:
             raise GuardFailed(unmet)

@@ -233,12 +233,12 @@ class ImportService:
         else:
             values = kind.convert({**row, "upn": upn or ""})
             clean, errors = validate_partly(fields, values)
-            if errors:
+            if errors or upn is None:  # a wrong value, or no pupil known to plan for: only what its good values break
                 found = {column: messages for column, messages in errors.items() if not (problems and column == "upn")}
                 problems += [RowError(number, column, "; ".join(messages)) for column, messages in found.items()]
-                return problems + self._rules_on_values(kind, number, clean, now) + self._school_row(number, clean, schools)
-            if upn is None:  # which pupil the row is for is not known: only what its own values break
-                return problems + self._rules_on_values(kind, number, clean, now) + self._school_row(number, clean, schools)
+                wrong = {**errors, **({"upn": ["wrong"]} if upn is None else {})}
+                broken = self._rules_on_values(kind, number, clean, wrong, now)
+                return problems + broken + self._school_row(number, clean, schools)
             try:
                 problem = self._plan(kind, upn, clean, planned, schools, actor, now)
             except GuardFailed as error:
@@ -262,11 +262,13 @@ class ImportService:
         problem = self._school_problem(clean["school_urn"], schools) if "school_urn" in clean else None
         return [RowError(number, "school_urn", problem)] if problem else []
 
-    def _rules_on_values(self, kind: Kind, number: int, clean: dict[str, Any], now: datetime) -> list[RowError]:
+    def _rules_on_values(
+        self, kind: Kind, number: int, clean: dict[str, Any], errors: Mapping[str, Any], now: datetime
+    ) -> list[RowError]:
         """The rules a row breaks by its own values alone (a date in the future, a date of birth too long
         ago), for a row that cannot be planned: its other problems are reported with them, all at once."""
         spec = self.workflow.action(kind.action)
-        unmet = self.workflow.rules_on_values(Pupil(""), spec, clean, _today(now))
+        unmet = self.workflow.rules_on_values(Pupil(""), spec, clean, errors, _today(now))
         return [RowError(number, u.field or "", u.message) for u in unmet]
 
     def _plan_mark(

@@ -60,7 +60,7 @@ class PupilService:
         taken = "upn" in clean and self.reads.pupil_id_for_upn(clean["upn"]) is not None
         ctx = CaseContext(upn_taken=taken, today=london_date(now))
         if errors:  # every problem at once: the values', and the rules the good values break
-            raise InvalidData(with_rules(errors, self.workflow.rules_on_values(Pupil(""), spec, clean, ctx)))
+            raise InvalidData(with_rules(errors, self.workflow.rules_on_values(Pupil(""), spec, clean, errors, ctx)))
         held = frozenset(role for role, school in principal.grants if school == clean["school_urn"])
         role = choose_role(held, spec.roles)
         if role is None:

@@ -13,6 +13,7 @@ from wtforms.validators import Optional
 from caseflow.domain.errors import GuardFailed, InvalidData, NotFound, NotPermitted
 from caseflow.domain.events import long_date
 from caseflow.domain.exclusions import RECIPIENTS
+from caseflow.domain.file_transfer import case_file_facts, file_duty
 from caseflow.domain.guards import REMEDIES
 from caseflow.domain.roles import CASE_READERS, Role
 from caseflow.web.auth import services
@@ -147,6 +148,10 @@ def entries_to_name(case: Any, action: str) -> dict[str, list[tuple[int, str]]]:
     if action in kinds or action == "add_contribution":
         pending = [p for p in case.proposals() if p["decision"] is None and p["kind"] in kinds.get(action, (p["kind"],))]
         return {"proposal": [(p["id"], _described(p)) for p in pending]}
+    if action == "record_file_receipt":
+        duty = file_duty(case_file_facts(case.facts), case.state)
+        awaiting = [s for s in duty.sendings if s.received is None] if duty else []
+        return {"transfer": [(s.version, f"Sent to {s.receiving_setting} on {long_date(s.sent_on)}") for s in awaiting]}
     if action in AFTER_A_DECISION:
         decided = [p for p in case.proposals() if p["decision"] and p["decision"]["decision"] in ("suspend", "exclude")]
         if action == "cancel_decision":

@@ -95,8 +95,13 @@ def action_form(
     for name, spec in fields.items():
         if spec.type == "ref" and entries and name in entries:
             choices = [("", "Choose…")] + [(str(version), text) for version, text in entries[name]]
-            attrs[name] = SelectField(
-                label=spec.label, description=spec.help, choices=options(choices), coerce=_version, validators=[Optional()]
+            attrs[name] = SelectField(  # a number not offered (an old link) goes to the rules, which say why not
+                label=spec.label,
+                description=spec.help,
+                choices=options(choices),
+                coerce=_version,
+                validators=[Optional()],
+                validate_choice=False,
             )
         else:
             attrs[name] = _wtf_field(spec)
