@@ -30,6 +30,7 @@ from caseflow.adapters.accounts import MAX_PASSWORD, MIN_PASSWORD, AccountError
 from caseflow.domain.events import LONDON, utc
 from caseflow.domain.totp import grouped, normalise_code, provisioning_uri
 from caseflow.services.access import Principal
+from caseflow.web.forms import put_errors
 from caseflow.web.policy import ANY_USER, PUBLIC, allow
 
 bp = Blueprint("auth", __name__)
@@ -117,8 +118,12 @@ class CodeForm(FlaskForm):
     )
 
 
+def _password_again() -> PasswordField:
+    return PasswordField("Your password", validators=[DataRequired("Enter your password"), Length(max=128)])
+
+
 class ReauthenticatedCodeForm(CodeForm):
-    password = PasswordField("Your password", validators=[DataRequired("Enter your password"), Length(max=128)])
+    password = _password_again()
 
 
 class MoveAppForm(ReauthenticatedCodeForm):
@@ -127,11 +132,21 @@ class MoveAppForm(ReauthenticatedCodeForm):
         validators=[DataRequired("Enter the code from the app you have now"), _six_digits],
         render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"},
     )
+    password = _password_again()  # declared again so it comes after the current code, as on the page and in the summary
 
 
 #: how long the right password is good for while the second step is done
 PENDING_SECONDS = 300
 WRONG_CODE = "That code is not right, or it has been used already. Enter the code your app shows now."
+#: one message whether the username is unknown, the password wrong or the account locked (ASVS V6.3.8)
+WRONG_SIGN_IN = "The username or password is not right, or the account is locked. Try again."
+
+
+def _form_problem(form: FlaskForm, message: str, field: str) -> None:
+    """A problem with the form as a whole (the generic refusal, a wait), in its error summary, linking to
+    ``field``: it is not told on any one field, since which one is not for the page to say."""
+    form.form_errors.append(message)
+    form.remedies = {**getattr(form, "remedies", {}), message: (f"#{field}", "")}
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -139,13 +154,13 @@ WRONG_CODE = "That code is not right, or it has been used already. Enter the cod
 def login() -> Any:
     """Sign in with a username and password (then a code, for two-step sign-in)."""
     form = LoginForm()
-    error = None
     if form.validate_on_submit():
         accounts = services().accounts
         known = _known_device(form.username.data)
         until = None if known else _source_attempt()
         if until is not None:
-            return render_template("auth/login.html", form=form, error=_wait_until(until)), 429
+            _form_problem(form, _wait_until(until), "username")
+            return render_template("auth/login.html", form=form), 429
         user_id = accounts.authenticate(form.username.data, form.password.data)
         if user_id is not None and not known:
             accounts.source_succeeded(_source())
@@ -160,11 +175,9 @@ def login() -> Any:
                 return redirect(url_for("auth.set_up_at_sign_in"))
             return _start_session(user_id, next_url)
         _log(form.username.data, "sign_in", "refused", "password, or a locked or unknown account")
-        error = "The username or password is not right, or the account is locked. Try again."
-    status = 200 if error is None and not form.errors else 422 if form.errors else 401
-    if request.method == "GET":
-        status = 200
-    return render_template("auth/login.html", form=form, error=error), status
+        _form_problem(form, WRONG_SIGN_IN, "username")
+        return render_template("auth/login.html", form=form), 401
+    return render_template("auth/login.html", form=form), 422 if form.errors else 200
 
 
 def _source() -> str:
@@ -303,20 +316,19 @@ def code() -> Any:
     if not accounts.two_step_on(user_id):  # reset by an administrator meanwhile
         return _start_again()
     form = CodeForm()
-    error = None
     if form.validate_on_submit():
         known = _known_device(_username(user_id))
         until = None if known else _source_attempt()
         if until is not None:
-            return render_template("auth/code.html", form=form, error=_wait_until(until)), 429
+            _form_problem(form, _wait_until(until), "code")
+            return render_template("auth/code.html", form=form), 429
         if accounts.second_step(user_id, form.code.data):
             if not known:
                 accounts.source_succeeded(_source())
             return _start_session(user_id, session["two_step"]["next"])
         _log(_username(user_id), "sign_in", "refused", "code, or a locked account")
-        error = WRONG_CODE
-    status = 422 if (error or form.errors) else 200
-    return render_template("auth/code.html", form=form, error=error), status
+        put_errors(form, {"code": [WRONG_CODE]})  # the password was right: the code is what to look at
+    return render_template("auth/code.html", form=form), 422 if form.errors else 200
 
 
 @bp.route("/login/set-up", methods=["GET", "POST"])
@@ -338,8 +350,8 @@ def set_up_at_sign_in() -> Any:
             return _start_session(user_id, session["two_step"]["next"])
         if accounts.two_step_on(user_id):  # set up meanwhile, elsewhere: that app's code is needed now
             return redirect(url_for("auth.code"))
-        return _set_up_page(form, secret, username, WRONG_CODE), 422
-    return _set_up_page(form, secret, username, None), 422 if form.errors else 200
+        put_errors(form, {"code": [WRONG_CODE]})
+    return _set_up_page(form, secret, username), 422 if form.errors else 200
 
 
 def _username(user_id: int) -> str:
@@ -347,13 +359,11 @@ def _username(user_id: int) -> str:
     return principal.username if principal else ""
 
 
-def _set_up_page(form: CodeForm, secret: str, username: str, error: str | None, error_field: str = "code") -> str:
+def _set_up_page(form: CodeForm, secret: str, username: str) -> str:
     """The app to set up: a QR code of the ``otpauth://`` address, and the key to type instead."""
     uri = provisioning_uri(secret, username)
     qr = segno.make(uri, error="m").svg_inline(scale=4, title="QR code for your authenticator app")
-    return render_template(
-        "auth/set_up.html", form=form, key=grouped(secret), uri=uri, qr=Markup(qr), error=error, error_field=error_field
-    )
+    return render_template("auth/set_up.html", form=form, key=grouped(secret), uri=uri, qr=Markup(qr))
 
 
 @bp.route("/account")
@@ -376,32 +386,34 @@ def set_up() -> Any:
     """A signed-in user sets up (or moves) their authenticator app, giving their password again, and
     when moving, a code from the app they have now: a session left open on a shared computer must
     not let someone else put their own phone on the account (ASVS V6.2.3, re-authentication before
-    changing an authentication factor). A lost phone is for an administrator to reset."""
+    changing an authentication factor). A lost phone is for an administrator to reset.
+
+    Every problem is told in one submit, each on its field: a code that cannot be one (empty, not six
+    digits) beside a wrong password. A password given is checked (and counted, once) whatever the codes
+    look like; a code is checked against an app only after the right password, so a wrong password is
+    told alone and nothing is learnt of the code without it."""
     user_id = _signed_in_id()
     accounts = services().accounts
     moving = accounts.two_step_on(user_id)
     form = MoveAppForm() if moving else ReauthenticatedCodeForm()
     secret = accounts.pending_secret(user_id)
-    if form.validate_on_submit():
-        error_field = "code"
-        if accounts.authenticate(current_user.username, form.password.data) != user_id:
-            error, error_field = "Your password is not right.", "password"
-        elif moving and not accounts.second_step(user_id, form.current_code.data):
-            error, error_field = "The code from your current app is not right, or it has been used already.", "current_code"
-        elif not accounts.turn_on_two_step(user_id, form.code.data, replacing=moving):
-            error = WRONG_CODE
-        else:
-            ended = accounts.end_other_sessions(user_id, keep=current_user.session_id)
-            _log(
-                current_user.username,
-                "two_step_on",
-                "ok",
-                f"moved to a new app; {ended} other sessions ended" if moving else None,
-            )
-            flash("Two-step sign-in is on. From now on, signing in asks for a code from your app.")
-            return redirect(url_for("auth.account"))
-        return _set_up_page(form, secret, current_user.username, error, error_field), 422
-    return _set_up_page(form, secret, current_user.username, None), 422 if form.errors else 200
+    if form.is_submitted():
+        well_formed = form.validate()
+        password_given = "csrf_token" not in form.errors and not form.password.errors
+        if password_given and accounts.authenticate(current_user.username, form.password.data) != user_id:
+            put_errors(form, {"password": ["Your password is not right."]})
+        elif well_formed:
+            if moving and not accounts.second_step(user_id, form.current_code.data):
+                put_errors(form, {"current_code": ["The code from your current app is not right, or it has been used already."]})
+            elif not accounts.turn_on_two_step(user_id, form.code.data, replacing=moving):
+                put_errors(form, {"code": [WRONG_CODE]})
+            else:
+                ended = accounts.end_other_sessions(user_id, keep=current_user.session_id)
+                detail = f"moved to a new app; {ended} other sessions ended" if moving else None
+                _log(current_user.username, "two_step_on", "ok", detail)
+                flash("Two-step sign-in is on. From now on, signing in asks for a code from your app.")
+                return redirect(url_for("auth.account"))
+    return _set_up_page(form, secret, current_user.username), 422 if form.errors else 200
 
 
 class PasswordChangeForm(FlaskForm):
@@ -459,13 +471,14 @@ def turn_off() -> Any:
         abort(403)
     user_id = _signed_in_id()
     form = CodeForm()
-    if form.validate_on_submit() and services().accounts.turn_off_two_step(user_id, form.code.data):
-        services().accounts.end_other_sessions(user_id, keep=current_user.session_id)
-        _log(current_user.username, "two_step_off", "ok")
-        flash("Two-step sign-in is off.")
-        return redirect(url_for("auth.account"))
-    error = None if form.errors else WRONG_CODE
-    return render_template("auth/account.html", two_step_on=True, required=False, form=form, error=error), 422
+    if form.validate_on_submit():
+        if services().accounts.turn_off_two_step(user_id, form.code.data):
+            services().accounts.end_other_sessions(user_id, keep=current_user.session_id)
+            _log(current_user.username, "two_step_off", "ok")
+            flash("Two-step sign-in is off.")
+            return redirect(url_for("auth.account"))
+        put_errors(form, {"code": [WRONG_CODE]})
+    return render_template("auth/account.html", two_step_on=True, required=False, form=form), 422
 
 
 @bp.route("/logout", methods=["POST"])
