@@ -14,8 +14,11 @@ from caseflow import create_app
 from caseflow.bootstrap import Services
 from caseflow.demo import make_upn
 from caseflow.domain.errors import InvalidData
-from caseflow.domain.fields import FieldSpec, validate
+from caseflow.domain.fields import MAX_ITEMS, MAX_LINE, FieldSpec, validate
+from caseflow.domain.wording import ordinal
 from tests.conftest import SCHOOL, principal
+from tests.journey_helpers import WORKFLOW
+from workflows.support_journey import AGENCIES
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=30),
@@ -40,6 +43,58 @@ def test_field_validation_either_cleans_or_names_the_field(spec: FieldSpec, valu
     else:
         assert set(clean) <= {"a"}
         assert clean or not required
+
+
+MEETING = WORKFLOW.actions["record_meeting"].fields
+NAMES = st.one_of(st.sampled_from(["Sam Patel", "", "  ", "x" * 201, "A\x00B"]), st.text(max_size=20), st.integers(), st.none())
+AGENCY = st.one_of(st.sampled_from([*AGENCIES, "", "nurse"]), st.none(), st.integers(), st.text(max_size=8))
+PEOPLE = st.lists(
+    st.one_of(
+        st.fixed_dictionaries({"name": NAMES, "agency": AGENCY}, optional={"role": st.text(max_size=5)}),
+        st.fixed_dictionaries({}, optional={"name": NAMES, "agency": AGENCY}),
+        JSON,
+    ),
+    max_size=6,
+)
+
+
+def released_rule(people: Any) -> bool:
+    """What a people field accepted as released: so a clearer message never refuses what was accepted."""
+    if not isinstance(people, list) or len(people) > MAX_ITEMS:
+        return False
+    for person in people:
+        if not isinstance(person, dict) or set(person) != {"name", "agency"} or not isinstance(person["name"], str):
+            return False
+        name = person["name"].strip()
+        if not name or len(name) > MAX_LINE or "\x00" in name or person["agency"] not in AGENCIES:
+            return False
+    return True
+
+
+def named(person: Any, place: int) -> str:
+    """How a message names a person: by a usable name, else by place."""
+    name = person.get("name") if isinstance(person, dict) else None
+    if isinstance(name, str) and name.strip() and len(name.strip()) <= MAX_LINE and "\x00" not in name:
+        return name.strip()
+    return f"{ordinal(place)} person"
+
+
+@given(people=PEOPLE)
+def test_attendees_are_taken_as_before_and_each_problem_names_its_person(people: list[Any]) -> None:
+    try:
+        clean = validate(MEETING, {"date": "2026-10-01", "attendees": people})
+    except InvalidData as refused:
+        assert not released_rule(people) or people == []
+        assert set(refused.errors) == {"attendees"}
+        messages = refused.errors["attendees"]
+        assert all(isinstance(m, str) and m for m in messages)
+        bad = [(place, person) for place, person in enumerate(people, 1) if not released_rule([person])]
+        assert len(messages) >= len(bad) >= (0 if people == [] else 1)
+        for place, person in bad:
+            assert any(named(person, place) in message for message in messages), (person, messages)
+    else:
+        assert released_rule(people) and people
+        assert clean["attendees"] == [{"name": p["name"].strip(), "agency": p["agency"]} for p in people]
 
 
 @given(data=JSON)
@@ -99,7 +154,18 @@ def test_api_actions_never_500(app: Flask, sqlite_services: Services, case_id: s
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     form=st.dictionaries(
-        st.sampled_from(["date", "attendees-0-name", "attendees-0-agency", "notes", "aspirations_discussed", "expected_version"]),
+        st.sampled_from(
+            [
+                "date",
+                "attendees-0-name",
+                "attendees-0-agency",
+                "attendees-2-name",
+                "attendees-2-agency",
+                "notes",
+                "aspirations_discussed",
+                "expected_version",
+            ]
+        ),
         st.text(max_size=40),
     )
 )

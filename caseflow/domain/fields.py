@@ -15,6 +15,7 @@ from typing import Any
 
 from caseflow.domain.attendance import AttendanceError, parse_mark
 from caseflow.domain.errors import InvalidData
+from caseflow.domain.wording import label, ordinal
 
 #: generous but bounded; a command is words typed by a person, not a file
 MAX_TEXT = 5000
@@ -69,6 +70,11 @@ class FieldSpec:
             help=spec.get("help", ""),
             labels=tuple(spec.get("labels", {}).items()),
         )
+
+    def written(self, choice: str) -> str:
+        """A choice as a person reads it: its label, if declared, else the code written out ('social_care' is
+        'Social care')."""
+        return dict(self.labels).get(choice) or label(choice)
 
     def _array_schema(self) -> dict[str, Any]:
         if self.type == "choices":
@@ -212,20 +218,55 @@ def _clean(spec: FieldSpec, value: Any) -> tuple[Any, str | None]:  # noqa: C901
         return cleaned, None
     if spec.type == "sessions":
         return _clean_sessions(value)
-    # people: [{name, agency}] with the agency one of the field's choices
+    raise ValueError(f"{spec.type} fields are checked by _checked")
+
+
+def _clean_people(spec: FieldSpec, value: Any) -> tuple[list[dict[str, str]] | None, list[str]]:
+    """People: [{name, agency}], each with a name and one of the field's agencies. Every person's problems are
+    told at once, each naming the person as the one filling in the list knows them: by their name, or by their
+    place ("the 3rd person") when the name is what is wrong; an agency as people write it ("Social care")."""
     if not isinstance(value, list) or len(value) > MAX_ITEMS:
-        return None, f"must be a list of at most {MAX_ITEMS} people"
-    people = []
-    for item in value:
-        if not isinstance(item, dict) or set(item) != {"name", "agency"}:
-            return None, "each person needs exactly a name and an agency"
-        name, problem = _clean_string(item["name"], MAX_LINE)
-        if problem or not name:
-            return None, f"each person needs a name of at most {MAX_LINE} characters"
-        if item["agency"] not in spec.choices:
-            return None, "each person's agency must be one of: " + ", ".join(spec.choices)
-        people.append({"name": name, "agency": item["agency"]})
-    return people, None
+        return None, [f"{spec.label} must be a list of at most {MAX_ITEMS} people"]
+    people: list[dict[str, str]] = []
+    problems: list[str] = []
+    for place, item in enumerate(value, 1):
+        person, told = _person(spec, item, f"the {ordinal(place)} person")
+        problems.extend(told)
+        if person is not None:
+            people.append(person)
+    return (None, problems) if problems else (people, [])
+
+
+def _person(spec: FieldSpec, item: Any, place: str) -> tuple[dict[str, str] | None, list[str]]:
+    """One person of a people field, clean, or what is wrong with them (``place``: 'the 2nd person')."""
+    if not isinstance(item, dict):
+        return None, [f"{place.capitalize()} must be given as a name and an agency"]
+    given, agency = item.get("name"), item.get("agency")
+    name, name_problem = _clean_string(given, MAX_LINE) if given is not None else ("", None)
+    who = name or place
+    told: list[str] = []
+    others = [_quoted(str(key)) for key in item if key not in ("name", "agency")]
+    if others:
+        subject = who if name else place.capitalize()
+        told.append(f"{subject} must be given as just a name and an agency (not {', '.join(others[:3])})")
+    known = isinstance(agency, str) and agency in spec.choices
+    unchosen = agency is None or agency == ""
+    if name_problem:
+        told.append(f"The name of {place} {name_problem}")
+    elif not name:
+        their = f" (their agency is {spec.written(agency)})" if known else " and choose their agency" if unchosen else ""
+        told.append(f"Enter the name of {place}{their}")
+    if unchosen and (name or name_problem):
+        told.append(f"Choose the agency of {who}")
+    elif not unchosen and not known:
+        sent = f" ({_quoted(agency)} is not one of them)" if isinstance(agency, str) else ""
+        told.append(f"Choose the agency of {who} from the list{sent}")
+    return (None, told) if told else ({"name": name, "agency": agency}, [])
+
+
+def _quoted(text: str, limit: int = 30) -> str:
+    """A value a user sent, quoted in a message and cut short."""
+    return repr(text if len(text) <= limit else text[:limit] + "…")
 
 
 def _clean_sessions(value: Any) -> tuple[Any, str | None]:
@@ -285,9 +326,9 @@ def validate_partly(specs: Mapping[str, FieldSpec], data: Any) -> tuple[dict[str
             if spec.required:
                 errors.setdefault(name, []).append(_required(spec))
             continue
-        cleaned, problem = _clean(spec, value)
-        if problem:
-            errors.setdefault(name, []).append(f"{spec.label} {problem}")
+        cleaned, problems = _checked(spec, value)
+        if problems:
+            errors.setdefault(name, []).extend(problems)
         elif not _is_empty(cleaned):
             if spec.type == "choices" and len(cleaned) < spec.min_items:
                 errors.setdefault(name, []).append(f"{spec.label} needs at least {spec.min_items}")
@@ -296,6 +337,14 @@ def validate_partly(specs: Mapping[str, FieldSpec], data: Any) -> tuple[dict[str
         elif spec.required:
             errors.setdefault(name, []).append(_required(spec))
     return clean, errors
+
+
+def _checked(spec: FieldSpec, value: Any) -> tuple[Any, list[str]]:
+    """The clean value, or every problem with it, each a sentence (a list of people has one a person)."""
+    if spec.type == "people":
+        return _clean_people(spec, value)
+    cleaned, problem = _clean(spec, value)
+    return (None, [f"{spec.label} {problem}"]) if problem else (cleaned, [])
 
 
 def _required(spec: FieldSpec) -> str:

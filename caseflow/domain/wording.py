@@ -43,6 +43,12 @@ def counted(number: int, noun: str, plural: str | None = None) -> str:
     return f"{number:,} {noun if number == 1 else plural or noun + 's'}"
 
 
+def ordinal(number: int) -> str:
+    """A place in a list as a sentence says it: '1st', '2nd', '3rd', '4th', '11th', '12th', '21st'."""
+    suffix = "th" if number % 100 in (11, 12, 13) else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"
+
+
 def label(code: str) -> str:
     """A stored code as a person writes it: 'sen_support' is 'SEN support', 'SPLD' is 'SpLD (...)', and
     any other 'looked_after' is 'Looked after'."""

@@ -30,7 +30,6 @@ from wtforms.validators import Optional
 
 from caseflow.domain.errors import ConcurrencyConflict, GuardFailed, InvalidData, Unmet
 from caseflow.domain.fields import FieldSpec
-from caseflow.domain.wording import label
 
 
 class CheckboxesField(SelectMultipleField):
@@ -42,11 +41,13 @@ def options(pairs: list[tuple[str, str]]) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-def _person_form(agencies: tuple[str, ...]) -> type[Form]:
+def _person_form(spec: FieldSpec) -> type[Form]:
     class PersonForm(Form):
         name = StringField("Name", validators=[Optional()])
         agency = SelectField(
-            "Agency", choices=options([("", "Choose an agency")] + [(a, label(a)) for a in agencies]), validators=[Optional()]
+            "Agency",
+            choices=options([("", "Choose an agency")] + [(a, spec.written(a)) for a in spec.choices]),
+            validators=[Optional()],
         )
 
     return PersonForm
@@ -72,13 +73,12 @@ def _wtf_field(spec: FieldSpec) -> Field:
         return IntegerField(**kw)
     if spec.type == "number":
         return FloatField(**kw)
-    named = dict(spec.labels)
     if spec.type == "choice":
-        return SelectField(choices=options([("", "Choose…")] + [(c, named.get(c) or label(c)) for c in spec.choices]), **kw)
+        return SelectField(choices=options([("", "Choose…")] + [(c, spec.written(c)) for c in spec.choices]), **kw)
     if spec.type == "choices":
-        return CheckboxesField(choices=options([(c, named.get(c) or label(c)) for c in spec.choices]), **kw)
+        return CheckboxesField(choices=options([(c, spec.written(c)) for c in spec.choices]), **kw)
     if spec.type == "people":
-        return FieldList(FormField(_person_form(spec.choices)), min_entries=4, max_entries=12, label=spec.label)
+        return FieldList(FormField(_person_form(spec)), min_entries=4, max_entries=12, label=spec.label)
     if spec.type == "datetime":
         return StringField(**kw)
     raise ValueError(spec.type)
@@ -131,11 +131,7 @@ def form_data(form: FlaskForm, fields: Mapping[str, FieldSpec]) -> dict[str, Any
                 if line.strip()
             ]
         elif spec.type == "people":
-            value = [
-                {"name": (p.get("name") or "").strip(), "agency": p.get("agency") or ""}
-                for p in value
-                if (p.get("name") or "").strip() or p.get("agency")
-            ]
+            value = [{"name": person, "agency": agency} for person, agency in _people_rows(form[name])]
         elif spec.type == "bool":
             value = bool(value)
             if not value:
@@ -144,6 +140,22 @@ def form_data(form: FlaskForm, fields: Mapping[str, FieldSpec]) -> dict[str, Any
             continue
         data[name] = value
     return data
+
+
+def _people_rows(field: FieldList) -> list[tuple[str, str]]:
+    """A list of people's rows as sent: each (name, agency), the wholly empty rows left out."""
+    rows = [((entry.form.name.data or "").strip(), entry.form.agency.data or "") for entry in field.entries]
+    return [(name, agency) for name, agency in rows if name or agency]
+
+
+def _close_up_people(form: FlaskForm, fields: Mapping[str, FieldSpec]) -> None:
+    """Show a list of people as it is sent, its empty rows after the rest: a message's "the 2nd person" is
+    then Person 2 of the form, whichever rows were left empty."""
+    for name, spec in fields.items():
+        if spec.type == "people":
+            rows = _people_rows(form[name])
+            for index, entry in enumerate(form[name].entries):
+                entry.form.name.data, entry.form.agency.data = rows[index] if index < len(rows) else ("", "")
 
 
 def put_errors(form: FlaskForm, errors: Mapping[str, list[str]]) -> None:
@@ -181,6 +193,7 @@ def submit(
         expected = int(form.expected_version.data or "-1")
     except ValueError:
         expected = -1
+    _close_up_people(form, fields)
     try:
         take(expected, form_data(form, fields))
     except InvalidData as error:
