@@ -157,7 +157,7 @@ def test_the_access_log_shows_the_latest_fifty_newest_first_and_all_a_link_away(
     log = page[page.index('id="access-log"') :]
     rows = re.findall(r"<tr class=\"govuk-table__row\"><td class=\"govuk-table__cell\">([0-9-]+ [0-9:]+)</td>", log)
     assert len(rows) == 50 and rows == sorted(rows, reverse=True), "the latest fifty, newest first"
-    counted = re.search(r"the latest 50 of (\d+), newest first", log)
+    counted = re.search(r"The latest 50 of (\d+), newest first", log)
     assert counted and int(counted.group(1)) > 60, "every entry counted, not only those shown"
     total = int(counted.group(1))
     assert f"Show all {total} entries" in log
@@ -166,3 +166,34 @@ def test_the_access_log_shows_the_latest_fifty_newest_first_and_all_a_link_away(
         len(re.findall(r"<tr class=\"govuk-table__row\"><td class=\"govuk-table__cell\">[0-9-]+ [0-9:]+</td>", whole))
         >= total - 2
     )
+
+
+def _access_rows(page: str) -> list[tuple[str, str, str]]:
+    """(who, role, what) of each row of the access log shown."""
+    log = page[page.index('id="access-log"') :]
+    cells = r'<td class="govuk-table__cell">([^<]*)</td>'
+    row = rf'<tr class="govuk-table__row"><td class="govuk-table__cell">[0-9-]+ [0-9:]+</td>{cells}\s*{cells}{cells}'
+    return re.findall(row, log)
+
+
+def test_the_auditor_filters_the_access_log_by_person_and_by_what_was_done(svc: Services, clock: Clock) -> None:
+    """From the second new user's walk: the access list had no filter by person or by action."""
+    case_id = a_case_written_over_two_days(svc, clock)
+    for minute in range(55):
+        clock.now += timedelta(minutes=1)
+        svc.cases.view(principal(svc, "dsl" if minute % 5 else "head"), case_id)
+    client = auditor(svc).test_client()
+    assert client.post("/login", data={"username": "auditor", "password": "correct horse battery"}).status_code == 302
+    page = client.get(f"/audit/cases/{case_id}").get_data(as_text=True)
+    assert re.search(r'<select[^>]*name="who"', page) and re.search(r'<select[^>]*name="what"', page)
+    assert '<option value="head">head</option>' in page, "the people in this case's log are offered"
+    heads = _access_rows(client.get(f"/audit/cases/{case_id}?who=head").get_data(as_text=True))
+    assert len(heads) == 11 and {who for who, _, _ in heads} == {"head"}, "every look by the head, however old"
+    filtered = client.get(f"/audit/cases/{case_id}?who=dsl&what=start_one_plan").get_data(as_text=True)
+    assert [(who, what) for who, _, what in _access_rows(filtered)] == [("dsl", "Start the One Plan")]
+    assert "1 entry by dsl: Start the One Plan" in filtered and "Show all" not in filtered
+    assert '<option value="start_one_plan" selected>' in filtered, "the filter stays chosen"
+    nobody = client.get(f"/audit/cases/{case_id}?who=%3Cscript%3E&what=x").get_data(as_text=True)
+    assert _access_rows(nobody) == [] and "<script>" not in nobody and "No entries match" in nobody
+    kept = client.get(f"/audit/cases/{case_id}?version=1&who=head").get_data(as_text=True)
+    assert 'name="version" value="1"' in kept, "filtering keeps the version being looked at"

@@ -13,6 +13,7 @@ from caseflow.domain.errors import InvalidData
 from caseflow.domain.events import LONDON
 from caseflow.domain.roles import Role
 from caseflow.domain.subject_access import REVIEWER_NOTES
+from caseflow.domain.wording import label
 from caseflow.web.auth import csrf, services
 from caseflow.web.params import date_arg, days_arg, optional_date_arg, today
 from caseflow.web.policy import allow
@@ -115,8 +116,12 @@ def case(case_id: str) -> Any:
         replayed = svc.cases.replay(principal, case_id, upto_version=version)
     report = svc.cases.verify(principal, case_id)
     access = svc.cases.access_log(principal, case_id)
+    people = sorted({a["username"] for a in access})
+    doings = {a["action"]: _what(a["action"]) for a in access}
+    who, what = request.args.get("who", "")[:100], request.args.get("what", "")[:100]
+    matching = [a for a in access if who in ("", a["username"]) and what in ("", a["action"])]
     whole_log = request.args.get("access") == "all"
-    shown = list(reversed(access if whole_log else access[-ACCESS_SHOWN:]))  # newest first
+    shown = list(reversed(matching if whole_log else matching[-ACCESS_SHOWN:]))  # newest first
     page = render_template(
         "audit/case.html",
         case=replayed,
@@ -131,11 +136,20 @@ def case(case_id: str) -> Any:
         asked_at=request.args.get("at", "")[:5],
         report=report,
         access=shown,
-        access_total=len(access),
+        access_total=len(matching),
+        access_filter={"who": who, "what": what},
+        access_people=people,
+        access_doings=dict(sorted(doings.items(), key=lambda item: item[1])),
         version_asked=raw,
         labels=svc.workflow.state_labels,
     )
     return page, 422 if moment_error else 200
+
+
+def _what(action: str) -> str:
+    """An access-log line's action as people say it: a workflow action by its label ('Start the One Plan')."""
+    spec = services().workflow.actions.get(action)
+    return spec.label if spec else label(action)
 
 
 def _moment_asked() -> tuple[datetime | None, str | None]:
