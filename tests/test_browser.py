@@ -517,3 +517,26 @@ def test_the_dsl_imports_pupils_and_watches_the_progress_bar(page: Page, base_ur
     assert page.url.endswith("/imports")  # the page stayed: the outcome came with the progress
     assert axe_violations(page) == [], page.url
     shot(page, "19-import-progress")
+
+
+def test_a_second_case_for_a_child_is_confirmed_and_told_apart_in_the_list(page: Page, base_url: str) -> None:
+    """Last in the file: it leaves Ellie with two open cases."""
+    sign_in(page, base_url, "dsl")
+    page.get_by_role("link", name="Raise a need").click()
+    ellie = page.locator("#pupil_id option", has_text="Khan, Ellie").first.text_content() or ""
+    assert ellie.endswith(": has an open case")
+    page.get_by_label("Pupil").select_option(label=ellie)
+    page.get_by_label("Behaviour").check()
+    page.get_by_label("Description of the need").fill("Lashing out at lunchtimes.")
+    page.get_by_role("button", name="Open the case").click()
+    expect(page.locator("#pupil_id-error")).to_contain_text("Ellie already has an open case: at the step")
+    expect(page.locator("#pupil_id-error").get_by_role("link")).to_have_count(1)
+    assert axe_violations(page) == [], page.url
+    shot(page, "20-second-case-asked")
+    page.get_by_label("Open a second case for this pupil anyway").check()
+    page.get_by_role("button", name="Open the case").click()
+    expect(page.locator("#case-state")).to_have_text("Need identified")
+    expect(page.locator("#other-open-case-1")).to_contain_text("Ellie has another open case")
+    page.get_by_role("link", name="Cases").first.click()
+    rows = [row.inner_text() for row in page.locator("tr", has=page.get_by_role("link", name="Khan, Ellie")).all()]
+    assert len(rows) == 2 and rows[0] != rows[1]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 class CaseflowError(Exception):
@@ -48,6 +49,19 @@ class ConcurrencyConflict(CaseflowError):
         self.stream_id = stream_id
         self.expected_version = expected_version
         self.current_version = current_version
+
+
+class SecondOpenCase(CaseflowError):
+    """The pupil already has a case not closed and the opener has not confirmed another: a second need
+    is often the same need raised twice, so they are shown the open ones before a duplicate is made."""
+
+    status = 409
+    title = "The pupil has an open case"
+
+    def __init__(self, detail: str, open_cases: list[dict[str, Any]]) -> None:
+        super().__init__(detail)
+        #: each open case: case_id, state, opened_on (the day in England), oldest first
+        self.open_cases = open_cases
 
 
 class InvalidData(CaseflowError):

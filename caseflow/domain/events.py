@@ -28,7 +28,12 @@ def utc(moment: datetime) -> datetime:
 
 def london_date(moment: datetime) -> date:
     """The date in England at ``moment``: what "today" means to a school (in summer, UTC is an hour behind)."""
-    return utc(moment).astimezone(LONDON).date()
+    return in_england(moment).date()
+
+
+def in_england(moment: datetime) -> datetime:
+    """``moment`` on a clock in England, as a school reads a time (in summer, UTC is an hour behind)."""
+    return utc(moment).astimezone(LONDON)
 
 
 def long_date(day: date | str) -> str:

@@ -22,9 +22,10 @@ from caseflow.domain.errors import (
     InvalidData,
     NotFound,
     NotPermitted,
+    SecondOpenCase,
     Unmet,
 )
-from caseflow.domain.events import ChainReport, NewEvent, StoredEvent, london_date, now_utc, utc
+from caseflow.domain.events import ChainReport, NewEvent, StoredEvent, london_date, long_date, now_utc, utc
 from caseflow.domain.exclusions import Child, OtherSuspension, Safeguards, by_school_year, care_spell
 from caseflow.domain.file_transfer import FileDuty
 from caseflow.domain.guards import (
@@ -38,7 +39,7 @@ from caseflow.domain.guards import (
 from caseflow.domain.pupil import Pupil
 from caseflow.domain.roles import Actor, Role
 from caseflow.domain.workflow import ActionStatus, Workflow
-from caseflow.services.access import Principal, case_roles, choose_role, opening_roles, scope_for
+from caseflow.services.access import SCHOOL_CASE_ROLES, Principal, case_roles, choose_role, opening_roles, scope_for
 from caseflow.services.ports import AccessLog, AlsoWrite, EventStore, ReadModels
 from caseflow.services.streams import CASE, load_case, load_case_and_pupil, load_pupil, plausible_id, snapshot_if_due
 
@@ -187,12 +188,32 @@ class CaseService:
             case_safeguards(case, ctx, today),
             events,
             case_file_duty(case, ctx),
-            [
-                {"case_id": c["case_id"], "state": c["state"], "opened_on": london_date(c["opened_at"])}
-                for c in self.reads.open_cases_of_pupil(pupil.id)
-                if c["case_id"] != case.id
-            ],
+            self._open_cases(pupil.id, leaving_out=case.id),
         )
+
+    def _open_cases(self, pupil_id: str, leaving_out: str | None = None) -> list[dict[str, Any]]:
+        return [
+            {"case_id": c["case_id"], "state": c["state"], "opened_on": london_date(c["opened_at"])}
+            for c in self.reads.open_cases_of_pupil(pupil_id)
+            if c["case_id"] != leaving_out
+        ]
+
+    def open_cases_to_confirm(self, principal: Principal, pupil_id: str) -> list[dict[str, Any]]:
+        """The pupil's open cases an opener is asked to look at before opening another (none if the
+        pupil is not theirs to open a case for): a form shows them with its other problems, at once."""
+        try:
+            pupil = self.pupil(pupil_id)
+        except NotFound:
+            return []
+        return self._asked_about(principal, pupil)
+
+    def _asked_about(self, principal: Principal, pupil: Pupil) -> list[dict[str, Any]]:
+        """Only one who reads the school's cases is asked: to a teacher raising a need, which children
+        have a case is not theirs to know (the form does not mark them to her either)."""
+        school = pupil.school_urn
+        if not school or not opening_roles(principal, school) & SCHOOL_CASE_ROLES:
+            return []
+        return self._open_cases(pupil.id)
 
     def history(self, principal: Principal, case_id: str) -> list[StoredEvent]:
         _, pupil, roles = self._visible(principal, case_id, "view_events")
@@ -227,7 +248,12 @@ class CaseService:
         return entries
 
     # --- writing --------------------------------------------------------------------------------
-    def open_case(self, principal: Principal, data: Any, occurred_at: datetime | None = None) -> SupportCase:
+    def open_case(
+        self, principal: Principal, data: Any, occurred_at: datetime | None = None, *, confirm_second_case: bool = True
+    ) -> SupportCase:
+        """Open a case. ``confirm_second_case`` False: refuse (409) while the pupil has an open case the
+        opener may read, naming it; the rest of the command is checked first, so a form shows every
+        problem at once. True by default, as API-CONTRACT promised every valid request a case."""
         spec = self.workflow.creation
         pupil_id = data.get("pupil_id") if isinstance(data, Mapping) else None
         try:
@@ -248,6 +274,8 @@ class CaseService:
             event = self.workflow.decide(
                 case, spec.name, Actor(principal.username, role), data, ctx, self._when(occurred_at), extra
             )
+            if not confirm_second_case and pupil and (others := self._asked_about(principal, pupil)):
+                raise SecondOpenCase(self._second_case_detail(pupil, others), others)
             stored = self.store.append(case_id, CASE, 0, [event])
         except CaseflowError as error:
             self._log(
@@ -302,6 +330,15 @@ class CaseService:
         return case, stored[-1]
 
     # --- helpers --------------------------------------------------------------------------------
+    def _second_case_detail(self, pupil: Pupil, others: list[dict[str, Any]]) -> str:
+        labels = self.workflow.state_labels
+        named = " and ".join(
+            f"at the step “{labels.get(c['state'], c['state'])}”, opened on {long_date(c['opened_on'])} ({c['case_id']})"
+            for c in others
+        )
+        cases = "an open case" if len(others) == 1 else f"{len(others)} open cases"
+        return f"{pupil.given_name} already has {cases}: {named}; to open another, confirm it (confirm_second_case)"
+
     def _limits_again(self, case: SupportCase, pupil: Pupil, action: str, event: NewEvent, ctx: CaseContext) -> list[AlsoWrite]:
         """Rules that read a pupil's other cases, checked again inside the append's transaction with the
         pupil held: the guards read other cases' decisions before it, and two heads deciding suspensions

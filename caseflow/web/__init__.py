@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_login import current_user
 
-from caseflow.domain.events import long_date
+from caseflow.domain.events import in_england, long_date
 from caseflow.domain.wording import counted, label
 from caseflow.web import (
     admin,
@@ -54,6 +54,7 @@ def nav_links() -> list[tuple[str, str]]:
 def register(app: Flask) -> None:
     app.jinja_env.globals["nav_links"] = nav_links
     app.jinja_env.filters["long_date"] = long_date
+    app.jinja_env.filters["in_england"] = in_england
     app.jinja_env.filters["counted"] = counted
     app.jinja_env.filters["label"] = label
     app.jinja_env.globals["programme_names"] = PROGRAMME_NAMES

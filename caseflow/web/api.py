@@ -24,6 +24,7 @@ from caseflow.services.pupils import pupil_as_dict
 from caseflow.services.school_calendars import CALENDAR_READERS, CALENDAR_SETTERS
 from caseflow.web.audit import HEADS_UPLOAD_LIMIT
 from caseflow.web.auth import csrf, services
+from caseflow.web.errors import open_cases_json
 from caseflow.web.openapi import openapi_document
 from caseflow.web.params import date_arg, days_arg, optional_date_arg, today
 from caseflow.web.policy import ANY_USER, PUBLIC, allow
@@ -73,6 +74,7 @@ def _case_json(view: Any) -> dict[str, Any]:
         "warnings": view.warnings,
         "suspensions": view.safeguards.as_dict(),
         "child_protection_file": view.file.as_dict(london_date(now_utc())) if view.file else None,
+        "other_open_cases": open_cases_json(view.other_open_cases),
     }
 
 
@@ -163,9 +165,13 @@ def due() -> Any:
 @allow(ANY_USER)  # who may open is the workflow's open_case roles, checked by the service
 def create_case() -> Any:
     """Open a case: a need identified for a pupil of your school."""
-    body = _body({"pupil_id", "need_areas", "description", "occurred_at"})
+    body = _body({"pupil_id", "need_areas", "description", "occurred_at", "confirm_second_case"})
+    # true unless the client asks to be asked: API-CONTRACT promised a case for every valid request
+    confirm = body.pop("confirm_second_case", True)
+    if not isinstance(confirm, bool):
+        raise InvalidData({"confirm_second_case": ["must be true or false"]})
     occurred = _instant(body.pop("occurred_at"), "occurred_at") if "occurred_at" in body else None
-    case = services().cases.open_case(current_user.principal, body, occurred)
+    case = services().cases.open_case(current_user.principal, body, occurred, confirm_second_case=confirm)
     return jsonify({"id": case.id, "pupil_id": case.pupil_id, "state": case.state, "version": case.version}), 201
 
 

@@ -7,10 +7,11 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from wtforms import HiddenField, SelectField
+from markupsafe import Markup
+from wtforms import BooleanField, HiddenField, SelectField
 from wtforms.validators import Optional
 
-from caseflow.domain.errors import GuardFailed, InvalidData, NotFound, NotPermitted
+from caseflow.domain.errors import GuardFailed, InvalidData, NotFound, NotPermitted, SecondOpenCase
 from caseflow.domain.events import long_date
 from caseflow.domain.exclusions import RECIPIENTS
 from caseflow.domain.file_transfer import case_file_facts, file_duty
@@ -206,18 +207,28 @@ def new() -> Any:
     fields = {k: v for k, v in spec.fields.items() if k != "pupil_id"}
     # Optional: an unchosen pupil is the domain's to report, with every other problem of the form at once
     pupil_field = SelectField("Pupil", choices=options(choices), validators=[Optional()])
-    form = action_form(fields, {"pupil_id": pupil_field})()
-    status = 200
+    confirm_fields = {
+        # the pupil the confirmation was asked about: a tick counts for that child only
+        "second_case_of": HiddenField(),
+        "confirm_second_case": BooleanField("Open a second case for this pupil anyway"),
+    }
+    form = action_form(fields, {"pupil_id": pupil_field, **confirm_fields})()
+    status, open_cases = 200, []
     if form.validate_on_submit():
-        data = {"pupil_id": form.pupil_id.data, **form_data(form, fields)}
+        pupil_id = form.pupil_id.data or ""
+        confirmed = bool(form.confirm_second_case.data) and form.second_case_of.data == pupil_id
+        data = {"pupil_id": pupil_id, **form_data(form, fields)}
+        cases = services().cases
         try:
-            case = services().cases.open_case(principal, data)
+            case = cases.open_case(principal, data, confirm_second_case=confirmed)
+        except SecondOpenCase as error:
+            open_cases, status = error.open_cases, 409
         except InvalidData as error:
             put_errors(form, error.errors)
-            status = 422
+            open_cases, status = cases.open_cases_to_confirm(principal, pupil_id) if pupil_id else [], 422
         except GuardFailed as error:
             put_unmet(form, error.unmet)
-            status = 422
+            open_cases, status = cases.open_cases_to_confirm(principal, pupil_id) if pupil_id else [], 422
         except (NotPermitted, NotFound):
             abort(403)
         else:
@@ -225,6 +236,28 @@ def new() -> Any:
             if principal.roles & CASE_READERS:
                 return redirect(url_for("cases.detail", case_id=case.id))
             return redirect(url_for("cases.index"))
+        if open_cases:
+            if not confirmed:
+                form.confirm_second_case.data = False
+                given = next((p["given_name"] for p in pupils if p["pupil_id"] == pupil_id), "This pupil")
+                put_errors(form, {"pupil_id": [_second_case_message(given, open_cases)]})
+            form.second_case_of.data = pupil_id
     elif request.method == "POST":
         status = 422
-    return render_template("cases/new.html", form=form, spec=spec), status
+    return render_template("cases/new.html", form=form, spec=spec, confirm=bool(open_cases)), status
+
+
+def _second_case_message(given_name: str, open_cases: list[dict[str, Any]]) -> Markup:
+    """Each open case by what the DSL knows it by, its step and the day it opened, linked so it can be
+    read before another is opened (the error summary shows the same words, unlinked)."""
+    labels = services().workflow.state_labels
+    named = Markup(" and ").join(
+        Markup('<a class="govuk-link" href="{}">at the step &ldquo;{}&rdquo;, opened on {}</a>').format(
+            url_for("cases.detail", case_id=c["case_id"]), labels.get(c["state"], c["state"]), long_date(c["opened_on"])
+        )
+        for c in open_cases
+    )
+    cases = "an open case" if len(open_cases) == 1 else f"{len(open_cases)} open cases"
+    return Markup("{} already has {}: {}. To open another, tick &ldquo;Open a second case for this pupil anyway&rdquo;.").format(
+        given_name, cases, named
+    )

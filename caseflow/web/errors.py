@@ -12,7 +12,7 @@ from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from caseflow.domain.errors import CaseflowError, ConcurrencyConflict, GuardFailed, InvalidData
+from caseflow.domain.errors import CaseflowError, ConcurrencyConflict, GuardFailed, InvalidData, SecondOpenCase
 
 logger = logging.getLogger(__name__)
 #: sent with every response that does not set its own
@@ -49,6 +49,11 @@ def problem(status: int, detail: str, **extra: Any) -> Any:
     return response
 
 
+def open_cases_json(open_cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A pupil's open cases as the API names them, in a refusal and on a case alike."""
+    return [{"case_id": c["case_id"], "state": c["state"], "opened_on": c["opened_on"].isoformat()} for c in open_cases]
+
+
 def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
@@ -64,6 +69,9 @@ def init_app(app: Flask) -> None:
                 extra["errors"] = error.errors
             if isinstance(error, ConcurrencyConflict):
                 extra["current_version"] = error.current_version
+            if isinstance(error, SecondOpenCase):
+                extra["title"] = error.title  # a 409, but not a version conflict
+                extra["open_cases"] = open_cases_json(error.open_cases)
             return problem(error.status, error.detail, **extra)
         problems = error.errors if isinstance(error, InvalidData) else {}
         page = render_template(

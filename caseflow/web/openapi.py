@@ -66,6 +66,24 @@ def _document(workflow: Workflow) -> dict[str, Any]:
     }
     creation = workflow.creation.json_schema()
     creation["properties"]["occurred_at"] = {"type": "string", "format": "date-time"}
+    creation["properties"]["confirm_second_case"] = {
+        "type": "boolean",
+        "default": True,
+        "description": "false: if the pupil already has an open case (one you may read), open nothing and answer 409 "
+        "naming it in `open_cases`, so a person can look first; send again with true to open a second case.",
+    }
+    open_cases = {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "required": ["case_id", "state", "opened_on"],
+            "properties": {
+                "case_id": {"type": "string"},
+                "state": {"type": "string", "enum": workflow.states},
+                "opened_on": {"type": "string", "format": "date", "description": "the day in England"},
+            },
+        },
+    }
     case_schema = {
         "type": "object",
         "properties": {
@@ -88,6 +106,7 @@ def _document(workflow: Workflow) -> dict[str, Any]:
                     "decisions": {"type": "array", "items": {"type": "object"}},
                 },
             },
+            "other_open_cases": {**open_cases, "description": "The pupil's other cases not closed, oldest first."},
         },
         "required": ["id", "pupil_id", "state", "version", "actions"],
     }
@@ -139,6 +158,7 @@ def _document(workflow: Workflow) -> dict[str, Any]:
                         "unmet": {"type": "array", "items": {"$ref": "#/components/schemas/Unmet"}},
                         "errors": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
                         "current_version": {"type": "integer"},
+                        "open_cases": {**open_cases, "description": "the pupil's open cases, when a second was not confirmed"},
                     },
                 },
                 "Unmet": {
@@ -293,7 +313,15 @@ def _document(workflow: Workflow) -> dict[str, Any]:
                         "required": True,
                         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewCase"}}},
                     },
-                    "responses": {"201": _json({"type": "object"}, "Created"), **_problems(401, 403, 422)},
+                    "responses": {
+                        "201": _json({"type": "object"}, "Created"),
+                        **_problems(401, 403, 422),
+                        "409": {
+                            "description": "Only with `confirm_second_case: false`: the pupil already has an open case, "
+                            "named in `open_cases`; nothing was opened",
+                            "content": {"application/problem+json": {"schema": PROBLEM}},
+                        },
+                    },
                 }
             },
             "/cases/{case_id}": {
