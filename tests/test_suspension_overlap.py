@@ -209,11 +209,11 @@ def test_two_decisions_at_once_on_two_cases_cannot_both_take_a_day(svc: Services
 def test_version_5_is_kept_as_released_and_version_6_adds_the_rule() -> None:
     released = json.loads((Path(__file__).parent / "data" / "support_journey_v5.json").read_text())
     assert REGISTRY["support_journey@5"] == released
-    assert CURRENT == "support_journey@6"
     for name in ("propose_suspension", "decide_suspension"):
-        (now,) = [a for a in REGISTRY[CURRENT]["actions"] if a["name"] == name]
+        (now,) = [a for a in REGISTRY["support_journey@6"]["actions"] if a["name"] == name]
         (then,) = [a for a in released["actions"] if a["name"] == name]
         assert now["guards"] == [*then.get("guards", []), "suspensions_do_not_overlap"]
+        assert [a for a in REGISTRY[CURRENT]["actions"] if a["name"] == name] == [now], "unchanged since"
 
 
 def test_the_form_puts_the_message_on_the_start_date_and_the_api_names_the_field(svc: Services) -> None:

@@ -605,6 +605,19 @@ def _version_6(action: dict) -> dict:
     return {**action, "guards": [*action.get("guards", []), *added]} if added else action
 
 
+#: version 7's guards added to actions version 6 had
+_ADDED_IN_7 = {
+    "record_file_transfer": ["sent_to_the_receiving_setting"],
+}
+
+
+def _version_7(action: dict) -> dict:
+    """Version 7's change: the child protection file is sent to the setting the transition names (however its
+    name is cased, spaced or punctuated), unless the transition has been corrected; a slip sent it nowhere."""
+    added = _ADDED_IN_7.get(action["name"])
+    return {**action, "guards": [*action.get("guards", []), *added]} if added else action
+
+
 #: the child protection file when a child leaves for another setting (domain facts, section 6: KCSIE)
 FILE_TRANSFER = [
     {
@@ -654,11 +667,13 @@ FILE_TRANSFER = [
 
 DEFINITION = {
     "name": "support_journey",
-    "version": 6,
+    "version": 7,
     "initial": "need_identified",
     "final_states": ["closed"],
     "states": STATES,
-    "actions": [_version_6(_version_5(_version_4(_version_3(a)))) for a in ACTIONS] + AFTER_DECISION + FILE_TRANSFER,
+    "actions": [_version_6(_version_5(_version_4(_version_3(a)))) for a in ACTIONS]
+    + AFTER_DECISION
+    + [_version_7(a) for a in FILE_TRANSFER],
 }
 
 
@@ -667,6 +682,16 @@ def _before_catalogue(action: dict) -> dict:
         return action
     return {**action, "fields": {k: v for k, v in action["fields"].items() if k != "programme"}}
 
+
+#: version 6, before the child protection file was held to the setting the transition names; a copy, held by a
+#: test to the definition as it was released
+DEFINITION_V6 = deepcopy(
+    {
+        **DEFINITION,
+        "version": 6,
+        "actions": [_version_6(_version_5(_version_4(_version_3(a)))) for a in ACTIONS] + AFTER_DECISION + FILE_TRANSFER,
+    }
+)
 
 #: version 5, before a suspension over days already decided was refused; a copy, held by a test to the
 #: definition as it was released

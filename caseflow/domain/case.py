@@ -54,9 +54,10 @@ _AFTER_DECISION = {
 
 #: bump when the shape of a snapshot changes; older snapshots are then ignored
 #: 2: InterventionContinued kept (the review date it sets); 3: the move and the child protection file's
-#: sendings and confirmations kept; 4: CaseClosed kept (the interventions still running end with the case).
+#: sendings and confirmations kept; 4: CaseClosed kept (the interventions still running end with the case);
+#: 5: CorrectionRecorded kept (a corrected transition no longer holds the file to the setting it named).
 #: Older snapshots are replayed past
-SNAPSHOT_SCHEMA = 4
+SNAPSHOT_SCHEMA = 5
 
 #: an intervention's status once its case closed while it ran: a reopened case plans afresh
 ENDED_WITH_CASE = "closed"

@@ -9,6 +9,7 @@ the report facts on the due list, so both say the same.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -157,3 +158,41 @@ def file_duty(facts: Iterable[FileFact], state: str | None, calendar: SchoolCale
         return None
     last_day, new_term = due_by(transition.day, calendar)
     return FileDuty(transition.detail, transition.day, list(sendings.values()), last_day, new_term)
+
+
+@dataclass(frozen=True, slots=True)
+class NamedSetting:
+    """The setting a prepared move names, as its transition recorded it: the one the file is owed to."""
+
+    name: str
+    #: the transition's version, which a correction names
+    version: int
+    #: a correction names the transition; what it says is free text, so the name recorded no longer binds the file
+    corrected: bool
+
+
+def named_setting(facts: Iterable[Any]) -> NamedSetting | None:
+    """The setting the latest prepared move to another setting names, from a case's kept facts
+    (``SupportCase.facts``); None without one, or for a move that named none (before support_journey@5)."""
+    move: Any = None
+    corrected: set[Any] = set()
+    for fact in facts:
+        if fact.event_type == "TransitionPrepared":
+            move = fact
+        elif fact.event_type == "CorrectionRecorded":
+            corrected.add(fact.data.get("corrects"))
+    name = move.data.get("receiving_setting") if move is not None and move.data.get("kind") in MOVES else None
+    if not isinstance(name, str) or not name.strip():
+        return None
+    return NamedSetting(name.strip(), move.version, move.version in corrected)
+
+
+def same_setting(one: str, other: str) -> bool:
+    """Whether two names are one setting as people write it: "Riverside Academy", "riverside  academy." and
+    "Riverside-Academy" are; "Riverside Acadmey" is not (a slip sends the file nowhere)."""
+    return _setting_key(one) == _setting_key(other)
+
+
+def _setting_key(name: str) -> str:
+    """Letters and digits alone, case folded: spacing, punctuation and case differ between writers, not schools."""
+    return "".join(c for c in unicodedata.normalize("NFKC", name).casefold() if c.isalnum())

@@ -30,7 +30,15 @@ from caseflow.domain.exclusions import (
     safeguards,
     school_year,
 )
-from caseflow.domain.file_transfer import EVENT_KINDS, MOVES, FileDuty, case_file_facts, file_duty
+from caseflow.domain.file_transfer import (
+    EVENT_KINDS,
+    MOVES,
+    FileDuty,
+    case_file_facts,
+    file_duty,
+    named_setting,
+    same_setting,
+)
 from caseflow.domain.pupil import years_before
 from caseflow.domain.school_calendar import SchoolCalendar
 from workflows.questionnaires import QUESTIONNAIRES
@@ -719,6 +727,23 @@ def sent_since_the_move_was_prepared(case: SupportCase, data: Mapping[str, Any],
             "before_move", f"The file cannot have been sent before the move was recorded, on {long_date(recorded_on)}.", "sent_on"
         )
     ]
+
+
+@guard("sent_to_the_receiving_setting", needs_input=True, reads=("TransitionPrepared", "CorrectionRecorded"),
+       fields=("receiving_setting",))  # fmt: skip
+def sent_to_the_receiving_setting(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
+    """The file goes to the setting the child moves to, which the transition names: another name is most likely
+    a slip, and a file sent to the wrong school is a child's safeguarding history lost (or disclosed). Case,
+    spacing and punctuation are how people write a name; anything else is another setting. A transition that
+    has been corrected no longer binds the name (a correction is free text, so the DSL's sending says where)."""
+    named, sent_to = named_setting(case.facts), data.get("receiving_setting")
+    if named is None or named.corrected or not isinstance(sent_to, str) or same_setting(named.name, sent_to):
+        return []
+    message = (
+        f"The transition names {named.name} as the receiving setting. Send the file there, or correct the transition "
+        f"first (“Correct an earlier entry”, version {named.version})."
+    )
+    return [Unmet("not_the_receiving_setting", message, "receiving_setting")]
 
 
 @guard("a_sending_awaits_confirmation")

@@ -14,11 +14,11 @@ from wtforms.validators import Optional
 from caseflow.domain.errors import GuardFailed, InvalidData, NotFound, NotPermitted, SecondOpenCase
 from caseflow.domain.events import long_date
 from caseflow.domain.exclusions import RECIPIENTS
-from caseflow.domain.file_transfer import case_file_facts, file_duty
+from caseflow.domain.file_transfer import case_file_facts, file_duty, named_setting
 from caseflow.domain.guards import REMEDIES
 from caseflow.domain.roles import CASE_READERS, Role
 from caseflow.web.auth import services
-from caseflow.web.forms import action_form, form_data, options, put_errors, put_unmet, submit
+from caseflow.web.forms import action_form, fill, form_data, options, put_errors, put_unmet, submit
 from caseflow.web.params import today
 from caseflow.web.policy import ANY_USER, allow
 
@@ -117,7 +117,8 @@ def act(case_id: str, name: str) -> Any:
     form = form_class()
     if request.method == "GET":
         form.expected_version.data = str(view.case.version)
-        prefill(form, spec.fields)
+        fill(form, spec.fields, as_recorded(view.case, name))
+        prefill(form, spec.fields)  # after: a link's own value wins over what the case records
     status, conflict = 200, None
     if form.validate_on_submit():
         status, conflict = submit(
@@ -170,6 +171,19 @@ def _described(proposal: dict[str, Any]) -> str:
 
 def _intervention(item: dict[str, Any]) -> str:
     return f"{item['intervention']} (owner {item.get('owner', '—')}; review {item.get('review_date', '—')})"
+
+
+def as_recorded(case: Any, action: str) -> dict[str, Any]:
+    """Where an action records a new version of something the case holds, that thing as last recorded, for its
+    form to open with: the user edits it rather than typing it again, and what is recorded is still the whole
+    form as sent. The One Plan is one document kept up to date; the file goes to the setting the move names.
+    The family's views and the pupil's voice are not: each is what someone said at a time, and last term's
+    words are not to be recorded again as today's."""
+    if action == "record_plan":
+        return case.plan()
+    if action == "record_file_transfer" and (named := named_setting(case.facts)) is not None:
+        return {"receiving_setting": named.name}
+    return {}
 
 
 def prefill(form: Any, fields: Any) -> None:

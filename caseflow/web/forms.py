@@ -142,6 +142,20 @@ def form_data(form: FlaskForm, fields: Mapping[str, FieldSpec]) -> dict[str, Any
     return data
 
 
+def fill(form: FlaskForm, fields: Mapping[str, FieldSpec], data: Mapping[str, Any]) -> None:
+    """Put data as a command takes it (``form_data``'s answer) back on the form, for it to open with what the
+    case records. Only text is put back: a value of another shape (an older event's) leaves its field empty
+    rather than showing something the user did not write."""
+    for name, value in data.items():
+        spec = fields.get(name)
+        if spec is None:
+            continue
+        if spec.type in {"text", "line"} and isinstance(value, str):
+            form[name].data = value
+        elif spec.type == "lines" and isinstance(value, list) and all(isinstance(line, str) for line in value):
+            form[name].data = "\n".join(value)
+
+
 def _people_rows(field: FieldList) -> list[tuple[str, str]]:
     """A list of people's rows as sent: each (name, agency), the wholly empty rows left out."""
     rows = [((entry.form.name.data or "").strip(), entry.form.agency.data or "") for entry in field.entries]
