@@ -68,3 +68,46 @@ def test_a_day_before_the_case_shows_no_case_and_the_day_after_shows_it(svc: Ser
     assert later["suspension_days"] == 2.0
     board = svc.dashboard.cohort(principal(svc, "dsl"), SCHOOL, date(2026, 11, 8))
     assert board["cohort"]["pupils_suspended"] == 0
+    clock.now = OPENED + timedelta(days=14)  # a week after that, the head cancels it after 1 day served
+    version = svc.store.current_version(case_id)
+    cancel = {"proposal": proposed.version, "cancelled_on": "2026-11-23", "days_served": 1, "reason": "Reintegration agreed."}
+    svc.cases.act(principal(svc, "head"), case_id, "cancel_decision", version, cancel)
+    assert row_on(svc, pupil.id, (OPENED + timedelta(days=7)).date())["suspension_days"] == 2.0, "not yet cancelled then"
+    assert row_on(svc, pupil.id, (OPENED + timedelta(days=14)).date())["suspension_days"] == 1.0, "only the day served now"
+
+
+def test_the_la_view_as_at_a_day_counts_the_suspensions_as_the_school_dashboard_does(svc: Services, clock: Clock) -> None:
+    """The LA view summed every suspension of the school year, whenever decided; each school's row is held
+    equal to its own dashboard, which counts only those decided by the day's end, and a later cancellation's
+    days served only from when it was cancelled."""
+    dsl = principal(svc, "dsl")
+    pupil = svc.pupils.register(
+        dsl,
+        {"upn": make_upn("881", "2001", 2019, 96), "given_name": "Lu", "family_name": "Lasat",
+         "date_of_birth": "2016-01-01", "school_urn": SCHOOL},
+    )  # fmt: skip
+    svc.pupils.record_episode(dsl, pupil.id, {"plan": "cin", "start_date": "2025-01-01", "social_worker": "sw"})
+    who = {"dsl": dsl, "senco": principal(svc, "senco"), "mhl": principal(svc, "mhl"), "sw": principal(svc, "sw")}
+    case_id = walk(svc, who, pupil.id, "intervention", OPENED.date())
+    clock.now = OPENED + timedelta(days=7)
+    version = svc.store.current_version(case_id)
+    data = {"days": 3, "start_date": "2026-11-17", "reason": "x"}
+    proposed = svc.cases.act(principal(svc, "slt"), case_id, "propose_suspension", version, data)[0].version
+    view = {"kind": "exclusion_view", "proposal": proposed, "contribution": "Please wait."}
+    svc.cases.act(principal(svc, "sw"), case_id, "add_contribution", proposed, view)
+    svc.cases.act(
+        principal(svc, "head"), case_id, "decide_suspension", proposed + 1, {"proposal": proposed, "decision": "suspend"}
+    )
+    clock.now = OPENED + timedelta(days=14)
+    cancel = {"proposal": proposed, "cancelled_on": "2026-11-23", "days_served": 1, "reason": "Reintegration agreed."}
+    svc.cases.act(principal(svc, "head"), case_id, "cancel_decision", proposed + 2, cancel)
+    vs = principal(svc, "vs")
+    for day, days in [
+        (OPENED.date(), 0.0),
+        ((OPENED + timedelta(days=7)).date(), 3.0),
+        ((OPENED + timedelta(days=14)).date(), 1.0),
+    ]:
+        (row,) = [s for s in svc.la.la(vs, day)["schools"] if s["urn"] == SCHOOL]
+        board = svc.dashboard.cohort(vs, SCHOOL, day)["cohort"]
+        assert (row["pupils_suspended"], row["suspension_days"]) == (int(days > 0), days), day
+        assert (board["pupils_suspended"], board["suspension_days"]) == (int(days > 0), days), day

@@ -6,7 +6,7 @@ import functools
 import json
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import (
@@ -249,10 +249,13 @@ class SqlReadModels:
                     .order_by(f.c.case_id, f.c.version)
                 )
             )
+            sd = suspension_days.c
+            # a suspension cancelled after the cutoff still stood then: all the days decided count
+            standing = case((sd.cancelled_at > cutoff, sd.decided_days), else_=sd.days)
             suspended = conn.execute(
-                select(suspension_days.c.pupil_id, suspension_days.c.school_year, func.sum(suspension_days.c.days))
-                .where(suspension_days.c.pupil_id.in_(in_schools), suspension_days.c.decided_at <= cutoff)
-                .group_by(suspension_days.c.pupil_id, suspension_days.c.school_year)
+                select(sd.pupil_id, sd.school_year, func.sum(standing))
+                .where(sd.pupil_id.in_(in_schools), sd.decided_at <= cutoff)
+                .group_by(sd.pupil_id, sd.school_year)
             ).all()
             incidents = conn.execute(  # of the school year the months are in (they run from its September)
                 select(incident_years.c.pupil_id, incident_years.c.incidents).where(
@@ -308,6 +311,7 @@ class SqlReadModels:
         params = {
             "la_code": la_code,
             "as_of": rules.as_of,
+            "cutoff": datetime.combine(rules.as_of, time.max, tzinfo=UTC),
             "window_start": rules.window_start,
             "first_month": rules.first_month,
             "last_month": rules.last_month,
@@ -515,9 +519,12 @@ def _la_figures(persistent: tuple[int, int], severe: tuple[int, int], concern_ba
         .cte("child")
         .prefix_with("MATERIALIZED")
     )
+    # decided by the day's end, as the school's dashboard counts them; one cancelled later still stood whole
+    cutoff = bindparam("cutoff", type_=sd.c.decided_at.type)
+    standing = case((sd.c.cancelled_at > cutoff, sd.c.decided_days), else_=sd.c.days)
     suspended = (
-        select(sd.c.pupil_id, func.sum(sd.c.days).label("days"))
-        .where(sd.c.school_year == year)
+        select(sd.c.pupil_id, func.sum(standing).label("days"))
+        .where(sd.c.school_year == year, sd.c.decided_at <= cutoff)
         .group_by(sd.c.pupil_id)
         .subquery()
     )
