@@ -111,3 +111,26 @@ def test_the_la_view_as_at_a_day_counts_the_suspensions_as_the_school_dashboard_
         board = svc.dashboard.cohort(vs, SCHOOL, day)["cohort"]
         assert (row["pupils_suspended"], row["suspension_days"]) == (int(days > 0), days), day
         assert (board["pupils_suspended"], board["suspension_days"]) == (int(days > 0), days), day
+
+
+def test_a_past_day_shows_the_next_review_as_it_was_set_then(svc: Services, clock: Clock) -> None:
+    """The dashboard as at a past day read each running intervention's review date as it is now: a later
+    'Continue the interventions' moved it back in time."""
+    dsl = principal(svc, "dsl")
+    pupil = svc.pupils.register(
+        dsl,
+        {"upn": make_upn("881", "2001", 2019, 95), "given_name": "Rev", "family_name": "Asat",
+         "date_of_birth": "2016-01-01", "school_urn": SCHOOL},
+    )  # fmt: skip
+    svc.pupils.record_episode(dsl, pupil.id, {"plan": "cin", "start_date": "2025-01-01", "social_worker": "sw"})
+    who = {"dsl": dsl, "senco": principal(svc, "senco"), "mhl": principal(svc, "mhl"), "sw": principal(svc, "sw")}
+    case_id = walk(svc, who, pupil.id, "evaluation", OPENED.date())
+    first = (OPENED.date() + timedelta(days=42)).isoformat()
+    assert row_on(svc, pupil.id, OPENED.date())["next_review"] == first
+    clock.now = OPENED + timedelta(days=14)
+    evaluated = {"verdict": "partly_effective", "summary": "Better mornings."}
+    svc.cases.act(dsl, case_id, "record_evaluation", svc.store.current_version(case_id), evaluated)
+    moved = "2027-02-01"
+    svc.cases.act(dsl, case_id, "continue_intervention", svc.store.current_version(case_id), {"review_date": moved})
+    assert row_on(svc, pupil.id, OPENED.date())["next_review"] == first, "as it was set on that day"
+    assert row_on(svc, pupil.id, clock.now.date())["next_review"] == moved

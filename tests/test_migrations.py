@@ -16,14 +16,16 @@ from caseflow.adapters.tables import (
     attainment_latest,
     attendance_months,
     attendance_years,
+    case_report_facts,
     cohort_facts,
     incident_years,
     metadata,
 )
 from caseflow.bootstrap import Services
+from caseflow.demo import make_upn, walk
 from caseflow.demo_la import LaShape, load_la
 from caseflow.domain.events import NewEvent
-from tests.conftest import Database
+from tests.conftest import SCHOOL, Database, principal
 from workflows import PUPIL_RECORD
 
 
@@ -173,3 +175,36 @@ def test_a_migration_that_fails_part_way_leaves_nothing_behind(database: Databas
         head = ScriptDirectory.from_config(alembic_config(database.owner_url)).get_current_head()
         assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == head
     engine.dispose()
+
+
+def test_the_review_dates_of_the_report_facts_are_filled_from_the_log(database: Database, services: Services) -> None:
+    """Migration 0018 gives each planning's fact its review date and each continuation's its kind and new
+    date, as the projection writes them (the cohort dashboard as at a past day reads them)."""
+    dsl = principal(services, "dsl")
+    pupil = services.pupils.register(
+        dsl,
+        {"upn": make_upn("881", "2001", 2019, 93), "given_name": "Mig", "family_name": "Review",
+         "date_of_birth": "2016-01-01", "school_urn": SCHOOL},
+    )  # fmt: skip
+    who = {"dsl": dsl, "senco": principal(services, "senco"), "mhl": principal(services, "mhl")}
+    today = services.cases.clock().date()
+    case_id = walk(services, who, pupil.id, "evaluation", today)
+    evaluated = {"verdict": "effective", "summary": "Better."}
+    services.cases.act(dsl, case_id, "record_evaluation", services.store.current_version(case_id), evaluated)
+    continued = {"review_date": "2027-03-01"}
+    services.cases.act(dsl, case_id, "continue_intervention", services.store.current_version(case_id), continued)
+    services.close()
+
+    def facts() -> list[tuple[str, ...]]:
+        engine = make_engine(database.owner_url, app_role=False)
+        with engine.connect() as conn:
+            rows = sorted(tuple(map(str, row)) for row in conn.execute(select(case_report_facts)))
+        engine.dispose()
+        return rows
+
+    projected = facts()
+    kinds = {(row[4], row[-1]) for row in projected}
+    assert ("continued", "2027-03-01") in kinds and sum(kind == "planned" and day != "None" for kind, day in kinds) >= 1
+    downgrade(database.owner_url, "0017")
+    upgrade(database.owner_url)
+    assert facts() == projected

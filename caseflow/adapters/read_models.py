@@ -231,11 +231,6 @@ class SqlReadModels:
                 r["pupil_id"]: dict(r)
                 for r in conn.execute(select(pupil_status).where(pupil_status.c.pupil_id.in_(in_schools))).mappings()
             }
-            i = interventions.c
-            reviews = {
-                (row.case_id, row.intervention): row.review_date
-                for row in conn.execute(select(i.case_id, i.intervention, i.review_date).where(i.pupil_id.in_(in_schools)))
-            }
             summary = case_summary.c
             owned = conn.execute(select(summary.case_id, summary.pupil_id).where(summary.school_urn.in_(school_urns)))
             pupil_of = {case_id: pupil_id for case_id, pupil_id in owned}
@@ -277,7 +272,7 @@ class SqlReadModels:
             if pupil_id not in latest or stood.last_recorded >= latest[pupil_id][0]:
                 latest[pupil_id] = (stood.last_recorded, case_id, stood.state)
             if stood.state != "closed":  # as the due list counts them: a closed case's interventions are not running
-                running[pupil_id].extend(reviews[(case_id, v)] for v in stood.running if (case_id, v) in reviews)
+                running[pupil_id].extend(day for day in stood.reviews.values() if day is not None)
         return {
             "months": [dict(m) for m in months],
             "status": status,

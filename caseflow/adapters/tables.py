@@ -399,6 +399,8 @@ case_report_facts = Table(
     Column("misses_exam", Boolean, nullable=True),
     #: a decision's day in England when it happened; a notice's day the recipient was told
     Column("decided_on", Date, nullable=True),
+    #: an intervention's review date as planned, or as continued (every running one's)
+    Column("review_on", Date, nullable=True),
 )
 
 #: snapshots of long case streams: a cache derived from the log, never part of the audit record

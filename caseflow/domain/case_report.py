@@ -60,6 +60,8 @@ class ReportFact(NamedTuple):
     #: a decision's day in England, when it happened (it may have been recorded later); for a notice,
     #: the day the recipient was told
     decided_on: date | None = None
+    #: an intervention's review date as planned, or every running intervention's, as continued
+    review_on: date | None = None
 
 
 def report_fact(event: StoredEvent) -> ReportFact | None:
@@ -70,7 +72,9 @@ def report_fact(event: StoredEvent) -> ReportFact | None:
         fact["state"] = data[TO_STATE]
     kind = event.event_type
     if kind == "InterventionPlanned":
-        fact["kind"] = "planned"
+        fact |= {"kind": "planned", "review_on": _day(data.get("review_date"))}
+    elif kind == "InterventionContinued":
+        fact |= {"kind": "continued", "review_on": _day(data.get("review_date"))}
     elif kind == "OutcomeRecorded" and data.get("status") in ENDED and _version(data.get("intervention")):
         fact |= {"kind": "ended", "ref": data["intervention"]}
     elif kind == "EvaluationRecorded":
@@ -122,6 +126,8 @@ class CaseAsAt(NamedTuple):
     state: str | None
     running: frozenset[int]
     last_recorded: datetime
+    #: each running intervention's review date as it stood (None where its events gave none)
+    reviews: Mapping[int, date | None] = {}
 
 
 def cases_as_at(facts: Iterable[ReportFact]) -> dict[str, CaseAsAt]:
@@ -132,6 +138,7 @@ def cases_as_at(facts: Iterable[ReportFact]) -> dict[str, CaseAsAt]:
         state: str | None = None
         planned: set[int] = set()
         ended: set[int] = set()
+        reviews: dict[int, date | None] = {}
         last = datetime.min
         for fact in case_facts:
             if fact.state is not None:
@@ -140,10 +147,14 @@ def cases_as_at(facts: Iterable[ReportFact]) -> dict[str, CaseAsAt]:
                     ended |= planned
             if fact.kind == "planned":
                 planned.add(fact.version)
+                reviews[fact.version] = fact.review_on
             elif fact.kind == "ended" and fact.ref in planned:
                 ended.add(fact.ref)
+            elif fact.kind == "continued":  # a new review date for every intervention still running
+                reviews |= dict.fromkeys(planned - ended, fact.review_on)
             last = fact.recorded_at
-        found[case_id] = CaseAsAt(state, frozenset(planned - ended), last)
+        running = frozenset(planned - ended)
+        found[case_id] = CaseAsAt(state, running, last, {v: reviews[v] for v in running})
     return found
 
 

@@ -29,8 +29,8 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 BATCH = 5000
-#: columns migration 0012 adds and fills
-LATER_COLUMNS = ("misses_exam", "decided_on")
+#: columns later migrations add and fill (0012, 0018)
+LATER_COLUMNS = ("misses_exam", "decided_on", "review_on")
 
 
 def upgrade() -> None:
