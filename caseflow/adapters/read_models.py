@@ -82,13 +82,22 @@ class SqlReadModels:
 
     def open_cases_of_pupil(self, pupil_id: str) -> list[dict[str, Any]]:
         """The pupil's cases not closed, oldest first: a second need is often the same need raised twice."""
-        query = (
-            select(case_summary.c.case_id, case_summary.c.state, case_summary.c.opened_at)
-            .where(case_summary.c.pupil_id == pupil_id, case_summary.c.state != "closed")
-            .order_by(case_summary.c.opened_at, case_summary.c.case_id)
-        )
         with read_transaction(self.engine) as conn:
-            return [dict(row) for row in conn.execute(query).mappings()]
+            return [dict(row) for row in conn.execute(_open_cases_query(pupil_id)).mappings()]
+
+    def recheck_open_cases(
+        self, pupil_id: str, exclude_case: str, check: Callable[[list[dict[str, Any]]], None]
+    ) -> Callable[[Connection], None]:
+        """Run in the append's transaction (after the projectors): hold the pupil, as the cohort-facts
+        projector does, so a case opened for them meanwhile is either committed and read here or waits
+        for this one and reads it."""
+
+        def recheck(conn: Connection) -> None:
+            hold_children(conn, [pupil_id])
+            query = _open_cases_query(pupil_id).where(case_summary.c.case_id != exclude_case)
+            check([dict(row) for row in conn.execute(query).mappings()])
+
+        return recheck
 
     def pupils_with_open_cases(self, school_urns: list[str]) -> set[str]:
         """Of these schools' pupils, those with a case not closed (for the form that opens one)."""
@@ -561,3 +570,12 @@ def _la_figures(persistent: tuple[int, int], severe: tuple[int, int], concern_ba
         .group_by(c.open_journeys)
     )
     return union_all(figures, journeys)
+
+
+def _open_cases_query(pupil_id: str) -> Any:
+    """The pupil's cases not closed, oldest first."""
+    return (
+        select(case_summary.c.case_id, case_summary.c.state, case_summary.c.opened_at)
+        .where(case_summary.c.pupil_id == pupil_id, case_summary.c.state != "closed")
+        .order_by(case_summary.c.opened_at, case_summary.c.case_id)
+    )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -192,11 +192,7 @@ class CaseService:
         )
 
     def _open_cases(self, pupil_id: str, leaving_out: str | None = None) -> list[dict[str, Any]]:
-        return [
-            {"case_id": c["case_id"], "state": c["state"], "opened_on": london_date(c["opened_at"])}
-            for c in self.reads.open_cases_of_pupil(pupil_id)
-            if c["case_id"] != leaving_out
-        ]
+        return _named_open_cases(c for c in self.reads.open_cases_of_pupil(pupil_id) if c["case_id"] != leaving_out)
 
     def open_cases_to_confirm(self, principal: Principal, pupil_id: str) -> list[dict[str, Any]]:
         """The pupil's open cases an opener is asked to look at before opening another (none if the
@@ -208,12 +204,23 @@ class CaseService:
         return self._asked_about(principal, pupil)
 
     def _asked_about(self, principal: Principal, pupil: Pupil) -> list[dict[str, Any]]:
+        return self._open_cases(pupil.id) if self._asked(principal, pupil) else []
+
+    @staticmethod
+    def _asked(principal: Principal, pupil: Pupil) -> bool:
         """Only one who reads the school's cases is asked: to a teacher raising a need, which children
         have a case is not theirs to know (the form does not mark them to her either)."""
-        school = pupil.school_urn
-        if not school or not opening_roles(principal, school) & SCHOOL_CASE_ROLES:
-            return []
-        return self._open_cases(pupil.id)
+        return bool(pupil.school_urn and opening_roles(principal, pupil.school_urn) & SCHOOL_CASE_ROLES)
+
+    def _no_case_opened_meanwhile(self, pupil: Pupil, case_id: str) -> AlsoWrite:
+        """The look for open cases again, inside the append's transaction with the pupil held: a case opened
+        for the child by someone else since the look before it is not to be missed (two unconfirmed cases)."""
+
+        def check(rows: list[dict[str, Any]]) -> None:
+            if others := _named_open_cases(rows):
+                raise SecondOpenCase(self._second_case_detail(pupil, others), others)
+
+        return self.reads.recheck_open_cases(pupil.id, case_id, check)
 
     def history(self, principal: Principal, case_id: str) -> list[StoredEvent]:
         _, pupil, roles = self._visible(principal, case_id, "view_events")
@@ -274,9 +281,12 @@ class CaseService:
             event = self.workflow.decide(
                 case, spec.name, Actor(principal.username, role), data, ctx, self._when(occurred_at), extra
             )
-            if not confirm_second_case and pupil and (others := self._asked_about(principal, pupil)):
-                raise SecondOpenCase(self._second_case_detail(pupil, others), others)
-            stored = self.store.append(case_id, CASE, 0, [event])
+            also: list[AlsoWrite] = []
+            if not confirm_second_case and pupil and self._asked(principal, pupil):
+                if others := self._open_cases(pupil.id):
+                    raise SecondOpenCase(self._second_case_detail(pupil, others), others)
+                also.append(self._no_case_opened_meanwhile(pupil, case_id))
+            stored = self.store.append(case_id, CASE, 0, [event], also=also)
         except CaseflowError as error:
             self._log(
                 principal.username,
@@ -380,6 +390,11 @@ def _future() -> Unmet:
 
 def _too_early() -> Unmet:
     return Unmet("occurred_too_early", f"When it happened must be in {EARLIEST_OCCURRED_YEAR} or later.")
+
+
+def _named_open_cases(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Open cases as a refusal and a case name them: each case_id, state and opened_on (the day in England)."""
+    return [{"case_id": c["case_id"], "state": c["state"], "opened_on": london_date(c["opened_at"])} for c in rows]
 
 
 def _outcome(error: CaseflowError) -> str:

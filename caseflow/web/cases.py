@@ -176,12 +176,13 @@ def _intervention(item: dict[str, Any]) -> str:
 def as_recorded(case: Any, action: str) -> dict[str, Any]:
     """Where an action records a new version of something the case holds, that thing as last recorded, for its
     form to open with: the user edits it rather than typing it again, and what is recorded is still the whole
-    form as sent. The One Plan is one document kept up to date; the file goes to the setting the move names.
-    The family's views and the pupil's voice are not: each is what someone said at a time, and last term's
-    words are not to be recorded again as today's."""
+    form as sent. The One Plan is one document kept up to date; the file goes to the setting the move names,
+    unless the move has been corrected: the name it gave is then the one most likely wrong, and no rule is left
+    to stop it, so the DSL writes where the file goes. The family's views and the pupil's voice are not: each is
+    what someone said at a time, and last term's words are not to be recorded again as today's."""
     if action == "record_plan":
         return case.plan()
-    if action == "record_file_transfer" and (named := named_setting(case.facts)) is not None:
+    if action == "record_file_transfer" and (named := named_setting(case.facts)) is not None and not named.corrected:
         return {"receiving_setting": named.name}
     return {}
 
