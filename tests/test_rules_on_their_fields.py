@@ -11,6 +11,7 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
+from flask.testing import FlaskClient
 
 from caseflow import create_app
 from caseflow.bootstrap import Services
@@ -18,8 +19,9 @@ from caseflow.domain.case import SupportCase
 from caseflow.domain.errors import GuardFailed, InvalidData
 from caseflow.domain.guards import GUARDS
 from caseflow.domain.roles import Actor
-from tests.conftest import Clock, Database, _services, seed_people
+from tests.conftest import Clock, Database, _services, principal, seed_people
 from tests.journey_helpers import IN_NEED, WHEN, WORKFLOW, act, case_at
+from tests.test_entries_to_name import a_case_at
 from tests.test_exclusion_safeguards import NOW, _case, _decide, _pupil
 from tests.test_file_transfer import CTX as FILE_CTX
 from tests.test_file_transfer import SENT, moving
@@ -158,3 +160,78 @@ def test_the_cancel_form_shows_every_problem_on_its_field_in_one_submit(svc: Ser
         assert f'href="#{field}' in html and f'id="{field}-error"' in html, field
     assert "no more can have been served" in html
     assert svc.store.current_version(case_id) == before
+
+
+# --- from the third new user's walk -------------------------------------------------------------------------
+def _proposed() -> tuple[SupportCase, int]:
+    case = case_at("one_plan")
+    act(case, "propose_suspension", "slt", {"days": 2, "start_date": "2026-11-23", "reason": "Assault"}, CTX)
+    return case, case.version
+
+
+def test_deciding_without_the_view_says_on_each_field_what_is_still_missing() -> None:
+    """The head's override was refused with one long message, the same whatever was already given, on no field."""
+    case, proposal = _proposed()
+    decide = {"proposal": proposal, "decision": "suspend"}
+    with pytest.raises(GuardFailed) as nothing:
+        WORKFLOW.decide(case, "decide_suspension", HEAD, decide, CTX, WHEN)
+    assert [(u.code, u.field) for u in nothing.value.unmet] == [("social_worker_view", "override_reason")]
+    assert "wait for the social worker's view" in nothing.value.unmet[0].message
+    given = decide | {"override_reason": "Risk to staff", "notified_social_worker": True}
+    with pytest.raises(GuardFailed) as partly:
+        WORKFLOW.decide(case, "decide_suspension", HEAD, given, CTX, WHEN)
+    assert {u.field for u in partly.value.unmet} == {"notified_virtual_school", "notified_la"}
+    assert {u.code for u in partly.value.unmet} == {"social_worker_view"}
+    ticked = decide | {"notified_social_worker": True, "notified_virtual_school": True, "notified_la": True}
+    with pytest.raises(GuardFailed) as unexplained:
+        WORKFLOW.decide(case, "decide_suspension", HEAD, ticked, CTX, WHEN)
+    assert [u.field for u in unexplained.value.unmet] == ["override_reason"]
+    assert "could not wait" in unexplained.value.unmet[0].message
+
+
+def test_a_move_without_its_setting_is_told_with_the_missing_date() -> None:
+    case = case_at("evaluation")
+    act(case, "record_evaluation", "dsl", {"verdict": "effective", "summary": "Better"}, CTX)
+    errors = _refused(case, "prepare_transition", {"kind": "school_move"}, Actor("dsl", "dsl"))
+    assert set(errors) == {"date", "receiving_setting"}
+
+
+def test_a_file_not_sent_separately_is_told_with_the_missing_date() -> None:
+    case = moving()
+    errors = _refused(case, "record_file_transfer", {"receiving_setting": "Riverside Academy"}, Actor("dsl", "dsl"))
+    assert "sent_separately" in errors and "sent_on" in errors
+
+
+def _client(svc: Services, username: str) -> FlaskClient:
+    app = create_app({"TESTING": True, "SERVICES": svc, "SECRET_KEY": "test-secret", "WTF_CSRF_ENABLED": False})
+    client = app.test_client()
+    assert client.post("/login", data={"username": username, "password": "correct horse battery"}).status_code == 302
+    return client
+
+
+def test_the_head_decides_with_the_social_workers_view_in_front_of_them(svc: Services) -> None:
+    case_id = _case(svc, _pupil(svc))
+    version = svc.store.current_version(case_id)
+    data = {"days": 2, "start_date": "2026-11-23", "reason": "Fight in the playground."}
+    heard = svc.cases.act(principal(svc, "slt"), case_id, "propose_suspension", version, data)[0].version
+    view = {"kind": "exclusion_view", "proposal": heard, "contribution": "Mum is in hospital; please try a reduced day."}
+    svc.cases.act(principal(svc, "sw"), case_id, "add_contribution", heard, view)
+    data = {"days": 1, "start_date": "2026-11-30", "reason": "Threw a chair."}
+    unheard = svc.cases.act(principal(svc, "slt"), case_id, "propose_suspension", heard + 1, data)[0].version
+    page = _client(svc, "head").get(f"/cases/{case_id}/actions/decide_suspension").get_data(as_text=True)
+    given = page[page.index(f'id="awaiting-{heard}"') :]
+    assert "Fight in the playground." in given and "Mum is in hospital; please try a reduced day." in given
+    waiting = page[page.index(f'id="awaiting-{unheard}"') :]
+    assert "Threw a chair." in waiting and "No view has been given on it yet." in waiting
+
+
+def test_a_value_the_page_cannot_read_is_told_with_what_the_rules_say_of_the_rest(svc: Services) -> None:
+    case_id = a_case_at(svc, "evaluation", 91)
+    version = svc.store.current_version(case_id)
+    svc.cases.act(principal(svc, "dsl"), case_id, "record_evaluation", version, {"verdict": "effective", "summary": "Better"})
+    form = {"expected_version": version + 1, "kind": "school_move", "date": "31/02/2027"}
+    refused = _client(svc, "dsl").post(f"/cases/{case_id}/actions/prepare_transition", data=form)
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and svc.store.current_version(case_id) == version + 1
+    assert 'id="date-error"' in html and 'id="receiving_setting-error"' in html
+    assert "Name the setting the child is moving to." in html

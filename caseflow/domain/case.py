@@ -220,7 +220,7 @@ class SupportCase:
             elif fact.event_type == "ContributionAdded" and fact.data.get("kind") == "exclusion_view":
                 if fact.data.get("proposal") in found:
                     found[fact.data["proposal"]]["views"].append(
-                        {"version": fact.version, "actor": fact.actor, "role": fact.role}
+                        {"version": fact.version, "actor": fact.actor, "role": fact.role, "text": fact.data.get("contribution")}
                     )
             elif fact.event_type in {"SuspensionDecided", "ExclusionDecided"} and fact.data.get("proposal") in found:
                 proposal = found[fact.data["proposal"]]

@@ -238,7 +238,7 @@ def verdict_recorded(case: SupportCase, data: Mapping[str, Any], ctx: CaseContex
     return [Unmet("verdict", "Record the evaluation's verdict first.")]
 
 
-@guard("handover_recorded", needs_input=True)
+@guard("handover_recorded", needs_input=True, fields=("receiving_setting_informed", "records_transferred", "reason"))
 def handover_recorded(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
     if data.get("receiving_setting_informed") or data.get("records_transferred") or data.get("reason"):
         return []
@@ -258,7 +258,7 @@ def some_content(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, a
     return [] if data else [Unmet("empty", "Fill in at least one field.")]
 
 
-@guard("views_or_reason", needs_input=True)
+@guard("views_or_reason", needs_input=True, fields=("views", "not_obtained_reason"))
 def views_or_reason(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
     if data.get("views") or data.get("not_obtained_reason"):
         return []
@@ -289,7 +289,7 @@ def exclusion_view_names_pending_proposal(
     ]
 
 
-@guard("intervention_exists", needs_input=True)
+@guard("intervention_exists", needs_input=True, fields=("intervention",))
 def intervention_exists(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
     item = next((item for item in case.interventions() if item["id"] == data.get("intervention")), None)
     if item is None:
@@ -334,17 +334,30 @@ def social_worker_heard(case: SupportCase, data: Mapping[str, Any], ctx: CaseCon
         return []  # proposal_pending reports this
     if any(view["role"] == "social_worker" for view in proposal["views"]):
         return []
-    notified = all(data.get(k) for k in ("notified_social_worker", "notified_virtual_school", "notified_la"))
-    if data.get("override_reason") and notified:
-        return []
-    return [
-        Unmet(
-            "social_worker_view",
+    unticked = [name for name in _NOTIFIED if not data.get(name)]
+    if not data.get("override_reason") and len(unticked) == len(_NOTIFIED):
+        message = (
             "This pupil has, or has had, a social worker: wait for the social worker's view on this proposal, "
             "or record why the decision could not wait and that the social worker, the Virtual School and "
-            "the local authority were notified.",
+            "the local authority were notified."
         )
+        return [Unmet("social_worker_view", message, "override_reason")]
+    unmet = [
+        Unmet("social_worker_view", f"Confirm that the {_NOTIFIED[name]} was notified of the decision without the view.", name)
+        for name in unticked
     ]
+    if not data.get("override_reason"):
+        message = "Say why the decision could not wait for the social worker's view."
+        unmet.insert(0, Unmet("social_worker_view", message, "override_reason"))
+    return unmet
+
+
+#: who must be told of a decision made without the social worker's view
+_NOTIFIED = {
+    "notified_social_worker": "social worker",
+    "notified_virtual_school": "Virtual School",
+    "notified_la": "local authority",
+}
 
 
 def suspension_days(case: SupportCase, ctx: CaseContext, year: int) -> float:
@@ -537,12 +550,12 @@ def days_served_within(case: SupportCase, data: Mapping[str, Any], ctx: CaseCont
     return []
 
 
-@guard("whole_or_half_days", needs_input=True)
+@guard("whole_or_half_days", needs_input=True, fields=("days",))
 def whole_or_half_days(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
     days = data.get("days")
     if not isinstance(days, int | float) or float(days * 2).is_integer():
         return []
-    return [Unmet("half_days", "A suspension is of whole school days, or half a day for a lunchtime.")]
+    return [Unmet("half_days", "A suspension is of whole school days, or half a day for a lunchtime.", "days")]
 
 
 @guard("board_may_direct_reinstatement", needs_input=True)
@@ -651,7 +664,7 @@ def date_in_range(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, 
     return unmet
 
 
-@guard("names_the_receiving_setting", needs_input=True)
+@guard("names_the_receiving_setting", needs_input=True, fields=("kind", "receiving_setting"))
 def names_the_receiving_setting(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
     """A move to another setting names it: the child protection file is owed to it (KCSIE)."""
     if data.get("kind") not in MOVES or data.get("receiving_setting"):
@@ -669,7 +682,7 @@ def file_sent_before_closing(case: SupportCase, data: Mapping[str, Any], ctx: Ca
     return [Unmet("file_not_sent", "Record that the child protection file was sent to the new setting first (KCSIE).")]
 
 
-@guard("sent_separately", needs_input=True)
+@guard("sent_separately", needs_input=True, fields=("sent_separately",))
 def sent_separately(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
     if data.get("sent_separately") is True:
         return []

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -27,6 +27,7 @@ from caseflow.domain.errors import (
 )
 from caseflow.domain.events import ChainReport, NewEvent, StoredEvent, london_date, long_date, now_utc, utc
 from caseflow.domain.exclusions import Child, OtherSuspension, Safeguards, by_school_year, care_spell
+from caseflow.domain.fields import validate_partly
 from caseflow.domain.file_transfer import FileDuty
 from caseflow.domain.guards import (
     ACROSS_CASES,
@@ -38,7 +39,7 @@ from caseflow.domain.guards import (
 )
 from caseflow.domain.pupil import Pupil
 from caseflow.domain.roles import Actor, Role
-from caseflow.domain.workflow import ActionStatus, Workflow
+from caseflow.domain.workflow import ActionStatus, Workflow, with_rules
 from caseflow.services.access import SCHOOL_CASE_ROLES, Principal, case_roles, choose_role, opening_roles, scope_for
 from caseflow.services.ports import AccessLog, AlsoWrite, EventStore, ReadModels
 from caseflow.services.streams import CASE, load_case, load_case_and_pupil, load_pupil, plausible_id, snapshot_if_due
@@ -134,6 +135,20 @@ class CaseService:
             today=today,
             school_calendar=functools.cache(lambda: self.reads.school_calendar(case.school_urn or "")),
         )
+
+    def problems_besides(
+        self, view: CaseView, action: str, data: Mapping[str, Any], wrong: Collection[str]
+    ) -> dict[str, list[str]]:
+        """For a form its page refused before the rules saw it (``wrong``: values the page could not read):
+        what its other values break, so every problem is told at once. Nothing is written, nor logged (the
+        page's refusal is no attempt at the action)."""
+        spec = self.workflow.action(action)
+        given = {name: value for name, value in data.items() if name not in wrong}
+        clean, errors = validate_partly(spec.fields, given)
+        ctx = self.context(view.case, view.pupil, london_date(self.clock()))
+        unread = {**errors, **{name: ["unread"] for name in wrong}}
+        found = with_rules(errors, self.workflow.rules_on_values(view.case, spec, clean, unread, ctx))
+        return {name: messages for name, messages in found.items() if name not in wrong}
 
     def _case_and_pupil(self, case_id: str) -> tuple[SupportCase, Pupil]:
         """The case and its pupil: one round trip once this process has seen the case (its pupil is

@@ -132,8 +132,24 @@ def act(case_id: str, name: str) -> Any:
             return redirect(url_for("cases.detail", case_id=case_id))
     elif request.method == "POST":
         status = 422
+        if "csrf_token" not in form.errors:  # what the values the page could read break, told with the rest
+            put_errors(form, cases.problems_besides(view, name, form_data(form, spec.fields), set(form.errors)))
     changed = view.events[conflict.expected_version :] if conflict and conflict.expected_version >= 0 else []
-    return render_template("cases/action.html", view=view, spec=spec, form=form, conflict=conflict, changed=changed), status
+    pending = awaiting_decision(view.case, name) if view.pupil.cohort_status(today()) else []
+    page = render_template(
+        "cases/action.html", view=view, spec=spec, form=form, conflict=conflict, changed=changed, pending=pending
+    )
+    return page, status
+
+
+def awaiting_decision(case: Any, action: str) -> list[dict[str, Any]]:
+    """For the head deciding on a pupil who has or had a social worker: each proposal awaiting the decision,
+    with its reason and the views given on it, so the decision is made with the social worker's in front of
+    the head (the rules ask for it)."""
+    kind = {"decide_suspension": "suspension", "decide_exclusion": "exclusion"}.get(action)
+    if kind is None:
+        return []
+    return [p | {"described": _described(p)} for p in case.proposals() if p["decision"] is None and p["kind"] == kind]
 
 
 #: actions whose ``proposal`` names a decided suspension or exclusion (the others name one still pending)
