@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from caseflow import create_app
 from caseflow.bootstrap import Services
 from caseflow.demo import make_upn, walk
 from caseflow.domain.roles import Role
@@ -62,3 +63,42 @@ def test_proposals_wait_until_a_social_worker_gives_a_view_or_the_head_decides(s
     services.cases.act(head, overridden, "decide_exclusion", exclusion, decision)
     assert _listed(services, mine) == [] == _pending_by_replay(services, mine)
     assert _listed(services, []) == []
+
+
+def test_the_head_sees_the_proposals_waiting_for_a_decision_with_whether_the_social_worker_has_spoken(
+    services: Services,
+) -> None:
+    """From the third new user's walk: the head had no list of proposals waiting for a decision; each case
+    had to be opened to find one."""
+    dsl, slt, sw = (principal(services, name) for name in ("dsl", "slt", "sw"))
+    pupil = services.pupils.register(
+        dsl,
+        {"upn": make_upn("881", "2001", 2019, 22), "given_name": "Bo", "family_name": "Decides",
+         "date_of_birth": "2016-01-01", "school_urn": SCHOOL},
+    )  # fmt: skip
+    services.pupils.record_episode(dsl, pupil.id, {"plan": "cin", "start_date": "2025-01-01", "social_worker": "sw"})
+    today = services.cases.clock().date()
+    case_id = walk(services, {"dsl": dsl, "senco": principal(services, "senco"), "sw": sw}, pupil.id, "one_plan", today)
+    data = {"days": 2, "start_date": "2026-11-20", "reason": "x"}
+    heard = services.cases.act(slt, case_id, "propose_suspension", services.store.current_version(case_id), data)[0].version
+    view = {"kind": "exclusion_view", "contribution": "Please wait", "proposal": heard}
+    services.cases.act(sw, case_id, "add_contribution", heard, view)
+    data = {"start_date": "2026-11-20", "reason": "y"}
+    unheard = services.cases.act(slt, case_id, "propose_exclusion", heard + 1, data)[0].version
+    listed = services.reads.proposals_awaiting_decision([case_id])
+    assert [(p["id"], p["kind"], p["heard"]) for p in listed] == [(heard, "suspension", True), (unheard, "exclusion", False)]
+    app = create_app({"TESTING": True, "SERVICES": services, "SECRET_KEY": "test-secret", "WTF_CSRF_ENABLED": False})
+    for who, shown in [("head", True), ("dsl", False), ("slt", False)]:
+        client = app.test_client()
+        assert client.post("/login", data={"username": who, "password": "correct horse battery"}).status_code == 302
+        page = client.get("/").get_data(as_text=True)
+        assert ("Waiting for your decision" in page) is shown, who
+        if shown:
+            banner = page[page.index('id="awaiting-decision"') :]
+            assert f"/cases/{case_id}/actions/decide_suspension?proposal={heard}" in banner
+            assert f"/cases/{case_id}/actions/decide_exclusion?proposal={unheard}" in banner
+            assert "the social worker has given a view" in banner and "no view from the social worker yet" in banner
+    services.cases.act(
+        principal(services, "head"), case_id, "decide_suspension", unheard, {"proposal": heard, "decision": "suspend"}
+    )
+    assert [p["id"] for p in services.reads.proposals_awaiting_decision([case_id])] == [unheard]

@@ -191,29 +191,34 @@ class SqlReadModels:
 
     def proposals_awaiting_social_worker(self, case_ids: list[str]) -> list[dict[str, Any]]:
         """The suspension and exclusion proposals on these cases that nobody has decided and no social
-        worker has given a view on, each with what its event proposed. Read from the report facts and
-        the proposals' own events, so a social worker's list replays none of their cases."""
+        worker has given a view on, each with what its event proposed (a social worker's list)."""
+        return [p for p in self.proposals_awaiting_decision(case_ids) if not p["heard"]]
+
+    def proposals_awaiting_decision(self, case_ids: list[str]) -> list[dict[str, Any]]:
+        """The suspension and exclusion proposals on these cases that nobody has decided, each with what its
+        event proposed and whether a social worker has given a view on it (``heard``; a head's list). Read
+        from the report facts and the proposals' own events, so neither list replays a case."""
         if not case_ids:
             return []
         proposed, answer = case_report_facts, case_report_facts.alias("answer")
-        answered = exists().where(
-            answer.c.case_id == proposed.c.case_id,
-            answer.c.ref == proposed.c.version,
-            or_(answer.c.kind == "decided", and_(answer.c.kind == "view", answer.c.detail == Role.SOCIAL_WORKER.value)),
-        )
+
+        def answered(condition: Any) -> Any:
+            return exists().where(answer.c.case_id == proposed.c.case_id, answer.c.ref == proposed.c.version, condition)
+
+        heard = answered(and_(answer.c.kind == "view", answer.c.detail == Role.SOCIAL_WORKER.value))
         query = (
             select(proposed.c.case_id, proposed.c.version, proposed.c.detail, events.c.event_type, events.c.schema_version,
-                   events.c.data)
+                   events.c.data, heard.label("heard"))
             .join(events, and_(events.c.stream_id == proposed.c.case_id, events.c.version == proposed.c.version))
-            .where(proposed.c.case_id.in_(case_ids), proposed.c.kind == "proposed", ~answered)
+            .where(proposed.c.case_id.in_(case_ids), proposed.c.kind == "proposed", ~answered(answer.c.kind == "decided"))
             .order_by(proposed.c.case_id, proposed.c.version)
         )  # fmt: skip
         with read_transaction(self.engine) as conn:
             rows = conn.execute(query).all()
         found = []
-        for case_id, version, kind, event_type, schema_version, data in rows:
+        for case_id, version, kind, event_type, schema_version, data, was_heard in rows:
             _, proposal = UPCASTERS.upcast(event_type, schema_version, json.loads(data))
-            found.append({**proposal, "case_id": case_id, "id": version, "kind": kind})
+            found.append({**proposal, "case_id": case_id, "id": version, "kind": kind, "heard": bool(was_heard)})
         return found
 
     def episodes_by_pupil(self, school_urns: list[str]) -> dict[str, list[Episode]]:

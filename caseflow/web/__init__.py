@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, g
 from flask_login import current_user
 
 from caseflow.domain.events import in_england, long_date
@@ -51,8 +51,18 @@ def nav_links() -> list[tuple[str, str]]:
     return [(endpoint, label) for endpoint, label, audience in NAV if audience is None or roles & audience]
 
 
+def school_named(urn: str) -> str:
+    """A school as people know it, by its name, with its URN ("Oakfield Primary School (100001)"). The names
+    are read once per request: a page names one school, or a few."""
+    if "school_names" not in g:
+        g.school_names = {s["urn"]: s["name"] for s in auth.services().accounts.schools()}
+    name = g.school_names.get(urn)
+    return f"{name} ({urn})" if name else f"School {urn}"
+
+
 def register(app: Flask) -> None:
     app.jinja_env.globals["nav_links"] = nav_links
+    app.jinja_env.filters["school_named"] = school_named
     app.jinja_env.filters["long_date"] = long_date
     app.jinja_env.filters["in_england"] = in_england
     app.jinja_env.filters["counted"] = counted

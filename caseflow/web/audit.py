@@ -58,6 +58,15 @@ def _index(status: int = 200, **shown: Any) -> Any:
     return page, status
 
 
+#: an access-log line's outcome as the auditor reads it (``caseflow.services.cases._outcome``)
+OUTCOME_WORDS = {
+    "ok": "Done",
+    "refused": "Refused: a value or a rule of the form",
+    "forbidden": "Not permitted to the role",
+    "not_found": "Not found",
+    "conflict": "Refused: the case had changed meanwhile",
+}
+
 #: the latest entries of a case's access log its page shows at first (all of them a link away)
 ACCESS_SHOWN = 50
 
@@ -115,6 +124,7 @@ def case(case_id: str) -> Any:
         version = int(raw) if raw else len(latest)
         replayed = svc.cases.replay(principal, case_id, upto_version=version)
     report = svc.cases.verify(principal, case_id)
+    pupil = svc.cases.pupil(latest[0].data["pupil_id"])  # whose case, as the list of cases names it
     access = svc.cases.access_log(principal, case_id)
     people = sorted({a["username"] for a in access})
     doings = {a["action"]: _what(a["action"]) for a in access}
@@ -135,6 +145,8 @@ def case(case_id: str) -> Any:
         asked_on=request.args.get("on", "")[:10],
         asked_at=request.args.get("at", "")[:5],
         report=report,
+        pupil=pupil,
+        outcome_words=OUTCOME_WORDS,
         access=shown,
         access_total=len(matching),
         access_filter={"who": who, "what": what},

@@ -58,16 +58,26 @@ def index() -> Any:
     workflow = services().workflow
     cases = _visible_cases() if current_user.principal.roles & CASE_READERS else []
     can_open = bool(current_user.principal.roles & workflow.creation.roles)
-    awaiting = _awaiting_my_view(cases) if Role.SOCIAL_WORKER in current_user.principal.roles else []
-    return render_template("cases/index.html", cases=cases, labels=workflow.state_labels, can_open=can_open, awaiting=awaiting)
+    roles = current_user.principal.roles
+    awaiting = _awaiting(cases, services().reads.proposals_awaiting_social_worker) if Role.SOCIAL_WORKER in roles else []
+    deciding = _awaiting(cases, services().reads.proposals_awaiting_decision) if Role.HEADTEACHER in roles else []
+    return render_template(
+        "cases/index.html",
+        cases=cases,
+        labels=workflow.state_labels,
+        can_open=can_open,
+        reads_cases=bool(roles & CASE_READERS),
+        awaiting=awaiting,
+        deciding=deciding,
+    )
 
 
-def _awaiting_my_view(cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Suspension and exclusion proposals on the social worker's cases that still await a view,
-    in the order of the list (newest activity first)."""
+def _awaiting(cases: list[dict[str, Any]], read: Callable[[list[str]], list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Suspension and exclusion proposals on the user's cases that still await them (a social worker's
+    view, a head's decision), in the order of the list (newest activity first)."""
     order = {row["case_id"]: n for n, row in enumerate(cases)}
     names = {row["case_id"]: f"{row['given_name']} {row['family_name']}" for row in cases}
-    pending = services().reads.proposals_awaiting_social_worker(list(order))
+    pending = read(list(order))
     return [{**p, "pupil": names[p["case_id"]]} for p in sorted(pending, key=lambda p: (order[p["case_id"]], p["id"]))]
 
 
@@ -263,9 +273,10 @@ def new() -> Any:
         except (NotPermitted, NotFound):
             abort(403)
         else:
-            flash("The case is open.")
             if principal.roles & CASE_READERS:
+                flash("The case is open.")
                 return redirect(url_for("cases.detail", case_id=case.id))
+            flash("Thank you: the need is raised. The designated safeguarding lead sees it now and takes it from there.")
             return redirect(url_for("cases.index"))
         if open_cases:
             if not confirmed:

@@ -1,0 +1,64 @@
+"""From the third new user's walk: the auditor's page of a case did not say whose case it was, and its access
+log said "refused" for a form sent with a wrong value as for a role not permitted; the governors' report, the
+cohort dashboard and the due list named the school by its number; a teacher who raised a need was told "The
+case is open" above "There are no cases for you to see"."""
+
+from __future__ import annotations
+
+import pytest
+from flask.testing import FlaskClient
+
+from caseflow import create_app
+from caseflow.bootstrap import Services
+from caseflow.demo import make_upn
+from caseflow.domain.errors import InvalidData
+from tests.conftest import SCHOOL, principal
+
+
+def _client(svc: Services, username: str) -> FlaskClient:
+    app = create_app({"TESTING": True, "SERVICES": svc, "SECRET_KEY": "test-secret", "WTF_CSRF_ENABLED": False})
+    client = app.test_client()
+    assert client.post("/login", data={"username": username, "password": "correct horse battery"}).status_code == 302
+    return client
+
+
+def _pupil(svc: Services) -> str:
+    return svc.pupils.register(
+        principal(svc, "dsl"),
+        {"upn": make_upn("881", "2001", 2019, 88), "given_name": "Wren", "family_name": "Whose",
+         "date_of_birth": "2016-01-01", "school_urn": SCHOOL},
+    ).id  # fmt: skip
+
+
+def test_the_auditor_sees_whose_case_it_is_and_each_outcome_in_words(sqlite_services: Services) -> None:
+    svc = sqlite_services
+    case_id = svc.cases.open_case(
+        principal(svc, "dsl"), {"pupil_id": _pupil(svc), "need_areas": ["attendance"], "description": "x"}
+    ).id
+    with pytest.raises(InvalidData):
+        svc.cases.act(principal(svc, "dsl"), case_id, "record_meeting", 1, {"date": "not a date"})
+    page = _client(svc, "auditor").get(f"/audit/cases/{case_id}").get_data(as_text=True)
+    caption = page[page.index('id="whose-case"') :]
+    assert caption.startswith('id="whose-case">Wren Whose · case opened on ')
+    log = page[page.index('id="access-log"') :]
+    assert "Refused: a value or a rule of the form" in log and "Done" in log
+    assert '<td class="govuk-table__cell">refused</td>' not in log
+
+
+def test_the_school_is_named_by_its_name(sqlite_services: Services) -> None:
+    svc = sqlite_services
+    for who, address in [("governor", f"/reports/governors?school_urn={SCHOOL}"), ("dsl", "/cohort"), ("dsl", "/due")]:
+        page = _client(svc, who).get(address).get_data(as_text=True)
+        assert f"Oakfield Primary School ({SCHOOL})" in page, address
+        assert f">School {SCHOOL}" not in page, address
+
+
+def test_a_teacher_raising_a_need_is_told_who_takes_it_from_there(sqlite_services: Services) -> None:
+    svc = sqlite_services
+    pupil_id = _pupil(svc)
+    client = _client(svc, "teacher")
+    page = client.get("/").get_data(as_text=True)
+    assert 'id="raise-only"' in page and "There are no cases for you to see" not in page and "My classes</a>" in page
+    need = {"pupil_id": pupil_id, "need_areas": ["attendance"], "description": "Often late, tired."}
+    raised = client.post("/cases/new", data=need, follow_redirects=True).get_data(as_text=True)
+    assert "The designated safeguarding lead sees it now" in raised and "The case is open." not in raised
