@@ -352,7 +352,9 @@ def replay(case_id: str, upto_version: int | None, as_of: str | None) -> None:
     click.echo(json.dumps(case.summary(), indent=2, sort_keys=True))
 
 
-@main.command("import", help="Import a CSV from the MIS (pupils, attendance, attainment, send, behaviour): all or nothing.")
+@main.command(
+    "import", help="Import a CSV from the MIS (pupils, attendance, attainment, send, behaviour, suspensions): all or nothing."
+)
 @click.argument("kind")
 @click.argument("file", type=click.File("r", encoding="utf-8-sig"))
 @click.option("--as", "username", help="Import as this user (a DSL, head, SLT member or SENCo); default: the operator, as admin.")

@@ -24,7 +24,8 @@ def test_every_column_type_round_trips(database: Database) -> None:
         "opened_at": OPENED, "updated_at": OPENED, "need_areas": '["attendance"]',
     }  # fmt: skip
     suspension = {"pupil_id": "p1", "case_id": "c1", "school_year": 2026, "term": "spring", "days": 2.5, "decided_version": 7,
-                  "decided_at": OPENED, "decided_days": 2.5, "cancelled_at": None, "start_date": date(2027, 1, 11)}  # fmt: skip
+                  "decided_at": OPENED, "decided_days": 2.5, "cancelled_at": None, "start_date": date(2027, 1, 11),
+                      "source": "case"}  # fmt: skip
     marks = [{"pupil_id": "p1", "date": date(2026, 11, d), "session": s, "code": "/"} for d in (2, 3) for s in ("AM", "PM")]
     with write_transaction(engine) as conn:
         insert_rows(conn, case_summary, [summary])

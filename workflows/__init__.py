@@ -18,6 +18,7 @@ REGISTRY = {
         support_journey.DEFINITION,
         pupil_record.DEFINITION_V1,
         pupil_record.DEFINITION_V2,
+        pupil_record.DEFINITION_V3,
         pupil_record.DEFINITION,
         good_practice.DEFINITION,
     )

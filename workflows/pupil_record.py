@@ -18,6 +18,8 @@ TERMS = ["autumn", "spring", "summer"]
 KEEPERS = ["dsl", "headteacher", "slt", "senco"]
 #: MIS imports are run from the command line by the system administrator ("admin")
 IMPORTERS = [*KEEPERS, "admin"]
+#: what the MIS records of a pupil's time away: a suspension (fixed-period) or a permanent exclusion
+SUSPENSION_KINDS = ["suspension", "permanent_exclusion"]
 
 ACTIONS = [
     {
@@ -283,14 +285,48 @@ def _version_3(action: dict) -> dict:
     return {**action, "guards": [*action.get("guards", []), *added]}
 
 
+#: added in version 4: a suspension or permanent exclusion as the school's MIS recorded it (one decided before
+#: Caseflow was used, or for a pupil with no case), so the counters, the 45-day limit and the whole school's
+#: figures see every suspension, not only those decided on a case
+RECORD_SUSPENSION = {
+    "name": "record_suspension",
+    "label": "Record a suspension or exclusion from the school's records",
+    "event": "SuspensionRecorded",
+    "source": "*",
+    "roles": ["dsl", "headteacher", "slt", "senco", "admin"],
+    "guards": ["days_of_a_suspension", "date_in_range"],
+    "fields": {
+        "kind": {
+            "type": "choice",
+            "label": "Suspension or permanent exclusion",
+            "choices": SUSPENSION_KINDS,
+            "labels": {"permanent_exclusion": "Permanent exclusion"},
+            "required": True,
+        },
+        "start_date": {"type": "date", "label": "First day", "required": True},
+        "days": {
+            "type": "number",
+            "label": "School days (a suspension)",
+            "min": 0.5,
+            "max": 45,
+            "help": "Whole days, or half a day for a lunchtime. Leave empty for a permanent exclusion.",
+        },
+        "reason": {"type": "line", "label": "Reason", "max_length": 100},
+    },
+}
+
 DEFINITION = {
     "name": "pupil_record",
-    "version": 3,
+    "version": 4,
     "initial": "registered",
     "final_states": [],
     "states": [{"name": "registered", "label": "Registered"}],
-    "actions": [_version_3(a) for a in ACTIONS],
+    "actions": [*(_version_3(a) for a in ACTIONS), RECORD_SUSPENSION],
 }
+
+#: version 3, before a suspension or exclusion recorded in the MIS could be; a copy, held by a test to the
+#: definition as released (tests/data/pupil_record_v3.json)
+DEFINITION_V3 = deepcopy({**DEFINITION, "version": 3, "actions": [_version_3(a) for a in ACTIONS]})
 
 #: version 2, before dates were checked against today; a copy, held by a test to the definition as released
 DEFINITION_V2 = deepcopy({**DEFINITION, "version": 2, "actions": ACTIONS})

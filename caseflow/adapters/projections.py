@@ -230,6 +230,38 @@ def _project_suspension(conn: Connection, event: StoredEvent) -> None:
             decided_version=event.version,
             decided_at=event.recorded_at,
             decided_days=float(proposal["days"]),
+            source="case",
+        )
+    )
+
+
+def _recorded_suspension(conn: Connection, event: StoredEvent) -> None:
+    """A suspension the school's MIS recorded counts as one decided when it was recorded; a later record of
+    the same one (the pupil, its first day) replaces it. A permanent exclusion has no days: no row."""
+    data = event.data
+    if data["kind"] != "suspension":
+        return
+    start = date.fromisoformat(data["start_date"])
+    conn.execute(
+        delete(suspension_days).where(
+            suspension_days.c.pupil_id == event.stream_id,
+            suspension_days.c.source == "mis",
+            suspension_days.c.start_date == start,
+        )
+    )
+    term = term_of(data["start_date"])
+    conn.execute(
+        insert(suspension_days).values(
+            pupil_id=event.stream_id,
+            case_id=event.stream_id,
+            school_year=term.school_year,
+            term=term.name,
+            start_date=start,
+            days=float(data["days"]),
+            decided_version=event.version,
+            decided_at=event.recorded_at,
+            decided_days=float(data["days"]),
+            source="mis",
         )
     )
 
@@ -589,6 +621,7 @@ def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
 
 _PUPIL_PROJECTIONS: dict[str, Callable[[Connection, StoredEvent], None]] = {
     "SocialCareEpisodeEnded": _episode_ended,
+    "SuspensionRecorded": _recorded_suspension,
     "PupilDetailsUpdated": lambda c, e: c.execute(
         update(pupils)
         .where(pupils.c.pupil_id == e.stream_id)

@@ -65,6 +65,7 @@ _OTHER_SUSPENSIONS = (  # a pupil's suspensions, leaving out one case (none: "")
         suspension_days.c.start_date,
         suspension_days.c.days,
         suspension_days.c.decided_at,
+        suspension_days.c.source,
     ).where(suspension_days.c.pupil_id == bindparam("pupil_id"), suspension_days.c.case_id != bindparam("exclude_case"))
 )
 _SCHOOL_LA = select(schools.c.la_code).where(schools.c.urn == bindparam("urn"))
@@ -469,7 +470,7 @@ def episodes_by_pupil(engine: Engine, school_urns: list[str]) -> dict[str, list[
 
 
 def _other_suspension(row: Any) -> OtherSuspension:
-    return OtherSuspension(row["start_date"], float(row["days"]), row["decided_at"])
+    return OtherSuspension(row["start_date"], float(row["days"]), row["decided_at"], row["source"] == "mis")
 
 
 def _episode(row: Any) -> Episode:

@@ -222,7 +222,8 @@ social_care_episodes = Table(
     Index("ix_episodes_worker", "social_worker"),
 )
 
-#: projection: suspension days decided, per pupil and school year
+#: projection: suspension days decided, per pupil and school year: on a case, or as the school's MIS recorded
+#: them (``source`` "mis": ``case_id`` is then the pupil's own stream, ``decided_version`` its event there)
 suspension_days = Table(
     "suspension_days",
     metadata,
@@ -241,6 +242,8 @@ suspension_days = Table(
     #: the days decided; ``days`` is what counts, the days served once the head cancels it
     Column("decided_days", Float, nullable=False),
     Column("cancelled_at", UtcDateTime, nullable=True),
+    #: "case" (decided on a case) or "mis" (recorded in the school's MIS: ``SuspensionRecorded``)
+    Column("source", String(8), nullable=False, server_default="case"),
     UniqueConstraint("case_id", "decided_version", name="uq_suspension_decision"),
 )
 

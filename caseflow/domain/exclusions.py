@@ -144,11 +144,13 @@ class Child:
 
 
 class OtherSuspension(NamedTuple):
-    """A suspension decided for the pupil on another of their cases."""
+    """A suspension decided for the pupil on another of their cases, or recorded in the school's MIS."""
 
     start_date: date
     days: float
     decided_at: datetime
+    #: recorded in the school's MIS (imported, or entered on the pupil's record), not decided on a case
+    from_mis: bool = False
 
 
 class DaysAway(NamedTuple):

@@ -419,7 +419,7 @@ def _suspended_days(case: SupportCase, ctx: CaseContext, calendar: SchoolCalenda
             found.append((taken, "decided on this case"))
     for other in ctx.other_suspensions.values():
         if taken := days_away(other.start_date, other.days, calendar):
-            found.append((taken, "decided on another of their cases"))
+            found.append((taken, "recorded in the school's MIS" if other.from_mis else "decided on another of their cases"))
     return found
 
 
@@ -637,6 +637,8 @@ _DATE_WINDOWS: dict[str, dict[str, tuple[int | None, int | None]]] = {
     "record_send_status": {"since": (OLDEST_PUPIL_DAYS, None)},
     "record_wellbeing": {"administered_on": (OLDEST_PUPIL_DAYS, None)},
     "record_questionnaire": {"administered_on": (OLDEST_PUPIL_DAYS, None)},
+    # as the MIS recorded it: one from years back, or one decided today that starts after the weekend
+    "record_suspension": {"start_date": (OLDEST_PUPIL_DAYS, 366)},
 }
 
 
@@ -800,6 +802,24 @@ def episode_dates_in_order(record: Any, data: Mapping[str, Any], ctx: CaseContex
 def category_only_on_cp(record: Any, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
     if data.get("category") and data.get("plan") != "cp":
         return [Unmet("category_not_cp", "A category of abuse applies to child protection plans only.", "category")]
+    return []
+
+
+@guard("days_of_a_suspension", needs_input=True, fields=("kind", "days"))
+def days_of_a_suspension(record: Any, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
+    """A suspension recorded from the MIS is of whole school days, or half a day for a lunchtime; a
+    permanent exclusion has no number of days."""
+    days = data.get("days")
+    if data.get("kind") == "permanent_exclusion":
+        if days is None:
+            return []
+        return [Unmet("exclusion_days", "A permanent exclusion has no number of days; leave the days empty.", "days")]
+    if data.get("kind") != "suspension":
+        return []
+    if days is None:
+        return [Unmet("suspension_days", "Enter the suspension's school days (half a day for a lunchtime).", "days")]
+    if isinstance(days, int | float) and not float(days * 2).is_integer():
+        return [Unmet("half_days", "A suspension is of whole school days, or half a day for a lunchtime.", "days")]
     return []
 
 

@@ -17,7 +17,7 @@ from caseflow.domain.events import StoredEvent, london_date
 
 COHORT_YEARS = 6
 #: what a pupil snapshot says it is: a case's snapshot can never be read as a pupil's, nor the reverse
-PUPIL_SNAPSHOT_SCHEMA = "pupil-3"  # 2: with the family's key contact; 3: every care status recorded
+PUPIL_SNAPSHOT_SCHEMA = "pupil-4"  # 2: with the family's key contact; 3: every care status recorded; 4: MIS suspensions
 PLANS = ("cin", "cp")
 #: DfE CiN census categories of abuse, used on child protection plans
 ABUSE_CATEGORIES = ("NEG", "PHY", "SAB", "EMO", "MUL")
@@ -94,6 +94,9 @@ class Pupil:
     classroom_profile: dict[str, Any] = field(default_factory=dict)
     attainment: list[dict[str, Any]] = field(default_factory=list)
     incidents: list[dict[str, Any]] = field(default_factory=list)
+    #: suspensions and permanent exclusions as the school's MIS recorded them, one per kind and first day
+    #: (a later record of the same one, its days corrected, replaces it)
+    suspensions: list[dict[str, Any]] = field(default_factory=list)
     wellbeing: list[dict[str, Any]] = field(default_factory=list)
     #: (date, session) -> attendance code; later marks for the same session replace earlier ones
     attendance: dict[tuple[str, str], str] = field(default_factory=dict)
@@ -139,6 +142,7 @@ class Pupil:
             "classroom_profile": self.classroom_profile,
             "attainment": self.attainment,
             "incidents": self.incidents,
+            "suspensions": self.suspensions,
             "wellbeing": self.wellbeing,
             "attendance": [[day, session, code] for (day, session), code in self.attendance.items()],
         }
@@ -167,6 +171,7 @@ class Pupil:
             classroom_profile=data["classroom_profile"],
             attainment=data["attainment"],
             incidents=data["incidents"],
+            suspensions=data["suspensions"],
             wellbeing=data["wellbeing"],
             attendance={(day, session): code for day, session, code in data["attendance"]},
         )
@@ -230,6 +235,12 @@ def _attendance(pupil: Pupil, event: StoredEvent) -> None:
         pupil.attendance[(day, session)] = code
 
 
+def _suspension(pupil: Pupil, event: StoredEvent) -> None:
+    same = (event.data["kind"], event.data["start_date"])
+    kept = [s for s in pupil.suspensions if (s["kind"], s["start_date"]) != same]
+    pupil.suspensions = sorted([*kept, {"version": event.version, **event.data}], key=lambda s: (s["start_date"], s["kind"]))
+
+
 def _key_contact(pupil: Pupil, event: StoredEvent) -> None:
     pupil.key_contact = {"version": event.version, "named_on": london_date(event.occurred_at).isoformat(), **event.data}
 
@@ -249,6 +260,7 @@ _APPLY: dict[str, Callable[[Pupil, StoredEvent], None]] = {
     "QuestionnaireRecorded": lambda p, e: p.wellbeing.append(
         {"version": e.version, "measure": e.data["questionnaire"], **e.data}
     ),
+    "SuspensionRecorded": _suspension,
     "TeacherAssigned": lambda p, e: p.teachers.add(e.data["teacher"]),
     "TeacherUnassigned": lambda p, e: p.teachers.discard(e.data["teacher"]),
     "AttendanceRecorded": _attendance,

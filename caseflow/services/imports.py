@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from typing import Any
 from caseflow.domain.attendance import AttendanceError, parse_mark
 from caseflow.domain.errors import CaseflowError, GuardFailed, InvalidData
 from caseflow.domain.events import NewEvent, london_date, now_utc
+from caseflow.domain.exclusions import decided
 from caseflow.domain.fields import MAX_MARKS, validate_partly
 from caseflow.domain.guards import CaseContext
 from caseflow.domain.pupil import Pupil
@@ -27,7 +29,7 @@ from caseflow.domain.upn import UpnError, normalise_upn
 from caseflow.domain.wording import counted
 from caseflow.domain.workflow import Workflow
 from caseflow.services.ports import EventStore, ReadModels, StreamWrite
-from caseflow.services.streams import PUPIL, load_pupil
+from caseflow.services.streams import PUPIL, load_case, load_pupil
 
 MAX_ERRORS = 200
 #: marks, in a pupil's plan, that the file has had a row registering or updating them
@@ -77,6 +79,8 @@ class Plan:
     events: list[NewEvent] = field(default_factory=list)
     #: facts (or attendance marks) already planned from earlier rows of the same file
     seen: list[tuple[Any, Any]] = field(default_factory=list)
+    #: (kind, first day) of each suspension or exclusion decided on one of the pupil's cases, once read
+    decided_on_cases: frozenset[tuple[str, str]] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +108,19 @@ def _pupil_row(row: dict[str, str]) -> dict[str, Any]:
 
 def _plain(row: dict[str, str], ints: tuple[str, ...] = ()) -> dict[str, Any]:
     return {k: (_int_or_text(v) if k in ints else v) for k, v in row.items() if k != "upn" and v != ""}
+
+
+def _number_or_text(value: str) -> Any:
+    """A number as the MIS writes it ("2", "0.5"); anything else as typed, for the field to refuse."""
+    text = value.strip()
+    return float(text) if re.fullmatch(r"-?\d{1,6}(\.\d{1,6})?", text) else value
+
+
+def _suspension_row(row: dict[str, str]) -> dict[str, Any]:
+    data = _plain(row)
+    if "days" in data:
+        data["days"] = _number_or_text(data["days"])
+    return data
 
 
 KINDS: dict[str, Kind] = {
@@ -137,6 +154,13 @@ KINDS: dict[str, Kind] = {
         ("upn", "date", "category", "severity", "description"),
         ("upn", "date", "category", "severity", "description"),
         lambda row: _plain(row),
+    ),
+    "suspensions": Kind(
+        "suspensions",
+        "record_suspension",
+        ("upn", "kind", "start_date", "days", "reason"),
+        ("upn", "kind", "start_date"),
+        _suspension_row,
     ),
 }
 
@@ -349,11 +373,43 @@ class ImportService:
             return "upn:no pupil with this UPN; import the pupils first"
         if schools is not None and pupil.school_urn not in schools:
             return "upn:this pupil is not at a school you may import for"
+        if kind.action == "record_suspension":
+            if (found := self._known_suspension(plan, clean)) is not None:
+                return found
+            new_events.append(self.workflow.decide(pupil, kind.action, actor, clean, _today(now), now))
+            return None
         if (kind.action, clean) in plan.seen or _already_recorded(pupil, kind.action, clean):
             return "unchanged"
         new_events.append(self.workflow.decide(pupil, kind.action, actor, clean, _today(now), now))
         plan.seen.append((kind.action, clean))
         return None
+
+    def _known_suspension(self, plan: Plan, clean: Mapping[str, Any]) -> str | None:
+        """A suspension or exclusion is the pupil's, its kind and first day: the same one decided on one of
+        their cases (the MIS exports those too), or recorded already as it stands, is unchanged; one recorded
+        with other days or reason is recorded again (the MIS corrected it). Twice in one file, it must agree."""
+        same = (clean["kind"], clean["start_date"])
+        for action, earlier in plan.seen:
+            if action == "record_suspension" and (earlier["kind"], earlier["start_date"]) == same:
+                if earlier == clean:
+                    return "unchanged"
+                what = clean["kind"].replace("_", " ")
+                return f"start_date:this {what} on {clean['start_date']} is in the file twice, differently"
+        plan.seen.append(("record_suspension", dict(clean)))
+        if plan.decided_on_cases is None:
+            plan.decided_on_cases = self._decided_on_cases(plan.pupil.id)
+        if same in plan.decided_on_cases:
+            return "unchanged"
+        as_recorded = [{k: v for k, v in s.items() if k != "version"} for s in plan.pupil.suspensions]
+        return "unchanged" if dict(clean) in as_recorded else None
+
+    def _decided_on_cases(self, pupil_id: str) -> frozenset[tuple[str, str]]:
+        kinds = {"suspension": "suspension", "exclusion": "permanent_exclusion"}
+        found = set()
+        for case_id in self.reads.cases_of_pupil(pupil_id):
+            for proposal in decided(load_case(self.store, case_id).proposals()):
+                found.add((kinds[proposal["kind"]], proposal["start_date"]))
+        return frozenset(found)
 
 
 def _today(now: datetime) -> CaseContext:

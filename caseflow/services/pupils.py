@@ -127,5 +127,7 @@ def pupil_as_dict(pupil: Pupil, as_of: date) -> Mapping[str, Any]:
         "care_status": pupil.care_status,
         "send_status": pupil.send_status,
         "key_contact": pupil.key_contact,
+        #: as the school's MIS recorded them (pupil_record@4): those decided on a case are on the case
+        "suspensions": pupil.suspensions,
         "version": pupil.version,
     }

@@ -30,7 +30,7 @@ MAX_UPLOAD = 5 * 1024 * 1024
 
 #: each kind of file as the page names it
 KIND_LABELS = {"attainment": "Attainment", "attendance": "Attendance", "behaviour": "Behaviour incidents",
-               "pupils": "Pupils", "send": "SEND status"}  # fmt: skip
+               "pupils": "Pupils", "send": "SEND status", "suspensions": "Suspensions and permanent exclusions"}  # fmt: skip
 
 
 class UploadForm(FlaskForm):
@@ -81,7 +81,7 @@ def _with_progress(kind: str, text: str, actor: Actor, schools: frozenset[str]) 
 @bp.route("/imports", methods=["GET", "POST"])
 @allow(*IMPORT_ROLES)
 def upload() -> Any:
-    """Import pupils, attendance, attainment, SEND or behaviour from a CSV export."""
+    """Import pupils, attendance, attainment, SEND, behaviour or suspensions from a CSV export."""
     form = UploadForm()
     principal = current_user.principal
     # only the kinds one of the user's roles may import (a head may not import SEND status)

@@ -1,0 +1,299 @@
+"""Suspensions and permanent exclusions the school's MIS recorded (pupil_record@4, import kind ``suspensions``):
+imported all or nothing like every other kind; the same suspension decided on a case, or already imported, is
+unchanged; and every one counts where a case's decision does: the pupil's counters, the 45-day limit and the
+overlap rule on their cases, and the whole school's figures on the cohort dashboard, the LA view and the reports
+(as at a day, from when it was recorded)."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from caseflow import create_app
+from caseflow.adapters.migrate import downgrade, upgrade
+from caseflow.adapters.projections import rebuild
+from caseflow.adapters.tables import suspension_days
+from caseflow.bootstrap import Services
+from caseflow.cli import main
+from caseflow.demo import make_upn
+from caseflow.domain.errors import GuardFailed
+from caseflow.domain.roles import Actor
+from caseflow.services.imports import ImportRejected
+from tests.conftest import SCHOOL, Clock, Database, _services, principal, seed_people
+from tests.test_projections import dump
+from workflows import PUPIL_RECORD, REGISTRY, pupil_record
+
+NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)  # a Friday in the autumn term
+ADMIN = Actor("cli:test", "admin")
+HEADER = "upn,kind,start_date,days,reason\n"
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(NOW)
+
+
+@pytest.fixture
+def svc(database: Database, clock: Clock) -> Iterator[Services]:
+    services = _services(database, clock)
+    seed_people(services)
+    yield services
+    services.close()
+
+
+def upn(n: int) -> str:
+    return make_upn("881", "2001", 2019, n)
+
+
+def a_pupil(svc: Services, n: int, cohort: bool = False) -> str:
+    dsl = principal(svc, "dsl")
+    pupil = svc.pupils.register(
+        dsl,
+        {"upn": upn(n), "given_name": f"Mo{n}", "family_name": "Away", "date_of_birth": "2016-01-01", "school_urn": SCHOOL},
+    )
+    if cohort:
+        svc.pupils.record_episode(dsl, pupil.id, {"plan": "cin", "start_date": "2025-01-01", "social_worker": "sw"})
+    return pupil.id
+
+
+def act(svc: Services, who: str, case_id: str, action: str, data: dict[str, Any]) -> int:
+    after, _ = svc.cases.act(principal(svc, who), case_id, action, svc.store.current_version(case_id), data)
+    return after.version
+
+
+def a_case(svc: Services, pupil_id: str) -> str:
+    data = {"pupil_id": pupil_id, "need_areas": ["behaviour"], "description": "Fights at break."}
+    return svc.cases.open_case(principal(svc, "dsl"), data).id
+
+
+def propose(svc: Services, case_id: str, start: str, days: float) -> int:
+    return act(svc, "slt", case_id, "propose_suspension", {"days": days, "start_date": start, "reason": "Fight."})
+
+
+def decide(svc: Services, case_id: str, proposal: int) -> int:
+    return act(svc, "head", case_id, "decide_suspension", {"proposal": proposal, "decision": "suspend"})
+
+
+def imported(svc: Services, text: str) -> tuple[int, int]:
+    report = svc.imports.run("suspensions", HEADER + text, ADMIN, None)
+    return report.events, report.unchanged_rows
+
+
+# --- the workflow ----------------------------------------------------------------------------------
+def test_version_3_is_kept_as_released_and_new_records_are_version_4() -> None:
+    released = json.loads((Path(__file__).parent / "data" / "pupil_record_v3.json").read_text())
+    assert json.loads(json.dumps(REGISTRY["pupil_record@3"])) == released
+    assert PUPIL_RECORD == "pupil_record@4" and REGISTRY[PUPIL_RECORD] is pupil_record.DEFINITION
+    added = {a["name"] for a in pupil_record.DEFINITION["actions"]} - {a["name"] for a in released["actions"]}
+    assert added == {"record_suspension"}
+
+
+# --- the import: all or nothing, every problem of a row at once ------------------------------------
+def test_one_bad_row_imports_nothing_and_names_every_problem_of_each_row(svc: Services) -> None:
+    a_pupil(svc, 1)
+    before = svc.store.count()
+    text = (
+        f"{upn(1)},suspension,2026-11-02,2,Persistent disruptive behaviour\n"
+        f"{upn(1)},suspension,2026-02-30,1.3,\n"  # no such day; not a whole or half day
+        f"{upn(1)},permanent_exclusion,2026-10-05,3,\n"  # an exclusion has no days
+        f"{upn(1)},suspension,2026-10-12,,\n"  # a suspension needs its days
+        f"{upn(1)},expulsion,2026-10-13,50,\n"  # no such kind; over 45 days
+        f"{upn(99)},suspension,2026-10-14,1,\n"  # no such pupil
+    )
+    with pytest.raises(ImportRejected) as rejected:
+        imported(svc, text)
+    found = sorted((e.row, e.column) for e in rejected.value.errors)
+    assert found == [(3, "days"), (3, "start_date"), (4, "days"), (5, "days"), (6, "days"), (6, "kind"), (7, "upn")], [
+        str(e) for e in rejected.value.errors
+    ]
+    assert any("no pupil with this UPN" in str(e) for e in rejected.value.errors)
+    assert svc.store.count() == before
+    with svc.engine.connect() as conn:
+        assert conn.execute(select(suspension_days)).all() == []
+
+
+def test_a_good_file_is_recorded_and_importing_it_again_changes_nothing(svc: Services) -> None:
+    pupil_id = a_pupil(svc, 2)
+    text = f"{upn(2)},suspension,2026-11-02,2,Verbal abuse\n{upn(2)},permanent_exclusion,2026-11-16,,\n"
+    assert imported(svc, text) == (2, 0)
+    pupil = svc.pupils.load(pupil_id)
+    assert [(s["kind"], s["start_date"], s.get("days")) for s in pupil.suspensions] == [
+        ("suspension", "2026-11-02", 2.0),
+        ("permanent_exclusion", "2026-11-16", None),
+    ]
+    assert svc.store.load(pupil_id)[-1].workflow_version == "pupil_record@4"
+    count = svc.store.count()
+    assert imported(svc, text) == (0, 2)
+    assert svc.store.count() == count
+    # the MIS corrected the days: recorded again, and it replaces the first everywhere
+    assert imported(svc, f"{upn(2)},suspension,2026-11-02,1.5,Verbal abuse\n") == (1, 0)
+    assert [s.get("days") for s in svc.pupils.load(pupil_id).suspensions] == [1.5, None]
+    with svc.engine.connect() as conn:
+        rows = conn.execute(select(suspension_days.c.days, suspension_days.c.source)).all()
+    assert [tuple(r) for r in rows] == [(1.5, "mis")]
+
+
+def test_the_same_suspension_twice_in_a_file_must_agree(svc: Services) -> None:
+    a_pupil(svc, 3)
+    same = f"{upn(3)},suspension,2026-11-02,2,\n"
+    assert imported(svc, same + same) == (1, 1)
+    with pytest.raises(ImportRejected) as rejected:
+        imported(svc, f"{upn(3)},suspension,2026-11-09,2,\n{upn(3)},suspension,2026-11-09,3,\n")
+    assert [(e.row, e.column) for e in rejected.value.errors] == [(3, "start_date")]
+
+
+def test_a_suspension_decided_on_a_case_is_unchanged_when_the_mis_exports_it(svc: Services) -> None:
+    pupil_id = a_pupil(svc, 4)
+    case_id = a_case(svc, pupil_id)
+    decide(svc, case_id, propose(svc, case_id, "2026-11-23", 3))
+    count = svc.store.count()
+    # the MIS exports it too, whatever days it says; and a suspension of another day is new
+    assert imported(svc, f"{upn(4)},suspension,2026-11-23,3,Fight\n") == (0, 1)
+    assert svc.store.count() == count
+    assert svc.pupils.load(pupil_id).suspensions == []
+    assert imported(svc, f"{upn(4)},suspension,2026-11-23,3,Fight\n{upn(4)},suspension,2026-10-05,1,\n") == (1, 1)
+
+
+# --- the rules on cases see them -----------------------------------------------------------------------
+def test_the_45_day_limit_counts_an_imported_suspension(svc: Services) -> None:
+    pupil_id = a_pupil(svc, 5)
+    imported(svc, f"{upn(5)},suspension,2026-09-07,40,\n")
+    case_id = a_case(svc, pupil_id)
+    proposal = propose(svc, case_id, "2026-11-23", 6)
+    before = svc.store.current_version(case_id)
+    with pytest.raises(GuardFailed) as refused:
+        decide(svc, case_id, proposal)
+    assert any(u.code == "suspension_limit" and "40 already this year" in u.message for u in refused.value.unmet)
+    assert svc.store.current_version(case_id) == before
+
+
+def test_a_suspension_over_days_recorded_in_the_mis_is_refused(svc: Services) -> None:
+    pupil_id = a_pupil(svc, 6)
+    imported(svc, f"{upn(6)},suspension,2026-11-23,3,\n")  # Monday to Wednesday
+    case_id = a_case(svc, pupil_id)
+    with pytest.raises(GuardFailed) as refused:
+        propose(svc, case_id, "2026-11-25", 1)
+    (unmet,) = refused.value.unmet
+    assert (unmet.code, unmet.field) == ("overlaps_suspension", "start_date")
+    assert "recorded in the school's MIS" in unmet.message
+    assert propose(svc, case_id, "2026-11-26", 1)  # the Thursday is free
+
+
+# --- the figures count them ---------------------------------------------------------------------------
+def test_the_dashboard_counts_a_pupil_outside_the_cohorts_imported_suspension_from_when_it_was_recorded(
+    svc: Services, clock: Clock
+) -> None:
+    a_pupil(svc, 7, cohort=True)
+    a_pupil(svc, 8)  # not in the cohort
+    imported(svc, f"{upn(8)},suspension,2026-11-02,2,\n{upn(7)},suspension,2026-11-03,1,\n")
+    dsl = principal(svc, "dsl")
+    board = svc.dashboard.cohort(dsl, SCHOOL, NOW.date())
+    assert (board["school"]["pupils_suspended"], board["school"]["suspension_days"]) == (2, 3.0)
+    assert (board["cohort"]["pupils_suspended"], board["cohort"]["suspension_days"]) == (1, 1.0)
+    (row,) = board["pupils"]
+    assert row["suspension_days"] == 1.0
+    earlier = svc.dashboard.cohort(dsl, SCHOOL, (NOW - timedelta(days=1)).date())  # before it was imported
+    assert (earlier["school"]["pupils_suspended"], earlier["school"]["suspension_days"]) == (0, 0.0)
+    (school,) = [s for s in svc.la.la(principal(svc, "vs"), NOW.date())["schools"] if s["urn"] == SCHOOL]
+    assert (school["pupils_suspended"], school["suspension_days"]) == (1, 1.0)
+
+
+def test_the_pupil_page_shows_them_and_counts_them(svc: Services) -> None:
+    pupil_id = a_pupil(svc, 9)
+    imported(svc, f"{upn(9)},suspension,2026-11-02,2.5,Damage\n{upn(9)},permanent_exclusion,2026-11-16,,\n")
+    app = create_app({"TESTING": True, "SERVICES": svc, "SECRET_KEY": "x", "WTF_CSRF_ENABLED": False})
+    client = app.test_client()
+    client.post("/login", data={"username": "dsl", "password": "correct horse battery"})
+    html = client.get(f"/pupils/{pupil_id}").get_data(as_text=True)
+    assert 'id="mis-suspensions"' in html and "Permanent exclusion" in html and "Damage" in html
+    assert "2.5 of 45 this school year" in html
+    answer = client.get(f"/api/v1/pupils/{pupil_id}").get_json()
+    assert [s["kind"] for s in answer["suspensions"]] == ["suspension", "permanent_exclusion"]
+    page = client.get("/imports").get_data(as_text=True)
+    assert 'value="suspensions"' in page and "upn,kind,start_date,days,reason" in page
+
+
+def test_the_upload_page_imports_them_and_reports_a_bad_row(svc: Services) -> None:
+    a_pupil(svc, 10)
+    app = create_app({"TESTING": True, "SERVICES": svc, "SECRET_KEY": "x", "WTF_CSRF_ENABLED": False})
+    client = app.test_client()
+    client.post("/login", data={"username": "dsl", "password": "correct horse battery"})
+    before = svc.store.count()
+    bad = {"kind": "suspensions", "file": (io.BytesIO((HEADER + f"{upn(10)},suspension,2026-11-02,0.3,\n").encode()), "s.csv")}
+    response = client.post("/imports", data=bad, content_type="multipart/form-data")
+    assert response.status_code == 422 and "Nothing was imported" in response.get_data(as_text=True)
+    assert svc.store.count() == before
+    good = {"kind": "suspensions", "file": (io.BytesIO((HEADER + f"{upn(10)},suspension,2026-11-02,1,\n").encode()), "s.csv")}
+    response = client.post("/imports", data=good, content_type="multipart/form-data")
+    assert response.status_code == 200 and "1 event for 1 pupil" in response.get_data(as_text=True)
+
+
+def test_the_form_and_the_api_refuse_what_a_user_can_send_without_a_500(svc: Services) -> None:
+    pupil_id = a_pupil(svc, 11)
+    app = create_app({"TESTING": True, "SERVICES": svc, "SECRET_KEY": "x", "WTF_CSRF_ENABLED": False})
+    client = app.test_client()
+    client.post("/login", data={"username": "dsl", "password": "correct horse battery"})
+    for data in (
+        {"kind": "suspension", "start_date": "2026-11-02", "days": "x"},
+        {"kind": "suspension", "start_date": "2026-11-02"},
+        {"kind": "permanent_exclusion", "start_date": "2026-11-02", "days": 2},
+        {"kind": "suspension", "start_date": "1999-11-02", "days": 2},
+        {"kind": ["x"], "start_date": 5, "days": True, "reason": "r" * 500},
+    ):
+        response = client.post(f"/api/v1/pupils/{pupil_id}/actions/record_suspension", json={"expected_version": 1, "data": data})
+        assert response.status_code == 422, (data, response.get_json())
+    response = client.post(
+        f"/pupils/{pupil_id}/actions/record_suspension",
+        data={"kind": "suspension", "start_date": "2026-11-02", "days": "1.3", "expected_version": "1"},
+    )
+    assert response.status_code == 422
+    assert svc.pupils.load(pupil_id).version == 1
+
+
+def test_the_cli_imports_them(database: Database, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("CASEFLOW_DATABASE_URL", database.url)
+    svc = _services(database, Clock(NOW))
+    seed_people(svc)
+    a_pupil(svc, 12)
+    svc.close()
+    good = tmp_path / "suspensions.csv"
+    good.write_text(HEADER + f"{upn(12)},suspension,2026-11-02,1,\n")
+    runner = CliRunner()
+    result = runner.invoke(main, ["import", "suspensions", str(good)])
+    assert result.exit_code == 0 and "1 event for 1 pupil" in result.output, result.output
+
+
+# --- rebuilt from the log, and the migration ----------------------------------------------------------
+def test_a_rebuild_gives_the_same_rows(svc: Services) -> None:
+    pupil_id = a_pupil(svc, 13)
+    case_id = a_case(svc, pupil_id)
+    decide(svc, case_id, propose(svc, case_id, "2026-11-23", 3))
+    imported(svc, f"{upn(13)},suspension,2026-10-05,2,\n{upn(13)},permanent_exclusion,2026-11-16,,\n")
+    imported(svc, f"{upn(13)},suspension,2026-10-05,1,\n")  # corrected
+    inline = dump(svc)
+    assert len(inline["suspension_days"]) == 2
+    rebuild(svc.store)
+    assert dump(svc) == inline
+
+
+def test_the_migration_adds_the_source_and_fills_the_mis_rows_from_the_log(database: Database, svc: Services) -> None:
+    a_pupil(svc, 14)
+    imported(svc, f"{upn(14)},suspension,2026-10-05,2,\n")
+    imported(svc, f"{upn(14)},suspension,2026-10-05,1,\n")
+    inline = dump(svc)
+    svc.close()
+    downgrade(database.owner_url, "0018")
+    upgrade(database.owner_url)
+    after = _services(database, Clock(NOW))
+    try:
+        assert dump(after) == inline
+    finally:
+        after.close()
