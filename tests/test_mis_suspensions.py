@@ -162,6 +162,38 @@ def test_a_suspension_decided_on_a_case_is_unchanged_when_the_mis_exports_it(svc
     assert imported(svc, f"{upn(4)},suspension,2026-11-23,3,Fight\n{upn(4)},suspension,2026-10-05,1,\n") == (1, 1)
 
 
+def test_the_mis_recording_a_suspension_before_the_head_decides_it_counts_it_once(svc: Services) -> None:
+    """The school office enters the suspension in the MIS, and the night's import brings it in, before the head
+    records the decision on the case: the MIS record on the proposal's first day is the same suspension, so it
+    neither blocks the decision nor counts beside it."""
+    pupil_id = a_pupil(svc, 9)
+    case_id = a_case(svc, pupil_id)
+    proposal = propose(svc, case_id, "2026-11-23", 3)
+    assert imported(svc, f"{upn(9)},suspension,2026-11-23,3,Fight\n") == (1, 0)
+    imported(svc, f"{upn(9)},suspension,2026-09-07,40,\n")  # and 40 days earlier in the year: 43 with this one
+    decide(svc, case_id, proposal)
+    assert sorted(s.days for s in svc.reads.other_suspensions(pupil_id).values() if s.days) == [3.0, 40.0]
+    counted = select(suspension_days.c.source, suspension_days.c.start_date).where(suspension_days.c.days > 0)
+    with svc.engine.connect() as conn:
+        rows = conn.execute(counted).all()
+    assert sorted((source, str(day)) for source, day in rows) == [("case", "2026-11-23"), ("mis", "2026-09-07")]
+    view = svc.cases.view(principal(svc, "head"), case_id)
+    assert view.safeguards.year_days == 43
+    rebuild(svc.store)
+    with svc.engine.connect() as conn:
+        again = conn.execute(counted).all()
+    assert sorted(again) == sorted(rows)
+
+
+def test_a_suspension_entered_on_the_record_after_the_head_decided_it_counts_once(svc: Services) -> None:
+    pupil_id = a_pupil(svc, 10)
+    case_id = a_case(svc, pupil_id)
+    decide(svc, case_id, propose(svc, case_id, "2026-11-23", 2))
+    entered = {"kind": "suspension", "start_date": "2026-11-23", "days": 2, "reason": "Fight"}
+    svc.pupils.act(principal(svc, "dsl"), pupil_id, "record_suspension", svc.store.current_version(pupil_id), entered)
+    assert [s.days for s in svc.reads.other_suspensions(pupil_id).values()] == [2.0]
+
+
 # --- the rules on cases see them -----------------------------------------------------------------------
 def test_the_45_day_limit_counts_an_imported_suspension(svc: Services) -> None:
     pupil_id = a_pupil(svc, 5)
@@ -288,6 +320,11 @@ def test_the_migration_adds_the_source_and_fills_the_mis_rows_from_the_log(datab
     a_pupil(svc, 14)
     imported(svc, f"{upn(14)},suspension,2026-10-05,2,\n")
     imported(svc, f"{upn(14)},suspension,2026-10-05,1,\n")
+    later = a_pupil(svc, 15)  # the MIS's record first, then the head's decision of the same suspension
+    case_id = a_case(svc, later)
+    proposal = propose(svc, case_id, "2026-11-23", 2)
+    imported(svc, f"{upn(15)},suspension,2026-11-23,2,\n")
+    decide(svc, case_id, proposal)
     inline = dump(svc)
     svc.close()
     downgrade(database.owner_url, "0018")

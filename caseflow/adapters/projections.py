@@ -219,6 +219,15 @@ def _project_suspension(conn: Connection, event: StoredEvent) -> None:
     proposal = json.loads(proposal_text)
     pupil_id = conn.execute(select(case_summary.c.pupil_id).where(case_summary.c.case_id == event.stream_id)).scalar_one()
     term = term_of(proposal["start_date"])
+    start = date.fromisoformat(proposal["start_date"])
+    # the MIS's record of this suspension, brought in before the head recorded the decision, is this one: from
+    # now the decision counts in its place (until now it counted, as a cancellation's days would)
+    sd = suspension_days.c
+    conn.execute(
+        update(suspension_days)
+        .where(sd.pupil_id == pupil_id, sd.source == "mis", sd.start_date == start, sd.cancelled_at.is_(None))
+        .values(days=0.0, cancelled_at=event.recorded_at)
+    )
     conn.execute(
         insert(suspension_days).values(
             pupil_id=pupil_id,
@@ -237,7 +246,8 @@ def _project_suspension(conn: Connection, event: StoredEvent) -> None:
 
 def _recorded_suspension(conn: Connection, event: StoredEvent) -> None:
     """A suspension the school's MIS recorded counts as one decided when it was recorded; a later record of
-    the same one (the pupil, its first day) replaces it. A permanent exclusion has no days: no row."""
+    the same one (the pupil, its first day) replaces it, and one a head decided on a case counts as the case's
+    decision, not twice. A permanent exclusion has no days: no row."""
     data = event.data
     if data["kind"] != "suspension":
         return
@@ -249,6 +259,11 @@ def _recorded_suspension(conn: Connection, event: StoredEvent) -> None:
             suspension_days.c.start_date == start,
         )
     )
+    decided = select(suspension_days.c.case_id).where(
+        suspension_days.c.pupil_id == event.stream_id, suspension_days.c.source == "case", suspension_days.c.start_date == start
+    )
+    if conn.execute(decided.limit(1)).first() is not None:  # decided on a case already: that decision counts
+        return
     term = term_of(data["start_date"])
     conn.execute(
         insert(suspension_days).values(

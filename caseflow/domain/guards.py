@@ -378,8 +378,9 @@ def suspension_limit(case: SupportCase, data: Mapping[str, Any], ctx: CaseContex
     proposal = _pending(case, data.get("proposal"), "suspension")
     if proposal is None:
         return []
-    year = school_year(date.fromisoformat(proposal["start_date"]))
-    return over_suspension_limit(suspension_days(case, ctx, year), float(proposal["days"]))
+    start = date.fromisoformat(proposal["start_date"])
+    already = suspension_days(case, ctx, school_year(start)) - sum(o.days for o in _recorded_as(ctx, start))
+    return over_suspension_limit(already, float(proposal["days"]))
 
 
 @guard("suspensions_do_not_overlap", needs_input=True)
@@ -400,7 +401,7 @@ def suspensions_do_not_overlap(case: SupportCase, data: Mapping[str, Any], ctx: 
     wanted = days_away(date.fromisoformat(start), float(days), calendar)
     if wanted is None:
         return []
-    for taken, where in _suspended_days(case, ctx, calendar):
+    for taken, where in _suspended_days(case, ctx, calendar, leaving_out=date.fromisoformat(start)):
         if wanted.overlaps(taken):
             message = (
                 f"The pupil is already suspended {taken.text()} ({where}); this suspension would run {wanted.text()}. "
@@ -410,14 +411,27 @@ def suspensions_do_not_overlap(case: SupportCase, data: Mapping[str, Any], ctx: 
     return []
 
 
-def _suspended_days(case: SupportCase, ctx: CaseContext, calendar: SchoolCalendar) -> list[tuple[DaysAway, str]]:
-    """The days of every suspension decided for the pupil (those served, if it was cancelled), and where."""
+def _recorded_as(ctx: CaseContext, start: date) -> list[OtherSuspension]:
+    """The MIS's record of a suspension beginning on ``start``: the school office may enter in the MIS the
+    suspension a head is deciding on a case before the head records the decision. It is that suspension, not
+    another (once decided on the case, the case's decision counts in its place)."""
+    return [o for o in ctx.other_suspensions.values() if o.from_mis and o.start_date == start]
+
+
+def _suspended_days(
+    case: SupportCase, ctx: CaseContext, calendar: SchoolCalendar, leaving_out: date | None = None
+) -> list[tuple[DaysAway, str]]:
+    """The days of every suspension decided for the pupil (those served, if it was cancelled), and where;
+    ``leaving_out``: the first day of the suspension being judged, whose MIS record is itself."""
+    same = _recorded_as(ctx, leaving_out) if leaving_out else []
     found = []
     for proposal in decided(case.proposals()):
         start = date.fromisoformat(proposal["start_date"])
         if proposal["kind"] == "suspension" and (taken := days_away(start, days_counted(proposal), calendar)):
             found.append((taken, "decided on this case"))
     for other in ctx.other_suspensions.values():
+        if other in same:
+            continue
         if taken := days_away(other.start_date, other.days, calendar):
             found.append((taken, "recorded in the school's MIS" if other.from_mis else "decided on another of their cases"))
     return found

@@ -35,17 +35,19 @@ def upgrade() -> None:
         batch.add_column(sa.Column("source", sa.String(length=8), nullable=False, server_default="case"))
     bind = op.get_bind()
     recorded = bind.execute(
-        sa.select(events.c.stream_id, events.c.version, events.c.data, events.c.recorded_at)
+        sa.select(events.c.stream_id, events.c.version, events.c.data, events.c.recorded_at, events.c.position)
         .where(events.c.event_type == "SuspensionRecorded")
         .order_by(events.c.position)
     ).fetchall()
     rows: dict[tuple[str, date], dict[str, Any]] = {}  # a later record of the same suspension replaces it
-    for pupil_id, version, text, recorded_at in recorded:
+    written_at: dict[tuple[str, date], int] = {}  # each kept row's place in the log
+    for pupil_id, version, text, recorded_at, position in recorded:
         data = json.loads(text)
         if data.get("kind") != "suspension":
             continue
         term = term_of(data["start_date"])
         start = date.fromisoformat(data["start_date"])
+        written_at[(pupil_id, start)] = position
         rows[(pupil_id, start)] = {
             "pupil_id": pupil_id,
             "case_id": pupil_id,
@@ -58,6 +60,32 @@ def upgrade() -> None:
             "decided_days": float(data["days"]),
             "source": "mis",
         }
+    # as the projection has it: a head's decision of the same suspension on a case counts in its place, and
+    # the MIS's record, if written first, counted until the decision was
+    case_rows = sa.table(
+        "suspension_days",
+        sa.column("pupil_id"),
+        sa.column("case_id"),
+        sa.column("start_date", sa.Date()),
+        sa.column("decided_version"),
+        sa.column("decided_at", UtcDateTime()),
+        sa.column("source"),
+    )
+    decided = bind.execute(
+        sa.select(case_rows.c.pupil_id, case_rows.c.start_date, case_rows.c.decided_at, events.c.position)
+        .join(events, sa.and_(events.c.stream_id == case_rows.c.case_id, events.c.version == case_rows.c.decided_version))
+        .where(case_rows.c.source == "case")
+    ).fetchall()
+    for pupil_id, start, decided_at, position in decided:
+        key = (pupil_id, start)
+        if key not in rows:
+            continue
+        if position < written_at[key]:
+            del rows[key]
+        else:
+            rows[key] = {**rows[key], "days": 0.0, "cancelled_at": decided_at}
+    for row in rows.values():
+        row.setdefault("cancelled_at", None)
     if rows:
         table = sa.table(
             "suspension_days",
@@ -66,6 +94,7 @@ def upgrade() -> None:
             sa.column("decided_at", UtcDateTime()),
             sa.column("decided_days"),
             sa.column("source"),
+            sa.column("cancelled_at", UtcDateTime()),
         )
         op.bulk_insert(table, list(rows.values()))
 
