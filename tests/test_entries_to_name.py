@@ -106,3 +106,15 @@ def test_a_receipt_names_a_sending_still_awaiting_confirmation_from_a_list(sqlit
     do("record_file_receipt", {"transfer": sent, "received_on": today.isoformat(), "confirmed_by": "J Bell"})
     page = client.get(f"/cases/{case_id}/actions/record_file_receipt").get_data(as_text=True)
     assert options_of(page, "transfer") == [("", "Choose…")], "a confirmed sending is not offered again"
+
+
+def test_a_field_chosen_from_a_list_is_labelled_as_people_know_it() -> None:
+    """From the third new user's walk: 'The sending (version)', hinted 'The link beside the sending … fills
+    this in', read like notes for a developer once the field became a list (support_journey@7)."""
+    from workflows import CURRENT, REGISTRY
+
+    for action in REGISTRY[CURRENT]["actions"]:
+        for name, spec in action["fields"].items():
+            if spec["type"] == "ref" and name != "corrects":
+                assert "version" not in spec["label"] + spec.get("help", ""), (action["name"], name)
+                assert "fills this in" not in spec.get("help", ""), (action["name"], name)

@@ -114,7 +114,17 @@ def test_version_6_is_kept_as_released_and_still_takes_another_name() -> None:
     now = {a["name"]: a for a in REGISTRY[CURRENT]["actions"]}
     then = {a["name"]: a for a in released["actions"]}
     assert now.keys() == then.keys()
-    assert [name for name in now if now[name] != then[name]] == ["record_file_transfer"]
+    worded = {  # version 7 also words the fields chosen from a list as people know them; no other change
+        "add_contribution", "decide_suspension", "decide_exclusion", "record_decision_notice", "cancel_decision",
+        "record_review_request", "record_board_review", "record_file_receipt",
+    }  # fmt: skip
+    assert {name for name in now if now[name] != then[name]} == {"record_file_transfer", *worded}
+    for name in worded:
+        assert {k: v for k, v in now[name].items() if k != "fields"} == {k: v for k, v in then[name].items() if k != "fields"}
+        assert now[name]["fields"].keys() == then[name]["fields"].keys()
+        for field_name, spec in now[name]["fields"].items():
+            same = {k: v for k, v in spec.items() if k not in ("label", "help")}
+            assert same == {k: v for k, v in then[name]["fields"][field_name].items() if k not in ("label", "help")}
     sending = now["record_file_transfer"]
     assert sending == then["record_file_transfer"] | {
         "guards": [*then["record_file_transfer"]["guards"], "sent_to_the_receiving_setting"]

@@ -665,15 +665,40 @@ FILE_TRANSFER = [
     },
 ]
 
+#: version 7's words for fields that name an earlier entry of the case, now chosen from a list of them as people
+#: know them (not typed as a version number): (label, help)
+_WORDED_IN_7 = {
+    ("add_contribution", "proposal"): ("Proposal", "For an exclusion view: the proposal it answers."),
+    **{(name, "proposal"): ("Proposal", None) for name in ("decide_suspension", "decide_exclusion")},
+    **{
+        (name, "proposal"): ("The suspension or exclusion decided", None)
+        for name in ("record_decision_notice", "cancel_decision", "record_review_request", "record_board_review")
+    },
+    ("record_file_receipt", "transfer"): ("The sending of the file", None),
+}
+
+
+def _worded_7(action: dict) -> dict:
+    fields = dict(action.get("fields", {}))
+    for (name, field_name), (label, help_text) in _WORDED_IN_7.items():
+        if action["name"] == name and field_name in fields:
+            worded = {k: v for k, v in fields[field_name].items() if k != "help"}
+            fields[field_name] = {**worded, "label": label} | ({"help": help_text} if help_text else {})
+    return {**action, "fields": fields}
+
+
 DEFINITION = {
     "name": "support_journey",
     "version": 7,
     "initial": "need_identified",
     "final_states": ["closed"],
     "states": STATES,
-    "actions": [_version_6(_version_5(_version_4(_version_3(a)))) for a in ACTIONS]
-    + AFTER_DECISION
-    + [_version_7(a) for a in FILE_TRANSFER],
+    "actions": [
+        _worded_7(a)
+        for a in [_version_6(_version_5(_version_4(_version_3(a)))) for a in ACTIONS]
+        + AFTER_DECISION
+        + [_version_7(a) for a in FILE_TRANSFER]
+    ],
 }
 
 
