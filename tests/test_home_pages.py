@@ -37,6 +37,15 @@ def test_the_bar_names_a_role_once(sqlite_services: Services) -> None:
     page = client.get("/").get_data(as_text=True)
     bar = page[page.index("caseflow-userbar") : page.index("Sign out")]
     assert "Dana Shah (DSL)" in bar and "(DSL)" not in bar.replace("Dana Shah (DSL)", "")
+    # from the third walk: "Harriet Okafor (Headteacher) (Head)", the name's own words for the role differing
+    sqlite_services.accounts.add_user(
+        "hat", ["headteacher"], ["100001"], password=PASSWORD, display_name="Harriet Okafor (Headteacher)"
+    )
+    own = app.test_client()
+    assert own.post("/login", data={"username": "hat", "password": PASSWORD}).status_code == 302
+    page = own.get("/").get_data(as_text=True)
+    bar = page[page.index("caseflow-userbar") : page.index("Sign out")]
+    assert "Harriet Okafor (Headteacher)" in bar and "(Head)" not in bar
     other = app.test_client()
     assert other.post("/login", data={"username": "senco", "password": PASSWORD}).status_code == 302
     page = other.get("/").get_data(as_text=True)
