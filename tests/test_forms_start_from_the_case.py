@@ -126,9 +126,12 @@ def test_version_6_is_kept_as_released_and_still_takes_another_name() -> None:
             same = {k: v for k, v in spec.items() if k not in ("label", "help")}
             assert same == {k: v for k, v in then[name]["fields"][field_name].items() if k not in ("label", "help")}
     sending = now["record_file_transfer"]
-    assert sending == then["record_file_transfer"] | {
-        "guards": [*then["record_file_transfer"]["guards"], "sent_to_the_receiving_setting"]
-    }
+    worded_box = sending["fields"]["sent_separately"]  # version 7 also says the box must be ticked
+    assert worded_box["help"].startswith("Tick to confirm")
+    assert {
+        **sending,
+        "fields": {**sending["fields"], "sent_separately": then["record_file_transfer"]["fields"]["sent_separately"]},
+    } == then["record_file_transfer"] | {"guards": [*then["record_file_transfer"]["guards"], "sent_to_the_receiving_setting"]}
     version_6 = Workflow(REGISTRY["support_journey@6"])
     case = moving()
     act(case, "record_file_transfer", "dsl", SENT | {"receiving_setting": "Riverside Acadmey"}, CTX, version_6)

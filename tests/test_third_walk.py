@@ -5,6 +5,8 @@ case is open" above "There are no cases for you to see"."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from flask.testing import FlaskClient
 
@@ -62,3 +64,38 @@ def test_a_teacher_raising_a_need_is_told_who_takes_it_from_there(sqlite_service
     need = {"pupil_id": pupil_id, "need_areas": ["attendance"], "description": "Often late, tired."}
     raised = client.post("/cases/new", data=need, follow_redirects=True).get_data(as_text=True)
     assert "The designated safeguarding lead sees it now" in raised and "The case is open." not in raised
+
+
+def test_a_list_with_one_entry_to_choose_has_it_chosen(sqlite_services: Services) -> None:
+    """The receipt's sending was not chosen from the 'Record something' list even when there was only one."""
+    svc = sqlite_services
+    case_id = svc.cases.open_case(
+        principal(svc, "dsl"), {"pupil_id": _pupil(svc), "need_areas": ["behaviour"], "description": "x"}
+    ).id
+    version = svc.store.current_version(case_id)
+    svc.cases.act(principal(svc, "dsl"), case_id, "start_one_plan", version, {})
+    data = {"days": 1, "start_date": "2026-12-14", "reason": "Fight."}
+    proposal = svc.cases.act(principal(svc, "slt"), case_id, "propose_suspension", version + 1, data)[0].version
+    page = _client(svc, "head").get(f"/cases/{case_id}/actions/decide_suspension").get_data(as_text=True)
+    assert re.search(rf'<option selected value="{proposal}"|<option value="{proposal}" selected', page)
+    data = {"days": 2, "start_date": "2026-12-15", "reason": "Another fight."}
+    svc.cases.act(principal(svc, "slt"), case_id, "propose_suspension", proposal, data)
+    page = _client(svc, "head").get(f"/cases/{case_id}/actions/decide_suspension").get_data(as_text=True)
+    listed = page[page.index('name="proposal"') : page.index("</select>", page.index('name="proposal"'))]
+    assert '<option selected value="">Choose…</option>' in listed and listed.count("selected") == 1, "two: none chosen"
+
+
+def test_a_view_on_a_suspension_is_not_called_an_exclusion_view(sqlite_services: Services) -> None:
+    svc = sqlite_services
+    case_id = svc.cases.open_case(
+        principal(svc, "dsl"), {"pupil_id": _pupil(svc), "need_areas": ["behaviour"], "description": "x"}
+    ).id
+    page = _client(svc, "dsl").get(f"/cases/{case_id}/actions/add_contribution").get_data(as_text=True)
+    assert ">View on a proposed suspension or exclusion</option>" in page and "Exclusion view" not in page
+
+
+def test_the_box_the_file_needs_ticked_says_so() -> None:
+    from workflows import CURRENT, REGISTRY
+
+    (sending,) = [a for a in REGISTRY[CURRENT]["actions"] if a["name"] == "record_file_transfer"]
+    assert sending["fields"]["sent_separately"]["help"].startswith("Tick to confirm")

@@ -675,6 +675,11 @@ _WORDED_IN_7 = {
         for name in ("record_decision_notice", "cancel_decision", "record_review_request", "record_board_review")
     },
     ("record_file_receipt", "transfer"): ("The sending of the file", None),
+    ("record_file_transfer", "sent_separately"): (
+        "Sent separately from the main pupil file",
+        "Tick to confirm: KCSIE has the child protection file go separately from the main pupil file, and it "
+        "cannot be recorded as sent otherwise.",
+    ),
 }
 
 

@@ -21,6 +21,8 @@ _WRITTEN = {
     "cp": "CP",
     "sgo": "SGO",
     "post_16": "Post-16",
+    # a contribution's kind: the view is on a proposed suspension as much as on an exclusion
+    "exclusion_view": "View on a proposed suspension or exclusion",
     # SEN primary needs (DfE school census codes)
     "SPLD": "SpLD (specific learning difficulty)",
     "MLD": "MLD (moderate learning difficulty)",

@@ -123,11 +123,15 @@ def act(case_id: str, name: str) -> Any:
         abort(404)
     if not (spec.roles & view.roles):
         abort(403)
-    form_class = action_form(spec.fields, {"expected_version": HiddenField()}, entries_to_name(view.case, name))
+    entries = entries_to_name(view.case, name)
+    form_class = action_form(spec.fields, {"expected_version": HiddenField()}, entries)
     form = form_class()
     if request.method == "GET":
         form.expected_version.data = str(view.case.version)
         fill(form, spec.fields, as_recorded(view.case, name))
+        for field_name, listed in entries.items():  # the only entry it may name is the one meant
+            if len(listed) == 1:
+                form[field_name].data = listed[0][0]
         prefill(form, spec.fields)  # after: a link's own value wins over what the case records
     status, conflict = 200, None
     if form.validate_on_submit():
