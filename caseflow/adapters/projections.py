@@ -223,11 +223,14 @@ def _project_suspension(conn: Connection, event: StoredEvent) -> None:
     # the MIS's record of this suspension, brought in before the head recorded the decision, is this one: from
     # now the decision counts in its place (until now it counted, as a cancellation's days would)
     sd = suspension_days.c
-    conn.execute(
-        update(suspension_days)
-        .where(sd.pupil_id == pupil_id, sd.source == "mis", sd.start_date == start, sd.cancelled_at.is_(None))
-        .values(days=0.0, cancelled_at=event.recorded_at)
+    mis = (sd.pupil_id == pupil_id, sd.source == "mis", sd.start_date == start)
+    # one the log holds after this decision never counted (``_recorded_suspension`` left it out): a rebuild,
+    # whose pupils' events of a batch are projected before its cases', may have written it already
+    after = select(events.c.position).where(
+        events.c.stream_id == sd.case_id, events.c.version == sd.decided_version, events.c.position > event.position
     )
+    conn.execute(delete(suspension_days).where(*mis, after.exists()))
+    conn.execute(update(suspension_days).where(*mis, sd.cancelled_at.is_(None)).values(days=0.0, cancelled_at=event.recorded_at))
     conn.execute(
         insert(suspension_days).values(
             pupil_id=pupil_id,

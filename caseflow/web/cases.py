@@ -60,7 +60,8 @@ def index() -> Any:
     can_open = bool(current_user.principal.roles & workflow.creation.roles)
     roles = current_user.principal.roles
     awaiting = _awaiting(cases, services().reads.proposals_awaiting_social_worker) if Role.SOCIAL_WORKER in roles else []
-    deciding = _awaiting(cases, services().reads.proposals_awaiting_decision) if Role.HEADTEACHER in roles else []
+    heading = current_user.principal.schools_for(Role.HEADTEACHER)  # a head decides in their own school only
+    deciding = _awaiting([c for c in cases if c["school_urn"] in heading], services().reads.proposals_awaiting_decision)
     return render_template(
         "cases/index.html",
         cases=cases,
@@ -129,8 +130,8 @@ def act(case_id: str, name: str) -> Any:
     if request.method == "GET":
         form.expected_version.data = str(view.case.version)
         fill(form, spec.fields, as_recorded(view.case, name))
-        for field_name, listed in entries.items():  # the only entry it may name is the one meant
-            if len(listed) == 1:
+        for field_name, listed in entries.items():  # the only entry it must name is the one meant
+            if len(listed) == 1 and spec.fields[field_name].required:  # not a contribution's, an exclusion view's only
                 form[field_name].data = listed[0][0]
         prefill(form, spec.fields)  # after: a link's own value wins over what the case records
     status, conflict = 200, None

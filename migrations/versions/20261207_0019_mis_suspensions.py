@@ -76,13 +76,13 @@ def upgrade() -> None:
         .join(events, sa.and_(events.c.stream_id == case_rows.c.case_id, events.c.version == case_rows.c.decided_version))
         .where(case_rows.c.source == "case")
     ).fetchall()
-    for pupil_id, start, decided_at, position in decided:
+    for pupil_id, start, decided_at, position in sorted(decided, key=lambda row: row[3]):  # in the log's order
         key = (pupil_id, start)
         if key not in rows:
             continue
         if position < written_at[key]:
             del rows[key]
-        else:
+        elif "cancelled_at" not in rows[key]:  # the first decision of it took its place; a later one finds it gone
             rows[key] = {**rows[key], "days": 0.0, "cancelled_at": decided_at}
     for row in rows.values():
         row.setdefault("cancelled_at", None)
