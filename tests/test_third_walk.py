@@ -99,3 +99,45 @@ def test_the_box_the_file_needs_ticked_says_so() -> None:
 
     (sending,) = [a for a in REGISTRY[CURRENT]["actions"] if a["name"] == "record_file_transfer"]
     assert sending["fields"]["sent_separately"]["help"].startswith("Tick to confirm")
+
+
+def test_record_something_offers_no_form_that_must_name_an_entry_the_case_has_not(sqlite_services: Services) -> None:
+    """The 'Record something' list offered the follow-ups of a suspension (its notices, its cancellation, the
+    board's review) when there was none to name."""
+    svc = sqlite_services
+    case_id = svc.cases.open_case(
+        principal(svc, "dsl"), {"pupil_id": _pupil(svc), "need_areas": ["behaviour"], "description": "x"}
+    ).id
+    svc.cases.act(principal(svc, "dsl"), case_id, "start_one_plan", 1, {})
+
+    def offered() -> str:
+        page = _client(svc, "head").get(f"/cases/{case_id}").get_data(as_text=True)
+        return page[page.index("Record something") : page.index('id="timeline"')]
+
+    before = offered()
+    for name in ("decide_suspension", "record_decision_notice", "cancel_decision", "record_board_review"):
+        assert f"/actions/{name}" not in before, name
+    assert "/actions/propose_suspension" in before
+    data = {"days": 1, "start_date": "2026-12-14", "reason": "Fight."}
+    proposal = svc.cases.act(principal(svc, "slt"), case_id, "propose_suspension", 2, data)[0].version
+    assert "/actions/decide_suspension" in offered() and "/actions/cancel_decision" not in offered()
+    svc.cases.act(
+        principal(svc, "head"),
+        case_id,
+        "decide_suspension",
+        proposal,
+        {
+            "proposal": proposal,
+            "decision": "suspend",
+            "override_reason": "Risk",
+            "notified_social_worker": True,
+            "notified_virtual_school": True,
+            "notified_la": True,
+        },
+    )
+    after = offered()
+    assert (
+        "/actions/decide_suspension" not in after
+        and "/actions/cancel_decision" in after
+        and "/actions/record_decision_notice" in after
+    )

@@ -99,7 +99,20 @@ def detail(case_id: str) -> Any:
         recipients=RECIPIENTS,
         today=today(),
         remedy=remedy_links(view),
+        nothing_to_name=nothing_to_name(view),
     )
+
+
+def nothing_to_name(view: Any) -> set[str]:
+    """The actions that must name an earlier entry of the case, of which it has none yet (a notice of a
+    decision before any is decided): offering them leads only to a form that cannot be sent."""
+    found = set()
+    for status in view.actions:
+        spec = status.action
+        listed = entries_to_name(view.case, spec.name)
+        if any(spec.fields[name].required and not entries for name, entries in listed.items()):
+            found.add(spec.name)
+    return found
 
 
 def remedy_links(view: Any) -> Callable[[str], tuple[str, str] | None]:
