@@ -164,10 +164,26 @@ def act(case_id: str, name: str) -> Any:
             put_errors(form, cases.problems_besides(view, name, form_data(form, spec.fields), set(form.errors)))
     changed = view.events[conflict.expected_version :] if conflict and conflict.expected_version >= 0 else []
     pending = awaiting_decision(view.case, name) if view.pupil.cohort_status(today()) else []
+    unheard = any(not any(v["role"] == "social_worker" for v in p["views"]) for p in pending)
+    asked = any(form[field].data or form[field].errors for field in WITHOUT_THE_VIEW if field in form)
+    without_the_view = [form[field] for field in WITHOUT_THE_VIEW if field in form] if unheard or asked else []
     page = render_template(
-        "cases/action.html", view=view, spec=spec, form=form, conflict=conflict, changed=changed, pending=pending
+        "cases/action.html",
+        view=view,
+        spec=spec,
+        form=form,
+        conflict=conflict,
+        changed=changed,
+        pending=pending,
+        hidden=set(WITHOUT_THE_VIEW),
+        without_the_view=without_the_view,
     )
     return page, status
+
+
+#: a decision's fields that only a decision made without the social worker's view needs (the rule
+#: ``social_worker_heard``): asked for under their own heading while a proposal has no view, else not shown
+WITHOUT_THE_VIEW = ("override_reason", "notified_social_worker", "notified_virtual_school", "notified_la")
 
 
 def awaiting_decision(case: Any, action: str) -> list[dict[str, Any]]:
