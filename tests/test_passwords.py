@@ -123,3 +123,32 @@ def test_any_characters_will_do_at_a_length_of_12_to_128(password: str) -> None:
 def test_the_username_is_looked_for_whatever_the_case() -> None:
     with pytest.raises(AccountError, match="username"):
         check_password("Hello DANA.SHAH friends", "dana.shah")
+
+
+@pytest.mark.parametrize(
+    ("current", "new", "field", "message"),
+    [
+        ("wrong password!", NEW, "current", "Your current password is not right."),
+        (PASSWORD, "too short", "new", "A password has 12 to 128 characters."),
+        (PASSWORD, PASSWORD, "new", "The new password is the same as the current one."),
+    ],
+)
+def test_a_refused_change_is_told_on_its_field(app: Flask, current: str, new: str, field: str, message: str) -> None:
+    client = app.test_client()
+    assert sign_in(client) == 302
+    status, page = change(client, current, new)
+    assert status == 422
+    assert re.search(
+        rf'id="{field}-error"[^>]*>\s*<span class="govuk-visually-hidden">Error:</span>\s*{re.escape(message)}', page
+    )
+    assert f'href="#{field}">{message}' in page, "the summary links to the field"
+
+
+def test_a_wrong_current_password_and_a_short_new_one_are_told_at_once(app: Flask, sqlite_services: Services) -> None:
+    client = app.test_client()
+    assert sign_in(client) == 302
+    status, page = change(client, "wrong password!", "too short")
+    assert status == 422
+    assert 'id="current-error"' in page and 'id="new-error"' in page
+    assert "Your current password is not right." in page and "A password has 12 to 128 characters." in page
+    assert sqlite_services.accounts.authenticate("dsl", PASSWORD) is not None

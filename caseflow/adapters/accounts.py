@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
@@ -56,6 +56,11 @@ class SourceAttempt(NamedTuple):
 
 class AccountError(ValueError):
     """A request about accounts that cannot be carried out, in plain English."""
+
+    def __init__(self, message: str, on: Mapping[str, str] | None = None) -> None:
+        super().__init__(message)
+        #: where the request came from a form: each problem on the field it is about, so all are told at once
+        self.on = dict(on or {})
 
 
 def _check_urns(school_urns: list[str]) -> None:
@@ -388,11 +393,18 @@ class SqlAccounts:
         """The user's own change: the current password first (it counts as an attempt, ASVS V6.2.3),
         then the rules for the new one. ``AccountError`` says what is wrong; nothing changes then."""
         user = self._user_by_id(user_id)
+        problems: dict[str, str] = {}
         if user is None or self.authenticate(user["username"], current) != user_id:
-            raise AccountError("Your current password is not right.")
-        if new == current:
-            raise AccountError("The new password is the same as the current one.")
-        check_password(new, user["username"])
+            problems["current"] = "Your current password is not right."
+        elif new == current:
+            problems["new"] = "The new password is the same as the current one."
+        if "new" not in problems:
+            try:
+                check_password(new, user["username"] if user else None)
+            except AccountError as problem:
+                problems["new"] = str(problem)
+        if problems or user is None:
+            raise AccountError(" ".join(problems.values()), on=problems)
         with write_transaction(self.engine) as conn:
             conn.execute(update(users).where(users.c.id == user_id).values(password_hash=HASHER.hash(new)))
 

@@ -441,13 +441,14 @@ def change_password() -> Any:
     """Change your own password, giving the current one; every other session of yours ends."""
     user_id = _signed_in_id()
     form = PasswordChangeForm()
-    error = None
+    refused = False
     if form.validate_on_submit():
         accounts = services().accounts
         try:
             accounts.change_password(user_id, form.current.data, form.new.data)
         except AccountError as problem:
-            error = str(problem)
+            refused = True
+            put_errors(form, {name: [message] for name, message in problem.on.items()} or {"current": [str(problem)]})
         else:
             # every session ends, this one too, and this browser gets a new one (ASVS V7.2.4)
             ended = accounts.end_other_sessions(user_id, keep=None) - 1
@@ -459,8 +460,8 @@ def change_password() -> Any:
             login_user(renewed, remember=False)
             flash("Your password is changed. Any other session of yours has ended.")
             return redirect(url_for("auth.account"))
-    status = 422 if (error or form.errors) else 200
-    return render_template("auth/password.html", form=form, error=error), status
+    status = 422 if (refused or form.errors) else 200
+    return render_template("auth/password.html", form=form), status
 
 
 @bp.route("/account/two-step/off", methods=["POST"])
