@@ -205,7 +205,17 @@ def decide_a_suspension(services: Services, principals: dict[str, Principal], ca
         {"kind": "exclusion_view", "proposal": proposal,
          "contribution": "Home is unsettled this month; keep the suspension short and set up a reintegration meeting."},
     )  # fmt: skip
-    _act(services, principals["head"], case_id, "decide_suspension", {"proposal": proposal, "decision": "suspend"})
+    _act(
+        services,
+        principals["head"],
+        case_id,
+        "decide_suspension",
+        {
+            "proposal": proposal,
+            "decision": "suspend",
+            "reasons": "Physical aggression towards another pupil at lunchtime, as the behaviour policy sets out.",
+        },
+    )
     for recipient, how in (("parents", "letter"), ("social_worker", "email")):
         _act(
             services,

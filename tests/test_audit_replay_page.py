@@ -126,7 +126,9 @@ def test_the_page_shows_what_the_case_held_at_the_version_asked(svc: Services, c
     proposed = act("slt", "propose_suspension", {"days": 2, "start_date": "2026-11-09", "reason": "Fight."})
     then = svc.store.current_version(case_id)
     act("sw", "add_contribution", {"kind": "exclusion_view", "proposal": proposed, "contribution": "Keep it short."})
-    act("head", "decide_suspension", {"proposal": proposed, "decision": "suspend"})
+    act(
+        "head", "decide_suspension", {"proposal": proposed, "decision": "suspend", "reasons": "As the behaviour policy sets out."}
+    )
     act("head", "record_decision_notice", {"proposal": proposed, "recipient": "parents", "notified_on": "2026-11-02"})
     act("senco", "record_outcome", {"intervention": planned, "measure": "Attendance 97%", "status": "completed"})
     client = auditor(svc).test_client()

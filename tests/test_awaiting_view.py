@@ -59,7 +59,13 @@ def test_proposals_wait_until_a_social_worker_gives_a_view_or_the_head_decides(s
                        {"kind": "exclusion_view", "contribution": "Please wait", "proposal": suspension})  # fmt: skip
     assert _listed(services, mine) == [(overridden, exclusion, "exclusion")] == _pending_by_replay(services, mine)
 
-    decision = {"proposal": exclusion, "decision": "exclude", "override_reason": "Immediate risk", **NOTIFIED}
+    decision = {
+        "proposal": exclusion,
+        "decision": "exclude",
+        "reasons": "As the behaviour policy sets out.",
+        "override_reason": "Immediate risk",
+        **NOTIFIED,
+    }
     services.cases.act(head, overridden, "decide_exclusion", exclusion, decision)
     assert _listed(services, mine) == [] == _pending_by_replay(services, mine)
     assert _listed(services, []) == []
@@ -99,6 +105,10 @@ def test_the_head_sees_the_proposals_waiting_for_a_decision_with_whether_the_soc
             assert f"/cases/{case_id}/actions/decide_exclusion?proposal={unheard}" in banner
             assert "the social worker has given a view" in banner and "no view from the social worker yet" in banner
     services.cases.act(
-        principal(services, "head"), case_id, "decide_suspension", unheard, {"proposal": heard, "decision": "suspend"}
+        principal(services, "head"),
+        case_id,
+        "decide_suspension",
+        unheard,
+        {"proposal": heard, "decision": "suspend", "reasons": "As the behaviour policy sets out."},
     )
     assert [p["id"] for p in services.reads.proposals_awaiting_decision([case_id])] == [unheard]

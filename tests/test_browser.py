@@ -217,7 +217,9 @@ def test_social_worker_gives_a_view_then_the_head_decides(page: Page, base_url: 
     open_case_of(page, "Nowak, Chloe")
     page.get_by_role("link", name="Decide on this proposal").click()
     page.get_by_label("Decision", exact=True).select_option("withdraw")
-    page.get_by_label("Reasons", exact=True).fill("Agreed a reduced timetable with the social worker instead.")
+    page.get_by_label("Reasons (for the notice to the parents)", exact=True).fill(
+        "Agreed a reduced timetable with the social worker instead."
+    )
     submit(page, "Decide a proposed suspension")
     expect(page.locator("#proposals")).to_contain_text("Withdraw")
     shot(page, "06-head-decided")

@@ -48,7 +48,13 @@ def test_a_child_adopted_after_the_decision_still_owed_the_virtual_school_a_noti
                    {"status": "looked_after", "since": "2024-05-01"})  # fmt: skip
     case_id = _case(svc, pupil_id)
     proposal = _act(svc, "slt", case_id, "propose_suspension", {"days": 1, "start_date": "2026-11-23", "reason": "x"})
-    _act(svc, "head", case_id, "decide_suspension", {"proposal": proposal, "decision": "suspend"})
+    _act(
+        svc,
+        "head",
+        case_id,
+        "decide_suspension",
+        {"proposal": proposal, "decision": "suspend", "reasons": "As the behaviour policy sets out."},
+    )
     clock.now += timedelta(days=10)
     svc.pupils.act(dsl, pupil_id, "record_care_status", svc.pupils.load(pupil_id).version,
                    {"status": "previously_looked_after", "since": "2026-11-27", "order": "adoption"})  # fmt: skip
@@ -67,7 +73,13 @@ def test_a_report_as_at_a_date_judges_by_what_was_recorded_by_then(svc: Services
     dsl = principal(svc, "dsl")
     case_id = _case(svc, pupil_id)
     proposal = _act(svc, "slt", case_id, "propose_suspension", {"days": 1, "start_date": "2026-11-23", "reason": "x"})
-    _act(svc, "head", case_id, "decide_suspension", {"proposal": proposal, "decision": "suspend"})
+    _act(
+        svc,
+        "head",
+        case_id,
+        "decide_suspension",
+        {"proposal": proposal, "decision": "suspend", "reasons": "As the behaviour policy sets out."},
+    )
     for recipient in ("parents", "governing_board", "local_authority"):
         _act(
             svc,

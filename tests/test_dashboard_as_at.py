@@ -57,7 +57,7 @@ def test_a_day_before_the_case_shows_no_case_and_the_day_after_shows_it(svc: Ser
         case_id,
         "decide_suspension",
         proposed.version + 1,
-        {"proposal": proposed.version, "decision": "suspend"},
+        {"proposal": proposed.version, "decision": "suspend", "reasons": "As the behaviour policy sets out."},
     )
     before = row_on(svc, pupil.id, date(2026, 11, 8))
     assert (before["case_id"], before["step"], before["open_interventions"], before["suspension_days"]) == (None, None, 0, 0.0)
@@ -96,7 +96,11 @@ def test_the_la_view_as_at_a_day_counts_the_suspensions_as_the_school_dashboard_
     view = {"kind": "exclusion_view", "proposal": proposed, "contribution": "Please wait."}
     svc.cases.act(principal(svc, "sw"), case_id, "add_contribution", proposed, view)
     svc.cases.act(
-        principal(svc, "head"), case_id, "decide_suspension", proposed + 1, {"proposal": proposed, "decision": "suspend"}
+        principal(svc, "head"),
+        case_id,
+        "decide_suspension",
+        proposed + 1,
+        {"proposal": proposed, "decision": "suspend", "reasons": "As the behaviour policy sets out."},
     )
     clock.now = OPENED + timedelta(days=14)
     cancel = {"proposal": proposed, "cancelled_on": "2026-11-23", "days_served": 1, "reason": "Reintegration agreed."}

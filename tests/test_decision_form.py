@@ -70,7 +70,13 @@ def test_a_refused_override_is_shown_again_with_its_messages(svc: Services) -> N
     case_id = _case(svc, _pupil(svc))
     proposal = _propose(svc, case_id)
     version = svc.store.current_version(case_id)
-    form = {"expected_version": version, "proposal": proposal, "decision": "suspend", "override_reason": "Risk to staff"}
+    form = {
+        "expected_version": version,
+        "proposal": proposal,
+        "decision": "suspend",
+        "reasons": "As the behaviour policy sets out.",
+        "override_reason": "Risk to staff",
+    }
     refused = _client(svc, "head").post(f"/cases/{case_id}/actions/decide_suspension", data=form)
     page = refused.get_data(as_text=True)
     assert refused.status_code == 422 and svc.store.current_version(case_id) == version

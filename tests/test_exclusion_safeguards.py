@@ -156,7 +156,9 @@ def _decide(
     kind = "exclusion" if days is None else "suspension"
     if kind == "exclusion" and decision == "suspend":
         decision = "exclude"
-    _act(svc, "head", case_id, f"decide_{kind}", {"proposal": proposal, "decision": decision})
+    _act(
+        svc, "head", case_id, f"decide_{kind}", {"proposal": proposal, "decision": decision, "reasons": "As the policy sets out."}
+    )
     return proposal
 
 
@@ -184,7 +186,7 @@ def test_a_decision_owes_notices_until_each_is_recorded(svc: Services) -> None:
     assert view.safeguards.decisions[0].missing == []
     assert not any("notice" in w for w in view.warnings)
     event = svc.store.load(case_id)[-1]
-    assert event.event_type == "DecisionNoticeRecorded" and event.workflow_version == CURRENT == "support_journey@7"
+    assert event.event_type == "DecisionNoticeRecorded" and event.workflow_version == CURRENT == "support_journey@8"
     assert event.data == {"proposal": proposal, "recipient": "local_authority", "notified_on": "2026-11-20"}
 
 
@@ -195,7 +197,13 @@ def test_the_virtual_school_and_the_social_worker_are_owed_a_notice_for_a_looked
                    {"status": "looked_after", "since": "2024-05-01"})  # fmt: skip
     case_id = _case(svc, pupil_id)
     proposal = _act(svc, "slt", case_id, "propose_suspension", {"days": 1, "start_date": "2026-11-23", "reason": "x"})
-    _act(svc, "head", case_id, "decide_suspension", {"proposal": proposal, "decision": "suspend"})
+    _act(
+        svc,
+        "head",
+        case_id,
+        "decide_suspension",
+        {"proposal": proposal, "decision": "suspend", "reasons": "As the behaviour policy sets out."},
+    )
     view = svc.cases.view(dsl, case_id)
     everyone = ["parents", "social_worker", "virtual_school", "governing_board", "local_authority"]
     assert view.safeguards.decisions[0].missing == everyone  # a looked-after child has a social worker
@@ -405,7 +413,13 @@ def test_an_upgraded_database_gets_what_the_projections_would_have_written(datab
     case_id = _case(svc, pupil_id)
     _decide(svc, case_id, 2, start="2026-11-23", heard=False)
     proposal = _act(svc, "slt", case_id, "propose_suspension", {"days": 1, "start_date": "2027-03-29", "reason": "x"})
-    _act(svc, "head", case_id, "decide_suspension", {"proposal": proposal, "decision": "suspend", "misses_public_exam": True})
+    _act(
+        svc,
+        "head",
+        case_id,
+        "decide_suspension",
+        {"proposal": proposal, "decision": "suspend", "reasons": "As the behaviour policy sets out.", "misses_public_exam": True},
+    )
     svc.close()
 
     def held() -> list[Any]:
@@ -518,7 +532,13 @@ def test_the_duty_follows_the_order_of_decisions_not_of_proposals(svc: Services)
         view = {"kind": "exclusion_view", "proposal": proposal, "contribution": "v"}
         _act(svc, "sw", case_id, "add_contribution", view)
     for proposal in (short_one, long_one):
-        _act(svc, "head", case_id, "decide_suspension", {"proposal": proposal, "decision": "suspend"})
+        _act(
+            svc,
+            "head",
+            case_id,
+            "decide_suspension",
+            {"proposal": proposal, "decision": "suspend", "reasons": "As the behaviour policy sets out."},
+        )
     duties = {d.proposal: d.duty.code for d in svc.cases.view(principal(svc, "head"), case_id).safeguards.decisions}
     assert duties == {short_one: "if_parents_ask", long_one: "must_consider"}
 
@@ -550,7 +570,12 @@ def test_what_a_decision_owes_can_be_recorded_after_the_case_closes() -> None:
     proposal = case.version
     view = {"kind": "exclusion_view", "proposal": proposal, "contribution": "v"}
     act(case, "add_contribution", "social_worker", view, user="sw")
-    act(case, "decide_exclusion", "headteacher", {"proposal": proposal, "decision": "exclude"})
+    act(
+        case,
+        "decide_exclusion",
+        "headteacher",
+        {"proposal": proposal, "decision": "exclude", "reasons": "As the behaviour policy sets out."},
+    )
     act(case, "close", "dsl", {"records_transferred": True})
     assert case.state == "closed"
     act(
@@ -573,7 +598,13 @@ def test_a_missed_exam_makes_the_board_meet_and_lets_it_reinstate(svc: Services)
     case_id = _case(svc, _pupil(svc))
     proposal = _act(svc, "slt", case_id, "propose_suspension", {"days": 2, "start_date": "2026-11-23", "reason": "x"})
     _act(svc, "sw", case_id, "add_contribution", {"kind": "exclusion_view", "proposal": proposal, "contribution": "v"})
-    _act(svc, "head", case_id, "decide_suspension", {"proposal": proposal, "decision": "suspend", "misses_public_exam": True})
+    _act(
+        svc,
+        "head",
+        case_id,
+        "decide_suspension",
+        {"proposal": proposal, "decision": "suspend", "reasons": "As the behaviour policy sets out.", "misses_public_exam": True},
+    )
     (duties,) = svc.cases.view(principal(svc, "head"), case_id).safeguards.decisions
     assert duties.duty.code == "must_consider" and "public exam" in duties.duty.text and duties.board_review_owed
     assert [o.duties.duty.code for o in _owing(svc)] == ["must_consider"]  # the due list reads it from the report facts
@@ -628,7 +659,7 @@ def _backdated(svc: Services, pupil_id: str, day: datetime, **decision: Any) -> 
     if not decision:
         _act(svc, "sw", case_id, "add_contribution", {"kind": "exclusion_view", "proposal": proposal, "contribution": "v"})
     svc.cases.act(principal(svc, "head"), case_id, "decide_suspension", svc.store.current_version(case_id),
-                  {"proposal": proposal, "decision": "suspend", **decision}, occurred_at=day)  # fmt: skip
+                  {"proposal": proposal, "decision": "suspend", "reasons": "As the behaviour policy sets out.", **decision}, occurred_at=day)  # fmt: skip
     return case_id
 
 

@@ -47,16 +47,32 @@ def a_school_of_cases() -> tuple[list[SupportCase], list[StoredEvent]]:
     heard = case_at("intervention", log=log, case_id="heard")  # an intervention in place
     excluded = propose(heard, log, "exclusion")
     view(heard, log, excluded)
-    decision = {"proposal": excluded, "decision": "exclude", "override_reason": "Risk to staff"}
+    decision = {
+        "proposal": excluded,
+        "decision": "exclude",
+        "reasons": "As the behaviour policy sets out.",
+        "override_reason": "Risk to staff",
+    }
     act(heard, "decide_exclusion", "headteacher", decision | NOTIFIED, log=log)  # heard first: no override
 
     overridden = case_at("intervention", log=log, case_id="overridden")
     suspended = propose(overridden, log)
-    decision = {"proposal": suspended, "decision": "suspend", "override_reason": "Immediate risk"}
+    decision = {
+        "proposal": suspended,
+        "decision": "suspend",
+        "reasons": "As the behaviour policy sets out.",
+        "override_reason": "Immediate risk",
+    }
     act(overridden, "decide_suspension", "headteacher", decision | NOTIFIED, log=log)  # an override
     last_year = propose(overridden, log, start="2026-08-20")  # the school year before
     view(overridden, log, last_year)
-    act(overridden, "decide_suspension", "headteacher", {"proposal": last_year, "decision": "suspend"}, log=log)
+    act(
+        overridden,
+        "decide_suspension",
+        "headteacher",
+        {"proposal": last_year, "decision": "suspend", "reasons": "As the behaviour policy sets out."},
+        log=log,
+    )
     withdrawn = propose(overridden, log, start="2026-11-24")  # after the days decided
     view(overridden, log, withdrawn)
     act(overridden, "decide_suspension", "headteacher", {"proposal": withdrawn, "decision": "withdraw"}, log=log)
@@ -99,12 +115,24 @@ def test_a_cancelled_decision_is_counted_and_said_to_be_cancelled() -> None:
     case = case_at("intervention", log=log, case_id="cancelled")
     suspended = propose(case, log)
     view(case, log, suspended)
-    act(case, "decide_suspension", "headteacher", {"proposal": suspended, "decision": "suspend"}, log=log)
+    act(
+        case,
+        "decide_suspension",
+        "headteacher",
+        {"proposal": suspended, "decision": "suspend", "reasons": "As the behaviour policy sets out."},
+        log=log,
+    )
     cancel = {"proposal": suspended, "cancelled_on": "2026-11-20", "days_served": 1, "reason": "Reintegration agreed."}
     act(case, "cancel_decision", "headteacher", cancel, log=log)
     excluded = propose(case, log, "exclusion", start="2026-11-25")
     view(case, log, excluded)
-    act(case, "decide_exclusion", "headteacher", {"proposal": excluded, "decision": "exclude"}, log=log)
+    act(
+        case,
+        "decide_exclusion",
+        "headteacher",
+        {"proposal": excluded, "decision": "exclude", "reasons": "As the behaviour policy sets out."},
+        log=log,
+    )
     facts = sorted((fact for event in log if (fact := report_fact(event)) is not None), key=lambda f: (f.case_id, f.version))
     counted = tally(facts, AS_OF)
     assert counted == replayed_tally([case], AS_OF)
@@ -161,7 +189,12 @@ def test_the_report_counts_the_projection_as_a_replay_would_at_any_date(database
                 continue
             data = {"days": 1, "start_date": next(weekdays).isoformat(), "reason": "x"}  # a day of its own
             case = svc.cases.act(slt, row["case_id"], "propose_suspension", row["version"], data)[0]
-            decision = {"proposal": case.version, "decision": "suspend", "override_reason": "Risk"} | NOTIFIED
+            decision = {
+                "proposal": case.version,
+                "decision": "suspend",
+                "reasons": "As the behaviour policy sets out.",
+                "override_reason": "Risk",
+            } | NOTIFIED
             svc.cases.act(head, case.id, "decide_suspension", case.version, decision)
     days = [date(2026, 11, 1), date(2026, 11, 10), date(2026, 11, 17), date(2026, 11, 24), date(2026, 12, 31)]
     reports, overrides = {}, []

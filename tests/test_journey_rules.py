@@ -239,7 +239,11 @@ def proposal(case: SupportCase, kind: str = "suspension", days: float = 3) -> in
 def test_decisions_wait_for_the_social_worker(kind: str) -> None:
     case = case_at("intervention")
     number = proposal(case, kind)
-    decide = {"proposal": number, "decision": "suspend" if kind == "suspension" else "exclude"}
+    decide = {
+        "proposal": number,
+        "decision": "suspend" if kind == "suspension" else "exclude",
+        "reasons": "As the policy sets out.",
+    }
     with pytest.raises(GuardFailed) as refused:
         act(case, f"decide_{kind}", "headteacher", decide)
     assert codes(refused) == {"social_worker_view"}
@@ -267,7 +271,13 @@ def test_a_recorded_override_is_flagged() -> None:
         case,
         "decide_suspension",
         "headteacher",
-        {"proposal": number, "decision": "suspend", "override_reason": "Immediate risk", **notified},
+        {
+            "proposal": number,
+            "decision": "suspend",
+            "reasons": "As the behaviour policy sets out.",
+            "override_reason": "Immediate risk",
+            **notified,
+        },
     )
     assert case.proposals()[-1]["decision"]["override"] is True
 
@@ -275,7 +285,13 @@ def test_a_recorded_override_is_flagged() -> None:
 def test_pupils_never_in_the_cohort_and_withdrawals_need_no_view() -> None:
     case = case_at("one_plan", NEVER_IN_COHORT)
     act(case, "propose_suspension", "slt", {"days": 1, "start_date": "2026-11-20", "reason": "x"}, NEVER_IN_COHORT)
-    act(case, "decide_suspension", "headteacher", {"proposal": case.version, "decision": "suspend"}, NEVER_IN_COHORT)
+    act(
+        case,
+        "decide_suspension",
+        "headteacher",
+        {"proposal": case.version, "decision": "suspend", "reasons": "As the behaviour policy sets out."},
+        NEVER_IN_COHORT,
+    )
     in_cohort = case_at("one_plan")
     number = proposal(in_cohort)
     act(in_cohort, "decide_suspension", "headteacher", {"proposal": number, "decision": "withdraw"})
@@ -283,7 +299,13 @@ def test_pupils_never_in_the_cohort_and_withdrawals_need_no_view() -> None:
     old = case_at("one_plan", previous)
     act(old, "propose_suspension", "slt", {"days": 1, "start_date": "2026-11-20", "reason": "x"}, previous)
     with pytest.raises(GuardFailed):  # had a social worker in the last six years: the rule still applies
-        act(old, "decide_suspension", "headteacher", {"proposal": old.version, "decision": "suspend"}, previous)
+        act(
+            old,
+            "decide_suspension",
+            "headteacher",
+            {"proposal": old.version, "decision": "suspend", "reasons": "As the behaviour policy sets out."},
+            previous,
+        )
 
 
 def test_exclusion_views_must_name_a_pending_proposal() -> None:
@@ -296,13 +318,31 @@ def test_forty_five_days_a_school_year() -> None:
     ctx = CaseContext(cohort_status=None, other_suspension_days={2026: 40})
     case = case_at("one_plan", NEVER_IN_COHORT)
     act(case, "propose_suspension", "slt", {"days": 5, "start_date": "2026-11-20", "reason": "x"}, ctx)
-    act(case, "decide_suspension", "headteacher", {"proposal": case.version, "decision": "suspend"}, ctx)  # exactly 45
+    act(
+        case,
+        "decide_suspension",
+        "headteacher",
+        {"proposal": case.version, "decision": "suspend", "reasons": "As the behaviour policy sets out."},
+        ctx,
+    )  # exactly 45
     act(case, "propose_suspension", "slt", {"days": 0.5, "start_date": "2027-03-01", "reason": "x"}, ctx)
     with pytest.raises(GuardFailed) as refused:
-        act(case, "decide_suspension", "headteacher", {"proposal": case.version, "decision": "suspend"}, ctx)
+        act(
+            case,
+            "decide_suspension",
+            "headteacher",
+            {"proposal": case.version, "decision": "suspend", "reasons": "As the behaviour policy sets out."},
+            ctx,
+        )
     assert codes(refused) == {"suspension_limit"}
     act(case, "propose_suspension", "slt", {"days": 2, "start_date": "2027-09-02", "reason": "x"}, ctx)  # a new school year
-    act(case, "decide_suspension", "headteacher", {"proposal": case.version, "decision": "suspend"}, ctx)
+    act(
+        case,
+        "decide_suspension",
+        "headteacher",
+        {"proposal": case.version, "decision": "suspend", "reasons": "As the behaviour policy sets out."},
+        ctx,
+    )
 
 
 def test_corrections_name_an_event_of_the_case() -> None:
@@ -351,7 +391,14 @@ def test_removing_the_social_worker_rule_lets_the_decision_through() -> None:
     weakened = without("decide_suspension", guard="social_worker_heard")
     case = case_at("intervention", IN_NEED, weakened)
     act(case, "propose_suspension", "slt", {"days": 1, "start_date": "2026-11-20", "reason": "x"}, IN_NEED, weakened)
-    act(case, "decide_suspension", "headteacher", {"proposal": case.version, "decision": "suspend"}, IN_NEED, weakened)
+    act(
+        case,
+        "decide_suspension",
+        "headteacher",
+        {"proposal": case.version, "decision": "suspend", "reasons": "As the behaviour policy sets out."},
+        IN_NEED,
+        weakened,
+    )
     assert case.proposals()[-1]["decision"] is not None
 
 

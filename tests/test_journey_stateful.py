@@ -58,7 +58,7 @@ def valid_data(case: SupportCase, action: str, choice: int) -> dict[str, Any]:
         "record_correction": {"corrects": 1, "correction": "x"},
         "propose_suspension": {"days": 1 + choice % 3, "start_date": "2026-11-20", "reason": "x"},
         "propose_exclusion": {"start_date": "2026-11-20", "reason": "x"},
-        "decide_suspension": {"proposal": pick_p, "decision": "suspend", "override_reason": "risk", "notified_social_worker": True,
+        "decide_suspension": {"proposal": pick_p, "decision": "suspend", "reasons": "As the behaviour policy sets out.", "override_reason": "risk", "notified_social_worker": True,
                               "notified_virtual_school": True, "notified_la": True},
         "decide_exclusion": {"proposal": pick_p, "decision": ["exclude", "withdraw"][choice % 2]},
     }.get(action, {})  # fmt: skip

@@ -79,7 +79,13 @@ def propose(svc: Services, case_id: str, start: str, days: float) -> int:
 
 
 def decide(svc: Services, case_id: str, proposal: int) -> int:
-    return act(svc, "head", case_id, "decide_suspension", {"proposal": proposal, "decision": "suspend"})
+    return act(
+        svc,
+        "head",
+        case_id,
+        "decide_suspension",
+        {"proposal": proposal, "decision": "suspend", "reasons": "As the behaviour policy sets out."},
+    )
 
 
 def imported(svc: Services, text: str) -> tuple[int, int]:

@@ -38,7 +38,13 @@ def _suspended(days: float = 3, start: str = "2026-11-16") -> tuple[SupportCase,
     proposal = case.version
     view = {"kind": "exclusion_view", "contribution": "Known to us", "proposal": proposal}
     act(case, "add_contribution", "social_worker", view, CTX, user="sw")
-    act(case, "decide_suspension", "headteacher", {"proposal": proposal, "decision": "suspend"}, CTX)
+    act(
+        case,
+        "decide_suspension",
+        "headteacher",
+        {"proposal": proposal, "decision": "suspend", "reasons": "As the behaviour policy sets out."},
+        CTX,
+    )
     return case, proposal
 
 
@@ -172,7 +178,7 @@ def _proposed() -> tuple[SupportCase, int]:
 def test_deciding_without_the_view_says_on_each_field_what_is_still_missing() -> None:
     """The head's override was refused with one long message, the same whatever was already given, on no field."""
     case, proposal = _proposed()
-    decide = {"proposal": proposal, "decision": "suspend"}
+    decide = {"proposal": proposal, "decision": "suspend", "reasons": "As the behaviour policy sets out."}
     with pytest.raises(GuardFailed) as nothing:
         WORKFLOW.decide(case, "decide_suspension", HEAD, decide, CTX, WHEN)
     assert [(u.code, u.field) for u in nothing.value.unmet] == [("social_worker_view", "override_reason")]

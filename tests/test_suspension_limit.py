@@ -30,7 +30,11 @@ def test_days_decided_on_another_case_count_towards_the_limit(services: Services
             slt, case_id, "propose_suspension", version, {"days": days, "start_date": start, "reason": "Disruption."}
         )
         services.cases.act(
-            head, case_id, "decide_suspension", proposed.version, {"proposal": proposed.version, "decision": "suspend"}
+            head,
+            case_id,
+            "decide_suspension",
+            proposed.version,
+            {"proposal": proposed.version, "decision": "suspend", "reasons": "As the behaviour policy sets out."},
         )
 
     suspend(first, 40, "2026-11-20")
@@ -71,7 +75,13 @@ def test_two_decisions_at_once_on_two_cases_cannot_pass_the_limit_between_them(s
 
     def decide(case_id: str, proposal: int) -> None:
         try:
-            services.cases.act(head, case_id, "decide_suspension", proposal, {"proposal": proposal, "decision": "suspend"})
+            services.cases.act(
+                head,
+                case_id,
+                "decide_suspension",
+                proposal,
+                {"proposal": proposal, "decision": "suspend", "reasons": "As the behaviour policy sets out."},
+            )
             outcomes[case_id] = "decided"
         except GuardFailed as refused:
             outcomes[case_id] = ",".join(unmet.code for unmet in refused.unmet)

@@ -24,7 +24,7 @@ from caseflow.domain.school_calendar import SchoolCalendar, TermDates, parse_dat
 from caseflow.services.school_calendars import calendar_body
 from tests.conftest import SCHOOL, Clock, Database, _services, principal, seed_people
 from tests.test_school_calendar import CLOSED, DATES
-from workflows import CURRENT, REGISTRY
+from workflows import REGISTRY
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)  # a Friday in the autumn term
 
@@ -64,7 +64,8 @@ def propose(svc: Services, case_id: str, start: str, days: float) -> int:
 
 
 def decide(svc: Services, case_id: str, proposal: int, decision: str = "suspend") -> int:
-    return act(svc, "head", case_id, "decide_suspension", {"proposal": proposal, "decision": decision})
+    data = {"proposal": proposal, "decision": decision, "reasons": "As the behaviour policy sets out."}
+    return act(svc, "head", case_id, "decide_suspension", data)
 
 
 def suspend(svc: Services, case_id: str, start: str, days: float) -> int:
@@ -213,8 +214,8 @@ def test_version_5_is_kept_as_released_and_version_6_adds_the_rule() -> None:
         (now,) = [a for a in REGISTRY["support_journey@6"]["actions"] if a["name"] == name]
         (then,) = [a for a in released["actions"] if a["name"] == name]
         assert now["guards"] == [*then.get("guards", []), "suspensions_do_not_overlap"]
-        (current,) = [a for a in REGISTRY[CURRENT]["actions"] if a["name"] == name]
-        # unchanged since, but for version 7's words for a field chosen from a list
+        (current,) = [a for a in REGISTRY["support_journey@7"]["actions"] if a["name"] == name]
+        # unchanged in version 7, but for its words for a field chosen from a list
         assert {**current, "fields": {k: v for k, v in current["fields"].items() if k != "proposal"}} == {
             **now,
             "fields": {k: v for k, v in now["fields"].items() if k != "proposal"},

@@ -129,6 +129,7 @@ def test_record_something_offers_no_form_that_must_name_an_entry_the_case_has_no
         {
             "proposal": proposal,
             "decision": "suspend",
+            "reasons": "As the behaviour policy sets out.",
             "override_reason": "Risk",
             "notified_social_worker": True,
             "notified_virtual_school": True,

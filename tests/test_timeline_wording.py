@@ -57,7 +57,9 @@ def test_the_auditors_page_reads_roles_decisions_and_recipients_as_words(sqlite_
     awaiting = social_worker.get("/").get_data(as_text=True)
     assert "(1 day) from" in awaiting and "1.0" not in awaiting
     act("sw", "add_contribution", {"kind": "exclusion_view", "proposal": proposal, "contribution": "Wait, please."})
-    act("head", "decide_suspension", {"proposal": proposal, "decision": "suspend"})
+    act(
+        "head", "decide_suspension", {"proposal": proposal, "decision": "suspend", "reasons": "As the behaviour policy sets out."}
+    )
     today = svc.cases.clock().date().isoformat()
     act("head", "record_decision_notice", {"proposal": proposal, "recipient": "social_worker", "notified_on": today})
     cancel = {"proposal": proposal, "cancelled_on": today, "days_served": 0, "reason": "Reconsidered."}

@@ -618,6 +618,27 @@ def _version_7(action: dict) -> dict:
     return {**action, "guards": [*action.get("guards", []), *added]} if added else action
 
 
+#: version 8's guards added to actions version 7 had
+_ADDED_IN_8 = {
+    "decide_suspension": ["decision_gives_reasons"],
+    "decide_exclusion": ["decision_gives_reasons"],
+}
+#: version 8's words: the reasons are for the parents' notice; cancelling is recorded, not a button on the form
+_REASONS_IN_8 = {"type": "text", "label": "Reasons (for the notice to the parents)"}
+_CANCELLED_IN_8 = "Record that a decided suspension or exclusion was cancelled"
+
+
+def _version_8(action: dict) -> dict:
+    """Version 8's change: a head who suspends or excludes gives the reasons, which the parents' notice must give
+    (a decision to withdraw the proposal needs none); and the cancelling of a decision is worded as a record."""
+    if action["name"] == "cancel_decision":
+        return {**action, "label": _CANCELLED_IN_8}
+    added = _ADDED_IN_8.get(action["name"])
+    if not added:
+        return action
+    return {**action, "guards": [*action["guards"], *added], "fields": {**action["fields"], "reasons": _REASONS_IN_8}}
+
+
 #: the child protection file when a child leaves for another setting (domain facts, section 6: KCSIE)
 FILE_TRANSFER = [
     {
@@ -692,18 +713,20 @@ def _worded_7(action: dict) -> dict:
     return {**action, "fields": fields}
 
 
+_ACTIONS_7 = [
+    _worded_7(a)
+    for a in [_version_6(_version_5(_version_4(_version_3(a)))) for a in ACTIONS]
+    + AFTER_DECISION
+    + [_version_7(a) for a in FILE_TRANSFER]
+]
+
 DEFINITION = {
     "name": "support_journey",
-    "version": 7,
+    "version": 8,
     "initial": "need_identified",
     "final_states": ["closed"],
     "states": STATES,
-    "actions": [
-        _worded_7(a)
-        for a in [_version_6(_version_5(_version_4(_version_3(a)))) for a in ACTIONS]
-        + AFTER_DECISION
-        + [_version_7(a) for a in FILE_TRANSFER]
-    ],
+    "actions": [_version_8(a) for a in _ACTIONS_7],
 }
 
 
@@ -712,6 +735,10 @@ def _before_catalogue(action: dict) -> dict:
         return action
     return {**action, "fields": {k: v for k, v in action["fields"].items() if k != "programme"}}
 
+
+#: version 7, before a decision to suspend or exclude had to give its reasons; a copy, held by a test to the
+#: definition as it was released
+DEFINITION_V7 = deepcopy({**DEFINITION, "version": 7, "actions": _ACTIONS_7})
 
 #: version 6, before the child protection file was held to the setting the transition names; a copy, held by a
 #: test to the definition as it was released

@@ -360,6 +360,17 @@ _NOTIFIED = {
 }
 
 
+@guard("decision_gives_reasons", needs_input=True, fields=("decision", "reasons"))
+def decision_gives_reasons(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
+    """The parents' notice gives the period and the reasons (domain facts, section 5), and the board and the
+    auditor read them from the decision; withdrawing the proposal decides nothing to give reasons for."""
+    if data.get("decision") == "withdraw" or str(data.get("reasons") or "").strip():
+        return []
+    kind = _KIND_OF_DECISION.get(action, "suspension or exclusion")
+    message = f"Give the reasons for the {kind}: the notice to the parents must give them."
+    return [Unmet("decision_reasons_missing", message, "reasons")]
+
+
 def suspension_days(case: SupportCase, ctx: CaseContext, year: int) -> float:
     """Days of suspension decided for the pupil in the school year starting in ``year``."""
     total = float(ctx.other_suspension_days.get(year, 0))
