@@ -544,3 +544,31 @@ def test_a_second_case_for_a_child_is_confirmed_and_told_apart_in_the_list(page:
     page.get_by_role("link", name="Cases").first.click()
     rows = [row.inner_text() for row in page.locator("tr", has=page.get_by_role("link", name="Khan, Ellie")).all()]
     assert len(rows) == 2 and rows[0] != rows[1]
+
+
+def test_the_dsl_adds_a_fifth_person_to_a_meeting_without_javascript(browser: Browser, base_url: str) -> None:
+    """The "Add another person" button is a plain submit: the form comes back as typed, with a fifth row to fill in."""
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        sign_in(page, base_url, "dsl")
+        open_case_of(page, "Hughes, Daniel")
+        take(page, "Record a meeting")
+        page.get_by_label("Date of the meeting").fill("2026-10-05")
+        for number, (name, agency) in enumerate(
+            [("Dana Shah", "school"), ("Sam Ahmed", "social_care"), ("Jo Evans", "camhs"), ("Ann Lee", "health")], 1
+        ):
+            page.get_by_label(f"Person {number} name").fill(name)
+            page.get_by_label(f"Person {number} agency").select_option(agency)
+        page.get_by_role("button", name="Add another person").click()
+        expect(page.get_by_label("Person 5 name")).to_be_focused()
+        expect(page.get_by_label("Person 1 name")).to_have_value("Dana Shah")
+        expect(page.get_by_label("Person 4 agency")).to_have_value("health")
+        expect(page.locator(".govuk-error-summary")).to_have_count(0)
+        page.get_by_label("Person 5 name").fill("Priya Nair")
+        page.get_by_label("Person 5 agency").select_option("send_service")
+        submit(page, "Record a meeting")
+        expect(page.get_by_text("Priya Nair").first).to_be_visible()
+    finally:
+        context.close()

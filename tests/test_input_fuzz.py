@@ -15,7 +15,6 @@ from caseflow.bootstrap import Services
 from caseflow.demo import make_upn
 from caseflow.domain.errors import InvalidData
 from caseflow.domain.fields import MAX_ITEMS, MAX_LINE, FieldSpec, validate
-from caseflow.domain.wording import ordinal
 from tests.conftest import SCHOOL, principal
 from tests.journey_helpers import WORKFLOW
 from workflows.support_journey import AGENCIES
@@ -72,11 +71,11 @@ def released_rule(people: Any) -> bool:
 
 
 def named(person: Any, place: int) -> str:
-    """How a message names a person: by a usable name, else by place."""
+    """How a message names a person: by a usable name, else by place as the form labels its rows ("Person 2")."""
     name = person.get("name") if isinstance(person, dict) else None
     if isinstance(name, str) and name.strip() and len(name.strip()) <= MAX_LINE and "\x00" not in name:
         return name.strip()
-    return f"{ordinal(place)} person"
+    return f"Person {place}"
 
 
 @given(people=PEOPLE)

@@ -15,7 +15,7 @@ from typing import Any
 
 from caseflow.domain.attendance import AttendanceError, parse_mark
 from caseflow.domain.errors import InvalidData
-from caseflow.domain.wording import label, ordinal
+from caseflow.domain.wording import label
 
 #: generous but bounded; a command is words typed by a person, not a file
 MAX_TEXT = 5000
@@ -221,46 +221,66 @@ def _clean(spec: FieldSpec, value: Any) -> tuple[Any, str | None]:  # noqa: C901
     raise ValueError(f"{spec.type} fields are checked by _checked")
 
 
+class PersonProblem(str):
+    """A problem with one person of a list of people: the sentence a user reads, which the API sends as it is,
+    knowing which person it is about (``place``, counted from 1 as the list is sent) and which of their values
+    (``part``: "name", "agency", or "" for the person as a whole), so a form can put it beside that person's
+    own box rather than on the list as a whole."""
+
+    place: int
+    part: str
+
+    def __new__(cls, text: str, place: int, part: str = "") -> PersonProblem:
+        problem = super().__new__(cls, text)
+        problem.place, problem.part = place, part
+        return problem
+
+    def __reduce__(self) -> tuple[type[PersonProblem], tuple[str, int, str]]:
+        """Copied and pickled with its person (a str's own way would call ``PersonProblem(text)``)."""
+        return PersonProblem, (str(self), self.place, self.part)
+
+
 def _clean_people(spec: FieldSpec, value: Any) -> tuple[list[dict[str, str]] | None, list[str]]:
     """People: [{name, agency}], each with a name and one of the field's agencies. Every person's problems are
     told at once, each naming the person as the one filling in the list knows them: by their name, or by their
-    place ("the 3rd person") when the name is what is wrong; an agency as people write it ("Social care")."""
+    place in the words the form labels its rows with ("Person 3") when the name is what is wrong; an agency as
+    people write it ("Social care")."""
     if not isinstance(value, list) or len(value) > MAX_ITEMS:
         return None, [f"{spec.label} must be a list of at most {MAX_ITEMS} people"]
     people: list[dict[str, str]] = []
     problems: list[str] = []
     for place, item in enumerate(value, 1):
-        person, told = _person(spec, item, f"the {ordinal(place)} person")
+        person, told = _person(spec, item, place)
         problems.extend(told)
         if person is not None:
             people.append(person)
     return (None, problems) if problems else (people, [])
 
 
-def _person(spec: FieldSpec, item: Any, place: str) -> tuple[dict[str, str] | None, list[str]]:
-    """One person of a people field, clean, or what is wrong with them (``place``: 'the 2nd person')."""
+def _person(spec: FieldSpec, item: Any, place: int) -> tuple[dict[str, str] | None, list[PersonProblem]]:
+    """One person of a people field, clean, or what is wrong with them (``place``: 2 for the second sent)."""
+    called = f"Person {place}"
     if not isinstance(item, dict):
-        return None, [f"{place.capitalize()} must be given as a name and an agency"]
+        return None, [PersonProblem(f"{called} must be given as a name and an agency", place)]
     given, agency = item.get("name"), item.get("agency")
     name, name_problem = _clean_string(given, MAX_LINE) if given is not None else ("", None)
-    who = name or place
-    told: list[str] = []
+    who = name or called
+    told: list[PersonProblem] = []
     others = [_quoted(str(key)) for key in item if key not in ("name", "agency")]
     if others:
-        subject = who if name else place.capitalize()
-        told.append(f"{subject} must be given as just a name and an agency (not {', '.join(others[:3])})")
+        told.append(PersonProblem(f"{who} must be given as just a name and an agency (not {', '.join(others[:3])})", place))
     known = isinstance(agency, str) and agency in spec.choices
     unchosen = agency is None or agency == ""
     if name_problem:
-        told.append(f"The name of {place} {name_problem}")
+        told.append(PersonProblem(f"The name of {called} {name_problem}", place, "name"))
     elif not name:
         their = f" (their agency is {spec.written(agency)})" if known else " and choose their agency" if unchosen else ""
-        told.append(f"Enter the name of {place}{their}")
+        told.append(PersonProblem(f"Enter the name of {called}{their}", place, "name"))
     if unchosen and (name or name_problem):
-        told.append(f"Choose the agency of {who}")
+        told.append(PersonProblem(f"Choose the agency of {who}", place, "agency"))
     elif not unchosen and not known:
         sent = f" ({_quoted(agency)} is not one of them)" if isinstance(agency, str) else ""
-        told.append(f"Choose the agency of {who} from the list{sent}")
+        told.append(PersonProblem(f"Choose the agency of {who} from the list{sent}", place, "agency"))
     return (None, told) if told else ({"name": name, "agency": agency}, [])
 
 

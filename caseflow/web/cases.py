@@ -18,7 +18,17 @@ from caseflow.domain.file_transfer import case_file_facts, file_duty, named_sett
 from caseflow.domain.guards import REMEDIES
 from caseflow.domain.roles import CASE_READERS, Role
 from caseflow.web.auth import services
-from caseflow.web.forms import action_form, fill, form_data, options, put_errors, put_unmet, submit
+from caseflow.web.forms import (
+    action_form,
+    add_row,
+    close_up_people,
+    fill,
+    form_data,
+    options,
+    put_errors,
+    put_unmet,
+    submit,
+)
 from caseflow.web.params import today
 from caseflow.web.policy import ANY_USER, allow
 
@@ -148,7 +158,9 @@ def act(case_id: str, name: str) -> Any:
                 form[field_name].data = listed[0][0]
         prefill(form, spec.fields)  # after: a link's own value wins over what the case records
     status, conflict = 200, None
-    if form.validate_on_submit():
+    if request.method == "POST" and add_row(form, spec.fields, request.form):
+        pass  # shown again as typed, with one more row: nothing recorded, nothing told wrong
+    elif form.validate_on_submit():
         status, conflict = submit(
             form,
             spec.fields,
@@ -161,6 +173,7 @@ def act(case_id: str, name: str) -> Any:
     elif request.method == "POST":
         status = 422
         if "csrf_token" not in form.errors:  # what the values the page could read break, told with the rest
+            close_up_people(form, spec.fields)  # as submit does: "Person 1" is then the form's Person 1
             put_errors(form, cases.problems_besides(view, name, form_data(form, spec.fields), set(form.errors)))
     changed = view.events[conflict.expected_version :] if conflict and conflict.expected_version >= 0 else []
     pending = awaiting_decision(view.case, name) if view.pupil.cohort_status(today()) else []

@@ -29,7 +29,13 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from caseflow.domain.errors import ConcurrencyConflict, GuardFailed, InvalidData, Unmet
-from caseflow.domain.fields import FieldSpec
+from caseflow.domain.fields import FieldSpec, PersonProblem
+
+#: the most rows a form's list of people grows to with "Add another person": a meeting's attendees fit in it
+#: with room to spare (the API takes up to MAX_ITEMS), and the page stays one a person can read down
+MAX_PEOPLE_ROWS = 20
+#: the name of the "Add another person" button: its value is the list of people to give another row
+ADD_ROW = "add_row"
 
 
 class CheckboxesField(SelectMultipleField):
@@ -44,10 +50,11 @@ def options(pairs: list[tuple[str, str]]) -> list[SelectChoice]:
 def _person_form(spec: FieldSpec) -> type[Form]:
     class PersonForm(Form):
         name = StringField("Name", validators=[Optional()])
-        agency = SelectField(
+        agency = SelectField(  # an agency not offered (an old page) goes to the domain, which names the person
             "Agency",
             choices=options([("", "Choose an agency")] + [(a, spec.written(a)) for a in spec.choices]),
             validators=[Optional()],
+            validate_choice=False,
         )
 
     return PersonForm
@@ -78,7 +85,7 @@ def _wtf_field(spec: FieldSpec) -> Field:
     if spec.type == "choices":
         return CheckboxesField(choices=options([(c, spec.written(c)) for c in spec.choices]), **kw)
     if spec.type == "people":
-        return FieldList(FormField(_person_form(spec)), min_entries=4, max_entries=12, label=spec.label)
+        return FieldList(FormField(_person_form(spec)), min_entries=4, max_entries=MAX_PEOPLE_ROWS, label=spec.label)
     if spec.type == "datetime":
         return StringField(**kw)
     raise ValueError(spec.type)
@@ -162,9 +169,9 @@ def _people_rows(field: FieldList) -> list[tuple[str, str]]:
     return [(name, agency) for name, agency in rows if name or agency]
 
 
-def _close_up_people(form: FlaskForm, fields: Mapping[str, FieldSpec]) -> None:
-    """Show a list of people as it is sent, its empty rows after the rest: a message's "the 2nd person" is
-    then Person 2 of the form, whichever rows were left empty."""
+def close_up_people(form: FlaskForm, fields: Mapping[str, FieldSpec]) -> None:
+    """Show a list of people as it is sent, its empty rows after the rest: a message's "Person 2" is then
+    Person 2 of the form, whichever rows were left empty."""
     for name, spec in fields.items():
         if spec.type == "people":
             rows = _people_rows(form[name])
@@ -172,14 +179,43 @@ def _close_up_people(form: FlaskForm, fields: Mapping[str, FieldSpec]) -> None:
                 entry.form.name.data, entry.form.agency.data = rows[index] if index < len(rows) else ("", "")
 
 
+def add_row(form: FlaskForm, fields: Mapping[str, FieldSpec], sent: Mapping[str, str]) -> bool:
+    """Whether ``sent`` (the posted form) is a press of a list's "Add another person", which then has one more
+    empty row, up to MAX_PEOPLE_ROWS (the page says when the list is full). The form is to be shown again as
+    typed: nothing is recorded and nothing is told wrong, as the user is still filling it in."""
+    name = sent.get(ADD_ROW)
+    if name not in fields or fields[name].type != "people":
+        return False
+    people: FieldList = form[name]
+    if len(people.entries) < MAX_PEOPLE_ROWS:
+        people.append_entry().added = True  # its name box takes the focus: the user is about to fill it in
+    return True
+
+
 def put_errors(form: FlaskForm, errors: Mapping[str, list[str]]) -> None:
-    """Show the domain's messages on the form's fields (or on the form as a whole)."""
+    """Show the domain's messages on the form's fields (or on the form as a whole); a message about one
+    person of a list goes on that person's own box, for the error summary to link to it."""
     for name, messages in errors.items():
         if name in form._fields:
             field = form[name]
+            if isinstance(field, FieldList):  # as WTForms has a list's errors: its own, then each row's
+                own = [message for message in field.errors if isinstance(message, str)]
+                own += [message for message in messages if not _put_on_person(field, message)]
+                field.errors = own + [entry.errors for entry in field.entries if entry.errors]
+                continue
             field.errors = list(field.errors) + list(messages) if isinstance(field.errors, list) else list(messages)
         else:
             form.form_errors.extend(messages)
+
+
+def _put_on_person(people: FieldList, message: str) -> bool:
+    """Put a message about one person on their name box or agency select (a message about the person as a
+    whole on their name); False if it names no row of the form."""
+    if not isinstance(message, PersonProblem) or not 1 <= message.place <= len(people.entries):
+        return False
+    box = people.entries[message.place - 1].form["agency" if message.part == "agency" else "name"]
+    box.errors = [*box.errors, message]
+    return True
 
 
 def put_unmet(form: FlaskForm, unmet: Iterable[Unmet], remedy: Callable[[str], tuple[str, str] | None] | None = None) -> None:
@@ -207,7 +243,7 @@ def submit(
         expected = int(form.expected_version.data or "-1")
     except ValueError:
         expected = -1
-    _close_up_people(form, fields)
+    close_up_people(form, fields)
     try:
         take(expected, form_data(form, fields))
     except InvalidData as error:
