@@ -261,6 +261,11 @@ class SqlAccounts:
                 entry["roles"].append(row["role"] + (f" at {row['school_urn']}" if row["school_urn"] else ""))
         return list(found.values())
 
+    def display_names(self) -> dict[str, str]:
+        """Every user's name by username, read at once: a page naming many people asks once, not per row."""
+        with read_transaction(self.engine) as conn:
+            return {row.username: row.display_name for row in conn.execute(select(users.c.username, users.c.display_name))}
+
     def user(self, username: str) -> dict[str, Any] | None:
         """The user of that name, or None; None without asking the database for a name no user can have
         (a NUL byte in it would be a driver error on PostgreSQL)."""

@@ -121,6 +121,12 @@ class Workflow:
             raise ValueError(f"{self.version}: exactly one action must create a case")
         self.creation = creators[0]
 
+    @property
+    def event_labels(self) -> dict[str, str]:
+        """Each event type as the action that writes it is labelled ('SuspensionProposed' is 'Propose a
+        suspension'): a history reads as the forms people filled in, not as the codes the log stores."""
+        return {event_type: spec.label for event_type, spec in self.by_event.items()}
+
     def _load_action(self, raw: Mapping[str, Any]) -> ActionSpec:
         known = {"name", "label", "event", "source", "dest", "roles", "guards", "fields"}
         if set(raw) - known:

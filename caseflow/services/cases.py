@@ -185,14 +185,15 @@ class CaseService:
         return case, pupil, roles
 
     # --- reading --------------------------------------------------------------------------------
-    def view(self, principal: Principal, case_id: str) -> CaseView:
-        """The case with the actions this principal may take now; the view is logged."""
+    def view(self, principal: Principal, case_id: str, *, logged: bool = True) -> CaseView:
+        """The case with the actions this principal may take now; the view is logged, unless the caller
+        logs it itself once it knows the case is shown (``log_view``): a form sent successfully shows
+        nothing, and the action's own line records it."""
         case, pupil, roles = self._visible(principal, case_id, "view")
         today = london_date(self.clock())
         ctx = self.context(case, pupil, today)
-        self._log(
-            principal.username, choose_role(roles, roles) or sorted(roles)[0], "view", "ok", case_id=case_id, pupil_id=pupil.id
-        )
+        if logged:
+            self._log_view(principal, case_id, pupil.id, roles)
         events = self.store.load(case_id)
         return CaseView(
             case,
@@ -204,6 +205,15 @@ class CaseService:
             events,
             case_file_duty(case, ctx),
             self._open_cases(pupil.id, leaving_out=case.id),
+        )
+
+    def log_view(self, principal: Principal, view: CaseView) -> None:
+        """Log that ``view``, read without logging, is being shown to the principal after all."""
+        self._log_view(principal, view.case.id, view.pupil.id, view.roles)
+
+    def _log_view(self, principal: Principal, case_id: str, pupil_id: str, roles: frozenset[str]) -> None:
+        self._log(
+            principal.username, choose_role(roles, roles) or sorted(roles)[0], "view", "ok", case_id=case_id, pupil_id=pupil_id
         )
 
     def _open_cases(self, pupil_id: str, leaving_out: str | None = None) -> list[dict[str, Any]]:

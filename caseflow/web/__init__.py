@@ -60,9 +60,29 @@ def school_named(urn: str) -> str:
     return f"{name} ({urn})" if name else f"School {urn}"
 
 
+def person(username: str, role: str | None = None) -> str:
+    """Someone who acted or looked, as their account names them, with the username the log stores beside it
+    ("Dana Shah (dana)"), and the role they acted in where one is given ("Dana Shah (dana, DSL)"). An account
+    named by its username, or one that no longer exists, shows the username alone. A name that carries its
+    own brackets ("Dana Shah (DSL)") takes the rest inside them, not in a second pair, and leaves out a role
+    it already names: "Dana Shah (DSL; dana)". The names are read once per request: the auditor's page names
+    a person on every row."""
+    if "people_names" not in g:
+        g.people_names = auth.services().accounts.display_names()
+    name = g.people_names.get(username) or username
+    own = name[name.rfind("(") :].lower() if name.endswith(")") else ""
+    beside = [username] if name != username else []
+    if role and label(role).lower() not in own:
+        beside.append(label(role))
+    if not beside:
+        return name
+    return f"{name[:-1]}; {', '.join(beside)})" if own else f"{name} ({', '.join(beside)})"
+
+
 def register(app: Flask) -> None:
     app.jinja_env.globals["nav_links"] = nav_links
     app.jinja_env.filters["school_named"] = school_named
+    app.jinja_env.filters["person"] = person
     app.jinja_env.filters["long_date"] = long_date
     app.jinja_env.filters["in_england"] = in_england
     app.jinja_env.filters["counted"] = counted

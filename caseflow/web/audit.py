@@ -154,6 +154,7 @@ def case(case_id: str) -> Any:
         access_doings=dict(sorted(doings.items(), key=lambda item: item[1])),
         version_asked=raw,
         labels=svc.workflow.state_labels,
+        event_labels=svc.workflow.event_labels,
     )
     return page, 422 if moment_error else 200
 

@@ -105,7 +105,7 @@ def detail(case_id: str) -> Any:
         workflow=services().workflow,
         timeline=timeline if whole else timeline[:TIMELINE_LATEST],
         timeline_total=len(timeline),
-        event_labels={a.event_type: a.label for a in services().workflow.actions.values()},
+        event_labels=services().workflow.event_labels,
         recipients=RECIPIENTS,
         today=today(),
         remedy=remedy_links(view),
@@ -141,12 +141,15 @@ def remedy_links(view: Any) -> Callable[[str], tuple[str, str] | None]:
 def act(case_id: str, name: str) -> Any:
     """Take one action on a case through its form."""
     cases = services().cases
-    view = cases.view(current_user.principal, case_id)
+    posting = request.method == "POST"
+    # a form sent successfully shows nothing of the case (the page it leads to logs its own read, and the
+    # action its own line): a POST logs its read only where it answers with a page
+    view = cases.view(current_user.principal, case_id, logged=not posting)
     spec = services().workflow.actions.get(name)
-    if spec is None:
-        abort(404)
-    if not (spec.roles & view.roles):
-        abort(403)
+    if spec is None or not (spec.roles & view.roles):
+        if posting:
+            cases.log_view(current_user.principal, view)  # as ever: the attempt stays in the log
+        abort(404 if spec is None else 403)
     entries = entries_to_name(view.case, name)
     form_class = action_form(spec.fields, {"expected_version": HiddenField()}, entries)
     form = form_class()
@@ -180,6 +183,8 @@ def act(case_id: str, name: str) -> Any:
     unheard = any(not any(v["role"] == "social_worker" for v in p["views"]) for p in pending)
     asked = any(form[field].data or form[field].errors for field in WITHOUT_THE_VIEW if field in form)
     without_the_view = [form[field] for field in WITHOUT_THE_VIEW if field in form] if unheard or asked else []
+    if posting:  # the form again, with the case on it
+        cases.log_view(current_user.principal, view)
     page = render_template(
         "cases/action.html",
         view=view,
@@ -190,6 +195,7 @@ def act(case_id: str, name: str) -> Any:
         pending=pending,
         hidden=set(WITHOUT_THE_VIEW),
         without_the_view=without_the_view,
+        event_labels=services().workflow.event_labels,
     )
     return page, status
 
