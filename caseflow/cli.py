@@ -74,11 +74,12 @@ def schools() -> None:
 @click.argument("urn")
 @click.argument("name")
 @click.option("--la", "la_code", help="The local authority's 3-digit code.")
-def schools_add(urn: str, name: str, la_code: str | None) -> None:
+@click.option("--la-name", "la_name", help='The local authority\'s name, as the DfE gives it beside the code ("LA (name)").')
+def schools_add(urn: str, name: str, la_code: str | None, la_name: str | None) -> None:
     from caseflow.adapters.accounts import AccountError
 
     try:
-        added = _services().accounts.add_school(urn, name, la_code)
+        added = _services().accounts.add_school(urn, name, la_code, la_name)
     except AccountError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Added school {urn}." if added else f"School {urn} already exists.")

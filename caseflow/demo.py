@@ -20,6 +20,8 @@ from caseflow.services.school_calendars import calendar_body
 DEMO_PASSWORD = "caseflow-demo-2026"
 SCHOOL = ("100001", "Oakfield Primary School", "881")
 OTHER_SCHOOL = ("100002", "Riverside Academy", "881")
+#: the demo's local authorities by name, as the DfE's register of schools gives it beside the code
+LA_NAMES = {"881": "Essex"}
 
 #: username, role, display name, school-bound
 DEMO_USERS = [
@@ -69,7 +71,7 @@ def load_demo(services: Services, echo: Callable[[str], None] = print) -> bool:
         echo("Demo data already loaded.")
         return False
     for urn, name, la in (SCHOOL, OTHER_SCHOOL):
-        accounts.add_school(urn, name, la)
+        accounts.add_school(urn, name, la, LA_NAMES.get(la))
     for username, role, display, school_bound in DEMO_USERS:
         accounts.add_user(
             username,

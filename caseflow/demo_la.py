@@ -24,7 +24,7 @@ from typing import Any
 
 from caseflow.adapters.migrate import upgrade
 from caseflow.bootstrap import Services, bootstrap
-from caseflow.demo import SCHOOL, load_demo, make_upn
+from caseflow.demo import LA_NAMES, SCHOOL, load_demo, make_upn
 from caseflow.domain.events import NewEvent, StoredEvent
 from caseflow.services.ports import StreamWrite
 
@@ -79,7 +79,7 @@ def load_la(
     for school in range(shape.schools):
         urn = str(shape.first_urn + school)
         name = f"{rng.choice(SCHOOL_WORDS.split())} {rng.choice(['Primary', 'Academy', 'High', 'Junior', 'Community'])} School"
-        services.accounts.add_school(urn, f"{name} ({urn})", shape.la_code)
+        services.accounts.add_school(urn, f"{name} ({urn})", shape.la_code, LA_NAMES.get(shape.la_code))
         writes: list[StreamWrite] = []
         for serial in range(1, shape.pupils_per_school + 1):
             index = school * shape.pupils_per_school + serial - 1

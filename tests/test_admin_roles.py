@@ -140,6 +140,7 @@ def test_adding_a_school_and_a_user_and_deactivating_a_leaver_are_logged(app: Fl
         ),
         ("school", {"urn": "100777", "name": "Hill\x00Top", "la_code": "881"}),
         ("school", {"urn": "100777", "name": "Hill Top", "la_code": "88\x00"}),
+        ("school", {"urn": "100777", "name": "Hill Top", "la_code": "881", "la_name": "Ess\x00ex"}),
     ],
 )
 def test_a_nul_byte_in_any_field_is_a_message_on_both_backends(
@@ -207,3 +208,52 @@ def test_two_administrators_removing_each_other_at_once_leave_one(services: Serv
     assert sorted(outcomes) == ["refused", "removed"]
     left = [name for name in ("admin", "admin2") if "admin" in principal(services, name).roles]
     assert len(left) == 1
+
+
+def test_the_page_names_each_role_in_words_at_its_school_or_la(app: Flask, services: Services) -> None:
+    """From a new user's walk: roles read as codes ("Dsl at 100001"); the top bar's words for a role, and the
+    school and the LA as people know them."""
+    client, _ = _admin(app)
+    page = client.get("/admin/").get_data(as_text=True)
+    people = page[page.index("Users</caption>") :]
+    assert f"DSL at Oakfield Primary School ({SCHOOL})" in people
+    assert f"Head at Oakfield Primary School ({SCHOOL})" in people and f"DSL at Riverside Academy ({OTHER_SCHOOL})" in people
+    assert "Virtual School for Local authority 881" in people
+    assert "Dsl at" not in people and f"at {SCHOOL}<" not in people and "Headteacher at" not in people
+
+
+def test_a_school_is_added_with_its_las_name_and_the_page_names_the_la(app: Flask, services: Services) -> None:
+    client, tokens = _admin(app)
+    status, _ = _post(client, tokens, "school", urn="100777", name="Hill Top School", la_code="999", la_name="Testshire")
+    assert status == 302 and [s["la_name"] for s in services.accounts.schools() if s["urn"] == "100777"] == ["Testshire"]
+    page = client.get("/admin/").get_data(as_text=True)
+    schools = page[page.index("Schools</caption>") : page.index("Users</caption>")]
+    assert '<td class="govuk-table__cell">Testshire (999)</td>' in schools and "Local authority 881" in schools
+    status, page = _post(client, tokens, "school", urn="100778", name="Nameless School", la_code="", la_name="Testshire")
+    assert status == 422 and 'id="school-la_name-error"' in page and "Enter the LA code" in page
+    assert not [s for s in services.accounts.schools() if s["urn"] == "100778"]
+
+
+def test_an_existing_account_is_chosen_from_a_list_and_an_unknown_one_is_a_message_on_its_field(
+    app: Flask, services: Services
+) -> None:
+    """From a new user's walk: the forms that name an account took its username as free text."""
+    services.accounts.add_user("jo", ["auditor"], [], password="correct horse battery", display_name="Jo Evans")
+    client, tokens = _admin(app)
+    page = client.get("/admin/").get_data(as_text=True)
+    for form in ("grant", "revoke", "leaver"):
+        chooser = re.search(rf'<select[^>]*name="{form}-username".*?</select>', page, re.S)
+        assert chooser is not None, form
+        assert '<option value="jo">Jo Evans (username jo)</option>' in chooser.group(0)
+        assert '<option value="teacher">teacher</option>' in chooser.group(0)
+    leaver = re.search(r'<select[^>]*name="leaver-username".*?</select>', page, re.S)
+    assert leaver is not None and 'value="sw2"' in leaver.group(0)
+    services.accounts.deactivate("sw2")
+    page = client.get("/admin/").get_data(as_text=True)
+    leaver = re.search(r'<select[^>]*name="leaver-username".*?</select>', page, re.S)
+    assert leaver is not None and 'value="sw2"' not in leaver.group(0)  # gone already
+    for form, fields in (("grant", {"role": "dsl", "school": SCHOOL}), ("revoke", {"role": "dsl", "school": ""}), ("leaver", {})):
+        status, page = _post(client, tokens, form, username="nobody", **fields)
+        assert status == 422 and f'id="{form}-username-error"' in page and "No user called nobody." in page, form
+    status, page = _post(client, tokens, "leaver", username="te\x00acher")
+    assert status == 422 and 'id="leaver-username-error"' in page and "\x00" not in page

@@ -35,6 +35,10 @@ def test_schools_users_and_tokens(cli, database: Database) -> None:  # type: ign
     assert "already exists" in cli("schools", "add", "123456", "Hilltop Primary").output
     bad = cli("schools", "add", "12x", "Nowhere")
     assert bad.exit_code != 0 and "URN" in bad.output
+    named = cli("schools", "add", "123457", "Brook Primary", "--la", "999", "--la-name", "Testshire")
+    assert named.exit_code == 0, named.output
+    unplaced = cli("schools", "add", "123458", "Nowhere Primary", "--la-name", "Testshire")
+    assert unplaced.exit_code != 0 and "needs its LA code" in unplaced.output
 
     result = cli(
         "users", "add", "jo", "--role", "dsl", "--school", "123456", "--password-stdin", stdin="a long enough password\n"
@@ -48,6 +52,7 @@ def test_schools_users_and_tokens(cli, database: Database) -> None:  # type: ign
     assert token.exit_code == 0
     assert len(token.output.strip().splitlines()) == 1 and len(token.output.strip()) >= 40
     svc = bootstrap(database.url)
+    assert {s["urn"]: s["la_name"] for s in svc.accounts.schools()} == {"123456": None, "123457": "Testshire"}
     principal = svc.accounts.principal_for_token(token.output.strip())
     assert principal is not None and principal.has("dsl", "123456")
     assert svc.accounts.authenticate("jo", "a long enough password") is not None

@@ -97,7 +97,7 @@ def test_an_officer_reads_their_las_report_with_its_chart_and_downloads_it(demo_
     sign_in(client, "vs")
     page = client.get("/reports/la")
     text = page.get_data(as_text=True)
-    assert page.status_code == 200 and "Local authority 881" in text
+    assert page.status_code == 200 and "Essex (881): 2 schools" in text  # the demo's schools name their LA
     assert 'id="against-chart"' in text and '<title id="against-chart-title">' in text
     assert 'id="la-self-assessment"' in text and 'href="/reports/la"' in text  # in the navigation
     download = client.get("/reports/la.csv?la_code=881")
@@ -105,6 +105,38 @@ def test_an_officer_reads_their_las_report_with_its_chart_and_downloads_it(demo_
     assert download.headers["Content-Disposition"].startswith('attachment; filename="la-report-881-')
     assert ["Local authority", "881"] in rows and any(r[0].startswith("Indicator 1:") for r in rows)
     assert client.get("/reports/la?la_code=882").status_code == 404
+
+
+def test_the_la_is_named_as_its_schools_name_it_and_by_its_code_where_none_does(demo_app: Flask) -> None:
+    """From a new user's walk: the Virtual School's pages said "LA 881"; people know their authority by name."""
+    client = demo_app.test_client()
+    sign_in(client, "auditor")
+    chooser = client.get("/reports/la").get_data(as_text=True)
+    assert 'href="/reports/la?la_code=881">Essex (881)</a>' in chooser and "LA 881" not in chooser
+    svc = demo_app.config["SERVICES"]
+    assert svc.accounts.add_school("100009", "Far Away School", "882")  # no name for its LA: its code, in words
+    chooser = client.get("/reports/la").get_data(as_text=True)
+    assert 'href="/reports/la?la_code=882">Local authority 882</a>' in chooser
+    client = demo_app.test_client()
+    sign_in(client, "vs")
+    board = client.get("/la").get_data(as_text=True)
+    assert "Essex (881) · 2 schools" in board and "LA 881" not in board
+
+
+def test_the_virtual_schools_two_la_pages_say_which_is_which_and_link_each_other(demo_app: Flask) -> None:
+    """From a new user's walk: "Local authority" and "LA report" side by side in the navigation read as one page."""
+    client = demo_app.test_client()
+    sign_in(client, "vs")
+    board = client.get("/la").get_data(as_text=True)
+    navigation = board[board.index("<nav") : board.index("</nav>")]
+    assert 'href="/la">Schools in the LA</a>' in navigation and 'href="/reports/la">LA termly report</a>' in navigation
+    assert ">Local authority<" not in navigation and ">LA report<" not in navigation
+    assert 'id="to-la-report" href="/reports/la"' in board
+    report = client.get("/reports/la").get_data(as_text=True)
+    assert 'id="to-la-schools" href="/la"' in report
+    client = demo_app.test_client()
+    sign_in(client, "auditor")  # no LA of their own: the report does not send them to a page they may not open
+    assert 'id="to-la-schools"' not in client.get("/reports/la?la_code=881").get_data(as_text=True)
 
 
 def test_the_governors_report_charts_the_cohort_against_the_whole_school(demo_app: Flask) -> None:

@@ -261,3 +261,14 @@ def test_a_page_without_a_date_is_as_at_englands_today(database: Database) -> No
         assert "as at 2027-06-15" in client.get("/cohort?school=100001").get_data(as_text=True)
     finally:
         svc.close()
+
+
+def test_the_la_is_named_by_its_code_in_words_until_a_school_names_it(services: Services) -> None:
+    """From a new user's walk: the page said "LA 881"; an LA's name comes only from its schools' data."""
+    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "SERVICES": services})
+    client = app.test_client()
+    assert client.post("/login", data={"username": "vs", "password": "correct horse battery"}).status_code == 302
+    page = client.get("/la").get_data(as_text=True)
+    assert f"Local authority {LA} · 1 school" in page and f"LA {LA}" not in page
+    assert services.accounts.add_school("100005", "Brook School", LA, la_name="Testshire")
+    assert f"Testshire ({LA}) · 2 schools" in client.get("/la").get_data(as_text=True)

@@ -208,3 +208,20 @@ def test_the_review_dates_of_the_report_facts_are_filled_from_the_log(database: 
     downgrade(database.owner_url, "0017")
     upgrade(database.owner_url)
     assert facts() == projected
+
+
+def test_the_schools_already_there_have_no_la_name_until_one_is_given(database: Database) -> None:
+    """Migration 0020 gives each school the name of its LA, as the DfE's register of schools has it beside the
+    code; a school added before it keeps its row, with no name (its LA is called by its code)."""
+    downgrade(database.owner_url, "0019")
+    engine = make_engine(database.owner_url, app_role=False)
+    assert "la_name" not in {c["name"] for c in inspect(engine).get_columns("schools")}
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO schools (urn, name, la_code) VALUES ('100009', 'Old School', '881')"))
+    engine.dispose()
+    upgrade(database.owner_url)
+    engine = make_engine(database.owner_url, app_role=False)
+    with engine.connect() as conn:
+        row = conn.execute(text("SELECT name, la_code, la_name FROM schools WHERE urn = '100009'")).one()
+    engine.dispose()
+    assert tuple(row) == ("Old School", "881", None)

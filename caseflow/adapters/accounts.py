@@ -95,18 +95,26 @@ class SqlAccounts:
         self.source_failures = SOURCE_FAILURES
 
     # --- schools -----------------------------------------------------------------------------
-    def add_school(self, urn: str, name: str, la_code: str | None = None) -> bool:
-        """Add a school; False if it already exists (idempotent)."""
+    def add_school(self, urn: str, name: str, la_code: str | None = None, la_name: str | None = None) -> bool:
+        """Add a school; False if it already exists (idempotent). ``la_name``: its LA's name as the DfE's
+        register gives it beside the code ("Essex"), so pages name the LA as people know it; optional."""
         if not urn.isdigit() or not 5 <= len(urn) <= 8:
             raise AccountError("A school URN is 5 to 8 digits.")
         if not name.strip() or len(name) > 200:
             raise AccountError("A school needs a name of at most 200 characters.")
         _check_text(name, "A school's name")
         _check_la(la_code)
+        la_name = la_name.strip() if la_name and la_name.strip() else None
+        if la_name is not None:
+            if la_code is None:
+                raise AccountError("An LA's name needs its LA code.")
+            if len(la_name) > 100:
+                raise AccountError("An LA's name is at most 100 characters.")
+            _check_text(la_name, "An LA's name")
         with write_transaction(self.engine) as conn:
             if conn.execute(select(schools.c.urn).where(schools.c.urn == urn)).first():
                 return False
-            conn.execute(insert(schools).values(urn=urn, name=name.strip(), la_code=la_code))
+            conn.execute(insert(schools).values(urn=urn, name=name.strip(), la_code=la_code, la_name=la_name))
         return True
 
     def schools(self) -> list[dict[str, Any]]:
@@ -245,11 +253,20 @@ class SqlAccounts:
         return sorted((urn for _, urn in going), key=lambda urn: (urn is not None, urn or ""))
 
     def people(self) -> list[dict[str, Any]]:
-        """Every user with their roles, for administrators."""
+        """Every user with their roles, for administrators: each role as ``{"role", "school_urn", "la_code"}``
+        (the school a school role is held at; the LA a Virtual School officer's role is for), for the page to
+        name in words."""
         query = (
-            select(users.c.username, users.c.display_name, users.c.active, user_roles.c.role, user_roles.c.school_urn)
+            select(
+                users.c.username,
+                users.c.display_name,
+                users.c.active,
+                users.c.la_code,
+                user_roles.c.role,
+                user_roles.c.school_urn,
+            )
             .join(user_roles, user_roles.c.user_id == users.c.id)
-            .order_by(users.c.username, user_roles.c.role)
+            .order_by(users.c.username, user_roles.c.role, user_roles.c.school_urn)
         )
         found: dict[str, dict[str, Any]] = {}
         with read_transaction(self.engine) as conn:
@@ -258,7 +275,8 @@ class SqlAccounts:
                     row["username"],
                     {"username": row["username"], "name": row["display_name"], "active": row["active"], "roles": []},
                 )
-                entry["roles"].append(row["role"] + (f" at {row['school_urn']}" if row["school_urn"] else ""))
+                la = row["la_code"] if row["role"] == Role.VIRTUAL_SCHOOL else None
+                entry["roles"].append({"role": row["role"], "school_urn": row["school_urn"], "la_code": la})
         return list(found.values())
 
     def display_names(self) -> dict[str, str]:

@@ -94,6 +94,8 @@ schools = Table(
     Column("urn", String(16), primary_key=True),
     Column("name", String(200), nullable=False),
     Column("la_code", String(8), nullable=True),
+    #: the LA's name as the DfE's register gives it beside the code ("Essex"); NULL where none was given
+    Column("la_name", String(100), nullable=True),
 )
 
 #: a school's own term dates, per school year (``caseflow.domain.school_calendar``); set by its head,

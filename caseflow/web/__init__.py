@@ -30,7 +30,8 @@ NAV = (
     ("cases.index", "Cases", None),
     ("dashboard.cohort", "Cohort", {"dsl", "headteacher", "slt", "senco", "mental_health_lead", "virtual_school", "auditor"}),
     ("dashboard.due", "Reviews due", {"dsl", "headteacher", "slt", "senco", "mental_health_lead"}),
-    ("dashboard.la", "Local authority", {"virtual_school"}),
+    # the Virtual School's two LA pages: its schools side by side now, and the termly report to share
+    ("dashboard.la", "Schools in the LA", {"virtual_school"}),
     ("pupils.roll", "Pupils", {"dsl", "headteacher", "slt", "senco", "mental_health_lead"}),
     ("pupils.classroom", "My classes", {"teacher"}),
     ("imports.upload", "Import", {"dsl", "headteacher", "slt", "senco"}),
@@ -38,7 +39,7 @@ NAV = (
     ("interventions.catalogue", "Interventions", {"dsl", "headteacher", "slt", "senco", "mental_health_lead", "virtual_school"}),
     ("reports.governors", "Governors' report", {"governor", "headteacher", "slt", "dsl", "auditor", "virtual_school"}),
     ("self_assessment.index", "Self-assessment", {"governor", "headteacher", "slt", "dsl"}),
-    ("reports.la", "LA report", {"virtual_school", "auditor"}),
+    ("reports.la", "LA termly report", {"virtual_school", "auditor"}),
     ("audit.index", "Audit", {"auditor"}),
     ("admin.index", "Administration", {"admin"}),
 )
@@ -51,12 +52,23 @@ def nav_links() -> list[tuple[str, str]]:
     return [(endpoint, label) for endpoint, label, audience in NAV if audience is None or roles & audience]
 
 
-def school_named(urn: str) -> str:
-    """A school as people know it, by its name, with its URN ("Oakfield Primary School (100001)"). The names
-    are read once per request: a page names one school, or a few."""
+def _names() -> tuple[dict[str, str], dict[str, str]]:
+    """Schools' names by URN and LAs' names by code, read once per request: a page names one school or LA,
+    or a few. An LA's name is the one its schools' data gives (the first, by school name): never guessed."""
     if "school_names" not in g:
-        g.school_names = {s["urn"]: s["name"] for s in auth.services().accounts.schools()}
-    name = g.school_names.get(urn)
+        found = auth.services().accounts.schools()
+        g.school_names = {s["urn"]: s["name"] for s in found}
+        la_names: dict[str, str] = {}
+        for s in found:
+            if s["la_code"] and s["la_name"]:
+                la_names.setdefault(s["la_code"], s["la_name"])
+        g.la_names = la_names
+    return g.school_names, g.la_names
+
+
+def school_named(urn: str) -> str:
+    """A school as people know it, by its name, with its URN ("Oakfield Primary School (100001)")."""
+    name = _names()[0].get(urn)
     return f"{name} ({urn})" if name else f"School {urn}"
 
 
@@ -79,10 +91,18 @@ def person(username: str, role: str | None = None) -> str:
     return f"{name[:-1]}; {', '.join(beside)})" if own else f"{name} ({', '.join(beside)})"
 
 
+def la_named(code: str) -> str:
+    """A local authority as people know it, by its name, with its code ("Essex (881)"); where no school's
+    data names it, its code in words ("Local authority 881"), not "LA 881"."""
+    name = _names()[1].get(code)
+    return f"{name} ({code})" if name else f"Local authority {code}"
+
+
 def register(app: Flask) -> None:
     app.jinja_env.globals["nav_links"] = nav_links
     app.jinja_env.filters["school_named"] = school_named
     app.jinja_env.filters["person"] = person
+    app.jinja_env.filters["la_named"] = la_named
     app.jinja_env.filters["long_date"] = long_date
     app.jinja_env.filters["in_england"] = in_england
     app.jinja_env.filters["counted"] = counted

@@ -10,11 +10,12 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import Field, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from caseflow.adapters.accounts import AccountError, grants_taken
 from caseflow.domain.roles import Role
+from caseflow.domain.wording import label
 from caseflow.web.auth import services
 from caseflow.web.forms import options
 from caseflow.web.policy import allow
@@ -22,36 +23,79 @@ from caseflow.web.policy import allow
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
+#: the roles, as the top bar names them ("DSL", "Head", "Virtual School")
+ROLE_CHOICES = [(r.value, label(r.value)) for r in Role]
+
+
 class SchoolForm(FlaskForm):
     urn = StringField("URN", validators=[DataRequired("Enter the school's URN"), Length(max=8)])
     name = StringField("Name", validators=[DataRequired("Enter the school's name"), Length(max=200)])
     la_code = StringField("LA code", validators=[Optional(), Length(max=3)])
+    la_name = StringField(
+        "LA name (optional)",
+        description='As the DfE\'s register of schools gives it beside the code ("LA (name)"), so pages name the LA.',
+        validators=[Optional(), Length(max=100)],
+    )
+
+    def validate_la_name(self, field: Field) -> None:
+        if field.data and field.data.strip() and not (self.la_code.data and self.la_code.data.strip()):
+            raise ValidationError("Enter the LA code the name is for, or leave the name empty")
 
 
 class UserForm(FlaskForm):
     username = StringField("Username", validators=[DataRequired("Enter a username"), Length(max=64)])
     display_name = StringField("Name", validators=[Optional(), Length(max=200)])
-    role = SelectField("Role", choices=options([(r.value, r.value.replace("_", " ")) for r in Role]))
+    role = SelectField("Role", choices=options(ROLE_CHOICES))
     school = StringField("School URN (for school roles)", validators=[Optional(), Length(max=8)])
     la_code = StringField("LA code (for Virtual School officers)", validators=[Optional(), Length(max=3)])
     password = PasswordField("Password (12 to 128 characters)", validators=[DataRequired("Enter a password"), Length(max=128)])
 
 
-class GrantForm(FlaskForm):
-    username = StringField("Username", validators=[DataRequired("Enter the username"), Length(max=64)])
-    role = SelectField("Role to give", choices=options([(r.value, r.value.replace("_", " ")) for r in Role]))
+def _an_account(form: AccountForm, field: Field) -> None:
+    """An account chosen from the list must be one: a name sent that is not is a message on the field."""
+    if field.data not in form.accounts:
+        raise ValidationError(f"No user called {field.data}." if field.data.isprintable() else "Choose someone from the list.")
+
+
+def _account_field(text: str, missing: str) -> SelectField:
+    """An existing account, chosen by name from a list (``choices`` are set for each request)."""
+    return SelectField(text, validate_choice=False, validators=[DataRequired(missing), _an_account])
+
+
+class AccountForm(FlaskForm):
+    """A form that names an existing account; ``accounts``: every username there is."""
+
+    accounts: frozenset[str] = frozenset()
+
+
+class GrantForm(AccountForm):
+    username = _account_field("Username", "Enter the username")
+    role = SelectField("Role to give", choices=options(ROLE_CHOICES))
     school = StringField("School URN (for school roles)", validators=[Optional(), Length(max=8)])
     la_code = StringField("LA code (for Virtual School officers)", validators=[Optional(), Length(max=3)])
 
 
-class RevokeForm(FlaskForm):
-    username = StringField("Username", validators=[DataRequired("Enter the username"), Length(max=64)])
-    role = SelectField("Role to take away", choices=options([(r.value, r.value.replace("_", " ")) for r in Role]))
+class RevokeForm(AccountForm):
+    username = _account_field("Username", "Enter the username")
+    role = SelectField("Role to take away", choices=options(ROLE_CHOICES))
     school = StringField("Only at this school URN (leave empty for everywhere)", validators=[Optional(), Length(max=8)])
 
 
-class LeaverForm(FlaskForm):
-    username = StringField("Username of the leaver", validators=[DataRequired("Enter the leaver's username"), Length(max=64)])
+class LeaverForm(AccountForm):
+    username = _account_field("Username of the leaver", "Enter the leaver's username")
+
+
+def _choose_from(forms: tuple[AccountForm, ...], people: list[dict[str, Any]]) -> None:
+    """Fill each account list: people by their names, with their usernames ("Jo Evans (username jo)"); a
+    leaver's list without those already deactivated."""
+    ordered = sorted(people, key=lambda p: (str(p["name"]).casefold(), p["username"]))
+    named = {
+        p["username"]: p["username"] if p["name"] == p["username"] else f"{p['name']} (username {p['username']})" for p in people
+    }
+    for form in forms:
+        form.accounts = frozenset(named)
+        chosen = [p["username"] for p in ordered if p["active"] or not isinstance(form, LeaverForm)]
+        form.username.choices = options([("", "Choose someone")] + [(username, named[username]) for username in chosen])
 
 
 def _in_page_terms(message: str) -> str:
@@ -79,11 +123,15 @@ def index() -> Any:
     school_form, user_form = SchoolForm(prefix="school"), UserForm(prefix="user")
     grant_form, revoke_form, leaver_form = GrantForm(prefix="grant"), RevokeForm(prefix="revoke"), LeaverForm(prefix="leaver")
     forms = (school_form, user_form, grant_form, revoke_form, leaver_form)
+    people = accounts.people()
+    _choose_from((grant_form, revoke_form, leaver_form), people)
     status = 200
     try:
         if school_form.urn.data is not None and school_form.validate_on_submit():
             urn = school_form.urn.data.strip()
-            added = accounts.add_school(urn, school_form.name.data, school_form.la_code.data or None)
+            added = accounts.add_school(
+                urn, school_form.name.data, school_form.la_code.data or None, school_form.la_name.data or None
+            )
             if added:
                 la = school_form.la_code.data or None
                 _logged("school_added", f"{urn}: {school_form.name.data}" + (f" (LA {la})" if la else ""))
@@ -138,7 +186,7 @@ def index() -> Any:
     return render_template(
         "admin/index.html",
         schools=accounts.schools(),
-        people=accounts.people(),
+        people=people,
         school_form=school_form,
         user_form=user_form,
         grant_form=grant_form,
