@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ from caseflow.demo import make_upn
 from caseflow.domain.errors import GuardFailed
 from caseflow.domain.roles import Actor
 from caseflow.services.imports import ImportRejected
-from tests.conftest import SCHOOL, Clock, Database, _services, principal, seed_people
+from tests.conftest import LA, SCHOOL, Clock, Database, _services, principal, seed_people
 from tests.test_projections import dump
 from workflows import PUPIL_RECORD, REGISTRY, pupil_record
 
@@ -309,6 +309,127 @@ def test_the_cli_imports_them(database: Database, monkeypatch: pytest.MonkeyPatc
     assert result.exit_code == 0 and "1 event for 1 pupil" in result.output, result.output
 
 
+def figures(svc: Services, day: str) -> tuple[Any, ...]:
+    """As at ``day``: the suspensions this school year in the governors' and the LA's report, and the
+    whole school's pupils suspended and days on the cohort dashboard."""
+    as_of = date.fromisoformat(day)
+    report = svc.reports.governors(principal(svc, "governor"), SCHOOL, as_of)
+    la = svc.reports.la(principal(svc, "vs"), LA, as_of)
+    board = svc.dashboard.cohort(principal(svc, "dsl"), SCHOOL, as_of)["school"]
+    return (
+        report["suspensions_this_school_year"],
+        la["suspensions_this_school_year"],
+        board["pupils_suspended"],
+        board["suspension_days"],
+    )
+
+
+def exclusions(svc: Services, day: str) -> tuple[Any, Any]:
+    """As at ``day``: the permanent exclusions this school year in the governors' and the LA's report."""
+    as_of = date.fromisoformat(day)
+    report = svc.reports.governors(principal(svc, "governor"), SCHOOL, as_of)
+    la = svc.reports.la(principal(svc, "vs"), LA, as_of)
+    return report["exclusions_this_school_year"], la["exclusions_this_school_year"]
+
+
+def at(clock: Clock, day: str) -> None:
+    clock.now = datetime.fromisoformat(f"{day}T09:00:00+00:00")
+
+
+def test_the_reports_count_each_suspension_the_mis_recorded_once_as_at_every_day(svc: Services, clock: Clock) -> None:
+    """The governors' and the LA's report count the MIS's suspensions beside the cases' decisions, as the
+    dashboard's figures do as at the same day: from when each was recorded, and once, whether the head decided it
+    on a case before or after the MIS recorded it, on its first day or from another day over the same days (the
+    MIS counting from the day after), or the MIS corrected its days."""
+    pupils = [a_pupil(svc, n) for n in range(21, 28)]
+    imported(svc, "".join(f"{upn(n)},suspension,2026-11-02,1,\n" for n in range(21, 26)))
+    recorded_first = a_case(svc, pupils[5])
+    proposal = propose(svc, recorded_first, "2026-11-23", 2)
+    imported(svc, f"{upn(26)},suspension,2026-11-23,2,Fight\n")
+    assert figures(svc, "2026-11-19") == ("fewer than 5", "fewer than 5", 0, 0.0)
+    assert figures(svc, "2026-11-20") == (6, 6, 6, 7.0)
+    at(clock, "2026-11-23")
+    decide(svc, recorded_first, proposal)
+    imported(svc, f"{upn(21)},suspension,2026-11-02,2,\n")  # the MIS corrected its days
+    decided_first = a_case(svc, pupils[6])
+    decide(svc, decided_first, propose(svc, decided_first, "2026-11-23", 3))
+    assert figures(svc, "2026-11-23") == (7, 7, 7, 11.0)
+    assert figures(svc, "2026-11-20")[:3] == (6, 6, 6)  # the corrected one was recorded by then
+    at(clock, "2026-11-24")
+    # the MIS has the suspension decided on Monday from Tuesday, over the same days: the same suspension
+    assert imported(svc, f"{upn(27)},suspension,2026-11-24,2,Fight\n") == (1, 0)
+    assert figures(svc, "2026-11-24") == (7, 7, 7, 11.0)
+    assert sorted(s.days for s in svc.reads.other_suspensions(pupils[6]).values()) == [3.0]
+    inline = dump(svc)
+    rebuild(svc.store)
+    assert dump(svc) == inline
+
+
+def test_an_mis_record_over_the_days_of_a_decided_suspension_counts_as_it_on_the_cohort_figures(
+    svc: Services, clock: Clock
+) -> None:
+    """On the cohort dashboard, the LA view and the pupil's counters alike: a suspension the MIS records from
+    another first day over days a head decided on one of the pupil's cases is that suspension, not a second one;
+    one after its days is another."""
+    pupil_id = a_pupil(svc, 16, cohort=True)
+    case_id = a_case(svc, pupil_id)
+    proposal = propose(svc, case_id, "2026-11-23", 3)  # Monday to Wednesday
+    act(svc, "sw", case_id, "add_contribution", {"kind": "exclusion_view", "proposal": proposal, "contribution": "Agreed."})
+    decide(svc, case_id, proposal)
+    at(clock, "2026-11-26")
+    imported(svc, f"{upn(16)},suspension,2026-11-24,3,\n{upn(16)},suspension,2026-11-30,1,\n")
+    board = svc.dashboard.cohort(principal(svc, "dsl"), SCHOOL, NOW.date() + timedelta(days=6))
+    assert (board["cohort"]["pupils_suspended"], board["cohort"]["suspension_days"]) == (1, 4.0)
+    (school,) = [s for s in svc.la.la(principal(svc, "vs"), date(2026, 11, 26))["schools"] if s["urn"] == SCHOOL]
+    assert school["suspension_days"] == 4.0
+    assert svc.cases.view(principal(svc, "head"), case_id).safeguards.year_days == 4
+
+
+def test_the_reports_count_each_permanent_exclusion_the_mis_recorded_once(svc: Services, clock: Clock) -> None:
+    """A permanent exclusion recorded from the MIS counts in the reports' permanent exclusions, as a case's
+    decision to exclude does, from when it was recorded; the same exclusion decided on a case (its first day)
+    counts once, whichever was recorded first."""
+    pupils = [a_pupil(svc, n) for n in range(31, 38)]
+    imported(svc, "".join(f"{upn(n)},permanent_exclusion,2026-11-16,,\n" for n in range(31, 36)))
+    recorded_first = a_case(svc, pupils[5])
+    reason = {"start_date": "2026-11-23", "reason": "Assault on a pupil."}
+    proposal = act(svc, "slt", recorded_first, "propose_exclusion", reason)
+    imported(svc, f"{upn(36)},permanent_exclusion,2026-11-23,,\n")
+    assert exclusions(svc, "2026-11-19") == ("fewer than 5", "fewer than 5")
+    assert exclusions(svc, "2026-11-20") == (6, 6)
+    at(clock, "2026-11-23")
+    act(
+        svc,
+        "head",
+        recorded_first,
+        "decide_exclusion",
+        {"proposal": proposal, "decision": "exclude", "reasons": "As the behaviour policy sets out."},
+    )
+    decided_first = a_case(svc, pupils[6])
+    proposal = act(svc, "slt", decided_first, "propose_exclusion", reason)
+    act(
+        svc,
+        "head",
+        decided_first,
+        "decide_exclusion",
+        {"proposal": proposal, "decision": "exclude", "reasons": "As the behaviour policy sets out."},
+    )
+    entered = {"kind": "permanent_exclusion", "start_date": "2026-11-23", "reason": "Assault"}
+    svc.pupils.act(principal(svc, "dsl"), pupils[6], "record_suspension", svc.store.current_version(pupils[6]), entered)
+    assert exclusions(svc, "2026-11-23") == (7, 7)
+    assert exclusions(svc, "2026-11-20") == (6, 6)
+    assert figures(svc, "2026-11-23") == ("fewer than 5", "fewer than 5", 0, 0.0)  # an exclusion is no suspension
+    app = create_app({"TESTING": True, "SERVICES": svc, "SECRET_KEY": "x", "WTF_CSRF_ENABLED": False})
+    client = app.test_client()
+    client.post("/login", data={"username": "governor", "password": "correct horse battery"})
+    page = client.get(f"/reports/governors?school_urn={SCHOOL}&as_of=2026-11-23").get_data(as_text=True)
+    assert "Permanent exclusions this school year, decided on a case or recorded in the school&#39;s MIS" in page
+    inline = dump(svc)
+    rebuild(svc.store)
+    assert dump(svc) == inline
+    assert exclusions(svc, "2026-11-23") == (7, 7)
+
+
 # --- rebuilt from the log, and the migration ----------------------------------------------------------
 def test_a_rebuild_gives_the_same_rows(svc: Services) -> None:
     pupil_id = a_pupil(svc, 13)
@@ -336,6 +457,42 @@ def test_the_migration_adds_the_source_and_fills_the_mis_rows_from_the_log(datab
     downgrade(database.owner_url, "0018")
     upgrade(database.owner_url)
     after = _services(database, Clock(NOW))
+    try:
+        assert dump(after) == inline
+    finally:
+        after.close()
+
+
+def test_migration_0021_counts_each_suspension_and_exclusion_of_the_log_once(
+    database: Database, svc: Services, clock: Clock
+) -> None:
+    """A database upgraded with MIS records in its log gets the rows the projection now writes: a record over the
+    days of a decided suspension is that suspension, a correction keeps the first record's day, and a permanent
+    exclusion counts from when it was recorded until a case's decision of it."""
+    overlapping = a_pupil(svc, 17)
+    case_id = a_case(svc, overlapping)
+    decide(svc, case_id, propose(svc, case_id, "2026-11-23", 3))
+    a_pupil(svc, 18)  # its suspension corrected, and a permanent exclusion alone
+    imported(svc, f"{upn(18)},suspension,2026-10-05,2,\n{upn(18)},permanent_exclusion,2026-11-16,,\n")
+    excluded = a_pupil(svc, 19)
+    excluding = a_case(svc, excluded)
+    proposal = act(svc, "slt", excluding, "propose_exclusion", {"start_date": "2026-11-23", "reason": "Assault."})
+    imported(svc, f"{upn(19)},permanent_exclusion,2026-11-23,,\n")
+    at(clock, "2026-11-23")
+    act(
+        svc,
+        "head",
+        excluding,
+        "decide_exclusion",
+        {"proposal": proposal, "decision": "exclude", "reasons": "As the behaviour policy sets out."},
+    )
+    imported(svc, f"{upn(17)},suspension,2026-11-24,2,\n{upn(18)},suspension,2026-10-05,1,\n")
+    inline = dump(svc)
+    assert exclusions(svc, "2026-11-20") == ("fewer than 5", "fewer than 5")
+    svc.close()
+    downgrade(database.owner_url, "0020")
+    upgrade(database.owner_url)
+    after = _services(database, clock)
     try:
         assert dump(after) == inline
     finally:

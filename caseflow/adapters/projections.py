@@ -46,6 +46,7 @@ from caseflow.adapters.tables import (
     events,
     incident_years,
     interventions,
+    mis_exclusions,
     projection_checkpoints,
     pupil_status,
     pupils,
@@ -59,7 +60,7 @@ from caseflow.domain.attendance import summarise
 from caseflow.domain.case import ENDED_WITH_CASE
 from caseflow.domain.case_report import report_fact
 from caseflow.domain.events import StoredEvent
-from caseflow.domain.exclusions import school_year, term_of
+from caseflow.domain.exclusions import same_suspension, school_year, term_of
 
 T = TypeVar("T")
 
@@ -98,6 +99,8 @@ def project_case_summary(conn: Connection, batch: Sequence[StoredEvent]) -> None
             planned.add(event)
         elif event.event_type == "SuspensionDecided" and event.data.get("decision") == "suspend":
             _project_suspension(conn, event)
+        elif event.event_type == "ExclusionDecided" and event.data.get("decision") == "exclude":
+            _project_exclusion(conn, event)
         elif event.event_type == "DecisionCancelled":
             _cancel_suspension(conn, event)
         elif event.event_type in _INTERVENTION_PROJECTIONS:
@@ -212,61 +215,94 @@ _INTERVENTION_PROJECTIONS: dict[str, Callable[[Connection, StoredEvent], None]] 
 }
 
 
-def _project_suspension(conn: Connection, event: StoredEvent) -> None:
+def _decided_proposal(conn: Connection, event: StoredEvent) -> tuple[str, dict[str, Any]]:
+    """The pupil of a decision's case and the proposal it decides, as its event wrote it."""
     proposal_text = conn.execute(
         select(events.c.data).where(events.c.stream_id == event.stream_id, events.c.version == event.data["proposal"])
     ).scalar_one()
-    proposal = json.loads(proposal_text)
     pupil_id = conn.execute(select(case_summary.c.pupil_id).where(case_summary.c.case_id == event.stream_id)).scalar_one()
+    return pupil_id, json.loads(proposal_text)
+
+
+def _project_suspension(conn: Connection, event: StoredEvent) -> None:
+    pupil_id, proposal = _decided_proposal(conn, event)
     term = term_of(proposal["start_date"])
-    start = date.fromisoformat(proposal["start_date"])
-    # the MIS's record of this suspension, brought in before the head recorded the decision, is this one: from
-    # now the decision counts in its place (until now it counted, as a cancellation's days would)
+    start, days = date.fromisoformat(proposal["start_date"]), float(proposal["days"])
+    # the MIS's record of this suspension (``same_suspension``: its first day, or over its days), brought in
+    # before the head recorded the decision, is this one: from now the decision counts in its place (until now it
+    # counted, as a cancellation's days would). One the log holds after this decision never counted
+    # (``_recorded_suspension`` left it out): a rebuild, whose pupils' events of a batch are projected before its
+    # cases', may have written it already.
     sd = suspension_days.c
-    mis = (sd.pupil_id == pupil_id, sd.source == "mis", sd.start_date == start)
-    # one the log holds after this decision never counted (``_recorded_suspension`` left it out): a rebuild,
-    # whose pupils' events of a batch are projected before its cases', may have written it already
-    after = select(events.c.position).where(
-        events.c.stream_id == sd.case_id, events.c.version == sd.decided_version, events.c.position > event.position
-    )
-    conn.execute(delete(suspension_days).where(*mis, after.exists()))
-    conn.execute(update(suspension_days).where(*mis, sd.cancelled_at.is_(None)).values(days=0.0, cancelled_at=event.recorded_at))
+    recorded = conn.execute(
+        select(sd.case_id, sd.decided_version, sd.start_date, sd.decided_days, events.c.position)
+        .join(events, and_(events.c.stream_id == sd.case_id, events.c.version == sd.decided_version))
+        .where(sd.pupil_id == pupil_id, sd.source == "mis", sd.cancelled_at.is_(None))
+    ).all()
+    for case_id, version, other_start, other_days, position in recorded:
+        if not same_suspension(start, days, other_start, other_days):
+            continue
+        row = (sd.case_id == case_id, sd.decided_version == version)
+        if position > event.position:
+            conn.execute(delete(suspension_days).where(*row))
+        else:
+            conn.execute(update(suspension_days).where(*row).values(days=0.0, cancelled_at=event.recorded_at))
     conn.execute(
         insert(suspension_days).values(
             pupil_id=pupil_id,
             case_id=event.stream_id,
             school_year=term.school_year,
             term=term.name,
-            start_date=date.fromisoformat(proposal["start_date"]),
-            days=float(proposal["days"]),
+            start_date=start,
+            days=days,
             decided_version=event.version,
             decided_at=event.recorded_at,
-            decided_days=float(proposal["days"]),
+            decided_days=days,
             source="case",
         )
     )
 
 
+def _project_exclusion(conn: Connection, event: StoredEvent) -> None:
+    """A head's decision to exclude: the MIS's record of the same exclusion (its first day), written before the
+    decision, counted until now and the decision counts from now (a report reads the decision from its facts);
+    one the log holds after the decision never counted (see ``_project_suspension``)."""
+    pupil_id, proposal = _decided_proposal(conn, event)
+    me = mis_exclusions.c
+    row = (me.pupil_id == pupil_id, me.start_date == date.fromisoformat(proposal["start_date"]))
+    found = conn.execute(
+        select(me.replaced_at, events.c.position)
+        .join(events, and_(events.c.stream_id == me.pupil_id, events.c.version == me.recorded_version))
+        .where(*row)
+    ).first()
+    if found is None:
+        return
+    if found.position > event.position:
+        conn.execute(delete(mis_exclusions).where(*row))
+    elif found.replaced_at is None:
+        conn.execute(update(mis_exclusions).where(*row).values(replaced_at=event.recorded_at))
+
+
 def _recorded_suspension(conn: Connection, event: StoredEvent) -> None:
     """A suspension the school's MIS recorded counts as one decided when it was recorded; a later record of
-    the same one (the pupil, its first day) replaces it, and one a head decided on a case counts as the case's
-    decision, not twice. A permanent exclusion has no days: no row."""
+    the same one (the pupil, its first day) corrects its days, and it still counts from when it was first
+    recorded, so a figure as at a day between counts it once; one a head decided on a case (``same_suspension``)
+    counts as the case's decision, not twice. A permanent exclusion has no days: ``mis_exclusions``."""
     data = event.data
     if data["kind"] != "suspension":
+        _recorded_exclusion(conn, event)
         return
-    start = date.fromisoformat(data["start_date"])
-    conn.execute(
-        delete(suspension_days).where(
-            suspension_days.c.pupil_id == event.stream_id,
-            suspension_days.c.source == "mis",
-            suspension_days.c.start_date == start,
-        )
-    )
-    decided = select(suspension_days.c.case_id).where(
-        suspension_days.c.pupil_id == event.stream_id, suspension_days.c.source == "case", suspension_days.c.start_date == start
-    )
-    if conn.execute(decided.limit(1)).first() is not None:  # decided on a case already: that decision counts
+    start, days = date.fromisoformat(data["start_date"]), float(data["days"])
+    sd = suspension_days.c
+    mine = (sd.pupil_id == event.stream_id, sd.source == "mis", sd.start_date == start)
+    held = conn.execute(select(sd.cancelled_at).where(*mine)).first()
+    if held is not None:  # recorded before: corrected; once a case's decision took its place, it stays at none
+        counting = {"days": days} if held.cancelled_at is None else {}
+        conn.execute(update(suspension_days).where(*mine).values(decided_days=days, **counting))
         return
+    decided = select(sd.start_date, sd.decided_days).where(sd.pupil_id == event.stream_id, sd.source == "case")
+    if any(same_suspension(start, days, other, other_days) for other, other_days in conn.execute(decided)):
+        return  # decided on a case already: that decision counts
     term = term_of(data["start_date"])
     conn.execute(
         insert(suspension_days).values(
@@ -275,11 +311,46 @@ def _recorded_suspension(conn: Connection, event: StoredEvent) -> None:
             school_year=term.school_year,
             term=term.name,
             start_date=start,
-            days=float(data["days"]),
+            days=days,
             decided_version=event.version,
             decided_at=event.recorded_at,
-            decided_days=float(data["days"]),
+            decided_days=days,
             source="mis",
+        )
+    )
+
+
+def _recorded_exclusion(conn: Connection, event: StoredEvent) -> None:
+    """A permanent exclusion the school's MIS recorded counts from when it was first recorded (a later record
+    of it, with another reason, changes nothing counted), unless a head decided it (its first day) on one of
+    the pupil's cases already: that decision counts."""
+    start = date.fromisoformat(event.data["start_date"])
+    me = mis_exclusions.c
+    if conn.execute(select(me.pupil_id).where(me.pupil_id == event.stream_id, me.start_date == start)).first():
+        return
+    decided, proposed = case_report_facts.alias("decided"), case_report_facts.alias("proposed")
+    excluded = (
+        select(decided.c.case_id)
+        .join(proposed, and_(proposed.c.case_id == decided.c.case_id, proposed.c.version == decided.c.ref))
+        .join(case_summary, case_summary.c.case_id == decided.c.case_id)
+        .where(
+            case_summary.c.pupil_id == event.stream_id,
+            decided.c.kind == "decided",
+            decided.c.detail == "exclude",
+            proposed.c.kind == "proposed",
+            proposed.c.detail == "exclusion",
+            proposed.c.start_date == start,
+        )
+    )
+    if conn.execute(excluded.limit(1)).first() is not None:
+        return
+    conn.execute(
+        insert(mis_exclusions).values(
+            pupil_id=event.stream_id,
+            start_date=start,
+            school_year=school_year(start),
+            recorded_version=event.version,
+            recorded_at=event.recorded_at,
         )
     )
 

@@ -39,6 +39,7 @@ from caseflow.adapters.tables import (
     events,
     incident_years,
     interventions,
+    mis_exclusions,
     pupil_status,
     pupils,
     schools,
@@ -173,6 +174,30 @@ class SqlReadModels:
         )
         with read_transaction(self.engine) as conn:
             return [ReportFact(*row) for row in conn.execute(query)]
+
+    def mis_records(self, school_urns: list[str], cutoff: datetime, year: int) -> tuple[int, int]:
+        """The suspensions and the permanent exclusions of the schools' pupils that their MIS recorded, of the
+        school year starting in ``year``, as they stood at ``cutoff``: each recorded by then and not yet counted
+        as a head's decision of it on a case (which the report facts count from then; the projection keeps the
+        two apart, so each counts once as at any day)."""
+        cutoff = max(cutoff, _YEAR_1000)
+        in_schools = select(pupils.c.pupil_id).where(pupils.c.school_urn.in_(school_urns))
+        sd, me = suspension_days.c, mis_exclusions.c
+        suspended = select(func.count()).where(
+            sd.source == "mis",
+            sd.pupil_id.in_(in_schools),
+            sd.school_year == year,
+            sd.decided_at <= cutoff,
+            or_(sd.cancelled_at.is_(None), sd.cancelled_at > cutoff),
+        )
+        excluded = select(func.count()).where(
+            me.pupil_id.in_(in_schools),
+            me.school_year == year,
+            me.recorded_at <= cutoff,
+            or_(me.replaced_at.is_(None), me.replaced_at > cutoff),
+        )
+        with read_transaction(self.engine) as conn:
+            return conn.execute(suspended).scalar_one(), conn.execute(excluded).scalar_one()
 
     def cases_for_social_worker(self, username: str, today: date) -> list[dict[str, Any]]:
         allocated = (

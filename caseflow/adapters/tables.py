@@ -439,6 +439,22 @@ web_sessions = Table(
     Column("last_seen_at", UtcDateTime, nullable=False),
 )
 
+#: permanent exclusions the school's MIS recorded (``SuspensionRecorded`` of kind permanent_exclusion), one per
+#: pupil and first day, counted in the reports beside the exclusions decided on cases (which are report facts)
+mis_exclusions = Table(
+    "mis_exclusions",
+    metadata,
+    Column("pupil_id", String(64), nullable=False),
+    Column("start_date", Date, nullable=False),
+    Column("school_year", Integer, nullable=False),
+    #: the pupil's event that first recorded it, and when it was written: it counts from then
+    Column("recorded_version", Integer, nullable=False),
+    Column("recorded_at", UtcDateTime, nullable=False),
+    #: when a head's decision of the same exclusion on a case was written: the decision counts from then instead
+    Column("replaced_at", UtcDateTime, nullable=True),
+    UniqueConstraint("pupil_id", "start_date", name="uq_mis_exclusion"),
+)
+
 #: failed sign-ins by the address they came from, in the current window (see ``SqlAccounts.begin_source_attempt``)
 sign_in_throttle = Table(
     "sign_in_throttle",
@@ -453,6 +469,7 @@ PROJECTION_TABLES = (
     pupils,
     social_care_episodes,
     suspension_days,
+    mis_exclusions,
     teaching,
     pupil_status,
     attendance_marks,

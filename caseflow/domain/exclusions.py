@@ -188,6 +188,21 @@ def days_away(start: date, days: float, calendar: SchoolCalendar) -> DaysAway | 
         day += timedelta(days=1)
 
 
+def same_suspension(start: date, days: float, other_start: date, other_days: float) -> bool:
+    """Whether a suspension the school's MIS recorded and one a head decided on a case are one suspension: the
+    same pupil's on the same first day, or over some of the same days (the MIS counting from the day after the
+    decision's first day, say). A pupil is not suspended twice on one day (the overlap rule refuses it on a
+    case), so a second record over the same days is the same suspension, not another to count beside it.
+
+    The days are counted over weekdays, not the school's term dates: a projection's rows must be what a rebuild
+    of the log writes later, whatever dates the school sets or changes in between."""
+    if start == other_start:
+        return True
+    weekdays = SchoolCalendar()
+    taken, other = days_away(start, days, weekdays), days_away(other_start, other_days, weekdays)
+    return taken is not None and other is not None and taken.overlaps(other)
+
+
 def by_school_year(others: Iterable[OtherSuspension]) -> dict[int, float]:
     """Days of other cases' suspensions per school year."""
     years: dict[int, float] = {}

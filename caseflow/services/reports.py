@@ -15,6 +15,7 @@ from typing import Any
 from caseflow.domain.attainment import CORE_SUBJECTS
 from caseflow.domain.case_report import ReportFact, tally
 from caseflow.domain.errors import NotFound, NotPermitted
+from caseflow.domain.exclusions import school_year
 from caseflow.domain.pupil import cohort_status
 from caseflow.domain.roles import Role
 from caseflow.domain.school_calendar import SchoolCalendar
@@ -50,6 +51,8 @@ class CaseReads(CohortReads):
     def decision_facts(self, school_urns: list[str], cutoff: datetime | None = None) -> DecisionFacts: ...
 
     def school_calendars(self, school_urns: list[str]) -> dict[str, SchoolCalendar]: ...
+
+    def mis_records(self, school_urns: list[str], cutoff: datetime, year: int) -> tuple[int, int]: ...
 
     def la_schools(self, la_code: str) -> list[dict[str, Any]]: ...
 
@@ -147,6 +150,9 @@ class ReportService:
         counted = tally(self.reads.report_facts(schools, cutoff), as_of)
         owing = owed_after_decisions(self.reads.decision_facts(schools, cutoff), as_of, self.reads.school_calendars(schools))
         cohort = cohort_counts(statuses.get("open", 0), statuses.get("previous", 0), len(pupils))
+        # and those the schools' MIS recorded, as the dashboard counts them: each until a case's decision of it counts
+        suspended, excluded = self.reads.mis_records(schools, cutoff, school_year(as_of))
+        suspensions, exclusions = counted.suspensions + suspended, counted.exclusions + excluded
         return {
             "as_of": as_of.isoformat(),
             "suppression": f"counts under {SMALL_NUMBER} are shown as '{SUPPRESSED}'; a figure from which such a count "
@@ -156,10 +162,10 @@ class ReportService:
             "cases_by_step": {step: suppress(count) for step, count in sorted(counted.steps.items())},
             "interventions_in_place": suppress(counted.interventions_in_place),
             "evaluations_recorded": suppress(counted.evaluations_recorded),
-            "suspensions_this_school_year": suppress(counted.suspensions),
-            "suspensions_cancelled": of_which(counted.suspensions_cancelled, counted.suspensions),
-            "exclusions_this_school_year": suppress(counted.exclusions),
-            "exclusions_cancelled": of_which(counted.exclusions_cancelled, counted.exclusions),
+            "suspensions_this_school_year": suppress(suspensions),
+            "suspensions_cancelled": of_which(counted.suspensions_cancelled, suspensions),
+            "exclusions_this_school_year": suppress(exclusions),
+            "exclusions_cancelled": of_which(counted.exclusions_cancelled, exclusions),
             "exclusion_overrides": suppress(counted.overrides),
             "proposals_awaiting_social_worker": suppress(counted.awaiting_social_worker),
             "decisions_owing_notices": suppress(sum(bool(o.duties.missing) for o in owing)),

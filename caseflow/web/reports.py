@@ -28,9 +28,16 @@ FIGURES = (
     ("cohort.previous", "Cohort: had one in the last six years"),
     ("interventions_in_place", "Interventions in place"),
     ("evaluations_recorded", "Evaluations recorded"),
-    ("suspensions_this_school_year", "Suspensions this school year (the board is told of each, even one cancelled)"),
+    (
+        "suspensions_this_school_year",
+        "Suspensions this school year, decided on a case or recorded in the school's MIS (the board is told of each, "
+        "even one cancelled)",
+    ),
     ("suspensions_cancelled", "Of those suspensions, cancelled by the head"),
-    ("exclusions_this_school_year", "Permanent exclusions this school year"),
+    (
+        "exclusions_this_school_year",
+        "Permanent exclusions this school year, decided on a case or recorded in the school's MIS",
+    ),
     ("exclusions_cancelled", "Of those exclusions, cancelled by the head"),
     ("exclusion_overrides", "Decisions made without the social worker's view (overrides)"),
     ("proposals_awaiting_social_worker", "Proposals awaiting a social worker's view"),
