@@ -842,3 +842,21 @@ def test_the_pupil_record_shows_their_suspension_days_on_all_their_cases(app: Fl
     _decide(svc, _case(svc, pupil_id), 2, start="2026-11-30")
     page = client.get(f"/pupils/{pupil_id}").get_data(as_text=True)
     assert "6 this term (autumn term 2026); 6 of 45 this school year" in page and "More than 5 this term" in page
+
+
+def test_a_cancelled_decision_says_no_board_meeting_is_owed_as_the_due_list_does(app: Flask, svc: Services) -> None:
+    """The fourth walk: after the head cancelled a suspension, the case page still said the board 'must consider
+    the parents' representations' and offered 'Record the governing board's review', while the due list owed
+    no meeting."""
+    case_id = _case(svc, _pupil(svc))
+    proposal = _decide(svc, case_id, 3, start="2026-11-16")
+    client = app.test_client()
+    sign_in(client, "head")
+    before = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert "must consider the parents&#39; representations" in before or "must consider the parents' representations" in before
+    _cancel(svc, case_id, proposal, 0)
+    page = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    board = page[page.index(f'id="cancelled-{proposal}"') :]
+    assert "No governing board meeting is owed: the decision was cancelled." in board
+    assert "must consider the parents" not in board
+    assert f"record_board_review?proposal={proposal}" not in page
