@@ -241,3 +241,34 @@ def test_a_role_given_or_taken_applies_at_the_next_request_of_an_open_session(ap
     assert client.get(f"/cohort?school_urn={SCHOOL}").status_code == 200
     sqlite_services.accounts.revoke("teacher", "dsl")
     assert client.get(f"/cohort?school_urn={SCHOOL}").status_code == 403
+
+
+def test_after_someone_else_changed_the_case_what_was_typed_can_be_sent_again(app: Flask, sqlite_services: Services) -> None:
+    """The fourth walk: after 'Someone else changed this case' the form kept what was typed but still carried the
+    old version, so sending it again met the same conflict every time, and 'Start again' lost the note. Having
+    been shown what changed, the person sends it again, on top of the latest version."""
+    dsl = principal(sqlite_services, "dsl")
+    pupil = sqlite_services.pupils.register(
+        dsl,
+        {
+            "upn": make_upn("881", "2001", 2019, 8),
+            "given_name": "A",
+            "family_name": "B",
+            "date_of_birth": "2016-01-01",
+            "school_urn": SCHOOL,
+        },
+    )
+    case = sqlite_services.cases.open_case(dsl, {"pupil_id": pupil.id, "need_areas": ["send"], "description": "x"})
+    client = app.test_client()
+    sign_in(client)
+    path = f"/cases/{case.id}/actions/log_family_contact"
+    token = csrf_token(client, path)
+    sqlite_services.cases.act(dsl, case.id, "record_pupil_voice", 1, {"voice": "I like maths."})  # the other tab
+    typed = {"csrf_token": token, "date": "2026-10-01", "method": "phone", "summary": "Mum rang about the bus."}
+    refused = client.post(path, data=typed | {"expected_version": "1"})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 409 and "Mum rang about the bus." in html
+    assert 'name="expected_version" type="hidden" value="2"' in html, "the form now carries the latest version"
+    assert "send it again" in html
+    again = client.post(path, data=typed | {"expected_version": "2"})
+    assert again.status_code == 302 and sqlite_services.store.current_version(case.id) == 3

@@ -179,6 +179,8 @@ def act(case_id: str, name: str) -> Any:
             close_up_people(form, spec.fields)  # as submit does: "Person 1" is then the form's Person 1
             put_errors(form, cases.problems_besides(view, name, form_data(form, spec.fields), set(form.errors)))
     changed = view.events[conflict.expected_version :] if conflict and conflict.expected_version >= 0 else []
+    if conflict:  # shown what changed, the person may send what they typed again, on top of the latest version
+        form.expected_version.data = str(conflict.current_version)
     pending = awaiting_decision(view.case, name) if view.pupil.cohort_status(today()) else []
     unheard = any(not any(v["role"] == "social_worker" for v in p["views"]) for p in pending)
     asked = any(form[field].data or form[field].errors for field in WITHOUT_THE_VIEW if field in form)
