@@ -257,3 +257,53 @@ def test_an_existing_account_is_chosen_from_a_list_and_an_unknown_one_is_a_messa
         assert status == 422 and f'id="{form}-username-error"' in page and "No user called nobody." in page, form
     status, page = _post(client, tokens, "leaver", username="te\x00acher")
     assert status == 422 and 'id="leaver-username-error"' in page and "\x00" not in page
+
+
+# --- from the fourth new user's walk ---------------------------------------------------------------------------
+def test_adding_a_user_chooses_no_role_for_the_administrator(app: Flask, services: Services) -> None:
+    """The form started on the DSL, the role that sees every child's safeguarding record: a user added without
+    looking at the list would have been one."""
+    client, tokens = _admin(app)
+    page = client.get("/admin/").get_data(as_text=True)
+    role = page[page.index('name="user-role"') :]
+    assert re.match(r'name="user-role"[^>]*>\s*<option (selected )?value="">Choose a role</option>', role), "first, and so chosen"
+    status, page = _post(client, tokens, "user", username="newbie", password="plum kettle orbit meadow", school=SCHOOL)
+    assert status == 422 and services.accounts.user("newbie") is None
+    assert 'id="user-role-error"' in page and "Choose the role" in page
+
+
+@pytest.mark.parametrize(
+    ("form", "fields", "field", "message"),
+    [
+        (
+            "user",
+            {"username": "newbie", "role": "dsl", "school": "", "password": "plum kettle orbit meadow"},
+            "school",
+            "The dsl role needs a school URN.",
+        ),
+        (
+            "user",
+            {"username": "newbie", "role": "dsl", "school": SCHOOL, "password": "too short"},
+            "password",
+            "A password has 12 to 128 characters.",
+        ),
+        (
+            "user",
+            {"username": "new bie", "role": "dsl", "school": SCHOOL, "password": "plum kettle orbit meadow"},
+            "username",
+            "A username is 1 to 64 letters, digits",
+        ),
+        ("grant", {"username": "teacher", "role": "dsl", "school": "999999"}, "school", "No school with URN 999999."),
+        ("grant", {"username": "head", "role": "virtual_school", "school": "", "la_code": ""}, "la_code", "needs an LA code."),
+        ("revoke", {"username": "teacher", "role": "dsl", "school": ""}, "role", "does not hold the dsl role"),
+    ],
+)
+def test_a_refused_change_is_told_on_its_field(
+    app: Flask, services: Services, form: str, fields: dict[str, str], field: str, message: str
+) -> None:
+    client, tokens = _admin(app)
+    status, page = _post(client, tokens, form, **fields)
+    assert status == 422
+    told = page[page.index(f'id="{form}-{field}-error"') :]
+    assert message in told[: told.index("</p>")]
+    assert f'href="#{form}-{field}"' in page

@@ -63,22 +63,27 @@ class AccountError(ValueError):
         self.on = dict(on or {})
 
 
+def _refused(field: str, message: str) -> AccountError:
+    """A refusal about one field of the request: the page shows it on that field (the command line, whole)."""
+    return AccountError(message, on={field: message})
+
+
 def _check_urns(school_urns: list[str]) -> None:
     """URNs are 5 to 8 digits: anything else is refused here, before it reaches the database (a NUL
     byte there is a driver error on PostgreSQL, not a message)."""
     for urn in school_urns:
         if not (urn.isascii() and urn.isdigit() and 5 <= len(urn) <= 8):
-            raise AccountError("A school URN is 5 to 8 digits.")
+            raise _refused("school", "A school URN is 5 to 8 digits.")
 
 
 def _check_la(la_code: str | None) -> None:
     if la_code is not None and not (la_code.isascii() and la_code.isdigit() and len(la_code) == 3):
-        raise AccountError("An LA code is 3 digits.")
+        raise _refused("la_code", "An LA code is 3 digits.")
 
 
-def _check_text(value: str | None, what: str) -> None:
+def _check_text(value: str | None, what: str, field: str) -> None:
     if value is not None and not value.isprintable():
-        raise AccountError(f"{what} may not contain control characters.")
+        raise _refused(field, f"{what} may not contain control characters.")
 
 
 def token_digest(token: str) -> str:
@@ -99,18 +104,18 @@ class SqlAccounts:
         """Add a school; False if it already exists (idempotent). ``la_name``: its LA's name as the DfE's
         register gives it beside the code ("Essex"), so pages name the LA as people know it; optional."""
         if not urn.isdigit() or not 5 <= len(urn) <= 8:
-            raise AccountError("A school URN is 5 to 8 digits.")
+            raise _refused("urn", "A school URN is 5 to 8 digits.")
         if not name.strip() or len(name) > 200:
-            raise AccountError("A school needs a name of at most 200 characters.")
-        _check_text(name, "A school's name")
+            raise _refused("name", "A school needs a name of at most 200 characters.")
+        _check_text(name, "A school's name", "name")
         _check_la(la_code)
         la_name = la_name.strip() if la_name and la_name.strip() else None
         if la_name is not None:
             if la_code is None:
-                raise AccountError("An LA's name needs its LA code.")
+                raise _refused("la_name", "An LA's name needs its LA code.")
             if len(la_name) > 100:
-                raise AccountError("An LA's name is at most 100 characters.")
-            _check_text(la_name, "An LA's name")
+                raise _refused("la_name", "An LA's name is at most 100 characters.")
+            _check_text(la_name, "An LA's name", "la_name")
         with write_transaction(self.engine) as conn:
             if conn.execute(select(schools.c.urn).where(schools.c.urn == urn)).first():
                 return False
@@ -135,27 +140,31 @@ class SqlAccounts:
         """Add a user with roles (in each school given); False if the user already exists."""
         roles, school_urns = list(roles), list(school_urns)
         if not username or len(username) > 64 or not all(c.isalnum() or c in "._-@" for c in username):
-            raise AccountError("A username is 1 to 64 letters, digits or . _ - @")
+            raise _refused("username", "A username is 1 to 64 letters, digits or . _ - @")
         unknown = [r for r in roles if r not in ALL_ROLES]
         if unknown or not roles:
-            raise AccountError(f"Unknown role {unknown[0] if unknown else '(none)'}; roles are: {', '.join(sorted(ALL_ROLES))}")
+            roles_are = ", ".join(sorted(ALL_ROLES))
+            raise _refused("role", f"Unknown role {unknown[0] if unknown else '(none)'}; roles are: {roles_are}")
         _check_urns(school_urns)
         _check_la(la_code)
-        _check_text(display_name, "A name")
+        _check_text(display_name, "A name", "display_name")
         if password is not None:
-            check_password(password, username)
+            try:
+                check_password(password, username)
+            except AccountError as problem:
+                raise _refused("password", str(problem)) from None
         grants = set()
         for role in roles:
             if role in SCHOOL_ROLES and not school_urns:
-                raise AccountError(f"The {role} role needs --school.")
+                raise _refused("school", f"The {role} role needs --school.")
             for urn in school_urns or [None]:
                 grants.add((role, urn))
         if Role.VIRTUAL_SCHOOL in roles and not la_code:
-            raise AccountError("The virtual_school role needs --la.")
+            raise _refused("la_code", "The virtual_school role needs --la.")
         with write_transaction(self.engine) as conn:
             for urn in school_urns:
                 if not conn.execute(select(schools.c.urn).where(schools.c.urn == urn)).first():
-                    raise AccountError(f"No school with URN {urn}.")
+                    raise _refused("school", f"No school with URN {urn}.")
             if conn.execute(select(users.c.id).where(users.c.username == username)).first():
                 return False
             user_id = conn.execute(
@@ -184,26 +193,26 @@ class SqlAccounts:
         _check_la(la_code)
         user = self.user(username)
         if user is None:
-            raise AccountError(f"No user called {username}.")
+            raise _refused("username", f"No user called {username}.")
         if role not in ALL_ROLES:
-            raise AccountError(f"Unknown role {role}; roles are: {', '.join(sorted(ALL_ROLES))}")
+            raise _refused("role", f"Unknown role {role}; roles are: {', '.join(sorted(ALL_ROLES))}")
         if role in SCHOOL_ROLES and not school_urns:
-            raise AccountError(f"The {role} role needs --school.")
+            raise _refused("school", f"The {role} role needs --school.")
         if role not in SCHOOL_ROLES and school_urns:
-            raise AccountError(f"The {role} role is not held at a school: leave out --school.")
+            raise _refused("school", f"The {role} role is not held at a school: leave out --school.")
         if la_code is not None and role != Role.VIRTUAL_SCHOOL:
-            raise AccountError("Only the virtual_school role takes --la.")
+            raise _refused("la_code", "Only the virtual_school role takes --la.")
         if role == Role.VIRTUAL_SCHOOL and not (la_code or user["la_code"]):
-            raise AccountError("The virtual_school role needs --la.")
+            raise _refused("la_code", "The virtual_school role needs --la.")
         added = 0
         with write_transaction(self.engine) as conn:
             _lock_user(conn, int(user["id"]))
             for urn in school_urns:
                 if not conn.execute(select(schools.c.urn).where(schools.c.urn == urn)).first():
-                    raise AccountError(f"No school with URN {urn}.")
+                    raise _refused("school", f"No school with URN {urn}.")
             if la_code is not None:
                 if not conn.execute(select(schools.c.urn).where(schools.c.la_code == la_code)).first():
-                    raise AccountError(f"No school in LA {la_code}.")
+                    raise _refused("la_code", f"No school in LA {la_code}.")
                 conn.execute(update(users).where(users.c.id == user["id"]).values(la_code=la_code))
             for urn in school_urns or [None]:
                 held = select(user_roles.c.role).where(
@@ -225,7 +234,7 @@ class SqlAccounts:
         _check_urns(school_urns)
         user = self.user(username)
         if user is None:
-            raise AccountError(f"No user called {username}.")
+            raise _refused("username", f"No user called {username}.")
         with write_transaction(self.engine) as conn:
             if role == Role.ADMIN:
                 _keep_an_administrator(conn, int(user["id"]))
@@ -237,9 +246,9 @@ class SqlAccounts:
             going = conn.execute(chosen).all()
             total = conn.execute(select(func.count()).select_from(user_roles).where(mine)).scalar_one()
             if not going:
-                raise AccountError(f"{username} does not hold the {role} role{' there' if school_urns else ''}.")
+                raise _refused("role", f"{username} does not hold the {role} role{' there' if school_urns else ''}.")
             if len(going) == total:
-                raise AccountError(f"That is every role {username} holds: deactivate the account instead.")
+                raise _refused("role", f"That is every role {username} holds: deactivate the account instead.")
             for _, urn in going:
                 conn.execute(
                     delete(user_roles).where(

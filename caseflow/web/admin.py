@@ -17,7 +17,7 @@ from caseflow.adapters.accounts import AccountError, grants_taken
 from caseflow.domain.roles import Role
 from caseflow.domain.wording import label
 from caseflow.web.auth import services
-from caseflow.web.forms import options
+from caseflow.web.forms import options, put_errors
 from caseflow.web.policy import allow
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -25,6 +25,9 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 #: the roles, as the top bar names them ("DSL", "Head", "Virtual School")
 ROLE_CHOICES = [(r.value, label(r.value)) for r in Role]
+#: no role chosen until the administrator chooses one: the first on the list would be the DSL's, which sees every
+#: child's safeguarding record
+_ROLE_OPTIONS = options([("", "Choose a role"), *ROLE_CHOICES])
 
 
 class SchoolForm(FlaskForm):
@@ -45,7 +48,7 @@ class SchoolForm(FlaskForm):
 class UserForm(FlaskForm):
     username = StringField("Username", validators=[DataRequired("Enter a username"), Length(max=64)])
     display_name = StringField("Name", validators=[Optional(), Length(max=200)])
-    role = SelectField("Role", choices=options(ROLE_CHOICES))
+    role = SelectField("Role", choices=_ROLE_OPTIONS, validators=[DataRequired("Choose the role")])
     school = StringField("School URN (for school roles)", validators=[Optional(), Length(max=8)])
     la_code = StringField("LA code (for Virtual School officers)", validators=[Optional(), Length(max=3)])
     password = PasswordField("Password (12 to 128 characters)", validators=[DataRequired("Enter a password"), Length(max=128)])
@@ -70,14 +73,14 @@ class AccountForm(FlaskForm):
 
 class GrantForm(AccountForm):
     username = _account_field("Username", "Enter the username")
-    role = SelectField("Role to give", choices=options(ROLE_CHOICES))
+    role = SelectField("Role to give", choices=_ROLE_OPTIONS, validators=[DataRequired("Choose the role")])
     school = StringField("School URN (for school roles)", validators=[Optional(), Length(max=8)])
     la_code = StringField("LA code (for Virtual School officers)", validators=[Optional(), Length(max=3)])
 
 
 class RevokeForm(AccountForm):
     username = _account_field("Username", "Enter the username")
-    role = SelectField("Role to take away", choices=options(ROLE_CHOICES))
+    role = SelectField("Role to take away", choices=_ROLE_OPTIONS, validators=[DataRequired("Choose the role")])
     school = StringField("Only at this school URN (leave empty for everywhere)", validators=[Optional(), Length(max=8)])
 
 
@@ -179,7 +182,11 @@ def index() -> Any:
     except AccountError as error:
         # the form that was sent: the one with a username in the request, else the school's
         sent = next((f for f in forms[1:] if f.username.data is not None), school_form)
-        sent.form_errors.append(_in_page_terms(str(error)))
+        on_fields = {name: [_in_page_terms(message)] for name, message in error.on.items() if name in sent._fields}
+        if on_fields:
+            put_errors(sent, on_fields)
+        else:
+            sent.form_errors.append(_in_page_terms(str(error)))
         status = 422
     if any(f.errors for f in forms):
         status = 422
