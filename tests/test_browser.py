@@ -105,7 +105,7 @@ def take(page: Page, action: str) -> None:
 
 def submit(page: Page, action: str) -> None:
     page.get_by_role("button", name=action).click()
-    expect(page.get_by_text(f"{action}: done.")).to_be_visible()
+    expect(page.locator(".govuk-notification-banner--success")).to_be_visible()
 
 
 def test_dsl_walks_a_case_from_need_to_transition(page: Page, base_url: str) -> None:

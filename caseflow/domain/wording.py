@@ -57,3 +57,31 @@ def label(code: str) -> str:
     if code in _WRITTEN:
         return _WRITTEN[code]
     return code.replace("_", " ").capitalize() if code.islower() else code
+
+
+#: events whose words are not their type's, split at its capitals: names people write with capitals, and what
+#: a short type leaves unsaid
+_DONE = {
+    "OnePlanStarted": "One Plan started",
+    "PlanRecorded": "One Plan recorded",
+    "PlanRevisionStarted": "Revision of the One Plan started",
+    "SendStatusRecorded": "SEND status recorded",
+    "FileTransferSent": "Child protection file recorded as sent",
+    "FileReceiptConfirmed": "Receipt of the child protection file recorded",
+    "SocialCareEpisodeRecorded": "Social care plan recorded",
+    "SocialCareEpisodeEnded": "End of the social care plan recorded",
+    "ReviewConvened": "Multi-agency review convened",
+    "ServiceReferred": "Referral to a service recorded",
+    "IndicatorAssessed": "Indicator rated",
+    "SuccessCelebrated": "Success celebrated",
+    "TeacherUnassigned": "Teacher no longer assigned",
+}
+
+
+def done(event_type: str) -> str:
+    """What is now so once an event is written, as a success message says it ("Meeting recorded"): its type's
+    words, split at the capitals, with the first kept capital ("MeetingRecorded")."""
+    if event_type in _DONE:
+        return _DONE[event_type]
+    words = "".join(f" {c.lower()}" if c.isupper() else c for c in event_type).strip()
+    return words[:1].upper() + words[1:]

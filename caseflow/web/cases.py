@@ -17,6 +17,7 @@ from caseflow.domain.exclusions import RECIPIENTS
 from caseflow.domain.file_transfer import case_file_facts, file_duty, named_setting
 from caseflow.domain.guards import REMEDIES
 from caseflow.domain.roles import CASE_READERS, Role
+from caseflow.domain.wording import done
 from caseflow.web.auth import services
 from caseflow.web.forms import (
     action_form,
@@ -171,7 +172,7 @@ def act(case_id: str, name: str) -> Any:
             remedy_links(view),
         )
         if status == 200:
-            flash(f"{spec.label}: done.")
+            flash(f"{done(spec.event_type)}.")
             return redirect(url_for("cases.detail", case_id=case_id))
     elif request.method == "POST":
         status = 422

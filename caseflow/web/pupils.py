@@ -15,6 +15,7 @@ from caseflow.domain.errors import GuardFailed, InvalidData, NotFound, NotPermit
 from caseflow.domain.events import london_date
 from caseflow.domain.exclusions import Child, safeguards
 from caseflow.domain.roles import Role
+from caseflow.domain.wording import done
 from caseflow.services.cohort import ROLL_READERS
 from caseflow.web.auth import services
 from caseflow.web.cases import prefill
@@ -137,7 +138,7 @@ def act(pupil_id: str, name: str) -> Any:
             form, spec.fields, lambda expected, data: svc.pupils.act(current_user.principal, pupil_id, name, expected, data)
         )
         if status == 200:
-            flash(f"{spec.label}: done.")
+            flash(f"{done(spec.event_type)}.")
             return redirect(url_for("pupils.detail", pupil_id=pupil_id))
     elif request.method == "POST":
         status = 422
