@@ -43,6 +43,24 @@ class CheckboxesField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
+class PeopleField(FieldList):
+    """A list of rows whose index a browser sends as ASCII digits ("attendees-2-name"). WTForms takes any key
+    ``str.isdigit`` accepts, and '²' or a number of thousands of digits then fails in ``int()``: a 500 from a
+    crafted post. Such a key names no row; it is left out, as any other unknown key is."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.type = "FieldList"  # the templates draw it as the list it is
+
+    def _extract_indices(self, prefix: str, formdata: Any) -> Iterable[int]:
+        offset = len(prefix) + 1
+        for key in formdata:
+            if key.startswith(prefix):
+                index = key[offset:].split(self._field_separator, 1)[0]
+                if index.isascii() and index.isdigit() and len(index) <= 6:
+                    yield int(index)
+
+
 def options(pairs: list[tuple[str, str]]) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
@@ -85,7 +103,7 @@ def _wtf_field(spec: FieldSpec) -> Field:
     if spec.type == "choices":
         return CheckboxesField(choices=options([(c, spec.written(c)) for c in spec.choices]), **kw)
     if spec.type == "people":
-        return FieldList(FormField(_person_form(spec)), min_entries=4, max_entries=MAX_PEOPLE_ROWS, label=spec.label)
+        return PeopleField(FormField(_person_form(spec)), min_entries=4, max_entries=MAX_PEOPLE_ROWS, label=spec.label)
     if spec.type == "datetime":
         return StringField(**kw)
     raise ValueError(spec.type)
