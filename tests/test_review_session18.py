@@ -3,11 +3,15 @@
 - The meeting form's list of people took a row's index as WTForms does, by ``str.isdigit``: a crafted post
   naming row '²' (true of ``isdigit``, refused by ``int``), or a row of 5,000 digits (past Python's limit on
   ``int`` of a string), answered 500, with or without "Add another person".
+- A person's name was taken to say their role wherever the role's label was inside it: 'Kim Lee (Headteacher)'
+  acting as the class teacher was shown as 'Kim Lee (Headteacher; kim)', and the auditor's list of events, whose
+  'Who' now gives the role only this way, lost the role that event was done in.
 """
 
 from __future__ import annotations
 
 from caseflow.bootstrap import Services
+from tests.conftest import SCHOOL
 
 
 def test_a_crafted_row_index_of_the_attendees_is_no_500(services: Services) -> None:
@@ -32,3 +36,22 @@ def test_a_row_index_of_thousands_of_digits_is_no_500(services: Services) -> Non
     sent = {"date": "2026-11-02", f"attendees-{index}-name": "Sam Patel", "add_row": "attendees"}
     answer = client_for(services).post(f"/cases/{case_id}/actions/record_meeting", data=sent)
     assert answer.status_code < 500
+
+
+def test_a_role_inside_another_word_of_a_name_is_still_said(sqlite_services: Services) -> None:
+    """'Teacher' is inside 'Headteacher' but is not the role the name gives: the auditor's list of events, which
+    now says the role only through the name, showed an action done as the class teacher as 'Kim Lee
+    (Headteacher; kim)', the role it was done in lost. And a name with a closing bracket alone kept no pair."""
+    from caseflow import create_app
+    from caseflow.web import person
+
+    svc = sqlite_services
+    svc.accounts.add_user(
+        "kim", ["headteacher", "teacher"], [SCHOOL], password="correct horse battery", display_name="Kim Lee (Headteacher)"
+    )
+    svc.accounts.add_user("ann", ["dsl"], [SCHOOL], password="correct horse battery", display_name="Ann Lee :-)")
+    app = create_app({"TESTING": True, "SERVICES": svc, "SECRET_KEY": "test-secret"})
+    with app.test_request_context():
+        assert person("kim", "teacher") == "Kim Lee (Headteacher; kim, Teacher)"
+        assert person("kim", "headteacher") == "Kim Lee (Headteacher; kim)"
+        assert person("ann", "dsl") == "Ann Lee :-) (ann, DSL)"

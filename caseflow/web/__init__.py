@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Flask, g
 from flask_login import current_user
 
@@ -82,9 +84,11 @@ def person(username: str, role: str | None = None) -> str:
     if "people_names" not in g:
         g.people_names = auth.services().accounts.display_names()
     name = g.people_names.get(username) or username
-    own = name[name.rfind("(") :].lower() if name.endswith(")") else ""
+    own = name[name.rfind("(") :].lower() if name.endswith(")") and "(" in name else ""
     beside = [username] if name != username else []
-    if role and label(role).lower() not in own:
+    # the role said already where a word of the brackets starts with it ("Head" in "Headteacher"), not where
+    # it is inside another word ("Teacher" in "Headteacher"): the auditor reads the role each event was done in
+    if role and not re.search(rf"\b{re.escape(label(role).lower())}", own):
         beside.append(label(role))
     if not beside:
         return name
