@@ -18,6 +18,7 @@ from caseflow.adapters.school_calendars import SqlSchoolCalendars
 from caseflow.adapters.secret_box import SecretBox, decode_key
 from caseflow.config import data_key_text
 from caseflow.domain.events import now_utc
+from caseflow.domain.roles import Role
 from caseflow.domain.workflow import Workflow
 from caseflow.services.cases import CaseService
 from caseflow.services.cohort import CohortService
@@ -70,11 +71,11 @@ def bootstrap(
     reads = SqlReadModels(engine)
     audit = SqlAccessLog(engine, clock)
     workflow = Workflow(REGISTRY[CURRENT])
-    pupils = PupilService(store, reads, audit, clock)
+    accounts = SqlAccounts(engine, SecretBox(data_key or decode_key(data_key_text())), clock)
+    pupils = PupilService(store, reads, audit, clock, lambda: frozenset(accounts.holders_of(Role.SOCIAL_WORKER)))
     cohort = CohortService(reads, audit)
     self_assessment = SelfAssessmentService(store, reads, audit, clock)
     dashboard = DashboardService(reads, cohort, audit)
-    accounts = SqlAccounts(engine, SecretBox(data_key or decode_key(data_key_text())), clock)
     return Services(
         engine=engine,
         store=store,

@@ -94,11 +94,11 @@ def imported(svc: Services, text: str) -> tuple[int, int]:
 
 
 # --- the workflow ----------------------------------------------------------------------------------
-def test_version_3_is_kept_as_released_and_new_records_are_version_4() -> None:
+def test_version_3_is_kept_as_released_and_version_4_adds_the_mis_suspensions() -> None:
     released = json.loads((Path(__file__).parent / "data" / "pupil_record_v3.json").read_text())
     assert json.loads(json.dumps(REGISTRY["pupil_record@3"])) == released
-    assert PUPIL_RECORD == "pupil_record@4" and REGISTRY[PUPIL_RECORD] is pupil_record.DEFINITION
-    added = {a["name"] for a in pupil_record.DEFINITION["actions"]} - {a["name"] for a in released["actions"]}
+    assert REGISTRY[PUPIL_RECORD] is pupil_record.DEFINITION
+    added = {a["name"] for a in REGISTRY["pupil_record@4"]["actions"]} - {a["name"] for a in released["actions"]}
     assert added == {"record_suspension"}
 
 
@@ -135,7 +135,7 @@ def test_a_good_file_is_recorded_and_importing_it_again_changes_nothing(svc: Ser
         ("suspension", "2026-11-02", 2.0),
         ("permanent_exclusion", "2026-11-16", None),
     ]
-    assert svc.store.load(pupil_id)[-1].workflow_version == "pupil_record@4"
+    assert svc.store.load(pupil_id)[-1].workflow_version == PUPIL_RECORD == "pupil_record@5"
     count = svc.store.count()
     assert imported(svc, text) == (0, 2)
     assert svc.store.count() == count

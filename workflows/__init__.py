@@ -20,6 +20,7 @@ REGISTRY = {
         pupil_record.DEFINITION_V1,
         pupil_record.DEFINITION_V2,
         pupil_record.DEFINITION_V3,
+        pupil_record.DEFINITION_V4,
         pupil_record.DEFINITION,
         good_practice.DEFINITION,
     )

@@ -315,14 +315,35 @@ RECORD_SUSPENSION = {
     },
 }
 
+#: version 4's actions, as released
+ACTIONS_V4 = [*(_version_3(a) for a in ACTIONS), RECORD_SUSPENSION]
+
+
+def _version_5(action: dict) -> dict:
+    """Version 5's change, from a new user's walk: a plan's social worker must be a social worker's account
+    (a person's name typed there allocated nobody, and the case then waited for a view no one could give),
+    chosen from a list, so the field is no longer labelled as a username to type; and the plan a closure
+    ends is chosen from the pupil's open plans, not named by its number."""
+    if action["name"] == "record_social_care_episode":
+        fields = {**action["fields"], "social_worker": {**action["fields"]["social_worker"], "label": "Social worker"}}
+        return {**action, "guards": [*action["guards"], "social_worker_has_account"], "fields": fields}
+    if action["name"] == "end_social_care_episode":
+        return {**action, "fields": {**action["fields"], "episode": {**action["fields"]["episode"], "label": "Plan"}}}
+    return action
+
+
 DEFINITION = {
     "name": "pupil_record",
-    "version": 4,
+    "version": 5,
     "initial": "registered",
     "final_states": [],
     "states": [{"name": "registered", "label": "Registered"}],
-    "actions": [*(_version_3(a) for a in ACTIONS), RECORD_SUSPENSION],
+    "actions": [_version_5(a) for a in ACTIONS_V4],
 }
+
+#: version 4, before a plan's social worker had to be a social worker's account; a copy, held by a test to the
+#: definition as released (tests/data/pupil_record_v4.json)
+DEFINITION_V4 = deepcopy({**DEFINITION, "version": 4, "actions": ACTIONS_V4})
 
 #: version 3, before a suspension or exclusion recorded in the MIS could be; a copy, held by a test to the
 #: definition as released (tests/data/pupil_record_v3.json)

@@ -261,6 +261,17 @@ class SqlAccounts:
                 conn.execute(update(users).where(users.c.id == user["id"]).values(la_code=None))
         return sorted((urn for _, urn in going), key=lambda urn: (urn is not None, urn or ""))
 
+    def holders_of(self, role: str) -> dict[str, str]:
+        """The active accounts that hold ``role`` (anywhere), each username with its name: those a form that
+        names such a person (a plan's social worker) may name; a leaver's account is not one."""
+        query = (
+            select(users.c.username, users.c.display_name)
+            .where(users.c.active.is_(True), users.c.id.in_(select(user_roles.c.user_id).where(user_roles.c.role == role)))
+            .order_by(users.c.username)
+        )
+        with read_transaction(self.engine) as conn:
+            return {row.username: row.display_name for row in conn.execute(query)}
+
     def people(self) -> list[dict[str, Any]]:
         """Every user with their roles, for administrators: each role as ``{"role", "school_urn", "la_code"}``
         (the school a school role is held at; the LA a Virtual School officer's role is for), for the page to

@@ -66,6 +66,9 @@ class CaseContext:
     upn_taken: bool = False
     #: the school's own term dates, read when a rule first needs them
     school_calendar: Callable[[], SchoolCalendar] = SchoolCalendar
+    #: the usernames of the social workers' accounts, read when a rule first needs them (the accounts are not
+    #: the record's to know, so the service gives them); None: not checked, as where no plan is recorded
+    social_worker_accounts: Callable[[], frozenset[str]] | None = None
 
 
 #: what a requirement about the case (not about a field of the form) asks the user to do: the action
@@ -848,16 +851,32 @@ def days_of_a_suspension(record: Any, data: Mapping[str, Any], ctx: CaseContext,
     return []
 
 
+@guard("social_worker_has_account", needs_input=True, fields=("social_worker",))
+def social_worker_has_account(record: Any, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
+    """The social worker named on a plan is allocated to the pupil and its cases, and only their view lets a
+    case move to the multi-agency review: a name that is no social worker's account allocates nobody, and the
+    case would wait for a view that no one can give."""
+    named = data.get("social_worker")
+    if not named or ctx.social_worker_accounts is None or named in ctx.social_worker_accounts():
+        return []
+    message = (
+        f"“{named}” is not the username of a social worker in Caseflow: choose the pupil's social worker from those "
+        "with an account (if theirs is not there, ask the administrator to add it)."
+    )
+    return [Unmet("social_worker_unknown", message, "social_worker")]
+
+
 @guard("episode_running", needs_input=True)
 def episode_running(record: Any, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
+    """Each problem on the field it is about, for the form to show it there, not only in its summary."""
     for episode in record.episodes:
         if episode.id == data.get("episode"):
             if episode.end_date is not None:
-                return [Unmet("episode_ended", "That plan has already ended.")]
+                return [Unmet("episode_ended", "That plan has already ended.", "episode")]
             if data.get("end_date") and data["end_date"] < episode.start_date.isoformat():
-                return [Unmet("episode_dates", "The end date cannot be before the plan started.")]
+                return [Unmet("episode_dates", "The end date cannot be before the plan started.", "end_date")]
             return []
-    return [Unmet("episode_unknown", "Name a plan recorded for this pupil.")]
+    return [Unmet("episode_unknown", "Name a plan recorded for this pupil.", "episode")]
 
 
 @guard("teacher_assigned", needs_input=True)

@@ -37,6 +37,22 @@ _WRITTEN = {
     "ASD": "ASD (autistic spectrum disorder)",
     "OTH": "OTH (other difficulty or disability)",
     "NSA": "NSA (SEN support but no specialist assessment of type of need)",
+    # CiN census reasons for closure of a plan (domain facts, the CiN census)
+    "RC1": "RC1 (adopted)",
+    "RC2": "RC2 (died)",
+    "RC3": "RC3 (child arrangements order)",
+    "RC4": "RC4 (special guardianship order)",
+    "RC5": "RC5 (transferred to another LA)",
+    "RC6": "RC6 (transferred to adult social care)",
+    "RC7": "RC7 (services ceased / no longer in need)",
+    "RC8": "RC8 (closed after assessment, no further action)",
+    "RC9": "RC9 (closed after assessment, referred to early help)",
+    # CP plan categories of abuse (CiN census codes)
+    "NEG": "NEG (neglect)",
+    "PHY": "PHY (physical abuse)",
+    "SAB": "SAB (sexual abuse)",
+    "EMO": "EMO (emotional abuse)",
+    "MUL": "MUL (multiple / not recommended)",
 }
 
 

@@ -207,6 +207,33 @@ class CaseService:
             self._open_cases(pupil.id, leaving_out=case.id),
         )
 
+    def waiting_for_social_care_view(self, username: str, cases: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        """Of the cases listed for a social worker (rows with each case's id and step): those that cannot take
+        their next step until the allocated social worker, this one, adds a social care view (the rule before
+        the multi-agency review), each with ``waits``, the label of the action that waits. Only a case at a step
+        such an action leaves is read, as the case page reads it (not logged: nothing of it is shown but that
+        it waits, as the list already shows the case); the others cannot be waiting."""
+        waiting: dict[str, list[Any]] = {}
+        for spec in self.workflow.actions.values():
+            if "social_care_contributed" in spec.guards:
+                for step in spec.sources:
+                    waiting.setdefault(step, []).append(spec)
+        today = london_date(self.clock())
+        found = []
+        for row in cases:
+            if row["state"] not in waiting:
+                continue
+            case, pupil = self._case_and_pupil(row["case_id"])
+            ctx = self.context(case, pupil, today)
+            if username not in ctx.allocated_social_workers:
+                continue
+            for spec in waiting.get(case.state or "", []):
+                unmet = self.workflow.check(case, spec, {}, ctx, with_input=False)
+                if any(u.code == "social_care_view" for u in unmet):
+                    found.append({"case_id": case.id, "waits": spec.label})
+                    break
+        return found
+
     def log_view(self, principal: Principal, view: CaseView) -> None:
         """Log that ``view``, read without logging, is being shown to the principal after all."""
         self._log_view(principal, view.case.id, view.pupil.id, view.roles)

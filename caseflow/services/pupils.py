@@ -28,11 +28,21 @@ EPISODE_FIELDS = RECORD.action("record_social_care_episode").fields
 
 
 class PupilService:
-    def __init__(self, store: EventStore, reads: ReadModels, audit: AccessLog, clock: Callable[[], datetime] = now_utc):
+    def __init__(
+        self,
+        store: EventStore,
+        reads: ReadModels,
+        audit: AccessLog,
+        clock: Callable[[], datetime] = now_utc,
+        social_workers: Callable[[], frozenset[str]] | None = None,
+    ):
+        """``social_workers``: the usernames of the social workers' accounts, for the rule that a plan names
+        one of them (the accounts are the composition root's to give; None: not checked)."""
         self.store = store
         self.reads = reads
         self.audit = audit
         self.clock = clock
+        self.social_workers = social_workers
         self.workflow = RECORD
 
     def load(self, pupil_id: str) -> Pupil:
@@ -93,7 +103,7 @@ class PupilService:
             if expected_version != pupil.version:
                 raise ConcurrencyConflict(pupil_id, expected_version, pupil.version)
             now = self.clock()
-            ctx = CaseContext(today=london_date(now))
+            ctx = CaseContext(today=london_date(now), social_worker_accounts=self.social_workers)
             event = self.workflow.decide(pupil, action, Actor(principal.username, role), data, ctx, now)
             logged = self.audit.entry(username=principal.username, role=role, action=action, outcome="ok", pupil_id=pupil_id)
             stored = self.store.append(pupil_id, PUPIL, pupil.version, [event], also=[logged])

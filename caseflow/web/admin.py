@@ -17,7 +17,7 @@ from caseflow.adapters.accounts import AccountError, grants_taken
 from caseflow.domain.roles import Role
 from caseflow.domain.wording import label
 from caseflow.web.auth import services
-from caseflow.web.forms import options, put_errors
+from caseflow.web.forms import account_named, options, put_errors
 from caseflow.web.policy import allow
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -92,9 +92,7 @@ def _choose_from(forms: tuple[AccountForm, ...], people: list[dict[str, Any]]) -
     """Fill each account list: people by their names, with their usernames ("Jo Evans (username jo)"); a
     leaver's list without those already deactivated."""
     ordered = sorted(people, key=lambda p: (str(p["name"]).casefold(), p["username"]))
-    named = {
-        p["username"]: p["username"] if p["name"] == p["username"] else f"{p['name']} (username {p['username']})" for p in people
-    }
+    named = {p["username"]: account_named(p["username"], p["name"]) for p in people}
     for form in forms:
         form.accounts = frozenset(named)
         chosen = [p["username"] for p in ordered if p["active"] or not isinstance(form, LeaverForm)]

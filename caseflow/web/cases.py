@@ -70,7 +70,11 @@ def index() -> Any:
     cases = _visible_cases() if current_user.principal.roles & CASE_READERS else []
     can_open = bool(current_user.principal.roles & workflow.creation.roles)
     roles = current_user.principal.roles
-    awaiting = _awaiting(cases, services().reads.proposals_awaiting_social_worker) if Role.SOCIAL_WORKER in roles else []
+    awaiting, views_needed = [], []
+    if Role.SOCIAL_WORKER in roles:
+        awaiting = _awaiting(cases, services().reads.proposals_awaiting_social_worker)
+        username = current_user.principal.username
+        views_needed = _in_list_order(cases, services().cases.waiting_for_social_care_view(username, cases))
     heading = current_user.principal.schools_for(Role.HEADTEACHER)  # a head decides in their own school only
     deciding = _awaiting([c for c in cases if c["school_urn"] in heading], services().reads.proposals_awaiting_decision)
     return render_template(
@@ -80,6 +84,7 @@ def index() -> Any:
         can_open=can_open,
         reads_cases=bool(roles & CASE_READERS),
         awaiting=awaiting,
+        views_needed=views_needed,
         deciding=deciding,
     )
 
@@ -87,10 +92,16 @@ def index() -> Any:
 def _awaiting(cases: list[dict[str, Any]], read: Callable[[list[str]], list[dict[str, Any]]]) -> list[dict[str, Any]]:
     """Suspension and exclusion proposals on the user's cases that still await them (a social worker's
     view, a head's decision), in the order of the list (newest activity first)."""
+    return _in_list_order(cases, read([row["case_id"] for row in cases]))
+
+
+def _in_list_order(cases: list[dict[str, Any]], found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What awaits the user on their cases, each with its pupil's name, in the order of the list (newest activity
+    first), a case's proposals in the order they were made."""
     order = {row["case_id"]: n for n, row in enumerate(cases)}
     names = {row["case_id"]: f"{row['given_name']} {row['family_name']}" for row in cases}
-    pending = read(list(order))
-    return [{**p, "pupil": names[p["case_id"]]} for p in sorted(pending, key=lambda p: (order[p["case_id"]], p["id"]))]
+    ordered = sorted(found, key=lambda p: (order[p["case_id"]], p.get("id", 0)))
+    return [{**p, "pupil": names[p["case_id"]]} for p in ordered]
 
 
 @bp.route("/cases/<case_id>")

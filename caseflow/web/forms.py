@@ -109,16 +109,34 @@ def _wtf_field(spec: FieldSpec) -> Field:
     raise ValueError(spec.type)
 
 
+def account_named(username: str, name: str) -> str:
+    """An account as a list to choose from shows it: the person's name, with the username beside it ("Jo Evans
+    (username jo)"), or the username alone for an account named by it."""
+    return username if name == username else f"{name} (username {username})"
+
+
 def action_form(
     fields: Mapping[str, FieldSpec],
     prefix_fields: Mapping[str, Field] | None = None,
     entries: Mapping[str, list[tuple[int, str]]] | None = None,
+    accounts: Mapping[str, Mapping[str, str]] | None = None,
 ) -> type[FlaskForm]:
     """A FlaskForm class for one action's fields. ``entries``: for a field that names an earlier entry by its
-    version, the entries it may name, each as a reader knows it: a list to choose from, not a number to know."""
+    version, the entries it may name, each as a reader knows it: a list to choose from, not a number to know.
+    ``accounts``: for a field that names a person by their account's username, the accounts it may name (each
+    username with its name): a list of people, not a username to know or a name to type."""
     attrs: dict[str, Any] = dict(prefix_fields or {})
     for name, spec in fields.items():
-        if spec.type == "ref" and entries and name in entries:
+        if accounts and name in accounts:
+            named = sorted(accounts[name].items(), key=lambda pair: (pair[1].casefold(), pair[0]))
+            attrs[name] = SelectField(  # a name not offered (an old page) goes to the rules, which say why not
+                label=spec.label,
+                description=spec.help,
+                choices=options([("", "Choose someone")] + [(user, account_named(user, n)) for user, n in named]),
+                validators=[Optional()],
+                validate_choice=False,
+            )
+        elif spec.type == "ref" and entries and name in entries:
             choices = [("", "Choose…")] + [(str(version), text) for version, text in entries[name]]
             attrs[name] = SelectField(  # a number not offered (an old link) goes to the rules, which say why not
                 label=spec.label,

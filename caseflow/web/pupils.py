@@ -12,10 +12,12 @@ from wtforms import HiddenField, SelectField
 from caseflow.domain import sdq
 from caseflow.domain.attendance import summarise
 from caseflow.domain.errors import GuardFailed, InvalidData, NotFound, NotPermitted
-from caseflow.domain.events import london_date
+from caseflow.domain.events import london_date, long_date
 from caseflow.domain.exclusions import Child, safeguards
+from caseflow.domain.pupil import Episode, Pupil
 from caseflow.domain.roles import Role
 from caseflow.domain.wording import done
+from caseflow.domain.workflow import ActionSpec
 from caseflow.services.cohort import ROLL_READERS
 from caseflow.web.auth import services
 from caseflow.web.cases import prefill
@@ -92,7 +94,11 @@ def detail(pupil_id: str) -> Any:
     svc = services()
     pupil, roles = _visible(pupil_id)
     svc.audit.record(username=current_user.username, role=sorted(roles)[0], action="view_pupil", outcome="ok", pupil_id=pupil.id)
-    actions = [a for a in svc.pupils.workflow.actions.values() if a.roles & roles and a is not svc.pupils.workflow.creation]
+    actions = [
+        a
+        for a in svc.pupils.workflow.actions.values()
+        if a.roles & roles and a is not svc.pupils.workflow.creation and not _nothing_to_name(pupil, a)
+    ]
     cases = [c for c in svc.reads.cases_for_schools([pupil.school_urn]) if c["pupil_id"] == pupil.id]
     today = london_date(svc.cases.clock())
     return render_template(
@@ -128,9 +134,13 @@ def act(pupil_id: str, name: str) -> Any:
         abort(404)
     if not spec.roles & roles:
         abort(403)
-    form = action_form(spec.fields, {"expected_version": HiddenField()})()
+    entries = entries_to_name(pupil, name)
+    form = action_form(spec.fields, {"expected_version": HiddenField()}, entries, accounts_to_name(name))()
     if request.method == "GET":
         form.expected_version.data = str(pupil.version)
+        for field_name, listed in entries.items():  # the only plan it can end is the one meant
+            if len(listed) == 1 and spec.fields[field_name].required:
+                form[field_name].data = listed[0][0]
         prefill(form, spec.fields)
     status, conflict = 200, None
     if form.validate_on_submit():
@@ -143,6 +153,39 @@ def act(pupil_id: str, name: str) -> Any:
     elif request.method == "POST":
         status = 422
     return render_template("pupils/action.html", pupil=pupil, spec=spec, form=form, conflict=conflict), status
+
+
+#: a plan as people call it
+PLAN_NAMES = {"cin": "Child in need plan", "cp": "Child protection plan"}
+
+
+def entries_to_name(pupil: Pupil, action: str) -> dict[str, list[tuple[int, str]]]:
+    """For a field that names an earlier entry of the record by its version: the entries it may name, as the
+    person filling in the form knows them ("Child in need plan from 3 March 2026, social worker Jo Evans (jo)"),
+    not the number the table shows (the rules still judge the one chosen)."""
+    if action != "end_social_care_episode":
+        return {}
+    from caseflow.web import person  # the package imports this module before it defines its filters
+
+    def named(episode: Episode) -> str:
+        worker = f", social worker {person(episode.social_worker)}" if episode.social_worker else ""
+        return f"{PLAN_NAMES.get(episode.plan, episode.plan)} from {long_date(episode.start_date)}{worker}"
+
+    return {"episode": [(e.id, named(e)) for e in pupil.episodes if e.end_date is None]}
+
+
+def _nothing_to_name(pupil: Pupil, spec: ActionSpec) -> bool:
+    """An action that must name an entry the record has none of (ending a plan with none open): offering it
+    leads only to a form that cannot be sent."""
+    return any(spec.fields[name].required and not listed for name, listed in entries_to_name(pupil, spec.name).items())
+
+
+def accounts_to_name(action: str) -> dict[str, dict[str, str]]:
+    """For a field that names a person by their account: the accounts it may name. A plan's social worker is
+    allocated to the pupil and its cases, so only a social worker's account will do (the rules refuse another)."""
+    if action != "record_social_care_episode":
+        return {}
+    return {"social_worker": services().accounts.holders_of(Role.SOCIAL_WORKER)}
 
 
 @bp.get("/classroom")
