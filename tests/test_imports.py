@@ -28,7 +28,8 @@ def test_one_bad_row_imports_nothing_and_names_row_and_column(services: Services
     with pytest.raises(ImportRejected) as rejected:
         services.imports.run("pupils", pupils_csv(50, bad_row=37), ADMIN, None)
     assert [str(e) for e in rejected.value.errors] == [
-        "row 38, column date_of_birth: Date of birth must be a real date written as YYYY-MM-DD"
+        "row 38, column date_of_birth: Date of birth must be a real date: 2015-02-30 is not one "
+        "(write dates as DD/MM/YYYY or YYYY-MM-DD, for example 27/03/2017)"
     ]
     assert services.store.count() == 0
     report = services.imports.run("pupils", pupils_csv(50), ADMIN, None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 import pytest
@@ -13,8 +14,11 @@ from hypothesis import strategies as st
 from caseflow import create_app
 from caseflow.bootstrap import Services
 from caseflow.demo import make_upn
+from caseflow.domain.dates import import_date_problem, read_day
 from caseflow.domain.errors import InvalidData
 from caseflow.domain.fields import MAX_ITEMS, MAX_LINE, FieldSpec, validate
+from caseflow.domain.roles import Actor
+from caseflow.services.imports import ImportRejected
 from tests.conftest import SCHOOL, principal
 from tests.journey_helpers import WORKFLOW
 from workflows.support_journey import AGENCIES
@@ -175,3 +179,53 @@ def test_web_forms_never_500(app: Flask, case_id: str, form: dict[str, str]) -> 
     response = client.post(f"/cases/{case_id}/actions/record_meeting", data=form)
     assert response.status_code in {302, 409, 422}
     assert "Traceback" not in response.get_data(as_text=True)
+
+
+# --- dates as people and the MIS write them (the fourth walk) --------------------------------------------
+DAYS = st.dates(min_value=date(1900, 1, 1), max_value=date(2100, 12, 31))
+DATE_TEXT = st.one_of(
+    st.text(alphabet="0123456789/-. T:", max_size=16),
+    st.text(st.characters(blacklist_characters=',"\r\n'), max_size=12),  # a CSV cell's text
+    st.builds(lambda d, m, y: f"{d}/{m}/{y}", st.integers(0, 40), st.integers(0, 15), st.integers(0, 3000)),
+    DAYS.map(date.isoformat),
+)
+
+
+@given(day=DAYS, padded=st.booleans())
+def test_a_day_reads_the_same_day_first_or_as_iso(day: date, padded: bool) -> None:
+    written = day.strftime("%d/%m/%Y") if padded else f"{day.day}/{day.month}/{day.year:04d}"
+    assert read_day(written) == read_day(day.isoformat()) == day
+    if day.day > 12:  # never month first: 03/27/2017 is no date, not the 27th of March
+        assert read_day(f"{day.month:02d}/{day.day:02d}/{day.year:04d}") is None
+
+
+@given(text=DATE_TEXT)
+def test_any_text_is_a_day_or_refused_and_what_iso_took_is_taken_as_before(text: str) -> None:
+    try:
+        before: date | None = date.fromisoformat(text.strip())
+    except ValueError:
+        before = None
+    found = read_day(text)
+    assert found is None or isinstance(found, date)
+    if before is not None:
+        assert found == before, "a date the import and the forms took before reads the same"
+    if found is None:
+        assert "DD/MM/YYYY or YYYY-MM-DD" in import_date_problem("Date", text)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=DATE_TEXT)
+def test_an_import_takes_a_date_in_either_form_or_says_which_forms_it_takes(sqlite_services: Services, text: str) -> None:
+    upn = make_upn("881", "4001", 2021, 7)
+    row = f"upn,given_name,family_name,date_of_birth,school_urn\n{upn},A,B,{text},{SCHOOL}\n"
+    day = read_day(text)
+    try:
+        sqlite_services.imports.run("pupils", row, Actor("cli:fuzz", "admin"), None)
+    except ImportRejected as rejected:
+        assert {error.column for error in rejected.errors} == {"date_of_birth"}, rejected.errors
+        told = " ".join(error.message for error in rejected.errors)
+        assert ("DD/MM/YYYY or YYYY-MM-DD" in told) == (day is None and bool(text.strip())), told
+    else:
+        assert day is not None
+        pupil_id = sqlite_services.reads.pupil_id_for_upn(upn)
+        assert pupil_id is not None and sqlite_services.pupils.load(pupil_id).date_of_birth == day

@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from caseflow.domain.attendance import AttendanceError, parse_mark
+from caseflow.domain.dates import import_date_problem, read_day
 from caseflow.domain.errors import CaseflowError, GuardFailed, InvalidData
 from caseflow.domain.events import NewEvent, london_date, now_utc
 from caseflow.domain.exclusions import decided
@@ -26,7 +27,7 @@ from caseflow.domain.guards import CaseContext
 from caseflow.domain.pupil import Pupil
 from caseflow.domain.roles import Actor
 from caseflow.domain.upn import UpnError, normalise_upn
-from caseflow.domain.wording import counted
+from caseflow.domain.wording import counted, label
 from caseflow.domain.workflow import Workflow
 from caseflow.services.ports import EventStore, ReadModels, StreamWrite
 from caseflow.services.streams import PUPIL, load_case, load_pupil
@@ -53,12 +54,14 @@ class ImportRejected(CaseflowError):
     status = 422
     title = "Import rejected"
 
-    def __init__(self, errors: list[RowError], total_rows: int) -> None:
+    def __init__(self, errors: list[RowError], total_rows: int, looks_like: str | None = None) -> None:
         more = "" if len(errors) < MAX_ERRORS else f" (showing the first {MAX_ERRORS})"
         rows = len({error.row for error in errors if error.row > 1})  # row 1 is the header
         where = counted(total_rows, "row") if rows in (0, total_rows) else f"{rows:,} of {counted(total_rows, 'row')}"
         super().__init__(f"{counted(len(errors), 'problem')} in {where}{more}; nothing was imported")
         self.errors = errors
+        #: the kind of file whose columns these are, when they are another kind's than the one chosen
+        self.looks_like = looks_like
 
 
 @dataclass
@@ -93,6 +96,10 @@ class Kind:
     required: tuple[str, ...]
     #: per-row conversion of CSV text to the action's data (before field validation)
     convert: Callable[[dict[str, str]], dict[str, Any]]
+    #: the kind as people name it ("Pupils", "SEND status")
+    label: str = ""
+    #: columns holding a date, taken as DD/MM/YYYY (as England's MIS export them) or as YYYY-MM-DD
+    dates: tuple[str, ...] = ()
 
 
 def _int_or_text(value: str) -> Any:
@@ -125,7 +132,13 @@ def _suspension_row(row: dict[str, str]) -> dict[str, Any]:
 
 KINDS: dict[str, Kind] = {
     "attendance": Kind(
-        "attendance", "record_attendance", ("upn", "date", "session", "code"), ("upn", "date", "session", "code"), dict
+        "attendance",
+        "record_attendance",
+        ("upn", "date", "session", "code"),
+        ("upn", "date", "session", "code"),
+        dict,
+        label="Attendance",
+        dates=("date",),
     ),
     "pupils": Kind(
         "pupils",
@@ -133,6 +146,8 @@ KINDS: dict[str, Kind] = {
         ("upn", "given_name", "family_name", "date_of_birth", "school_urn", "year_group"),
         ("upn", "given_name", "family_name", "date_of_birth", "school_urn"),
         _pupil_row,
+        label="Pupils",
+        dates=("date_of_birth",),
     ),
     "attainment": Kind(
         "attainment",
@@ -140,6 +155,7 @@ KINDS: dict[str, Kind] = {
         ("upn", "school_year", "term", "subject", "judgement"),
         ("upn", "school_year", "term", "subject", "judgement"),
         lambda row: _plain(row, ("school_year",)),
+        label="Attainment",
     ),
     "send": Kind(
         "send",
@@ -147,6 +163,8 @@ KINDS: dict[str, Kind] = {
         ("upn", "status", "primary_need", "since"),
         ("upn", "status", "since"),
         lambda row: _plain(row),
+        label="SEND status",
+        dates=("since",),
     ),
     "behaviour": Kind(
         "behaviour",
@@ -154,6 +172,8 @@ KINDS: dict[str, Kind] = {
         ("upn", "date", "category", "severity", "description"),
         ("upn", "date", "category", "severity", "description"),
         lambda row: _plain(row),
+        label="Behaviour incidents",
+        dates=("date",),
     ),
     "suspensions": Kind(
         "suspensions",
@@ -161,20 +181,62 @@ KINDS: dict[str, Kind] = {
         ("upn", "kind", "start_date", "days", "reason"),
         ("upn", "kind", "start_date"),
         _suspension_row,
+        label="Suspensions and permanent exclusions",
+        dates=("start_date",),
     ),
 }
 
 
-def _header_errors(kind: Kind, header: list[str], rows: list[dict[str, str]]) -> list[RowError]:
+def _column_errors(kind: Kind, header: list[str]) -> list[RowError]:
+    """What is wrong with a header row for this kind of file: each column missing, each unknown."""
     errors = [RowError(1, c, "this column is required but missing from the header") for c in kind.required if c not in header]
     errors += [
         RowError(1, c, f"unknown column; the columns are: {', '.join(kind.columns)}") for c in header if c not in kind.columns
     ]
+    return errors
+
+
+def a_file(kind: Kind) -> str:
+    """A kind of file as a sentence names one: "a Pupils file", "an Attendance file"."""
+    return f"{'an' if kind.label[:1].lower() in 'aeiou' else 'a'} {kind.label} file"
+
+
+def looks_like(kind: Kind, header: list[str]) -> Kind | None:
+    """The other kind of file a header row is (or nearly is: one column off) that of, if this kind's it is
+    not: a pupils file sent as attainment is told as one, not as nine columns wrong."""
+    wrong = len(_column_errors(kind, header))
+    if not wrong:
+        return None
+    near = [(len(_column_errors(other, header)), other.name) for other in KINDS.values() if other is not kind]
+    fewest, name = min(near)
+    return KINDS[name] if fewest <= 1 and fewest < wrong else None
+
+
+def _header_errors(kind: Kind, header: list[str], rows: list[dict[str, str]]) -> list[RowError]:
+    errors = _column_errors(kind, header)
     if not rows and not errors:
         errors.append(RowError(1, "-", "the file has no rows"))
     if len(rows) > MAX_ROWS:
         errors.append(RowError(MAX_ROWS + 2, "-", f"a file may have at most {MAX_ROWS} rows"))
     return errors
+
+
+def _days(kind: Kind, fields: Mapping[str, Any], row: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    """The row with each date it holds written as YYYY-MM-DD, as the fields take them, from DD/MM/YYYY (as
+    England's MIS export them; never month first) or YYYY-MM-DD; and the problem of each date it cannot
+    read, saying which forms are taken (the field's own message would ask for YYYY-MM-DD alone)."""
+    read, unread = dict(row), {}
+    for column in kind.dates:
+        text = row.get(column, "")
+        if not text:
+            continue
+        day = read_day(text)
+        if day is None:
+            spec = fields.get(column)
+            unread[column] = import_date_problem(spec.label if spec else label(column), text)
+        else:
+            read[column] = day.isoformat()
+    return read, unread
 
 
 def read_csv(text: str) -> tuple[list[str], list[dict[str, str]]]:
@@ -209,6 +271,11 @@ class ImportService:
         if kind is None:
             raise InvalidData({"kind": [f"unknown kind {kind_name!r}; choose from: {', '.join(sorted(KINDS))}"]})
         header, rows = read_csv(text)
+        if (other := looks_like(kind, header)) is not None:
+            told = f"these columns are those of {a_file(other)}, not of {a_file(kind)}, whose columns are: " + ", ".join(
+                kind.columns
+            )
+            raise ImportRejected([RowError(1, "-", told)], len(rows), looks_like=other.name)
         errors = _header_errors(kind, header, rows)
         if errors:
             raise ImportRejected(errors, len(rows))
@@ -252,11 +319,13 @@ class ImportService:
         except UpnError as error:
             problems.append(RowError(number, "upn", str(error)))
             upn = None
+        row, unread = _days(kind, fields, row)
         if kind.name == "attendance":
-            problem = self._plan_mark(upn, row, planned, schools)
+            problem = f"date:{unread['date']}" if unread else self._plan_mark(upn, row, planned, schools)
         else:
             values = kind.convert({**row, "upn": upn or ""})
             clean, errors = validate_partly(fields, values)
+            errors |= {column: [message] for column, message in unread.items()}
             if errors or upn is None:  # a wrong value, or no pupil known to plan for: only what its good values break
                 found = {column: messages for column, messages in errors.items() if not (problems and column == "upn")}
                 problems += [RowError(number, column, "; ".join(messages)) for column, messages in found.items()]

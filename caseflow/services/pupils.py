@@ -5,7 +5,7 @@ pupil-record workflow, with the same checks, roles and audit as the support jour
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -54,7 +54,11 @@ class PupilService:
         scope = scope_for(principal, pupil.school_urn, social_workers, self.reads.school_la)
         return case_roles(principal, scope)
 
-    def register(self, principal: Principal, data: Any) -> Pupil:
+    def _registration(
+        self, data: Any, now: datetime, unread: Collection[str] = ()
+    ) -> tuple[dict[str, Any], dict[str, list[str]], CaseContext]:
+        """A registration's good values, cleaned, and every problem of the rest with the rules the good values
+        break (``unread``: values the page could not read, whose rules wait for them); and what the rules knew."""
         spec = self.workflow.creation
         clean, errors = validate_partly(spec.fields, data)
         if "upn" in clean:
@@ -66,11 +70,27 @@ class PupilService:
         if "school_urn" in clean and not self.reads.school_exists(clean["school_urn"]):
             errors["school_urn"] = ["No school with this URN"]
             del clean["school_urn"]
-        now = self.clock()
         taken = "upn" in clean and self.reads.pupil_id_for_upn(clean["upn"]) is not None
         ctx = CaseContext(upn_taken=taken, today=london_date(now))
-        if errors:  # every problem at once: the values', and the rules the good values break
-            raise InvalidData(with_rules(errors, self.workflow.rules_on_values(Pupil(""), spec, clean, errors, ctx)))
+        if errors or unread:  # every problem at once: the values', and the rules the good values break
+            wrong = {**errors, **{name: ["unread"] for name in unread}}
+            errors = with_rules(errors, self.workflow.rules_on_values(Pupil(""), spec, clean, wrong, ctx))
+        return clean, errors, ctx
+
+    def problems_besides(self, data: Mapping[str, Any], wrong: Collection[str]) -> dict[str, list[str]]:
+        """For a registration form its page refused before the rules saw it (``wrong``: values the page could
+        not read, a date that is none): what its other values break, so every problem is told at once, as a
+        case's forms tell theirs. Nothing is written."""
+        given = {name: value for name, value in data.items() if name not in wrong}
+        _, errors, _ = self._registration(given, self.clock(), wrong)
+        return {name: messages for name, messages in errors.items() if name not in wrong}
+
+    def register(self, principal: Principal, data: Any) -> Pupil:
+        spec = self.workflow.creation
+        now = self.clock()
+        clean, errors, ctx = self._registration(data, now)
+        if errors:
+            raise InvalidData(errors)
         held = frozenset(role for role, school in principal.grants if school == clean["school_urn"])
         role = choose_role(held, spec.roles)
         if role is None:

@@ -29,7 +29,9 @@ from workflows.interventions import PROGRAMME_NAMES
 
 #: (endpoint, label, roles that see the link); the routes themselves still check
 NAV = (
-    ("cases.index", "Cases", None),
+    # only for the roles with a list of cases: for a governor, the auditor, the Virtual School or the
+    # administrator, "Cases" opened their own first page under another name, already in the menu
+    ("cases.index", "Cases", cases.CASE_LIST_ROLES),
     ("dashboard.cohort", "Cohort", {"dsl", "headteacher", "slt", "senco", "mental_health_lead", "virtual_school", "auditor"}),
     ("dashboard.due", "Reviews due", {"dsl", "headteacher", "slt", "senco", "mental_health_lead"}),
     # the Virtual School's two LA pages: its schools side by side now, and the termly report to share

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_login import current_user
 
+from caseflow.domain.dates import read_day
 from caseflow.domain.errors import InvalidData
 from caseflow.domain.events import LONDON
 from caseflow.domain.roles import Role
 from caseflow.domain.subject_access import REVIEWER_NOTES
 from caseflow.domain.wording import label
 from caseflow.web.auth import csrf, services
-from caseflow.web.params import date_arg, days_arg, optional_date_arg, today
+from caseflow.web.params import days_arg, optional_date_arg, page_date_arg, today
 from caseflow.web.policy import allow
 from workflows.retention import CHILD_PROTECTION_FILE
 
@@ -172,6 +174,8 @@ def _moment_asked() -> tuple[datetime | None, str | None]:
     on, at = request.args.get("on", ""), request.args.get("at", "")
     if not on:
         return None, None
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", on) and read_day(on) is None:  # written as asked, but no day of the calendar
+        return None, f"{on[:10]} is not a real date: check the day and the month."
     try:
         if len(on) != 10 or (at and len(at) != 5):
             raise ValueError(on)
@@ -231,7 +235,7 @@ def retention() -> Any:
     errors: dict[str, list[str]] = {}
     due: list[Any] = []
     try:
-        as_of = date_arg("as_of")
+        as_of = page_date_arg("as_of")
         due = services().retention.due(current_user.principal, as_of, days_arg("within", 0))
     except InvalidData as error:
         errors = error.errors

@@ -35,6 +35,8 @@ from caseflow.web.policy import ANY_USER, allow
 
 bp = Blueprint("cases", __name__)
 SCHOOL_STAFF = (Role.DSL, Role.HEADTEACHER, Role.SLT, Role.SENCO, Role.MENTAL_HEALTH_LEAD)
+#: the roles with a list of cases (a teacher's, of the needs they raised): the others start on a page of their own
+CASE_LIST_ROLES = frozenset({*SCHOOL_STAFF, Role.SOCIAL_WORKER, Role.TEACHER})
 #: where a role with no case list of its own starts, in the order a user holding several is sent
 HOME_PAGES = (
     (Role.AUDITOR, "audit.index"),
@@ -62,7 +64,7 @@ def index() -> Any:
     """Cases this user may see, newest activity first; for a role with no case list of its own, its own
     first page (a governor's report, the auditor's page, the LA's view, the administrator's page)."""
     roles = current_user.principal.roles
-    if not roles & {*SCHOOL_STAFF, Role.SOCIAL_WORKER, Role.TEACHER}:
+    if not roles & CASE_LIST_ROLES:
         for role, page in HOME_PAGES:
             if role in roles:
                 return redirect(url_for(page))

@@ -13,7 +13,7 @@ from caseflow.services.cohort import COHORT_READERS
 from caseflow.services.due import DEFAULT_WITHIN_DAYS, DUE_READERS, MAX_WITHIN_DAYS, DueList
 from caseflow.services.la_view import LA_READERS
 from caseflow.web.auth import services
-from caseflow.web.params import date_arg, days_arg, today
+from caseflow.web.params import days_arg, page_date, page_date_arg, today
 from caseflow.web.policy import allow
 from caseflow.web.schools import choose_school, school_asked
 
@@ -31,7 +31,7 @@ def cohort() -> Any:
     school = school_asked(COHORT_READERS)
     if school is None:
         return choose_school("Cohort", "dashboard.cohort")
-    as_of = date_arg("as_of")
+    as_of, errors = page_date("as_of")  # a date that is none: told on its box, the board shown as at today
     filters = {k: request.args[k][:40] for k in FILTERS if request.args.get(k)}
     board = svc.dashboard.cohort(principal, school, as_of, filters)
     movement = [
@@ -39,14 +39,16 @@ def cohort() -> Any:
         for r in board["pupils"]
         if r["sdq_total"] is not None and r["sdq_first_total"] is not None
     ]
-    return render_template(
+    page = render_template(
         "dashboard/cohort.html",
         board=board,
         filters=filters,
         movement=movement,
         labels=svc.workflow.state_labels,
         schools=schools,
+        errors=errors,
     )
+    return (page, 400) if errors else page
 
 
 @bp.get("/la")
@@ -54,14 +56,16 @@ def cohort() -> Any:
 def la() -> Any:
     """The Virtual School's LA: every school's children with a social worker, side by side."""
     page = request.args.get("page", "1")
+    as_of, errors = page_date("as_of")  # a date that is none: told on its box, the schools shown as at today
     board = services().la.la(
         current_user.principal,
-        date_arg("as_of"),
+        as_of,
         search=request.args.get("q", "")[:60],
         sort=request.args.get("sort", "name")[:20],
         page=int(page) if page.isdigit() and len(page) < 6 else 1,
     )
-    return render_template("dashboard/la.html", board=board, labels=services().workflow.state_labels)
+    shown = render_template("dashboard/la.html", board=board, labels=services().workflow.state_labels, errors=errors)
+    return (shown, 400) if errors else shown
 
 
 @bp.get("/due")
@@ -78,7 +82,7 @@ def due() -> Any:
     errors: dict[str, list[str]] = {}
     found = DueList([], [])
     try:
-        as_of = date_arg("as_of")
+        as_of = page_date_arg("as_of")
         found = services().due.due(principal, school, as_of, days_arg("within", DEFAULT_WITHIN_DAYS))
     except InvalidData as error:
         errors = error.errors

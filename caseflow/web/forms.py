@@ -28,6 +28,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
+from caseflow.domain.dates import read_day, real_date_wanted
 from caseflow.domain.errors import ConcurrencyConflict, GuardFailed, InvalidData, Unmet
 from caseflow.domain.fields import FieldSpec, PersonProblem
 
@@ -61,6 +62,21 @@ class PeopleField(FieldList):
                     yield int(index)
 
 
+class DayField(DateField):
+    """A date as a person types it, day first (27/03/2017), or as the browser's date picker sends it
+    (2017-03-27); one that is neither, or no day of the calendar, is told saying what to enter, naming the
+    field, the same on every form (WTForms' own "Not a valid date value." says neither). Shown again as
+    YYYY-MM-DD, which the date picker takes."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist:
+            return
+        text = " ".join(str(value) for value in valuelist).strip()
+        self.data = read_day(text) if text else None
+        if text and self.data is None:
+            raise ValueError(real_date_wanted(self.label.text))
+
+
 def options(pairs: list[tuple[str, str]]) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
@@ -91,7 +107,7 @@ def _wtf_field(spec: FieldSpec) -> Field:
     if spec.type == "line":
         return StringField(**kw)
     if spec.type == "date":
-        return DateField(**kw)
+        return DayField(**kw)
     if spec.type == "bool":
         return BooleanField(**kw)
     if spec.type in {"int", "ref"}:

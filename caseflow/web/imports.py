@@ -14,10 +14,12 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired
 
 from caseflow.domain.roles import Actor
 from caseflow.services.access import choose_role
-from caseflow.services.imports import KINDS, ImportRejected
+from caseflow.services.imports import KINDS, ImportRejected, a_file
 from caseflow.web.auth import services
 from caseflow.web.forms import options
 from caseflow.web.policy import allow
@@ -29,13 +31,32 @@ MAX_UPLOAD = 5 * 1024 * 1024
 
 
 #: each kind of file as the page names it
-KIND_LABELS = {"attainment": "Attainment", "attendance": "Attendance", "behaviour": "Behaviour incidents",
-               "pupils": "Pupils", "send": "SEND status", "suspensions": "Suspensions and permanent exclusions"}  # fmt: skip
+KIND_LABELS = {name: kind.label for name, kind in KINDS.items()}
+#: the select's first line: no kind is chosen for the user, who would otherwise send a pupils file as the
+#: first kind listed and be told of its columns rather than of the choice
+CHOOSE_KIND = "Choose what the file holds"
 
 
 class UploadForm(FlaskForm):
-    kind = SelectField("What the file holds", choices=options([(k, KIND_LABELS[k]) for k in sorted(KINDS)]))
+    kind = SelectField("What the file holds", validators=[InputRequired(CHOOSE_KIND)])
     file = FileField("CSV file", validators=[FileRequired("Choose a CSV file to upload")])
+
+
+def _kind_choices(kinds: list[str]) -> list[SelectChoice]:
+    """The kinds the user may import, after a first line that chooses none."""
+    return options([("", CHOOSE_KIND)] + [(k, KIND_LABELS[k]) for k in kinds])
+
+
+def _another_kind(form: UploadForm, rejected: ImportRejected) -> bool:
+    """A file whose columns are another kind's is told on the choice of kind, naming the kind it is: the
+    user chose wrongly, or sent the wrong file. True if so."""
+    if rejected.looks_like is None:
+        return False
+    other, chosen = KINDS[rejected.looks_like], KIND_LABELS[form.kind.data]
+    form.kind.errors = [
+        f"These columns are those of {a_file(other)}: choose '{other.label}' above, or upload the {chosen.lower()} file."
+    ]
+    return True
 
 
 #: the most progress lines sent for one file (one a percent)
@@ -86,7 +107,7 @@ def upload() -> Any:
     principal = current_user.principal
     # only the kinds one of the user's roles may import (a head may not import SEND status)
     mine = [k for k in sorted(KINDS) if choose_role(principal.roles, services().pupils.workflow.action(KINDS[k].action).roles)]
-    form.kind.choices = options([(k, KIND_LABELS[k]) for k in mine])
+    form.kind.choices = _kind_choices(mine)
     report, rejected, status = None, None, 200
     if form.validate_on_submit():
         spec = services().pupils.workflow.action(KINDS[form.kind.data].action)
@@ -112,7 +133,7 @@ def upload() -> Any:
                 try:
                     report = services().imports.run(*job)
                 except ImportRejected as error:
-                    rejected, status = error, 422
+                    rejected, status = (None if _another_kind(form, error) else error), 422
     elif form.is_submitted():
         status = 422
     page = render_template(

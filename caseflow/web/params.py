@@ -6,6 +6,7 @@ from datetime import date
 
 from flask import current_app, request
 
+from caseflow.domain.dates import read_day, real_date_wanted
 from caseflow.domain.errors import InvalidData
 from caseflow.domain.events import london_date
 
@@ -25,6 +26,28 @@ def date_arg(name: str) -> date:
         return date.fromisoformat(value[:10])
     except ValueError:
         raise InvalidData({name: ["must be a date written as YYYY-MM-DD"]}) from None
+
+
+def page_date_arg(name: str) -> date:
+    """For a page, not the API (whose contract keeps YYYY-MM-DD): a date in the address as the date picker
+    sends it (YYYY-MM-DD) or as a person types it, day first (27/03/2017); today when absent. One that is
+    neither, or no day of the calendar, is refused in the words every form uses for a date."""
+    value = request.args.get(name)
+    if not value:
+        return today()
+    day = read_day(value[:20]) or read_day(value[:10])  # a date-time is cut to its date, as date_arg does
+    if day is None:
+        raise InvalidData({name: [real_date_wanted("The date")]})
+    return day
+
+
+def page_date(name: str) -> tuple[date, dict[str, list[str]]]:
+    """A page's date from the address, or today with the problem of the one asked for: the page is then
+    shown again with the message on its box, as the due list is, not replaced by an error page."""
+    try:
+        return page_date_arg(name), {}
+    except InvalidData as error:
+        return today(), error.errors
 
 
 def optional_date_arg(name: str) -> date | None:

@@ -84,6 +84,9 @@ def register() -> Any:
             return redirect(url_for("pupils.detail", pupil_id=pupil.id))
     elif request.method == "POST":
         status = 422
+        if "csrf_token" not in form.errors:  # what the values the page could read break, told with the rest
+            data = {"school_urn": form.school_urn.data, **form_data(form, fields)}
+            put_errors(form, svc.pupils.problems_besides(data, set(form.errors)))
     return render_template("pupils/new.html", form=form), status
 
 

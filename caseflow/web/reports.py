@@ -13,7 +13,7 @@ from flask_login import current_user
 from caseflow.domain.roles import Role
 from caseflow.services.reports import REPORT_ROLES
 from caseflow.web.auth import services
-from caseflow.web.params import date_arg
+from caseflow.web.params import date_arg, page_date
 from caseflow.web.policy import allow
 from caseflow.web.schools import choose_school, school_asked
 from workflows.good_practice import RATINGS
@@ -113,12 +113,14 @@ def _report(school: str | None) -> dict[str, Any]:
 @bp.get("/governors")
 @allow(*AUDIENCE)
 def governors() -> Any:
-    """The termly report for a school, as at a date."""
+    """The termly report for a school, as at a date; a date that is none shows the page again with its
+    message on the date's box (and no figures, which would be another day's)."""
     school = school_asked(REPORT_ROLES)
     if school is None:
         return choose_school("Governors' report", "reports.governors")
-    report = _report(school)
-    return render_template(
+    as_of, errors = page_date("as_of")
+    report = services().reports.governors(current_user.principal, school, as_of)
+    page = render_template(
         "reports/governors.html",
         report=report,
         figures=figures(report),
@@ -126,7 +128,15 @@ def governors() -> Any:
         self_assessment_counts=self_assessment_counts(report),
         against=against_whole_school(report),
         sdq=sdq_movement(report),
+        errors=errors,
+        asked=_asked(errors, report),
     )
+    return (page, 400) if errors else page
+
+
+def _asked(errors: dict[str, list[str]], report: dict[str, Any]) -> str:
+    """What the "as at" box shows: the date the report is as at, or what was typed if that is no date."""
+    return request.args.get("as_of", "")[:20] if errors else report["as_of"]
 
 
 def _cell(value: Any) -> Any:
@@ -198,8 +208,9 @@ def la() -> Any:
     if la_code is None:
         codes = sorted({s["la_code"] for s in services().accounts.schools() if s.get("la_code")})
         return render_template("reports/choose_la.html", codes=codes)
-    report = services().reports.la(current_user.principal, la_code, date_arg("as_of"))
-    return render_template(
+    as_of, errors = page_date("as_of")
+    report = services().reports.la(current_user.principal, la_code, as_of)
+    page = render_template(
         "reports/la.html",
         report=report,
         figures=figures(report),
@@ -208,7 +219,10 @@ def la() -> Any:
         sdq=sdq_movement(report),
         ratings=la_ratings(report),
         rating_labels=[label for _, label in RATINGS] + ["Not rated"],
+        errors=errors,
+        asked=_asked(errors, report),
     )
+    return (page, 400) if errors else page
 
 
 @bp.get("/la.csv")
