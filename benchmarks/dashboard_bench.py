@@ -16,6 +16,7 @@ def dashboard(url: str, pupils: int = 30, calls: int = 40) -> dict[str, Any]:
     svc = bootstrap(url)
     svc.accounts.add_school("100001", "Bench School", "881")
     svc.accounts.add_user("dsl", ["dsl"], ["100001"], password="bench password 1")
+    svc.accounts.add_user("sw", ["social_worker"], password="bench password 2")  # the plans name their social worker
     dsl = svc.accounts.principal(svc.accounts.user("dsl")["id"])  # type: ignore[index]
     assert dsl is not None
     for n in range(pupils):
@@ -58,6 +59,7 @@ def case_page(url: str, case_events: int = 300, school_days: int = 380, calls: i
     svc = bootstrap(url)
     svc.accounts.add_school("100001", "Bench School", "881")
     svc.accounts.add_user("dsl", ["dsl"], ["100001"], password="bench password 1")
+    svc.accounts.add_user("sw", ["social_worker"], password="bench password 2")  # the plans name their social worker
     dsl = svc.accounts.principal(svc.accounts.user("dsl")["id"])  # type: ignore[index]
     assert dsl is not None
     pupil = svc.pupils.register(
