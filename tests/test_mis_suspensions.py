@@ -78,14 +78,19 @@ def propose(svc: Services, case_id: str, start: str, days: float) -> int:
     return act(svc, "slt", case_id, "propose_suspension", {"days": days, "start_date": start, "reason": "Fight."})
 
 
+#: a decision for a child in the cohort made without the social worker's view (the rules then ask why, and who
+#: was told); for a child outside it the rules ask nothing of these
+UNHEARD = {
+    "override_reason": "Risk to others.",
+    "notified_social_worker": True,
+    "notified_virtual_school": True,
+    "notified_la": True,
+}
+
+
 def decide(svc: Services, case_id: str, proposal: int) -> int:
-    return act(
-        svc,
-        "head",
-        case_id,
-        "decide_suspension",
-        {"proposal": proposal, "decision": "suspend", "reasons": "As the behaviour policy sets out."},
-    )
+    decision = {"proposal": proposal, "decision": "suspend", "reasons": "As the behaviour policy sets out."}
+    return act(svc, "head", case_id, "decide_suspension", decision | UNHEARD)
 
 
 def imported(svc: Services, text: str) -> tuple[int, int]:
@@ -311,11 +316,11 @@ def test_the_cli_imports_them(database: Database, monkeypatch: pytest.MonkeyPatc
 
 def figures(svc: Services, day: str) -> tuple[Any, ...]:
     """As at ``day``: the suspensions this school year in the governors' and the LA's report, and the
-    whole school's pupils suspended and days on the cohort dashboard."""
+    cohort's pupils suspended and days on the cohort dashboard."""
     as_of = date.fromisoformat(day)
     report = svc.reports.governors(principal(svc, "governor"), SCHOOL, as_of)
     la = svc.reports.la(principal(svc, "vs"), LA, as_of)
-    board = svc.dashboard.cohort(principal(svc, "dsl"), SCHOOL, as_of)["school"]
+    board = svc.dashboard.cohort(principal(svc, "dsl"), SCHOOL, as_of)["cohort"]
     return (
         report["suspensions_this_school_year"],
         la["suspensions_this_school_year"],
@@ -341,7 +346,7 @@ def test_the_reports_count_each_suspension_the_mis_recorded_once_as_at_every_day
     dashboard's figures do as at the same day: from when each was recorded, and once, whether the head decided it
     on a case before or after the MIS recorded it, on its first day or from another day over the same days (the
     MIS counting from the day after), or the MIS corrected its days."""
-    pupils = [a_pupil(svc, n) for n in range(21, 28)]
+    pupils = [a_pupil(svc, n, cohort=True) for n in range(21, 28)]
     imported(svc, "".join(f"{upn(n)},suspension,2026-11-02,1,\n" for n in range(21, 26)))
     recorded_first = a_case(svc, pupils[5])
     proposal = propose(svc, recorded_first, "2026-11-23", 2)
@@ -389,7 +394,7 @@ def test_the_reports_count_each_permanent_exclusion_the_mis_recorded_once(svc: S
     """A permanent exclusion recorded from the MIS counts in the reports' permanent exclusions, as a case's
     decision to exclude does, from when it was recorded; the same exclusion decided on a case (its first day)
     counts once, whichever was recorded first."""
-    pupils = [a_pupil(svc, n) for n in range(31, 38)]
+    pupils = [a_pupil(svc, n, cohort=True) for n in range(31, 38)]
     imported(svc, "".join(f"{upn(n)},permanent_exclusion,2026-11-16,,\n" for n in range(31, 36)))
     recorded_first = a_case(svc, pupils[5])
     reason = {"start_date": "2026-11-23", "reason": "Assault on a pupil."}
@@ -403,7 +408,7 @@ def test_the_reports_count_each_permanent_exclusion_the_mis_recorded_once(svc: S
         "head",
         recorded_first,
         "decide_exclusion",
-        {"proposal": proposal, "decision": "exclude", "reasons": "As the behaviour policy sets out."},
+        {"proposal": proposal, "decision": "exclude", "reasons": "As the behaviour policy sets out."} | UNHEARD,
     )
     decided_first = a_case(svc, pupils[6])
     proposal = act(svc, "slt", decided_first, "propose_exclusion", reason)
@@ -412,7 +417,7 @@ def test_the_reports_count_each_permanent_exclusion_the_mis_recorded_once(svc: S
         "head",
         decided_first,
         "decide_exclusion",
-        {"proposal": proposal, "decision": "exclude", "reasons": "As the behaviour policy sets out."},
+        {"proposal": proposal, "decision": "exclude", "reasons": "As the behaviour policy sets out."} | UNHEARD,
     )
     entered = {"kind": "permanent_exclusion", "start_date": "2026-11-23", "reason": "Assault"}
     svc.pupils.act(principal(svc, "dsl"), pupils[6], "record_suspension", svc.store.current_version(pupils[6]), entered)
@@ -423,7 +428,10 @@ def test_the_reports_count_each_permanent_exclusion_the_mis_recorded_once(svc: S
     client = app.test_client()
     client.post("/login", data={"username": "governor", "password": "correct horse battery"})
     page = client.get(f"/reports/governors?school_urn={SCHOOL}&as_of=2026-11-23").get_data(as_text=True)
-    assert "Permanent exclusions this school year, decided on a case or recorded in the school&#39;s MIS" in page
+    assert (
+        "Permanent exclusions this school year, decided on a case, or recorded in the school&#39;s MIS for a child in the cohort"
+        in page
+    )
     inline = dump(svc)
     rebuild(svc.store)
     assert dump(svc) == inline
@@ -497,3 +505,18 @@ def test_migration_0021_counts_each_suspension_and_exclusion_of_the_log_once(
         assert dump(after) == inline
     finally:
         after.close()
+
+
+def test_the_reports_count_the_mis_records_of_the_cohort_not_of_the_whole_school(svc: Services, clock: Clock) -> None:
+    """The report's suspensions and exclusions sit with its cases' figures: the cohort's. A suspension the MIS
+    recorded for a child who has never had a social worker counts against the whole school, not there."""
+    for n in range(41, 46):
+        a_pupil(svc, n, cohort=True)
+    for n in range(46, 52):
+        a_pupil(svc, n)
+    imported(svc, "".join(f"{upn(n)},suspension,2026-11-02,1,\n" for n in range(41, 52)))
+    imported(svc, "".join(f"{upn(n)},permanent_exclusion,2026-11-16,,\n" for n in range(46, 52)))
+    assert figures(svc, "2026-11-20") == (5, 5, 5, 5.0)
+    assert exclusions(svc, "2026-11-20") == ("fewer than 5", "fewer than 5")
+    school = svc.dashboard.cohort(principal(svc, "dsl"), SCHOOL, date(2026, 11, 20))["school"]
+    assert school["pupils_suspended"] == 11

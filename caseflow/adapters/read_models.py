@@ -175,13 +175,15 @@ class SqlReadModels:
         with read_transaction(self.engine) as conn:
             return [ReportFact(*row) for row in conn.execute(query)]
 
-    def mis_records(self, school_urns: list[str], cutoff: datetime, year: int) -> tuple[int, int]:
-        """The suspensions and the permanent exclusions of the schools' pupils that their MIS recorded, of the
+    def mis_records(self, pupil_ids: list[str], cutoff: datetime, year: int) -> tuple[int, int]:
+        """The suspensions and the permanent exclusions of these pupils that their school's MIS recorded, of the
         school year starting in ``year``, as they stood at ``cutoff``: each recorded by then and not yet counted
         as a head's decision of it on a case (which the report facts count from then; the projection keeps the
         two apart, so each counts once as at any day)."""
+        if not pupil_ids:
+            return 0, 0
         cutoff = max(cutoff, _YEAR_1000)
-        in_schools = select(pupils.c.pupil_id).where(pupils.c.school_urn.in_(school_urns))
+        in_schools = sorted(set(pupil_ids))
         sd, me = suspension_days.c, mis_exclusions.c
         suspended = select(func.count()).where(
             sd.source == "mis",

@@ -52,7 +52,7 @@ class CaseReads(CohortReads):
 
     def school_calendars(self, school_urns: list[str]) -> dict[str, SchoolCalendar]: ...
 
-    def mis_records(self, school_urns: list[str], cutoff: datetime, year: int) -> tuple[int, int]: ...
+    def mis_records(self, pupil_ids: list[str], cutoff: datetime, year: int) -> tuple[int, int]: ...
 
     def la_schools(self, la_code: str) -> list[dict[str, Any]]: ...
 
@@ -146,12 +146,15 @@ class ReportService:
         cutoff = datetime.combine(as_of, time.max, tzinfo=UTC)
         pupils = self.reads.pupils_for_schools(schools)
         episodes = self.reads.episodes_by_pupil(schools)
-        statuses = Counter(cohort_status(episodes.get(p["pupil_id"], []), as_of) for p in pupils)
+        status_of = {p["pupil_id"]: cohort_status(episodes.get(p["pupil_id"], []), as_of) for p in pupils}
+        statuses = Counter(status_of.values())
         counted = tally(self.reads.report_facts(schools, cutoff), as_of)
         owing = owed_after_decisions(self.reads.decision_facts(schools, cutoff), as_of, self.reads.school_calendars(schools))
         cohort = cohort_counts(statuses.get("open", 0), statuses.get("previous", 0), len(pupils))
-        # and those the schools' MIS recorded, as the dashboard counts them: each until a case's decision of it counts
-        suspended, excluded = self.reads.mis_records(schools, cutoff, school_year(as_of))
+        # and those the schools' MIS recorded for the cohort's children, as the dashboard's cohort counts them: each
+        # until a case's decision of it counts; the whole school's are in the figures against the whole school
+        in_cohort = [pupil_id for pupil_id, status in status_of.items() if status is not None]
+        suspended, excluded = self.reads.mis_records(in_cohort, cutoff, school_year(as_of))
         suspensions, exclusions = counted.suspensions + suspended, counted.exclusions + excluded
         return {
             "as_of": as_of.isoformat(),

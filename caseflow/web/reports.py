@@ -30,13 +30,14 @@ FIGURES = (
     ("evaluations_recorded", "Evaluations recorded"),
     (
         "suspensions_this_school_year",
-        "Suspensions this school year, decided on a case or recorded in the school's MIS (the board is told of each, "
-        "even one cancelled)",
+        "Suspensions this school year, decided on a case, or recorded in the school's MIS for a child in the cohort "
+        "(the board is told of each, even one cancelled)",
     ),
     ("suspensions_cancelled", "Of those suspensions, cancelled by the head"),
     (
         "exclusions_this_school_year",
-        "Permanent exclusions this school year, decided on a case or recorded in the school's MIS",
+        "Permanent exclusions this school year, decided on a case, or recorded in the school's MIS for a child in the "
+        "cohort",
     ),
     ("exclusions_cancelled", "Of those exclusions, cancelled by the head"),
     ("exclusion_overrides", "Decisions made without the social worker's view (overrides)"),
