@@ -75,7 +75,7 @@ def bootstrap(
     pupils = PupilService(store, reads, audit, clock, lambda: frozenset(accounts.holders_of(Role.SOCIAL_WORKER)))
     cohort = CohortService(reads, audit)
     self_assessment = SelfAssessmentService(store, reads, audit, clock)
-    dashboard = DashboardService(reads, cohort, audit)
+    dashboard = DashboardService(reads, cohort, audit, workflow.states)
     return Services(
         engine=engine,
         store=store,

@@ -6,6 +6,7 @@ Used twice: through Flask's test client, and through real HTTP to gunicorn.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, timedelta
 from typing import Any
 
 from caseflow.demo import make_upn
@@ -114,8 +115,9 @@ def walk_contract(send: Send, tokens: dict[str, str], school: str, serial: int) 
             "aspirations_discussed": True,
         },
     )
+    review = (date.today() + timedelta(days=28)).isoformat()  # today or later (the server's clock is the real one)
     planned = act(
-        dsl, "plan_intervention", {"intervention": "Mentoring", "owner": "Mr P", "baseline": "85%", "review_date": "2026-12-01"}
+        dsl, "plan_intervention", {"intervention": "Mentoring", "owner": "Mr P", "baseline": "85%", "review_date": review}
     )
     act(dsl, "agree_interventions", {})
     act(dsl, "record_outcome", {"intervention": planned["version"], "measure": "92%", "status": "continuing"})

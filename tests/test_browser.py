@@ -524,7 +524,7 @@ def test_the_dsl_imports_pupils_and_watches_the_progress_bar(page: Page, base_ur
 
 
 def test_a_second_case_for_a_child_is_confirmed_and_told_apart_in_the_list(page: Page, base_url: str) -> None:
-    """Last in the file: it leaves Ellie with two open cases."""
+    """It leaves Ellie with one open case again: the second is closed into it."""
     sign_in(page, base_url, "dsl")
     page.get_by_role("link", name="Raise a need").click()
     ellie = page.locator("#pupil_id option", has_text="Khan, Ellie").first.text_content() or ""
@@ -544,6 +544,23 @@ def test_a_second_case_for_a_child_is_confirmed_and_told_apart_in_the_list(page:
     page.get_by_role("link", name="Cases").first.click()
     rows = [row.inner_text() for row in page.locator("tr", has=page.get_by_role("link", name="Khan, Ellie")).all()]
     assert len(rows) == 2 and rows[0] != rows[1]
+    # support_journey@9: the need only repeats the open case, so the DSL closes it into that one
+    page.locator("tr", has=page.get_by_role("link", name="Khan, Ellie")).filter(has_text="Need identified").first.get_by_role(
+        "link", name="Khan, Ellie"
+    ).click()
+    take(page, "Close as part of the pupil's other open case")
+    other = page.locator("#other_case option").nth(1).text_content() or ""
+    assert other.startswith("At the step “"), other
+    page.get_by_label("The pupil's other open case").select_option(label=other)
+    page.get_by_label("Note").fill("The same worry: lunchtimes, already in Ellie's plan.")
+    assert axe_violations(page) == [], page.url
+    submit(page, "Close as part of the pupil's other open case")
+    expect(page.locator("#case-state")).to_have_text("Closed")
+    expect(page.locator("#closed-into")).to_contain_text("Closed as part of Ellie’s case at the step")
+    page.locator("#closed-into").get_by_role("link").click()
+    expect(page.locator("#closed-into-this-1")).to_contain_text("Lashing out at lunchtimes.")
+    assert axe_violations(page) == [], page.url
+    shot(page, "21-need-closed-into-the-open-case")
 
 
 def test_the_dsl_adds_a_fifth_person_to_a_meeting_without_javascript(browser: Browser, base_url: str) -> None:

@@ -4,7 +4,8 @@ through the API. Reading it is logged, a line for each child it names."""
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 import pytest
@@ -15,11 +16,28 @@ from caseflow.bootstrap import Services
 from caseflow.demo import make_upn
 from caseflow.domain.errors import InvalidData, NotFound, NotPermitted
 from caseflow.services.due import DEFAULT_WITHIN_DAYS, MAX_WITHIN_DAYS
-from tests.conftest import OTHER_SCHOOL, SCHOOL, access_lines, principal
+from tests.conftest import OTHER_SCHOOL, SCHOOL, Clock, Database, _services, access_lines, principal, seed_people
 from tests.journey_helpers import MEETING, PLAN
 from tests.test_web_security import sign_in
 
 AS_OF = date(2026, 12, 3)
+#: when the interventions are planned: before every review date the tests give, as a review date before today is
+#: refused (``support_journey@9``); a review becomes overdue as the days pass
+PLANNED = datetime(2026, 10, 26, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(PLANNED)
+
+
+@pytest.fixture
+def services(database: Database, clock: Clock) -> Iterator[Services]:
+    """Services on each backend, as conftest's, with the clock at ``PLANNED``."""
+    svc = _services(database, clock)
+    seed_people(svc)
+    yield svc
+    svc.close()
 
 
 def _case(svc: Services, n: int, family_name: str, school: str = SCHOOL) -> tuple[str, str]:
@@ -245,11 +263,12 @@ def test_an_outcome_while_it_continues_keeps_the_date_and_continuing_at_evaluati
     assert "2027-03-01" in client.get(f"/cases/{case_id}").get_data(as_text=True)  # the page the list links to agrees
 
 
-def test_the_cohort_dashboard_counts_running_interventions_as_the_due_list_does(services: Services) -> None:
+def test_the_cohort_dashboard_counts_running_interventions_as_the_due_list_does(services: Services, clock: Clock) -> None:
     closed, closed_pupil = _case(services, 1, "Able")
     _close(services, closed)
     running, running_pupil = _case(services, 2, "Baker")
     _plan(services, running, "Mentoring", "2026-11-20")
+    clock.now = datetime.combine(AS_OF, time(9), tzinfo=UTC)  # the review of 20 November has since passed
     today = services.cases.clock().date()  # the dashboard counts what was recorded by its day (the due list: now)
     rows = {r["pupil_id"]: r for r in services.dashboard.cohort(principal(services, "dsl"), SCHOOL, today)["pupils"]}
     assert (rows[closed_pupil]["open_interventions"], rows[closed_pupil]["review_overdue"]) == (0, False)

@@ -186,7 +186,7 @@ def test_a_decision_owes_notices_until_each_is_recorded(svc: Services) -> None:
     assert view.safeguards.decisions[0].missing == []
     assert not any("notice" in w for w in view.warnings)
     event = svc.store.load(case_id)[-1]
-    assert event.event_type == "DecisionNoticeRecorded" and event.workflow_version == CURRENT == "support_journey@8"
+    assert event.event_type == "DecisionNoticeRecorded" and event.workflow_version == CURRENT == "support_journey@9"
     assert event.data == {"proposal": proposal, "recipient": "local_authority", "notified_on": "2026-11-20"}
 
 

@@ -49,6 +49,7 @@ def valid_data(case: SupportCase, action: str, choice: int) -> dict[str, Any]:
         "continue_intervention": {"review_date": "2027-01-01"},
         "prepare_transition": {"kind": "step_down", "date": "2027-09-01"},
         "close": {"records_transferred": True},
+        "close_into_other_case": {"other_case": ["c2", "c3"][choice % 2], "note": "The same need as the open case."},
         "reopen": {"reason": "again"},
         "log_family_contact": {"date": "2026-10-01", "method": "phone", "summary": "x"},
         "record_aspiration": {"kind": "career", "aspiration": "x"},
@@ -67,7 +68,8 @@ def valid_data(case: SupportCase, action: str, choice: int) -> dict[str, Any]:
 #: what each step usually needs next, so random walks also make progress (any order, any subset)
 PATH = {
     None: [("open_case", "dsl", {})],
-    "need_identified": [("start_one_plan", "senco", {})],
+    "need_identified": [("start_one_plan", "senco", {}), ("close_into_other_case", "dsl", {"other_case": "c2"}),
+                        ("start_one_plan", "dsl", {})],
     "one_plan": [("record_plan", "dsl", {}), ("record_family_views", "dsl", {}), ("record_pupil_voice", "senco", {}),
                  ("add_contribution", "social_worker", {"kind": "social_care_view"}), ("convene_review", "dsl", {})],
     "multi_agency_review": [("record_meeting", "dsl", {}), ("plan_intervention", "senco", {}), ("agree_interventions", "dsl", {})],
@@ -85,12 +87,14 @@ class Journey(RuleBasedStateMachine):
     @initialize(
         status=st.sampled_from([None, "open", "previous"]),
         allocated=st.booleans(),
+        another_open_case=st.booleans(),
     )
-    def start(self, status: str | None, allocated: bool) -> None:
+    def start(self, status: str | None, allocated: bool, another_open_case: bool) -> None:
         self.ctx = CaseContext(
             cohort_status=status,
             open_plan="cin" if status == "open" else None,
             allocated_social_workers=frozenset({"sw"}) if allocated else frozenset(),
+            other_open_cases=frozenset({"c2"}) if another_open_case else frozenset(),  # never c3: a case closed since
         )
         self.case = SupportCase("c1")
         self.log: list[StoredEvent] = []

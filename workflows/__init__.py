@@ -16,6 +16,7 @@ REGISTRY = {
         support_journey.DEFINITION_V5,
         support_journey.DEFINITION_V6,
         support_journey.DEFINITION_V7,
+        support_journey.DEFINITION_V8,
         support_journey.DEFINITION,
         pupil_record.DEFINITION_V1,
         pupil_record.DEFINITION_V2,

@@ -720,13 +720,50 @@ _ACTIONS_7 = [
     + [_version_7(a) for a in FILE_TRANSFER]
 ]
 
+_ACTIONS_8 = [_version_8(a) for a in _ACTIONS_7]
+
+#: version 9's guards added to actions version 8 had
+_ADDED_IN_9 = {
+    "plan_intervention": ["review_date_not_past"],
+    "continue_intervention": ["review_date_not_past"],
+}
+
+#: version 9's new action: a need raised again for a child whose open case already holds it (a teacher does not see
+#: which children have a case) is closed into that case, where it is shown, rather than left as a second journey
+CLOSE_INTO_OTHER_CASE = {
+    "name": "close_into_other_case",
+    "label": "Close as part of the pupil's other open case",
+    "event": "CaseClosedIntoOther",
+    "source": "need_identified",
+    "dest": "closed",
+    "roles": ["dsl"],
+    "guards": ["another_open_case_exists", "names_another_open_case"],
+    "fields": {
+        "other_case": {
+            "type": "line",
+            "label": "The pupil's other open case",
+            "required": True,
+            "help": "The case this need repeats. Its page then shows the need raised here, so the concern is not lost.",
+        },
+        "note": NOTE,
+    },
+}
+
+
+def _version_9(action: dict) -> dict:
+    """Version 9's change to actions version 8 had: a review date is today or later (a date in the past, typed or
+    chosen, made the review overdue the moment it was planned)."""
+    added = _ADDED_IN_9.get(action["name"])
+    return {**action, "guards": [*action["guards"], *added]} if added else action
+
+
 DEFINITION = {
     "name": "support_journey",
-    "version": 8,
+    "version": 9,
     "initial": "need_identified",
     "final_states": ["closed"],
     "states": STATES,
-    "actions": [_version_8(a) for a in _ACTIONS_7],
+    "actions": [_version_9(a) for a in _ACTIONS_8] + [CLOSE_INTO_OTHER_CASE],
 }
 
 
@@ -735,6 +772,10 @@ def _before_catalogue(action: dict) -> dict:
         return action
     return {**action, "fields": {k: v for k, v in action["fields"].items() if k != "programme"}}
 
+
+#: version 8, before a case could close into the pupil's other open case and a review date before today was refused; a
+#: copy, held by a test to the definition as it was released
+DEFINITION_V8 = deepcopy({**DEFINITION, "version": 8, "actions": _ACTIONS_8})
 
 #: version 7, before a decision to suspend or exclude had to give its reasons; a copy, held by a test to the
 #: definition as it was released

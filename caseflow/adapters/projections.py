@@ -57,7 +57,7 @@ from caseflow.adapters.tables import (
 from caseflow.domain import sdq
 from caseflow.domain.attainment import supersedes
 from caseflow.domain.attendance import summarise
-from caseflow.domain.case import ENDED_WITH_CASE
+from caseflow.domain.case import CLOSING_EVENTS, ENDED_WITH_CASE
 from caseflow.domain.case_report import report_fact
 from caseflow.domain.events import StoredEvent
 from caseflow.domain.exclusions import same_suspension, school_year, term_of
@@ -159,7 +159,7 @@ class _PlannedInterventions:
                     row["status"] = data["status"]
             elif row["status"] != "active":
                 continue
-            elif event.event_type == "CaseClosed":
+            elif event.event_type in CLOSING_EVENTS:
                 row["status"] = ENDED_WITH_CASE
             else:
                 row["review_date"] = date.fromisoformat(data["review_date"])
@@ -211,7 +211,7 @@ def _closed(conn: Connection, event: StoredEvent) -> None:
 _INTERVENTION_PROJECTIONS: dict[str, Callable[[Connection, StoredEvent], None]] = {
     "OutcomeRecorded": _outcome,
     "InterventionContinued": _continued,
-    "CaseClosed": _closed,
+    **dict.fromkeys(CLOSING_EVENTS, _closed),
 }
 
 

@@ -57,6 +57,8 @@ from caseflow.services.due import DecisionFacts
 from caseflow.services.la_view import LaRules
 
 # Statements every action runs, built once (SQLAlchemy then reuses their compiled form).
+#: ids in one IN list (SQLite allows 32,766 parameters; PostgreSQL more)
+_IDS_AT_ONCE = 1000
 _CASES_OF_PUPIL = select(case_summary.c.case_id).where(case_summary.c.pupil_id == bindparam("pupil_id"))
 _OTHER_SUSPENSIONS = (  # a pupil's suspensions, leaving out one case (none: "")
     select(
@@ -86,6 +88,16 @@ class SqlReadModels:
         """The pupil's cases not closed, oldest first: a second need is often the same need raised twice."""
         with read_transaction(self.engine) as conn:
             return [dict(row) for row in conn.execute(_open_cases_query(pupil_id)).mappings()]
+
+    def closed_cases_of_pupil(self, pupil_id: str) -> list[str]:
+        """The pupil's closed cases, oldest first: among them, needs raised again and closed into an open case."""
+        query = (
+            select(case_summary.c.case_id)
+            .where(case_summary.c.pupil_id == pupil_id, case_summary.c.state == "closed")
+            .order_by(case_summary.c.opened_at, case_summary.c.case_id)
+        )
+        with read_transaction(self.engine) as conn:
+            return list(conn.execute(query).scalars())
 
     def recheck_open_cases(
         self, pupil_id: str, exclude_case: str, check: Callable[[list[dict[str, Any]]], None]
@@ -307,19 +319,18 @@ class SqlReadModels:
         attainment: dict[str, dict[str, str]] = defaultdict(dict)
         for pupil_id, subject, judgement in judged:
             attainment[pupil_id][subject] = judgement
-        latest: dict[str, tuple[datetime, str, str | None]] = {}
+        cases_of: dict[str, list[tuple[datetime, str, str | None]]] = defaultdict(list)
         running: dict[str, list[date]] = defaultdict(list)
         for case_id, stood in as_at.items():
             pupil_id = pupil_of[case_id]
-            if pupil_id not in latest or stood.last_recorded >= latest[pupil_id][0]:
-                latest[pupil_id] = (stood.last_recorded, case_id, stood.state)
+            cases_of[pupil_id].append((stood.last_recorded, case_id, stood.state))
             if stood.state != "closed":  # as the due list counts them: a closed case's interventions are not running
                 running[pupil_id].extend(day for day in stood.reviews.values() if day is not None)
         return {
             "months": [dict(m) for m in months],
             "status": status,
             "interventions": {pupil: (len(dates), min(dates)) for pupil, dates in running.items() if dates},
-            "latest_case": {pupil: (case_id, state) for pupil, (_, case_id, state) in latest.items()},
+            "cases": {pupil: sorted(found) for pupil, found in cases_of.items()},
             "suspensions": {(pupil, int(year)): float(days) for pupil, year, days in suspended},
             "incidents": dict(incidents),
             "attainment": dict(attainment),
@@ -468,6 +479,23 @@ class SqlReadModels:
     def pupils_taught_by(self, teacher: str) -> list[str]:
         with read_transaction(self.engine) as conn:
             return list(conn.execute(select(teaching.c.pupil_id).where(teaching.c.teacher == teacher)).scalars())
+
+    def raised_not_started(self, case_ids: list[str]) -> dict[str, str]:
+        """Of these cases, those a teacher opened that have not left "Need identified" since (never reopened), each
+        with the teacher's username: a need raised for the DSL to take up, not a journey the school began."""
+        opened, again = events.alias("opened"), events.alias("again")
+        reopened = exists().where(again.c.stream_id == opened.c.stream_id, again.c.event_type == "CaseReopened")
+        found: dict[str, str] = {}
+        with read_transaction(self.engine) as conn:
+            for start in range(0, len(case_ids), _IDS_AT_ONCE):
+                query = select(opened.c.stream_id, opened.c.actor).where(
+                    opened.c.stream_id.in_(case_ids[start : start + _IDS_AT_ONCE]),
+                    opened.c.version == 1,
+                    opened.c.role == Role.TEACHER.value,
+                    ~reopened,
+                )
+                found.update({case_id: actor for case_id, actor in conn.execute(query)})
+        return found
 
     def pupils_for_schools(self, school_urns: list[str]) -> list[dict[str, Any]]:
         query = select(pupils).where(pupils.c.school_urn.in_(school_urns)).order_by(pupils.c.family_name, pupils.c.given_name)

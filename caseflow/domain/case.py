@@ -61,6 +61,9 @@ SNAPSHOT_SCHEMA = 5
 
 #: an intervention's status once its case closed while it ran: a reopened case plans afresh
 ENDED_WITH_CASE = "closed"
+#: the events that close a case: the end of a journey, and a need raised again closed into the pupil's other open
+#: case (``support_journey@9``); either ends the interventions still running
+CLOSING_EVENTS = ("CaseClosed", "CaseClosedIntoOther")
 
 
 @dataclass
@@ -88,7 +91,7 @@ class SupportCase:
         "ReviewRequested",
         "BoardReviewRecorded",
         "DecisionCancelled",
-        "CaseClosed",
+        *CLOSING_EVENTS,
     }
 
     id: str
@@ -181,14 +184,14 @@ class SupportCase:
         """Planned interventions with their outcomes; the id is the planning event's version. One still
         running when the case closed ended with it: a reopened case's support is planned afresh."""
         found: dict[int, dict[str, Any]] = {}
-        for fact in self.facts_of("InterventionPlanned", "OutcomeRecorded", "InterventionContinued", "CaseClosed"):
+        for fact in self.facts_of("InterventionPlanned", "OutcomeRecorded", "InterventionContinued", *CLOSING_EVENTS):
             if fact.event_type == "InterventionPlanned":
                 found[fact.version] = {"id": fact.version, **fact.data, "status": "active", "outcomes": []}
-            elif fact.event_type in ("InterventionContinued", "CaseClosed"):  # each one still running
+            elif fact.event_type in ("InterventionContinued", *CLOSING_EVENTS):  # each one still running
                 for item in found.values():
                     if item["status"] != "active":
                         continue
-                    if fact.event_type == "CaseClosed":
+                    if fact.event_type in CLOSING_EVENTS:
                         item["status"] = ENDED_WITH_CASE
                     else:
                         item["review_date"] = fact.data["review_date"]
@@ -198,6 +201,18 @@ class SupportCase:
                 if fact.data.get("status") in {"completed", "stopped"}:
                     item["status"] = fact.data["status"]
         return list(found.values())
+
+    def closing(self) -> Fact | None:
+        """What closed the case, while it stays closed (None once reopened, or never closed)."""
+        if self.state != ENDED_WITH_CASE:
+            return None
+        closings = self.facts_of(*CLOSING_EVENTS)
+        return closings[-1] if closings else None
+
+    def closed_into(self) -> str | None:
+        """The pupil's other case this one was closed into, as a need that only repeated it, while it stays closed."""
+        closing = self.closing()
+        return closing.data.get("other_case") if closing and closing.event_type == "CaseClosedIntoOther" else None
 
     def proposals(self) -> list[dict[str, Any]]:
         """Suspension and exclusion proposals, the views on them and their decisions."""

@@ -7,7 +7,7 @@ Guards never decide who may act: roles are checked before any guard runs.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -69,6 +69,8 @@ class CaseContext:
     #: the usernames of the social workers' accounts, read when a rule first needs them (the accounts are not
     #: the record's to know, so the service gives them); None: not checked, as where no plan is recorded
     social_worker_accounts: Callable[[], frozenset[str]] | None = None
+    #: the ids of the pupil's other cases not closed (read when a rule first asks), for a case closed into one
+    other_open_cases: Collection[str] = frozenset()
 
 
 #: what a requirement about the case (not about a field of the form) asks the user to do: the action
@@ -130,6 +132,25 @@ def pupil_in_school(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext
     if ctx.pupil_in_school:
         return []
     return [Unmet("pupil_not_in_school", "The pupil must be on the roll of your school.")]
+
+
+@guard("another_open_case_exists")
+def another_open_case_exists(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
+    """Said before the form is filled in: with no other open case of the pupil there is none to close this one into."""
+    if ctx.other_open_cases:
+        return []
+    return [Unmet("no_other_open_case", "The pupil has no other open case to close this one into.")]
+
+
+@guard("names_another_open_case", needs_input=True, fields=("other_case",))
+def names_another_open_case(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
+    """A need raised again is closed into a case that still holds it: another case of the same pupil, not closed
+    (closed into a closed case, or another child's, the need would be shown nowhere anyone still works on). With no
+    other open case at all, ``another_open_case_exists`` says so, once."""
+    named = data.get("other_case")
+    if not ctx.other_open_cases or (named and named != case.id and named in ctx.other_open_cases):
+        return []
+    return [Unmet("not_another_open_case", "Choose another open case of this pupil.", "other_case")]
 
 
 # --- the One Plan and the review ---------------------------------------------------------------
@@ -454,6 +475,8 @@ def _suspended_days(
 #: the guards that read the pupil's other cases, checked again in the append's transaction with the pupil
 #: held: two heads deciding on two of a pupil's cases at once must not both pass
 ACROSS_CASES = frozenset({"suspension_limit", "suspensions_do_not_overlap"})
+#: rules that read the pupil's other open cases, checked again in the append's transaction for the same reason
+OPEN_CASE_RULES = frozenset({"another_open_case_exists", "names_another_open_case"})
 
 
 def over_suspension_limit(already: float, adds: float) -> list[Unmet]:
@@ -692,6 +715,20 @@ def date_in_range(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, 
             message, code = f"The date cannot be after {long_date(latest)}; check the year.", "date_out_of_range"
         unmet.append(Unmet(code, message, name))
     return unmet
+
+
+@guard("review_date_not_past", needs_input=True, fields=("review_date",))
+def review_date_not_past(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
+    """A review planned for a day already gone is overdue the moment it is recorded, and the due list then shows a
+    review nobody could have held. A date a year or more back is ``date_in_range``'s to tell ("check the year"), once."""
+    text = data.get("review_date")
+    if not text or ctx.today is None:
+        return []
+    day = date.fromisoformat(text)
+    before, _ = _DATE_WINDOWS.get(action, {}).get("review_date", (None, None))
+    if day >= ctx.today or (before is not None and day < ctx.today - timedelta(days=before)):
+        return []
+    return [Unmet("review_date_past", "The review date must be today or later", "review_date")]
 
 
 @guard("names_the_receiving_setting", needs_input=True, fields=("kind", "receiving_setting"))

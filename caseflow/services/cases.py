@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from caseflow.domain.case import SupportCase
+from caseflow.domain.case import Fact, SupportCase
 from caseflow.domain.errors import (
     CaseflowError,
     ConcurrencyConflict,
@@ -32,6 +32,7 @@ from caseflow.domain.file_transfer import FileDuty
 from caseflow.domain.guards import (
     ACROSS_CASES,
     GUARDS,
+    OPEN_CASE_RULES,
     CaseContext,
     case_file_duty,
     case_safeguards,
@@ -42,7 +43,15 @@ from caseflow.domain.roles import Actor, Role
 from caseflow.domain.workflow import ActionStatus, Workflow, with_rules
 from caseflow.services.access import SCHOOL_CASE_ROLES, Principal, case_roles, choose_role, opening_roles, scope_for
 from caseflow.services.ports import AccessLog, AlsoWrite, EventStore, ReadModels
-from caseflow.services.streams import CASE, load_case, load_case_and_pupil, load_pupil, plausible_id, snapshot_if_due
+from caseflow.services.streams import (
+    CASE,
+    load_case,
+    load_case_and_pupil,
+    load_cases,
+    load_pupil,
+    plausible_id,
+    snapshot_if_due,
+)
 
 #: roles that may check a case's hash chain
 VERIFIERS = frozenset({Role.AUDITOR, Role.DSL, Role.HEADTEACHER})
@@ -95,6 +104,12 @@ class CaseView:
     file: FileDuty | None = None
     #: the pupil's other cases not closed (case_id, state, opened_on: the day in England), oldest first
     other_open_cases: list[dict[str, Any]] = field(default_factory=list)
+    #: while this case is closed into another of the pupil's cases: that case (case_id, state, opened_on) and the
+    #: closing (closed_on, closed_by, note)
+    closed_into: dict[str, Any] | None = None
+    #: the pupil's needs raised again and closed into this case, oldest first: who raised each and when, its need
+    #: areas and description (the concern stays in front of whoever works on this case), and the closing
+    closed_into_this: list[dict[str, Any]] = field(default_factory=list)
 
 
 class CaseService:
@@ -134,6 +149,7 @@ class CaseService:
             child=Child(tuple(pupil.episodes), tuple(care_spell(recorded) for recorded in pupil.care_history)),
             today=today,
             school_calendar=functools.cache(lambda: self.reads.school_calendar(case.school_urn or "")),
+            other_open_cases=ReadOnDemand(lambda: {c["case_id"]: c for c in self._open_cases(pupil.id, leaving_out=case.id)}),
         )
 
     def problems_besides(
@@ -191,7 +207,8 @@ class CaseService:
         nothing, and the action's own line records it."""
         case, pupil, roles = self._visible(principal, case_id, "view")
         today = london_date(self.clock())
-        ctx = self.context(case, pupil, today)
+        others = self._open_cases(pupil.id, leaving_out=case.id)  # shown on the page: read now, once
+        ctx = replace(self.context(case, pupil, today), other_open_cases=frozenset(c["case_id"] for c in others))
         if logged:
             self._log_view(principal, case_id, pupil.id, roles)
         events = self.store.load(case_id)
@@ -204,7 +221,9 @@ class CaseService:
             case_safeguards(case, ctx, today),
             events,
             case_file_duty(case, ctx),
-            self._open_cases(pupil.id, leaving_out=case.id),
+            others,
+            self._closed_into(case),
+            self._closed_into_this(case),
         )
 
     def waiting_for_social_care_view(self, username: str, cases: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -232,6 +251,42 @@ class CaseService:
                 if any(u.code == "social_care_view" for u in unmet):
                     found.append({"case_id": case.id, "waits": spec.label})
                     break
+        return found
+
+    def _closed_into(self, case: SupportCase) -> dict[str, Any] | None:
+        """The case this one was closed into, as people know it (its step and the day it opened), with the closing."""
+        other_id, closing = case.closed_into(), case.closing()
+        if other_id is None or closing is None:
+            return None
+        try:
+            other = load_case(self.store, other_id)
+        except NotFound:
+            return None
+        opened = other.opened
+        return {
+            "case_id": other.id,
+            "state": other.state,
+            "opened_on": london_date(opened.occurred_at) if opened else None,
+            **_closing(closing),
+        }
+
+    def _closed_into_this(self, case: SupportCase) -> list[dict[str, Any]]:
+        """The pupil's closed cases that were closed into this one, each with the need it raised."""
+        found = []
+        for closed in load_cases(self.store, self.reads.closed_cases_of_pupil(case.pupil_id or "")):
+            closing, opened = closed.closing(), closed.opened
+            if closed.closed_into() != case.id or closing is None or opened is None:
+                continue
+            found.append(
+                {
+                    "case_id": closed.id,
+                    "raised_by": opened.actor,
+                    "raised_on": london_date(opened.occurred_at),
+                    "need_areas": closed.need_areas(),
+                    "description": opened.data.get("description", ""),
+                    **_closing(closing),
+                }
+            )
         return found
 
     def log_view(self, principal: Principal, view: CaseView) -> None:
@@ -381,7 +436,7 @@ class CaseService:
             logged = self.audit.entry(
                 username=principal.username, role=role, action=action, outcome="ok", case_id=case_id, pupil_id=pupil.id
             )
-            also = [*self._limits_again(case, pupil, action, event, ctx), logged]
+            also = [*self._limits_again(case, pupil, action, event, ctx), *self._still_open(case, pupil, action, event), logged]
             stored = self.store.append(case_id, CASE, case.version, [event], also=also)
         except CaseflowError as error:
             self._log(principal.username, role, action, _outcome(error), case_id=case_id, pupil_id=pupil.id, detail=error.detail)
@@ -417,6 +472,21 @@ class CaseService:
 
         return [self.reads.recheck_other_suspensions(pupil.id, case.id, check)]
 
+    def _still_open(self, case: SupportCase, pupil: Pupil, action: str, event: NewEvent) -> list[AlsoWrite]:
+        """A case closed into another of the pupil's cases: that case is looked at again inside the append's
+        transaction with the pupil held, so two DSLs closing each of two cases into the other at the same moment
+        do not close both, leaving the need open nowhere."""
+        codes = [code for code in self.workflow.action(action).guards if code in OPEN_CASE_RULES]
+        if not codes:
+            return []
+
+        def check(rows: list[dict[str, Any]]) -> None:
+            now = CaseContext(other_open_cases=frozenset(row["case_id"] for row in rows))
+            if unmet := [found for code in codes for found in GUARDS[code].check(case, event.data, now, action)]:
+                raise GuardFailed(unmet)
+
+        return [self.reads.recheck_open_cases(pupil.id, case.id, check)]
+
     def _when(self, occurred_at: datetime | None) -> datetime:
         """When it happened: given by the user (may be in the past, never the future) or now."""
         now = self.clock()
@@ -447,6 +517,11 @@ def _too_early() -> Unmet:
 def _named_open_cases(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Open cases as a refusal and a case name them: each case_id, state and opened_on (the day in England)."""
     return [{"case_id": c["case_id"], "state": c["state"], "opened_on": london_date(c["opened_at"])} for c in rows]
+
+
+def _closing(closing: Fact) -> dict[str, Any]:
+    """When and by whom a case was closed into another, and the note given."""
+    return {"closed_on": london_date(closing.occurred_at), "closed_by": closing.actor, "note": closing.data.get("note")}
 
 
 def _outcome(error: CaseflowError) -> str:

@@ -5,6 +5,7 @@ against the whole school. Read from projections only: never a replay on a page v
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from fractions import Fraction
@@ -111,11 +112,28 @@ def school_year_months(as_of: date) -> list[str]:
     return months
 
 
+def case_shown(cases: list[tuple[datetime, str, str | None]], steps: Sequence[str]) -> tuple[str | None, str | None, int]:
+    """The case a child's row shows, its step and how many of the child's cases are open. Of open cases, the one
+    furthest along the journey (``steps`` in order; the latest recorded of equals): a need raised again for a child
+    whose journey is at "Intervention" must not hide it behind "Need identified". With none open, the latest."""
+    order = {step: n for n, step in enumerate(steps)}
+    still_open = [c for c in cases if c[2] != "closed"]
+    if still_open:
+        _, case_id, state = max(still_open, key=lambda c: (order.get(c[2] or "", -1), c[0], c[1]))
+        return case_id, state, len(still_open)
+    if cases:
+        _, case_id, state = max(cases)
+        return case_id, state, 0
+    return None, None, 0
+
+
 class DashboardService:
-    def __init__(self, reads: DashboardReads, cohort: CohortService, audit: AccessLog) -> None:
+    def __init__(self, reads: DashboardReads, cohort: CohortService, audit: AccessLog, steps: Sequence[str]) -> None:
+        """``steps``: the journey's steps in order, to show each child's case furthest along."""
         self.reads = reads
         self.cohort_service = cohort
         self.audit = audit
+        self.steps = tuple(steps)
 
     def cohort(self, principal: Principal, school_urn: str, as_of: date, filters: dict[str, str] | None = None) -> dict[str, Any]:
         roles = self.cohort_service.school_roles(principal, school_urn)
@@ -210,7 +228,7 @@ class DashboardService:
         pid = pupil["pupil_id"]
         wellbeing = facts["status"].get(pid, {})
         count, review = facts["interventions"].get(pid, (0, None))
-        case_id, step = facts["latest_case"].get(pid, (None, None))
+        case_id, step, open_cases = case_shown(facts["cases"].get(pid, []), self.steps)
         running = [e for e in episodes if e.running_on(as_of)]
         return {
             "pupil_id": pid,
@@ -221,6 +239,7 @@ class DashboardService:
             "plan": "cp" if any(e.plan == "cp" for e in running) else ("cin" if running else None),
             "case_id": case_id,
             "step": step,
+            "open_cases": open_cases,
             "attendance_percent": rate.percent,
             "persistent_absence": rate.possible > 0 and rate.absence >= PERSISTENT,
             "severe_absence": rate.possible > 0 and rate.absence >= SEVERE,

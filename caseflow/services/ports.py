@@ -66,6 +66,8 @@ class ReadModels(Protocol):
 
     def open_cases_of_pupil(self, pupil_id: str) -> list[dict[str, Any]]: ...
 
+    def closed_cases_of_pupil(self, pupil_id: str) -> list[str]: ...
+
     def recheck_open_cases(self, pupil_id: str, exclude_case: str, check: Callable[[list[dict[str, Any]]], None]) -> AlsoWrite:
         """In the write's own transaction, with the pupil held against other writers: ``check`` the pupil's
         cases not closed, other than ``exclude_case`` (it raises to refuse the write)."""

@@ -77,6 +77,9 @@ def index() -> Any:
         awaiting = _awaiting(cases, services().reads.proposals_awaiting_social_worker)
         username = current_user.principal.username
         views_needed = _in_list_order(cases, services().cases.waiting_for_social_care_view(username, cases))
+    # a need a teacher raised, not yet taken up: told apart from a journey the school began (often the same child's)
+    waiting = [c["case_id"] for c in cases if c["state"] == workflow.initial]
+    raised = services().reads.raised_not_started(waiting) if waiting else {}
     heading = current_user.principal.schools_for(Role.HEADTEACHER)  # a head decides in their own school only
     deciding = _awaiting([c for c in cases if c["school_urn"] in heading], services().reads.proposals_awaiting_decision)
     return render_template(
@@ -88,6 +91,7 @@ def index() -> Any:
         awaiting=awaiting,
         views_needed=views_needed,
         deciding=deciding,
+        raised=raised,
     )
 
 
@@ -133,7 +137,7 @@ def nothing_to_name(view: Any) -> set[str]:
     found = set()
     for status in view.actions:
         spec = status.action
-        listed = entries_to_name(view.case, spec.name)
+        listed = entries_to_name(view.case, spec.name, view.other_open_cases)
         if any(spec.fields[name].required and not entries for name, entries in listed.items()):
             found.add(spec.name)
     return found
@@ -164,7 +168,7 @@ def act(case_id: str, name: str) -> Any:
         if posting:
             cases.log_view(current_user.principal, view)  # as ever: the attempt stays in the log
         abort(404 if spec is None else 403)
-    entries = entries_to_name(view.case, name)
+    entries = entries_to_name(view.case, name, view.other_open_cases)
     form_class = action_form(spec.fields, {"expected_version": HiddenField()}, entries)
     form = form_class()
     if request.method == "GET":
@@ -235,9 +239,14 @@ def awaiting_decision(case: Any, action: str) -> list[dict[str, Any]]:
 AFTER_A_DECISION = frozenset({"record_decision_notice", "cancel_decision", "record_review_request", "record_board_review"})
 
 
-def entries_to_name(case: Any, action: str) -> dict[str, list[tuple[int, str]]]:
-    """For a field that names an earlier entry of the case by its version: the entries it may name, as the
-    person filling in the form knows them (the rules still judge the one chosen)."""
+def entries_to_name(
+    case: Any, action: str, other_open_cases: list[dict[str, Any]] | None = None
+) -> dict[str, list[tuple[int | str, str]]]:
+    """For a field that names an earlier entry of the case by its version, or another case of the pupil by its id:
+    the entries it may name, as the person filling in the form knows them (the rules still judge the one chosen)."""
+    if action == "close_into_other_case":
+        labels = services().workflow.state_labels
+        return {"other_case": [(c["case_id"], _open_case(c, labels)) for c in other_open_cases or []]}
     if action == "record_outcome":
         running = [i for i in case.interventions() if i["status"] == "active"]
         return {"intervention": [(i["id"], _intervention(i)) for i in running]}
@@ -255,6 +264,13 @@ def entries_to_name(case: Any, action: str) -> dict[str, list[tuple[int, str]]]:
             decided = [p for p in decided if not p.get("cancelled")]
         return {"proposal": [(p["id"], _described(p)) for p in decided]}
     return {}
+
+
+def _open_case(other: dict[str, Any], labels: dict[str, str]) -> str:
+    """Another open case of the pupil as the DSL knows it: its step and the day it opened (as the case page's
+    warning about it and the form that opens a case name it)."""
+    step = labels.get(other["state"], other["state"])
+    return f"At the step \u201c{step}\u201d, opened on {long_date(other['opened_on'])}"
 
 
 def _described(proposal: dict[str, Any]) -> str:

@@ -134,13 +134,13 @@ def account_named(username: str, name: str) -> str:
 def action_form(
     fields: Mapping[str, FieldSpec],
     prefix_fields: Mapping[str, Field] | None = None,
-    entries: Mapping[str, list[tuple[int, str]]] | None = None,
+    entries: Mapping[str, list[tuple[int | str, str]]] | None = None,
     accounts: Mapping[str, Mapping[str, str]] | None = None,
 ) -> type[FlaskForm]:
     """A FlaskForm class for one action's fields. ``entries``: for a field that names an earlier entry by its
-    version, the entries it may name, each as a reader knows it: a list to choose from, not a number to know.
-    ``accounts``: for a field that names a person by their account's username, the accounts it may name (each
-    username with its name): a list of people, not a username to know or a name to type."""
+    version (or another case by its id), the entries it may name, each as a reader knows it: a list to choose from,
+    not a number or an id to know. ``accounts``: for a field that names a person by their account's username, the
+    accounts it may name (each username with its name): a list of people, not a username to know or a name to type."""
     attrs: dict[str, Any] = dict(prefix_fields or {})
     for name, spec in fields.items():
         if accounts and name in accounts:
@@ -152,13 +152,13 @@ def action_form(
                 validators=[Optional()],
                 validate_choice=False,
             )
-        elif spec.type == "ref" and entries and name in entries:
-            choices = [("", "Choose…")] + [(str(version), text) for version, text in entries[name]]
-            attrs[name] = SelectField(  # a number not offered (an old link) goes to the rules, which say why not
+        elif spec.type in {"ref", "line"} and entries and name in entries:
+            choices = [("", "Choose…")] + [(str(key), text) for key, text in entries[name]]
+            attrs[name] = SelectField(  # one not offered (an old link) goes to the rules, which say why not
                 label=spec.label,
                 description=spec.help,
                 choices=options(choices),
-                coerce=_version,
+                coerce=_version if spec.type == "ref" else _line,
                 validators=[Optional()],
                 validate_choice=False,
             )
@@ -172,6 +172,11 @@ def _version(value: Any) -> int | None:
     if isinstance(value, int):
         return value
     return int(value) if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 9 else None
+
+
+def _line(value: Any) -> str | None:
+    """A chosen entry's id (None for "Choose…", as an empty line is none)."""
+    return value if isinstance(value, str) and value else None
 
 
 def form_data(form: FlaskForm, fields: Mapping[str, FieldSpec]) -> dict[str, Any]:

@@ -36,8 +36,7 @@ FIGURES = (
     ("suspensions_cancelled", "Of those suspensions, cancelled by the head"),
     (
         "exclusions_this_school_year",
-        "Permanent exclusions this school year, decided on a case, or recorded in the school's MIS for a child in the "
-        "cohort",
+        "Permanent exclusions this school year, decided on a case, or recorded in the school's MIS for a child in the cohort",
     ),
     ("exclusions_cancelled", "Of those exclusions, cancelled by the head"),
     ("exclusion_overrides", "Decisions made without the social worker's view (overrides)"),

@@ -1,0 +1,269 @@
+"""From a new user's walk: a teacher raised a need for Ben Carter, who already had an open case. The DSL then saw
+two "Carter, Ben" cases, with no marker on the new one and no way to fold it into the open one: the only action was
+"Start the One Plan", and a case could be closed only from transition. support_journey@9 lets the DSL close a case at
+"Need identified" that only repeats another open case of the same pupil, naming it from a list of the pupil's other
+open cases as people know them; each case's page then links the other, and the open case shows the need raised, so
+the concern is not lost. The case list marks a need a teacher raised that is not yet started, and the cohort
+dashboard shows a pupil with two open cases by the journey that is further along. Version 9 also refuses a review
+date before today, which version 8 took (2026-01-10, eleven months back)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from caseflow.bootstrap import Services
+from caseflow.demo import make_upn, walk
+from caseflow.domain.errors import GuardFailed, InvalidData
+from caseflow.domain.guards import CaseContext
+from caseflow.domain.roles import Actor
+from tests.conftest import SCHOOL, Clock, Database, _services, principal, seed_people
+from tests.journey_helpers import INTERVENTION, WHEN, WORKFLOW, act, case_at
+from tests.test_rules_on_their_fields import _client
+from workflows import CURRENT, REGISTRY
+
+NOW = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)  # a Monday
+TODAY = NOW.date()
+CLOSE = "close_into_other_case"
+
+
+# --- the rules ----------------------------------------------------------------------------------
+def test_a_case_at_need_identified_closes_into_another_open_case_of_the_pupil() -> None:
+    ctx = CaseContext(other_open_cases=frozenset({"c2"}), today=TODAY)
+    case = case_at("need_identified")
+    act(case, CLOSE, "dsl", {"other_case": "c2", "note": "The same worry as the open case."}, ctx)
+    assert case.state == "closed"
+    assert case.closed_into() == "c2"
+    act(case, "reopen", "dsl", {"reason": "It was a different worry after all."}, ctx)
+    assert case.state == "need_identified" and case.closed_into() is None
+
+
+@pytest.mark.parametrize("named", ["c9", "c1", ""])
+def test_a_case_that_is_not_another_open_case_of_the_pupil_is_refused_on_its_field(named: str) -> None:
+    """c9: closed, or another child's; c1: the case itself; empty: not chosen."""
+    ctx = CaseContext(other_open_cases=frozenset({"c2"}), today=TODAY)
+    case = case_at("need_identified")
+    with pytest.raises((GuardFailed, InvalidData)) as refused:
+        act(case, CLOSE, "dsl", {"other_case": named} if named else {}, ctx)
+    if isinstance(refused.value, GuardFailed):
+        assert [(u.code, u.field) for u in refused.value.unmet] == [("not_another_open_case", "other_case")]
+        assert "another open case of this pupil" in refused.value.unmet[0].message
+    else:
+        assert set(refused.value.errors) == {"other_case"}
+    assert case.state == "need_identified"
+
+
+def test_with_no_other_open_case_the_action_is_not_ready_and_says_why() -> None:
+    case = case_at("need_identified")
+    [status] = [s for s in WORKFLOW.available(case, frozenset({"dsl"}), CaseContext()) if s.action.name == CLOSE]
+    assert [u.code for u in status.unmet] == ["no_other_open_case"]
+    with pytest.raises(GuardFailed) as refused:
+        act(case, CLOSE, "dsl", {"other_case": "c2"}, CaseContext())
+    assert [(u.code, u.field) for u in refused.value.unmet] == [("no_other_open_case", None)]
+
+
+@pytest.mark.parametrize("step", ["one_plan", "intervention", "transition"])
+def test_only_a_case_not_yet_started_closes_into_another(step: str) -> None:
+    ctx = CaseContext(other_open_cases=frozenset({"c2"}), today=TODAY)
+    case = case_at(step)
+    with pytest.raises(GuardFailed) as refused:
+        act(case, CLOSE, "dsl", {"other_case": "c2"}, ctx)
+    assert [u.code for u in refused.value.unmet] == ["not_available_in_step"]
+    assert WORKFLOW.action(CLOSE).roles == {"dsl"}
+
+
+@pytest.mark.parametrize("action", ["plan_intervention", "continue_intervention"])
+def test_a_review_date_before_today_is_refused_on_its_field(action: str) -> None:
+    ctx = replace(CaseContext(), today=TODAY)
+    step = "multi_agency_review" if action == "plan_intervention" else "evaluation"
+    case = case_at(step)
+    if action == "continue_intervention":
+        act(case, "record_evaluation", "dsl", {"verdict": "effective", "summary": "Better"}, ctx)
+    data = INTERVENTION if action == "plan_intervention" else {}
+    for past in ("2026-01-10", (TODAY - timedelta(days=1)).isoformat()):
+        with pytest.raises(GuardFailed) as refused:
+            WORKFLOW.decide(case, action, _dsl(), {**data, "review_date": past}, ctx, WHEN)
+        assert [(u.code, u.field, u.message) for u in refused.value.unmet] == [
+            ("review_date_past", "review_date", "The review date must be today or later")
+        ]
+    WORKFLOW.decide(case, action, _dsl(), {**data, "review_date": TODAY.isoformat()}, ctx, WHEN)
+
+
+def test_a_mistyped_year_is_told_once_as_before() -> None:
+    ctx = replace(CaseContext(), today=TODAY)
+    case = case_at("multi_agency_review")
+    with pytest.raises(GuardFailed) as refused:
+        WORKFLOW.decide(case, "plan_intervention", _dsl(), {**INTERVENTION, "review_date": "1026-12-20"}, ctx, WHEN)
+    assert [(u.code, u.field) for u in refused.value.unmet] == [("date_out_of_range", "review_date")]
+
+
+def _dsl() -> Actor:
+    return Actor("dsl", "dsl")
+
+
+def test_version_8_is_kept_as_released() -> None:
+    released = json.loads((Path(__file__).parent / "data" / "support_journey_v8.json").read_text())
+    assert REGISTRY["support_journey@8"] == released
+    assert CURRENT == "support_journey@9"
+    now = {a["name"]: a for a in REGISTRY[CURRENT]["actions"]}
+    then = {a["name"]: a for a in released["actions"]}
+    assert now.keys() - then.keys() == {CLOSE}
+    assert {name for name in then if now[name] != then[name]} == {"plan_intervention", "continue_intervention"}
+    for name in ("plan_intervention", "continue_intervention"):
+        assert now[name] == {**then[name], "guards": [*then[name]["guards"], "review_date_not_past"]}
+    assert now[CLOSE]["source"] == "need_identified" and now[CLOSE]["dest"] == "closed"
+
+
+# --- through the pages ---------------------------------------------------------------------------
+@pytest.fixture
+def svc(database: Database) -> Iterator[Services]:
+    services = _services(database, Clock(NOW))
+    seed_people(services)
+    yield services
+    services.close()
+
+
+def _pupil(svc: Services, serial: int, given: str = "Ben", family: str = "Carter") -> str:
+    pupil = svc.pupils.register(
+        principal(svc, "dsl"),
+        {"upn": make_upn("881", "2001", 2019, serial), "given_name": given, "family_name": family,
+         "date_of_birth": "2016-01-01", "school_urn": SCHOOL},
+    )  # fmt: skip
+    return pupil.id
+
+
+def _raised_by_teacher(svc: Services, pupil_id: str, teacher: str = "teacher") -> str:
+    data = {"pupil_id": pupil_id, "need_areas": ["semh", "behaviour"], "description": "Angry outbursts in maths."}
+    return svc.cases.open_case(principal(svc, teacher), data).id
+
+
+def _who(svc: Services) -> dict[str, object]:
+    return {name: principal(svc, name) for name in ("dsl", "senco", "mhl", "sw")}
+
+
+def test_the_dsl_closes_a_teachers_repeat_of_an_open_case_into_it(svc: Services) -> None:
+    svc.accounts.add_user("tom", ["teacher"], [SCHOOL], password="correct horse battery", display_name="Tom Reed")
+    pupil_id = _pupil(svc, 81)
+    first = walk(svc, _who(svc), pupil_id, "intervention", TODAY)  # type: ignore[arg-type]
+    repeat = _raised_by_teacher(svc, pupil_id, "tom")
+    dsl = _client(svc, "dsl")
+
+    listed = dsl.get("/").get_data(as_text=True)
+    rows = re.findall(r"<tr class=\"govuk-table__row\">.*?</tr>", listed, re.S)
+    [new_row] = [r for r in rows if f"/cases/{repeat}" in r]
+    [old_row] = [r for r in rows if f"/cases/{first}" in r]
+    assert "Raised by Tom Reed (tom), not yet started" in new_row
+    assert "Raised by" not in old_row
+
+    page = dsl.get(f"/cases/{repeat}").get_data(as_text=True)
+    assert f'href="/cases/{repeat}/actions/{CLOSE}"' in page
+    form = dsl.get(f"/cases/{repeat}/actions/{CLOSE}").get_data(as_text=True)
+    assert re.search(
+        rf'<option[^>]*value="{first}"[^>]*>At the step “Intervention”, opened on {TODAY.day} December 2026</option>',
+        form,
+    ), form
+    version = svc.store.current_version(repeat)
+    done = dsl.post(
+        f"/cases/{repeat}/actions/{CLOSE}",
+        data={"expected_version": version, "other_case": first, "note": "The same worry: the maths outbursts."},
+    )
+    assert done.status_code == 302, done.get_data(as_text=True)
+    assert svc.cases.view(principal(svc, "dsl"), repeat).case.state == "closed"
+
+    closed_page = dsl.get(f"/cases/{repeat}").get_data(as_text=True)
+    [closed_as_part] = re.findall(r'<div[^>]*id="closed-into".*?</div>', closed_page, re.S)
+    assert "Closed as part of" in closed_as_part and f'href="/cases/{first}"' in closed_as_part
+    assert "The same worry: the maths outbursts." in closed_as_part
+
+    open_page = dsl.get(f"/cases/{first}").get_data(as_text=True)
+    [folded] = re.findall(r'<div[^>]*id="closed-into-this-1".*?</div>', open_page, re.S)
+    assert f"A need raised by Tom Reed (tom) on {TODAY.day} December 2026 was closed into this case" in folded
+    assert "SEMH, Behaviour" in folded and "Angry outbursts in maths." in folded
+    assert f'href="/cases/{repeat}"' in folded
+    assert "other-open-case-" not in open_page, "the repeat is closed: no longer another open case"
+
+
+def test_naming_a_case_that_is_not_another_open_case_of_the_pupil_is_told_on_the_field(svc: Services) -> None:
+    pupil_id, other_pupil = _pupil(svc, 82), _pupil(svc, 83, "Ava", "Stone")
+    dsl = principal(svc, "dsl")
+    repeat = _raised_by_teacher(svc, pupil_id)
+    others = _raised_by_teacher(svc, other_pupil)
+    closed = walk(svc, _who(svc), pupil_id, "closed", TODAY)  # type: ignore[arg-type]
+    _raised_by_teacher(svc, pupil_id)  # the one it could be closed into
+    for named in (others, closed, repeat, "nonsense"):
+        version = svc.store.current_version(repeat)
+        with pytest.raises(GuardFailed) as refused:
+            svc.cases.act(dsl, repeat, CLOSE, version, {"other_case": named})
+        assert [(u.code, u.field) for u in refused.value.unmet] == [("not_another_open_case", "other_case")]
+    page = _client(svc, "dsl").post(
+        f"/cases/{repeat}/actions/{CLOSE}", data={"expected_version": svc.store.current_version(repeat), "other_case": others}
+    )
+    assert page.status_code == 422
+    body = page.get_data(as_text=True)
+    assert 'href="#other_case"' in body and 'id="other_case-error"' in body
+    assert svc.cases.view(dsl, repeat).case.state == "need_identified"
+
+
+def test_a_case_closed_meanwhile_is_caught_in_the_writing(svc: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two DSLs each close one of a child's two new cases into the other at the same moment: the second to write
+    read the other case as open before the first closed it. Looked at again as it writes, it is refused."""
+    pupil_id = _pupil(svc, 88)
+    dsl = principal(svc, "dsl")
+    first, second = _raised_by_teacher(svc, pupil_id), _raised_by_teacher(svc, pupil_id)
+    read_before = svc.reads.open_cases_of_pupil(pupil_id)
+    svc.cases.act(dsl, second, CLOSE, svc.store.current_version(second), {"other_case": first})
+    monkeypatch.setattr(svc.reads, "open_cases_of_pupil", lambda _pupil_id: read_before)
+    with pytest.raises(GuardFailed) as refused:
+        svc.cases.act(dsl, first, CLOSE, svc.store.current_version(first), {"other_case": second})
+    assert [u.code for u in refused.value.unmet] == ["no_other_open_case"]
+    assert svc.cases.view(dsl, first).case.state == "need_identified"
+
+
+def test_the_action_is_not_offered_without_another_open_case(svc: Services) -> None:
+    pupil_id = _pupil(svc, 84)
+    only = _raised_by_teacher(svc, pupil_id)
+    page = _client(svc, "dsl").get(f"/cases/{only}").get_data(as_text=True)
+    assert f"/actions/{CLOSE}" not in page
+
+
+def test_the_dashboard_shows_the_journey_further_along_for_a_pupil_with_two_open_cases(svc: Services) -> None:
+    dsl = principal(svc, "dsl")
+    pupil_id = _pupil(svc, 85)
+    svc.pupils.record_episode(dsl, pupil_id, {"plan": "cin", "start_date": "2025-01-01", "social_worker": "sw"})
+    first = walk(svc, _who(svc), pupil_id, "intervention", TODAY)  # type: ignore[arg-type]
+    _raised_by_teacher(svc, pupil_id)  # the newer case, at "Need identified"
+    board = svc.dashboard.cohort(dsl, SCHOOL, TODAY)
+    [row] = [r for r in board["pupils"] if r["pupil_id"] == pupil_id]
+    assert (row["case_id"], row["step"], row["open_cases"]) == (first, "intervention", 2)
+    page = _client(svc, "dsl").get(f"/cohort?school_urn={SCHOOL}").get_data(as_text=True)
+    [line] = [r for r in re.findall(r"<tr class=\"govuk-table__row\">.*?</tr>", page, re.S) if pupil_id in r]
+    assert f'href="/cases/{first}">Intervention</a>' in line and "2 open cases" in line
+
+
+def test_a_closed_case_newer_than_an_open_one_does_not_hide_it(svc: Services) -> None:
+    dsl = principal(svc, "dsl")
+    pupil_id = _pupil(svc, 86)
+    svc.pupils.record_episode(dsl, pupil_id, {"plan": "cin", "start_date": "2025-01-01", "social_worker": "sw"})
+    first = walk(svc, _who(svc), pupil_id, "one_plan", TODAY)  # type: ignore[arg-type]
+    repeat = _raised_by_teacher(svc, pupil_id)
+    svc.cases.act(dsl, repeat, CLOSE, svc.store.current_version(repeat), {"other_case": first})
+    [row] = [r for r in svc.dashboard.cohort(dsl, SCHOOL, TODAY)["pupils"] if r["pupil_id"] == pupil_id]
+    assert (row["case_id"], row["step"], row["open_cases"]) == (first, "one_plan", 1)
+
+
+def test_a_review_date_before_today_is_told_on_the_form(svc: Services) -> None:
+    pupil_id = _pupil(svc, 87)
+    case_id = walk(svc, _who(svc), pupil_id, "need_identified", TODAY)  # type: ignore[arg-type]
+    form = {"expected_version": svc.store.current_version(case_id), **INTERVENTION, "review_date": "2026-01-10"}
+    refused = _client(svc, "senco").post(f"/cases/{case_id}/actions/plan_intervention", data=form)
+    body = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and 'href="#review_date"' in body
+    assert re.search(r'id="review_date-error">.*?The review date must be today or later', body, re.S)
+    assert svc.store.current_version(case_id) == form["expected_version"]
+    assert date.fromisoformat(INTERVENTION["review_date"]) < TODAY  # the helpers' date is now in the past
