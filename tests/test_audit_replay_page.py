@@ -109,7 +109,7 @@ def test_in_summer_the_times_asked_and_shown_are_england_s(svc: Services, clock:
     assert version_at("on=2026-07-03") == "3", "written at 23:59:59.7 on the 3rd: part of that day"
     assert version_at("on=2026-07-03&at=23:59") == "3"
     page = client.get(f"/audit/cases/{case_id}").get_data(as_text=True)
-    assert "2026-07-01 08:30:20" in page, "recorded, in England's time"
+    assert "1 July 2026, 08:30:20" in page, "recorded, in England's time"
     assert client.get(f"/audit/cases/{case_id}?version=%C2%B2").status_code == 404, "a superscript two is no version"
 
 
@@ -165,7 +165,8 @@ def test_the_access_log_shows_the_latest_fifty_newest_first_and_all_a_link_away(
     assert client.post("/login", data={"username": "auditor", "password": "correct horse battery"}).status_code == 302
     page = client.get(f"/audit/cases/{case_id}").get_data(as_text=True)
     log = page[page.index('id="access-log"') :]
-    rows = re.findall(r"<tr class=\"govuk-table__row\"><td class=\"govuk-table__cell\">([0-9-]+ [0-9:]+)</td>", log)
+    shown = re.findall(r"<tr class=\"govuk-table__row\"><td class=\"govuk-table__cell\">(\d+ \w+ \d{4}, [0-9:]+)</td>", log)
+    rows = [datetime.strptime(moment, "%d %B %Y, %H:%M:%S") for moment in shown]
     assert len(rows) == 50 and rows == sorted(rows, reverse=True), "the latest fifty, newest first"
     counted = re.search(r"The latest 50 of (\d+), newest first", log)
     assert counted and int(counted.group(1)) > 60, "every entry counted, not only those shown"
@@ -173,7 +174,7 @@ def test_the_access_log_shows_the_latest_fifty_newest_first_and_all_a_link_away(
     assert f"Show all {total} entries" in log
     whole = client.get(f"/audit/cases/{case_id}?access=all").get_data(as_text=True)
     assert (
-        len(re.findall(r"<tr class=\"govuk-table__row\"><td class=\"govuk-table__cell\">[0-9-]+ [0-9:]+</td>", whole))
+        len(re.findall(r"<tr class=\"govuk-table__row\"><td class=\"govuk-table__cell\">\d+ \w+ \d{4}, [0-9:]+</td>", whole))
         >= total - 2
     )
 
@@ -182,7 +183,7 @@ def _access_rows(page: str) -> list[tuple[str, str, str]]:
     """(who, role, what) of each row of the access log shown."""
     log = page[page.index('id="access-log"') :]
     cells = r'<td class="govuk-table__cell">([^<]*)</td>'
-    row = rf'<tr class="govuk-table__row"><td class="govuk-table__cell">[0-9-]+ [0-9:]+</td>{cells}\s*{cells}{cells}'
+    row = rf'<tr class="govuk-table__row"><td class="govuk-table__cell">\d+ \w+ \d{{4}}, [0-9:]+</td>{cells}\s*{cells}{cells}'
     return re.findall(row, log)
 
 

@@ -258,7 +258,7 @@ def test_a_page_without_a_date_is_as_at_englands_today(database: Database) -> No
         app = create_app({"TESTING": True, "SERVICES": svc, "SECRET_KEY": "test-secret", "WTF_CSRF_ENABLED": False})
         client = app.test_client()
         assert client.post("/login", data={"username": "dsl", "password": "correct horse battery"}).status_code == 302
-        assert "as at 2027-06-15" in client.get("/cohort?school=100001").get_data(as_text=True)
+        assert "as at 15 June 2027" in client.get("/cohort?school=100001").get_data(as_text=True)
     finally:
         svc.close()
 

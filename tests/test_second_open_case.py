@@ -238,6 +238,6 @@ def test_the_case_list_tells_a_pupils_two_cases_apart_by_when_each_opened(servic
         for case_id in re.findall(r'href="/cases/([0-9a-f]+)"', row)
     }
     # 10:00 and 13:30 UTC are 11:00 and 14:30 in England (BST until 25 October)
-    assert "05 Oct 2026 11:00" in rows[earlier]
-    assert "05 Oct 2026 14:30" in rows[later]
+    assert "5 October 2026, 11:00" in rows[earlier]
+    assert "5 October 2026, 14:30" in rows[later]
     assert rows[earlier] != rows[later]

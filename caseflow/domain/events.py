@@ -42,6 +42,13 @@ def long_date(day: date | str) -> str:
     return f"{found.day} {found:%B %Y}"
 
 
+def long_time(moment: datetime, seconds: bool = False) -> str:
+    """An instant as a school reads it, on England's clock, in the words of ``long_date`` (7 December 2026,
+    14:05); ``seconds`` where an auditor tells two moments of one minute apart."""
+    local = in_england(moment)
+    return f"{long_date(local.date())}, {local:%H:%M:%S}" if seconds else f"{long_date(local.date())}, {local:%H:%M}"
+
+
 def iso(moment: datetime) -> str:
     """One fixed text form for instants, so the hash never depends on a driver:
     ``strftime("%Y-%m-%dT%H:%M:%S.%fZ")`` of the UTC instant, which is hashed, so it may never change.
