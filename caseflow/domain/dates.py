@@ -15,7 +15,9 @@ from datetime import date
 EXAMPLE = "27/03/2017"
 #: what the import files take, as their messages say it
 FORMS = "DD/MM/YYYY or YYYY-MM-DD"
-_DAY_FIRST = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+#: ASCII digits only: Python's ``\d`` also takes other scripts' digits ('٠١/٠٢/٢٠٢٦'), which are no date a form or a
+#: file is asked for
+_DAY_FIRST = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
 
 
 def read_day(text: str) -> date | None:
@@ -41,7 +43,7 @@ def looks_like_a_date(text: str) -> bool:
     """Whether ``text`` is written in one of the forms taken, whatever its numbers (31/02/2017 is: it is
     not a real date, which is what the person is then told)."""
     text = text.strip()
-    return bool(_DAY_FIRST.fullmatch(text) or re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", text))
+    return bool(_DAY_FIRST.fullmatch(text) or re.fullmatch(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}", text))
 
 
 def real_date_wanted(label: str) -> str:
