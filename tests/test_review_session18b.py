@@ -7,6 +7,7 @@ import pytest
 from caseflow.bootstrap import Services
 from caseflow.demo import walk
 from caseflow.domain.dates import looks_like_a_date, read_day
+from caseflow.domain.errors import GuardFailed
 from caseflow.services.imports import ImportRejected
 from tests.conftest import SCHOOL, principal
 from tests.test_imports import ADMIN, HEADER
@@ -116,3 +117,19 @@ def test_odd_values_through_the_api_are_no_500(svc: Services) -> None:  # noqa: 
         answer = client.post(f"/api/v1/cases/{repeat}/actions/{CLOSE}", json=body, headers=headers)
         assert answer.status_code == 422, (repr(named)[:30], answer.status_code)
     assert svc.cases.view(principal(svc, "dsl"), repeat).case.state == "need_identified"
+
+
+def test_a_case_with_a_suspension_awaiting_the_heads_decision_is_not_closed_into_another(svc: Services) -> None:  # noqa: F811
+    """A suspension proposed at 'Need identified' awaits the head's decision; a case closed into another can take no
+    decision (deciding is not offered at 'Closed'), so the proposal would wait for ever and the head could not decide."""
+    pupil_id = _pupil(svc, 95)
+    first = walk(svc, _who(svc), pupil_id, "intervention", TODAY)  # type: ignore[arg-type]
+    repeat = _raised_by_teacher(svc, pupil_id)
+    data = {"days": 1, "start_date": "2026-12-08", "reason": "Fight in the playground."}
+    svc.cases.act(principal(svc, "slt"), repeat, "propose_suspension", svc.store.current_version(repeat), data)
+    with pytest.raises(GuardFailed) as refused:
+        svc.cases.act(principal(svc, "dsl"), repeat, CLOSE, svc.store.current_version(repeat), {"other_case": first})
+    assert [u.code for u in refused.value.unmet] == ["decision_awaited"]
+    view = svc.cases.view(principal(svc, "head"), repeat)
+    assert view.case.state == "need_identified"
+    assert [s for s in view.actions if s.action.name == "decide_suspension"], "the head can still decide"

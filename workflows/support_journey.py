@@ -737,7 +737,7 @@ CLOSE_INTO_OTHER_CASE = {
     "source": "need_identified",
     "dest": "closed",
     "roles": ["dsl"],
-    "guards": ["another_open_case_exists", "names_another_open_case"],
+    "guards": ["another_open_case_exists", "names_another_open_case", "no_decision_awaited"],
     "fields": {
         "other_case": {
             "type": "line",

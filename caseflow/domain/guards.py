@@ -153,6 +153,18 @@ def names_another_open_case(case: SupportCase, data: Mapping[str, Any], ctx: Cas
     return [Unmet("not_another_open_case", "Choose another open case of this pupil.", "other_case")]
 
 
+@guard("no_decision_awaited")
+def no_decision_awaited(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
+    """A suspension or exclusion proposed on a case is decided on it, and a closed case takes no decision: closed
+    into another case while one awaits the head, the proposal would wait for ever with no way to decide it."""
+    waiting = [p for p in case.proposals() if p["decision"] is None]
+    if not waiting:
+        return []
+    kinds = " and ".join(sorted({p["kind"] for p in waiting}))
+    message = f"The {kinds} proposed on this case awaits the head's decision: it is decided here before the case closes."
+    return [Unmet("decision_awaited", message)]
+
+
 # --- the One Plan and the review ---------------------------------------------------------------
 @guard("plan_complete", reads=("PlanRecorded",))
 def plan_complete(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
