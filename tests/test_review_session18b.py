@@ -133,3 +133,16 @@ def test_a_case_with_a_suspension_awaiting_the_heads_decision_is_not_closed_into
     view = svc.cases.view(principal(svc, "head"), repeat)
     assert view.case.state == "need_identified"
     assert [s for s in view.actions if s.action.name == "decide_suspension"], "the head can still decide"
+
+
+@pytest.mark.parametrize("asked", ["01/02/20260", "2026-02-011", "01/02/2026xyz"])
+def test_a_page_does_not_cut_a_longer_date_to_another_day(services: Services, asked: str) -> None:
+    """The 'as at' box cut what it could not read to its first ten characters, as for a date-time: a year typed
+    with a digit too many (01/02/20260) was read as 1 February 2026, with no word."""
+    assert _client(services, "dsl").get(f"/cohort?as_of={asked}").status_code == 400
+
+
+@pytest.mark.parametrize("asked", ["2026-02-01T10:00", "2026-02-01 10:00"])
+def test_a_page_still_takes_a_date_time_as_its_day(services: Services, asked: str) -> None:
+    page = _client(services, "dsl").get(f"/cohort?as_of={asked}")
+    assert page.status_code == 200 and "2026-02-01" in page.get_data(as_text=True)

@@ -35,7 +35,9 @@ def page_date_arg(name: str) -> date:
     value = request.args.get(name)
     if not value:
         return today()
-    day = read_day(value[:20]) or read_day(value[:10])  # a date-time is cut to its date, as date_arg does
+    day = read_day(value[:20])
+    if day is None and value[10:11] in {"T", " "}:  # a date-time is cut to its date, as date_arg does (not 01/02/20260)
+        day = read_day(value[:10])
     if day is None:
         raise InvalidData({name: [real_date_wanted("The date")]})
     return day
