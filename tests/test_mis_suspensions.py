@@ -520,3 +520,12 @@ def test_the_reports_count_the_mis_records_of_the_cohort_not_of_the_whole_school
     assert exclusions(svc, "2026-11-20") == ("fewer than 5", "fewer than 5")
     school = svc.dashboard.cohort(principal(svc, "dsl"), SCHOOL, date(2026, 11, 20))["school"]
     assert school["pupils_suspended"] == 11
+
+
+def test_the_mis_records_of_a_cohort_larger_than_one_query_are_all_counted(svc: Services) -> None:
+    """An LA's cohort is thousands of children: their ids are read in batches, and every batch is counted."""
+    pupil_id = a_pupil(svc, 61, cohort=True)
+    imported(svc, f"{upn(61)},suspension,2026-11-02,1,\n")
+    many = [f"absent-{n}" for n in range(2_500)] + [pupil_id]  # the child's id in the third batch
+    assert svc.reads.mis_records(many, datetime(2026, 11, 20, 23, tzinfo=UTC), 2026) == (1, 0)
+    assert svc.reads.mis_records([], datetime(2026, 11, 20, 23, tzinfo=UTC), 2026) == (0, 0)

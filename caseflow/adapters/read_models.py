@@ -192,26 +192,31 @@ class SqlReadModels:
         school year starting in ``year``, as they stood at ``cutoff``: each recorded by then and not yet counted
         as a head's decision of it on a case (which the report facts count from then; the projection keeps the
         two apart, so each counts once as at any day)."""
-        if not pupil_ids:
-            return 0, 0
         cutoff = max(cutoff, _YEAR_1000)
-        in_schools = sorted(set(pupil_ids))
+        ids = sorted(set(pupil_ids))
         sd, me = suspension_days.c, mis_exclusions.c
-        suspended = select(func.count()).where(
-            sd.source == "mis",
-            sd.pupil_id.in_(in_schools),
-            sd.school_year == year,
-            sd.decided_at <= cutoff,
-            or_(sd.cancelled_at.is_(None), sd.cancelled_at > cutoff),
-        )
-        excluded = select(func.count()).where(
-            me.pupil_id.in_(in_schools),
-            me.school_year == year,
-            me.recorded_at <= cutoff,
-            or_(me.replaced_at.is_(None), me.replaced_at > cutoff),
-        )
+        suspended = excluded = 0
         with read_transaction(self.engine) as conn:
-            return conn.execute(suspended).scalar_one(), conn.execute(excluded).scalar_one()
+            for start in range(0, len(ids), _IDS_AT_ONCE):  # an LA's cohort is thousands of children
+                some = ids[start : start + _IDS_AT_ONCE]
+                suspended += conn.execute(
+                    select(func.count()).where(
+                        sd.source == "mis",
+                        sd.pupil_id.in_(some),
+                        sd.school_year == year,
+                        sd.decided_at <= cutoff,
+                        or_(sd.cancelled_at.is_(None), sd.cancelled_at > cutoff),
+                    )
+                ).scalar_one()
+                excluded += conn.execute(
+                    select(func.count()).where(
+                        me.pupil_id.in_(some),
+                        me.school_year == year,
+                        me.recorded_at <= cutoff,
+                        or_(me.replaced_at.is_(None), me.replaced_at > cutoff),
+                    )
+                ).scalar_one()
+        return suspended, excluded
 
     def cases_for_social_worker(self, username: str, today: date) -> list[dict[str, Any]]:
         allocated = (
