@@ -52,7 +52,7 @@ def test_an_outcome_names_a_running_intervention_from_a_list(sqlite_services: Se
     assert offered[0] == ("", "Choose…")
     assert offered[1] == (
         str(running["id"]),
-        f"{running['intervention']} (owner {running['owner']}; review {running['review_date']})",
+        f"{running['intervention']} (owner {running['owner']}; review {long_date(running['review_date'])})",
     )
     version = svc.store.current_version(case_id)
     form = {"expected_version": version, "intervention": str(running["id"]), "measure": "Attends 96%", "status": "continuing"}

@@ -281,7 +281,8 @@ def _described(proposal: dict[str, Any]) -> str:
 
 
 def _intervention(item: dict[str, Any]) -> str:
-    return f"{item['intervention']} (owner {item.get('owner', '—')}; review {item.get('review_date', '—')})"
+    review = long_date(item["review_date"]) if item.get("review_date") else "—"
+    return f"{item['intervention']} (owner {item.get('owner', '—')}; review {review})"
 
 
 def as_recorded(case: Any, action: str) -> dict[str, Any]:
