@@ -23,7 +23,7 @@ from caseflow.demo import make_upn, walk
 from caseflow.domain.errors import GuardFailed, InvalidData
 from caseflow.domain.guards import CaseContext
 from caseflow.domain.roles import Actor
-from tests.conftest import SCHOOL, Clock, Database, _services, principal, seed_people
+from tests.conftest import SCHOOL, Clock, Database, _services, access_lines, principal, seed_people
 from tests.journey_helpers import INTERVENTION, WHEN, WORKFLOW, act, case_at
 from tests.test_rules_on_their_fields import _client
 from workflows import CURRENT, REGISTRY
@@ -267,3 +267,17 @@ def test_a_review_date_before_today_is_told_on_the_form(svc: Services) -> None:
     assert re.search(r'id="review_date-error">.*?The review date must be today or later', body, re.S)
     assert svc.store.current_version(case_id) == form["expected_version"]
     assert date.fromisoformat(INTERVENTION["review_date"]) < TODAY  # the helpers' date is now in the past
+
+
+def test_seeing_the_need_closed_into_a_case_is_logged_as_a_view_of_that_case_too(svc: Services) -> None:
+    """The open case's page shows the need closed into it (its areas and description), so an auditor asking who saw
+    the closed case finds each look at the open one as well (found in review)."""
+    pupil_id = _pupil(svc, 84)
+    first = walk(svc, _who(svc), pupil_id, "intervention", TODAY)  # type: ignore[arg-type]
+    repeat = _raised_by_teacher(svc, pupil_id)
+    version = svc.store.current_version(repeat)
+    svc.cases.act(principal(svc, "dsl"), repeat, CLOSE, version, {"other_case": first, "note": "The same worry."})
+    before = [line for line in access_lines(svc) if line["case_id"] == repeat and line["action"] == "view"]
+    svc.cases.view(principal(svc, "head"), first)
+    after = [line for line in access_lines(svc) if line["case_id"] == repeat and line["action"] == "view"]
+    assert [(line["username"], line["outcome"]) for line in after[len(before) :]] == [("head", "ok")]

@@ -209,10 +209,8 @@ class CaseService:
         today = london_date(self.clock())
         others = self._open_cases(pupil.id, leaving_out=case.id)  # shown on the page: read now, once
         ctx = replace(self.context(case, pupil, today), other_open_cases=frozenset(c["case_id"] for c in others))
-        if logged:
-            self._log_view(principal, case_id, pupil.id, roles)
         events = self.store.load(case_id)
-        return CaseView(
+        view = CaseView(
             case,
             pupil,
             roles,
@@ -225,6 +223,9 @@ class CaseService:
             self._closed_into(case),
             self._closed_into_this(case),
         )
+        if logged:
+            self.log_view(principal, view)
+        return view
 
     def waiting_for_social_care_view(self, username: str, cases: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
         """Of the cases listed for a social worker (rows with each case's id and step): those that cannot take
@@ -290,8 +291,11 @@ class CaseService:
         return found
 
     def log_view(self, principal: Principal, view: CaseView) -> None:
-        """Log that ``view``, read without logging, is being shown to the principal after all."""
+        """Log that ``view``, read without logging, is being shown to the principal after all: and each need closed
+        into the case, whose areas and description the page shows, as a view of that case too."""
         self._log_view(principal, view.case.id, view.pupil.id, view.roles)
+        for closed in view.closed_into_this:
+            self._log_view(principal, closed["case_id"], view.pupil.id, view.roles)
 
     def _log_view(self, principal: Principal, case_id: str, pupil_id: str, roles: frozenset[str]) -> None:
         self._log(
