@@ -281,3 +281,17 @@ def test_seeing_the_need_closed_into_a_case_is_logged_as_a_view_of_that_case_too
     svc.cases.view(principal(svc, "head"), first)
     after = [line for line in access_lines(svc) if line["case_id"] == repeat and line["action"] == "view"]
     assert [(line["username"], line["outcome"]) for line in after[len(before) :]] == [("head", "ok")]
+
+
+def test_a_form_sent_by_a_role_that_may_not_take_it_is_logged_as_refused_not_as_a_view(svc: Services) -> None:
+    """The refused attempt is itself recorded in the audit trail (PRODUCT.md); no page of the case was shown, so
+    no view is logged (found in review: it logged 'view ok')."""
+    pupil_id = _pupil(svc, 85)
+    case_id = walk(svc, _who(svc), pupil_id, "intervention", TODAY)  # type: ignore[arg-type]
+    version = svc.store.current_version(case_id)
+    before = len(access_lines(svc))
+    sent = _client(svc, "mhl").post(f"/cases/{case_id}/actions/close", data={"expected_version": version})
+    assert sent.status_code == 403 and svc.store.current_version(case_id) == version
+    lines = [(line["username"], line["action"], line["outcome"]) for line in access_lines(svc)[before:]]
+    assert ("mhl", "close", "forbidden") in lines
+    assert ("mhl", "view", "ok") not in lines

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -11,7 +12,7 @@ from markupsafe import Markup
 from wtforms import BooleanField, HiddenField, SelectField
 from wtforms.validators import Optional
 
-from caseflow.domain.errors import GuardFailed, InvalidData, NotFound, NotPermitted, SecondOpenCase
+from caseflow.domain.errors import CaseflowError, GuardFailed, InvalidData, NotFound, NotPermitted, SecondOpenCase
 from caseflow.domain.events import long_date
 from caseflow.domain.exclusions import RECIPIENTS
 from caseflow.domain.file_transfer import case_file_facts, file_duty, named_setting
@@ -160,13 +161,14 @@ def act(case_id: str, name: str) -> Any:
     """Take one action on a case through its form."""
     cases = services().cases
     posting = request.method == "POST"
-    # a form sent successfully shows nothing of the case (the page it leads to logs its own read, and the
-    # action its own line): a POST logs its read only where it answers with a page
-    view = cases.view(current_user.principal, case_id, logged=not posting)
+    # the read is logged only where the page shows the case: a form sent successfully shows nothing of it (the
+    # page it leads to logs its own read, and the action its own line), nor does a refusal
+    view = cases.view(current_user.principal, case_id, logged=False)
     spec = services().workflow.actions.get(name)
     if spec is None or not (spec.roles & view.roles):
-        if posting:
-            cases.log_view(current_user.principal, view)  # as ever: the attempt stays in the log
+        if posting:  # the attempt itself is recorded, refused, as the service records every refusal
+            with suppress(CaseflowError):
+                cases.act(current_user.principal, case_id, name, view.case.version, {})
         abort(404 if spec is None else 403)
     entries = entries_to_name(view.case, name, view.other_open_cases)
     form_class = action_form(spec.fields, {"expected_version": HiddenField()}, entries)
@@ -203,8 +205,7 @@ def act(case_id: str, name: str) -> Any:
     unheard = any(not any(v["role"] == "social_worker" for v in p["views"]) for p in pending)
     asked = any(form[field].data or form[field].errors for field in WITHOUT_THE_VIEW if field in form)
     without_the_view = [form[field] for field in WITHOUT_THE_VIEW if field in form] if unheard or asked else []
-    if posting:  # the form again, with the case on it
-        cases.log_view(current_user.principal, view)
+    cases.log_view(current_user.principal, view)  # the form, with the case on it
     page = render_template(
         "cases/action.html",
         view=view,
