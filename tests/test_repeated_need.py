@@ -295,3 +295,17 @@ def test_a_form_sent_by_a_role_that_may_not_take_it_is_logged_as_refused_not_as_
     lines = [(line["username"], line["action"], line["outcome"]) for line in access_lines(svc)[before:]]
     assert ("mhl", "close", "forbidden") in lines
     assert ("mhl", "view", "ok") not in lines
+
+
+def test_a_pupils_record_offers_to_raise_a_need_for_that_pupil(svc: Services) -> None:
+    """The fourth walk: the record had no way to start a case; the Cases page made the DSL choose the child again
+    from every pupil of the school."""
+    pupil_id = _pupil(svc, 86, given="Ivy", family="Stone")
+    record = _client(svc, "dsl").get(f"/pupils/{pupil_id}").get_data(as_text=True)
+    assert f'href="/cases/new?pupil_id={pupil_id}"' in record and "Raise a need for Ivy" in record
+    form = _client(svc, "dsl").get(f"/cases/new?pupil_id={pupil_id}").get_data(as_text=True)
+    assert re.search(rf'<option selected value="{pupil_id}">Stone, Ivy', form)
+    other = _client(svc, "dsl").get("/cases/new?pupil_id=nobody").get_data(as_text=True)
+    assert "<option selected" not in other.split('name="pupil_id"')[1].split("</select>")[0]
+    mhl = _client(svc, "mhl").get(f"/pupils/{pupil_id}").get_data(as_text=True)
+    assert "/cases/new?pupil_id=" not in mhl, "only those who may open a case are offered it"

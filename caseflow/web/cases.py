@@ -341,6 +341,9 @@ def new() -> Any:
         "confirm_second_case": BooleanField("Open a second case for this pupil anyway"),
     }
     form = action_form(fields, {"pupil_id": pupil_field, **confirm_fields})()
+    asked_for = request.args.get("pupil_id", "")  # from the child's record: that child, if one of the list
+    if request.method == "GET" and any(p["pupil_id"] == asked_for for p in pupils):
+        form.pupil_id.data = asked_for
     status, open_cases = 200, []
     if form.validate_on_submit():
         pupil_id = form.pupil_id.data or ""

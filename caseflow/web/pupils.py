@@ -115,6 +115,8 @@ def detail(pupil_id: str) -> Any:
         pupil=pupil,
         actions=actions,
         cases=cases,
+        # a need is raised from the child's record too, by those who may open a case at the child's school
+        can_raise=any(r in svc.workflow.creation.roles and s == pupil.school_urn for r, s in current_user.principal.grants),
         labels=svc.workflow.state_labels,
         today=today,
     )
