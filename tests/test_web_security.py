@@ -272,3 +272,33 @@ def test_after_someone_else_changed_the_case_what_was_typed_can_be_sent_again(ap
     assert "send it again" in html
     again = client.post(path, data=typed | {"expected_version": "2"})
     assert again.status_code == 302 and sqlite_services.store.current_version(case.id) == 3
+
+
+def test_after_someone_else_changed_a_pupils_record_what_was_typed_can_be_sent_again(
+    app: Flask, sqlite_services: Services
+) -> None:
+    dsl = principal(sqlite_services, "dsl")
+    pupil = sqlite_services.pupils.register(
+        dsl,
+        {
+            "upn": make_upn("881", "2001", 2019, 10),
+            "given_name": "A",
+            "family_name": "B",
+            "date_of_birth": "2016-01-01",
+            "school_urn": SCHOOL,
+        },
+    )
+    client = app.test_client()
+    sign_in(client)
+    path = f"/pupils/{pupil.id}/actions/name_key_contact"
+    token = csrf_token(client, path)
+    version = sqlite_services.store.current_version(pupil.id)
+    contact = {"name": "Ms Patel", "job_title": "Learning mentor", "preferred_contact": "phone"}
+    sqlite_services.pupils.act(dsl, pupil.id, "name_key_contact", version, contact)  # the other tab
+    typed = {"csrf_token": token, "name": "Mr Jones", "job_title": "Head of year", "preferred_contact": "email"}
+    refused = client.post(path, data=typed | {"expected_version": str(version)})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 409 and "Mr Jones" in html and "send it again" in html
+    assert f'name="expected_version" type="hidden" value="{version + 1}"' in html
+    again = client.post(path, data=typed | {"expected_version": str(version + 1)})
+    assert again.status_code == 302 and sqlite_services.store.current_version(pupil.id) == version + 2

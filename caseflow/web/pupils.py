@@ -157,6 +157,8 @@ def act(pupil_id: str, name: str) -> Any:
             return redirect(url_for("pupils.detail", pupil_id=pupil_id))
     elif request.method == "POST":
         status = 422
+    if conflict:  # as on a case's form: what was typed is kept, and may be sent again on top of the latest version
+        form.expected_version.data = str(conflict.current_version)
     return render_template("pupils/action.html", pupil=pupil, spec=spec, form=form, conflict=conflict), status
 
 
