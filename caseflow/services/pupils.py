@@ -103,6 +103,20 @@ class PupilService:
         self.audit.record(username=principal.username, role=role, action=spec.name, outcome="ok", pupil_id=pupil.id)
         return pupil
 
+    def action_problems_besides(
+        self, pupil: Pupil, action: str, data: Mapping[str, Any], wrong: Collection[str]
+    ) -> dict[str, list[str]]:
+        """For a form of the pupil's record its page refused before the rules saw it (``wrong``: values the page
+        could not read, a date that is none): what its other values break, so every problem is told at once, as
+        a case's forms tell theirs. Nothing is written, nor logged (the page's refusal is no attempt)."""
+        spec = self.workflow.action(action)
+        given = {name: value for name, value in data.items() if name not in wrong}
+        clean, errors = validate_partly(spec.fields, given)
+        ctx = CaseContext(today=london_date(self.clock()), social_worker_accounts=self.social_workers)
+        unread = {**errors, **{name: ["unread"] for name in wrong}}
+        found = with_rules(errors, self.workflow.rules_on_values(pupil, spec, clean, unread, ctx))
+        return {name: messages for name, messages in found.items() if name not in wrong}
+
     def act(
         self, principal: Principal, pupil_id: str, action: str, expected_version: Any, data: Any
     ) -> tuple[Pupil, StoredEvent]:

@@ -157,6 +157,8 @@ def act(pupil_id: str, name: str) -> Any:
             return redirect(url_for("pupils.detail", pupil_id=pupil_id))
     elif request.method == "POST":
         status = 422
+        if "csrf_token" not in form.errors:  # what the values the page could read break, told with the rest
+            put_errors(form, svc.pupils.action_problems_besides(pupil, name, form_data(form, spec.fields), set(form.errors)))
     if conflict:  # as on a case's form: what was typed is kept, and may be sent again on top of the latest version
         form.expected_version.data = str(conflict.current_version)
     return render_template("pupils/action.html", pupil=pupil, spec=spec, form=form, conflict=conflict), status
