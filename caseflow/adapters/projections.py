@@ -60,7 +60,7 @@ from caseflow.domain.attendance import summarise
 from caseflow.domain.case import CLOSING_EVENTS, ENDED_WITH_CASE
 from caseflow.domain.case_report import report_fact
 from caseflow.domain.events import StoredEvent
-from caseflow.domain.exclusions import same_suspension, school_year, term_of
+from caseflow.domain.exclusions import mis_suspension_rows, school_year, term_of
 
 T = TypeVar("T")
 
@@ -228,25 +228,6 @@ def _project_suspension(conn: Connection, event: StoredEvent) -> None:
     pupil_id, proposal = _decided_proposal(conn, event)
     term = term_of(proposal["start_date"])
     start, days = date.fromisoformat(proposal["start_date"]), float(proposal["days"])
-    # the MIS's record of this suspension (``same_suspension``: its first day, or over its days), brought in
-    # before the head recorded the decision, is this one: from now the decision counts in its place (until now it
-    # counted, as a cancellation's days would). One the log holds after this decision never counted
-    # (``_recorded_suspension`` left it out): a rebuild, whose pupils' events of a batch are projected before its
-    # cases', may have written it already.
-    sd = suspension_days.c
-    recorded = conn.execute(
-        select(sd.case_id, sd.decided_version, sd.start_date, sd.decided_days, events.c.position)
-        .join(events, and_(events.c.stream_id == sd.case_id, events.c.version == sd.decided_version))
-        .where(sd.pupil_id == pupil_id, sd.source == "mis", sd.cancelled_at.is_(None))
-    ).all()
-    for case_id, version, other_start, other_days, position in recorded:
-        if not same_suspension(start, days, other_start, other_days):
-            continue
-        row = (sd.case_id == case_id, sd.decided_version == version)
-        if position > event.position:
-            conn.execute(delete(suspension_days).where(*row))
-        else:
-            conn.execute(update(suspension_days).where(*row).values(days=0.0, cancelled_at=event.recorded_at))
     conn.execute(
         insert(suspension_days).values(
             pupil_id=pupil_id,
@@ -261,12 +242,15 @@ def _project_suspension(conn: Connection, event: StoredEvent) -> None:
             source="case",
         )
     )
+    # the MIS's records of this suspension (``same_suspension``) count as the decision from now
+    _rewrite_mis_suspensions(conn, pupil_id)
 
 
 def _project_exclusion(conn: Connection, event: StoredEvent) -> None:
     """A head's decision to exclude: the MIS's record of the same exclusion (its first day), written before the
     decision, counted until now and the decision counts from now (a report reads the decision from its facts);
-    one the log holds after the decision never counted (see ``_project_suspension``)."""
+    one the log holds after the decision never counted (a rebuild, whose pupils' events of a batch are projected
+    before its cases', may have written it already)."""
     pupil_id, proposal = _decided_proposal(conn, event)
     me = mis_exclusions.c
     row = (me.pupil_id == pupil_id, me.start_date == date.fromisoformat(proposal["start_date"]))
@@ -286,38 +270,41 @@ def _project_exclusion(conn: Connection, event: StoredEvent) -> None:
 def _recorded_suspension(conn: Connection, event: StoredEvent) -> None:
     """A suspension the school's MIS recorded counts as one decided when it was recorded; a later record of
     the same one (the pupil, its first day) corrects its days, and it still counts from when it was first
-    recorded, so a figure as at a day between counts it once; one a head decided on a case (``same_suspension``)
-    counts as the case's decision, not twice. A permanent exclusion has no days: ``mis_exclusions``."""
+    recorded, so a figure as at a day between counts it once; one over a suspension a head decided on a case
+    (``same_suspension``, its days as corrected) counts as the case's decision, not twice, from the later of the
+    two (``mis_suspension_rows``). A permanent exclusion has no days: ``mis_exclusions``."""
     data = event.data
     if data["kind"] != "suspension":
         _recorded_exclusion(conn, event)
         return
-    start, days = date.fromisoformat(data["start_date"]), float(data["days"])
+    _rewrite_mis_suspensions(conn, event.stream_id)
+
+
+def _rewrite_mis_suspensions(conn: Connection, pupil_id: str) -> None:
+    """Write the pupil's MIS rows again from the log (``mis_suspension_rows``): their records and the decisions
+    to suspend on their cases, in the log's order. Inline that is each as it is appended; a rebuild, which
+    projects a batch's pupils' events before its cases', writes them again at each, the last with them all."""
     sd = suspension_days.c
-    mine = (sd.pupil_id == event.stream_id, sd.source == "mis", sd.start_date == start)
-    held = conn.execute(select(sd.cancelled_at).where(*mine)).first()
-    if held is not None:  # recorded before: corrected; once a case's decision took its place, it stays at none
-        counting = {"days": days} if held.cancelled_at is None else {}
-        conn.execute(update(suspension_days).where(*mine).values(decided_days=days, **counting))
-        return
-    decided = select(sd.start_date, sd.decided_days).where(sd.pupil_id == event.stream_id, sd.source == "case")
-    if any(same_suspension(start, days, other, other_days) for other, other_days in conn.execute(decided)):
-        return  # decided on a case already: that decision counts
-    term = term_of(data["start_date"])
-    conn.execute(
-        insert(suspension_days).values(
-            pupil_id=event.stream_id,
-            case_id=event.stream_id,
-            school_year=term.school_year,
-            term=term.name,
-            start_date=start,
-            days=days,
-            decided_version=event.version,
-            decided_at=event.recorded_at,
-            decided_days=days,
-            source="mis",
+    recorded = conn.execute(
+        select(events.c.position, events.c.version, events.c.data, events.c.recorded_at).where(
+            events.c.stream_id == pupil_id, events.c.event_type == "SuspensionRecorded"
         )
-    )
+    ).all()
+    decided = conn.execute(
+        select(events.c.position, sd.start_date, sd.decided_days, sd.decided_at)
+        .join(events, and_(events.c.stream_id == sd.case_id, events.c.version == sd.decided_version))
+        .where(sd.pupil_id == pupil_id, sd.source == "case")
+    ).all()
+    timeline = [(p, "decided", start, days, None, at) for p, start, days, at in decided]
+    for position, version, text, at in recorded:
+        data = json.loads(text)
+        if data.get("kind") == "suspension":
+            start = date.fromisoformat(data["start_date"])
+            timeline.append((position, "recorded", start, float(data["days"]), version, at))
+    rows = mis_suspension_rows(pupil_id, [entry[1:] for entry in sorted(timeline, key=lambda entry: entry[0])])
+    conn.execute(delete(suspension_days).where(sd.pupil_id == pupil_id, sd.source == "mis"))
+    if rows:
+        conn.execute(insert(suspension_days), rows)
 
 
 def _recorded_exclusion(conn: Connection, event: StoredEvent) -> None:

@@ -203,6 +203,52 @@ def same_suspension(start: date, days: float, other_start: date, other_days: flo
     return taken is not None and other is not None and taken.overlaps(other)
 
 
+def mis_suspension_rows(pupil_id: str, timeline: Iterable[tuple[Any, ...]]) -> list[dict[str, Any]]:
+    """The rows of ``suspension_days`` the school's MIS's records of a pupil's suspensions count as, from the
+    pupil's records and the heads' decisions to suspend them on their cases, in the log's order: each
+    ``("recorded", start, days, version, recorded_at)`` or ``("decided", start, days, None, recorded_at)``.
+
+    A record counts from when it was first recorded, and a later record of its first day corrects its days as
+    from then (as a correction does wherever it is read). A record whose days, as last corrected, overlap a
+    suspension decided on a case (``same_suspension``) is that suspension, counted once: the decision counts from
+    when it was made and the record none from then (``cancelled_at``); one first recorded after such a decision
+    never counts (no row). So a correction onto a decision's days counts them once, as at every day, and one that
+    takes a record off them counts it as never taken. Inline, a rebuild and the migrations all write these rows,
+    whatever order they meet the events in."""
+    first: dict[date, tuple[int, int, Any]] = {}  # each first day's first record: its place, version and time
+    latest: dict[date, float] = {}  # its days as last corrected
+    decided: list[tuple[int, date, float, Any]] = []
+    for place, (kind, start, days, version, at) in enumerate(timeline):
+        if kind == "decided":
+            decided.append((place, start, days, at))
+        else:
+            first.setdefault(start, (place, version, at))
+            latest[start] = days
+    rows = []
+    for start, (place, version, at) in first.items():
+        days = latest[start]
+        over = [(when, made) for when, other, other_days, made in decided if same_suspension(start, days, other, other_days)]
+        if any(when < place for when, _ in over):
+            continue  # decided on a case before it was recorded: that decision counts
+        term = term_of(start.isoformat())
+        rows.append(
+            {
+                "pupil_id": pupil_id,
+                "case_id": pupil_id,
+                "school_year": term.school_year,
+                "term": term.name,
+                "start_date": start,
+                "days": 0.0 if over else days,
+                "decided_version": version,
+                "decided_at": at,
+                "decided_days": days,
+                "source": "mis",
+                "cancelled_at": min(over, key=lambda taken: taken[0])[1] if over else None,
+            }
+        )
+    return rows
+
+
 def by_school_year(others: Iterable[OtherSuspension]) -> dict[int, float]:
     """Days of other cases' suspensions per school year."""
     years: dict[int, float] = {}
