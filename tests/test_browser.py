@@ -589,3 +589,18 @@ def test_the_dsl_adds_a_fifth_person_to_a_meeting_without_javascript(browser: Br
         expect(page.get_by_text("Priya Nair").first).to_be_visible()
     finally:
         context.close()
+
+
+def test_enter_in_a_meeting_form_records_the_meeting_not_another_row(page: Page, base_url: str) -> None:
+    """A text box's Enter submits with the form's first button, which was "Add another person" once the list
+    grew one: the form's own action now comes first, unseen, so Enter records the meeting as it did."""
+    sign_in(page, base_url, "dsl")
+    open_case_of(page, "Hughes, Daniel")
+    take(page, "Record a meeting")
+    page.get_by_label("Date of the meeting").fill("2026-10-06")
+    page.get_by_label("Person 1 name").fill("Dana Shah")
+    page.get_by_label("Person 1 agency").select_option("school")
+    page.get_by_label("Person 2 name").fill("Sam Ahmed")
+    page.get_by_label("Person 2 agency").select_option("social_care")
+    page.get_by_label("Person 2 name").press("Enter")
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text("Meeting recorded.")
