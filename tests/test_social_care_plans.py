@@ -18,7 +18,7 @@ from caseflow.bootstrap import Services
 from caseflow.demo import make_upn, walk
 from caseflow.domain.errors import GuardFailed, InvalidData
 from caseflow.domain.wording import label
-from tests.conftest import SCHOOL, principal
+from tests.conftest import OTHER_SCHOOL, SCHOOL, principal
 from workflows import PUPIL_RECORD, REGISTRY, pupil_record
 
 PASSWORD = "correct horse battery"
@@ -213,3 +213,21 @@ def test_the_social_worker_sees_the_cases_waiting_for_their_social_care_view(sql
     view = {"kind": "social_care_view", "contribution": "Family engaging."}
     svc.cases.act(principal(svc, "jo"), case_id, "add_contribution", svc.store.current_version(case_id), view)
     assert 'id="awaiting"' not in signed_in(app, "jo").get("/").get_data(as_text=True)
+
+
+def test_a_class_teacher_is_chosen_from_the_schools_teachers_by_name(sqlite_services: Services) -> None:
+    """Assigning a class teacher took a typed username, as the plan's social worker did (the fourth walk): the form
+    now offers the school's teachers by name; a teacher of another school is not offered, nor named to the DSL."""
+    svc = sqlite_services
+    svc.accounts.add_user("tom", ["teacher"], [SCHOOL], password=PASSWORD, display_name="Tom Reed")
+    svc.accounts.add_user("rita", ["teacher"], [OTHER_SCHOOL], password=PASSWORD, display_name="Rita Far")
+    pupil_id = _pupil(svc, 67)
+    form = signed_in(_app(svc), "dsl").get(f"/pupils/{pupil_id}/actions/assign_teacher").get_data(as_text=True)
+    chooser = form[form.index('name="teacher"') : form.index("</select>", form.index('name="teacher"'))]
+    assert re.search(r'<option value="tom">Tom Reed \(username tom\)</option>', chooser), chooser
+    assert "rita" not in chooser and "Rita Far" not in chooser
+    sent = signed_in(_app(svc), "dsl").post(
+        f"/pupils/{pupil_id}/actions/assign_teacher",
+        data={"expected_version": svc.store.current_version(pupil_id), "teacher": "tom"},
+    )
+    assert sent.status_code == 302

@@ -261,12 +261,16 @@ class SqlAccounts:
                 conn.execute(update(users).where(users.c.id == user["id"]).values(la_code=None))
         return sorted((urn for _, urn in going), key=lambda urn: (urn is not None, urn or ""))
 
-    def holders_of(self, role: str) -> dict[str, str]:
-        """The active accounts that hold ``role`` (anywhere), each username with its name: those a form that
-        names such a person (a plan's social worker) may name; a leaver's account is not one."""
+    def holders_of(self, role: str, school_urn: str | None = None) -> dict[str, str]:
+        """The active accounts that hold ``role`` (anywhere, or at ``school_urn``), each username with its name:
+        those a form that names such a person (a plan's social worker, a pupil's class teacher) may name; a
+        leaver's account is not one."""
+        holding = select(user_roles.c.user_id).where(user_roles.c.role == role)
+        if school_urn is not None:
+            holding = holding.where(user_roles.c.school_urn == school_urn)
         query = (
             select(users.c.username, users.c.display_name)
-            .where(users.c.active.is_(True), users.c.id.in_(select(user_roles.c.user_id).where(user_roles.c.role == role)))
+            .where(users.c.active.is_(True), users.c.id.in_(holding))
             .order_by(users.c.username)
         )
         with read_transaction(self.engine) as conn:

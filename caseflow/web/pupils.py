@@ -140,7 +140,7 @@ def act(pupil_id: str, name: str) -> Any:
     if not spec.roles & roles:
         abort(403)
     entries = entries_to_name(pupil, name)
-    form = action_form(spec.fields, {"expected_version": HiddenField()}, entries, accounts_to_name(name))()
+    form = action_form(spec.fields, {"expected_version": HiddenField()}, entries, accounts_to_name(name, pupil.school_urn))()
     if request.method == "GET":
         form.expected_version.data = str(pupil.version)
         for field_name, listed in entries.items():  # the only plan it can end is the one meant
@@ -189,12 +189,15 @@ def _nothing_to_name(pupil: Pupil, spec: ActionSpec) -> bool:
     return any(spec.fields[name].required and not listed for name, listed in entries_to_name(pupil, spec.name).items())
 
 
-def accounts_to_name(action: str) -> dict[str, dict[str, str]]:
+def accounts_to_name(action: str, school_urn: str) -> dict[str, dict[str, str]]:
     """For a field that names a person by their account: the accounts it may name. A plan's social worker is
-    allocated to the pupil and its cases, so only a social worker's account will do (the rules refuse another)."""
-    if action != "record_social_care_episode":
-        return {}
-    return {"social_worker": services().accounts.holders_of(Role.SOCIAL_WORKER)}
+    allocated to the pupil and its cases, so only a social worker's account will do (the rules refuse another);
+    a class teacher is one of the school's teachers (only they are offered: another school's are not named)."""
+    if action == "record_social_care_episode":
+        return {"social_worker": services().accounts.holders_of(Role.SOCIAL_WORKER)}
+    if action == "assign_teacher":
+        return {"teacher": services().accounts.holders_of(Role.TEACHER, school_urn)}
+    return {}
 
 
 @bp.get("/classroom")
