@@ -11,13 +11,18 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import select
 
+from caseflow.adapters.projections import project_cohort_facts
+from caseflow.adapters.tables import interventions
 from caseflow.bootstrap import Services
 from caseflow.demo import make_upn, walk
 from caseflow.domain.errors import GuardFailed, InvalidData
@@ -223,6 +228,88 @@ def test_a_case_closed_meanwhile_is_caught_in_the_writing(svc: Services, monkeyp
         svc.cases.act(dsl, first, CLOSE, svc.store.current_version(first), {"other_case": second})
     assert [u.code for u in refused.value.unmet] == ["no_other_open_case"]
     assert svc.cases.view(dsl, first).case.state == "need_identified"
+
+
+def _ready_to_close(svc: Services, pupil_id: str) -> str:
+    """A case at "Transition" whose file has gone ahead and arrived: the ordinary close is all it waits for."""
+    dsl = principal(svc, "dsl")
+    case_id = walk(svc, _who(svc), pupil_id, "transition", TODAY)  # type: ignore[arg-type]
+    file = {"receiving_setting": "Riverside Academy", "sent_on": TODAY.isoformat(), "how": "secure_transfer_system",
+            "sent_separately": True}  # fmt: skip
+    sent, _ = svc.cases.act(dsl, case_id, "record_file_transfer", svc.store.current_version(case_id), file)
+    receipt = {"transfer": sent.version, "received_on": TODAY.isoformat(), "confirmed_by": "R Osei, DSL"}
+    svc.cases.act(dsl, case_id, "record_file_receipt", sent.version, receipt)
+    return case_id
+
+
+@pytest.mark.parametrize("projectors", ["all", "without the cohort facts"])
+def test_a_case_closed_while_a_need_closes_into_it_is_caught_in_the_writing(
+    svc: Services, monkeypatch: pytest.MonkeyPatch, projectors: str
+) -> None:
+    """One DSL closes a child's case the ordinary way while another closes the child's new need into it: the need's
+    close read the case as open before the first committed. The close holds the child until it commits, so the
+    need's look again, as it writes, waits for it, reads the case closed and is refused (on PostgreSQL, where the
+    two run side by side; SQLite queues writers). "Without the cohort facts": the close holds the child itself,
+    not only through that projector's hold, which a projector run apart from the append would lose."""
+    if projectors != "all":
+        monkeypatch.setattr(svc.store, "projectors", [p for p in svc.store.projectors if p is not project_cohort_facts])
+    pupil_id = _pupil(svc, 89)
+    dsl = principal(svc, "dsl")
+    held, repeat = _ready_to_close(svc, pupil_id), _raised_by_teacher(svc, pupil_id)
+    inside, release = threading.Event(), threading.Event()
+
+    def wait_before_commit(conn: object) -> None:
+        inside.set()
+        release.wait(timeout=10)
+
+    append = svc.store.append
+
+    def close_stops_before_its_commit(stream_id: str, *args: Any, also: Sequence[Any] = (), **kwargs: Any) -> Any:
+        """The ordinary close's every write done, the last thing in its transaction: waiting to commit."""
+        return append(stream_id, *args, also=[*also, wait_before_commit] if stream_id == held else also, **kwargs)
+
+    monkeypatch.setattr(svc.store, "append", close_stops_before_its_commit)
+    outcomes: dict[str, str] = {}
+
+    def take(case_id: str, action: str, data: dict[str, object]) -> None:
+        try:
+            svc.cases.act(dsl, case_id, action, svc.store.current_version(case_id), data)
+            outcomes[action] = "done"
+        except GuardFailed as refused:
+            outcomes[action] = ",".join(u.code for u in refused.unmet)
+
+    closing = threading.Thread(
+        target=take, args=(held, "close", {"receiving_setting_informed": True, "records_transferred": True})
+    )
+    closing.start()
+    assert inside.wait(timeout=10)
+    closing_into = threading.Thread(target=take, args=(repeat, CLOSE, {"other_case": held, "note": "The same worry."}))
+    closing_into.start()
+    closing_into.join(timeout=0.5)  # its rules passed (the close is not committed); now it waits for the close
+    waited = closing_into.is_alive()
+    release.set()
+    closing.join(timeout=30)
+    closing_into.join(timeout=30)
+    assert outcomes == {"close": "done", CLOSE: "no_other_open_case"}, outcomes
+    assert waited, "the need's close did not wait for the case's close to commit"
+    monkeypatch.undo()
+    assert svc.cases.view(dsl, held).case.state == "closed"
+    assert svc.cases.view(dsl, repeat).case.state == "need_identified", "the need is still open, where it is seen"
+
+
+def test_the_ordinary_close_still_closes_the_case_and_ends_its_interventions(svc: Services) -> None:
+    pupil_id = _pupil(svc, 90)
+    dsl = principal(svc, "dsl")
+    case_id = _ready_to_close(svc, pupil_id)
+    _raised_by_teacher(svc, pupil_id)  # another open case of the child's does not stop it
+    data = {"receiving_setting_informed": True, "records_transferred": True}
+    closed, event = svc.cases.act(dsl, case_id, "close", svc.store.current_version(case_id), data)
+    assert (closed.state, event.event_type) == ("closed", "CaseClosed")
+    assert [i["status"] for i in closed.interventions()] == ["closed", "closed"]
+    with svc.engine.connect() as conn:
+        statuses = conn.execute(select(interventions.c.status).where(interventions.c.case_id == case_id)).scalars()
+        assert sorted(statuses) == ["closed", "closed"]
+    assert [(line["action"], line["outcome"]) for line in access_lines(svc) if line["case_id"] == case_id][-1] == ("close", "ok")
 
 
 def test_the_action_is_not_offered_without_another_open_case(svc: Services) -> None:

@@ -113,6 +113,15 @@ class SqlReadModels:
 
         return recheck
 
+    def hold_pupil(self, pupil_id: str) -> Callable[[Connection], None]:
+        """Run in the append's transaction: the lock ``recheck_open_cases`` takes, held until commit, so its look
+        at the pupil's open cases either reads this write committed or is read after it."""
+
+        def hold(conn: Connection) -> None:
+            hold_children(conn, [pupil_id])
+
+        return hold
+
     def pupils_with_open_cases(self, school_urns: list[str]) -> set[str]:
         """Of these schools' pupils, those with a case not closed (for the form that opens one)."""
         summary = case_summary.c

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from caseflow.domain.case import Fact, SupportCase
+from caseflow.domain.case import TO_STATE, Fact, SupportCase
 from caseflow.domain.errors import (
     CaseflowError,
     ConcurrencyConflict,
@@ -440,7 +440,11 @@ class CaseService:
             logged = self.audit.entry(
                 username=principal.username, role=role, action=action, outcome="ok", case_id=case_id, pupil_id=pupil.id
             )
-            also = [*self._limits_again(case, pupil, action, event, ctx), *self._still_open(case, pupil, action, event), logged]
+            also = [
+                *self._limits_again(case, pupil, action, event, ctx),
+                *(self._still_open(case, pupil, action, event) or self._held_while_closing(pupil, event)),
+                logged,
+            ]
             stored = self.store.append(case_id, CASE, case.version, [event], also=also)
         except CaseflowError as error:
             self._log(principal.username, role, action, _outcome(error), case_id=case_id, pupil_id=pupil.id, detail=error.detail)
@@ -490,6 +494,15 @@ class CaseService:
                 raise GuardFailed(unmet)
 
         return [self.reads.recheck_open_cases(pupil.id, case.id, check)]
+
+    def _held_while_closing(self, pupil: Pupil, event: NewEvent) -> list[AlsoWrite]:
+        """A case's close holds the pupil until it commits, as closing another case into it does (``_still_open``):
+        otherwise, on PostgreSQL, a need closed into this case at the same moment could read it as open and commit
+        beside the close, left "closed into" a closed case. Held so, one waits for the other: that look reads this
+        case closed and refuses, or closes into it first. Not left to a projector's own hold of the pupil."""
+        if event.data.get(TO_STATE) not in self.workflow.final_states:
+            return []
+        return [self.reads.hold_pupil(pupil.id)]
 
     def _when(self, occurred_at: datetime | None) -> datetime:
         """When it happened: given by the user (may be in the past, never the future) or now."""
