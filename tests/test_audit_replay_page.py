@@ -75,10 +75,10 @@ def test_the_case_as_its_record_stood_at_a_date_and_time(svc: Services, clock: C
     [
         # written as asked, but no day of the calendar: told so, not asked for the form it is in (the fourth walk)
         ("on=2026-13-01", "2026-13-01 is not a real date"),
-        ("on=yesterday", "Enter a date as YYYY-MM-DD"),
-        ("on=2026-11-02&at=25:00", "Enter a date as YYYY-MM-DD"),
-        ("on=2026-11-02&at=9am", "Enter a date as YYYY-MM-DD"),
-        ("on=2026-11-02T10:00", "Enter a date as YYYY-MM-DD"),
+        ("on=yesterday", "Enter the date as DD/MM/YYYY, for example 27/3/2026"),
+        ("on=2026-11-02&at=25:00", "Enter the time as HH:MM, for example 14:05, or leave it empty"),
+        ("on=2026-11-02&at=9am", "Enter the time as HH:MM, for example 14:05, or leave it empty"),
+        ("on=2026-11-02T10:00", "Enter the date as DD/MM/YYYY, for example 27/3/2026"),
     ],
 )
 def test_a_date_that_is_not_one_is_a_message(svc: Services, clock: Clock, query: str, told: str) -> None:

@@ -450,7 +450,7 @@ def test_an_auditor_sees_a_case_as_its_record_stood_at_a_date(page: Page, base_u
     page.goto(f"{base_url}/audit/")
     page.locator("a[href^='/audit/cases/']").first.click()
     expect(page.locator("#as-at-form")).to_be_visible()
-    page.get_by_label("As it stood on (YYYY-MM-DD)").fill("2020-01-01")
+    page.get_by_label("As it stood on", exact=True).fill("1/1/2020")  # typed day first, as the hint shows
     page.get_by_role("button", name="Show the case then").click()
     expect(page.locator("#as-recorded-at")).to_contain_text("01 January 2020, 23:59")
     expect(page.get_by_role("heading", name=re.compile(r"Case as at version 0 of \d+"))).to_be_visible()

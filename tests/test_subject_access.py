@@ -149,7 +149,10 @@ def test_an_auditor_downloads_the_bundle_from_the_case_page(app: Flask, sqlite_s
     assert history.status_code == 200 and json.loads(history.get_data())["case_id"] == case_id
 
 
-@pytest.mark.parametrize(("value", "message"), [("2026-13-01", "YYYY-MM-DD"), ("2999-01-01", "cannot be in the future")])
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("2026-13-01", "must be a real date, for example 27/03/2017"), ("2999-01-01", "cannot be in the future")],
+)
 def test_a_bad_date_re_renders_the_form_with_its_message(app: Flask, sqlite_services: Services, value: str, message: str) -> None:
     pupil_id, _ = _child(sqlite_services, 6, "Hill")
     client = app.test_client()

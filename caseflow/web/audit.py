@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import json
-import re
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_login import current_user
 
-from caseflow.domain.dates import read_day
+from caseflow.domain.dates import looks_like_a_date, read_day
 from caseflow.domain.errors import InvalidData
 from caseflow.domain.events import LONDON
 from caseflow.domain.roles import Role
 from caseflow.domain.subject_access import REVIEWER_NOTES
 from caseflow.domain.wording import label
 from caseflow.web.auth import csrf, services
-from caseflow.web.params import days_arg, optional_date_arg, page_date_arg, today
+from caseflow.web.params import days_arg, optional_page_date_arg, page_date_arg, today
 from caseflow.web.policy import allow
 from workflows.retention import CHILD_PROTECTION_FILE
 
@@ -118,7 +117,7 @@ def case(case_id: str) -> Any:
     raw = request.args.get("version", "")
     if raw and not (raw.isascii() and raw.isdigit() and len(raw) < 10 and 1 <= int(raw) <= len(latest)):
         abort(404)
-    moment, moment_error = _moment_asked()
+    moment, errors = _moment_asked()
     if moment is not None:
         replayed = svc.cases.replay(principal, case_id, as_of=moment)
         version = replayed.version
@@ -142,7 +141,7 @@ def case(case_id: str) -> Any:
         total=len(latest),
         version=version,
         moment=moment,
-        moment_error=moment_error,
+        errors=errors,
         london=LONDON,
         asked_on=request.args.get("on", "")[:10],
         asked_at=request.args.get("at", "")[:5],
@@ -158,7 +157,7 @@ def case(case_id: str) -> Any:
         labels=svc.workflow.state_labels,
         event_labels=svc.workflow.event_labels,
     )
-    return page, 422 if moment_error else 200
+    return page, 422 if errors else 200
 
 
 def _what(action: str) -> str:
@@ -167,27 +166,43 @@ def _what(action: str) -> str:
     return spec.label if spec else label(action)
 
 
-def _moment_asked() -> tuple[datetime | None, str | None]:
-    """``?on=YYYY-MM-DD[&at=HH:MM]``: the last instant of that minute in England, or of that day without
-    a time, in UTC (so an event written at 23:59:59.7 belongs to its day). An hour that happens twice
-    when the clocks go back is taken the first time (summer time); one that never happens, as written."""
-    on, at = request.args.get("on", ""), request.args.get("at", "")
+#: what the auditor's boxes say of a date or a time they cannot read, on the box
+DATE_WANTED = "Enter the date as DD/MM/YYYY, for example 27/3/2026"
+TIME_WANTED = "Enter the time as HH:MM, for example 14:05, or leave it empty"
+
+
+def _moment_asked() -> tuple[datetime | None, dict[str, list[str]]]:
+    """``?on=DD/MM/YYYY[&at=HH:MM]`` (or the date as YYYY-MM-DD, as every page takes it): the last instant of
+    that minute in England, or of that day without a time, in UTC (so an event written at 23:59:59.7 belongs
+    to its day). An hour that happens twice when the clocks go back is taken the first time (summer time); one
+    that never happens, as written. Each problem is told on its own box, both at once."""
+    on, at = request.args.get("on", "").strip(), request.args.get("at", "").strip()
     if not on:
-        return None, None
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", on) and read_day(on) is None:  # written as asked, but no day of the calendar
-        return None, f"{on[:10]} is not a real date: check the day and the month."
+        return None, {}
+    errors: dict[str, list[str]] = {}
+    day = read_day(on)
+    if day is None:
+        # written as asked, but no day of the calendar (31/02/2026): told so, not asked for the form it is in
+        unreal = f"The date {on[:10]} is not a real date: check the day and the month."
+        errors["on"] = [unreal if looks_like_a_date(on) else DATE_WANTED]
+    when: time | None = None
+    if at:
+        try:
+            if len(at) != 5:
+                raise ValueError(at)
+            when = time.fromisoformat(at)
+        except ValueError:
+            errors["at"] = [TIME_WANTED]
+    if errors or day is None:
+        return None, errors
     try:
-        if len(on) != 10 or (at and len(at) != 5):
-            raise ValueError(on)
-        day = date.fromisoformat(on)
-        if at:
-            start = datetime.combine(day, time.fromisoformat(at), tzinfo=LONDON)
-            end = start.astimezone(UTC) + timedelta(minutes=1)
+        if when is not None:
+            end = datetime.combine(day, when, tzinfo=LONDON).astimezone(UTC) + timedelta(minutes=1)
         else:
             end = datetime.combine(day + timedelta(days=1), time(0, 0), tzinfo=LONDON).astimezone(UTC)
-        return end - timedelta(microseconds=1), None
-    except (ValueError, OverflowError):
-        return None, "Enter a date as YYYY-MM-DD and, if you like, a time as HH:MM."
+    except (OverflowError, ValueError):  # the first or last days datetime holds (1/1/0001, 31/12/9999)
+        return None, {"on": [DATE_WANTED]}
+    return end - timedelta(microseconds=1), {}
 
 
 def _download(document: dict[str, Any], filename: str) -> Response:
@@ -207,21 +222,27 @@ def export_case(case_id: str) -> Any:
     return _download(history, f"case-{case_id}.json")
 
 
+#: the subject-access page's date box, as its label and its messages name it
+RECEIVED_ON = "Date the request was received"
+
+
 @bp.get("/pupils/<pupil_id>/subject-access")
 @allow(Role.AUDITOR)
 def subject_access(pupil_id: str) -> Any:
-    """Answer a subject-access request: the date it came in, then everything held about the child, as a file."""
+    """Answer a subject-access request: the date it came in (typed as every page takes a date), then
+    everything held about the child, as a file."""
     svc = services().subject_access
     principal = current_user.principal
+    shown = {"notes": REVIEWER_NOTES, "label": RECEIVED_ON}
     if "received_on" not in request.args:
         pupil = svc.may_export(principal, pupil_id)
-        return render_template("audit/subject_access.html", pupil=pupil, notes=REVIEWER_NOTES, errors={}, value="")
+        return render_template("audit/subject_access.html", pupil=pupil, errors={}, value="", **shown)
     try:
-        bundle = svc.bundle(principal, pupil_id, optional_date_arg("received_on"))
+        bundle = svc.bundle(principal, pupil_id, optional_page_date_arg("received_on", RECEIVED_ON))
     except InvalidData as error:
         pupil = svc.may_export(principal, pupil_id)
         value = request.args.get("received_on", "")
-        page = render_template("audit/subject_access.html", pupil=pupil, notes=REVIEWER_NOTES, errors=error.errors, value=value)
+        page = render_template("audit/subject_access.html", pupil=pupil, errors=error.errors, value=value, **shown)
         return page, 400
     return _download(bundle, f"subject-access-{pupil_id}.json")
 

@@ -28,10 +28,11 @@ def date_arg(name: str) -> date:
         raise InvalidData({name: ["must be a date written as YYYY-MM-DD"]}) from None
 
 
-def page_date_arg(name: str) -> date:
+def page_date_arg(name: str, label: str = "The date") -> date:
     """For a page, not the API (whose contract keeps YYYY-MM-DD): a date in the address as the date picker
     sends it (YYYY-MM-DD) or as a person types it, day first (27/03/2017); today when absent. One that is
-    neither, or no day of the calendar, is refused in the words every form uses for a date."""
+    neither, or no day of the calendar, is refused in the words every form uses for a date, naming the box
+    by ``label``."""
     value = request.args.get(name)
     if not value:
         return today()
@@ -39,7 +40,7 @@ def page_date_arg(name: str) -> date:
     if day is None and value[10:11] in {"T", " "}:  # a date-time is cut to its date, as date_arg does (not 01/02/20260)
         day = read_day(value[:10])
     if day is None:
-        raise InvalidData({name: [real_date_wanted("The date")]})
+        raise InvalidData({name: [real_date_wanted(label)]})
     return day
 
 
@@ -55,6 +56,12 @@ def page_date(name: str) -> tuple[date, dict[str, list[str]]]:
 def optional_date_arg(name: str) -> date | None:
     """A YYYY-MM-DD query value, or ``None`` when absent or empty."""
     return date_arg(name) if request.args.get(name) else None
+
+
+def optional_page_date_arg(name: str, label: str) -> date | None:
+    """For a page, a date a person may leave empty, read as ``page_date_arg`` reads one; ``None`` when absent
+    or empty (the API's ``optional_date_arg`` keeps YYYY-MM-DD)."""
+    return page_date_arg(name, label) if request.args.get(name) else None
 
 
 def days_arg(name: str, default: int) -> int:

@@ -13,7 +13,7 @@ from flask_login import current_user
 from caseflow.domain.roles import Role
 from caseflow.services.reports import REPORT_ROLES
 from caseflow.web.auth import services
-from caseflow.web.params import date_arg, page_date
+from caseflow.web.params import page_date
 from caseflow.web.policy import allow
 from caseflow.web.schools import choose_school, school_asked
 from workflows.good_practice import RATINGS
@@ -104,12 +104,6 @@ def self_assessment_counts(report: dict[str, Any]) -> list[tuple[str, int]]:
     return [*((label, counts[value]) for value, label in RATINGS), ("Not rated", counts["not_rated"])]
 
 
-def _report(school: str | None) -> dict[str, Any]:
-    if school is None:
-        abort(404)
-    return services().reports.governors(current_user.principal, school, date_arg("as_of"))
-
-
 @bp.get("/governors")
 @allow(*AUDIENCE)
 def governors() -> Any:
@@ -147,8 +141,16 @@ def _cell(value: Any) -> Any:
 @bp.get("/governors.csv")
 @allow(*AUDIENCE)
 def governors_csv() -> Any:
-    """The same report as a CSV file, for the governors' papers: one figure a row, as anonymised."""
-    report = _report(school_asked(REPORT_ROLES))
+    """The same report as a CSV file, for the governors' papers: one figure a row, as anonymised. The date is
+    typed as on the page (a link to the file may be written by hand), and one that is none shows the page
+    again with its message on the date's box, as the page does, rather than a file or an error page."""
+    school = school_asked(REPORT_ROLES)
+    if school is None:
+        abort(404)
+    as_of, errors = page_date("as_of")
+    if errors:
+        return governors()
+    report = services().reports.governors(current_user.principal, school, as_of)
     rows: list[list[Any]] = [["School URN", report["school_urn"]], *_shared_rows(report, "whole school")]
     for label, count in self_assessment_counts(report):
         rows.append([f"Self-assessment indicators: {label}", count])
@@ -228,11 +230,15 @@ def la() -> Any:
 @bp.get("/la.csv")
 @allow(*LA_AUDIENCE)
 def la_csv() -> Any:
-    """The LA's report as a CSV file, as anonymised as the page."""
+    """The LA's report as a CSV file, as anonymised as the page; a date that is none shows the page again with
+    its message, as the school's report's file does."""
     la_code = _la_asked()
     if la_code is None:
         abort(404)
-    report = services().reports.la(current_user.principal, la_code, date_arg("as_of"))
+    as_of, errors = page_date("as_of")
+    if errors:
+        return la()
+    report = services().reports.la(current_user.principal, la_code, as_of)
     rows: list[list[Any]] = [["Local authority", report["la_code"]], ["Schools", report["schools"]]]
     rows += _shared_rows(report, WHOLE_LA)
     labels = [label for _, label in RATINGS] + ["Not rated"]
