@@ -208,3 +208,16 @@ def test_the_auditor_filters_the_access_log_by_person_and_by_what_was_done(svc: 
     assert _access_rows(nobody) == [] and "<script>" not in nobody and "No entries match" in nobody
     kept = client.get(f"/audit/cases/{case_id}?version=1&who=head").get_data(as_text=True)
     assert 'name="version" value="1"' in kept, "filtering keeps the version being looked at"
+
+
+def test_a_date_not_understood_says_the_case_shown_is_as_it_stands_now(svc: Services, clock: Clock) -> None:
+    """From the fifth walk: under the message about the date, the page showed "Case as at version 2 of 2", which an
+    auditor could take for the case on the day they typed."""
+    case_id = a_case_written_over_two_days(svc, clock)
+    client = auditor(svc).test_client()
+    assert client.post("/login", data={"username": "auditor", "password": "correct horse battery"}).status_code == 302
+    response = client.get(f"/audit/cases/{case_id}?on=31/02/2026")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "The date was not understood, so it was not used: this is the case at version 2 of 2, as it stands now." in page
+    assert "The date was not understood" not in client.get(f"/audit/cases/{case_id}?on=02/11/2026").get_data(as_text=True)
