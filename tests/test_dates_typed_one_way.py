@@ -4,7 +4,7 @@ the forms take it; the date picker's YYYY-MM-DD is taken beside it. The reports'
 is none answered with a bare "Invalid data" page. The API keeps YYYY-MM-DD, as its contract says.
 
 On the two dashboards a date that is none was told on its box below today's figures: the error summary at
-the top says too that the date was not understood, so today's figures are shown."""
+the top says too that the date could not be used, so today's figures are shown."""
 
 from __future__ import annotations
 
@@ -231,8 +231,26 @@ def test_a_dashboards_date_that_is_none_is_told_at_the_top_and_todays_figures_ar
     assert response.status_code == 400
     assert f"<title>Error: {title}" in html
     told = summary(html)
-    assert "The date was not understood, so today&#39;s figures are shown (as at 2 November 2026)." in told
+    assert "The date could not be used, so today&#39;s figures are shown (as at 2 November 2026)." in told
     assert '<a href="#as_of">The date must be a real date, for example 27/03/2017</a>' in told
     assert html.index("govuk-error-summary") < html.index(figures), "told before the figures"
     assert field_errors(html)["as_of"] == "The date must be a real date, for example 27/03/2017"
     assert f"as at {TODAY}" in html, "the figures are today's"
+
+
+@pytest.mark.parametrize(
+    ("who", "address"),
+    [("dsl", "/cohort"), ("vs", "/la"), ("governor", "/reports/governors"), ("governor", "/reports/governors.csv"), ("vs", "/reports/la")],
+)
+def test_figures_as_at_a_day_after_today_are_refused_and_todays_are_shown(svc: Services, who: str, address: str) -> None:
+    """From the fifth walk: a governor asked for 1 January 2030 read "As at 1 January 2030" over today's
+    figures, as if they were known then. Today is still taken, and yesterday."""
+    client = signed_in(svc, who)
+    response = client.get(f"{address}?as_of=01/01/2030")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and response.mimetype == "text/html"
+    message = f"The date must be today or earlier: figures are known only up to today ({TODAY})"
+    assert field_errors(html)["as_of"] == message
+    assert "1 January 2030" not in html
+    assert client.get(f"{address}?as_of=2/11/2026").status_code == 200
+    assert client.get(f"{address}?as_of=1/11/2026").status_code == 200

@@ -8,7 +8,7 @@ from flask import current_app, request
 
 from caseflow.domain.dates import read_day, real_date_wanted
 from caseflow.domain.errors import InvalidData
-from caseflow.domain.events import london_date
+from caseflow.domain.events import london_date, long_date
 
 
 def today() -> date:
@@ -45,12 +45,17 @@ def page_date_arg(name: str, label: str = "The date") -> date:
 
 
 def page_date(name: str) -> tuple[date, dict[str, list[str]]]:
-    """A page's date from the address, or today with the problem of the one asked for: the page is then
-    shown again with the message on its box, as the due list is, not replaced by an error page."""
+    """A page's "as at" date for figures from the address, or today with the problem of the one asked for: the
+    page is then shown again with the message on its box, as the due list is, not replaced by an error page.
+    A day after today is refused: figures as at next year would be today's under a date they are not (a
+    governor read "As at 1 January 2030" over today's roll)."""
     try:
-        return page_date_arg(name), {}
+        day = page_date_arg(name)
     except InvalidData as error:
         return today(), error.errors
+    if day > today():
+        return today(), {name: [f"The date must be today or earlier: figures are known only up to today ({long_date(today())})"]}
+    return day, {}
 
 
 def optional_date_arg(name: str) -> date | None:
