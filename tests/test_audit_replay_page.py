@@ -58,13 +58,14 @@ def test_the_case_as_its_record_stood_at_a_date_and_time(svc: Services, clock: C
     client = auditor(svc).test_client()
     assert client.post("/login", data={"username": "auditor", "password": "correct horse battery"}).status_code == 302
     first_day = client.get(f"/audit/cases/{case_id}?on=2026-11-02").get_data(as_text=True)
-    assert "Case as at version 1 of 2" in first_day and "As the record stood at 02 November 2026, 23:59" in first_day
+    assert "Case as at version 1 of 2" in first_day and "As the record stood at 2 November 2026, 23:59" in first_day
     assert "Late most mornings" in first_day, "what the event recorded is on the page"
     later = client.get(f"/audit/cases/{case_id}?on=2026-11-04").get_data(as_text=True)
     assert "Case as at version 2 of 2" in later
     before = client.get(f"/audit/cases/{case_id}?on=2026-11-02&at=08:59").get_data(as_text=True)
     assert "Case as at version 0 of 2" in before, "nothing had been written a minute before"
-    assert "The case had not been opened yet at that moment: it was opened at version 1, on 02 November 2026 at 09:00" in before
+    opened = "it was opened at version 1, on 2 November 2026, 09:00 in England"
+    assert f"The case had not been opened yet at that moment: {opened}" in before
     assert ">None<" not in before, "no step, workflow or need areas read 'None'"
     at_nine = client.get(f"/audit/cases/{case_id}?on=2026-11-02&at=09:00").get_data(as_text=True)
     assert "Case as at version 1 of 2" in at_nine

@@ -42,6 +42,13 @@ def long_date(day: date | str) -> str:
     return f"{found.day} {found:%B %Y}"
 
 
+def long_month(month: date | str) -> str:
+    """A month as a letter writes it (September 2026), from a date or its ISO text (2026-09), for a period
+    counted in whole months."""
+    found = date.fromisoformat(f"{month[:7]}-01") if isinstance(month, str) else month
+    return f"{found:%B %Y}"
+
+
 def long_time(moment: datetime, seconds: bool = False) -> str:
     """An instant as a school reads it, on England's clock, in the words of ``long_date`` (7 December 2026,
     14:05); ``seconds`` where an auditor tells two moments of one minute apart."""

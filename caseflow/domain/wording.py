@@ -101,3 +101,18 @@ def done(event_type: str) -> str:
         return _DONE[event_type]
     words = "".join(f" {c.lower()}" if c.isupper() else c for c in event_type).strip()
     return words[:1].upper() + words[1:]
+
+
+#: entries that hold the day what they record happened, which is seldom the day someone wrote it down (a meeting on
+#: the 1st recorded on the 7th): the field holding that day, and the words an entry leads with before it. A date
+#: field not here is a day to come (a review, a suspension's start) or a day the entry is not about.
+HAPPENED_ON = {
+    "MeetingRecorded": ("date", "Meeting on"),
+    "FamilyContactLogged": ("date", "Contact with the family on"),
+    "DecisionNoticeRecorded": ("notified_on", "Told on"),
+    "DecisionCancelled": ("cancelled_on", "Cancelled on"),
+    "ReviewRequested": ("requested_on", "The parents asked on"),
+    "BoardReviewRecorded": ("met_on", "The governing board met on"),
+    "FileTransferSent": ("sent_on", "Sent on"),
+    "FileReceiptConfirmed": ("received_on", "Received on"),
+}

@@ -127,6 +127,17 @@ class Workflow:
         suspension'): a history reads as the forms people filled in, not as the codes the log stores."""
         return {event_type: spec.label for event_type, spec in self.by_event.items()}
 
+    @property
+    def date_fields(self) -> dict[str, frozenset[str]]:
+        """Each event type's fields declared as dates: an event stores a date as its ISO text, which a page
+        writes out (7 December 2026) only if it knows the text is a date, and the declaration is what says so."""
+        found: dict[str, set[str]] = {}
+        for spec in self.actions.values():
+            names = {name for name, field in spec.fields.items() if field.type == "date"}
+            if names:
+                found.setdefault(spec.event_type, set()).update(names)
+        return {event_type: frozenset(names) for event_type, names in found.items()}
+
     def _load_action(self, raw: Mapping[str, Any]) -> ActionSpec:
         known = {"name", "label", "event", "source", "dest", "roles", "guards", "fields"}
         if set(raw) - known:

@@ -15,6 +15,7 @@ from typing import Any
 from caseflow.domain.attainment import CORE_SUBJECTS
 from caseflow.domain.case_report import ReportFact, tally
 from caseflow.domain.errors import NotFound, NotPermitted
+from caseflow.domain.events import london_date
 from caseflow.domain.exclusions import school_year
 from caseflow.domain.pupil import cohort_status
 from caseflow.domain.roles import Role
@@ -323,7 +324,7 @@ def self_assessment_section(assessment: SelfAssessment) -> dict[str, Any]:
                 "rating_label": rating.label if rating else "Not rated",
                 "evidence": rating.evidence if rating else None,
                 "next_steps": rating.next_steps if rating else None,
-                "rated_on": rating.occurred_at.date().isoformat() if rating else None,
+                "rated_on": london_date(rating.occurred_at).isoformat() if rating else None,
                 "rated_by_role": rating.role if rating else None,
             }
             for number, text, rating in assessment.rows()

@@ -7,7 +7,7 @@ import re
 from flask import Flask, g
 from flask_login import current_user
 
-from caseflow.domain.events import in_england, long_date, long_time
+from caseflow.domain.events import in_england, long_date, long_month, long_time
 from caseflow.domain.wording import counted, label
 from caseflow.web import (
     admin,
@@ -111,6 +111,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["la_named"] = la_named
     app.jinja_env.filters["long_date"] = long_date
     app.jinja_env.filters["long_time"] = long_time
+    app.jinja_env.filters["long_month"] = long_month
     app.jinja_env.filters["in_england"] = in_england
     app.jinja_env.filters["counted"] = counted
     app.jinja_env.filters["label"] = label

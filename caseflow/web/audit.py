@@ -142,7 +142,6 @@ def case(case_id: str) -> Any:
         version=version,
         moment=moment,
         errors=errors,
-        london=LONDON,
         asked_on=request.args.get("on", "")[:10],
         asked_at=request.args.get("at", "")[:5],
         report=report,

@@ -18,7 +18,7 @@ from caseflow.domain.exclusions import RECIPIENTS
 from caseflow.domain.file_transfer import case_file_facts, file_duty, named_setting
 from caseflow.domain.guards import REMEDIES
 from caseflow.domain.roles import CASE_READERS, Role
-from caseflow.domain.wording import done
+from caseflow.domain.wording import HAPPENED_ON, done
 from caseflow.web.auth import services
 from caseflow.web.forms import (
     action_form,
@@ -125,6 +125,8 @@ def detail(case_id: str) -> Any:
         timeline=timeline if whole else timeline[:TIMELINE_LATEST],
         timeline_total=len(timeline),
         event_labels=services().workflow.event_labels,
+        date_fields=services().workflow.date_fields,
+        happened_on=HAPPENED_ON,
         recipients=RECIPIENTS,
         today=today(),
         remedy=remedy_links(view),
