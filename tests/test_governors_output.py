@@ -1,9 +1,13 @@
 """The governors' report as a CSV file: the same anonymised figures as the page, small numbers still
-suppressed, no child named, the download logged like a view, and a clear error for a bad date."""
+suppressed, no child named, the download logged like a view, and a clear error for a bad date. A new user's
+walk: most figures of a small school read "fewer than 5" or "withheld", and only the report's first line said
+why; each such figure now points to a note saying what it means, on the page and in the CSV."""
 
 from __future__ import annotations
 
 import csv
+import html
+import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
@@ -16,7 +20,7 @@ from caseflow import create_app
 from caseflow.adapters.tables import access_log
 from caseflow.bootstrap import Services
 from caseflow.demo import make_upn, walk
-from caseflow.services.reports import SUPPRESSED
+from caseflow.services.reports import SDQ_PARTS_HIDDEN, SUPPRESSED, WHY_NOT_SHOWN, WITHHELD
 from caseflow.web.reports import AGAINST, SDQ_MOVEMENT, _cell, figures
 from tests.conftest import SCHOOL, principal
 from workflows.good_practice import INDICATORS
@@ -49,7 +53,7 @@ def test_the_csv_gives_the_pages_figures_anonymised(app: Flask, sqlite_services:
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert response.headers["Content-Disposition"] == f'attachment; filename="governors-report-{SCHOOL}-{AS_OF}.csv"'
     body = response.get_data(as_text=True)
-    rows = list(csv.reader(body.splitlines()))
+    rows = [row[:2] for row in csv.reader(body.splitlines())]  # the notes beside them: below
     report = sqlite_services.reports.governors(principal(sqlite_services, "governor"), SCHOOL, date.fromisoformat(AS_OF))
     labels = sqlite_services.workflow.state_labels
     period = f"{AS_OF[:4] if AS_OF[5:7] >= '09' else int(AS_OF[:4]) - 1}-09 to {AS_OF[:7]}"
@@ -79,6 +83,51 @@ def test_the_csv_gives_the_pages_figures_anonymised(app: Flask, sqlite_services:
     assert by_label[f"Support journeys at step: {labels['one_plan']}"] == "5"  # five counted, one suppressed
     assert by_label[f"Support journeys at step: {labels['multi_agency_review']}"] == SUPPRESSED
     assert "Secret" not in body and "Name" not in body and "881" not in body  # no child, no UPN
+
+
+def test_each_figure_not_shown_says_why_on_the_page(app: Flask) -> None:
+    """Each "fewer than 5" and "withheld" keeps its words and links to a note under the figures that says
+    what it means (read out with the figure by a screen reader); the SDQ movement's parts, all hidden if one
+    is small, say so."""
+    page = _signed_in(app, "governor").get(f"/reports/governors?school_urn={SCHOOL}&as_of={AS_OF}").get_data(as_text=True)
+    listed = re.findall(r'<li id="(note-\d)">(.*?)</li>', page, re.S)
+    notes = {note: html.unescape(re.sub(r"<[^>]+>", "", text)) for note, text in listed}
+    cells = re.findall(r'<(?:dd|td) class="govuk-[^"]*">(fewer than 5|withheld)(.*?)</(?:dd|td)>', page)
+    assert {word for word, _ in cells} == {SUPPRESSED, WITHHELD}  # a small school: both are used
+    marker = re.compile(r' <a class="govuk-link" href="#note-(\d)" aria-describedby="note-\1">\[note \1\]</a>')
+    pointed = set()
+    for word, after in cells:
+        found = marker.fullmatch(after)
+        assert found, (word, after)
+        pointed.add((word, f"note-{found[1]}"))
+    assert {note for _, note in pointed} == set(notes), "every note is needed, and only those"
+    why = {(word, re.sub(r"\s+", " ", notes[note])) for word, note in pointed}
+    said = {word: f"“{word}”: {text}" for word, text in WHY_NOT_SHOWN.items()}
+    assert {(word, text[text.index("“") :]) for word, text in why} == {
+        (SUPPRESSED, said[SUPPRESSED]),
+        (WITHHELD, said[WITHHELD]),
+        (SUPPRESSED, f"“{SUPPRESSED}”: {SDQ_PARTS_HIDDEN}"),
+    }
+    assert "could identify a child" in WHY_NOT_SHOWN[SUPPRESSED] and "less those cancelled" in WHY_NOT_SHOWN[WITHHELD]
+    sdq = page[page.index('id="sdq-movement"') :]
+    parts = re.findall(r"fewer than 5 <a [^>]*>\[(note \d)\]</a>", sdq[: sdq.index("</dl>")])
+    assert len(parts) == 4 and len(set(parts[1:])) == 1 and parts[0] != parts[1], "the parts have a note of their own"
+
+
+def test_each_figure_not_shown_says_why_in_the_csv(app: Flask, sqlite_services: Services) -> None:
+    """A column of notes beside the values: a spreadsheet row read on its own still says what it means."""
+    response = _signed_in(app, "governor").get(f"/reports/governors.csv?school_urn={SCHOOL}&as_of={AS_OF}")
+    rows = list(csv.reader(response.get_data(as_text=True).splitlines()))
+    assert rows[0] == ["Figure", "Value", "Note"]
+    assert all(len(row) == 3 for row in rows)
+    notes = {row[0]: row[2] for row in rows}
+    for figure, value, note in rows[1:]:
+        if figure.startswith("SDQ: ") and not figure.endswith("with an SDQ score") and value == SUPPRESSED:
+            assert note == SDQ_PARTS_HIDDEN, figure
+        else:
+            assert note == WHY_NOT_SHOWN.get(value, ""), figure
+    assert notes["Cohort: have a social worker now"] == WHY_NOT_SHOWN[SUPPRESSED]
+    assert WITHHELD in {row[1] for row in rows} and notes["School URN"] == ""
 
 
 def test_the_download_is_logged_and_a_bad_date_is_a_clear_error(app: Flask, sqlite_services: Services) -> None:

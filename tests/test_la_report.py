@@ -100,10 +100,12 @@ def test_an_officer_reads_their_las_report_with_its_chart_and_downloads_it(demo_
     assert page.status_code == 200 and "Essex (881): 2 schools" in text  # the demo's schools name their LA
     assert 'id="against-chart"' in text and '<title id="against-chart-title">' in text
     assert 'id="la-self-assessment"' in text and 'href="/reports/la"' in text  # in the navigation
+    assert 'aria-describedby="note-1">[note 1]</a>' in text and '<li id="note-1">' in text  # as a school's report says why
     download = client.get("/reports/la.csv?la_code=881")
     rows = list(csv.reader(io.StringIO(download.get_data(as_text=True))))
     assert download.headers["Content-Disposition"].startswith('attachment; filename="la-report-881-')
-    assert ["Local authority", "881"] in rows and any(r[0].startswith("Indicator 1:") for r in rows)
+    assert ["Local authority", "881", ""] in rows and any(r[0].startswith("Indicator 1:") for r in rows)
+    assert rows[0] == ["Figure", "Value", "Note"] and {len(r) for r in rows} == {3}  # a note beside a figure not shown
     assert client.get("/reports/la?la_code=882").status_code == 404
 
 

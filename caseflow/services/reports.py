@@ -32,6 +32,22 @@ SUPPRESSED = "fewer than 5"
 #: a figure not small itself, but from which a small one could be worked out by subtraction
 WITHHELD = "withheld"
 REPORT_ROLES = frozenset({Role.GOVERNOR, Role.HEADTEACHER, Role.SLT, Role.DSL})
+#: what each word in place of a figure means, for a governor who reads one figure and not the report's first line
+#: (a note beside it on the page and in the CSV): what the rules below do, in plain words
+WHY_NOT_SHOWN = {
+    SUPPRESSED: "the number is under 5 (it may be none). A number so small could identify a child, so it is not shown.",
+    WITHHELD: "not shown, though it may not be a small number itself, because a number of fewer than 5 children could be "
+    "worked out from it: it is a percentage or total resting on fewer than 5 children (in the group, among those it "
+    "counts, or among those it leaves out), or it and another figure here, one taken from the other, would leave fewer "
+    "than 5 (all the suspensions less those cancelled, all pupils less the cohort, the cohort less one of its two parts).",
+}
+#: the SDQ movement's three parts, every one "fewer than 5" when any one is (``against_whole_school``): so the note
+#: on them says that one of them may be 5 or more
+SDQ_PARTS_HIDDEN = (
+    "at least one of these three parts is under 5 (it may be none), so all three are shown as “fewer than 5”, though "
+    "the others may be 5 or more: the three add up to the children with a score, so the others shown would give a small one "
+    "away by subtraction."
+)
 
 
 def suppress(count: int) -> int | str:

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user
 
 from caseflow.domain.roles import Role
-from caseflow.services.reports import REPORT_ROLES
+from caseflow.services.reports import REPORT_ROLES, SDQ_PARTS_HIDDEN, SUPPRESSED, WHY_NOT_SHOWN
 from caseflow.web.auth import services
 from caseflow.web.params import page_date
 from caseflow.web.policy import allow
@@ -75,8 +75,35 @@ def against_whole_school(report: dict[str, Any]) -> list[tuple[str, Any, Any]]:
     return [(label, section["cohort"][key], section["whole_school"][key]) for key, label in AGAINST]
 
 
-def sdq_movement(report: dict[str, Any]) -> list[tuple[str, Any]]:
-    return [(label, report["against_whole_school"]["sdq_movement"][key]) for key, label in SDQ_MOVEMENT]
+def sdq_movement(report: dict[str, Any]) -> list[tuple[str, Any, bool]]:
+    """(label, figure, whether it is one of the three parts, hidden together)."""
+    return [(label, report["against_whole_school"]["sdq_movement"][key], key != "with_a_score") for key, label in SDQ_MOVEMENT]
+
+
+class Note(NamedTuple):
+    """A note under the figures: its number, as each figure's marker gives it, and the word it explains."""
+
+    number: int
+    word: str
+
+
+def why_not_shown(value: Any, sdq_part: bool = False) -> str | None:
+    """What a word in place of a figure means, as the note beside it says; None for a figure that is shown."""
+    if not isinstance(value, str):
+        return None
+    return SDQ_PARTS_HIDDEN if sdq_part and value == SUPPRESSED else WHY_NOT_SHOWN.get(value)
+
+
+def notes(report: dict[str, Any]) -> dict[str, Note]:
+    """The notes the page's figures point to, each once, numbered in the order the page first needs them."""
+    shown = [(value, False) for _, value in [*figures(report), *steps(report)]]
+    shown += [(value, False) for _, cohort, whole in against_whole_school(report) for value in (cohort, whole)]
+    shown += [(value, part) for _, value, part in sdq_movement(report)]
+    found: dict[str, Note] = {}
+    for value, part in shown:
+        if (why := why_not_shown(value, part)) and why not in found:
+            found[why] = Note(len(found) + 1, value)
+    return found
 
 
 def figures(report: dict[str, Any]) -> list[tuple[str, Any]]:
@@ -122,6 +149,8 @@ def governors() -> Any:
         self_assessment_counts=self_assessment_counts(report),
         against=against_whole_school(report),
         sdq=sdq_movement(report),
+        notes=notes(report),
+        why_not_shown=why_not_shown,
         errors=errors,
         asked=_asked(errors, report),
     )
@@ -161,23 +190,26 @@ def governors_csv() -> Any:
 
 
 def _shared_rows(report: dict[str, Any], whole: str) -> list[list[Any]]:
-    """The rows a school's report and an LA's have in common, in the page's order."""
+    """The rows a school's report and an LA's have in common, in the page's order, each figure not shown with
+    the note the page gives it."""
     rows: list[list[Any]] = [["As at", report["as_of"]], ["Anonymised", report["suppression"]]]
-    rows += [[label, _cell(value)] for label, value in figures(report)]
-    rows += [[f"Support journeys at step: {label}", _cell(value)] for label, value in steps(report)]
+    rows += [[label, _cell(value), why_not_shown(value)] for label, value in figures(report)]
+    rows += [[f"Support journeys at step: {label}", _cell(value), why_not_shown(value)] for label, value in steps(report)]
     period = f"{report['against_whole_school']['from_month']} to {report['against_whole_school']['to_month']}"
     for label, cohort, school in against_whole_school(report):
-        rows.append([f"{label}, {period}: cohort", _cell(cohort)])
-        rows.append([f"{label}, {period}: {whole}", _cell(school)])
-    rows += [[f"SDQ: {label}", _cell(value)] for label, value in sdq_movement(report)]
+        rows.append([f"{label}, {period}: cohort", _cell(cohort), why_not_shown(cohort)])
+        rows.append([f"{label}, {period}: {whole}", _cell(school), why_not_shown(school)])
+    rows += [[f"SDQ: {label}", _cell(value), why_not_shown(value, part)] for label, value, part in sdq_movement(report)]
     return rows
 
 
 def _csv(rows: list[list[Any]], name: str) -> Response:
+    """One figure a row, and a column of notes: a row read on its own (as a spreadsheet is read) still says
+    what a figure not shown means."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["Figure", "Value"])
-    writer.writerows(rows)
+    writer.writerow(["Figure", "Value", "Note"])
+    writer.writerows([*row[:2], row[2] if len(row) > 2 and row[2] else ""] for row in rows)
     return Response(out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
@@ -219,6 +251,8 @@ def la() -> Any:
         steps=steps(report),
         against=against_whole_school(report),
         sdq=sdq_movement(report),
+        notes=notes(report),
+        why_not_shown=why_not_shown,
         ratings=la_ratings(report),
         rating_labels=[label for _, label in RATINGS] + ["Not rated"],
         errors=errors,
