@@ -5,7 +5,9 @@ case is open" above "There are no cases for you to see"."""
 
 from __future__ import annotations
 
+import html
 import re
+from datetime import timedelta
 
 import pytest
 from flask.testing import FlaskClient
@@ -13,7 +15,7 @@ from flask.testing import FlaskClient
 from caseflow import create_app
 from caseflow.bootstrap import Services
 from caseflow.demo import make_upn
-from caseflow.domain.errors import InvalidData
+from caseflow.domain.errors import GuardFailed, InvalidData
 from tests.conftest import SCHOOL, principal
 
 
@@ -43,8 +45,30 @@ def test_the_auditor_sees_whose_case_it_is_and_each_outcome_in_words(sqlite_serv
     caption = page[page.index('id="whose-case"') :]
     assert caption.startswith('id="whose-case">Wren Whose · case opened on ')
     log = page[page.index('id="access-log"') :]
-    assert "Refused: a value or a rule of the form" in log and "Done" in log
-    assert '<td class="govuk-table__cell">refused</td>' not in log
+    assert "Refused: what was entered for “Date of the meeting” and “Attendees” was missing or not valid" in log
+    assert "Done" in log and '<td class="govuk-table__cell">refused</td>' not in log
+
+
+def test_the_auditor_reads_what_a_refusal_was_about(sqlite_services: Services) -> None:
+    """From the fourth new user's walk: a refusal read "Refused: a value or a rule of the form", and an auditor could
+    not tell what had been refused. The log line keeps the fields whose values were not valid, or the rule's words:
+    the page names them, each field as its form labels it."""
+    svc = sqlite_services
+    dsl = principal(svc, "dsl")
+    case_id = svc.cases.open_case(dsl, {"pupil_id": _pupil(svc), "need_areas": ["attendance"], "description": "x"}).id
+    with pytest.raises(InvalidData):
+        svc.cases.act(dsl, case_id, "log_family_contact", 1, {"date": "2026-11-02", "method": "phone"})
+    future = svc.cases.clock() + timedelta(days=3)
+    with pytest.raises(GuardFailed):
+        svc.cases.act(dsl, case_id, "start_one_plan", 1, {}, occurred_at=future)
+    svc.audit.record(username="dsl", role="dsl", action="record_meeting", outcome="refused", case_id=case_id)  # no detail
+    page = _client(svc, "auditor").get(f"/audit/cases/{case_id}").get_data(as_text=True)
+    outcomes = re.findall(r'<td class="govuk-table__cell">(Refused[^<]*)</td>', page[page.index('id="access-log"') :])
+    assert [html.unescape(o) for o in outcomes] == [
+        "Refused: what was entered was not accepted (the person was told why)",
+        "Refused by the rules: When it happened cannot be in the future.",
+        "Refused: what was entered for “Summary” was missing or not valid",
+    ]  # newest first
 
 
 def test_the_school_is_named_by_its_name(sqlite_services: Services) -> None:

@@ -64,6 +64,10 @@ class SecondOpenCase(CaseflowError):
         self.open_cases = open_cases
 
 
+#: how an ``InvalidData``'s detail begins: the access log keeps the detail, and the auditor's page reads its fields back
+INVALID_FIELDS = "some fields are not valid: "
+
+
 class InvalidData(CaseflowError):
     """Fields of a command are missing, malformed, oversized or unknown."""
 
@@ -72,8 +76,16 @@ class InvalidData(CaseflowError):
 
     def __init__(self, errors: dict[str, list[str]]) -> None:
         fields = ", ".join(sorted(errors))
-        super().__init__(f"some fields are not valid: {fields}")
+        super().__init__(f"{INVALID_FIELDS}{fields}")
         self.errors = errors
+
+
+def invalid_fields(detail: str | None) -> list[str] | None:
+    """The fields an ``InvalidData``'s detail names, as a log line keeps it ('' for a rule on no one field); None
+    for any other detail. A name is a field's own or one a caller sent; a cut-off list ends with a cut-off name."""
+    if detail is None or not detail.startswith(INVALID_FIELDS):
+        return None
+    return detail[len(INVALID_FIELDS) :].split(", ")
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from flask_login import current_user
 
 from caseflow.domain.dates import looks_like_a_date, read_day
-from caseflow.domain.errors import InvalidData
+from caseflow.domain.errors import InvalidData, invalid_fields
 from caseflow.domain.events import LONDON
 from caseflow.domain.roles import Role
 from caseflow.domain.subject_access import REVIEWER_NOTES
@@ -59,14 +59,36 @@ def _index(status: int = 200, **shown: Any) -> Any:
     return page, status
 
 
-#: an access-log line's outcome as the auditor reads it (``caseflow.services.cases._outcome``)
+#: an access-log line's outcome as the auditor reads it (``caseflow.services.cases._outcome``); a refusal says what
+#: it was about where the line keeps it (``outcome_words``)
 OUTCOME_WORDS = {
     "ok": "Done",
-    "refused": "Refused: a value or a rule of the form",
+    "refused": "Refused: what was entered was not accepted (the person was told why)",
     "forbidden": "Not permitted to the role",
     "not_found": "Not found",
     "conflict": "Refused: the case had changed meanwhile",
 }
+
+
+def outcome_words(line: dict[str, Any]) -> str:
+    """A line's outcome in words; a refusal (422) with what its detail keeps: the fields whose values were missing
+    or not valid, each as the action's form labels it, or the words of the rules not met (``GuardFailed``)."""
+    outcome, detail = line["outcome"], line.get("detail")
+    if outcome != "refused" or not detail:
+        return OUTCOME_WORDS.get(outcome, outcome)
+    fields = invalid_fields(detail)
+    if fields is None:
+        return f"Refused by the rules: {detail}"
+    spec = services().workflow.actions.get(line["action"])
+    known = list(spec.fields) if spec else []
+    named = sorted((f for f in fields if f), key=lambda f: known.index(f) if f in known else len(known))
+    labelled = [f"“{spec.fields[f].label if spec and f in spec.fields else label(f)}”" for f in named]
+    if not labelled:
+        return OUTCOME_WORDS["refused"]
+    listed = labelled[0] if len(labelled) == 1 else f"{', '.join(labelled[:-1])} and {labelled[-1]}"
+    also = ", and a rule was not met" if "" in fields else ""
+    return f"Refused: what was entered for {listed} was missing or not valid{also}"
+
 
 #: the latest entries of a case's access log its page shows at first (all of them a link away)
 ACCESS_SHOWN = 50
@@ -146,7 +168,7 @@ def case(case_id: str) -> Any:
         asked_at=request.args.get("at", "")[:5],
         report=report,
         pupil=pupil,
-        outcome_words=OUTCOME_WORDS,
+        outcome_words=outcome_words,
         access=shown,
         access_total=len(matching),
         access_filter={"who": who, "what": what},
