@@ -176,9 +176,10 @@ def test_dsl_walks_a_case_from_need_to_transition(page: Page, base_url: str) -> 
     page.locator("#interventions").get_by_role("link", name="Catch Up Literacy").click()
     expect(page.locator("#catch_up_literacy")).to_be_visible()
     page.go_back()
-    version = page.locator("#interventions td").first.inner_text().split("no. ")[1].split(")")[0]
+    name = page.locator("#interventions td").first.inner_text().split(" (planned ")[0]  # its name and day, no number
     take(page, "Record an outcome measure")
-    page.get_by_label("Intervention", exact=True).select_option(version)  # chosen from the interventions running
+    chosen = page.get_by_label("Intervention", exact=True)
+    chosen.select_option(chosen.locator("option", has_text=name).get_attribute("value"))  # from the interventions running
     page.get_by_label("Outcome measure").fill("Reading age 6y0m")
     page.get_by_label("Status of the intervention").select_option("continuing")
     submit(page, "Record an outcome measure")

@@ -59,7 +59,7 @@ def test_pages_name_people_by_their_names(sqlite_services: Services, monkeypatch
 
     case_page = signed_in(app, "dana").get(f"/cases/{case_id}?timeline=all").get_data(as_text=True)
     assert "By <strong>Dana Shah (dana)</strong> as DSL" in case_page
-    assert "Given by Jo Evans (jo, Social worker) at version" in case_page
+    assert "Given by Jo Evans (jo, Social worker) on " in case_page
     assert "proposed by slt" in case_page  # an account whose name is its username: named once
     assert len(asked) == 1  # the names are read once for the page, not once for each person on it
 

@@ -422,7 +422,7 @@ def owed_warnings(found: Safeguards) -> list[str]:
     """What is still owed, in words a head acts on."""
     lines = []
     for d in found.decisions:
-        what = f"The {d.kind} decided on {long_date(d.decided_on)} (proposal at version {d.proposal})"
+        what = f"The {d.kind} from {long_date(d.start_date)}, decided on {long_date(d.decided_on)}"
         if d.missing:
             owed = _listed([RECIPIENTS[r] for r in d.missing])
             lines.append(f"{what}: no notice recorded yet to {owed}. They must be told without delay.")

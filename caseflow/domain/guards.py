@@ -517,7 +517,7 @@ def warnings(case: SupportCase, ctx: CaseContext, today: date) -> list[str]:
         found.append(f"{days:g} days of suspension this school year: the limit is {SUSPENSION_DAYS_LIMIT}.")
     for proposal in case.proposals():
         if proposal["decision"] is None and ctx.cohort_status and not proposal["views"]:
-            found.append(f"The {proposal['kind']} proposed at version {proposal['id']} awaits the social worker's view.")
+            found.append(f"The {proposal['kind']} from {long_date(proposal['start_date'])} awaits the social worker's view.")
     duty = case_file_duty(case, ctx)
     if duty is not None and not duty.sent:
         found.append(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import suppress
+from datetime import date, datetime
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -13,7 +14,7 @@ from wtforms import BooleanField, HiddenField, SelectField
 from wtforms.validators import Optional
 
 from caseflow.domain.errors import CaseflowError, GuardFailed, InvalidData, NotFound, NotPermitted, SecondOpenCase
-from caseflow.domain.events import long_date
+from caseflow.domain.events import london_date, long_date, long_time
 from caseflow.domain.exclusions import RECIPIENTS
 from caseflow.domain.file_transfer import case_file_facts, file_duty, named_setting
 from caseflow.domain.guards import REMEDIES
@@ -131,6 +132,8 @@ def detail(case_id: str) -> Any:
         today=today(),
         remedy=remedy_links(view),
         nothing_to_name=nothing_to_name(view),
+        named=named_entries(view.case, view.events),
+        happened={event.version: london_date(event.occurred_at) for event in view.events},
     )
 
 
@@ -235,7 +238,8 @@ def awaiting_decision(case: Any, action: str) -> list[dict[str, Any]]:
     kind = {"decide_suspension": "suspension", "decide_exclusion": "exclusion"}.get(action)
     if kind is None:
         return []
-    return [p | {"described": _described(p)} for p in case.proposals() if p["decision"] is None and p["kind"] == kind]
+    at = _happened_at(case.facts)
+    return [p | {"described": _described(p, at)} for p in case.proposals() if p["decision"] is None and p["kind"] == kind]
 
 
 #: actions whose ``proposal`` names a decided suspension or exclusion (the others name one still pending)
@@ -254,19 +258,54 @@ def entries_to_name(
         running = [i for i in case.interventions() if i["status"] == "active"]
         return {"intervention": [(i["id"], _intervention(i)) for i in running]}
     kinds = {"decide_suspension": ("suspension",), "decide_exclusion": ("exclusion",)}
+    at = _happened_at(case.facts)
     if action in kinds or action == "add_contribution":
         pending = [p for p in case.proposals() if p["decision"] is None and p["kind"] in kinds.get(action, (p["kind"],))]
-        return {"proposal": [(p["id"], _described(p)) for p in pending]}
+        return {"proposal": [(p["id"], _described(p, at)) for p in pending]}
     if action == "record_file_receipt":
         duty = file_duty(case_file_facts(case.facts), case.state)
         awaiting = [s for s in duty.sendings if s.received is None] if duty else []
-        return {"transfer": [(s.version, f"Sent to {s.receiving_setting} on {long_date(s.sent_on)}") for s in awaiting]}
+        return {"transfer": [(s.version, _sending(s.receiving_setting, s.sent_on)) for s in awaiting]}
     if action in AFTER_A_DECISION:
         decided = [p for p in case.proposals() if p["decision"] and p["decision"]["decision"] in ("suspend", "exclude")]
         if action == "cancel_decision":
             decided = [p for p in decided if not p.get("cancelled")]
-        return {"proposal": [(p["id"], _described(p)) for p in decided]}
+        return {"proposal": [(p["id"], _described(p, at)) for p in decided]}
     return {}
+
+
+def named_entries(case: Any, events: list[Any]) -> dict[int, dict[str, str]]:
+    """For each entry of the timeline that names an earlier one by its version (a view the proposal it answers, an
+    outcome its intervention, a receipt the sending of the file, a correction the entry it corrects): that entry as
+    staff know it, as the form that chose it names it, and not by a version number they are never shown
+    ({version: {field: words}}). A number that names no entry stays a number, as the rules found it."""
+    workflow = services().workflow
+    at = _happened_at(events)
+    named = {
+        e.version: f"The entry \u201c{workflow.event_labels.get(e.event_type, e.event_type)}\u201d of {long_time(e.occurred_at)}"
+        for e in events
+    }
+    named |= {p["id"]: _described(p, at) for p in case.proposals()}
+    named |= {i["id"]: f"{i['intervention']} (planned {long_date(london_date(at[i['id']]))})" for i in case.interventions()}
+    sendings = [e for e in events if e.event_type == "FileTransferSent" and {"receiving_setting", "sent_on"} <= e.data.keys()]
+    named |= {e.version: _sending(e.data["receiving_setting"], e.data["sent_on"]) for e in sendings}
+    found: dict[int, dict[str, str]] = {}
+    for event in events:
+        spec = workflow.by_event.get(event.event_type)
+        refs = {key: value for key, value in event.data.items() if spec and key in spec.fields and spec.fields[key].type == "ref"}
+        if worded := {key: named[value] for key, value in refs.items() if isinstance(value, int) and value in named}:
+            found[event.version] = worded
+    return found
+
+
+def _happened_at(entries: list[Any]) -> dict[int, datetime]:
+    """When each entry (an event, or a fact of the case) happened, by its version."""
+    return {entry.version: entry.occurred_at for entry in entries}
+
+
+def _sending(receiving_setting: str, sent_on: date | str) -> str:
+    """A sending of the child protection file, as the form confirming its receipt and the timeline name it."""
+    return f"Sent to {receiving_setting} on {long_date(sent_on)}"
 
 
 def _open_case(other: dict[str, Any], labels: dict[str, str]) -> str:
@@ -276,11 +315,13 @@ def _open_case(other: dict[str, Any], labels: dict[str, str]) -> str:
     return f"At the step \u201c{step}\u201d, opened on {long_date(other['opened_on'])}"
 
 
-def _described(proposal: dict[str, Any]) -> str:
+def _described(proposal: dict[str, Any], at: dict[int, datetime]) -> str:
+    """A proposal as the head and the social worker know it: its kind, days and first day, and when it was made
+    (to the minute: two proposals of one kind and day are told apart)."""
     days = proposal.get("days")
     length = f" of {days:g} {'day' if days == 1 else 'days'}" if days else ""
     start = long_date(proposal["start_date"])
-    return f"{proposal['kind'].capitalize()}{length} from {start} (proposed at version {proposal['id']})"
+    return f"{proposal['kind'].capitalize()}{length} from {start} (proposed {long_time(at[proposal['id']])})"
 
 
 def _intervention(item: dict[str, Any]) -> str:
