@@ -134,6 +134,7 @@ def detail(case_id: str) -> Any:
         nothing_to_name=nothing_to_name(view),
         named=named_entries(view.case, view.events),
         happened={event.version: london_date(event.occurred_at) for event in view.events},
+        happened_at={event.version: event.occurred_at for event in view.events},  # to tell apart two of one day
     )
 
 
