@@ -456,7 +456,7 @@ def test_an_auditor_sees_a_case_as_its_record_stood_at_a_date(page: Page, base_u
     expect(page.locator("#as-at-form")).to_be_visible()
     page.get_by_label("As it stood on", exact=True).fill("1/1/2020")  # typed day first, as the hint shows
     page.get_by_role("button", name="Show the case then").click()
-    expect(page.locator("#as-recorded-at")).to_contain_text("01 January 2020, 23:59")
+    expect(page.locator("#as-recorded-at")).to_contain_text("1 January 2020, 23:59")
     expect(page.get_by_role("heading", name=re.compile(r"Case as at version 0 of \d+"))).to_be_visible()
     page.get_by_role("link", name="Latest").click()
     page.locator(".caseflow-event-data summary").first.click()
