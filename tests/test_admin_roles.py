@@ -54,7 +54,8 @@ def test_an_admin_makes_a_teacher_the_dsl_from_the_page_and_it_applies_at_their_
 
     status, _ = _post(client, tokens, "grant", username="teacher", role="dsl", school=SCHOOL)
 
-    assert status == 302 and "teacher now holds dsl at " + SCHOOL in client.get("/admin/").get_data(as_text=True)
+    page = client.get("/admin/").get_data(as_text=True)
+    assert status == 302 and f"teacher is now a Designated Safeguarding Lead at Oakfield Primary School ({SCHOOL})." in page
     assert teacher.get(f"/cohort?school_urn={SCHOOL}").status_code == 200
     assert ("dsl", SCHOOL) in principal(services, "teacher").grants
     assert _logged(services, "role_granted") == [("admin", "admin", f"teacher: dsl at {SCHOOL}")]
@@ -67,11 +68,11 @@ def test_an_admin_makes_a_teacher_the_dsl_from_the_page_and_it_applies_at_their_
 def test_a_virtual_school_role_needs_an_la_and_a_school_role_a_school(app: Flask, services: Services) -> None:
     client, tokens = _admin(app)
     status, page = _post(client, tokens, "grant", username="governor", role="headteacher", school="")
-    assert status == 422 and "The headteacher role needs a school URN." in page
+    assert status == 422 and "A headteacher needs a school: enter one." in page
     status, page = _post(client, tokens, "grant", username="governor", role="auditor", school=SCHOOL)
-    assert status == 422 and "is not held at a school: leave the school URN empty." in page
+    assert status == 422 and "is not tied to one school: leave the school empty." in page
     status, page = _post(client, tokens, "grant", username="head", role="virtual_school", school="", la_code="")
-    assert status == 422 and "needs an LA code." in page and "--la" not in page
+    assert status == 422 and "needs a local authority: enter its LA code." in page and "--la" not in page
     status, _ = _post(client, tokens, "grant", username="head", role="virtual_school", school="", la_code="881")
     assert status == 302 and principal(services, "head").la_code == "881"
     assert _logged(services, "role_granted") == [("admin", "admin", "head: virtual_school for LA 881")]
@@ -85,8 +86,8 @@ def test_a_virtual_school_role_needs_an_la_and_a_school_role_a_school(app: Flask
         ("grant", {"username": "teacher", "role": "pope", "school": SCHOOL}, "Not a valid choice"),
         ("grant", {"username": "", "role": "dsl", "school": SCHOOL}, "Enter the username"),
         ("revoke", {"username": "teacher", "role": "teacher", "school": ""}, "deactivate the account instead"),
-        ("revoke", {"username": "teacher", "role": "dsl", "school": ""}, "does not hold the dsl role"),
-        ("revoke", {"username": "teacher", "role": "teacher", "school": OTHER_SCHOOL}, "does not hold the teacher role there"),
+        ("revoke", {"username": "teacher", "role": "dsl", "school": ""}, "teacher is not a Designated Safeguarding Lead."),
+        ("revoke", {"username": "teacher", "role": "teacher", "school": OTHER_SCHOOL}, "is not a teacher at that school."),
     ],
 )
 def test_a_change_that_cannot_be_made_is_a_message_and_changes_nothing(
@@ -158,7 +159,8 @@ def test_moving_a_virtual_school_officer_to_another_la_says_so_and_is_logged(app
     services.accounts.add_school("200001", "Far School", "999")
     client, tokens = _admin(app)
     status, _ = _post(client, tokens, "grant", username="vs", role="virtual_school", school="", la_code="999")
-    assert status == 302 and "vs now holds virtual school for LA 999." in client.get("/admin/").get_data(as_text=True)
+    page = client.get("/admin/").get_data(as_text=True)
+    assert status == 302 and "vs is now a Virtual School officer for Local authority 999." in page
     assert principal(services, "vs").la_code == "999"
     assert _logged(services, "role_granted") == [("admin", "admin", "vs: virtual_school for LA 999")]
 
@@ -279,7 +281,7 @@ def test_adding_a_user_chooses_no_role_for_the_administrator(app: Flask, service
             "user",
             {"username": "newbie", "role": "dsl", "school": "", "password": "plum kettle orbit meadow"},
             "school",
-            "The dsl role needs a school URN.",
+            "A Designated Safeguarding Lead needs a school: enter one.",
         ),
         (
             "user",
@@ -294,8 +296,13 @@ def test_adding_a_user_chooses_no_role_for_the_administrator(app: Flask, service
             "A username is 1 to 64 letters, digits",
         ),
         ("grant", {"username": "teacher", "role": "dsl", "school": "999999"}, "school", "No school with URN 999999."),
-        ("grant", {"username": "head", "role": "virtual_school", "school": "", "la_code": ""}, "la_code", "needs an LA code."),
-        ("revoke", {"username": "teacher", "role": "dsl", "school": ""}, "role", "does not hold the dsl role"),
+        (
+            "grant",
+            {"username": "head", "role": "virtual_school", "school": "", "la_code": ""},
+            "la_code",
+            "needs a local authority",
+        ),
+        ("revoke", {"username": "teacher", "role": "dsl", "school": ""}, "role", "is not a Designated Safeguarding Lead."),
     ],
 )
 def test_a_refused_change_is_told_on_its_field(

@@ -26,6 +26,7 @@ from caseflow.adapters.tables import UtcDateTime, api_tokens, schools, sign_in_t
 from caseflow.domain.events import now_utc, utc
 from caseflow.domain.roles import ALL_ROLES, Role
 from caseflow.domain.totp import matching_step, new_secret
+from caseflow.domain.wording import a_holder
 from caseflow.services.access import Principal
 
 #: argon2id, t=2, m=19 MiB, p=1: the ASVS 5.0 Appendix C floor, kept fast enough for tests
@@ -63,9 +64,25 @@ class AccountError(ValueError):
         self.on = dict(on or {})
 
 
-def _refused(field: str, message: str) -> AccountError:
-    """A refusal about one field of the request: the page shows it on that field (the command line, whole)."""
-    return AccountError(message, on={field: message})
+def _refused(field: str, message: str, in_words: str | None = None) -> AccountError:
+    """A refusal about one field of the request: the page shows it on that field (the command line, whole).
+    ``in_words``: the page's message where the command line's names its options or a role by its code, which
+    the operator types there ("--school", "dsl") but a page's reader never sees."""
+    return AccountError(message, on={field: in_words or message})
+
+
+def _needs_a_school(role: str) -> AccountError:
+    return _refused("school", f"The {role} role needs --school.", f"{_starting(a_holder(role))} needs a school: enter one.")
+
+
+def _needs_an_la() -> AccountError:
+    officer = _starting(a_holder(Role.VIRTUAL_SCHOOL))
+    return _refused("la_code", "The virtual_school role needs --la.", f"{officer} needs a local authority: enter its LA code.")
+
+
+def _starting(words: str) -> str:
+    """Words that start a sentence."""
+    return words[:1].upper() + words[1:]
 
 
 def _check_urns(school_urns: list[str]) -> None:
@@ -156,11 +173,11 @@ class SqlAccounts:
         grants = set()
         for role in roles:
             if role in SCHOOL_ROLES and not school_urns:
-                raise _refused("school", f"The {role} role needs --school.")
+                raise _needs_a_school(role)
             for urn in school_urns or [None]:
                 grants.add((role, urn))
         if Role.VIRTUAL_SCHOOL in roles and not la_code:
-            raise _refused("la_code", "The virtual_school role needs --la.")
+            raise _needs_an_la()
         with write_transaction(self.engine) as conn:
             for urn in school_urns:
                 if not conn.execute(select(schools.c.urn).where(schools.c.urn == urn)).first():
@@ -197,13 +214,15 @@ class SqlAccounts:
         if role not in ALL_ROLES:
             raise _refused("role", f"Unknown role {role}; roles are: {', '.join(sorted(ALL_ROLES))}")
         if role in SCHOOL_ROLES and not school_urns:
-            raise _refused("school", f"The {role} role needs --school.")
+            raise _needs_a_school(role)
         if role not in SCHOOL_ROLES and school_urns:
-            raise _refused("school", f"The {role} role is not held at a school: leave out --school.")
+            tied = f"{_starting(a_holder(role))} is not tied to one school: leave the school empty."
+            raise _refused("school", f"The {role} role is not held at a school: leave out --school.", tied)
         if la_code is not None and role != Role.VIRTUAL_SCHOOL:
-            raise _refused("la_code", "Only the virtual_school role takes --la.")
+            only = f"Only {a_holder(Role.VIRTUAL_SCHOOL)} has a local authority: leave the LA code empty."
+            raise _refused("la_code", "Only the virtual_school role takes --la.", only)
         if role == Role.VIRTUAL_SCHOOL and not (la_code or user["la_code"]):
-            raise _refused("la_code", "The virtual_school role needs --la.")
+            raise _needs_an_la()
         added = 0
         with write_transaction(self.engine) as conn:
             _lock_user(conn, int(user["id"]))
@@ -246,7 +265,9 @@ class SqlAccounts:
             going = conn.execute(chosen).all()
             total = conn.execute(select(func.count()).select_from(user_roles).where(mine)).scalar_one()
             if not going:
-                raise _refused("role", f"{username} does not hold the {role} role{' there' if school_urns else ''}.")
+                there = (" there", " at that school") if school_urns else ("", "")
+                said = f"{username} is not {a_holder(role)}{there[1]}."
+                raise _refused("role", f"{username} does not hold the {role} role{there[0]}.", said)
             if len(going) == total:
                 raise _refused("role", f"That is every role {username} holds: deactivate the account instead.")
             for _, urn in going:

@@ -75,6 +75,30 @@ def label(code: str) -> str:
     return code.replace("_", " ").capitalize() if code.islower() else code
 
 
+#: someone who holds each role, as people name them in a sentence ("A Designated Safeguarding Lead needs a school"):
+#: the top bar's short words ("DSL", "Head") name the role, not the person
+_HOLDERS = {
+    "dsl": "Designated Safeguarding Lead",
+    "headteacher": "headteacher",
+    "slt": "senior leader",
+    "senco": "SENCo",
+    "mental_health_lead": "senior mental health lead",
+    "teacher": "teacher",
+    "social_worker": "social worker",
+    "virtual_school": "Virtual School officer",
+    "governor": "governor",
+    "auditor": "auditor",
+    "admin": "administrator",
+}
+
+
+def a_holder(role: str) -> str:
+    """Someone who holds ``role``, with the article a sentence says before them ("a Designated Safeguarding
+    Lead", "an auditor"), for messages about what a role needs: a role's code ("dsl") means nothing to most."""
+    noun = _HOLDERS.get(role) or label(role).lower()
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
+
+
 #: events whose words are not their type's, split at its capitals: names people write with capitals, and what
 #: a short type leaves unsaid
 _DONE = {

@@ -5,6 +5,7 @@ changes do under the operator's: who gave whom which role is part of who could s
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, url_for
@@ -15,7 +16,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from caseflow.adapters.accounts import AccountError, grants_taken
 from caseflow.domain.roles import Role
-from caseflow.domain.wording import label
+from caseflow.domain.wording import a_holder, label
 from caseflow.web.auth import services
 from caseflow.web.forms import account_named, options, put_errors
 from caseflow.web.policy import allow
@@ -99,13 +100,15 @@ def _choose_from(forms: tuple[AccountForm, ...], people: list[dict[str, Any]]) -
         form.username.choices = options([("", "Choose someone")] + [(username, named[username]) for username in chosen])
 
 
-def _in_page_terms(message: str) -> str:
-    """The accounts' messages name the command line's options; on this page they are fields."""
-    return (
-        message.replace("leave out --school", "leave the school URN empty")
-        .replace("--school", "a school URN")
-        .replace("--la", "an LA code")
-    )
+def _where(schools: Sequence[str | None], la_code: str | None = None) -> str:
+    """Where a role is held, as the page's table names it: " at Oakfield Primary School (100001)", " for Essex
+    (881)", " everywhere and at ..." for a role held both ways, or nothing for a role held at no school."""
+    from caseflow.web import la_named, school_named  # the package imports this module before it defines them
+
+    named = [school_named(urn) for urn in schools if urn is not None]
+    if named:
+        return (" everywhere and" if None in schools else "") + f" at {', '.join(named)}"
+    return f" for {la_named(la_code)}" if la_code else ""
 
 
 def _logged(action: str, detail: str) -> None:
@@ -136,8 +139,10 @@ def index() -> Any:
             if added:
                 la = school_form.la_code.data or None
                 _logged("school_added", f"{urn}: {school_form.name.data}" + (f" (LA {la})" if la else ""))
-            flash(f"Added school {urn}." if added else "That school already exists.")
-            return redirect(url_for("admin.index"))
+                flash(f"Added school {urn}.")
+                return redirect(url_for("admin.index"))
+            known = next((s["name"] for s in accounts.schools() if s["urn"] == urn), "Another school")
+            put_errors(school_form, {"urn": [f"{known} already has that URN: check the number."]})
         if user_form.username.data is not None and user_form.validate_on_submit():
             username = user_form.username.data.strip()
             school = [user_form.school.data.strip()] if user_form.school.data else []
@@ -152,24 +157,27 @@ def index() -> Any:
             if added:
                 la = f" for LA {user_form.la_code.data}" if user_form.la_code.data else ""
                 _logged("user_added", f"{username}: {user_form.role.data}{' at ' + school[0] if school else ''}{la}")
-            flash(f"Added user {username}." if added else "That username is taken.")
-            return redirect(url_for("admin.index"))
+                flash(f"Added user {username}.")
+                return redirect(url_for("admin.index"))
+            put_errors(user_form, {"username": ["That username is taken: choose another"]})
         if grant_form.username.data is not None and grant_form.validate_on_submit():
             username, role, school = grant_form.username.data.strip(), grant_form.role.data, _schools(grant_form)
             la_code = grant_form.la_code.data.strip() if grant_form.la_code.data and grant_form.la_code.data.strip() else None
             added = accounts.grant(username, role, school, la_code)
             where = f" at {school[0]}" if school else f" for LA {la_code}" if la_code else ""
-            _logged("role_granted", f"{username}: {role}{where}")
             # a virtual school officer given an LA has moved to it even when the role itself is not new
-            changed = added or la_code is not None
-            flash(f"{username} now holds {role.replace('_', ' ')}{where}." if changed else f"{username} already held that role.")
-            return redirect(url_for("admin.index"))
+            if added or la_code is not None:
+                _logged("role_granted", f"{username}: {role}{where}")
+                flash(f"{username} is now {a_holder(role)}{_where(school, la_code)}.")
+                return redirect(url_for("admin.index"))
+            held = f"{username} is already {a_holder(role)}{_where(school)}: nothing to change."
+            put_errors(grant_form, {"role": [held]})
         if revoke_form.username.data is not None and revoke_form.validate_on_submit():
             username, role, school = revoke_form.username.data.strip(), revoke_form.role.data, _schools(revoke_form)
             removed = accounts.revoke(username, role, school)
             where = grants_taken(removed)
             _logged("role_revoked", f"{username}: {role}{where}")
-            flash(f"{username} no longer holds {role.replace('_', ' ')}{where}, from their next request.")
+            flash(f"{username} is no longer {a_holder(role)}{_where(removed)}, from their next request.")
             return redirect(url_for("admin.index"))
         if leaver_form.username.data is not None and leaver_form.validate_on_submit():
             username = leaver_form.username.data.strip()
@@ -180,11 +188,11 @@ def index() -> Any:
     except AccountError as error:
         # the form that was sent: the one with a username in the request, else the school's
         sent = next((f for f in forms[1:] if f.username.data is not None), school_form)
-        on_fields = {name: [_in_page_terms(message)] for name, message in error.on.items() if name in sent._fields}
+        on_fields = {name: [message] for name, message in error.on.items() if name in sent._fields}
         if on_fields:
             put_errors(sent, on_fields)
         else:
-            sent.form_errors.append(_in_page_terms(str(error)))
+            sent.form_errors.append(str(error))
         status = 422
     if any(f.errors for f in forms):
         status = 422

@@ -301,7 +301,7 @@ def _start_again() -> Any:
     session.pop("two_step", None)
     if current_user.is_authenticated:
         return redirect(url_for("cases.index"))
-    flash("Sign in again: that took more than five minutes, or the sign-in was not started here.")
+    flash("Sign in again: that took more than five minutes, or the sign-in was not started here.", "error")
     return redirect(url_for("auth.login"))
 
 
