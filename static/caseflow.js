@@ -7,6 +7,18 @@ for (const button of document.querySelectorAll("[data-caseflow-print]")) {
   button.hidden = false;
   button.addEventListener("click", () => window.print());
 }
+// A field that only some choices of another ask for (a contribution's proposal, for a view on one): shown while
+// one of them is chosen. Without JavaScript it is shown throughout, and the server writes it only for those choices.
+for (const group of document.querySelectorAll("[data-caseflow-shown-for]")) {
+  const chooser = group.closest("form")?.elements.namedItem(group.dataset.caseflowShownFor);
+  if (!(chooser instanceof HTMLSelectElement)) continue;
+  const asking = group.dataset.caseflowShownWith.split(" ");
+  const show = () => {
+    group.hidden = !asking.includes(chooser.value);
+  };
+  chooser.addEventListener("change", show);
+  show();
+}
 // The import's progress: the form is sent in the background and the server reports each row checked
 // (one JSON object a line), then the outcome, which replaces the page's outcome area. Without
 // JavaScript the form posts as usual and the page shows the same outcome.

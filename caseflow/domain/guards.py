@@ -308,11 +308,16 @@ def _pending(case: SupportCase, version: Any, kind: str | None = None) -> dict[s
     return None
 
 
+#: the kinds of contribution that answer a suspension or exclusion proposal, and so name it: the others (a social
+#: care view, an agency's, the family's) are about the child, and a form for them asks for no proposal
+ANSWERS_A_PROPOSAL = frozenset({"exclusion_view"})
+
+
 @guard("exclusion_view_names_pending_proposal", needs_input=True, fields=("kind", "proposal"))
 def exclusion_view_names_pending_proposal(
     case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str
 ) -> list[Unmet]:
-    if data.get("kind") != "exclusion_view":
+    if data.get("kind") not in ANSWERS_A_PROPOSAL:
         return []
     if _pending(case, data.get("proposal")) is not None:
         return []

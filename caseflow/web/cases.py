@@ -17,7 +17,7 @@ from caseflow.domain.errors import CaseflowError, GuardFailed, InvalidData, NotF
 from caseflow.domain.events import london_date, long_date, long_time
 from caseflow.domain.exclusions import RECIPIENTS
 from caseflow.domain.file_transfer import case_file_facts, file_duty, named_setting
-from caseflow.domain.guards import REMEDIES
+from caseflow.domain.guards import ANSWERS_A_PROPOSAL, REMEDIES
 from caseflow.domain.roles import CASE_READERS, Role
 from caseflow.domain.wording import HAPPENED_ON, done
 from caseflow.web.auth import services
@@ -186,6 +186,7 @@ def act(case_id: str, name: str) -> Any:
             if len(listed) == 1 and spec.fields[field_name].required:  # not a contribution's, an exclusion view's only
                 form[field_name].data = listed[0][0]
         prefill(form, spec.fields)  # after: a link's own value wins over what the case records
+    unasked, shown_for, none_to_name = asked_by_choice(name, form, entries)
     status, conflict = 200, None
     if request.method == "POST" and add_row(form, spec.fields, request.form):
         pass  # shown again as typed, with one more row: nothing recorded, nothing told wrong
@@ -220,11 +221,50 @@ def act(case_id: str, name: str) -> Any:
         conflict=conflict,
         changed=changed,
         pending=pending,
-        hidden=set(WITHOUT_THE_VIEW),
+        hidden=set(WITHOUT_THE_VIEW) | unasked,
+        shown_for=shown_for,
+        none_to_name=none_to_name,
         without_the_view=without_the_view,
         event_labels=services().workflow.event_labels,
     )
     return page, status
+
+
+#: an action's field that only some choices of another of its fields ask for, (action, field): (the other field, those
+#: choices). A contribution names a proposal only when it is a view on one: a social care view answers none.
+ASKED_ONLY_FOR = {("add_contribution", "proposal"): ("kind", ANSWERS_A_PROPOSAL)}
+#: what such a field's place on the form says when it is asked for and the case has no entry it could name
+NONE_TO_NAME = {
+    ("add_contribution", "proposal"): "There is no proposed suspension or exclusion on this case waiting for a decision, "
+    "so there is none for a view to answer.",
+}
+
+
+def asked_by_choice(
+    action: str, form: Any, entries: dict[str, list[tuple[int | str, str]]]
+) -> tuple[set[str], dict[str, tuple[str, str]], dict[str, str]]:
+    """Of the action's fields that only some choices of another ask for (``ASKED_ONLY_FOR``): those not asked
+    for, which the form leaves out and whose value, if one is sent (an old page, a kind changed after a proposal
+    was chosen), is not written; those shown until the other field is chosen, each with that field and the choices
+    asking for it, for the page's script to hide it meanwhile; and those asked for with nothing to name, each with
+    the words the form shows in place of an empty list. With the other field still to choose, a list with nothing
+    in it is left out: whatever is chosen, there is nothing to name."""
+    unasked: set[str] = set()
+    shown_for: dict[str, tuple[str, str]] = {}
+    none_to_name: dict[str, str] = {}
+    for (name, field), (chooser, asking) in ASKED_ONLY_FOR.items():
+        if name != action:
+            continue
+        chosen, listed = form[chooser].data, entries.get(field, [])
+        if chosen in asking:
+            if not listed:
+                none_to_name[field] = NONE_TO_NAME[(name, field)]
+        elif chosen or not listed:
+            unasked.add(field)
+            form[field].data = None
+        else:
+            shown_for[field] = (chooser, " ".join(sorted(asking)))
+    return unasked, shown_for, none_to_name
 
 
 #: a decision's fields that only a decision made without the social worker's view needs (the rule
