@@ -211,7 +211,7 @@ def test_social_worker_gives_a_view_then_the_head_decides(page: Page, base_url: 
     )
     shot(page, "05-social-worker-view")
     submit(page, "Add a contribution")
-    expect(page.get_by_text("Given by Jo Evans (Social worker; sw)")).to_be_visible()
+    expect(page.get_by_text("Given by Jo Evans (Social worker) on")).to_be_visible()
     page.get_by_role("button", name="Sign out").click()
 
     sign_in(page, base_url, "head")
@@ -259,7 +259,7 @@ def test_head_records_who_was_told_of_a_suspension_and_sees_what_is_still_owed(p
     page.get_by_label("Told on").fill(datetime.now(LONDON).date().isoformat())
     page.get_by_label("How").select_option("email")
     submit(page, "Record who was told of a suspension or exclusion")
-    expect(page.locator(".caseflow-decision").first).to_contain_text("(email), recorded by Harriet Okafor (Headteacher; head)")
+    expect(page.locator(".caseflow-decision").first).to_contain_text("(email), recorded by Harriet Okafor (Headteacher)")
     page.get_by_role("link", name="Reviews due").click()
     owing = page.locator("#decisions-owing-list")
     expect(owing).to_contain_text("Carter")

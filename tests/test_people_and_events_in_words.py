@@ -1,8 +1,9 @@
 """Trying the pages as a new user: the case page, the action pages and the auditor's named people by their
 usernames ("dsl", "sw") where a person's name was expected, the auditor's list of events read as codes
 ("DecisionCancelled"), and each action left two or three "View" lines in the case's access log. People are
-now named as their accounts name them (the username beside it, as the log stores it), events as the forms
-that write them are labelled, and a form sent successfully logs no read of its own: the page it leads to does."""
+now named as their accounts name them (the username beside it on the auditor's pages, as the log stores it:
+test_names_days_and_programmes), events as the forms that write them are labelled, and a form sent
+successfully logs no read of its own: the page it leads to does."""
 
 from __future__ import annotations
 
@@ -58,21 +59,23 @@ def test_pages_name_people_by_their_names(sqlite_services: Services, monkeypatch
     monkeypatch.setattr(svc.accounts, "display_names", lambda: asked.append(1) or names())
 
     case_page = signed_in(app, "dana").get(f"/cases/{case_id}?timeline=all").get_data(as_text=True)
-    assert "By <strong>Dana Shah (dana)</strong> as DSL" in case_page
-    assert "Given by Jo Evans (jo, Social worker) on " in case_page
+    assert "By <strong>Dana Shah</strong> as DSL" in case_page  # no job title in the name: the role is said
+    assert "Given by Jo Evans as Social worker on " in case_page and "(dana)" not in case_page
     assert "proposed by slt" in case_page  # an account whose name is its username: named once
     assert len(asked) == 1  # the names are read once for the page, not once for each person on it
 
     deciding = signed_in(app, "head").get(f"/cases/{case_id}/actions/decide_suspension").get_data(as_text=True)
-    assert "View of Jo Evans (jo, Social worker)" in deciding
+    assert "View of Jo Evans as Social worker" in deciding
 
     audit = signed_in(app, "auditor").get(f"/audit/cases/{case_id}").get_data(as_text=True)
     events = audit[audit.index("Events up to version") : audit.index('id="access-log-heading"')]
-    assert "Dana Shah (dana, DSL)" in events and "Jo Evans (jo, Social worker)" in events
-    assert "Jo Evans (jo, Social worker) at version" in audit[audit.index('id="replayed-proposals"') :]
+    assert "Dana Shah (username dana) as DSL" in events and "Jo Evans (username jo) as Social worker" in events
+    assert "Jo Evans (username jo) as Social worker at version" in audit[audit.index('id="replayed-proposals"') :]
     log = audit[audit.index('id="access-log"') :]
-    assert re.search(r'<td class="govuk-table__cell">Dana Shah \(dana\)</td>\s*<td class="govuk-table__cell">DSL</td>', log)
-    assert '<option value="jo">Jo Evans (jo)</option>' in audit  # the filter still filters by username
+    assert re.search(
+        r'<td class="govuk-table__cell">Dana Shah \(username dana\)</td>\s*<td class="govuk-table__cell">DSL</td>', log
+    )
+    assert '<option value="jo">Jo Evans (username jo)</option>' in audit  # the filter still filters by username
     assert svc.store.load(case_id)[0].actor == "dana"  # what is stored is unchanged
 
 
@@ -82,7 +85,8 @@ def test_someone_without_an_account_is_named_by_their_username(sqlite_services: 
     app = create_app({"TESTING": True, "SERVICES": sqlite_services, "SECRET_KEY": "test-secret"})
     with app.test_request_context():
         assert person("mis-import") == "mis-import"
-        assert person("mis-import", "dsl") == "mis-import (DSL)"
+        assert person("mis-import", "dsl") == "mis-import as DSL"
+        assert person("mis-import", with_username=True) == "mis-import"
 
 
 def test_the_auditor_reads_events_as_words_with_their_codes_beside(sqlite_services: Services) -> None:
@@ -139,18 +143,20 @@ def test_a_form_sent_too_late_names_what_changed_in_words(sqlite_services: Servi
     )
     page = late.get_data(as_text=True)
     assert late.status_code == 409
-    assert f"<li>{version + 1}. Log contact with the family by Dana Shah (dana, DSL)</li>" in page
+    assert f"<li>{version + 1}. Log contact with the family by Dana Shah as DSL</li>" in page
     assert "FamilyContactLogged" not in page
 
 
 def test_a_name_with_its_own_brackets_takes_the_username_inside_them(sqlite_services: Services) -> None:
-    """As the top bar does since the third walk: no second pair of brackets, and no role said twice."""
+    """As the top bar does since the third walk: no second pair of brackets, and no role said twice; the
+    username only where it is asked for (the auditor's pages), and the role only where the title does not say it."""
     from caseflow.web import person
 
     svc = sqlite_services
     svc.accounts.add_user("hokafor", ["headteacher"], [SCHOOL], password=PASSWORD, display_name="Harriet Okafor (Headteacher)")
     app = create_app({"TESTING": True, "SERVICES": svc, "SECRET_KEY": "test-secret"})
     with app.test_request_context():
-        assert person("hokafor") == "Harriet Okafor (Headteacher; hokafor)"
-        assert person("hokafor", "headteacher") == "Harriet Okafor (Headteacher; hokafor)"
-        assert person("hokafor", "dsl") == "Harriet Okafor (Headteacher; hokafor, DSL)"
+        assert person("hokafor") == "Harriet Okafor (Headteacher)"
+        assert person("hokafor", "headteacher") == "Harriet Okafor (Headteacher)"
+        assert person("hokafor", "dsl") == "Harriet Okafor (Headteacher) as DSL"
+        assert person("hokafor", "dsl", with_username=True) == "Harriet Okafor (Headteacher, username hokafor) as DSL"

@@ -52,6 +52,8 @@ def test_a_role_inside_another_word_of_a_name_is_still_said(sqlite_services: Ser
     svc.accounts.add_user("ann", ["dsl"], [SCHOOL], password="correct horse battery", display_name="Ann Lee :-)")
     app = create_app({"TESTING": True, "SERVICES": svc, "SECRET_KEY": "test-secret"})
     with app.test_request_context():
-        assert person("kim", "teacher") == "Kim Lee (Headteacher; kim, Teacher)"
-        assert person("kim", "headteacher") == "Kim Lee (Headteacher; kim)"
-        assert person("ann", "dsl") == "Ann Lee :-) (ann, DSL)"
+        assert person("kim", "teacher") == "Kim Lee (Headteacher) as Teacher"
+        assert person("kim", "headteacher") == "Kim Lee (Headteacher)"
+        assert person("kim", "teacher", with_username=True) == "Kim Lee (Headteacher, username kim) as Teacher"
+        assert person("ann", "dsl") == "Ann Lee :-) as DSL"
+        assert person("ann", "dsl", with_username=True) == "Ann Lee :-) (username ann) as DSL"

@@ -76,7 +76,7 @@ def test_the_auditors_page_reads_roles_decisions_and_recipients_as_words(sqlite_
     assert client.post("/login", data={"username": "auditor", "password": "correct horse battery"}).status_code == 302
     page = client.get(f"/audit/cases/{case_id}").get_data(as_text=True)
     row = page[page.index('id="replayed-proposals"') : page.index("</table>", page.index('id="replayed-proposals"'))]
-    assert "sw (Social worker)" in row and "Suspend at version" in row and "Social worker told " in row
+    assert "sw as Social worker at version" in row and "Suspend at version" in row and "Social worker told " in row
     assert "social_worker" not in row and "social worker)" not in row
 
 
@@ -136,7 +136,7 @@ def test_the_case_page_names_earlier_entries_as_staff_know_them(sqlite_services:
     outcomes = [v for v in _timeline(page, "Intervention") if v not in planned]  # each planning names its own
     assert sorted(outcomes) == sorted(f"{name} (planned {day})" for name, day in planned.items())
     assert f"Suspension of 1 day from {long_date(weekday)}, proposed by slt on {on[proposal]}" in page
-    assert f"Given by sw (Social worker) on {on[view]}" in page
+    assert f"Given by sw as Social worker on {on[view]}" in page
     interventions = page[page.index('id="interventions"') : page.index("</table>", page.index('id="interventions"'))]
     assert all(f'{name} <span class="govuk-body-s">(planned {day})</span>' in interventions for name, day in planned.items())
     decided = f"The suspension from {long_date(weekday)}, decided on {on[proposal + 2]}: no notice recorded yet to"

@@ -26,7 +26,7 @@ from caseflow.adapters.tables import UtcDateTime, api_tokens, schools, sign_in_t
 from caseflow.domain.events import now_utc, utc
 from caseflow.domain.roles import ALL_ROLES, Role
 from caseflow.domain.totp import matching_step, new_secret
-from caseflow.domain.wording import a_holder
+from caseflow.domain.wording import a_holder, name_and_title
 from caseflow.services.access import Principal
 
 #: argon2id, t=2, m=19 MiB, p=1: the ASVS 5.0 Appendix C floor, kept fast enough for tests
@@ -328,6 +328,21 @@ class SqlAccounts:
         """Every user's name by username, read at once: a page naming many people asks once, not per row."""
         with read_transaction(self.engine) as conn:
             return {row.username: row.display_name for row in conn.execute(select(users.c.username, users.c.display_name))}
+
+    def namesakes(self) -> frozenset[str]:
+        """The usernames of accounts whose person's name (without the job title in its brackets, spaces and case
+        aside) two or more active accounts bear: a page names each of them with the username beside it, so that
+        two people are not read as one. A leaver's account does not make a name shared; it bears the username
+        while one is."""
+        query = select(users.c.username, users.c.display_name, users.c.active)
+        bearing: dict[str, list[str]] = {}
+        active: dict[str, int] = {}
+        with read_transaction(self.engine) as conn:
+            for row in conn.execute(query):
+                name = " ".join(name_and_title(row.display_name)[0].casefold().split())
+                bearing.setdefault(name, []).append(row.username)
+                active[name] = active.get(name, 0) + bool(row.active)
+        return frozenset(username for name, usernames in bearing.items() if active[name] > 1 for username in usernames)
 
     def user(self, username: str) -> dict[str, Any] | None:
         """The user of that name, or None; None without asking the database for a name no user can have

@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 from caseflow.domain.events import long_date
 from caseflow.domain.pupil import Episode
 from caseflow.domain.school_calendar import SchoolCalendar, Term, school_year
+from caseflow.domain.wording import day_count
 
 SUSPENSION_DAYS_LIMIT = 45
 #: warn from this many days so the head sees the limit coming
@@ -66,7 +67,7 @@ def board_duty(kind: str, term_days: float, misses_exam: bool = False) -> BoardD
     if term_days > TERM_DAYS_BOARD_MUST_MEET:
         return BoardDuty(
             "must_consider",
-            f"This brings the pupil's suspensions this term to {term_days:g} days, more than "
+            f"This brings the pupil's suspensions this term to {day_count(term_days)}, more than "
             f"{TERM_DAYS_BOARD_MUST_MEET}: {within_15}.",
         )
     if misses_exam:
@@ -76,12 +77,12 @@ def board_duty(kind: str, term_days: float, misses_exam: bool = False) -> BoardD
     if term_days > TERM_DAYS_PARENTS_MAY_ASK:
         return BoardDuty(
             "if_parents_ask",
-            f"This brings the pupil's suspensions this term to {term_days:g} days: if the parents ask, the "
+            f"This brings the pupil's suspensions this term to {day_count(term_days)}: if the parents ask, the "
             "governing board must consider reinstatement within 50 school days of being told of it.",
         )
     return BoardDuty(
         "representations",
-        f"{term_days:g} days this term: the governing board must consider the parents' representations, "
+        f"{day_count(term_days)} this term: the governing board must consider the parents' representations, "
         "but cannot direct reinstatement.",
     )
 

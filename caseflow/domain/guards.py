@@ -41,6 +41,7 @@ from caseflow.domain.file_transfer import (
 )
 from caseflow.domain.pupil import years_before
 from caseflow.domain.school_calendar import SchoolCalendar
+from caseflow.domain.wording import day_count
 from workflows.questionnaires import QUESTIONNAIRES
 
 
@@ -519,7 +520,7 @@ def warnings(case: SupportCase, ctx: CaseContext, today: date) -> list[str]:
     found = []
     days = suspension_days(case, ctx, school_year(today))
     if days >= SUSPENSION_DAYS_WARNING:
-        found.append(f"{days:g} days of suspension this school year: the limit is {SUSPENSION_DAYS_LIMIT}.")
+        found.append(f"{day_count(days)} of suspension this school year: the limit is {SUSPENSION_DAYS_LIMIT}.")
     for proposal in case.proposals():
         if proposal["decision"] is None and ctx.cohort_status and not proposal["views"]:
             found.append(f"The {proposal['kind']} from {long_date(proposal['start_date'])} awaits the social worker's view.")
@@ -604,7 +605,7 @@ def days_served_within(case: SupportCase, data: Mapping[str, Any], ctx: CaseCont
         return [
             Unmet(
                 "served_too_many",
-                f"The suspension was of {float(proposal['days']):g} days: no more can have been served.",
+                f"The suspension was of {day_count(proposal['days'])}: no more can have been served.",
                 "days_served",
             )
         ]

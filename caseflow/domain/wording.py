@@ -3,6 +3,8 @@ who use them write them ("SEN support", "EHC plan", "SENCo"), not as the code is
 
 from __future__ import annotations
 
+import re
+
 #: codes whose plain form is not the code with its underscores made spaces and a capital first
 _WRITTEN = {
     "sen_support": "SEN support",
@@ -61,6 +63,13 @@ def counted(number: int, noun: str, plural: str | None = None) -> str:
     return f"{number:,} {noun if number == 1 else plural or noun + 's'}"
 
 
+def day_count(number: float) -> str:
+    """School days as a sentence says them: "1 day", "2 days", and a half day as the number is written elsewhere
+    ("0.5 days", "1.5 days"); never "-0 days" (a suspension cancelled before it began served 0)."""
+    number = float(number) + 0
+    return f"{number:g} {'day' if number == 1 else 'days'}"
+
+
 def ordinal(number: int) -> str:
     """A place in a list as a sentence says it: '1st', '2nd', '3rd', '4th', '11th', '12th', '21st'."""
     suffix = "th" if number % 100 in (11, 12, 13) else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
@@ -90,6 +99,33 @@ _HOLDERS = {
     "auditor": "auditor",
     "admin": "administrator",
 }
+
+
+def name_and_title(display_name: str) -> tuple[str, str]:
+    """A person's name as their account gives it, apart from the job title it carries in brackets: "Alex Brown
+    (Class teacher)" is ("Alex Brown", "Class teacher"), "Dana Shah" is ("Dana Shah", ""). A page adds to the
+    title inside its brackets rather than opening a second pair, and tells two people of one name apart."""
+    at = display_name.rfind("(")
+    if display_name.endswith(")") and at > 0 and display_name[:at].strip():
+        return display_name[:at].strip(), display_name[at + 1 : -1].strip()
+    return display_name, ""
+
+
+#: titles that name someone who stands in for, or assists, the one their last words name: a "Deputy head" is not
+#: the head, and acting as the head is worth saying
+_NOT_THE_ONE = ("deputy", "assistant")
+
+
+def title_says(title: str, role: str) -> bool:
+    """Whether a job title already says the role someone acted in, as a word of its own ("Class teacher" says
+    Teacher, "Headteacher" says Head, "Designated Safeguarding Lead" says DSL): a sentence naming the role as
+    well would say it twice. Not a word inside another ("teacher" in "Headteacher"), nor a deputy's title."""
+    for words in {label(role), _HOLDERS.get(role, "")} - {""}:
+        for found in re.finditer(rf"\b{re.escape(words)}\b", title, re.IGNORECASE):
+            before = title[: found.start()].split()
+            if not before or before[-1].lower() not in _NOT_THE_ONE:
+                return True
+    return False
 
 
 def a_holder(role: str) -> str:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
 from flask import Flask, g
 from flask_login import current_user
 
 from caseflow.domain.events import in_england, long_date, long_month, long_time
-from caseflow.domain.wording import counted, label
+from caseflow.domain.wording import counted, day_count, label, name_and_title, title_says
 from caseflow.web import (
     admin,
     api,
@@ -76,25 +74,37 @@ def school_named(urn: str) -> str:
     return f"{name} ({urn})" if name else f"School {urn}"
 
 
-def person(username: str, role: str | None = None) -> str:
-    """Someone who acted or looked, as their account names them, with the username the log stores beside it
-    ("Dana Shah (dana)"), and the role they acted in where one is given ("Dana Shah (dana, DSL)"). An account
-    named by its username, or one that no longer exists, shows the username alone. A name that carries its
-    own brackets ("Dana Shah (DSL)") takes the rest inside them, not in a second pair, and leaves out a role
-    it already names: "Dana Shah (DSL; dana)". The names are read once per request: the auditor's page names
-    a person on every row."""
+def _people() -> tuple[dict[str, str], frozenset[str]]:
+    """Every account's name, and those whose name another active account bears, read once per request: the
+    auditor's page names a person on every row."""
     if "people_names" not in g:
-        g.people_names = auth.services().accounts.display_names()
-    name = g.people_names.get(username) or username
-    own = name[name.rfind("(") :].lower() if name.endswith(")") and "(" in name else ""
-    beside = [username] if name != username else []
-    # the role said already where a word of the brackets starts with it ("Head" in "Headteacher"), not where
-    # it is inside another word ("Teacher" in "Headteacher"): the auditor reads the role each event was done in
-    if role and not re.search(rf"\b{re.escape(label(role).lower())}", own):
-        beside.append(label(role))
-    if not beside:
-        return name
-    return f"{name[:-1]}; {', '.join(beside)})" if own else f"{name} ({', '.join(beside)})"
+        accounts = auth.services().accounts
+        g.people_names, g.namesakes = accounts.display_names(), accounts.namesakes()
+    return g.people_names, g.namesakes
+
+
+def person(username: str, role: str | None = None, with_username: bool = False) -> str:
+    """Someone who acted or looked, as staff know them: their account's name with its job title ("Alex Brown
+    (Class teacher)"), and the role they acted in where one is given and the title does not say it ("Sam Lewis
+    (Deputy head) as SLT"). The username is for matching an account: beside the name on the auditor's pages
+    (``with_username``), where log lines are matched to accounts by it, and wherever another active account
+    bears the same name ("Alex Brown (Class teacher, username abrown)"), inside the title's brackets. An
+    account named by its username, or one that no longer exists, is named by the username alone."""
+    names, namesakes = _people()
+    name = names.get(username) or username
+    if name != username and (with_username or username in namesakes):
+        bare, title = name_and_title(name)
+        name = f"{bare} ({title}, username {username})" if title else f"{name} (username {username})"
+    return name + acting(username, role)
+
+
+def acting(username: str, role: str | None) -> str:
+    """The role someone acted in, as a sentence naming them adds it (" as DSL"), or nothing where no role is
+    given or their job title says it already: "By Alex Brown (Class teacher)", not "... as Teacher"."""
+    if not role:
+        return ""
+    title = name_and_title(_people()[0].get(username) or username)[1]
+    return "" if title_says(title, role) else f" as {label(role)}"
 
 
 def la_named(code: str) -> str:
@@ -108,6 +118,8 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["nav_links"] = nav_links
     app.jinja_env.filters["school_named"] = school_named
     app.jinja_env.filters["person"] = person
+    app.jinja_env.filters["acting"] = acting
+    app.jinja_env.filters["day_count"] = day_count
     app.jinja_env.filters["la_named"] = la_named
     app.jinja_env.filters["long_date"] = long_date
     app.jinja_env.filters["long_time"] = long_time

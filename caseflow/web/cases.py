@@ -19,7 +19,7 @@ from caseflow.domain.exclusions import RECIPIENTS
 from caseflow.domain.file_transfer import case_file_facts, file_duty, named_setting
 from caseflow.domain.guards import ANSWERS_A_PROPOSAL, REMEDIES
 from caseflow.domain.roles import CASE_READERS, Role
-from caseflow.domain.wording import HAPPENED_ON, done
+from caseflow.domain.wording import HAPPENED_ON, day_count, done
 from caseflow.web.auth import services
 from caseflow.web.forms import (
     action_form,
@@ -319,7 +319,9 @@ def named_entries(case: Any, events: list[Any]) -> dict[int, dict[str, str]]:
     """For each entry of the timeline that names an earlier one by its version (a view the proposal it answers, an
     outcome its intervention, a receipt the sending of the file, a correction the entry it corrects): that entry as
     staff know it, as the form that chose it names it, and not by a version number they are never shown
-    ({version: {field: words}}). A number that names no entry stays a number, as the rules found it."""
+    ({version: {field: words}}); and a choice whose field declares its words ("catch_up_literacy" is "Catch Up
+    Literacy", as the interventions table and the form name it). A number that names no entry stays a number, as
+    the rules found it."""
     workflow = services().workflow
     at = _happened_at(events)
     named = {
@@ -334,7 +336,11 @@ def named_entries(case: Any, events: list[Any]) -> dict[int, dict[str, str]]:
     for event in events:
         spec = workflow.by_event.get(event.event_type)
         refs = {key: value for key, value in event.data.items() if spec and key in spec.fields and spec.fields[key].type == "ref"}
-        if worded := {key: named[value] for key, value in refs.items() if isinstance(value, int) and value in named}:
+        worded = {key: named[value] for key, value in refs.items() if isinstance(value, int) and value in named}
+        # a choice as its form offered it: a programme as the catalogue names it, not its code in words
+        offered = {key: dict(field.labels) for key, field in spec.fields.items() if field.type == "choice"} if spec else {}
+        worded |= {key: offered[key][v] for key, v in event.data.items() if isinstance(v, str) and v in offered.get(key, {})}
+        if worded:
             found[event.version] = worded
     return found
 
@@ -360,7 +366,7 @@ def _described(proposal: dict[str, Any], at: dict[int, datetime]) -> str:
     """A proposal as the head and the social worker know it: its kind, days and first day, and when it was made
     (to the minute: two proposals of one kind and day are told apart)."""
     days = proposal.get("days")
-    length = f" of {days:g} {'day' if days == 1 else 'days'}" if days else ""
+    length = f" of {day_count(days)}" if days else ""
     start = long_date(proposal["start_date"])
     return f"{proposal['kind'].capitalize()}{length} from {start} (proposed {long_time(at[proposal['id']])})"
 

@@ -170,14 +170,16 @@ PLAN_NAMES = {"cin": "Child in need plan", "cp": "Child protection plan"}
 
 def entries_to_name(pupil: Pupil, action: str) -> dict[str, list[tuple[int, str]]]:
     """For a field that names an earlier entry of the record by its version: the entries it may name, as the
-    person filling in the form knows them ("Child in need plan from 3 March 2026, social worker Jo Evans (jo)"),
+    person filling in the form knows them ("Child in need plan from 3 March 2026, social worker Jo Evans"),
     not the number the table shows (the rules still judge the one chosen)."""
     if action != "end_social_care_episode":
         return {}
-    from caseflow.web import person  # the package imports this module before it defines its filters
+    from caseflow.web import acting, person  # the package imports this module before it defines its filters
 
     def named(episode: Episode) -> str:
-        worker = f", social worker {person(episode.social_worker)}" if episode.social_worker else ""
+        worker = ""
+        if sw := episode.social_worker:  # "social worker" once: not again before "Jo Evans (Social worker)"
+            worker = f", social worker {person(sw)}" if acting(sw, Role.SOCIAL_WORKER) else f", {person(sw)}"
         return f"{PLAN_NAMES.get(episode.plan, episode.plan)} from {long_date(episode.start_date)}{worker}"
 
     return {"episode": [(e.id, named(e)) for e in pupil.episodes if e.end_date is None]}
