@@ -32,11 +32,12 @@ def stored(case: SupportCase, new: NewEvent) -> StoredEvent:
 
 def act(
     case: SupportCase, action: str, role: str, data: dict[str, Any] | None = None, ctx: CaseContext = IN_NEED,
-    workflow: Workflow = WORKFLOW, user: str | None = None, log: list[StoredEvent] | None = None,
+    workflow: Workflow = WORKFLOW, user: str | None = None, log: list[StoredEvent] | None = None, when: datetime = WHEN,
 ) -> SupportCase:  # fmt: skip
-    """Take an action (raising the domain error if refused) and apply the event it causes (kept in ``log`` if given)."""
+    """Take an action (raising the domain error if refused) and apply the event it causes (kept in ``log`` if given);
+    ``when``: when it happened."""
     new = workflow.decide(
-        case, action, Actor(user or role, role), data or {}, ctx, WHEN, {"school_urn": "100001"} if case.version == 0 else None
+        case, action, Actor(user or role, role), data or {}, ctx, when, {"school_urn": "100001"} if case.version == 0 else None
     )
     event = stored(case, new)
     case.apply(event)

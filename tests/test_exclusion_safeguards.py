@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from caseflow.adapters.tables import case_report_facts, pupil_status, suspension
 from caseflow.bootstrap import Services
 from caseflow.demo import make_upn
 from caseflow.domain.errors import GuardFailed, NotPermitted
+from caseflow.domain.events import london_date
 from caseflow.domain.exclusions import board_duty, required_recipients
 from caseflow.domain.guards import warnings
 from caseflow.domain.school_calendar import Term, easter_sunday, school_term
@@ -137,28 +138,30 @@ def _case(svc: Services, pupil_id: str) -> str:
     return svc.cases.open_case(principal(svc, "dsl"), {"pupil_id": pupil_id, "need_areas": ["behaviour"], "description": "x"}).id
 
 
-def _act(svc: Services, who: str, case_id: str, action: str, data: dict[str, Any]) -> int:
-    after, _ = svc.cases.act(principal(svc, who), case_id, action, svc.store.current_version(case_id), data)
+def _act(svc: Services, who: str, case_id: str, action: str, data: dict[str, Any], when: datetime | None = None) -> int:
+    after, _ = svc.cases.act(principal(svc, who), case_id, action, svc.store.current_version(case_id), data, when)
     return after.version
 
 
 def _decide(
     svc: Services, case_id: str, days: float | None, start: str = "2026-11-23", decision: str = "suspend", heard: bool = True
 ) -> int:
-    """Propose, hear the social worker, decide: the proposal's version."""
+    """Propose, hear the social worker, decide: the proposal's version. One that began before today was proposed and
+    decided the morning it began, as recorded now: it cannot start before it is decided (support_journey@10)."""
+    first = date.fromisoformat(start)
+    when = datetime.combine(first, time(8), tzinfo=UTC) if first < london_date(svc.cases.clock()) else None
     if days is None:
-        proposal = _act(svc, "slt", case_id, "propose_exclusion", {"start_date": start, "reason": "Assault on a pupil."})
+        proposal = _act(svc, "slt", case_id, "propose_exclusion", {"start_date": start, "reason": "Assault on a pupil."}, when)
     else:
-        proposal = _act(svc, "slt", case_id, "propose_suspension", {"days": days, "start_date": start, "reason": "Fight."})
+        proposal = _act(svc, "slt", case_id, "propose_suspension", {"days": days, "start_date": start, "reason": "Fight."}, when)
     if heard:
         view = {"kind": "exclusion_view", "proposal": proposal, "contribution": "Try a reduced day first."}
         _act(svc, "sw", case_id, "add_contribution", view)
     kind = "exclusion" if days is None else "suspension"
     if kind == "exclusion" and decision == "suspend":
         decision = "exclude"
-    _act(
-        svc, "head", case_id, f"decide_{kind}", {"proposal": proposal, "decision": decision, "reasons": "As the policy sets out."}
-    )
+    decided = {"proposal": proposal, "decision": decision, "reasons": "As the policy sets out."}
+    _act(svc, "head", case_id, f"decide_{kind}", decided, when)
     return proposal
 
 
@@ -186,7 +189,7 @@ def test_a_decision_owes_notices_until_each_is_recorded(svc: Services) -> None:
     assert view.safeguards.decisions[0].missing == []
     assert not any("notice" in w for w in view.warnings)
     event = svc.store.load(case_id)[-1]
-    assert event.event_type == "DecisionNoticeRecorded" and event.workflow_version == CURRENT == "support_journey@9"
+    assert event.event_type == "DecisionNoticeRecorded" and event.workflow_version == CURRENT == "support_journey@10"
     assert event.data == {"proposal": proposal, "recipient": "local_authority", "notified_on": "2026-11-20"}
 
 

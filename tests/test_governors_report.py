@@ -23,16 +23,20 @@ from caseflow.domain.case_report import Tally, report_fact, tally
 from caseflow.domain.events import StoredEvent
 from caseflow.services.reports import SUPPRESSED, WITHHELD, of_which
 from tests.conftest import SCHOOL, Clock, Database, principal
-from tests.journey_helpers import act, case_at, replayed_tally
+from tests.journey_helpers import WHEN, act, case_at, replayed_tally
 
 NOTIFIED = {"notified_social_worker": True, "notified_virtual_school": True, "notified_la": True}
 AS_OF = date(2026, 11, 22)
+#: when last school year's suspension was proposed and decided: not after it began (support_journey@10)
+IN_AUGUST = datetime(2026, 8, 20, 8, 0, tzinfo=UTC)
 URN = DEMO_SCHOOL[0]
 
 
-def propose(case: SupportCase, log: list[StoredEvent], kind: str = "suspension", start: str = "2026-11-20") -> int:
+def propose(
+    case: SupportCase, log: list[StoredEvent], kind: str = "suspension", start: str = "2026-11-20", when: datetime = WHEN
+) -> int:
     data = {"start_date": start, "reason": "x"} | ({"days": 2} if kind == "suspension" else {})
-    act(case, f"propose_{kind}", "slt", data, log=log)
+    act(case, f"propose_{kind}", "slt", data, log=log, when=when)
     return case.version
 
 
@@ -64,7 +68,7 @@ def a_school_of_cases() -> tuple[list[SupportCase], list[StoredEvent]]:
         "override_reason": "Immediate risk",
     }
     act(overridden, "decide_suspension", "headteacher", decision | NOTIFIED, log=log)  # an override
-    last_year = propose(overridden, log, start="2026-08-20")  # the school year before
+    last_year = propose(overridden, log, start="2026-08-20", when=IN_AUGUST)  # the school year before
     view(overridden, log, last_year)
     act(
         overridden,
@@ -72,6 +76,7 @@ def a_school_of_cases() -> tuple[list[SupportCase], list[StoredEvent]]:
         "headteacher",
         {"proposal": last_year, "decision": "suspend", "reasons": "As the behaviour policy sets out."},
         log=log,
+        when=IN_AUGUST,
     )
     withdrawn = propose(overridden, log, start="2026-11-24")  # after the days decided
     view(overridden, log, withdrawn)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -59,7 +59,10 @@ def test_waiting_for_your_decision_lists_only_the_schools_where_the_user_is_head
     svc.accounts.grant("exec", "dsl", [SCHOOL])
     case_id = a_case_at(svc, "one_plan", 41)
     data = {"days": 2, "start_date": "2026-11-23", "reason": "Fight."}
-    proposal = svc.cases.act(principal(svc, "slt"), case_id, "propose_suspension", svc.store.current_version(case_id), data)
+    proposed_at = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)  # before it starts (support_journey@10), recorded today
+    proposal = svc.cases.act(
+        principal(svc, "slt"), case_id, "propose_suspension", svc.store.current_version(case_id), data, proposed_at
+    )
     client = client_for(svc, "exec")
     page = client.get("/").get_data(as_text=True)
     assert case_id in page, "the DSL reads the case"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import Connection
@@ -11,6 +12,10 @@ from caseflow.bootstrap import Services
 from caseflow.demo import make_upn, walk
 from caseflow.domain.errors import GuardFailed
 from tests.conftest import SCHOOL, principal
+
+#: when the suspensions here (the first from 20 November 2026) were proposed and decided, recorded on the clock's day:
+#: a suspension cannot start before it is proposed and decided (support_journey@10)
+PROPOSED_AT = datetime(2026, 11, 19, 12, 0, tzinfo=UTC)
 
 
 def test_days_decided_on_another_case_count_towards_the_limit(services: Services) -> None:
@@ -27,7 +32,7 @@ def test_days_decided_on_another_case_count_towards_the_limit(services: Services
     def suspend(case_id: str, days: float, start: str) -> None:
         version = services.store.current_version(case_id)
         proposed, _ = services.cases.act(
-            slt, case_id, "propose_suspension", version, {"days": days, "start_date": start, "reason": "Disruption."}
+            slt, case_id, "propose_suspension", version, {"days": days, "start_date": start, "reason": "Disruption."}, PROPOSED_AT
         )
         services.cases.act(
             head,
@@ -35,6 +40,7 @@ def test_days_decided_on_another_case_count_towards_the_limit(services: Services
             "decide_suspension",
             proposed.version,
             {"proposal": proposed.version, "decision": "suspend", "reasons": "As the behaviour policy sets out."},
+            PROPOSED_AT,
         )
 
     suspend(first, 40, "2026-11-20")
@@ -60,7 +66,7 @@ def test_two_decisions_at_once_on_two_cases_cannot_pass_the_limit_between_them(s
     for case_id, days, start in zip(cases, (40, 6), ("2026-11-20", "2027-02-01"), strict=True):  # days apart
         version = services.store.current_version(case_id)
         proposed, _ = services.cases.act(
-            slt, case_id, "propose_suspension", version, {"days": days, "start_date": start, "reason": "Disruption."}
+            slt, case_id, "propose_suspension", version, {"days": days, "start_date": start, "reason": "Disruption."}, PROPOSED_AT
         )
         proposals.append(proposed.version)
     inside, release = threading.Event(), threading.Event()
@@ -81,6 +87,7 @@ def test_two_decisions_at_once_on_two_cases_cannot_pass_the_limit_between_them(s
                 "decide_suspension",
                 proposal,
                 {"proposal": proposal, "decision": "suspend", "reasons": "As the behaviour policy sets out."},
+                PROPOSED_AT,
             )
             outcomes[case_id] = "decided"
         except GuardFailed as refused:

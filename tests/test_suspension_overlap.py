@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -54,23 +54,24 @@ def a_case(svc: Services, pupil_id: str) -> str:
     return svc.cases.open_case(principal(svc, "dsl"), data).id
 
 
-def act(svc: Services, who: str, case_id: str, action: str, data: dict[str, Any]) -> int:
-    after, _ = svc.cases.act(principal(svc, who), case_id, action, svc.store.current_version(case_id), data)
+def act(svc: Services, who: str, case_id: str, action: str, data: dict[str, Any], when: datetime | None = None) -> int:
+    after, _ = svc.cases.act(principal(svc, who), case_id, action, svc.store.current_version(case_id), data, when)
     return after.version
 
 
-def propose(svc: Services, case_id: str, start: str, days: float) -> int:
-    return act(svc, "slt", case_id, "propose_suspension", {"days": days, "start_date": start, "reason": "Fight."})
+def propose(svc: Services, case_id: str, start: str, days: float, when: datetime | None = None) -> int:
+    return act(svc, "slt", case_id, "propose_suspension", {"days": days, "start_date": start, "reason": "Fight."}, when)
 
 
-def decide(svc: Services, case_id: str, proposal: int, decision: str = "suspend") -> int:
+def decide(svc: Services, case_id: str, proposal: int, decision: str = "suspend", when: datetime | None = None) -> int:
     data = {"proposal": proposal, "decision": decision, "reasons": "As the behaviour policy sets out."}
-    return act(svc, "head", case_id, "decide_suspension", data)
+    return act(svc, "head", case_id, "decide_suspension", data, when)
 
 
-def suspend(svc: Services, case_id: str, start: str, days: float) -> int:
-    proposal = propose(svc, case_id, start, days)
-    decide(svc, case_id, proposal)
+def suspend(svc: Services, case_id: str, start: str, days: float, when: datetime | None = None) -> int:
+    """Propose and decide (``when``: the day it was, for one that has begun: support_journey@10)."""
+    proposal = propose(svc, case_id, start, days, when)
+    decide(svc, case_id, proposal, when=when)
     return proposal
 
 
@@ -151,7 +152,7 @@ def test_of_two_overlapping_proposals_only_the_first_decided_stands(svc: Service
 
 def test_only_the_days_served_of_a_cancelled_suspension_are_taken(svc: Services) -> None:
     case_id = a_case(svc, a_pupil(svc))
-    proposal = suspend(svc, case_id, "2026-11-19", 5)  # Thursday 19th to Wednesday 25th
+    proposal = suspend(svc, case_id, "2026-11-19", 5, NOW - timedelta(days=1))  # Thursday 19th to Wednesday 25th
     cancel = {"proposal": proposal, "cancelled_on": "2026-11-20", "days_served": 1, "reason": "Reintegration agreed."}
     act(svc, "head", case_id, "cancel_decision", cancel)
     assert refused(propose, svc, case_id, "2026-11-19", 1)[0][0] == "overlaps_suspension"

@@ -42,9 +42,9 @@ def a_case(svc: Services) -> str:
     return walk(svc, {"dsl": dsl, "senco": principal(svc, "senco")}, pupil.id, "one_plan", NOW.date())
 
 
-def propose(svc: Services, case_id: str, action: str, start: str) -> int:
+def propose(svc: Services, case_id: str, action: str, start: str, when: datetime | None = None) -> int:
     data = {"start_date": start, "reason": "Disruption."} | ({"days": 2} if action == "propose_suspension" else {})
-    proposed, _ = svc.cases.act(principal(svc, "slt"), case_id, action, svc.store.current_version(case_id), data)
+    proposed, _ = svc.cases.act(principal(svc, "slt"), case_id, action, svc.store.current_version(case_id), data, when)
     return proposed.version
 
 
@@ -65,7 +65,8 @@ def test_a_weekend_start_is_refused_on_the_start_date(svc: Services, action: str
 
 def test_a_holiday_is_refused_once_the_school_has_set_its_dates_and_a_school_day_is_taken(svc: Services) -> None:
     case_id = a_case(svc)
-    assert propose(svc, case_id, "propose_suspension", "2026-10-27") > 0, "a weekday with no dates set is not judged"
+    before_it = datetime(2026, 10, 26, 12, 0, tzinfo=UTC)  # proposed then: not after its start (support_journey@10)
+    assert propose(svc, case_id, "propose_suspension", "2026-10-27", before_it) > 0, "a weekday with no dates set is not judged"
     svc.calendars.set_year(principal(svc, "head"), SCHOOL, 2026, calendar_body(DATES, parse_dates(CLOSED)))
     for closed in ("2026-10-27", "2026-12-21", "2027-03-29"):  # half term, the Christmas holidays, Easter Monday
         with pytest.raises(GuardFailed) as refused:
@@ -73,7 +74,7 @@ def test_a_holiday_is_refused_once_the_school_has_set_its_dates_and_a_school_day
         assert refused.value.unmet[0].message.startswith("The school is closed on "), closed
     version = propose(svc, case_id, "propose_suspension", "2026-11-23")
     written = svc.store.load(case_id)[version - 1]
-    assert written.event_type == "SuspensionProposed" and written.workflow_version == CURRENT == "support_journey@9"
+    assert written.event_type == "SuspensionProposed" and written.workflow_version == CURRENT == "support_journey@10"
 
 
 def test_version_4_is_kept_as_released() -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from html import unescape
 
 from flask.testing import FlaskClient
 
@@ -32,8 +33,9 @@ def test_the_timeline_reads_yes_no_and_codes_as_words(sqlite_services: Services)
     assert client.post("/login", data={"username": "dsl", "password": "correct horse battery"}).status_code == 302
     page = client.get(f"/cases/{case_id}?timeline=all").get_data(as_text=True)
     timeline = page[page.index('id="timeline"') :]
-    values = dict(re.findall(r'__key">([^<]*)</dt>\s*<dd class="govuk-summary-list__value">([^<]*)</dd>', timeline))
-    assert values["Aspirations discussed"] == "Yes"
+    found = re.findall(r'__key">([^<]*)</dt>\s*<dd class="govuk-summary-list__value">([^<]*)</dd>', timeline)
+    values = {unescape(key): value for key, value in found}
+    assert values["The pupil's aspirations were discussed"] == "Yes"  # as the meeting's form asked it
     assert values["Attendees"] == "School – Dana Shah; Social care – Jo Evans; Family – Mum"
     assert values["Need areas"] == "Attendance; SEMH"
     assert "True" not in timeline and "False" not in timeline

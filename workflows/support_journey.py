@@ -757,13 +757,42 @@ def _version_9(action: dict) -> dict:
     return {**action, "guards": [*action["guards"], *added]} if added else action
 
 
+_ACTIONS_9 = [_version_9(a) for a in _ACTIONS_8] + [CLOSE_INTO_OTHER_CASE]
+
+#: version 10's guards added to actions version 9 had
+_ADDED_IN_10 = {
+    "record_family_views": ["views_or_reason_not_both"],
+    "propose_suspension": ["starts_from_its_proposal"],
+    "propose_exclusion": ["starts_from_its_proposal"],
+    "decide_suspension": ["starts_from_its_decision"],
+    "decide_exclusion": ["starts_from_its_decision"],
+}
+#: version 10's words for the reason the family's views were not obtained, as the timeline shows it too
+_NOT_OBTAINED_IN_10 = "Why the family's views could not be obtained"
+
+
+def _version_10(action: dict) -> dict:
+    """Version 10's changes, from a new user's walk: the family's views or why they could not be obtained, not both
+    (one of the two is not so); and a suspension or exclusion starts no earlier than the day it is proposed and the
+    day it is decided (a head proposed one from 2 November on 7 December and decided it): one recorded after the day
+    it was made gives that day."""
+    added = _ADDED_IN_10.get(action["name"])
+    if not added:
+        return action
+    changed = {**action, "guards": [*action["guards"], *added]}
+    if action["name"] == "record_family_views":
+        reason = {**action["fields"]["not_obtained_reason"], "label": _NOT_OBTAINED_IN_10}
+        changed["fields"] = {**action["fields"], "not_obtained_reason": reason}
+    return changed
+
+
 DEFINITION = {
     "name": "support_journey",
-    "version": 9,
+    "version": 10,
     "initial": "need_identified",
     "final_states": ["closed"],
     "states": STATES,
-    "actions": [_version_9(a) for a in _ACTIONS_8] + [CLOSE_INTO_OTHER_CASE],
+    "actions": [_version_10(a) for a in _ACTIONS_9],
 }
 
 
@@ -772,6 +801,10 @@ def _before_catalogue(action: dict) -> dict:
         return action
     return {**action, "fields": {k: v for k, v in action["fields"].items() if k != "programme"}}
 
+
+#: version 9, before the family's views and why they could not be obtained were refused together, and a suspension or
+#: exclusion starting before the day it was proposed or decided; a copy, held by a test to the definition as released
+DEFINITION_V9 = deepcopy({**DEFINITION, "version": 9, "actions": _ACTIONS_9})
 
 #: version 8, before a case could close into the pupil's other open case and a review date before today was refused; a
 #: copy, held by a test to the definition as it was released

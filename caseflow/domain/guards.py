@@ -72,6 +72,9 @@ class CaseContext:
     social_worker_accounts: Callable[[], frozenset[str]] | None = None
     #: the ids of the pupil's other cases not closed (read when a rule first asks), for a case closed into one
     other_open_cases: Collection[str] = frozenset()
+    #: the day (in England) the action being judged happened: its ``occurred_at``, which a proposal or decision
+    #: recorded after the day it was made gives as that day; None: today
+    occurred_on: date | None = None
 
 
 #: what a requirement about the case (not about a field of the form) asks the user to do: the action
@@ -302,6 +305,15 @@ def views_or_reason(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext
     return [Unmet("views_or_reason", "Give the family's views, or the reason they could not be obtained.", "views")]
 
 
+@guard("views_or_reason_not_both", needs_input=True, fields=("views", "not_obtained_reason"))
+def views_or_reason_not_both(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
+    """Views obtained and a reason they could not be: one of the two is not so, and the review would read both."""
+    if not (data.get("views") and data.get("not_obtained_reason")):
+        return []
+    message = "Give the family's views or why they could not be obtained, not both: if the views were obtained, leave this empty."
+    return [Unmet("views_and_reason", message, "not_obtained_reason")]
+
+
 def _pending(case: SupportCase, version: Any, kind: str | None = None) -> dict[str, Any] | None:
     for proposal in case.proposals():
         if proposal["id"] == version and proposal["decision"] is None and kind in (None, proposal["kind"]):
@@ -524,6 +536,13 @@ def warnings(case: SupportCase, ctx: CaseContext, today: date) -> list[str]:
     for proposal in case.proposals():
         if proposal["decision"] is None and ctx.cohort_status and not proposal["views"]:
             found.append(f"The {proposal['kind']} from {long_date(proposal['start_date'])} awaits the social worker's view.")
+        if proposal["decision"] is None and (start := date.fromisoformat(proposal["start_date"])) < today:
+            called = _CALLED[proposal["kind"]]
+            found.append(
+                f"The {called} proposed to start on {long_date(start)} has not been decided, and that day has passed: "
+                f"a {called} cannot start before it is decided. If the decision was made by then, record it and give "
+                "the day it was made; if not, withdraw the proposal and propose new dates."
+            )
     duty = case_file_duty(case, ctx)
     if duty is not None and not duty.sent:
         found.append(
@@ -733,6 +752,54 @@ def date_in_range(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, 
             message, code = f"The date cannot be after {long_date(latest)}; check the year.", "date_out_of_range"
         unmet.append(Unmet(code, message, name))
     return unmet
+
+
+#: what a proposal or decision's kind is called in a sentence
+_CALLED = {"suspension": "suspension", "exclusion": "permanent exclusion"}
+_KIND_OF_PROPOSAL = {"propose_suspension": "suspension", "propose_exclusion": "exclusion"}
+
+
+def _day_it_happened(ctx: CaseContext) -> date | None:
+    return ctx.occurred_on or ctx.today
+
+
+@guard("starts_from_its_proposal", needs_input=True, fields=("start_date",))
+def starts_from_its_proposal(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
+    """A suspension or exclusion proposed to start on a day already gone could not then be decided (it cannot start
+    before it is decided): most often a slip of the month. One proposed on an earlier day and recorded now gives that
+    day. A start a year or more back is ``date_in_range``'s to tell ("check the year"), once."""
+    text, proposed_on = data.get("start_date"), _day_it_happened(ctx)
+    if not text or proposed_on is None:
+        return []
+    start = date.fromisoformat(text)
+    before, _ = _DATE_WINDOWS.get(action, {}).get("start_date", (None, None))
+    if start >= proposed_on or (before is not None and ctx.today and start < ctx.today - timedelta(days=before)):
+        return []
+    message = (
+        f"A {_CALLED[_KIND_OF_PROPOSAL[action]]} cannot start before it is proposed: the start date is {long_date(start)} "
+        f"and the proposal is dated {long_date(proposed_on)}. If it was proposed earlier, give the day it was proposed."
+    )
+    return [Unmet("starts_before_proposed", message, "start_date")]
+
+
+@guard("starts_from_its_decision", needs_input=True, fields=("decision", "proposal"))
+def starts_from_its_decision(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
+    """A pupil is not suspended or excluded before the head decides it, and the days before would count towards the
+    limits as if served. The decision's day is when it happened: a head recording one made earlier gives that day
+    (domain facts, section 5: the notices follow the decision). Withdrawing a proposal starts nothing."""
+    kind = _KIND_OF_DECISION.get(action)
+    proposal = _pending(case, data.get("proposal"), kind) if data.get("decision") not in (None, "withdraw") else None
+    decided_on = _day_it_happened(ctx)
+    if proposal is None or decided_on is None:
+        return []
+    start = date.fromisoformat(proposal["start_date"])
+    if start >= decided_on:
+        return []
+    message = (
+        f"A {_CALLED[proposal['kind']]} cannot start before it is decided: the start date is {long_date(start)} and the "
+        f"decision is dated {long_date(decided_on)}. If the decision was made earlier, give the day it was made."
+    )
+    return [Unmet("starts_before_decided", message, "proposal")]
 
 
 @guard("review_date_not_past", needs_input=True, fields=("review_date",))

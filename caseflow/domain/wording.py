@@ -151,12 +151,18 @@ _DONE = {
     "IndicatorAssessed": "Indicator rated",
     "SuccessCelebrated": "Success celebrated",
     "TeacherUnassigned": "Teacher no longer assigned",
+    "CaseClosedIntoOther": "Closed as part of the pupil's other case",
 }
+#: events whose words name the pupil where the page knows them ("Closed as part of Ben's other case")
+_DONE_NAMING = {"CaseClosedIntoOther": "Closed as part of {given_name}'s other case"}
 
 
-def done(event_type: str) -> str:
+def done(event_type: str, given_name: str | None = None) -> str:
     """What is now so once an event is written, as a success message says it ("Meeting recorded"): its type's
-    words, split at the capitals, with the first kept capital ("MeetingRecorded")."""
+    words, split at the capitals, with the first kept capital ("MeetingRecorded"); the pupil by ``given_name``
+    where the words name them."""
+    if given_name and event_type in _DONE_NAMING:
+        return _DONE_NAMING[event_type].format(given_name=given_name)
     if event_type in _DONE:
         return _DONE[event_type]
     words = "".join(f" {c.lower()}" if c.isupper() else c for c in event_type).strip()

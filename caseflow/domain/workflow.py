@@ -10,7 +10,7 @@ condition returns False silently. Guards are looked up by name in
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -18,7 +18,7 @@ from transitions import Machine, Transition
 
 from caseflow.domain.case import FROM_STATE, TO_STATE, SupportCase
 from caseflow.domain.errors import GuardFailed, InvalidData, NotPermitted, UnknownAction, Unmet
-from caseflow.domain.events import NewEvent
+from caseflow.domain.events import NewEvent, london_date
 from caseflow.domain.fields import FieldSpec, validate_partly
 from caseflow.domain.guards import GUARDS, CaseContext
 from caseflow.domain.roles import ALL_ROLES, Actor
@@ -138,6 +138,12 @@ class Workflow:
                 found.setdefault(spec.event_type, set()).update(names)
         return {event_type: frozenset(names) for event_type, names in found.items()}
 
+    @property
+    def field_labels(self) -> dict[str, dict[str, str]]:
+        """Each event type's fields as the form that writes them labels them: a timeline reads "Why the family's views
+        could not be obtained", as the form asked it, not the code the log stores ("not_obtained_reason")."""
+        return {event_type: {name: f.label for name, f in spec.fields.items()} for event_type, spec in self.by_event.items()}
+
     def _load_action(self, raw: Mapping[str, Any]) -> ActionSpec:
         known = {"name", "label", "event", "source", "dest", "roles", "guards", "fields"}
         if set(raw) - known:
@@ -254,6 +260,7 @@ class Workflow:
         Nothing is changed here; the caller appends the event.
         """
         spec = self.authorise(case.state, name, actor.role)
+        ctx = replace(ctx, occurred_on=london_date(occurred_at))  # the rules judge the day it happened, not the day typed
         clean, errors = validate_partly(spec.fields, data if data is not None else {})
         if errors:
             raise InvalidData(with_rules(errors, self.rules_on_values(case, spec, clean, errors, ctx)))

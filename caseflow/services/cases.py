@@ -110,6 +110,9 @@ class CaseView:
     #: the pupil's needs raised again and closed into this case, oldest first: who raised each and when, its need
     #: areas and description (the concern stays in front of whoever works on this case), and the closing
     closed_into_this: list[dict[str, Any]] = field(default_factory=list)
+    #: every case this one was ever closed into, by id, as people know it (case_id, state now, opened_on): the
+    #: timeline links each closing to its case rather than showing the id
+    named_cases: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 class CaseService:
@@ -153,15 +156,22 @@ class CaseService:
         )
 
     def problems_besides(
-        self, view: CaseView, action: str, data: Mapping[str, Any], wrong: Collection[str]
+        self,
+        view: CaseView,
+        action: str,
+        data: Mapping[str, Any],
+        wrong: Collection[str],
+        occurred_at: datetime | None = None,
     ) -> dict[str, list[str]]:
         """For a form its page refused before the rules saw it (``wrong``: values the page could not read):
-        what its other values break, so every problem is told at once. Nothing is written, nor logged (the
-        page's refusal is no attempt at the action)."""
+        what its other values break, so every problem is told at once (judged as of ``occurred_at``, when the form
+        says it happened, if it says). Nothing is written, nor logged (the page's refusal is no attempt at the action)."""
         spec = self.workflow.action(action)
         given = {name: value for name, value in data.items() if name not in wrong}
         clean, errors = validate_partly(spec.fields, given)
         ctx = self.context(view.case, view.pupil, london_date(self.clock()))
+        if occurred_at is not None:
+            ctx = replace(ctx, occurred_on=london_date(occurred_at))
         unread = {**errors, **{name: ["unread"] for name in wrong}}
         found = with_rules(errors, self.workflow.rules_on_values(view.case, spec, clean, unread, ctx))
         return {name: messages for name, messages in found.items() if name not in wrong}
@@ -210,6 +220,7 @@ class CaseService:
         others = self._open_cases(pupil.id, leaving_out=case.id)  # shown on the page: read now, once
         ctx = replace(self.context(case, pupil, today), other_open_cases=frozenset(c["case_id"] for c in others))
         events = self.store.load(case_id)
+        named = self._cases_closed_into(case)
         view = CaseView(
             case,
             pupil,
@@ -220,8 +231,9 @@ class CaseService:
             events,
             case_file_duty(case, ctx),
             others,
-            self._closed_into(case),
+            self._closed_into(case, named),
             self._closed_into_this(case),
+            named,
         )
         if logged:
             self.log_view(principal, view)
@@ -254,22 +266,28 @@ class CaseService:
                     break
         return found
 
-    def _closed_into(self, case: SupportCase) -> dict[str, Any] | None:
-        """The case this one was closed into, as people know it (its step and the day it opened), with the closing."""
+    def _cases_closed_into(self, case: SupportCase) -> dict[str, dict[str, Any]]:
+        """Each case this one was ever closed into (once reopened, it may have been closed into another since), as
+        people know it: its step now and the day it opened."""
+        found: dict[str, dict[str, Any]] = {}
+        for closing in case.facts_of("CaseClosedIntoOther"):
+            other_id = closing.data.get("other_case")
+            if not isinstance(other_id, str) or other_id in found:
+                continue
+            try:
+                other = load_case(self.store, other_id)
+            except NotFound:
+                continue
+            if (opened := other.opened) is not None:
+                found[other_id] = {"case_id": other.id, "state": other.state, "opened_on": london_date(opened.occurred_at)}
+        return found
+
+    def _closed_into(self, case: SupportCase, named: Mapping[str, dict[str, Any]]) -> dict[str, Any] | None:
+        """The case this one was closed into (of those ``named``), as people know it, with the closing."""
         other_id, closing = case.closed_into(), case.closing()
-        if other_id is None or closing is None:
+        if other_id is None or closing is None or other_id not in named:
             return None
-        try:
-            other = load_case(self.store, other_id)
-        except NotFound:
-            return None
-        opened = other.opened
-        return {
-            "case_id": other.id,
-            "state": other.state,
-            "opened_on": london_date(opened.occurred_at) if opened else None,
-            **_closing(closing),
-        }
+        return {**named[other_id], **_closing(closing)}
 
     def _closed_into_this(self, case: SupportCase) -> list[dict[str, Any]]:
         """The pupil's closed cases that were closed into this one, each with the need it raised."""
@@ -524,11 +542,12 @@ class CaseService:
 
 
 def _future() -> Unmet:
-    return Unmet("occurred_in_future", "When it happened cannot be in the future.")
+    """On ``occurred_at``, where the API body gives it and the forms that ask the day it happened have their box."""
+    return Unmet("occurred_in_future", "When it happened cannot be in the future.", "occurred_at")
 
 
 def _too_early() -> Unmet:
-    return Unmet("occurred_too_early", f"When it happened must be in {EARLIEST_OCCURRED_YEAR} or later.")
+    return Unmet("occurred_too_early", f"When it happened must be in {EARLIEST_OCCURRED_YEAR} or later.", "occurred_at")
 
 
 def _named_open_cases(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import suppress
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -14,7 +14,7 @@ from wtforms import BooleanField, HiddenField, SelectField
 from wtforms.validators import Optional
 
 from caseflow.domain.errors import CaseflowError, GuardFailed, InvalidData, NotFound, NotPermitted, SecondOpenCase
-from caseflow.domain.events import london_date, long_date, long_time
+from caseflow.domain.events import LONDON, london_date, long_date, long_time
 from caseflow.domain.exclusions import RECIPIENTS
 from caseflow.domain.file_transfer import case_file_facts, file_duty, named_setting
 from caseflow.domain.guards import ANSWERS_A_PROPOSAL, REMEDIES
@@ -22,6 +22,7 @@ from caseflow.domain.roles import CASE_READERS, Role
 from caseflow.domain.wording import HAPPENED_ON, day_count, done
 from caseflow.web.auth import services
 from caseflow.web.forms import (
+    DayField,
     action_form,
     add_row,
     close_up_people,
@@ -131,10 +132,11 @@ def detail(case_id: str) -> Any:
         recipients=RECIPIENTS,
         today=today(),
         remedy=remedy_links(view),
-        nothing_to_name=nothing_to_name(view),
+        not_offered=nothing_to_name(view) | not_met_once_closed(view),
         named=named_entries(view.case, view.events),
         happened={event.version: london_date(event.occurred_at) for event in view.events},
         happened_at={event.version: event.occurred_at for event in view.events},  # to tell apart two of one day
+        field_labels=services().workflow.field_labels,
     )
 
 
@@ -148,6 +150,15 @@ def nothing_to_name(view: Any) -> set[str]:
         if any(spec.fields[name].required and not entries for name, entries in listed.items()):
             found.add(spec.name)
     return found
+
+
+def not_met_once_closed(view: Any) -> set[str]:
+    """On a closed case, the actions not ready for what the case lacks (a move to send the child protection file
+    for, on a need closed into the pupil's other case, where any move is prepared): nothing recorded on a closed case
+    meets it, so the link leads only to a refusal. What a decision still owes is offered as before."""
+    if view.case.state not in services().workflow.final_states:
+        return set()
+    return {status.action.name for status in view.actions if status.unmet}
 
 
 def remedy_links(view: Any) -> Callable[[str], tuple[str, str] | None]:
@@ -178,6 +189,10 @@ def act(case_id: str, name: str) -> Any:
         abort(404 if spec is None else 403)
     entries = entries_to_name(view.case, name, view.other_open_cases)
     form_class = action_form(spec.fields, {"expected_version": HiddenField()}, entries)
+    if name in ASKS_THE_DAY:  # after the action's own fields: most are made the day they are recorded
+        label, hint = ASKS_THE_DAY[name]
+        day = DayField(label, description=hint, validators=[Optional()])
+        form_class = type("ActionForm", (form_class,), {"occurred_at": day})
     form = form_class()
     if request.method == "GET":
         form.expected_version.data = str(view.case.version)
@@ -194,17 +209,18 @@ def act(case_id: str, name: str) -> Any:
         status, conflict = submit(
             form,
             spec.fields,
-            lambda expected, data: cases.act(current_user.principal, case_id, name, expected, data),
+            lambda expected, data: cases.act(current_user.principal, case_id, name, expected, data, happened(form)),
             remedy_links(view),
         )
         if status == 200:
-            flash(f"{done(spec.event_type)}.")
+            flash(f"{done(spec.event_type, view.pupil.given_name)}.")
             return redirect(url_for("cases.detail", case_id=case_id))
     elif request.method == "POST":
         status = 422
         if "csrf_token" not in form.errors:  # what the values the page could read break, told with the rest
             close_up_people(form, spec.fields)  # as submit does: "Person 1" is then the form's Person 1
-            put_errors(form, cases.problems_besides(view, name, form_data(form, spec.fields), set(form.errors)))
+            found = cases.problems_besides(view, name, form_data(form, spec.fields), set(form.errors), happened(form))
+            put_errors(form, found)
     changed = view.events[conflict.expected_version :] if conflict and conflict.expected_version >= 0 else []
     if conflict:  # shown what changed, the person may send what they typed again, on top of the latest version
         form.expected_version.data = str(conflict.current_version)
@@ -265,6 +281,31 @@ def asked_by_choice(
         else:
             shown_for[field] = (chooser, " ".join(sorted(asking)))
     return unasked, shown_for, none_to_name
+
+
+#: the actions whose form asks the day it happened, each with its label and hint: a proposal or decision recorded after
+#: the day it was made gives that day, which its start is held to (support_journey@10); the API's ``occurred_at``
+ASKS_THE_DAY = {
+    **dict.fromkeys(
+        ("propose_suspension", "propose_exclusion"),
+        ("Date of the proposal", "Leave empty if it was proposed today. For a proposal made on an earlier day, give that day."),
+    ),
+    **dict.fromkeys(
+        ("decide_suspension", "decide_exclusion"),
+        ("Date of the decision", "Leave empty if it was decided today. For a decision made on an earlier day, give that day."),
+    ),
+}
+#: the time of day a day given as when something happened is recorded at (in England): the day is what it says
+HAPPENED_AT = time(12)
+
+
+def happened(form: Any) -> datetime | None:
+    """When the form says it happened: the day given, at midday in England, or None (now) for today or none given. A
+    day to come is the service's to refuse, on the box."""
+    day = form.occurred_at.data if "occurred_at" in form else None
+    if day is None or day == today():
+        return None
+    return datetime.combine(day, HAPPENED_AT, tzinfo=LONDON)
 
 
 #: a decision's fields that only a decision made without the social worker's view needs (the rule
