@@ -11,7 +11,7 @@ import json
 import re
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +22,10 @@ from werkzeug.serving import make_server
 from caseflow import create_app
 from caseflow.adapters.migrate import upgrade
 from caseflow.bootstrap import bootstrap
-from caseflow.demo import DEMO_PASSWORD, load_demo
+from caseflow.demo import DEMO_PASSWORD, load_demo, typical_school_year
 from caseflow.domain.events import LONDON
+from caseflow.domain.exclusions import school_year
+from caseflow.domain.school_calendar import school_year_calendar
 from caseflow.domain.totp import hotp, step_at
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -130,7 +132,7 @@ def test_dsl_walks_a_case_from_need_to_transition(page: Page, base_url: str) -> 
     page.get_by_label("Aspirations").fill("Wants to be a palaeontologist.")
     submit(page, "Record the One Plan")
     take(page, "Record the family's views")
-    page.get_by_label("Family's views").fill("Dad would like reading books sent home.")
+    page.get_by_label("Family's views", exact=True).fill("Dad would like reading books sent home.")
     submit(page, "Record the family's views")
     take(page, "Record the pupil's voice")
     page.get_by_label("What the pupil said").fill("I like stories about dinosaurs.")
@@ -226,12 +228,24 @@ def test_social_worker_gives_a_view_then_the_head_decides(page: Page, base_url: 
     shot(page, "06-head-decided")
 
 
+def _school_day_to_come(count: int) -> str:
+    """The demo school's ``count``-th school day after today (past the days of the suspension the demo decided): a
+    suspension starts no earlier than the day it is proposed (support_journey@10), so a date typed once goes by."""
+    today = datetime.now(LONDON).date()
+    year = school_year(today)
+    found = school_year_calendar(year, *typical_school_year(year)).school_day(today, count)
+    if found is None:  # past the school year's last days: the next one's
+        found = school_year_calendar(year + 1, *typical_school_year(year + 1)).school_day(date(year + 1, 8, 31), count)
+    assert found is not None
+    return found.isoformat()
+
+
 def test_head_cannot_decide_before_the_social_worker_is_heard(page: Page, base_url: str) -> None:
     sign_in(page, base_url, "slt")
     open_case_of(page, "Carter, Ben")
     take(page, "Propose a suspension")
     page.get_by_label("School days").fill("1")
-    page.get_by_label("Proposed start date").fill("2026-12-01")
+    page.get_by_label("Proposed start date").fill(_school_day_to_come(5))
     page.get_by_label("Reason").fill("Assault on a member of staff.")
     submit(page, "Propose a suspension")
     page.get_by_role("button", name="Sign out").click()
