@@ -5,6 +5,7 @@ one only for that kind of contribution, and says in words when there is none to 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from flask.testing import FlaskClient
 
@@ -30,7 +31,9 @@ def _allocated_case(svc: Services, serial: int) -> str:
 
 
 def _propose(svc: Services, case_id: str) -> int:
-    data = {"days": 2, "start_date": "2026-11-23", "reason": "Fight."}
+    today = svc.cases.clock().date()
+    weekday = next(d for d in (today + timedelta(days=n) for n in range(1, 8)) if d.weekday() < 5)  # a start still to come
+    data = {"days": 2, "start_date": weekday.isoformat(), "reason": "Fight."}
     return svc.cases.act(principal(svc, "slt"), case_id, "propose_suspension", svc.store.current_version(case_id), data)[
         0
     ].version

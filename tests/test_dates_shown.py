@@ -112,7 +112,7 @@ def test_a_timeline_shows_each_date_an_entry_holds_as_a_date_is_written(svc: Ser
         timeline = _read(page[page.index('id="timeline"') :])
         assert ISO.search(timeline) is None, ISO.search(timeline)
         assert "Review date 12 February 2027" in _entry(page, "Plan an intervention")
-        assert "Start date 10 December 2026" in _entry(page, "Propose a suspension")
+        assert "Proposed start date 10 December 2026" in _entry(page, "Propose a suspension")
         assert "2 December 2026" in _entry(page, "Log contact with the family")
 
 

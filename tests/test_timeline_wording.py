@@ -92,7 +92,7 @@ def _signed_in(svc: Services, username: str) -> FlaskClient:
 def _timeline(page: str, key: str) -> list[str]:
     """Each value the timeline gives ``key``, newest first."""
     timeline = page[page.index('id="timeline"') :]
-    return re.findall(rf'__key">{key}</dt>\s*<dd class="govuk-summary-list__value">([^<]*)</dd>', timeline)
+    return re.findall(rf'__key">{re.escape(key)}</dt>\s*<dd class="govuk-summary-list__value">([^<]*)</dd>', timeline)
 
 
 def test_the_case_page_names_earlier_entries_as_staff_know_them(sqlite_services: Services) -> None:
