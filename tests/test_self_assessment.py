@@ -211,3 +211,21 @@ def test_a_dsl_rates_through_the_form_and_a_governor_reads_it_in_the_report(app:
     )
     history = _signed_in(app, "auditor").get(f"/self-assessment?school_urn={SCHOOL}").text
     assert "Every rating recorded (2)" in history and history.index("Developing</td>") < history.index("Embedded</td>")
+
+
+def test_ratings_name_the_school_and_the_person_as_staff_know_them(app: Flask, svc: Services) -> None:
+    """A walk read "Rated 8 December 2026 by dsl (dsl)" under "School 100001": staff pages name a person by their
+    name and title, and a school by its name."""
+    svc.accounts.add_user("dshah", ["dsl"], [SCHOOL], password="correct horse battery", display_name="Dana Shah (DSL)")
+    dsl = _signed_in(app, "dshah")
+    done = dsl.post(
+        f"/self-assessment/5?school_urn={SCHOOL}",
+        data={"expected_version": "0", "rating": "embedded", "evidence": "Termly data report to governors."},
+    )
+    assert done.status_code == 302
+    listing = dsl.get(f"/self-assessment?school_urn={SCHOOL}").text
+    assert "by Dana Shah (DSL)</p>" in listing and "dshah" not in listing and "(dsl)" not in listing
+    assert "Oakfield Primary School" in listing and "School 100001" not in listing
+    assert "<td class=\"govuk-table__cell\">Dana Shah (DSL)</td>" in listing, "the history's By column names her too"
+    form = dsl.get(f"/self-assessment/5?school_urn={SCHOOL}").text
+    assert "by Dana Shah (DSL)." in form and "Oakfield Primary School" in form and "School 100001" not in form

@@ -73,7 +73,14 @@ def test_the_auditor_reads_what_a_refusal_was_about(sqlite_services: Services) -
 
 def test_the_school_is_named_by_its_name(sqlite_services: Services) -> None:
     svc = sqlite_services
-    for who, address in [("governor", f"/reports/governors?school_urn={SCHOOL}"), ("dsl", "/cohort"), ("dsl", "/due")]:
+    for who, address in [
+        ("governor", f"/reports/governors?school_urn={SCHOOL}"),
+        ("dsl", "/cohort"),
+        ("dsl", "/due"),
+        ("dsl", f"/terms?school_urn={SCHOOL}"),
+        ("dsl", f"/self-assessment?school_urn={SCHOOL}"),
+        ("dsl", f"/self-assessment/1?school_urn={SCHOOL}"),
+    ]:
         page = _client(svc, who).get(address).get_data(as_text=True)
         assert f"Oakfield Primary School ({SCHOOL})" in page, address
         assert f">School {SCHOOL}" not in page, address
