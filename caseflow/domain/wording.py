@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from workflows.questionnaires import QUESTIONNAIRES
+
 #: codes whose plain form is not the code with its underscores made spaces and a capital first
 _WRITTEN = {
     "sen_support": "SEN support",
@@ -23,6 +25,26 @@ _WRITTEN = {
     "cp": "CP",
     "sgo": "SGO",
     "post_16": "Post-16",
+    # the county guidance's key services, by the names it gives them (seeds/essex-cwsw-guidance.txt)
+    "education_access_team": "Education Access Team",
+    "education_compliance_team": "Education Compliance Team",
+    "attendance_specialist_team": "Attendance Specialist Team",
+    "local_offer_send": "Local Offer (SEND)",
+    "one_planning": "One Planning",
+    "semh_portal": "SEMH portal",
+    "inclusion_partner": "Inclusion Partner",
+    "send_iass": "SEND IASS (information, advice and support)",
+    "safeguarding": "Safeguarding information",
+    "effective_support": "Effective Support",
+    "cyp_health_wellbeing": "Children and Young People Health and Wellbeing",
+    "youth_service": "Youth Service",
+    "post_16_guidance": "Post-16 Guidance",
+    # wellbeing measures, and the guidance's curriculum 'hotspots'
+    "sdq": "SDQ (Strengths and Difficulties Questionnaire)",
+    **{code: questionnaire["label"] for code, questionnaire in QUESTIONNAIRES.items()},
+    "re": "RE",
+    "rse": "RSE",
+    "pshe": "PSHE",
     # a contribution's kind: the view is on a proposed suspension as much as on an exclusion
     "exclusion_view": "View on a proposed suspension or exclusion",
     # SEN primary needs (DfE school census codes)
