@@ -18,7 +18,7 @@ from caseflow.adapters.accounts import AccountError, grants_taken
 from caseflow.domain.roles import Role
 from caseflow.domain.wording import a_holder, label
 from caseflow.web.auth import services
-from caseflow.web.forms import account_named, options, put_errors
+from caseflow.web.forms import options, put_errors
 from caseflow.web.policy import allow
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -90,10 +90,14 @@ class LeaverForm(AccountForm):
 
 
 def _choose_from(forms: tuple[AccountForm, ...], people: list[dict[str, Any]]) -> None:
-    """Fill each account list: people by their names, with their usernames ("Jo Evans (username jo)"); a
-    leaver's list without those already deactivated."""
-    ordered = sorted(people, key=lambda p: (str(p["name"]).casefold(), p["username"]))
-    named = {p["username"]: account_named(p["username"], p["name"]) for p in people}
+    """Fill each account list: people as every page names them, with the username beside the name ("Jo Evans
+    (Social worker, username jo)"), as on the auditor's list of people: an administrator manages accounts by their
+    usernames, which the page's table, its messages and the command line name them by. A leaver's list without
+    those already deactivated."""
+    from caseflow.web import person  # the package imports this module before it defines its filters
+
+    named = {p["username"]: person(p["username"], with_username=True) for p in people}
+    ordered = sorted(people, key=lambda p: (named[p["username"]].casefold(), p["username"]))
     for form in forms:
         form.accounts = frozenset(named)
         chosen = [p["username"] for p in ordered if p["active"] or not isinstance(form, LeaverForm)]

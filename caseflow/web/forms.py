@@ -125,12 +125,6 @@ def _wtf_field(spec: FieldSpec) -> Field:
     raise ValueError(spec.type)
 
 
-def account_named(username: str, name: str) -> str:
-    """An account as a list to choose from shows it: the person's name, with the username beside it ("Jo Evans
-    (username jo)"), or the username alone for an account named by it."""
-    return username if name == username else f"{name} (username {username})"
-
-
 def action_form(
     fields: Mapping[str, FieldSpec],
     prefix_fields: Mapping[str, Field] | None = None,
@@ -140,15 +134,19 @@ def action_form(
     """A FlaskForm class for one action's fields. ``entries``: for a field that names an earlier entry by its
     version (or another case by its id), the entries it may name, each as a reader knows it: a list to choose from,
     not a number or an id to know. ``accounts``: for a field that names a person by their account's username, the
-    accounts it may name (each username with its name): a list of people, not a username to know or a name to type."""
+    accounts it may name (by username): a list of people, each named as staff pages name them, not a username to know
+    or a name to type."""
+    from caseflow.web import person  # the package imports this module before it defines its filters
+
     attrs: dict[str, Any] = dict(prefix_fields or {})
     for name, spec in fields.items():
         if accounts and name in accounts:
-            named = sorted(accounts[name].items(), key=lambda pair: (pair[1].casefold(), pair[0]))
+            # each as every staff page names them: "Jo Evans (Social worker)", the username only beside a namesake's
+            named = sorted(((user, person(user)) for user in accounts[name]), key=lambda pair: (pair[1].casefold(), pair[0]))
             attrs[name] = SelectField(  # a name not offered (an old page) goes to the rules, which say why not
                 label=spec.label,
                 description=spec.help,
-                choices=options([("", "Choose someone")] + [(user, account_named(user, n)) for user, n in named]),
+                choices=options([("", "Choose someone"), *named]),
                 validators=[Optional()],
                 validate_choice=False,
             )
