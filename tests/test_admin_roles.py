@@ -68,7 +68,7 @@ def test_an_admin_makes_a_teacher_the_dsl_from_the_page_and_it_applies_at_their_
 def test_a_virtual_school_role_needs_an_la_and_a_school_role_a_school(app: Flask, services: Services) -> None:
     client, tokens = _admin(app)
     status, page = _post(client, tokens, "grant", username="governor", role="headteacher", school="")
-    assert status == 422 and "A headteacher needs a school: enter one." in page
+    assert status == 422 and "A headteacher needs a school: choose one." in page
     status, page = _post(client, tokens, "grant", username="governor", role="auditor", school=SCHOOL)
     assert status == 422 and "is not tied to one school: leave the school empty." in page
     status, page = _post(client, tokens, "grant", username="head", role="virtual_school", school="", la_code="")
@@ -281,7 +281,7 @@ def test_adding_a_user_chooses_no_role_for_the_administrator(app: Flask, service
             "user",
             {"username": "newbie", "role": "dsl", "school": "", "password": "plum kettle orbit meadow"},
             "school",
-            "A Designated Safeguarding Lead needs a school: enter one.",
+            "A Designated Safeguarding Lead needs a school: choose one.",
         ),
         (
             "user",

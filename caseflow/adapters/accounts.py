@@ -72,7 +72,7 @@ def _refused(field: str, message: str, in_words: str | None = None) -> AccountEr
 
 
 def _needs_a_school(role: str) -> AccountError:
-    return _refused("school", f"The {role} role needs --school.", f"{_starting(a_holder(role))} needs a school: enter one.")
+    return _refused("school", f"The {role} role needs --school.", f"{_starting(a_holder(role))} needs a school: choose one.")
 
 
 def _needs_an_la() -> AccountError:

@@ -20,6 +20,7 @@ from caseflow.domain.wording import a_holder, label
 from caseflow.web.auth import services
 from caseflow.web.forms import options, put_errors
 from caseflow.web.policy import allow
+from caseflow.web.schools import school_choices
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -46,11 +47,17 @@ class SchoolForm(FlaskForm):
             raise ValidationError("Enter the LA code the name is for, or leave the name empty")
 
 
+def _school_field(text: str) -> SelectField:
+    """A school chosen from the list of schools (``choices`` are set for each request: a school just added is on it);
+    one sent that is not a school (an old page) goes to the accounts, which say so on the field."""
+    return SelectField(text, validate_choice=False, validators=[Optional(), Length(max=8)])
+
+
 class UserForm(FlaskForm):
     username = StringField("Username", validators=[DataRequired("Enter a username"), Length(max=64)])
     display_name = StringField("Name", validators=[Optional(), Length(max=200)])
     role = SelectField("Role", choices=_ROLE_OPTIONS, validators=[DataRequired("Choose the role")])
-    school = StringField("School URN (for school roles)", validators=[Optional(), Length(max=8)])
+    school = _school_field("School (for school roles)")
     la_code = StringField("LA code (for Virtual School officers)", validators=[Optional(), Length(max=3)])
     password = PasswordField("Password (12 to 128 characters)", validators=[DataRequired("Enter a password"), Length(max=128)])
 
@@ -75,14 +82,14 @@ class AccountForm(FlaskForm):
 class GrantForm(AccountForm):
     username = _account_field("Username", "Enter the username")
     role = SelectField("Role to give", choices=_ROLE_OPTIONS, validators=[DataRequired("Choose the role")])
-    school = StringField("School URN (for school roles)", validators=[Optional(), Length(max=8)])
+    school = _school_field("School (for school roles)")
     la_code = StringField("LA code (for Virtual School officers)", validators=[Optional(), Length(max=3)])
 
 
 class RevokeForm(AccountForm):
     username = _account_field("Username", "Enter the username")
     role = SelectField("Role to take away", choices=_ROLE_OPTIONS, validators=[DataRequired("Choose the role")])
-    school = StringField("Only at this school URN (leave empty for everywhere)", validators=[Optional(), Length(max=8)])
+    school = _school_field("Where to take it away")
 
 
 class LeaverForm(AccountForm):
@@ -133,6 +140,9 @@ def index() -> Any:
     forms = (school_form, user_form, grant_form, revoke_form, leaver_form)
     people = accounts.people()
     _choose_from((grant_form, revoke_form, leaver_form), people)
+    urns = [school["urn"] for school in accounts.schools()]
+    for form, none in ((user_form, "No school"), (grant_form, "No school"), (revoke_form, "Everywhere they hold it")):
+        form.school.choices = school_choices(urns, none)
     status = 200
     try:
         if school_form.urn.data is not None and school_form.validate_on_submit():

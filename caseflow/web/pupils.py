@@ -21,9 +21,9 @@ from caseflow.domain.workflow import ActionSpec
 from caseflow.services.cohort import ROLL_READERS
 from caseflow.web.auth import services
 from caseflow.web.cases import prefill
-from caseflow.web.forms import action_form, form_data, options, put_errors, put_unmet, submit
+from caseflow.web.forms import action_form, form_data, put_errors, put_unmet, submit
 from caseflow.web.policy import ANY_USER, allow
-from caseflow.web.schools import school_asked
+from caseflow.web.schools import school_asked, school_choices
 
 bp = Blueprint("pupils", __name__)
 
@@ -64,8 +64,7 @@ def register() -> Any:
     if not schools:
         abort(403)
     fields = {k: v for k, v in spec.fields.items() if k != "school_urn"}
-    names = {school["urn"]: school["name"] for school in svc.accounts.schools()}
-    school_field = SelectField("School", choices=options([(urn, names.get(urn, urn)) for urn in schools]))
+    school_field = SelectField("School", choices=school_choices(schools))
     form = action_form(fields, {"school_urn": school_field})()
     status = 200
     if form.validate_on_submit():

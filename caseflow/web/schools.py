@@ -10,9 +10,11 @@ from typing import Any
 
 from flask import abort, render_template, request
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from caseflow.domain.roles import Role
 from caseflow.web.auth import services
+from caseflow.web.forms import options
 
 
 def school_asked(readers: Iterable[str] | None = None) -> str | None:
@@ -40,3 +42,13 @@ def choose_school(title: str, endpoint: str) -> Any:
     if not visible:
         abort(404)
     return render_template("schools/choose.html", title=title, endpoint=endpoint, schools=visible)
+
+
+def school_choices(urns: Iterable[str], none: str | None = None) -> list[SelectChoice]:
+    """A form's list of schools, each as pages name it, by name with its URN ("Oakfield Primary School (100001)"),
+    in the order of their names, the URN the value sent: a school is chosen, not a number looked up and typed.
+    ``none``: the words of the first choice, sent empty, where choosing no school means something."""
+    from caseflow.web import school_named  # the package imports this module before it defines its filters
+
+    named = sorted(((urn, school_named(urn)) for urn in urns), key=lambda pair: (pair[1].casefold(), pair[0]))
+    return options(([("", none)] if none is not None else []) + named)
