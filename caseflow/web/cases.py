@@ -188,6 +188,7 @@ def act(case_id: str, name: str) -> Any:
                 cases.act(current_user.principal, case_id, name, view.case.version, {})
         abort(404 if spec is None else 403)
     entries = entries_to_name(view.case, name, view.other_open_cases)
+    ending = view.closed_into_this if spec.dest in services().workflow.final_states else []
     form_class = action_form(spec.fields, {"expected_version": HiddenField()}, entries)
     if name in ASKS_THE_DAY:  # after the action's own fields: most are made the day they are recorded
         label, hint = ASKS_THE_DAY[name]
@@ -213,7 +214,7 @@ def act(case_id: str, name: str) -> Any:
             remedy_links(view),
         )
         if status == 200:
-            flash(f"{done(spec.event_type, view.pupil.given_name)}.")
+            flash(f"{done(spec.event_type, view.pupil.given_name)}.{closed_with_it(ending)}")
             return redirect(url_for("cases.detail", case_id=case_id))
     elif request.method == "POST":
         status = 422
@@ -242,8 +243,29 @@ def act(case_id: str, name: str) -> Any:
         none_to_name=none_to_name,
         without_the_view=without_the_view,
         event_labels=services().workflow.event_labels,
+        ending=ending,
     )
     return page, status
+
+
+def closed_with_it(needs: list[dict[str, Any]]) -> str:
+    """What closing a case did to the needs closed into it (``CaseView.closed_into_this``), for the message saying it is
+    closed: this case was their support, and they now have none open. The form said so before; the message says it
+    again, as the close is done, with the way back (a need is reopened from its own page)."""
+    if not needs:
+        return ""
+    from caseflow.web import person  # the package imports this module before it defines its filters
+
+    raised = [f"raised by {person(n['raised_by'])} on {long_date(n['raised_on'])}" for n in needs]
+    if len(needs) == 1:
+        return (
+            f" The need {raised[0]}, closed into this case, is closed with it: if it still needs support, reopen it "
+            "from its page."
+        )
+    return (
+        f" The {len(needs)} needs closed into this case ({'; '.join(raised)}) are closed with it: if one still needs "
+        "support, reopen it from its page."
+    )
 
 
 #: an action's field that only some choices of another of its fields ask for, (action, field): (the other field, those
