@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from flask.testing import FlaskClient
 
+from caseflow import create_app
+from caseflow.bootstrap import Services
+from caseflow.demo import make_upn
+from caseflow.domain.events import london_date, long_date
 from caseflow.domain.workflow import Workflow
+from tests.conftest import SCHOOL, principal
 from workflows import CURRENT, PUPIL_RECORD, REGISTRY
 from workflows.questionnaires import QUESTIONNAIRES
 
@@ -42,3 +48,47 @@ def test_questionnaires_and_curriculum_areas_are_named_as_people_write_them() ->
     assert _choices(PUPIL_RECORD, "record_questionnaire", "questionnaire") == {"adq": QUESTIONNAIRES["adq"]["label"]}
     areas = _choices(CURRENT, "record_reasonable_adjustment", "area")
     assert (areas["re"], areas["rse"], areas["pshe"]) == ("RE", "RSE", "PSHE")
+
+
+def _client(svc: Services, username: str) -> FlaskClient:
+    app = create_app({"TESTING": True, "SERVICES": svc, "SECRET_KEY": "test-secret", "WTF_CSRF_ENABLED": False})
+    client = app.test_client()
+    assert client.post("/login", data={"username": username, "password": "correct horse battery"}).status_code == 302
+    return client
+
+
+def test_a_reasonable_adjustment_on_a_case_reaches_the_pupil_s_class_teacher(services: Services) -> None:
+    """A DSL recorded an RSE adjustment on Ben's case; his teacher's "My classes" still showed only the classroom
+    profile. The guidance: class teachers are aware of the strategies, and hotspots such as RSE are adjusted."""
+    svc = services
+    svc.accounts.add_user("dshah", ["dsl"], [SCHOOL], password="correct horse battery", display_name="Dana Shah (DSL)")
+    dsl = principal(svc, "dshah")
+    pupil_id = svc.pupils.register(
+        dsl,
+        {"upn": make_upn("881", "2001", 2019, 61), "given_name": "Ben", "family_name": "Carter",
+         "date_of_birth": "2016-01-01", "school_urn": SCHOOL},
+    ).id  # fmt: skip
+    svc.pupils.act(dsl, pupil_id, "assign_teacher", 1, {"teacher": "teacher"})
+    case_id = svc.cases.open_case(
+        dsl, {"pupil_id": pupil_id, "need_areas": ["family"], "description": "Private: the family's court hearing"}
+    ).id
+    teacher = _client(svc, "teacher")
+    assert "Not agreed on a case yet" in teacher.get("/classroom").get_data(as_text=True)
+    svc.cases.act(
+        dsl, case_id, "record_reasonable_adjustment", 1,
+        {"area": "rse", "adjustment": "Pre-teach the family-relationships unit 1:1 first.", "consulted": ["family", "child"]},
+    )  # fmt: skip
+    svc.cases.act(
+        dsl, case_id, "record_reasonable_adjustment", 2,
+        {"area": "english", "adjustment": "Offer another text than the memoir.", "consulted": ["child"]},
+    )  # fmt: skip
+    page = teacher.get("/classroom").get_data(as_text=True)
+    card = page[page.index(f'id="profile-{pupil_id}"') :]
+    assert "RSE: Pre-teach the family-relationships unit 1:1 first." in card
+    assert "English: Offer another text than the memoir." in card
+    assert card.index("English:") < card.index("RSE:"), "newest first"
+    assert "Agreed with the family and the child" in card and "Agreed with the child" in card
+    assert f"recorded by Dana Shah (DSL) on {long_date(london_date(svc.cases.clock()))}." in card
+    assert "court hearing" not in page, "nothing else of the case reaches the classroom"
+    svc.accounts.add_user("teacher2", ["teacher"], [SCHOOL], password="correct horse battery")
+    assert "Pre-teach" not in _client(svc, "teacher2").get("/classroom").get_data(as_text=True)

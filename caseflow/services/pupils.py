@@ -48,6 +48,23 @@ class PupilService:
     def load(self, pupil_id: str) -> Pupil:
         return load_pupil(self.store, pupil_id)
 
+    def classroom(self, username: str) -> list[tuple[Pupil, list[StoredEvent]]]:
+        """The pupils a class teacher teaches, by name, each with the reasonable adjustments agreed on any of
+        their cases, newest first. The guidance asks that class teachers know the strategies that help and the
+        curriculum 'hotspots' adjusted for a child, who has or has had a social worker, so an adjustment of a
+        closed case still stands; nothing else of a case reaches the classroom."""
+        taught = []
+        for pupil_id in self.reads.pupils_taught_by(username):
+            adjustments = [
+                event
+                for case_id in self.reads.cases_of_pupil(pupil_id)
+                for event in self.store.load(case_id)
+                if event.event_type == "ReasonableAdjustmentRecorded"
+            ]
+            adjustments.sort(key=lambda event: (event.occurred_at, event.recorded_at), reverse=True)
+            taught.append((self.load(pupil_id), adjustments))
+        return sorted(taught, key=lambda item: (item[0].family_name, item[0].given_name))
+
     def roles_on(self, principal: Principal, pupil: Pupil) -> frozenset[str]:
         """Roles in which the principal may see this pupil (the one access policy; empty: not visible)."""
         social_workers = pupil.allocated_social_workers(london_date(self.clock()))

@@ -204,13 +204,12 @@ def accounts_to_name(action: str, school_urn: str) -> dict[str, dict[str, str]]:
 @bp.get("/classroom")
 @allow(Role.TEACHER)
 def classroom() -> Any:
-    """What a class teacher needs for the pupils they teach: needs, triggers, strategies, adjustments."""
+    """What a class teacher needs for the pupils they teach: needs, triggers, strategies, adjustments, and the
+    adjustments agreed on their cases."""
     svc = services()
-    profiles = []
-    for pupil_id in svc.reads.pupils_taught_by(current_user.username):
-        pupil = svc.pupils.load(pupil_id)
-        profiles.append(pupil)
+    taught = svc.pupils.classroom(current_user.username)
+    for pupil, _ in taught:
         svc.audit.record(
-            username=current_user.username, role=Role.TEACHER, action="view_classroom_profile", outcome="ok", pupil_id=pupil_id
+            username=current_user.username, role=Role.TEACHER, action="view_classroom_profile", outcome="ok", pupil_id=pupil.id
         )
-    return render_template("pupils/classroom.html", profiles=sorted(profiles, key=lambda p: (p.family_name, p.given_name)))
+    return render_template("pupils/classroom.html", taught=taught)
