@@ -189,7 +189,7 @@ def test_a_decision_owes_notices_until_each_is_recorded(svc: Services) -> None:
     assert view.safeguards.decisions[0].missing == []
     assert not any("notice" in w for w in view.warnings)
     event = svc.store.load(case_id)[-1]
-    assert event.event_type == "DecisionNoticeRecorded" and event.workflow_version == CURRENT == "support_journey@10"
+    assert event.event_type == "DecisionNoticeRecorded" and event.workflow_version == CURRENT == "support_journey@11"
     assert event.data == {"proposal": proposal, "recipient": "local_authority", "notified_on": "2026-11-20"}
 
 
@@ -658,7 +658,9 @@ def test_the_social_worker_sees_the_case_on_the_day_england_says_their_plan_star
 
 def _backdated(svc: Services, pupil_id: str, day: datetime, **decision: Any) -> str:
     case_id = _case(svc, pupil_id)
-    proposal = _act(svc, "slt", case_id, "propose_suspension", {"days": 2, "start_date": "2026-11-23", "reason": "x"})
+    # proposed that day too: a decision is not dated before its proposal (support_journey@11)
+    proposal = svc.cases.act(principal(svc, "slt"), case_id, "propose_suspension", svc.store.current_version(case_id),
+                             {"days": 2, "start_date": "2026-11-23", "reason": "x"}, occurred_at=day)[0].version  # fmt: skip
     if not decision:
         _act(svc, "sw", case_id, "add_contribution", {"kind": "exclusion_view", "proposal": proposal, "contribution": "v"})
     svc.cases.act(principal(svc, "head"), case_id, "decide_suspension", svc.store.current_version(case_id),

@@ -52,7 +52,7 @@ def test_planning_may_name_a_programme_in_a_new_workflow_version_and_the_old_ver
     def planning(definition: dict[str, Any]) -> dict[str, Any]:
         return next(a for a in definition["actions"] if a["name"] == "plan_intervention")["fields"]
 
-    assert CURRENT == "support_journey@10"  # the programme came with version 2
+    assert CURRENT == "support_journey@11"  # the programme came with version 2
     assert "programme" not in planning(REGISTRY["support_journey@1"])
     programme = FieldSpec.from_dict("programme", planning(REGISTRY[CURRENT])["programme"])
     assert programme.choices == tuple(PROGRAMME_IDS) and not programme.required

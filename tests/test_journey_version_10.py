@@ -135,8 +135,8 @@ def _decide(
 def test_version_9_is_kept_as_released() -> None:
     released = json.loads((Path(__file__).parent / "data" / "support_journey_v9.json").read_text())
     assert REGISTRY["support_journey@9"] == released
-    assert CURRENT == "support_journey@10"
-    now = {a["name"]: a for a in REGISTRY[CURRENT]["actions"]}
+    assert CURRENT == "support_journey@11"  # version 10 is pinned in its turn: tests/test_journey_version_11.py
+    now = {a["name"]: a for a in REGISTRY["support_journey@10"]["actions"]}
     then = {a["name"]: a for a in released["actions"]}
     assert now.keys() == then.keys()
     added = {
@@ -250,7 +250,7 @@ def test_a_decision_made_earlier_is_recorded_with_the_day_it_was_made(svc: Servi
     assert sent.status_code == 302, sent.get_data(as_text=True)
     decided = svc.store.load(case_id)[-1]
     assert decided.event_type == "SuspensionDecided" and london_date(decided.occurred_at) == date(2026, 10, 30)
-    assert decided.workflow_version == "support_journey@10"
+    assert decided.workflow_version == CURRENT == "support_journey@11"
 
 
 def test_a_proposal_dated_after_its_start_is_refused_on_the_start_date_unless_given_its_day(svc: Services) -> None:

@@ -74,7 +74,7 @@ def test_a_holiday_is_refused_once_the_school_has_set_its_dates_and_a_school_day
         assert refused.value.unmet[0].message.startswith("The school is closed on "), closed
     version = propose(svc, case_id, "propose_suspension", "2026-11-23")
     written = svc.store.load(case_id)[version - 1]
-    assert written.event_type == "SuspensionProposed" and written.workflow_version == CURRENT == "support_journey@10"
+    assert written.event_type == "SuspensionProposed" and written.workflow_version == CURRENT == "support_journey@11"
 
 
 def test_version_4_is_kept_as_released() -> None:

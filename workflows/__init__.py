@@ -18,6 +18,7 @@ REGISTRY = {
         support_journey.DEFINITION_V7,
         support_journey.DEFINITION_V8,
         support_journey.DEFINITION_V9,
+        support_journey.DEFINITION_V10,
         support_journey.DEFINITION,
         pupil_record.DEFINITION_V1,
         pupil_record.DEFINITION_V2,

@@ -786,13 +786,34 @@ def _version_10(action: dict) -> dict:
     return changed
 
 
+_ACTIONS_10 = [_version_10(a) for a in _ACTIONS_9]
+
+#: version 11's guards added to actions version 10 had
+_ADDED_IN_11 = {
+    "decide_suspension": ["decided_from_its_proposal"],
+    "decide_exclusion": ["decided_from_its_proposal"],
+    "add_contribution": ["viewed_from_its_proposal"],
+    "log_family_contact": ["not_in_the_future", "date_in_range"],
+    "plan_intervention": ["review_within_a_year"],
+    "continue_intervention": ["review_within_a_year"],
+}
+
+
+def _version_11(action: dict) -> dict:
+    """Version 11's changes, dates a DSL, a head or an auditor would expect: a decision, or a view on a proposal, is not
+    dated before the proposal; a contact with the family is not logged on a day to come (nor a year mistyped); and a
+    review is planned no more than a year away (reviews are termly, or at least three times a year)."""
+    added = _ADDED_IN_11.get(action["name"])
+    return {**action, "guards": [*action.get("guards", []), *added]} if added else action
+
+
 DEFINITION = {
     "name": "support_journey",
-    "version": 10,
+    "version": 11,
     "initial": "need_identified",
     "final_states": ["closed"],
     "states": STATES,
-    "actions": [_version_10(a) for a in _ACTIONS_9],
+    "actions": [_version_11(a) for a in _ACTIONS_10],
 }
 
 
@@ -801,6 +822,10 @@ def _before_catalogue(action: dict) -> dict:
         return action
     return {**action, "fields": {k: v for k, v in action["fields"].items() if k != "programme"}}
 
+
+#: version 10, before a decision or a view dated before its proposal, a contact with the family dated after today and
+#: a review more than a year away were refused; a copy, held by a test to the definition as released
+DEFINITION_V10 = deepcopy({**DEFINITION, "version": 10, "actions": _ACTIONS_10})
 
 #: version 9, before the family's views and why they could not be obtained were refused together, and a suspension or
 #: exclusion starting before the day it was proposed or decided; a copy, held by a test to the definition as released

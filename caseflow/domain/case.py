@@ -17,6 +17,9 @@ from caseflow.domain.events import UPCASTERS, StoredEvent, Upcasters, iso, londo
 #: engine-owned keys that transition events carry besides the user's data
 FROM_STATE = "from_state"
 TO_STATE = "to_state"
+#: the day an event happened, where it was given without its time of day (a decision recorded days after it was
+#: made): the event's ``occurred_at`` then only places it in that day, and the day is what is shown
+OCCURRED_ON = "occurred_on"
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,6 +228,7 @@ class SupportCase:
                     "kind": kinds[fact.event_type],
                     **fact.data,
                     "proposed_by": fact.actor,
+                    "proposed_on": london_date(fact.occurred_at).isoformat(),
                     "views": [],
                     "decision": None,
                     "notices": [],

@@ -720,6 +720,8 @@ _DATE_WINDOWS: dict[str, dict[str, tuple[int | None, int | None]]] = {
     "plan_intervention": {"review_date": (366, 731)},
     "continue_intervention": {"review_date": (366, 731)},
     "record_meeting": {"date": (366, 0)},
+    # a day after today is ``not_in_the_future``'s to tell, as the contact's
+    "log_family_contact": {"date": (366, None)},
     # a pupil's record: ``not_in_the_future`` says so of a date after today
     "record_behaviour_incident": {"date": (OLDEST_PUPIL_DAYS, None)},
     "record_send_status": {"since": (OLDEST_PUPIL_DAYS, None)},
@@ -802,6 +804,34 @@ def starts_from_its_decision(case: SupportCase, data: Mapping[str, Any], ctx: Ca
     return [Unmet("starts_before_decided", message, "proposal")]
 
 
+def _proposed_on(proposal: Mapping[str, Any]) -> date:
+    return date.fromisoformat(proposal["proposed_on"])
+
+
+@guard("decided_from_its_proposal", needs_input=True, fields=("proposal",))
+def decided_from_its_proposal(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
+    """A decision answers its proposal, so it is not made before it: a date before it is a slip of the box, and the
+    record would have the head decide what nobody had yet proposed (a withdrawal no less). Told on the date given."""
+    proposal = _pending(case, data.get("proposal"), _KIND_OF_DECISION.get(action))
+    decided_on = _day_it_happened(ctx)
+    if proposal is None or decided_on is None or decided_on >= _proposed_on(proposal):
+        return []
+    message = f"The decision cannot be dated before the proposal: it was proposed on {long_date(_proposed_on(proposal))}."
+    return [Unmet("decided_before_proposed", message, "occurred_at")]
+
+
+@guard("viewed_from_its_proposal", needs_input=True, fields=("kind", "proposal"))
+def viewed_from_its_proposal(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
+    """A view on a proposal answers it, so it is given once the proposal is made; one dated before would count as the
+    social worker heard on something they had not seen. Only the API can date it (its ``occurred_at``)."""
+    proposal = _pending(case, data.get("proposal")) if data.get("kind") in ANSWERS_A_PROPOSAL else None
+    given_on = _day_it_happened(ctx)
+    if proposal is None or given_on is None or given_on >= _proposed_on(proposal):
+        return []
+    message = f"The view cannot be dated before the proposal it answers: it was proposed on {long_date(_proposed_on(proposal))}."
+    return [Unmet("viewed_before_proposed", message, "occurred_at")]
+
+
 @guard("review_date_not_past", needs_input=True, fields=("review_date",))
 def review_date_not_past(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
     """A review planned for a day already gone is overdue the moment it is recorded, and the due list then shows a
@@ -814,6 +844,29 @@ def review_date_not_past(case: SupportCase, data: Mapping[str, Any], ctx: CaseCo
     if day >= ctx.today or (before is not None and day < ctx.today - timedelta(days=before)):
         return []
     return [Unmet("review_date_past", "The review date must be today or later", "review_date")]
+
+
+#: how far ahead a review may be planned: reviews are held termly, or at least three times a year (domain facts, section 7)
+REVIEW_AHEAD_DAYS = 365
+
+
+@guard("review_within_a_year", needs_input=True, fields=("review_date",))
+def review_within_a_year(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
+    """A review more than a year away leaves the intervention unreviewed for longer than any cadence the guidance
+    knows, and the due list quiet all that time. A date two years or more on is ``date_in_range``'s to tell ("check
+    the year"), once."""
+    text = data.get("review_date")
+    if not text or ctx.today is None:
+        return []
+    day, latest = date.fromisoformat(text), ctx.today + timedelta(days=REVIEW_AHEAD_DAYS)
+    _, after = _DATE_WINDOWS.get(action, {}).get("review_date", (None, None))
+    if day <= latest or (after is not None and day > ctx.today + timedelta(days=after)):
+        return []
+    message = (
+        "The review date is more than a year away: reviews are held termly, or at least three times a year. "
+        f"Give a date no later than {long_date(latest)}."
+    )
+    return [Unmet("review_too_far", message, "review_date")]
 
 
 @guard("names_the_receiving_setting", needs_input=True, fields=("kind", "receiving_setting"))
@@ -853,7 +906,10 @@ _NOT_FUTURE = {
     "record_behaviour_incident": ("date",),
     "record_wellbeing": ("administered_on",),
     "record_questionnaire": ("administered_on",),
+    "log_family_contact": ("date",),
 }
+#: what a date that cannot be after today is called in its refusal, where "the date" says too little: (action, field)
+_DATE_CALLED = {("log_family_contact", "date"): "The contact date"}
 
 
 @guard("not_in_the_future", needs_input=True)
@@ -861,7 +917,7 @@ def not_in_the_future(case: SupportCase, data: Mapping[str, Any], ctx: CaseConte
     if ctx.today is None:
         return []
     return [
-        Unmet("date_in_future", "The date cannot be in the future.", name)
+        Unmet("date_in_future", f"{_DATE_CALLED.get((action, name), 'The date')} cannot be in the future.", name)
         for name in _NOT_FUTURE.get(action, ())
         if data.get(name) and date.fromisoformat(data[name]) > ctx.today
     ]

@@ -4,6 +4,10 @@ who use them write them ("SEN support", "EHC plan", "SENCo"), not as the code is
 from __future__ import annotations
 
 import re
+from typing import Any
+
+from caseflow.domain.case import OCCURRED_ON
+from caseflow.domain.events import long_date, long_time
 
 from workflows.questionnaires import QUESTIONNAIRES
 
@@ -189,6 +193,25 @@ def done(event_type: str, given_name: str | None = None) -> str:
         return _DONE[event_type]
     words = "".join(f" {c.lower()}" if c.isupper() else c for c in event_type).strip()
     return words[:1].upper() + words[1:]
+
+
+#: what an entry whose day was given without its time of day (``OCCURRED_ON``: a proposal or decision recorded days
+#: after it was made) leads with before that day on the timeline; any other such entry (the API can date any) leads
+#: with ``DAY_GIVEN_ELSE``
+DAY_GIVEN = {
+    "SuspensionProposed": "Proposed on",
+    "ExclusionProposed": "Proposed on",
+    "SuspensionDecided": "Decision on",
+    "ExclusionDecided": "Decision on",
+}
+DAY_GIVEN_ELSE = "Happened on"
+
+
+def happened(entry: Any) -> str:
+    """When an entry (an event, or a fact of a case) happened, as a person reads it: the day alone where only its day
+    was given (the time it is placed at is no time anybody gave), else the time on England's clock."""
+    day = entry.data.get(OCCURRED_ON)
+    return long_date(day) if isinstance(day, str) else long_time(entry.occurred_at)
 
 
 #: entries that hold the day what they record happened, which is seldom the day someone wrote it down (a meeting on

@@ -16,7 +16,7 @@ from typing import Any
 
 from transitions import Machine, Transition
 
-from caseflow.domain.case import FROM_STATE, TO_STATE, SupportCase
+from caseflow.domain.case import FROM_STATE, OCCURRED_ON, TO_STATE, SupportCase
 from caseflow.domain.errors import GuardFailed, InvalidData, NotPermitted, UnknownAction, Unmet
 from caseflow.domain.events import NewEvent, london_date
 from caseflow.domain.fields import FieldSpec, validate_partly
@@ -169,8 +169,8 @@ class Workflow:
             if state not in self.states:
                 raise ValueError(f"action {name!r}: unknown state {state!r}")
         fields = {n: FieldSpec.from_dict(n, f) for n, f in raw.get("fields", {}).items()}
-        if {FROM_STATE, TO_STATE} & set(fields):
-            raise ValueError(f"action {name!r}: {FROM_STATE}/{TO_STATE} are reserved")
+        if {FROM_STATE, TO_STATE, OCCURRED_ON} & set(fields):
+            raise ValueError(f"action {name!r}: {FROM_STATE}/{TO_STATE}/{OCCURRED_ON} are reserved")
         return ActionSpec(
             name=name,
             label=raw.get("label", name.replace("_", " ").capitalize()),
@@ -253,11 +253,15 @@ class Workflow:
         ctx: CaseContext,
         occurred_at: datetime,
         extra: Mapping[str, Any] | None = None,
+        *,
+        day_only: bool = False,
     ) -> NewEvent:
         """Check one command against the rules and return the event it causes.
 
         Order of refusal: unknown action, role, step, invalid data, unmet guards.
-        Nothing is changed here; the caller appends the event.
+        Nothing is changed here; the caller appends the event. ``day_only``: the day it happened was given without
+        its time of day, so ``occurred_at`` only places it in that day; the event holds the day (``OCCURRED_ON``),
+        and what shows it shows the day, not a time nobody gave.
         """
         spec = self.authorise(case.state, name, actor.role)
         ctx = replace(ctx, occurred_on=london_date(occurred_at))  # the rules judge the day it happened, not the day typed
@@ -269,6 +273,8 @@ class Workflow:
             raise GuardFailed(unmet)
         dest = self.destination(case.state, name)
         event_data = {**clean, **(extra or {})}
+        if day_only:
+            event_data[OCCURRED_ON] = london_date(occurred_at).isoformat()
         if dest is not None:
             event_data[FROM_STATE] = case.state
             event_data[TO_STATE] = dest

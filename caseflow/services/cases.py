@@ -11,7 +11,7 @@ import functools
 import uuid
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any, TypeVar
 
 from caseflow.domain.case import TO_STATE, Fact, SupportCase
@@ -25,7 +25,7 @@ from caseflow.domain.errors import (
     SecondOpenCase,
     Unmet,
 )
-from caseflow.domain.events import ChainReport, NewEvent, StoredEvent, london_date, long_date, now_utc, utc
+from caseflow.domain.events import LONDON, ChainReport, NewEvent, StoredEvent, london_date, long_date, now_utc, utc
 from caseflow.domain.exclusions import Child, OtherSuspension, Safeguards, by_school_year, care_spell
 from caseflow.domain.fields import validate_partly
 from caseflow.domain.file_transfer import FileDuty
@@ -60,6 +60,9 @@ PUPIL_OF_CACHE_SIZE = 50_000
 #: no child's support happened before this; earlier instants are typing slips (and before the year
 #: 1000 they would not keep their fixed text form on SQLite)
 EARLIEST_OCCURRED_YEAR = 1900
+#: the time of day a day given alone (a decision recorded days after it was made) is placed at, in England: in the
+#: middle of the day, so no change of the clocks moves it into another
+DAY_PLACED_AT = time(12)
 K = TypeVar("K")
 V = TypeVar("V")
 
@@ -161,7 +164,7 @@ class CaseService:
         action: str,
         data: Mapping[str, Any],
         wrong: Collection[str],
-        occurred_at: datetime | None = None,
+        occurred_at: datetime | date | None = None,
     ) -> dict[str, list[str]]:
         """For a form its page refused before the rules saw it (``wrong``: values the page could not read):
         what its other values break, so every problem is told at once (judged as of ``occurred_at``, when the form
@@ -171,7 +174,7 @@ class CaseService:
         clean, errors = validate_partly(spec.fields, given)
         ctx = self.context(view.case, view.pupil, london_date(self.clock()))
         if occurred_at is not None:
-            ctx = replace(ctx, occurred_on=london_date(occurred_at))
+            ctx = replace(ctx, occurred_on=london_date(occurred_at) if isinstance(occurred_at, datetime) else occurred_at)
         unread = {**errors, **{name: ["unread"] for name in wrong}}
         found = with_rules(errors, self.workflow.rules_on_values(view.case, spec, clean, unread, ctx))
         return {name: messages for name, messages in found.items() if name not in wrong}
@@ -385,7 +388,7 @@ class CaseService:
 
     # --- writing --------------------------------------------------------------------------------
     def open_case(
-        self, principal: Principal, data: Any, occurred_at: datetime | None = None, *, confirm_second_case: bool = True
+        self, principal: Principal, data: Any, occurred_at: datetime | date | None = None, *, confirm_second_case: bool = True
     ) -> SupportCase:
         """Open a case. ``confirm_second_case`` False: refuse (409) while the pupil has an open case the
         opener may read, naming it; the rest of the command is checked first, so a form shows every
@@ -407,8 +410,9 @@ class CaseService:
         ctx = CaseContext(pupil_in_school=bool(usable and role in usable))
         extra = {"school_urn": school} if school else {}
         try:
+            moment, day_only = self._when(occurred_at)
             event = self.workflow.decide(
-                case, spec.name, Actor(principal.username, role), data, ctx, self._when(occurred_at), extra
+                case, spec.name, Actor(principal.username, role), data, ctx, moment, extra, day_only=day_only
             )
             also: list[AlsoWrite] = []
             if not confirm_second_case and pupil and self._asked(principal, pupil):
@@ -438,9 +442,10 @@ class CaseService:
         action: str,
         expected_version: Any,
         data: Any,
-        occurred_at: datetime | None = None,
+        occurred_at: datetime | date | None = None,
     ) -> tuple[SupportCase, StoredEvent]:
-        """Take one action on a case; return the case after it and the event appended."""
+        """Take one action on a case; return the case after it and the event appended. ``occurred_at``: when it
+        happened, if not now; a ``date`` where only the day was given (see ``_when``)."""
         case, pupil, roles = self._visible(principal, case_id, action)
         role = None
         try:
@@ -454,7 +459,8 @@ class CaseService:
                 raise ConcurrencyConflict(case_id, expected_version, case.version)
             today = london_date(self.clock())
             ctx = self.context(case, pupil, today)
-            event = self.workflow.decide(case, action, Actor(principal.username, role), data, ctx, self._when(occurred_at))
+            moment, day_only = self._when(occurred_at)
+            event = self.workflow.decide(case, action, Actor(principal.username, role), data, ctx, moment, day_only=day_only)
             logged = self.audit.entry(
                 username=principal.username, role=role, action=action, outcome="ok", case_id=case_id, pupil_id=pupil.id
             )
@@ -522,11 +528,19 @@ class CaseService:
             return []
         return [self.reads.hold_pupil(pupil.id)]
 
-    def _when(self, occurred_at: datetime | None) -> datetime:
-        """When it happened: given by the user (may be in the past, never the future) or now."""
+    def _when(self, occurred_at: datetime | date | None) -> tuple[datetime, bool]:
+        """When it happened, given by the user (may be in the past, never the future) or now; and whether only its day
+        was given. A day alone is placed at midday in England (``DAY_PLACED_AT``), or now if that is still to come: the
+        event holds the day, so nothing shows the time it is placed at as the time it happened."""
         now = self.clock()
         if occurred_at is None:
-            return now
+            return now, False
+        if not isinstance(occurred_at, datetime):
+            if occurred_at > london_date(now):
+                raise GuardFailed([_future()])
+            if occurred_at.year < EARLIEST_OCCURRED_YEAR:
+                raise GuardFailed([_too_early()])
+            return min(utc(datetime.combine(occurred_at, DAY_PLACED_AT, tzinfo=LONDON)), now), True
         try:
             occurred_at = utc(occurred_at)
         except OverflowError:  # an offset that moves it before the year 1
@@ -535,7 +549,7 @@ class CaseService:
             raise GuardFailed([_future()])
         if occurred_at.year < EARLIEST_OCCURRED_YEAR:
             raise GuardFailed([_too_early()])
-        return occurred_at
+        return occurred_at, False
 
     def _log(self, username: str, role: str | None, action: str, outcome: str, **kwargs: Any) -> None:
         self.audit.record(username=username, role=role, action=action, outcome=outcome, **kwargs)

@@ -7,7 +7,8 @@ generated from.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from contextlib import suppress
+from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import Blueprint, jsonify, request
@@ -58,6 +59,15 @@ def _instant(value: Any, name: str) -> datetime:
     except ValueError:
         raise InvalidData({name: ["must be an ISO 8601 date-time"]}) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _happened(value: Any) -> datetime | date:
+    """An action's ``occurred_at``: a moment, or a day alone (YYYY-MM-DD), the time of day not known, which is not
+    recorded as if it were (not midnight UTC, as a date read as a date-time would be)."""
+    if isinstance(value, str) and len(value) == len("YYYY-MM-DD"):
+        with suppress(ValueError):
+            return date.fromisoformat(value)
+    return _instant(value, "occurred_at")
 
 
 def _case_json(view: Any) -> dict[str, Any]:
@@ -170,7 +180,7 @@ def create_case() -> Any:
     confirm = body.pop("confirm_second_case", True)
     if not isinstance(confirm, bool):
         raise InvalidData({"confirm_second_case": ["must be true or false"]})
-    occurred = _instant(body.pop("occurred_at"), "occurred_at") if "occurred_at" in body else None
+    occurred = _happened(body.pop("occurred_at")) if "occurred_at" in body else None
     case = services().cases.open_case(current_user.principal, body, occurred, confirm_second_case=confirm)
     return jsonify({"id": case.id, "pupil_id": case.pupil_id, "state": case.state, "version": case.version}), 201
 
@@ -189,7 +199,7 @@ def act(case_id: str, name: str) -> Any:
     body = _body({"expected_version", "occurred_at", "data"})
     if "expected_version" not in body:
         raise InvalidData({"expected_version": ["is required: the version of the case you last read"]})
-    occurred = _instant(body["occurred_at"], "occurred_at") if body.get("occurred_at") is not None else None
+    occurred = _happened(body["occurred_at"]) if body.get("occurred_at") is not None else None
     case, event = services().cases.act(
         current_user.principal, case_id, name, body["expected_version"], body.get("data", {}), occurred
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import suppress
-from datetime import date, datetime, time
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -14,12 +14,12 @@ from wtforms import BooleanField, HiddenField, SelectField
 from wtforms.validators import Optional
 
 from caseflow.domain.errors import CaseflowError, GuardFailed, InvalidData, NotFound, NotPermitted, SecondOpenCase
-from caseflow.domain.events import LONDON, london_date, long_date, long_time
+from caseflow.domain.events import london_date, long_date
 from caseflow.domain.exclusions import RECIPIENTS
 from caseflow.domain.file_transfer import case_file_facts, file_duty, named_setting
 from caseflow.domain.guards import ANSWERS_A_PROPOSAL, REMEDIES
 from caseflow.domain.roles import CASE_READERS, Role
-from caseflow.domain.wording import HAPPENED_ON, day_count, done
+from caseflow.domain.wording import DAY_GIVEN, DAY_GIVEN_ELSE, HAPPENED_ON, day_count, done, happened
 from caseflow.web.auth import services
 from caseflow.web.forms import (
     DayField,
@@ -129,13 +129,15 @@ def detail(case_id: str) -> Any:
         event_labels=services().workflow.event_labels,
         date_fields=services().workflow.date_fields,
         happened_on=HAPPENED_ON,
+        day_given=DAY_GIVEN,
+        day_given_else=DAY_GIVEN_ELSE,
         recipients=RECIPIENTS,
         today=today(),
         remedy=remedy_links(view),
         not_offered=nothing_to_name(view) | not_met_once_closed(view),
         named=named_entries(view.case, view.events),
         happened={event.version: london_date(event.occurred_at) for event in view.events},
-        happened_at={event.version: event.occurred_at for event in view.events},  # to tell apart two of one day
+        happened_at={event.version: happened(event) for event in view.events},  # to tell apart two of one day
         field_labels=services().workflow.field_labels,
     )
 
@@ -210,7 +212,7 @@ def act(case_id: str, name: str) -> Any:
         status, conflict = submit(
             form,
             spec.fields,
-            lambda expected, data: cases.act(current_user.principal, case_id, name, expected, data, happened(form)),
+            lambda expected, data: cases.act(current_user.principal, case_id, name, expected, data, day_given(form)),
             remedy_links(view),
         )
         if status == 200:
@@ -220,7 +222,7 @@ def act(case_id: str, name: str) -> Any:
         status = 422
         if "csrf_token" not in form.errors:  # what the values the page could read break, told with the rest
             close_up_people(form, spec.fields)  # as submit does: "Person 1" is then the form's Person 1
-            found = cases.problems_besides(view, name, form_data(form, spec.fields), set(form.errors), happened(form))
+            found = cases.problems_besides(view, name, form_data(form, spec.fields), set(form.errors), day_given(form))
             put_errors(form, found)
     changed = view.events[conflict.expected_version :] if conflict and conflict.expected_version >= 0 else []
     if conflict:  # shown what changed, the person may send what they typed again, on top of the latest version
@@ -317,17 +319,15 @@ ASKS_THE_DAY = {
         ("Date of the decision", "Leave empty if it was decided today. For a decision made on an earlier day, give that day."),
     ),
 }
-#: the time of day a day given as when something happened is recorded at (in England): the day is what it says
-HAPPENED_AT = time(12)
 
 
-def happened(form: Any) -> datetime | None:
-    """When the form says it happened: the day given, at midday in England, or None (now) for today or none given. A
-    day to come is the service's to refuse, on the box."""
+def day_given(form: Any) -> date | None:
+    """When the form says it happened: the day given (its time of day is not asked, so none is recorded as if it
+    were), or None (now) for today or none given. A day to come is the service's to refuse, on the box."""
     day = form.occurred_at.data if "occurred_at" in form else None
     if day is None or day == today():
         return None
-    return datetime.combine(day, HAPPENED_AT, tzinfo=LONDON)
+    return day
 
 
 #: a decision's fields that only a decision made without the social worker's view needs (the rule
@@ -388,11 +388,13 @@ def named_entries(case: Any, events: list[Any]) -> dict[int, dict[str, str]]:
     workflow = services().workflow
     at = _happened_at(events)
     named = {
-        e.version: f"The entry \u201c{workflow.event_labels.get(e.event_type, e.event_type)}\u201d of {long_time(e.occurred_at)}"
+        e.version: f"The entry \u201c{workflow.event_labels.get(e.event_type, e.event_type)}\u201d of {happened(e)}"
         for e in events
     }
     named |= {p["id"]: _described(p, at) for p in case.proposals()}
-    named |= {i["id"]: f"{i['intervention']} (planned {long_date(london_date(at[i['id']]))})" for i in case.interventions()}
+    named |= {
+        i["id"]: f"{i['intervention']} (planned {long_date(london_date(at[i['id']].occurred_at))})" for i in case.interventions()
+    }
     sendings = [e for e in events if e.event_type == "FileTransferSent" and {"receiving_setting", "sent_on"} <= e.data.keys()]
     named |= {e.version: _sending(e.data["receiving_setting"], e.data["sent_on"]) for e in sendings}
     found: dict[int, dict[str, str]] = {}
@@ -408,9 +410,9 @@ def named_entries(case: Any, events: list[Any]) -> dict[int, dict[str, str]]:
     return found
 
 
-def _happened_at(entries: list[Any]) -> dict[int, datetime]:
-    """When each entry (an event, or a fact of the case) happened, by its version."""
-    return {entry.version: entry.occurred_at for entry in entries}
+def _happened_at(entries: list[Any]) -> dict[int, Any]:
+    """Each entry (an event, or a fact of the case) by its version, for when it happened."""
+    return {entry.version: entry for entry in entries}
 
 
 def _sending(receiving_setting: str, sent_on: date | str) -> str:
@@ -425,13 +427,13 @@ def _open_case(other: dict[str, Any], labels: dict[str, str]) -> str:
     return f"At the step \u201c{step}\u201d, opened on {long_date(other['opened_on'])}"
 
 
-def _described(proposal: dict[str, Any], at: dict[int, datetime]) -> str:
+def _described(proposal: dict[str, Any], at: dict[int, Any]) -> str:
     """A proposal as the head and the social worker know it: its kind, days and first day, and when it was made
     (to the minute: two proposals of one kind and day are told apart)."""
     days = proposal.get("days")
     length = f" of {day_count(days)}" if days else ""
     start = long_date(proposal["start_date"])
-    return f"{proposal['kind'].capitalize()}{length} from {start} (proposed {long_time(at[proposal['id']])})"
+    return f"{proposal['kind'].capitalize()}{length} from {start} (proposed {happened(at[proposal['id']])})"
 
 
 def _intervention(item: dict[str, Any]) -> str:

@@ -45,7 +45,7 @@ def _document(workflow: Workflow) -> dict[str, Any]:
             "required": ["expected_version"],
             "properties": {
                 "expected_version": {"type": "integer", "minimum": 0, "description": "The case version you last read."},
-                "occurred_at": {"type": "string", "format": "date-time", "description": "When it happened (not in the future)."},
+                "occurred_at": OCCURRED_AT,
                 "data": spec.json_schema(),
             },
             "description": f"{spec.label}. Roles: {', '.join(sorted(spec.roles))}.",
@@ -65,7 +65,7 @@ def _document(workflow: Workflow) -> dict[str, Any]:
         if spec is not RECORD.creation
     }
     creation = workflow.creation.json_schema()
-    creation["properties"]["occurred_at"] = {"type": "string", "format": "date-time"}
+    creation["properties"]["occurred_at"] = OCCURRED_AT
     creation["properties"]["confirm_second_case"] = {
         "type": "boolean",
         "default": True,
@@ -418,6 +418,16 @@ def _document(workflow: Workflow) -> dict[str, Any]:
             },
         },
     }
+
+
+#: when an action happened, if not when it is sent: a moment, or a day alone where its time of day is not known (the
+#: event then holds the day as ``data.occurred_on``, and no time is shown as when it happened)
+OCCURRED_AT = {
+    "type": "string",
+    "anyOf": [{"format": "date-time"}, {"format": "date"}],
+    "description": "When it happened (not in the future): an ISO 8601 date-time, or a date (YYYY-MM-DD) where the time "
+    "of day is not known, which the event then holds as `data.occurred_on`.",
+}
 
 
 def openapi_document(workflow: Workflow) -> dict[str, Any]:
