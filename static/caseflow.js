@@ -2,6 +2,32 @@
 import { initAll } from "./vendor/govuk-frontend.min.js";
 document.body.classList.add("js-enabled", "govuk-frontend-supported");
 initAll();
+// A table wider than the screen (a phone's) scrolls inside a box of its own, not the whole page sideways; a box
+// that scrolls is a named region a keyboard can reach to scroll it. Without JavaScript the page scrolls instead.
+const scrollers = [];
+for (const table of document.querySelectorAll("main table")) {
+  const box = document.createElement("div");
+  box.className = "caseflow-table-scroll";
+  table.replaceWith(box);
+  box.append(table);
+  scrollers.push(box);
+}
+const reachWideTables = () => {
+  for (const box of scrollers) {
+    const table = box.firstElementChild;
+    if (box.scrollWidth > box.clientWidth) {
+      box.tabIndex = 0;
+      box.setAttribute("role", "region");
+      box.setAttribute("aria-label", table.caption?.textContent.trim() || "Table");
+    } else {
+      box.removeAttribute("tabindex");
+      box.removeAttribute("role");
+      box.removeAttribute("aria-label");
+    }
+  }
+};
+reachWideTables();
+window.addEventListener("resize", reachWideTables);
 // A print button where the page offers one (the browser's print dialogue also saves a PDF).
 for (const button of document.querySelectorAll("[data-caseflow-print]")) {
   button.hidden = false;

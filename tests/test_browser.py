@@ -622,3 +622,32 @@ def test_enter_in_a_meeting_form_records_the_meeting_not_another_row(page: Page,
     page.get_by_label("Person 2 agency").select_option("social_care")
     page.get_by_label("Person 2 name").press("Enter")
     expect(page.locator(".govuk-notification-banner--success")).to_contain_text("Meeting recorded.")
+
+
+def test_on_a_phone_no_page_scrolls_sideways_and_the_menu_folds(browser: Browser, base_url: str) -> None:
+    """The sixth walk at 375px: the home page was 494px wide and the cohort 882px, so the whole page scrolled
+    sideways and headings were cut; the full navigation filled the first screen. A wide table now scrolls in a box
+    of its own (a region a keyboard can reach to scroll it), and the navigation folds behind a Menu button."""
+    context = browser.new_context(viewport={"width": 375, "height": 800}, bypass_csp=True)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        for username, paths in {"dsl": ["/", "/cohort"], "vs": ["/la"], "auditor": ["/audit/"], "admin": ["/admin/"]}.items():
+            sign_in(page, base_url, username)
+            for path in paths:
+                page.goto(base_url + path)
+                assert page.evaluate("document.documentElement.scrollWidth") <= 375, page.url
+                wide = page.locator("main .caseflow-table-scroll").evaluate_all(
+                    "boxes => boxes.filter(b => b.scrollWidth > b.clientWidth).map(b => [b.tabIndex, b.getAttribute('role')])"
+                )
+                assert wide and all(reach == [0, "region"] for reach in wide), (page.url, wide)
+                assert axe_violations(page) == [], page.url
+            shot(page, f"phone-{username}")
+            menu = page.get_by_role("button", name="Menu")
+            expect(menu).to_be_visible()
+            expect(page.locator("#navigation")).to_be_hidden()
+            menu.click()
+            expect(page.locator("#navigation")).to_be_visible()
+            page.get_by_role("button", name="Sign out").click()
+    finally:
+        context.close()

@@ -154,7 +154,12 @@ def test_version_10_is_kept_as_released() -> None:
         "plan_intervention": ["review_within_a_year"],
         "continue_intervention": ["review_within_a_year"],
     }
-    assert {name for name in then if now[name] != then[name]} == set(added)
+    assert {name for name in then if now[name] != then[name]} == {*added, "record_reasonable_adjustment"}
+    adjustment_now, adjustment_then = now["record_reasonable_adjustment"], then["record_reasonable_adjustment"]
+    assert "class teachers see this" in adjustment_now["fields"]["adjustment"]["help"]
+    assert {**adjustment_now["fields"]["adjustment"], "help": ""} == {**adjustment_then["fields"]["adjustment"], "help": ""}
+    assert {**adjustment_now, "fields": {}} == {**adjustment_then, "fields": {}}
+    assert {**adjustment_now["fields"], "adjustment": None} == {**adjustment_then["fields"], "adjustment": None}
     for name, guards in added.items():
         assert now[name]["guards"] == [*then[name].get("guards", []), *guards]
         assert {k: v for k, v in now[name].items() if k != "guards"} == {k: v for k, v in then[name].items() if k != "guards"}

@@ -92,3 +92,5 @@ def test_a_reasonable_adjustment_on_a_case_reaches_the_pupil_s_class_teacher(ser
     assert "court hearing" not in page, "nothing else of the case reaches the classroom"
     svc.accounts.add_user("teacher2", ["teacher"], [SCHOOL], password="correct horse battery")
     assert "Pre-teach" not in _client(svc, "teacher2").get("/classroom").get_data(as_text=True)
+    form = _client(svc, "dshah").get(f"/cases/{case_id}/actions/record_reasonable_adjustment").get_data(as_text=True)
+    assert "The pupil&#39;s class teachers see this" in form, "the DSL is told who reads it"

@@ -8,7 +8,6 @@ from typing import Any
 
 from caseflow.domain.case import OCCURRED_ON
 from caseflow.domain.events import long_date, long_time
-
 from workflows.questionnaires import QUESTIONNAIRES
 
 #: codes whose plain form is not the code with its underscores made spaces and a capital first
