@@ -651,3 +651,31 @@ def test_on_a_phone_no_page_scrolls_sideways_and_the_menu_folds(browser: Browser
             page.get_by_role("button", name="Sign out").click()
     finally:
         context.close()
+
+
+def test_the_dsl_corrects_an_entry_from_its_own_link_and_chooses_it_by_name(page: Page, base_url: str) -> None:
+    """A DSL corrects an entry from the timeline's "Correct this entry": the form names the entry in words, chosen
+    already, with no version anywhere on the case page or the form; a correction sent without an entry is told on
+    the list, and the timeline then says which entry it corrects, as the list named it."""
+    sign_in(page, base_url, "dsl")
+    open_case_of(page, "Hughes, Daniel")
+    expect(page.locator("#case-last-recorded")).to_contain_text(" by ")
+    expect(page.locator("#case-version")).to_have_count(0)
+    opened = page.locator(".caseflow-timeline__item").last  # the oldest: the case opening
+    expect(opened.get_by_role("heading")).not_to_have_text(re.compile(r"^\s*\d+\."))
+    opened.get_by_role("link", name=re.compile("^Correct this entry")).click()
+    expect(page.get_by_role("heading", name="Correct an earlier entry")).to_be_visible()
+    chosen = page.get_by_label("The entry to correct")
+    expect(chosen.locator("option:checked")).to_have_text(re.compile(r"^Open a case, .+, by "))
+    assert "version" not in page.locator("main").inner_text().casefold()
+    entry = chosen.locator("option:checked").inner_text()
+    chosen.select_option("")
+    page.get_by_label("Correction").fill("The need was first raised a week earlier.")
+    page.get_by_role("button", name="Correct an earlier entry").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("The entry to correct is required")
+    expect(page.locator("#corrects-error")).to_be_visible()
+    page.get_by_label("The entry to correct").select_option(label=entry)
+    submit(page, "Correct an earlier entry")
+    newest = page.locator(".caseflow-timeline__item").first
+    expect(newest).to_contain_text(entry)
+    shot(page, "20-correction-named-in-words")

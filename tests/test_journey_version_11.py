@@ -154,7 +154,10 @@ def test_version_10_is_kept_as_released() -> None:
         "plan_intervention": ["review_within_a_year"],
         "continue_intervention": ["review_within_a_year"],
     }
-    assert {name for name in then if now[name] != then[name]} == {*added, "record_reasonable_adjustment"}
+    assert {name for name in then if now[name] != then[name]} == {*added, "record_reasonable_adjustment", "record_correction"}
+    corrects = now["record_correction"]["fields"]["corrects"]  # words only: chosen from the entries, not typed
+    assert corrects == {**then["record_correction"]["fields"]["corrects"], "label": "The entry to correct"}
+    assert now["record_correction"] == {**then["record_correction"], "fields": {**then["record_correction"]["fields"], "corrects": corrects}}
     adjustment_now, adjustment_then = now["record_reasonable_adjustment"], then["record_reasonable_adjustment"]
     assert "class teachers see this" in adjustment_now["fields"]["adjustment"]["help"]
     assert {**adjustment_now["fields"]["adjustment"], "help": ""} == {**adjustment_then["fields"]["adjustment"], "help": ""}

@@ -17,6 +17,7 @@ from flask.testing import FlaskClient
 from caseflow import create_app
 from caseflow.bootstrap import Services
 from caseflow.demo import make_upn
+from caseflow.domain.events import long_time
 from tests.conftest import SCHOOL, access_lines, principal
 
 PASSWORD = "correct horse battery"
@@ -143,7 +144,8 @@ def test_a_form_sent_too_late_names_what_changed_in_words(sqlite_services: Servi
     )
     page = late.get_data(as_text=True)
     assert late.status_code == 409
-    assert f"<li>{version + 1}. Log contact with the family by Dana Shah as DSL</li>" in page
+    logged = long_time(svc.store.load(case_id)[version].occurred_at)  # what, when and who: no version
+    assert f"<li>Log contact with the family, {logged}, by Dana Shah as DSL</li>" in page
     assert "FamilyContactLogged" not in page
 
 

@@ -130,7 +130,8 @@ def test_the_case_page_names_earlier_entries_as_staff_know_them(sqlite_services:
     events = {e.version: e for e in svc.store.load(case_id)}
 
     page = _signed_in(svc, "dsl").get(f"/cases/{case_id}?timeline=all").get_data(as_text=True)
-    assert _timeline(page, "Corrects") == [f"The entry “Record a meeting” of {long_time(meeting.occurred_at)}"]
+    corrected = f"Record a meeting, {long_time(meeting.occurred_at)}, by dsl as DSL"  # as the correction's list names it
+    assert _timeline(page, "Corrects") == [corrected]
     on = {version: long_date(london_date(event.occurred_at)) for version, event in events.items()}
     assert not re.findall(r"at version|\(version|\(no\. |Proposal \d", page)
     assert _timeline(page, "Proposal") == [f"Suspension of 1 day from {long_date(weekday)} (proposed {long_time(proposed)})"] * 2

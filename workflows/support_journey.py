@@ -799,6 +799,9 @@ _ADDED_IN_11 = {
 }
 
 
+#: version 11's words for the entry a correction corrects, chosen from a list of the case's entries as the timeline
+#: names them, not asked for as a version (the API still names it by its version)
+_CORRECTED_IN_11 = "The entry to correct"
 #: version 11 says on the form who reads an adjustment: the pupil's class teachers, on their classroom page
 _ADJUSTMENT_SEEN_IN_11 = (
     "The pupil's class teachers see this, with the area and who was consulted, on their classroom page: write it for them."
@@ -809,7 +812,11 @@ def _version_11(action: dict) -> dict:
     """Version 11's changes, dates a DSL, a head or an auditor would expect: a decision, or a view on a proposal, is not
     dated before the proposal; a contact with the family is not logged on a day to come (nor a year mistyped); and a
     review is planned no more than a year away (reviews are termly, or at least three times a year). The form for a
-    reasonable adjustment says that the pupil's class teachers read it."""
+    reasonable adjustment says that the pupil's class teachers read it, and the correction's asks for the entry it
+    corrects in words."""
+    if action["name"] == "record_correction":  # words only: the rule and the value recorded are as they were
+        corrects = {**action["fields"]["corrects"], "label": _CORRECTED_IN_11}
+        return {**action, "fields": {**action["fields"], "corrects": corrects}}
     if action["name"] == "record_reasonable_adjustment":
         adjustment = {**action["fields"]["adjustment"], "help": _ADJUSTMENT_SEEN_IN_11}
         return {**action, "fields": {**action["fields"], "adjustment": adjustment}}

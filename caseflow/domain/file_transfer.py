@@ -12,7 +12,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from caseflow.domain.school_calendar import SchoolCalendar, school_year
@@ -169,6 +169,8 @@ class NamedSetting:
     version: int
     #: a correction names the transition; what it says is free text, so the name recorded no longer binds the file
     corrected: bool
+    #: when the transition happened, by which staff know the entry to correct (they are never shown its version)
+    happened_at: datetime | None = None
 
 
 def named_setting(facts: Iterable[Any]) -> NamedSetting | None:
@@ -184,7 +186,7 @@ def named_setting(facts: Iterable[Any]) -> NamedSetting | None:
     name = move.data.get("receiving_setting") if move is not None and move.data.get("kind") in MOVES else None
     if not isinstance(name, str) or not name.strip():
         return None
-    return NamedSetting(name.strip(), move.version, move.version in corrected)
+    return NamedSetting(name.strip(), move.version, move.version in corrected, move.occurred_at)
 
 
 def same_setting(one: str, other: str) -> bool:

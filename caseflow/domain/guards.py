@@ -15,7 +15,7 @@ from typing import Any
 from caseflow.domain import sdq
 from caseflow.domain.case import ENDED_WITH_CASE, SupportCase
 from caseflow.domain.errors import Unmet
-from caseflow.domain.events import london_date, long_date
+from caseflow.domain.events import london_date, long_date, long_time
 from caseflow.domain.exclusions import (
     SUSPENSION_DAYS_LIMIT,
     SUSPENSION_DAYS_WARNING,
@@ -34,6 +34,8 @@ from caseflow.domain.file_transfer import (
     EVENT_KINDS,
     MOVES,
     FileDuty,
+    FileFact,
+    NamedSetting,
     case_file_facts,
     file_duty,
     named_setting,
@@ -256,6 +258,7 @@ def intervention_planned(case: SupportCase, data: Mapping[str, Any], ctx: CaseCo
 @guard("outcomes_recorded")
 def outcomes_recorded(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
     since = case.since_entered("intervention")
+    planned = {fact.version: london_date(fact.occurred_at) for fact in case.facts_of("InterventionPlanned")}
     unmet = []
     for item in case.interventions():
         finished_before = any(o["version"] <= since and o["status"] != "continuing" for o in item["outcomes"])
@@ -265,7 +268,8 @@ def outcomes_recorded(case: SupportCase, data: Mapping[str, Any], ctx: CaseConte
             unmet.append(
                 Unmet(
                     "outcome_missing",
-                    f"Record an outcome measure for “{item['intervention']}” (intervention {item['id']}).",
+                    # named as the interventions table names it, by the day it was planned: not its version
+                    f"Record an outcome measure for “{item['intervention']}” (planned {long_date(planned[item['id']])}).",
                 )
             )
     return unmet
@@ -354,12 +358,14 @@ def intervention_exists(case: SupportCase, data: Mapping[str, Any], ctx: CaseCon
     return []
 
 
-@guard("corrected_event_exists", needs_input=True)
+@guard("corrected_event_exists", needs_input=True, fields=("corrects",))
 def corrected_event_exists(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
+    """Told on the field, in the words of the form's list (staff never see a version); the API's client reads the
+    field and the code."""
     corrects = data.get("corrects")
-    if isinstance(corrects, int) and 1 <= corrects <= case.version:
+    if isinstance(corrects, int) and not isinstance(corrects, bool) and 1 <= corrects <= case.version:
         return []
-    return [Unmet("corrected_event_unknown", f"Name an event of this case (1 to {case.version}).")]
+    return [Unmet("corrected_event_unknown", "Choose the entry to correct from this case's entries.", "corrects")]
 
 
 # --- social workers before exclusions ------------------------------------------------------------
@@ -600,7 +606,7 @@ def not_cancelled(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, 
     proposal = _decided(case, data.get("proposal"))
     if proposal is None or proposal["cancelled"] is None:
         return []
-    message = f"This {proposal['kind']} was cancelled at version {proposal['cancelled']['version']}."
+    message = f"This {proposal['kind']} was cancelled on {long_date(proposal['cancelled']['cancelled_on'])}."
     return [Unmet("already_cancelled", message, "proposal")]
 
 
@@ -962,9 +968,14 @@ def sent_to_the_receiving_setting(case: SupportCase, data: Mapping[str, Any], ct
         return []
     message = (
         f"The transition names {named.name} as the receiving setting. Send the file there, or correct the transition "
-        f"first (“Correct an earlier entry”, version {named.version})."
+        f"first (“Correct an earlier entry”: {_the_transition(named)})."
     )
     return [Unmet("not_the_receiving_setting", message, "receiving_setting")]
+
+
+def _the_transition(named: NamedSetting) -> str:
+    """The transition as the correction form's list of entries names it: by when it happened."""
+    return f"the transition of {long_time(named.happened_at)}" if named.happened_at else "the transition"
 
 
 @guard("a_sending_awaits_confirmation")
@@ -975,6 +986,14 @@ def a_sending_awaits_confirmation(case: SupportCase, data: Mapping[str, Any], ct
     return [Unmet("nothing_sent", "Record that the file was sent first; its receipt is confirmed against that sending.")]
 
 
+def _confirmed_already(received: FileFact) -> str:
+    """A receipt confirmed already, by the day it arrived and who confirmed it, as the case page says it."""
+    told = [f"it arrived on {long_date(received.day)}"] if received.day else []
+    by = received.extra.get("confirmed_by")
+    told += [f"confirmed by {by}"] if isinstance(by, str) and by else []
+    return f"Its receipt was already confirmed: {', '.join(told)}." if told else "Its receipt was already confirmed."
+
+
 @guard("names_unconfirmed_transfer", needs_input=True, fields=("transfer",))
 def names_unconfirmed_transfer(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
     duty = file_duty(case_file_facts(case.facts), case.state)
@@ -982,7 +1001,7 @@ def names_unconfirmed_transfer(case: SupportCase, data: Mapping[str, Any], ctx: 
     if sending is None:
         return [Unmet("no_such_transfer", "Choose a sending of the file for this move.", "transfer")]
     if sending.received is not None:
-        return [Unmet("already_confirmed", f"Its receipt was confirmed at version {sending.received.version}.", "transfer")]
+        return [Unmet("already_confirmed", _confirmed_already(sending.received), "transfer")]
     received = data.get("received_on")
     if received and date.fromisoformat(received) < sending.sent_on:
         return [

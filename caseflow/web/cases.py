@@ -136,6 +136,7 @@ def detail(case_id: str) -> Any:
         remedy=remedy_links(view),
         not_offered=nothing_to_name(view) | not_met_once_closed(view),
         named=named_entries(view.case, view.events),
+        may_correct=any(status.action.name == CORRECTION for status in view.actions),
         happened={event.version: london_date(event.occurred_at) for event in view.events},
         happened_at={event.version: happened(event) for event in view.events},  # to tell apart two of one day
         field_labels=services().workflow.field_labels,
@@ -148,7 +149,7 @@ def nothing_to_name(view: Any) -> set[str]:
     found = set()
     for status in view.actions:
         spec = status.action
-        listed = entries_to_name(view.case, spec.name, view.other_open_cases)
+        listed = entries_to_name(view.case, spec.name, view.other_open_cases, view.events)
         if any(spec.fields[name].required and not entries for name, entries in listed.items()):
             found.add(spec.name)
     return found
@@ -189,7 +190,7 @@ def act(case_id: str, name: str) -> Any:
             with suppress(CaseflowError):
                 cases.act(current_user.principal, case_id, name, view.case.version, {})
         abort(404 if spec is None else 403)
-    entries = entries_to_name(view.case, name, view.other_open_cases)
+    entries = entries_to_name(view.case, name, view.other_open_cases, view.events)
     ending = view.closed_into_this if spec.dest in services().workflow.final_states else []
     form_class = action_form(spec.fields, {"expected_version": HiddenField()}, entries)
     if name in ASKS_THE_DAY:  # after the action's own fields: most are made the day they are recorded
@@ -238,13 +239,12 @@ def act(case_id: str, name: str) -> Any:
         spec=spec,
         form=form,
         conflict=conflict,
-        changed=changed,
+        changed=[an_entry(event) for event in changed],  # in words: staff never see a version
         pending=pending,
         hidden=set(WITHOUT_THE_VIEW) | unasked,
         shown_for=shown_for,
         none_to_name=none_to_name,
         without_the_view=without_the_view,
-        event_labels=services().workflow.event_labels,
         ending=ending,
     )
     return page, status
@@ -350,11 +350,19 @@ def awaiting_decision(case: Any, action: str) -> list[dict[str, Any]]:
 AFTER_A_DECISION = frozenset({"record_decision_notice", "cancel_decision", "record_review_request", "record_board_review"})
 
 
+#: the action that corrects an earlier entry, which any entry of the timeline offers to those who may take it
+CORRECTION = "record_correction"
+
+
 def entries_to_name(
-    case: Any, action: str, other_open_cases: list[dict[str, Any]] | None = None
+    case: Any, action: str, other_open_cases: list[dict[str, Any]] | None = None, events: list[Any] | None = None
 ) -> dict[str, list[tuple[int | str, str]]]:
     """For a field that names an earlier entry of the case by its version, or another case of the pupil by its id:
-    the entries it may name, as the person filling in the form knows them (the rules still judge the one chosen)."""
+    the entries it may name, as the person filling in the form knows them (the rules still judge the one chosen).
+    A correction may name any entry (``events``: the whole history, which the case's kept facts are not), newest
+    first, as the timeline lists them."""
+    if action == CORRECTION:
+        return {"corrects": [(event.version, an_entry(event)) for event in reversed(events or [])]}
     if action == "close_into_other_case":
         labels = services().workflow.state_labels
         return {"other_case": [(c["case_id"], _open_case(c, labels)) for c in other_open_cases or []]}
@@ -387,10 +395,7 @@ def named_entries(case: Any, events: list[Any]) -> dict[int, dict[str, str]]:
     the rules found it."""
     workflow = services().workflow
     at = _happened_at(events)
-    named = {
-        e.version: f"The entry \u201c{workflow.event_labels.get(e.event_type, e.event_type)}\u201d of {happened(e)}"
-        for e in events
-    }
+    named = {e.version: an_entry(e) for e in events}
     named |= {p["id"]: _described(p, at) for p in case.proposals()}
     named |= {
         i["id"]: f"{i['intervention']} (planned {long_date(london_date(at[i['id']].occurred_at))})" for i in case.interventions()
@@ -408,6 +413,17 @@ def named_entries(case: Any, events: list[Any]) -> dict[int, dict[str, str]]:
         if worded:
             found[event.version] = worded
     return found
+
+
+def an_entry(event: Any) -> str:
+    """An entry of the timeline as staff know it, never by its version: what was recorded (its form), when it
+    happened and by whom, as the timeline's entry says them ("Record a meeting, 7 December 2026, 14:05, by Dana Shah
+    (Designated Safeguarding Lead)"; the day alone where only the day was given). The correction form's list and the
+    entry a correction corrects read alike."""
+    from caseflow.web import person  # the package imports this module before it defines its filters
+
+    what = services().workflow.event_labels.get(event.event_type, event.event_type)
+    return f"{what}, {happened(event)}, by {person(event.actor, event.role)}"
 
 
 def _happened_at(entries: list[Any]) -> dict[int, Any]:

@@ -166,10 +166,12 @@ def action_form(
 
 
 def _version(value: Any) -> int | None:
-    """A chosen entry's version (None for "Choose…")."""
+    """A chosen entry's version (None for "Choose…", and for 0, which no list offers: "-1" is none either, and the
+    field's own check would name versions, which a list's reader never sees)."""
     if isinstance(value, int):
-        return value
-    return int(value) if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 9 else None
+        return value or None
+    chosen = int(value) if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 9 else None
+    return chosen or None
 
 
 def _line(value: Any) -> str | None:
