@@ -94,3 +94,16 @@ def test_a_reasonable_adjustment_on_a_case_reaches_the_pupil_s_class_teacher(ser
     assert "Pre-teach" not in _client(svc, "teacher2").get("/classroom").get_data(as_text=True)
     form = _client(svc, "dshah").get(f"/cases/{case_id}/actions/record_reasonable_adjustment").get_data(as_text=True)
     assert "The pupil&#39;s class teachers see this" in form, "the DSL is told who reads it"
+
+
+def test_a_lead_of_two_schools_chooses_between_them_by_name(services: Services) -> None:
+    """The due list's and the term dates' lists of schools offered bare URNs ("100002") where every other page names
+    the school."""
+    from tests.conftest import OTHER_SCHOOL
+
+    services.accounts.add_user("exec", ["dsl"], [SCHOOL, OTHER_SCHOOL], password="correct horse battery")
+    client = _client(services, "exec")
+    for address in ("/due", f"/terms?school_urn={SCHOOL}"):
+        page = client.get(address).get_data(as_text=True)
+        assert f'<option value="{OTHER_SCHOOL}" >Riverside Academy ({OTHER_SCHOOL})</option>' in page, address
+        assert f">{OTHER_SCHOOL}</option>" not in page, address
