@@ -92,6 +92,11 @@ def test_a_teacher_raising_a_need_is_told_who_takes_it_from_there(sqlite_service
     client = _client(svc, "teacher")
     page = client.get("/").get_data(as_text=True)
     assert 'id="raise-only"' in page and "There are no cases for you to see" not in page and "My classes</a>" in page
+    form = client.get("/cases/new").get_data(as_text=True)  # the sixth walk: a teacher opens no case
+    assert ">Send it to the safeguarding team</button>" in form and "Open the case" not in form
+    assert ">Open the case</button>" in _client(svc, "dsl").get("/cases/new").get_data(as_text=True)
+    missing = client.get("/cases/nowhere").get_data(as_text=True)
+    assert "Go to your first page" in missing and "Go to your cases" not in missing, "a teacher has no cases"
     need = {"pupil_id": pupil_id, "need_areas": ["attendance"], "description": "Often late, tired."}
     raised = client.post("/cases/new", data=need, follow_redirects=True).get_data(as_text=True)
     assert "The designated safeguarding lead sees it now" in raised and "The case is open." not in raised

@@ -547,7 +547,8 @@ def new() -> Any:
             form.second_case_of.data = pupil_id
     elif request.method == "POST":
         status = 422
-    return render_template("cases/new.html", form=form, spec=spec, confirm=bool(open_cases)), status
+    raising_only = not (current_user.principal.roles & CASE_READERS)  # a class teacher: the case is the DSL's
+    return render_template("cases/new.html", form=form, spec=spec, confirm=bool(open_cases), raising_only=raising_only), status
 
 
 def _second_case_message(given_name: str, open_cases: list[dict[str, Any]]) -> Markup:
