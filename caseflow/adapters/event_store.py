@@ -33,6 +33,7 @@ from caseflow.domain.errors import ConcurrencyConflict
 from caseflow.domain.events import (
     GENESIS_HASH,
     MAX_BREAKS_NAMED,
+    MAX_VERSION,
     Break,
     ChainReport,
     NewEvent,
@@ -403,9 +404,8 @@ class SqlEventStore:
 
         The hot read path: one driver-level query and a plain loop, no ORM objects.
         """
-        params = self._params(
-            stream_id=stream_id, upto=upto_version if upto_version is not None else 2**31 - 1, after=after_version
-        )
+        upto = MAX_VERSION if upto_version is None else min(upto_version, MAX_VERSION)  # 10**23 overflows INTEGER
+        params = self._params(stream_id=stream_id, upto=upto, after=after_version)
         with collector_paused():
             with read_transaction(self.engine) as conn:
                 rows = driver_rows(conn, self._sql["load"], params)

@@ -18,6 +18,9 @@ FORMS = "DD/MM/YYYY or YYYY-MM-DD"
 #: ASCII digits only: Python's ``\d`` also takes other scripts' digits ('٠١/٠٢/٢٠٢٦'), which are no date a form or a
 #: file is asked for
 _DAY_FIRST = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
+#: no child's support, figure or record asked for is dated before this year: an earlier one is a typing slip, and
+#: the first years of the calendar break what is counted back from a day (the month before 1 January of the year 1)
+EARLIEST_YEAR = 1900
 
 
 def read_day(text: str) -> date | None:
@@ -50,6 +53,11 @@ def real_date_wanted(label: str) -> str:
     """What a form says of a date it cannot read, naming the field by its label: what to enter, not
     "Not a valid date value"."""
     return f"{label} must be a real date, for example {EXAMPLE}"
+
+
+def early_date_problem(label: str) -> str:
+    """What a page or the API says of a day before ``EARLIEST_YEAR``, naming the field by its label."""
+    return f"{label} must be in {EARLIEST_YEAR} or later"
 
 
 def import_date_problem(label: str, text: str) -> str:

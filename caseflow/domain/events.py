@@ -16,14 +16,22 @@ from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 GENESIS_HASH = "0" * 64
+#: the last version a stream may reach, and the most a query may name: the largest INTEGER every database holds
+MAX_VERSION = 2**31 - 1
 LONDON = ZoneInfo("Europe/London")
 
 
 def utc(moment: datetime) -> datetime:
-    """Return ``moment`` as an aware UTC datetime (naive values are taken as UTC)."""
+    """Return ``moment`` as an aware UTC datetime (naive values are taken as UTC). One that its offset carries
+    past the first or last instant ``datetime`` holds (0001-01-01T00:00+14:00, 9999-12-31T23:59-23:59, as
+    anyone may type) is taken as that first or last instant, which compares as it should (before or after
+    everything), instead of raising on what a user sent."""
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        return (datetime.min if moment.year == datetime.min.year else datetime.max).replace(tzinfo=UTC)
 
 
 def london_date(moment: datetime) -> date:
@@ -32,8 +40,14 @@ def london_date(moment: datetime) -> date:
 
 
 def in_england(moment: datetime) -> datetime:
-    """``moment`` on a clock in England, as a school reads a time (in summer, UTC is an hour behind)."""
-    return utc(moment).astimezone(LONDON)
+    """``moment`` on a clock in England, as a school reads a time (in summer, UTC is an hour behind). The first
+    instant there is (``utc``'s for one before it) stays on UTC: England's clock was 75 seconds behind then,
+    before the first day ``datetime`` holds."""
+    moment = utc(moment)
+    try:
+        return moment.astimezone(LONDON)
+    except OverflowError:
+        return moment
 
 
 def long_date(day: date | str) -> str:
@@ -44,9 +58,10 @@ def long_date(day: date | str) -> str:
 
 def long_month(month: date | str) -> str:
     """A month as a letter writes it (September 2026), from a date or its ISO text (2026-09), for a period
-    counted in whole months."""
-    found = date.fromisoformat(f"{month[:7]}-01") if isinstance(month, str) else month
-    return f"{found:%B %Y}"
+    counted in whole months. Named without making a date of it: a period counted back from the first days of
+    the calendar reaches a month of the year 0 ("0000-09"), which no ``date`` holds."""
+    year, number = (int(month[:4]), int(month[5:7])) if isinstance(month, str) else (month.year, month.month)
+    return f"{date(2000, number, 1):%B} {year}"
 
 
 def long_time(moment: datetime, seconds: bool = False) -> str:

@@ -15,6 +15,7 @@ from datetime import date, datetime, time
 from typing import Any, TypeVar
 
 from caseflow.domain.case import TO_STATE, Fact, SupportCase
+from caseflow.domain.dates import EARLIEST_YEAR, early_date_problem
 from caseflow.domain.errors import (
     CaseflowError,
     ConcurrencyConflict,
@@ -59,7 +60,7 @@ VERIFIERS = frozenset({Role.AUDITOR, Role.DSL, Role.HEADTEACHER})
 PUPIL_OF_CACHE_SIZE = 50_000
 #: no child's support happened before this; earlier instants are typing slips (and before the year
 #: 1000 they would not keep their fixed text form on SQLite)
-EARLIEST_OCCURRED_YEAR = 1900
+EARLIEST_OCCURRED_YEAR = EARLIEST_YEAR
 #: the time of day a day given alone (a decision recorded days after it was made) is placed at, in England: in the
 #: middle of the day, so no change of the clocks moves it into another
 DAY_PLACED_AT = time(12)
@@ -561,7 +562,7 @@ def _future() -> Unmet:
 
 
 def _too_early() -> Unmet:
-    return Unmet("occurred_too_early", f"When it happened must be in {EARLIEST_OCCURRED_YEAR} or later.", "occurred_at")
+    return Unmet("occurred_too_early", f"{early_date_problem('When it happened')}.", "occurred_at")
 
 
 def _named_open_cases(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:

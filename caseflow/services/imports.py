@@ -103,7 +103,10 @@ class Kind:
 
 
 def _int_or_text(value: str) -> Any:
-    return int(value) if value.strip().lstrip("-").isdigit() else value
+    """A whole number written in ASCII digits ("²" is a digit to Python, and no number; 5,000 digits are more
+    than ``int`` reads), else the text, which the field then refuses saying what it takes."""
+    digits = value.strip().lstrip("-")
+    return int(value) if digits.isascii() and digits.isdigit() and len(digits) <= 18 else value
 
 
 def _pupil_row(row: dict[str, str]) -> dict[str, Any]:

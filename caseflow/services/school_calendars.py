@@ -43,7 +43,7 @@ def year_summary(calendar: SchoolCalendar, year: int) -> str:
 def school_year_arg(value: Any) -> int:
     """A school year named by the calendar year it begins in (2026 for 2026 to 2027)."""
     text = str(value).strip() if isinstance(value, int | str) and not isinstance(value, bool) else ""
-    if not (text.isdigit() and len(text) == 4 and FIRST_YEAR <= int(text) <= LAST_YEAR):
+    if not (text.isascii() and text.isdigit() and len(text) == 4 and FIRST_YEAR <= int(text) <= LAST_YEAR):
         raise InvalidData({"year": [f"give the year the school year begins in, from {FIRST_YEAR} to {LAST_YEAR}"]})
     return int(text)
 

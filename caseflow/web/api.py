@@ -7,6 +7,7 @@ generated from.
 
 from __future__ import annotations
 
+import json
 from contextlib import suppress
 from datetime import UTC, date, datetime
 from typing import Any
@@ -14,8 +15,9 @@ from typing import Any
 from flask import Blueprint, jsonify, request
 from flask_login import current_user
 
+from caseflow.domain.dates import EARLIEST_YEAR
 from caseflow.domain.errors import InvalidData, NotFound
-from caseflow.domain.events import london_date, now_utc
+from caseflow.domain.events import MAX_VERSION, london_date, now_utc
 from caseflow.domain.roles import Role
 from caseflow.domain.school_calendar import TERMS, SchoolCalendar, school_year
 from caseflow.services.access import SCHOOL_CASE_ROLES
@@ -27,7 +29,7 @@ from caseflow.web.audit import HEADS_UPLOAD_LIMIT
 from caseflow.web.auth import csrf, services
 from caseflow.web.errors import open_cases_json
 from caseflow.web.openapi import openapi_document
-from caseflow.web.params import date_arg, days_arg, optional_date_arg, today
+from caseflow.web.params import date_arg, days_arg, optional_date_arg, past_date_arg, today
 from caseflow.web.policy import ANY_USER, PUBLIC, allow
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -42,13 +44,42 @@ def _body(allowed: set[str]) -> dict[str, Any]:
     """The JSON object sent, or a 422 naming what is wrong with it."""
     if not request.is_json:
         raise InvalidData({"body": ["send a JSON object with Content-Type: application/json"]})
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise InvalidData({"body": ["must be a JSON object"]})
-    unknown = sorted(set(body) - allowed)
-    if unknown:
-        raise InvalidData({str(name)[:64]: ["is not a field of this request"] for name in unknown})
+    try:
+        body = request.get_json(silent=True)  # silent is for what json.loads calls a ValueError only
+        if not isinstance(body, dict):
+            raise InvalidData({"body": ["must be a JSON object"]})
+        unknown = sorted(set(body) - allowed)
+        if unknown:
+            raise InvalidData({str(name)[:64]: ["is not a field of this request"] for name in unknown})
+        if not _writable(body):
+            raise InvalidData({name: [UNPAIRED] for name, value in _fields(body) if not _writable(value)} or {"body": [UNPAIRED]})
+    except RecursionError:  # '[' * 100000: nested deeper than any request of this API
+        raise InvalidData({"body": ["is nested too deeply: send a JSON object of the fields this request takes"]}) from None
     return body
+
+
+#: JSON's \ud800 escape decodes to half of a character, which no text can be written in (the hash of an event is
+#: of its UTF-8): refused here, as a form's text never holds one
+UNPAIRED = "holds a \\u escape of half a character (an unpaired surrogate): send whole characters"
+
+
+def _fields(body: dict[str, Any]) -> list[tuple[str, Any]]:
+    """Each field sent, a value under ``data`` by its own name (as the workflow's fields are told)."""
+    found: list[tuple[str, Any]] = []
+    for name, value in body.items():
+        if name == "data" and isinstance(value, dict):
+            found += [(str(key), {key: item}) for key, item in value.items()]
+        else:
+            found.append((name, value))
+    return found
+
+
+def _writable(value: Any) -> bool:
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _instant(value: Any, name: str) -> datetime:
@@ -229,10 +260,14 @@ def state(case_id: str) -> Any:
         raise InvalidData({"version": ["give version or as_of, not both"]})
     upto = None
     if version is not None:
-        if not version.isdigit() or int(version) < 1:
-            raise InvalidData({"version": ["must be a whole number, 1 or more"]})
+        # ASCII digits ('²' is a digit to Python, and no number), and no more than a stream holds (the
+        # database's INTEGER is 64 bits: 10**23 overflowed it)
+        if not (version.isascii() and version.isdigit() and len(version) <= 20 and 1 <= int(version) <= MAX_VERSION):
+            raise InvalidData({"version": [f"must be a whole number from 1 to {MAX_VERSION}"]})
         upto = int(version)
     moment = _instant(as_of, "as_of") if as_of is not None else None
+    if moment is not None and moment.year < EARLIEST_YEAR:  # no case is that old: a typing slip
+        raise InvalidData({"as_of": [f"must be a date and time in {EARLIEST_YEAR} or later"]})
     case = services().cases.replay(current_user.principal, case_id, upto_version=upto, as_of=moment)
     summary = case.summary()
     summary["actions"] = []
@@ -300,7 +335,7 @@ def la_report() -> Any:
     la_code = request.args.get("la_code", "") or (current_user.principal.la_code or "")
     if not la_code:
         raise InvalidData({"la_code": ["is required"]})
-    return jsonify(services().reports.la(current_user.principal, la_code, date_arg("as_of")))
+    return jsonify(services().reports.la(current_user.principal, la_code, past_date_arg("as_of")))
 
 
 @bp.get("/reports/governors")
@@ -310,7 +345,7 @@ def governors_report() -> Any:
     school = request.args.get("school_urn", "")
     if not school:
         raise InvalidData({"school_urn": ["is required"]})
-    return jsonify(services().reports.governors(current_user.principal, school, date_arg("as_of")))
+    return jsonify(services().reports.governors(current_user.principal, school, past_date_arg("as_of")))
 
 
 def _calendar_json(school_urn: str, calendar: SchoolCalendar) -> dict[str, Any]:

@@ -62,6 +62,10 @@ def services() -> Any:
 
 @login_manager.user_loader
 def load_user(session_id: str) -> SignedIn | None:
+    """The signed-in person of a browser's session; never on /api/, which takes bearer tokens only (as its
+    contract says): with CSRF off there, a session would let any site post actions as whoever has a tab open."""
+    if request.path.startswith("/api/"):
+        return None
     accounts = services().accounts
     user_id = accounts.session_user(session_id)
     if user_id is None:

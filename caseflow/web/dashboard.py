@@ -62,7 +62,7 @@ def la() -> Any:
         as_of,
         search=request.args.get("q", "")[:60],
         sort=request.args.get("sort", "name")[:20],
-        page=int(page) if page.isdigit() and len(page) < 6 else 1,
+        page=int(page) if page.isascii() and page.isdigit() and len(page) < 6 else 1,  # not "²", a digit to Python
     )
     shown = render_template("dashboard/la.html", board=board, labels=services().workflow.state_labels, errors=errors)
     return (shown, 400) if errors else shown

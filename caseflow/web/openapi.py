@@ -5,6 +5,8 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from caseflow.domain.dates import EARLIEST_YEAR
+from caseflow.domain.events import MAX_VERSION
 from caseflow.domain.workflow import Workflow, object_schema
 from caseflow.services.pupils import EPISODE_FIELDS, RECORD, REGISTER_FIELDS
 
@@ -29,6 +31,10 @@ def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
 
 def _path_param(name: str) -> dict[str, Any]:
     return {"name": name, "in": "path", "required": True, "schema": {"type": "string", "maxLength": 64}}
+
+
+#: a report's day, as its page takes it: figures are known only up to today
+FIGURES_AS_OF = f"Today when absent; from {EARLIEST_YEAR} up to today (a day to come is refused)."
 
 
 def _query(name: str, schema: dict[str, Any], required: bool = False, description: str = "") -> dict[str, Any]:
@@ -366,8 +372,8 @@ def _document(workflow: Workflow) -> dict[str, Any]:
                     "summary": "The case replayed to a version or instant",
                     "parameters": [
                         case_id,
-                        _query("version", {"type": "integer", "minimum": 1}),
-                        _query("as_of", {"type": "string", "format": "date-time"}),
+                        _query("version", {"type": "integer", "minimum": 1, "maximum": MAX_VERSION}),
+                        _query("as_of", {"type": "string", "format": "date-time"}, description=f"In {EARLIEST_YEAR} or later."),
                     ],
                     "responses": {"200": _json({"type": "object"}), **_problems(401, 403, 404, 422)},
                 }
@@ -401,7 +407,7 @@ def _document(workflow: Workflow) -> dict[str, Any]:
                     "summary": "The report across a local authority's schools (virtual school officers: their LA; auditors)",
                     "parameters": [
                         _query("la_code", {"type": "string"}),
-                        _query("as_of", {"type": "string", "format": "date"}),
+                        _query("as_of", {"type": "string", "format": "date"}, description=FIGURES_AS_OF),
                     ],
                     "responses": {"200": _json({"type": "object"}), **_problems(401, 403, 404, 422)},
                 }
@@ -411,7 +417,7 @@ def _document(workflow: Workflow) -> dict[str, Any]:
                     "summary": "Governors' report as at a date: anonymised counts (under 5 suppressed), self-assessment",
                     "parameters": [
                         _query("school_urn", {"type": "string"}, True),
-                        _query("as_of", {"type": "string", "format": "date"}),
+                        _query("as_of", {"type": "string", "format": "date"}, description=FIGURES_AS_OF),
                     ],
                     "responses": {"200": _json({"type": "object"}), **_problems(401, 403, 404, 422)},
                 }

@@ -6,7 +6,7 @@ from datetime import date
 
 from flask import current_app, request
 
-from caseflow.domain.dates import read_day, real_date_wanted
+from caseflow.domain.dates import EARLIEST_YEAR, early_date_problem, read_day, real_date_wanted
 from caseflow.domain.errors import InvalidData
 from caseflow.domain.events import london_date, long_date
 
@@ -18,14 +18,18 @@ def today() -> date:
 
 
 def date_arg(name: str) -> date:
-    """A YYYY-MM-DD query value (a date-time is cut to its date); today when absent."""
+    """A YYYY-MM-DD query value (a date-time is cut to its date); today when absent. One before
+    ``EARLIEST_YEAR`` is refused: no record is that old, and what is counted back from it leaves the calendar."""
     value = request.args.get(name)
     if not value:
         return today()
     try:
-        return date.fromisoformat(value[:10])
+        day = date.fromisoformat(value[:10])
     except ValueError:
         raise InvalidData({name: ["must be a date written as YYYY-MM-DD"]}) from None
+    if day.year < EARLIEST_YEAR:
+        raise InvalidData({name: [f"must be a date in {EARLIEST_YEAR} or later"]})
+    return day
 
 
 def page_date_arg(name: str, label: str = "The date") -> date:
@@ -41,6 +45,8 @@ def page_date_arg(name: str, label: str = "The date") -> date:
         day = read_day(value[:10])
     if day is None:
         raise InvalidData({name: [real_date_wanted(label)]})
+    if day.year < EARLIEST_YEAR:  # 0001-01-01 took the report pages down: their months count back to the year 0
+        raise InvalidData({name: [early_date_problem(label)]})
     return day
 
 
@@ -77,3 +83,12 @@ def days_arg(name: str, default: int) -> int:
         return default
     value = value.strip()
     return int(value) if value.isascii() and value.isdigit() and len(value) < 6 else -1
+
+
+def past_date_arg(name: str) -> date:
+    """For figures through the API, refused as the report pages refuse them (``page_date``): a YYYY-MM-DD day,
+    today when absent, never a day to come (figures as at next year would be today's under a date they are not)."""
+    day = date_arg(name)
+    if day > today():
+        raise InvalidData({name: [f"must be today or earlier: figures are known only up to today ({today().isoformat()})"]})
+    return day
