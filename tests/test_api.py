@@ -76,6 +76,27 @@ def test_malformed_bodies_are_422_problems(app: Flask, tokens: dict[str, str], b
     )
     assert response.status_code == 422 and response.mimetype == "application/problem+json"
     assert response.get_json()["errors"]
+    assert response.get_json()["title"] == "Invalid data", "the sixth walk read 'Cannot be done yet' over a bad body"
+
+
+def test_a_refusal_by_the_rules_is_titled_so_and_its_messages_read_as_sentences(
+    app: Flask, tokens: dict[str, str]
+) -> None:
+    """The sixth walk: a refused guard was titled 'Cannot be done yet' and its detail read 'one outcome.; The One
+    Plan ...'."""
+    from caseflow.domain.errors import GuardFailed, Unmet
+
+    assert GuardFailed([Unmet("a", "Give one outcome."), Unmet("b", "The One Plan needs the family's views")]).detail == (
+        "Give one outcome. The One Plan needs the family's views."
+    )
+    bad_upn = app.test_client().post(
+        "/api/v1/pupils",
+        json={"upn": "A00000000000", "given_name": "Ann", "family_name": "Bee", "date_of_birth": "2016-01-01",
+              "school_urn": "100001"},
+        headers={"Authorization": f"Bearer {tokens['dsl']}"},
+    )  # fmt: skip
+    assert bad_upn.status_code == 422
+    assert bad_upn.get_json()["title"] in ("Invalid data", "Requirements not met"), bad_upn.get_json()
 
 
 def test_oversized_body_is_413_not_500(app: Flask, tokens: dict[str, str]) -> None:

@@ -102,6 +102,11 @@ class Unmet:
         return found | {"field": self.field} if self.field else found
 
 
+def _sentence(message: str) -> str:
+    """A rule's message as a sentence in a paragraph of them: messages are sentences, most ending in a full stop."""
+    return message if message.endswith((".", "?", "!")) else f"{message}."
+
+
 class GuardFailed(CaseflowError):
     """The action is known and permitted, but the case is not ready for it."""
 
@@ -109,7 +114,7 @@ class GuardFailed(CaseflowError):
     title = "Requirements not met"
 
     def __init__(self, unmet: list[Unmet]) -> None:
-        super().__init__("; ".join(u.message for u in unmet))
+        super().__init__(" ".join(_sentence(u.message) for u in unmet))
         self.unmet = list(unmet)
 
 

@@ -36,7 +36,7 @@ TITLES = {
     405: "Method not allowed",
     409: "Version conflict",
     413: "Request too large",
-    422: "Cannot be done yet",
+    422: "Unprocessable request",
     500: "Something went wrong",
 }
 
@@ -62,7 +62,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(CaseflowError)
     def domain_error(error: CaseflowError) -> Any:
         if _wants_json():
-            extra: dict[str, Any] = {}
+            extra: dict[str, Any] = {"title": error.title}  # "Invalid data", "Requirements not met": what is wrong
             if isinstance(error, GuardFailed):
                 extra["unmet"] = [u.as_dict() for u in error.unmet]
             if isinstance(error, InvalidData):
