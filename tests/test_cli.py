@@ -229,10 +229,11 @@ def test_the_governors_report_from_the_command_line_as_a_user_who_may_read_it(cl
         logged = conn.execute(select(access_log.c.username, access_log.c.detail).where(access_log.c.action == "governors_report"))
         lines = logged.all()
     assert {who for who, _ in lines} == {"governor"}
-    assert sorted(detail.split(" via ")[0] + (" via" if " via cli" in detail else "") for _, detail in lines) == [
+    assert sorted(detail.split(",")[0].split(" via ")[0] + (" via" if " via cli" in detail else "") for _, detail in lines) == [
         "school 100001",  # the test's own read, through the service
         "school 100001 via",  # the command line's: the operator is named beside the user
     ]
+    assert all(detail.endswith(f", as at {report['as_of']}") for _, detail in lines), "each read names its day"
     before = json.loads(cli("reports", "governors", "100001", "--as", "head", "--as-of", "2000-01-01").output)
     assert before["self_assessment"]["ratings"]["not_rated"] == 21 and before["as_of"] == "2000-01-01"
     refused = cli("reports", "governors", "100001", "--as", "teacher")

@@ -37,11 +37,13 @@ def row_on(svc: Services, pupil_id: str, day: date) -> dict[str, object]:
 
 def test_a_day_before_the_case_shows_no_case_and_the_day_after_shows_it(svc: Services, clock: Clock) -> None:
     dsl = principal(svc, "dsl")
+    clock.now = OPENED - timedelta(days=1)  # on the roll the day before the case, whose row shows no case
     pupil = svc.pupils.register(
         dsl,
         {"upn": make_upn("881", "2001", 2019, 97), "given_name": "Sol", "family_name": "Asat",
          "date_of_birth": "2016-01-01", "school_urn": SCHOOL},
     )  # fmt: skip
+    clock.now = OPENED
     svc.pupils.record_episode(dsl, pupil.id, {"plan": "cin", "start_date": "2025-01-01", "social_worker": "sw"})
     who = {"dsl": dsl, "senco": principal(svc, "senco"), "mhl": principal(svc, "mhl"), "sw": principal(svc, "sw")}
     case_id = walk(svc, who, pupil.id, "intervention", OPENED.date())

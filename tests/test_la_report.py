@@ -73,7 +73,7 @@ def test_only_the_las_officers_and_auditors_read_it(services: Services) -> None:
         with pytest.raises(NotFound):
             services.reports.la(principal(services, who), la, TODAY)
     lines = [(r["username"], r["outcome"], r["detail"]) for r in access_lines(services) if r["action"] == "la_report"]
-    assert ("auditor", "ok", "la 882") in lines and ("vs_882", "not_found", f"la {LA}") in lines
+    assert ("auditor", "ok", f"la 882, as at {TODAY}") in lines, "a read names the day its figures are as at" and ("vs_882", "not_found", f"la {LA}") in lines
 
 
 @pytest.fixture

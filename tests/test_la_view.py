@@ -6,10 +6,10 @@ import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from caseflow import create_app
-from caseflow.adapters.tables import access_log
+from caseflow.adapters.tables import access_log, pupils
 from caseflow.bootstrap import Services
 from caseflow.demo import make_upn
 from caseflow.demo_la import LaShape, load_la
@@ -23,10 +23,19 @@ OURS = LaShape(schools=4, pupils_per_school=9, events_per_pupil=40, la_code=LA, 
 THEIRS = LaShape(schools=1, pupils_per_school=5, events_per_pupil=30, la_code="882", first_urn=320001)
 
 
+def on_roll_since(svc: Services, day: date) -> None:
+    """Every pupil held, on the roll since ``day``: these tests look at the cohort's episodes and attendance on days
+    before the pupils were loaded (in bulk, today), and stand for pupils registered long before. The roll's own
+    rule is tested in tests/test_roll_as_at.py."""
+    with svc.engine.begin() as conn:
+        conn.execute(update(pupils).values(on_roll_from=day))
+
+
 @pytest.fixture
 def la_services(services: Services) -> Services:
     load_la(services, OURS, echo=lambda _: None)
     load_la(services, THEIRS, echo=lambda _: None)
+    on_roll_since(services, date(2000, 1, 1))
     return services
 
 
@@ -53,7 +62,12 @@ def test_each_school_matches_its_own_cohort_dashboard_and_the_totals_add_up(la_s
     la_services.la.la(vs, today)
     with la_services.engine.connect() as conn:
         last = conn.execute(select(access_log).order_by(access_log.c.id.desc()).limit(1)).mappings().one()
-    assert (last["username"], last["role"], last["action"], last["detail"]) == ("vs", "virtual_school", "view_la", f"la {LA}")
+    assert (last["username"], last["role"], last["action"], last["detail"]) == (
+        "vs",
+        "virtual_school",
+        "view_la",
+        f"la {LA}, as at {today}",
+    )
 
 
 def test_cohort_membership_is_as_at_the_date_asked(la_services: Services) -> None:
@@ -79,6 +93,7 @@ def test_cohort_membership_is_as_at_the_date_asked(la_services: Services) -> Non
         for plan, start, end in spans:
             data = {"plan": plan, "start_date": start, "social_worker": "sw"} | ({"category": "NEG"} if plan == "cp" else {})
             la_services.pupils.record_episode(dsl, pupil.id, data | ({"end_date": end} if end else {}))
+    on_roll_since(la_services, date(2000, 1, 1))
     long_ago, today = date(2024, 9, 1), la_services.cases.clock().date()
     then, now = la_services.la.la(vs, long_ago), la_services.la.la(vs, today)
     assert 0 < then["total"]["cohort"] < now["total"]["cohort"]
@@ -213,6 +228,7 @@ def test_the_cohort_edges_in_sql_follow_the_domain_rule(services: Services) -> N
         pupil = services.pupils.record_episode(dsl, pupil.id, data | ({"end_date": end} if end else {}))
         expected[name] = cohort_status(pupil.episodes, as_of)
     assert set(expected.values()) == {"open", "previous", None}
+    on_roll_since(services, as_of)
     (row,) = services.la.la(principal(services, "vs"), as_of, search="100001")["schools"]
     assert row["open"] == sum(status == "open" for status in expected.values())
     assert row["previous"] == sum(status == "previous" for status in expected.values())

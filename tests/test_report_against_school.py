@@ -18,6 +18,8 @@ from caseflow.services.reports import SUPPRESSED, WITHHELD
 from tests.conftest import OTHER_SCHOOL, SCHOOL, Clock, Database, principal, seed_people
 
 AS_OF = date(2026, 11, 20)
+#: the pupils are registered then: on the roll in July, when one of each one's incidents was, and since
+ON_ROLL = datetime(2026, 7, 1, 9, 0, tzinfo=UTC)
 #: no attainment judged: nothing to show
 NOT_JUDGED = {f"{subject}_expected_percent": WITHHELD for subject in ("reading", "writing", "maths")}
 PRESENT = {"AM": "/", "PM": "\\"}
@@ -44,13 +46,18 @@ def _pupil(
     send: str | None = None,
     incidents: int = 0,
 ) -> None:
-    """A pupil with 20 sessions in October, ``absent`` of them missed, an SDQ per total in ``sdq``, a SEND
-    status, and ``incidents`` behaviour incidents this school year (and one the year before, not counted)."""
+    """A pupil on the roll since 1 July 2026, with 20 sessions in October, ``absent`` of them missed, an SDQ per
+    total in ``sdq``, a SEND status, and ``incidents`` behaviour incidents this school year (and one the year
+    before, not counted)."""
+    clock = svc.pupils.clock
+    assert isinstance(clock, Clock)
+    now, clock.now = clock.now, ON_ROLL
     pupil = svc.pupils.register(
         head,
         {"upn": make_upn("881", "4001", 2018, n), "given_name": "P", "family_name": f"N{n}",
          "date_of_birth": "2016-01-01", "school_urn": school},
     )  # fmt: skip
+    clock.now = now
     if cohort:
         svc.pupils.record_episode(head, pupil.id, {"plan": "cin", "start_date": "2026-01-05", "social_worker": "sw"})
     marks = [

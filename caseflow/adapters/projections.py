@@ -59,7 +59,7 @@ from caseflow.domain.attainment import supersedes
 from caseflow.domain.attendance import summarise
 from caseflow.domain.case import CLOSING_EVENTS, ENDED_WITH_CASE
 from caseflow.domain.case_report import report_fact
-from caseflow.domain.events import StoredEvent
+from caseflow.domain.events import StoredEvent, london_date
 from caseflow.domain.exclusions import mis_suspension_rows, school_year, term_of
 
 T = TypeVar("T")
@@ -515,6 +515,7 @@ def _registered(event: StoredEvent) -> list[tuple[Table, dict[str, object]]]:
         "school_urn": data["school_urn"],
         "year_group": data.get("year_group"),
         "version": event.version,
+        "on_roll_from": london_date(event.occurred_at),
     }
     return [(pupils, record), (pupil_status, {"pupil_id": event.stream_id, "incidents": 0})]
 

@@ -512,9 +512,40 @@ class SqlReadModels:
         return found
 
     def pupils_for_schools(self, school_urns: list[str]) -> list[dict[str, Any]]:
+        """Every pupil record the schools hold, whenever registered (for finding a record, not for counting a roll)."""
         query = select(pupils).where(pupils.c.school_urn.in_(school_urns)).order_by(pupils.c.family_name, pupils.c.given_name)
         with read_transaction(self.engine) as conn:
             return [dict(row) for row in conn.execute(query).mappings()]
+
+    def roll(self, school_urns: list[str], as_of: date) -> list[dict[str, Any]]:
+        """The pupils on the schools' roll on ``as_of`` (``on_roll``), as every report and dashboard counts them."""
+        query = (
+            select(pupils)
+            .where(pupils.c.school_urn.in_(school_urns), on_roll(as_of))
+            .order_by(pupils.c.family_name, pupils.c.given_name)
+        )
+        with read_transaction(self.engine) as conn:
+            return [dict(row) for row in conn.execute(query).mappings()]
+
+    def roll_begins(self, school_urns: list[str]) -> list[dict[str, Any]]:
+        """Of these schools, each that has a pupil: its name and the first day any pupil is on its roll in Caseflow.
+        Before it Caseflow holds no record of who was on the roll, so no figure as at such a day is known."""
+        query = (
+            select(schools.c.urn, schools.c.name, func.min(pupils.c.on_roll_from).label("first_day"))
+            .join(pupils, pupils.c.school_urn == schools.c.urn)
+            .where(schools.c.urn.in_(school_urns))
+            .group_by(schools.c.urn, schools.c.name)
+        )
+        with read_transaction(self.engine) as conn:
+            return [dict(row) for row in conn.execute(query).mappings()]
+
+
+def on_roll(as_of: Any) -> Any:
+    """The rule of the roll, in one place: a pupil is on the school's roll on a day if registered on or before it.
+    The record holds no day of joining the school, so registration stands for it, and no leaving is recorded;
+    a figure as at a day before a pupil's registration must not count them (a report as at 1999 counted today's
+    roll). ``as_of``: a date, or a bound parameter of one."""
+    return pupils.c.on_roll_from <= as_of
 
 
 def _case_row(row: Any) -> dict[str, Any]:
@@ -574,6 +605,8 @@ def _la_figures(persistent: tuple[int, int], severe: tuple[int, int], concern_ba
         )
 
     in_la = select(schools.c.urn).where(schools.c.la_code == bindparam("la_code"))
+    # the cohort is of the pupils on the roll that day (each a look-up of the pupil's row by its key)
+    rolled = exists().where(pupils.c.pupil_id == f.c.pupil_id, on_roll(as_of))
     child = (
         select(
             f.c.pupil_id,
@@ -590,6 +623,7 @@ def _la_figures(persistent: tuple[int, int], severe: tuple[int, int], concern_ba
         )
         .where(
             f.c.school_urn.in_(in_la),
+            rolled,
             or_(
                 and_(all_started, f.c.cohort_until >= window_start),
                 and_(~all_started, any_episode(or_(running, ended_within))),

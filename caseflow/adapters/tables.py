@@ -206,6 +206,9 @@ pupils = Table(
     Column("school_urn", String(16), nullable=False),
     Column("year_group", Integer, nullable=True),
     Column("version", Integer, nullable=False),
+    #: the first day on the school's roll: the day in England the pupil was registered (the record holds no day of
+    #: joining; no leaving is recorded); ``caseflow.adapters.read_models.on_roll`` is the rule that reads it
+    Column("on_roll_from", Date, nullable=False),
     Index("ix_pupils_school", "school_urn"),
 )
 

@@ -123,3 +123,17 @@ class IntegrityError(CaseflowError):
 
     status = 500
     title = "Integrity failure"
+
+
+class DayNotKnown(InvalidData):
+    """Figures asked as at a day Caseflow cannot give them for: before the school's first record, it holds no record
+    of who was on the roll. A question that cannot be answered (400), not a command's field (422); its detail is
+    the message, which names the day that can be asked."""
+
+    status = 400
+    title = "Bad request"
+
+    def __init__(self, message: str, field: str = "as_of") -> None:
+        super().__init__({field: [message]})
+        self.detail = message
+        self.args = (message,)

@@ -16,7 +16,7 @@ from caseflow.domain.attendance import PERSISTENT, SEVERE
 from caseflow.domain.exclusions import school_year
 from caseflow.domain.pupil import cohort_status
 from caseflow.services.access import Principal
-from caseflow.services.cohort import CohortReads, CohortService
+from caseflow.services.cohort import Asked, CohortReads, CohortService, refuse_day_asked
 from caseflow.services.ports import AccessLog
 
 #: the SEND statuses that count a pupil as having special educational needs (SEN support, or an EHC plan)
@@ -135,16 +135,25 @@ class DashboardService:
         self.audit = audit
         self.steps = tuple(steps)
 
-    def cohort(self, principal: Principal, school_urn: str, as_of: date, filters: dict[str, str] | None = None) -> dict[str, Any]:
+    def cohort(
+        self,
+        principal: Principal,
+        school_urn: str,
+        as_of: date,
+        filters: dict[str, str] | None = None,
+        asked: Asked | None = None,
+    ) -> dict[str, Any]:
+        """``asked``: how a person asked the day, to be refused one before the school's records (``refuse_day_asked``)."""
         roles = self.cohort_service.school_roles(principal, school_urn)
+        role, detail = sorted(roles)[0], f"school {school_urn}"
+        refuse_day_asked(
+            self.reads, self.audit, username=principal.username, role=role, action="view_dashboard", detail=detail,
+            school_urns=[school_urn], as_of=as_of, asked=asked,
+        )  # fmt: skip
         cohort, school, trend, rows = self._figures([school_urn], as_of)
         rows = [r for r in rows if _matches(r, filters or {})]
         self.audit.record(
-            username=principal.username,
-            role=sorted(roles)[0],
-            action="view_dashboard",
-            outcome="ok",
-            detail=f"school {school_urn}",
+            username=principal.username, role=role, action="view_dashboard", outcome="ok", detail=f"{detail}, as at {as_of}"
         )
         return {
             "school_urn": school_urn,
@@ -187,7 +196,7 @@ class DashboardService:
         cohort, school = Group(), Group()
         trend: dict[str, dict[str, Rate]] = {m: {"cohort": Rate(), "school": Rate()} for m in months}
         rows = []
-        for pupil in self.reads.pupils_for_schools(school_urns):
+        for pupil in self.reads.roll(school_urns, as_of):
             pid = pupil["pupil_id"]
             status = cohort_status(episodes.get(pid, []), as_of)
             groups = [school, cohort] if status else [school]

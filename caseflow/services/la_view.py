@@ -15,6 +15,7 @@ from caseflow.domain.exclusions import school_year
 from caseflow.domain.pupil import COHORT_YEARS, years_before
 from caseflow.domain.roles import Role
 from caseflow.services.access import Principal
+from caseflow.services.cohort import Asked, refuse_day_asked
 from caseflow.services.dashboard import Rate, school_year_months
 from caseflow.services.ports import AccessLog
 
@@ -57,6 +58,8 @@ class LaRules:
 
 class LaReads(Protocol):
     def la_schools(self, la_code: str) -> list[dict[str, Any]]: ...
+
+    def roll_begins(self, school_urns: list[str]) -> list[dict[str, Any]]: ...
 
     def la_school_figures(self, la_code: str, rules: LaRules) -> dict[str, Any]:
         """``schools``: each school's sums (cohort, attendance, open cases...); ``steps``: the LA's
@@ -126,13 +129,26 @@ class LaViewService:
         self.reads = reads
         self.audit = audit
 
-    def la(self, principal: Principal, as_of: date, search: str = "", sort: str = "name", page: int = 1) -> dict[str, Any]:
-        """The LA's schools with their cohorts' figures this school year, and the LA's totals."""
+    def la(
+        self,
+        principal: Principal,
+        as_of: date,
+        search: str = "",
+        sort: str = "name",
+        page: int = 1,
+        asked: Asked | None = None,
+    ) -> dict[str, Any]:
+        """The LA's schools with their cohorts' figures this school year, and the LA's totals; ``asked``: how a
+        person asked the day, to be refused one before the schools' records (``refuse_day_asked``)."""
         if Role.VIRTUAL_SCHOOL not in principal.roles or not principal.la_code:
             raise NotFound("no local authority is linked to your account")
         la_code = principal.la_code
-        found = self.reads.la_school_figures(la_code, LaRules.on(as_of))
         schools = {s["urn"]: SchoolFigures(s["urn"], s["name"]) for s in self.reads.la_schools(la_code)}
+        refuse_day_asked(
+            self.reads, self.audit, username=principal.username, role=Role.VIRTUAL_SCHOOL, action="view_la",
+            detail=f"la {la_code}", school_urns=list(schools), as_of=as_of, asked=asked, la=True,
+        )  # fmt: skip
+        found = self.reads.la_school_figures(la_code, LaRules.on(as_of))
         total = SchoolFigures("", f"LA {la_code}")
         for urn, row in found["schools"].items():
             if urn in schools:
@@ -143,7 +159,11 @@ class LaViewService:
         pages = max(1, -(-len(rows) // PAGE_SIZE))
         page = min(max(1, page), pages)
         self.audit.record(
-            username=principal.username, role=Role.VIRTUAL_SCHOOL, action="view_la", outcome="ok", detail=f"la {la_code}"
+            username=principal.username,
+            role=Role.VIRTUAL_SCHOOL,
+            action="view_la",
+            outcome="ok",
+            detail=f"la {la_code}, as at {as_of}",
         )
         return {
             "la_code": la_code,

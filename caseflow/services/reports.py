@@ -22,7 +22,7 @@ from caseflow.domain.roles import Role
 from caseflow.domain.school_calendar import SchoolCalendar
 from caseflow.domain.self_assessment import SelfAssessment
 from caseflow.services.access import Principal
-from caseflow.services.cohort import CohortReads
+from caseflow.services.cohort import Asked, CohortReads, refuse_day_asked
 from caseflow.services.due import DecisionFacts, owed_after_decisions
 from caseflow.services.ports import AccessLog
 from workflows.good_practice import GUIDANCE, INDICATORS, RATINGS
@@ -111,18 +111,22 @@ class ReportService:
     def _role(self, principal: Principal, school_urn: str) -> str:
         return report_role(self.reads, principal, school_urn)
 
-    def governors(self, principal: Principal, school_urn: str, as_of: date, via: str | None = None) -> dict[str, Any]:
+    def governors(
+        self, principal: Principal, school_urn: str, as_of: date, via: str | None = None, asked: Asked | None = None
+    ) -> dict[str, Any]:
         """The report as at ``as_of``; ``via``: who read it on this user's behalf (the command line's
-        operator), named in the access log beside the user."""
+        operator), named in the access log beside the user; ``asked``: how a person or client asked the day,
+        to be refused one before the school's records (``refuse_day_asked``)."""
         role = self._role(principal, school_urn)
+        detail = f"school {school_urn}" + (f" via {via}" if via else "")
+        refuse_day_asked(
+            self.reads, self.audit, username=principal.username, role=role, action="governors_report", detail=detail,
+            school_urns=[school_urn], as_of=as_of, asked=asked,
+        )  # fmt: skip
         cutoff = datetime.combine(as_of, time.max, tzinfo=UTC)
         body = self._body([school_urn], as_of)
         self.audit.record(
-            username=principal.username,
-            role=role,
-            action="governors_report",
-            outcome="ok",
-            detail=f"school {school_urn}" + (f" via {via}" if via else ""),
+            username=principal.username, role=role, action="governors_report", outcome="ok", detail=f"{detail}, as at {as_of}"
         )
         return {
             "school_urn": school_urn,
@@ -130,7 +134,9 @@ class ReportService:
             "self_assessment": self_assessment_section(self.self_assessment(school_urn, cutoff)),
         }
 
-    def la(self, principal: Principal, la_code: str, as_of: date, via: str | None = None) -> dict[str, Any]:
+    def la(
+        self, principal: Principal, la_code: str, as_of: date, via: str | None = None, asked: Asked | None = None
+    ) -> dict[str, Any]:
         """The same report across every school of a local authority, for its virtual school officers
         (their own LA) and auditors of every school: the counts of all its schools together, suppressed
         as a school's are, and how many schools stand at each rating of each indicator of the guidance."""
@@ -142,14 +148,15 @@ class ReportService:
                 username=principal.username, role=None, action="la_report", outcome="not_found", detail=f"la {la_code}"[:60]
             )
             raise NotFound("no such local authority")
+        detail = f"la {la_code}" + (f" via {via}" if via else "")
+        refuse_day_asked(
+            self.reads, self.audit, username=principal.username, role=role, action="la_report", detail=detail,
+            school_urns=schools, as_of=as_of, asked=asked, la=True,
+        )  # fmt: skip
         cutoff = datetime.combine(as_of, time.max, tzinfo=UTC)
         body = self._body(schools, as_of)
         self.audit.record(
-            username=principal.username,
-            role=role,
-            action="la_report",
-            outcome="ok",
-            detail=f"la {la_code}" + (f" via {via}" if via else ""),
+            username=principal.username, role=role, action="la_report", outcome="ok", detail=f"{detail}, as at {as_of}"
         )
         return {
             "la_code": la_code,
@@ -161,7 +168,7 @@ class ReportService:
     def _body(self, schools: list[str], as_of: date) -> dict[str, Any]:
         """What a school's report and an LA's share: counted from the schools' records as at the date."""
         cutoff = datetime.combine(as_of, time.max, tzinfo=UTC)
-        pupils = self.reads.pupils_for_schools(schools)
+        pupils = self.reads.roll(schools, as_of)
         episodes = self.reads.episodes_by_pupil(schools)
         status_of = {p["pupil_id"]: cohort_status(episodes.get(p["pupil_id"], []), as_of) for p in pupils}
         statuses = Counter(status_of.values())

@@ -22,6 +22,7 @@ from caseflow.domain.roles import Role
 from caseflow.domain.school_calendar import TERMS, SchoolCalendar, school_year
 from caseflow.services.access import SCHOOL_CASE_ROLES
 from caseflow.services.cases import VERIFIERS
+from caseflow.services.cohort import Asked
 from caseflow.services.due import DEFAULT_WITHIN_DAYS, DUE_READERS
 from caseflow.services.pupils import pupil_as_dict
 from caseflow.services.school_calendars import CALENDAR_READERS, CALENDAR_SETTERS
@@ -335,7 +336,8 @@ def la_report() -> Any:
     la_code = request.args.get("la_code", "") or (current_user.principal.la_code or "")
     if not la_code:
         raise InvalidData({"la_code": ["is required"]})
-    return jsonify(services().reports.la(current_user.principal, la_code, past_date_arg("as_of")))
+    as_of = past_date_arg("as_of")
+    return jsonify(services().reports.la(current_user.principal, la_code, as_of, asked=_asked(as_of)))
 
 
 @bp.get("/reports/governors")
@@ -345,7 +347,14 @@ def governors_report() -> Any:
     school = request.args.get("school_urn", "")
     if not school:
         raise InvalidData({"school_urn": ["is required"]})
-    return jsonify(services().reports.governors(current_user.principal, school, past_date_arg("as_of")))
+    as_of = past_date_arg("as_of")
+    return jsonify(services().reports.governors(current_user.principal, school, as_of, asked=_asked(as_of)))
+
+
+def _asked(as_of: date) -> Asked:
+    """A report's day as the client asked it: one before the school's records is refused (400, problem+json, with
+    the message on ``as_of`` as a form's field has it), and logged refused."""
+    return Asked(request.args.get("as_of", "")[:20] or as_of.isoformat())
 
 
 def _calendar_json(school_urn: str, calendar: SchoolCalendar) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, render_template, request
@@ -9,11 +10,11 @@ from flask_login import current_user
 
 from caseflow.domain.errors import InvalidData
 from caseflow.domain.exclusions import RECIPIENTS
-from caseflow.services.cohort import COHORT_READERS
+from caseflow.services.cohort import COHORT_READERS, Asked
 from caseflow.services.due import DEFAULT_WITHIN_DAYS, DUE_READERS, MAX_WITHIN_DAYS, DueList
 from caseflow.services.la_view import LA_READERS
 from caseflow.web.auth import services
-from caseflow.web.params import days_arg, page_date, page_date_arg, today
+from caseflow.web.params import days_arg, figures_as_asked, page_date_arg, today
 from caseflow.web.policy import allow
 from caseflow.web.schools import choose_school, school_asked
 
@@ -31,9 +32,10 @@ def cohort() -> Any:
     school = school_asked(COHORT_READERS)
     if school is None:
         return choose_school("Cohort", "dashboard.cohort")
-    as_of, errors = page_date("as_of")  # a date that is none: told on its box, the board shown as at today
     filters = {k: request.args[k][:40] for k in FILTERS if request.args.get(k)}
-    board = svc.dashboard.cohort(principal, school, as_of, filters)
+    # a date that is none, to come, or before the school's records: told on its box, the board shown as at today
+    shown, errors = figures_as_asked(lambda day, asked: svc.dashboard.cohort(principal, school, day, filters, asked=asked))
+    board = shown or svc.dashboard.cohort(principal, school, today(), filters)
     movement = [
         {"label": f"{r['given_name']} {r['family_name'][0]}.", "first": r["sdq_first_total"], "latest": r["sdq_total"]}
         for r in board["pupils"]
@@ -56,14 +58,15 @@ def cohort() -> Any:
 def la() -> Any:
     """The Virtual School's LA: every school's children with a social worker, side by side."""
     page = request.args.get("page", "1")
-    as_of, errors = page_date("as_of")  # a date that is none: told on its box, the schools shown as at today
-    board = services().la.la(
-        current_user.principal,
-        as_of,
-        search=request.args.get("q", "")[:60],
-        sort=request.args.get("sort", "name")[:20],
-        page=int(page) if page.isascii() and page.isdigit() and len(page) < 6 else 1,  # not "²", a digit to Python
-    )
+
+    # a date that is none, to come, or before the schools' records: told on its box, the schools shown as at today
+    def read(day: date, asked: Asked | None = None) -> dict[str, Any]:
+        number = int(page) if page.isascii() and page.isdigit() and len(page) < 6 else 1  # not "²"
+        search, sort = request.args.get("q", "")[:60], request.args.get("sort", "name")[:20]
+        return services().la.la(current_user.principal, day, search=search, sort=sort, page=number, asked=asked)
+
+    shown, errors = figures_as_asked(read)
+    board = shown or read(today())
     shown = render_template("dashboard/la.html", board=board, labels=services().workflow.state_labels, errors=errors)
     return (shown, 400) if errors else shown
 

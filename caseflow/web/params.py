@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from typing import TypeVar
 
 from flask import current_app, request
 
 from caseflow.domain.dates import EARLIEST_YEAR, early_date_problem, read_day, real_date_wanted
-from caseflow.domain.errors import InvalidData
+from caseflow.domain.errors import DayNotKnown, InvalidData
 from caseflow.domain.events import london_date, long_date
+from caseflow.services.cohort import Asked
+
+T = TypeVar("T")
 
 
 def today() -> date:
@@ -62,6 +67,19 @@ def page_date(name: str) -> tuple[date, dict[str, list[str]]]:
     if day > today():
         return today(), {name: [f"The date must be today or earlier: figures are known only up to today ({long_date(today())})"]}
     return day, {}
+
+
+def figures_as_asked(read: Callable[[date, Asked], T], name: str = "as_of") -> tuple[T | None, dict[str, list[str]]]:
+    """Figures as at the page's date (``read``: the service's read of them as at a day, as asked), or None with the
+    problem of the day asked: one that is no date or a day to come (``page_date``), or one before the school's
+    records begin. The service checks who is asking first, then logs the refusal (``DayNotKnown``): the access log
+    never names a read of a day whose figures were not given."""
+    day, errors = page_date(name)
+    typed = request.args.get(name, "")[:20] or day.isoformat()
+    try:
+        return read(day, Asked(typed, " ".join(errors[name]) if errors else None)), {}
+    except DayNotKnown as error:
+        return None, errors or dict(error.errors)
 
 
 def optional_date_arg(name: str) -> date | None:

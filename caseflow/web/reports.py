@@ -13,7 +13,7 @@ from flask_login import current_user
 from caseflow.domain.roles import Role
 from caseflow.services.reports import REPORT_ROLES, SDQ_PARTS_HIDDEN, SUPPRESSED, WHY_NOT_SHOWN
 from caseflow.web.auth import services
-from caseflow.web.params import page_date
+from caseflow.web.params import figures_as_asked
 from caseflow.web.policy import allow
 from caseflow.web.schools import choose_school, school_asked
 from workflows.good_practice import RATINGS
@@ -139,8 +139,23 @@ def governors() -> Any:
     school = school_asked(REPORT_ROLES)
     if school is None:
         return choose_school("Governors' report", "reports.governors")
-    as_of, errors = page_date("as_of")
-    report = services().reports.governors(current_user.principal, school, as_of)
+    report, errors = _governors(school)
+    return _governors_page(school, report, errors)
+
+
+def _governors(school: str) -> tuple[dict[str, Any] | None, dict[str, list[str]]]:
+    """The school's report as at the day asked, or None with why that day could not be used (nothing is built, and
+    the access log keeps the refusal, not a read)."""
+    principal = current_user.principal
+    return figures_as_asked(lambda day, asked: services().reports.governors(principal, school, day, asked=asked))
+
+
+def _governors_page(school: str, report: dict[str, Any] | None, errors: dict[str, list[str]]) -> Any:
+    """The report's page; with ``errors``, the date's box and its message, and no figures (they would be another
+    day's than the one asked)."""
+    if report is None:
+        page = render_template("reports/governors.html", report={"school_urn": school}, errors=errors, asked=_asked(errors, None))
+        return page, 400
     page = render_template(
         "reports/governors.html",
         report=report,
@@ -154,12 +169,12 @@ def governors() -> Any:
         errors=errors,
         asked=_asked(errors, report),
     )
-    return (page, 400) if errors else page
+    return page
 
 
-def _asked(errors: dict[str, list[str]], report: dict[str, Any]) -> str:
-    """What the "as at" box shows: the date the report is as at, or what was typed if that is no date."""
-    return request.args.get("as_of", "")[:20] if errors else report["as_of"]
+def _asked(errors: dict[str, list[str]], report: dict[str, Any] | None) -> str:
+    """What the "as at" box shows: the date the report is as at, or what was typed if that could not be used."""
+    return request.args.get("as_of", "")[:20] if errors or report is None else report["as_of"]
 
 
 def _cell(value: Any) -> Any:
@@ -176,10 +191,9 @@ def governors_csv() -> Any:
     school = school_asked(REPORT_ROLES)
     if school is None:
         abort(404)
-    as_of, errors = page_date("as_of")
-    if errors:
-        return governors()
-    report = services().reports.governors(current_user.principal, school, as_of)
+    report, errors = _governors(school)
+    if report is None:
+        return _governors_page(school, report, errors)
     rows: list[list[Any]] = [["School URN", report["school_urn"]], *_shared_rows(report, "whole school")]
     for label, count in self_assessment_counts(report):
         rows.append([f"Self-assessment indicators: {label}", count])
@@ -242,9 +256,22 @@ def la() -> Any:
     if la_code is None:
         codes = sorted({s["la_code"] for s in services().accounts.schools() if s.get("la_code")})
         return render_template("reports/choose_la.html", codes=codes)
-    as_of, errors = page_date("as_of")
-    report = services().reports.la(current_user.principal, la_code, as_of)
-    page = render_template(
+    report, errors = _la(la_code)
+    return _la_page(la_code, report, errors)
+
+
+def _la(la_code: str) -> tuple[dict[str, Any] | None, dict[str, list[str]]]:
+    """The LA's report as at the day asked, or None with why that day could not be used, as for a school's."""
+    principal = current_user.principal
+    return figures_as_asked(lambda day, asked: services().reports.la(principal, la_code, day, asked=asked))
+
+
+def _la_page(la_code: str, report: dict[str, Any] | None, errors: dict[str, list[str]]) -> Any:
+    """The LA report's page; with ``errors``, no figures, as the school's."""
+    if report is None:
+        shown = {"la_code": la_code, "schools": len(services().reads.la_schools(la_code))}  # an LA the reader may see
+        return render_template("reports/la.html", report=shown, errors=errors, asked=_asked(errors, None)), 400
+    return render_template(
         "reports/la.html",
         report=report,
         figures=figures(report),
@@ -258,7 +285,6 @@ def la() -> Any:
         errors=errors,
         asked=_asked(errors, report),
     )
-    return (page, 400) if errors else page
 
 
 @bp.get("/la.csv")
@@ -269,10 +295,9 @@ def la_csv() -> Any:
     la_code = _la_asked()
     if la_code is None:
         abort(404)
-    as_of, errors = page_date("as_of")
-    if errors:
-        return la()
-    report = services().reports.la(current_user.principal, la_code, as_of)
+    report, errors = _la(la_code)
+    if report is None:
+        return _la_page(la_code, report, errors)
     rows: list[list[Any]] = [["Local authority", report["la_code"]], ["Schools", report["schools"]]]
     rows += _shared_rows(report, WHOLE_LA)
     labels = [label for _, label in RATINGS] + ["Not rated"]
