@@ -51,7 +51,8 @@ def test_authorised_and_unauthorised_both_count_as_absence() -> None:
 @pytest.mark.parametrize(
     ("day", "session", "code", "problem"),
     [
-        ("2026-13-01", "AM", "/", "not a date"),
+        ("2026-13-01", "AM", "/", "not a real date"),
+        ("yesterday", "AM", "/", "'yesterday' is not a date"),
         ("2026-10-01", "EVE", "/", "not a session"),
         ("2026-10-01", "AM", "H", "not an attendance code"),
         ("2026-10-01", "PM", "/", "afternoon"),

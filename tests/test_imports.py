@@ -120,15 +120,17 @@ def test_cli_import_reports_and_exits_nonzero(database: Database, monkeypatch: p
 
 
 def attendance_csv(pupils: int, days: int, bad_row: int | None = None) -> str:
-    """pupils × days × 2 sessions of marks; one pupil in three is often absent."""
+    """pupils × days × 2 sessions of marks, on the weekdays to yesterday (a mark is of a session held:
+    pupil_record@6); one pupil in three is often absent."""
     from datetime import date, timedelta
 
     lines = ["upn,date,session,code"]
-    start = date(2026, 9, 7)
+    weekdays = [date.today() - timedelta(days=back) for back in range(1, 2 * days)]
+    school_days = sorted(day for day in weekdays if day.weekday() < 5)[-days:]
     for n in range(1, pupils + 1):
         upn = make_upn("881", "4001", 2021, n)
         for d in range(days):
-            day = (start + timedelta(days=d)).isoformat()
+            day = school_days[d].isoformat()
             for session in ("AM", "PM"):
                 present = "/" if session == "AM" else "\\"
                 code = "N" if n % 3 == 0 and d % 4 == 0 else present

@@ -45,7 +45,7 @@ def _name(svc: Services, pupil_id: str, who: str = "dsl", data: dict[str, str] |
 def test_the_leads_name_the_key_contact_and_the_latest_one_stands(services: Services) -> None:
     pupil_id, _ = _pupil(services)
     pupil, event = _name(services, pupil_id)
-    assert event.event_type == "KeyContactNamed" and event.workflow_version == PUPIL_RECORD == "pupil_record@5"
+    assert event.event_type == "KeyContactNamed" and event.workflow_version == PUPIL_RECORD == "pupil_record@6"
     assert pupil.key_contact == {"version": event.version, "named_on": event.occurred_at.date().isoformat(), **CONTACT}
     again, _ = _name(services, pupil_id, "senco", {"name": "Sam Ahmed", "job_title": "SENCo"})
     assert again.key_contact is not None and again.key_contact["name"] == "Sam Ahmed" and "note" not in again.key_contact

@@ -140,7 +140,7 @@ def test_a_good_file_is_recorded_and_importing_it_again_changes_nothing(svc: Ser
         ("suspension", "2026-11-02", 2.0),
         ("permanent_exclusion", "2026-11-16", None),
     ]
-    assert svc.store.load(pupil_id)[-1].workflow_version == PUPIL_RECORD == "pupil_record@5"
+    assert svc.store.load(pupil_id)[-1].workflow_version == PUPIL_RECORD == "pupil_record@6"
     count = svc.store.count()
     assert imported(svc, text) == (0, 2)
     assert svc.store.count() == count

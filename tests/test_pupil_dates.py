@@ -73,7 +73,7 @@ def test_a_date_of_birth_tomorrow_or_over_25_years_ago_is_refused_and_names_its_
 def test_born_today_or_exactly_25_years_ago_is_accepted(svc: Services, born: str) -> None:
     registered = svc.pupils.register(principal(svc, "dsl"), pupil(born=born))
     assert registered.date_of_birth is not None and registered.date_of_birth.isoformat() == born
-    assert svc.store.load(registered.id)[0].workflow_version == PUPIL_RECORD == "pupil_record@5"
+    assert svc.store.load(registered.id)[0].workflow_version == PUPIL_RECORD == "pupil_record@6"
 
 
 @pytest.mark.parametrize(
@@ -115,7 +115,7 @@ def test_version_2_is_kept_as_released(svc: Services) -> None:
     """Records written under pupil_record@2 replay under the rules as they were."""
     released = json.loads((Path(__file__).parent / "data" / "pupil_record_v2.json").read_text())
     assert REGISTRY["pupil_record@2"] == released
-    assert REGISTRY["pupil_record@5"] is pupil_record.DEFINITION
+    assert REGISTRY["pupil_record@6"] is pupil_record.DEFINITION
 
 
 # --- the import --------------------------------------------------------------------------------

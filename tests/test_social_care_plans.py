@@ -121,11 +121,11 @@ def test_a_deactivated_social_worker_is_not_offered_nor_accepted(sqlite_services
                        {"plan": "cin", "start_date": "2026-03-03", "social_worker": "sw2"})  # fmt: skip
 
 
-def test_version_4_is_kept_as_released_and_new_records_are_version_5() -> None:
+def test_version_4_is_kept_as_released_and_version_5_checks_the_social_worker() -> None:
     released = json.loads((Path(__file__).parent / "data" / "pupil_record_v4.json").read_text())
     assert json.loads(json.dumps(REGISTRY["pupil_record@4"])) == released
-    assert PUPIL_RECORD == "pupil_record@5" and REGISTRY[PUPIL_RECORD] is pupil_record.DEFINITION
-    now = {a["name"]: a for a in pupil_record.DEFINITION["actions"]}
+    assert REGISTRY[PUPIL_RECORD] is pupil_record.DEFINITION
+    now = {a["name"]: a for a in REGISTRY["pupil_record@5"]["actions"]}
     was = {a["name"]: a for a in released["actions"]}
     assert {name for name in now if now[name] != was[name]} == {"record_social_care_episode", "end_social_care_episode"}
     assert now["record_social_care_episode"]["guards"] == [*was["record_social_care_episode"]["guards"],

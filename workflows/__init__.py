@@ -24,6 +24,7 @@ REGISTRY = {
         pupil_record.DEFINITION_V2,
         pupil_record.DEFINITION_V3,
         pupil_record.DEFINITION_V4,
+        pupil_record.DEFINITION_V5,
         pupil_record.DEFINITION,
         good_practice.DEFINITION,
     )

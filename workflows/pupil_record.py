@@ -332,14 +332,32 @@ def _version_5(action: dict) -> dict:
     return action
 
 
+#: version 5's actions, as released
+ACTIONS_V5 = [_version_5(a) for a in ACTIONS_V4]
+
+
+def _version_6(action: dict) -> dict:
+    """Version 6's change, from a new user's walk: an attendance mark is of a session held. A mark dated after
+    today, or on a Saturday or Sunday, was recorded and counted in the persistent and severe absence figures;
+    so was one counted as attended or missed on a day the school's term dates have it closed, where '#'
+    (planned whole-school closure) and the other codes that are no possible session are still taken."""
+    if action["name"] == "record_attendance":
+        return {**action, "guards": [*action.get("guards", []), "marks_on_school_days"]}
+    return action
+
+
 DEFINITION = {
     "name": "pupil_record",
-    "version": 5,
+    "version": 6,
     "initial": "registered",
     "final_states": [],
     "states": [{"name": "registered", "label": "Registered"}],
-    "actions": [_version_5(a) for a in ACTIONS_V4],
+    "actions": [_version_6(a) for a in ACTIONS_V5],
 }
+
+#: version 5, before attendance marks were held to sessions the school could have held; a copy, held by a
+#: test to the definition as released (tests/data/pupil_record_v5.json)
+DEFINITION_V5 = deepcopy({**DEFINITION, "version": 5, "actions": ACTIONS_V5})
 
 #: version 4, before a plan's social worker had to be a social worker's account; a copy, held by a test to the
 #: definition as released (tests/data/pupil_record_v4.json)

@@ -10,10 +10,14 @@ the guidance annex before release: it is data here, keyed by the date it applies
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
+
+from caseflow.domain.dates import looks_like_a_date, read_day
+from caseflow.domain.events import long_date
+from caseflow.domain.school_calendar import SchoolCalendar
 
 PRESENT = "present"
 APPROVED_OFFSITE = "approved_offsite"
@@ -65,8 +69,25 @@ PERSISTENT = Fraction(10, 100)
 SEVERE = Fraction(50, 100)
 
 
+#: how a register's hint names each kind of code, in the order a register lists them
+KINDS_IN_WORDS = {
+    PRESENT: "present",
+    APPROVED_OFFSITE: "attending elsewhere",
+    AUTHORISED: "authorised absence",
+    UNAUTHORISED: "unauthorised absence",
+    NOT_COUNTED: "not a possible session",
+}
+#: the code for a day the school planned to be closed to every pupil (a training day, a holiday)
+CLOSED = "#"
+
+
 class AttendanceError(ValueError):
-    """A mark that cannot be recorded, in plain English."""
+    """A mark that cannot be recorded, in plain English: each part wrong (``problems``: "date", "session" or
+    "code" to its message), so an import can name the column of each."""
+
+    def __init__(self, message: str, problems: Mapping[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.problems: dict[str, str] = dict(problems or {"code": message})
 
 
 def classify(code: str, on: date) -> str:
@@ -79,20 +100,68 @@ def classify(code: str, on: date) -> str:
         raise AttendanceError(f"{code!r} is not an attendance code; use one of: {' '.join(CODES_2024)}") from None
 
 
+def _not_a_date(text: str) -> str:
+    """What is wrong with a mark's date that is not written as YYYY-MM-DD. A day written day first reaches
+    here only from the API, which takes dates as YYYY-MM-DD (a form and an import read it first)."""
+    shown = text.strip()[:20]
+    if read_day(text) is not None:
+        return f"{shown!r} is not a date written as YYYY-MM-DD"
+    if looks_like_a_date(text):
+        return f"{shown!r} is not a real date"
+    return f"{shown!r} is not a date"
+
+
 def parse_mark(day: str, session: str, code: str) -> tuple[date, str, str]:
-    """Check one CSV mark: an ISO date, AM or PM, and a 2024 code."""
+    """Check one mark: a date as YYYY-MM-DD, AM or PM, and a 2024 code; every part that is wrong is told."""
+    problems: dict[str, str] = {}
     try:
-        when = date.fromisoformat(day.strip())
+        when: date | None = date.fromisoformat(day.strip())
     except ValueError:
-        raise AttendanceError(f"{day!r} is not a date written as YYYY-MM-DD") from None
+        when = None
+        problems["date"] = _not_a_date(day)
     session = session.strip().upper()
     if session not in SESSIONS:
-        raise AttendanceError(f"{session!r} is not a session; use AM or PM")
+        problems["session"] = f"{session!r} is not a session; use AM or PM"
     code = code.strip().upper()
-    classify(code, when)
-    if (code, session) in {("/", "PM"), ("\\", "AM")}:
-        raise AttendanceError("Present is / in the morning session and \\ in the afternoon")
+    if code not in CODES_2024:
+        problems["code"] = f"{code!r} is not an attendance code; use one of: {' '.join(CODES_2024)}"
+    elif (code, session) in {("/", "PM"), ("\\", "AM")}:
+        problems["code"] = "Present is / in the morning session and \\ in the afternoon"
+    if when is not None and when < CODES_2024_FROM:
+        problems["date"] = f"Marks before {long_date(CODES_2024_FROM)} use the pre-2024 codes, which are not loaded."
+    if problems or when is None:
+        raise AttendanceError("; ".join(problems.values()), problems)
     return when, session, code
+
+
+def day_in_words(day: date) -> str:
+    """A day as a register's reader names it: 'Sunday 6 December 2026'."""
+    return f"{day:%A} {long_date(day)}"
+
+
+def day_problem(day: date, codes: Collection[str], today: date | None, calendar: SchoolCalendar) -> tuple[str, str] | None:
+    """Why marks with ``codes`` cannot be on ``day``, as (a requirement's code, its message), or None. A mark is
+    of a session held: none is after today (``today`` None: not checked) nor on a Saturday or Sunday. Where the
+    school has set its term dates, a day it was closed (a closure day, or outside its terms) takes only codes
+    that are no possible session ('#' above all, which a register shows such a day with): a mark counted as
+    attended or missed would move the absence figures for a session never held."""
+    if today is not None and day > today:
+        return "mark_in_future", f"{day_in_words(day)} is after today: a session is marked once it is held."
+    if day.weekday() >= 5:
+        return "not_a_school_day", f"{day_in_words(day)} is not a school day: no session is held on a {day:%A}."
+    counted = sorted({code for code in codes if CODES_2024.get(code) not in (None, NOT_COUNTED)}, key=list(CODES_2024).index)
+    if counted and calendar.is_school_day(day) is False:
+        told = f"The school is closed on {day_in_words(day)}, by its term dates: mark it {CLOSED} (planned whole-school closure)"
+        return "school_closed", f"{told}, not {' or '.join(counted)}."
+    return None
+
+
+def codes_in_words() -> str:
+    """The codes a register takes, by kind, for a form's hint: from the table, so the hint is the codes known."""
+    kinds: dict[str, list[str]] = {}
+    for code, kind in CODES_2024.items():
+        kinds.setdefault(kind, []).append(f"{code} (planned whole-school closure)" if code == CLOSED else code)
+    return "; ".join(f"{words} {' '.join(kinds[kind])}" for kind, words in KINDS_IN_WORDS.items() if kind in kinds)
 
 
 @dataclass(frozen=True, slots=True)

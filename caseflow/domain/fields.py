@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from caseflow.domain.attendance import AttendanceError, parse_mark
+from caseflow.domain.attendance import AttendanceError, day_in_words, parse_mark
 from caseflow.domain.errors import InvalidData
 from caseflow.domain.wording import label
 
@@ -216,8 +216,6 @@ def _clean(spec: FieldSpec, value: Any) -> tuple[Any, str | None]:  # noqa: C901
             if text:
                 cleaned.append(text)
         return cleaned, None
-    if spec.type == "sessions":
-        return _clean_sessions(value)
     raise ValueError(f"{spec.type} fields are checked by _checked")
 
 
@@ -289,25 +287,44 @@ def _quoted(text: str, limit: int = 30) -> str:
     return repr(text if len(text) <= limit else text[:limit] + "…")
 
 
-def _clean_sessions(value: Any) -> tuple[Any, str | None]:
-    """Attendance marks: [{date, session, code}] -> sorted [[date, session, code]], one mark per session."""
+def _clean_sessions(spec: FieldSpec, value: Any) -> tuple[Any, list[str]]:
+    """Attendance marks: [{date, session, code}] -> sorted [[date, session, code]], one mark per session; and
+    the problem of every mark that is wrong, each naming its mark (by its day, or what was sent where the day
+    is what is wrong), so a register of many lines is put right in one go. The good marks are returned beside
+    the problems, for the rules on their days to be told with them."""
     if not isinstance(value, list) or len(value) > MAX_MARKS:
-        return None, f"must be a list of at most {MAX_MARKS} marks"
+        return None, [f"{spec.label} must be a list of at most {MAX_MARKS} marks"]
     marks: dict[tuple[str, str], str] = {}
+    problems: list[str] = []
     for item in value:
         if (
             not isinstance(item, dict)
             or set(item) != {"date", "session", "code"}
             or not all(isinstance(v, str) for v in item.values())
         ):
-            return None, "each mark needs exactly a date, a session and a code, as text"
+            sent = " ".join(str(v) for v in item.values()) if isinstance(item, dict) else str(item)
+            problems.append(f"{_quoted(sent, 40)} is not a mark: give a date, a session (AM or PM) and a code")
+            continue
         try:
             day, session, code = parse_mark(item["date"], item["session"], item["code"])
         except AttendanceError as error:
-            return None, f"has a bad mark: {error}"
-        if marks.setdefault((day.isoformat(), session), code) != code:
-            return None, f"gives two different codes for {day.isoformat()} {session}"
-    return [[day, session, code] for (day, session), code in sorted(marks.items())], None
+            named = _mark_named(item["date"])
+            problems += [f"{named}{problem}" for problem in error.problems.values()]
+            continue
+        earlier = marks.setdefault((day.isoformat(), session), code)
+        if earlier != code:
+            problems.append(f"The mark for {day_in_words(day)} {session} is given twice, as {earlier} and as {code}")
+    good = [[day, session, code] for (day, session), code in sorted(marks.items())]
+    return good, list(dict.fromkeys(problems))
+
+
+def _mark_named(text: str) -> str:
+    """How a bad mark's problem begins: its day in words, where that is not what is wrong."""
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        return ""
+    return f"The mark for {day_in_words(day)}: "
 
 
 def _bounded(spec: FieldSpec, value: float) -> tuple[Any, str | None]:
@@ -349,6 +366,8 @@ def validate_partly(specs: Mapping[str, FieldSpec], data: Any) -> tuple[dict[str
         cleaned, problems = _checked(spec, value)
         if problems:
             errors.setdefault(name, []).extend(problems)
+            if spec.type == "sessions" and cleaned:  # the good marks: the rules on their days are told with the rest
+                clean[name] = cleaned
         elif not _is_empty(cleaned):
             if spec.type == "choices" and len(cleaned) < spec.min_items:
                 errors.setdefault(name, []).append(f"{spec.label} needs at least {spec.min_items}")
@@ -363,6 +382,8 @@ def _checked(spec: FieldSpec, value: Any) -> tuple[Any, list[str]]:
     """The clean value, or every problem with it, each a sentence (a list of people has one a person)."""
     if spec.type == "people":
         return _clean_people(spec, value)
+    if spec.type == "sessions":
+        return _clean_sessions(spec, value)
     cleaned, problem = _clean(spec, value)
     return (None, [f"{spec.label} {problem}"]) if problem else (cleaned, [])
 

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from caseflow.domain import sdq
+from caseflow.domain.attendance import day_problem
 from caseflow.domain.case import ENDED_WITH_CASE, SupportCase
 from caseflow.domain.errors import Unmet
 from caseflow.domain.events import london_date, long_date, long_time
@@ -711,6 +712,18 @@ def starts_on_a_school_day(case: SupportCase, data: Mapping[str, Any], ctx: Case
         message = f"The school is closed on {long_date(day)}, by its term dates; it must start on a school day."
         return [Unmet("not_a_school_day", message, "start_date")]
     return []
+
+
+@guard("marks_on_school_days", needs_input=True, fields=("marks",))
+def marks_on_school_days(record: Any, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
+    """Attendance marks feed the persistent and severe absence figures: a mark is of a session held, so none is
+    after today, on a weekend, or (by the school's term dates) counted on a day the school was closed. One
+    requirement a day, naming it, for every such day at once."""
+    codes: dict[date, list[str]] = {}
+    for day, _session, code in data.get("marks") or []:
+        codes.setdefault(day if isinstance(day, date) else date.fromisoformat(day), []).append(code)
+    found = [(day, day_problem(day, codes[day], ctx.today, ctx.school_calendar())) for day in sorted(codes)]
+    return [Unmet(problem[0], problem[1], "marks") for _day, problem in found if problem is not None]
 
 
 #: the oldest pupil Caseflow keeps a record for: the SEND Code of Practice runs from 0 to 25, and a child

@@ -14,10 +14,10 @@ import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from caseflow.domain.attendance import AttendanceError, parse_mark
+from caseflow.domain.attendance import AttendanceError, day_in_words, day_problem, parse_mark
 from caseflow.domain.dates import import_date_problem, read_day
 from caseflow.domain.errors import CaseflowError, GuardFailed, InvalidData
 from caseflow.domain.events import NewEvent, london_date, now_utc
@@ -26,6 +26,7 @@ from caseflow.domain.fields import MAX_MARKS, validate_partly
 from caseflow.domain.guards import CaseContext
 from caseflow.domain.pupil import Pupil
 from caseflow.domain.roles import Actor
+from caseflow.domain.school_calendar import SchoolCalendar
 from caseflow.domain.upn import UpnError, normalise_upn
 from caseflow.domain.wording import counted, label
 from caseflow.domain.workflow import Workflow
@@ -242,13 +243,20 @@ def _days(kind: Kind, fields: Mapping[str, Any], row: dict[str, str]) -> tuple[d
     return read, unread
 
 
-def read_csv(text: str) -> tuple[list[str], list[dict[str, str]]]:
-    """Header and rows; a BOM and surrounding spaces are ignored."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
-    rows = []
-    for raw in reader:
-        rows.append({(k or "").strip().lower(): (v or "").strip() if isinstance(v, str) else "" for k, v in raw.items()})
+def read_csv(text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """Header and rows, each row with its number as a spreadsheet shows the file (the header is row 1); a BOM
+    and surrounding spaces are ignored. A row with nothing in it (an empty line, or only commas, as a
+    spreadsheet leaves after the last row it saved) holds nothing to import: it is passed over, and the rows
+    after it keep their numbers."""
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    header = [h.strip().lower() for h in next(reader, [])]
+    rows: list[tuple[int, dict[str, str]]] = []
+    for number, cells in enumerate(reader, start=2):
+        values = [cell.strip() for cell in cells]
+        if not any(values):
+            continue
+        values += [""] * (len(header) - len(values))
+        rows.append((number, dict(zip(header, values, strict=False))))
         if len(rows) > MAX_ROWS:
             break
     return header, rows
@@ -284,14 +292,18 @@ class ImportService:
             raise ImportRejected(errors, len(rows))
         spec = self.workflow.action(kind.action)
         planned: dict[str, Plan] = {}
+        calendars: dict[str, SchoolCalendar] = {}
         unchanged = 0
         now = self.clock()
-        for number, row in enumerate(rows, start=2):  # row 1 is the header
+        for number, row in rows:
             if progress:
                 progress(1)
             if len(errors) >= MAX_ERRORS:
                 break
-            found = self._row(kind, spec.fields, number, row, planned, schools, actor, now)
+            if kind.name == "attendance":
+                found: list[RowError] | str = self._attendance_row(number, row, planned, schools, calendars, now)
+            else:
+                found = self._row(kind, spec.fields, number, row, planned, schools, actor, now)
             if found == "unchanged":
                 unchanged += 1
             else:
@@ -299,7 +311,7 @@ class ImportService:
         if errors:
             raise ImportRejected(errors, len(rows))
         if kind.name == "attendance":
-            unchanged = self._attendance_events(planned, actor, now)
+            unchanged = self._attendance_events(planned, actor, now, calendars)
         writes = [StreamWrite(plan.pupil.id, PUPIL, plan.pupil.version, plan.events) for plan in planned.values() if plan.events]
         stored = self.store.append_batch(writes) if writes else []
         return ImportReport(kind.name, len(rows), len(stored), len(writes), unchanged)
@@ -316,29 +328,21 @@ class ImportService:
         now: datetime,
     ) -> list[RowError] | str:
         """Check one row and plan its event; return its problems (all of them a row shows), or "unchanged"."""
-        problems: list[RowError] = []
-        try:
-            upn: str | None = normalise_upn(row.get("upn", ""))
-        except UpnError as error:
-            problems.append(RowError(number, "upn", str(error)))
-            upn = None
+        problems, upn = _upn(number, row)
         row, unread = _days(kind, fields, row)
-        if kind.name == "attendance":
-            problem = f"date:{unread['date']}" if unread else self._plan_mark(upn, row, planned, schools)
-        else:
-            values = kind.convert({**row, "upn": upn or ""})
-            clean, errors = validate_partly(fields, values)
-            errors |= {column: [message] for column, message in unread.items()}
-            if errors or upn is None:  # a wrong value, or no pupil known to plan for: only what its good values break
-                found = {column: messages for column, messages in errors.items() if not (problems and column == "upn")}
-                problems += [RowError(number, column, "; ".join(messages)) for column, messages in found.items()]
-                wrong = {**errors, **({"upn": ["wrong"]} if upn is None else {})}
-                broken = self._rules_on_values(kind, number, clean, wrong, now)
-                return problems + broken + self._school_row(number, clean, schools)
-            try:
-                problem = self._plan(kind, upn, clean, planned, schools, actor, now)
-            except GuardFailed as error:
-                return [RowError(number, u.field or "upn", u.message) for u in error.unmet]
+        values = kind.convert({**row, "upn": upn or ""})
+        clean, errors = validate_partly(fields, values)
+        errors |= {column: [message] for column, message in unread.items()}
+        if errors or upn is None:  # a wrong value, or no pupil known to plan for: only what its good values break
+            found = {column: messages for column, messages in errors.items() if not (problems and column == "upn")}
+            problems += [RowError(number, column, "; ".join(messages)) for column, messages in found.items()]
+            wrong = {**errors, **({"upn": ["wrong"]} if upn is None else {})}
+            broken = self._rules_on_values(kind, number, clean, wrong, now)
+            return problems + broken + self._school_row(number, clean, schools)
+        try:
+            problem = self._plan(kind, upn, clean, planned, schools, actor, now)
+        except GuardFailed as error:
+            return [RowError(number, u.field or "upn", u.message) for u in error.unmet]
         if problem is None or problem == "unchanged":
             return problems or problem or []
         column, message = problem.split(":", 1)
@@ -367,45 +371,73 @@ class ImportService:
         unmet = self.workflow.rules_on_values(Pupil(""), spec, clean, errors, _today(now))
         return [RowError(number, u.field or "", u.message) for u in unmet]
 
-    def _plan_mark(
-        self, upn: str | None, row: dict[str, str], planned: dict[str, Plan], schools: frozenset[str] | None
-    ) -> str | None:
-        """Check one attendance mark and hold it for its pupil (``upn`` None: only check it); return
-        "column:problem" if it is bad."""
+    def _attendance_row(
+        self,
+        number: int,
+        row: dict[str, str],
+        planned: dict[str, Plan],
+        schools: frozenset[str] | None,
+        calendars: dict[str, SchoolCalendar],
+        now: datetime,
+    ) -> list[RowError]:
+        """Every problem of one attendance row, each on its column: a value missing or wrong, a day no session
+        could be held on (after today, a weekend, a day the pupil's school was closed), a pupil not known or
+        not the importer's; or none, and the mark is held for its pupil."""
+        problems, upn = _upn(number, row)
+        row, unread = _days(KINDS["attendance"], {}, row)
+        told = {column: f"{label(column)} is required" for column in ("date", "session", "code") if not row.get(column)}
+        told |= unread
+        mark: tuple[date, str, str] | None = None
         try:
-            day, session, code = parse_mark(row["date"], row["session"], row["code"])
+            mark = parse_mark(row.get("date", ""), row.get("session", ""), row.get("code", ""))
         except AttendanceError as error:
-            column = "date" if "date" in str(error) else "session" if "session" in str(error) else "code"
-            return f"{column}:{error}"
-        if upn is None:
-            return None
+            told = {**error.problems, **told}
+        plan = None
+        if upn is not None:
+            plan, whose = self._pupil_plan(upn, planned, schools)
+            if whose:
+                told["upn"] = whose
+        if mark is not None:
+            calendar = self._calendar(plan.pupil.school_urn, calendars) if plan else SchoolCalendar()
+            day = day_problem(mark[0], [mark[2]], london_date(now), calendar)
+            if day is not None:
+                told["code" if day[0] == "school_closed" else "date"] = day[1]
+            elif plan is not None and not told and not problems and (clash := _hold_mark(plan, *mark)):
+                told["code"] = clash
+        return problems + [RowError(number, column, told[column]) for column in KINDS["attendance"].columns if column in told]
+
+    def _pupil_plan(self, upn: str, planned: dict[str, Plan], schools: frozenset[str] | None) -> tuple[Plan | None, str]:
+        """The plan of the pupil a row names, or why there is none the importer may add to."""
         if upn not in planned:
             pupil_id = self.reads.pupil_id_for_upn(upn)
             if pupil_id is None:
-                return "upn:no pupil with this UPN; import the pupils first"
+                return None, "no pupil with this UPN; import the pupils first"
             planned[upn] = Plan(load_pupil(self.store, pupil_id))
         plan = planned[upn]
         if schools is not None and plan.pupil.school_urn not in schools:
-            return "upn:this pupil is not at a school you may import for"
-        key = (day.isoformat(), session)
-        for seen_key, seen_code in plan.seen:
-            if seen_key == key and seen_code != code:
-                return f"code:two different codes for {day.isoformat()} {session} in this file"
-        plan.seen.append((key, code))
-        return None
+            return None, "this pupil is not at a school you may import for"
+        return plan, ""
 
-    def _attendance_events(self, planned: dict[str, Plan], actor: Actor, now: datetime) -> int:
+    def _calendar(self, school_urn: str | None, calendars: dict[str, SchoolCalendar]) -> SchoolCalendar:
+        """A school's term dates, read once an import."""
+        if (school_urn or "") not in calendars:
+            calendars[school_urn or ""] = self.reads.school_calendar(school_urn or "")
+        return calendars[school_urn or ""]
+
+    def _attendance_events(
+        self, planned: dict[str, Plan], actor: Actor, now: datetime, calendars: dict[str, SchoolCalendar]
+    ) -> int:
         """One event per pupil with the marks that are new or changed; returns how many marks were already recorded."""
         unchanged = 0
         for plan in planned.values():
+            calendar = self._calendar(plan.pupil.school_urn, calendars)
+            ctx = CaseContext(today=london_date(now), school_calendar=lambda calendar=calendar: calendar)
             marks = dict(plan.seen)
             changed = sorted((k, c) for k, c in marks.items() if plan.pupil.attendance.get(k) != c)
             unchanged += len(marks) - len(changed)
             for start in range(0, len(changed), MAX_MARKS):
                 chunk = [{"date": d, "session": s, "code": c} for (d, s), c in changed[start : start + MAX_MARKS]]
-                plan.events.append(
-                    self.workflow.decide(plan.pupil, "record_attendance", actor, {"marks": chunk}, CaseContext(), now)
-                )
+                plan.events.append(self.workflow.decide(plan.pupil, "record_attendance", actor, {"marks": chunk}, ctx, now))
         return unchanged
 
     def _plan(
@@ -482,6 +514,26 @@ class ImportService:
             for proposal in decided(load_case(self.store, case_id).proposals()):
                 found.add((kinds[proposal["kind"]], proposal["start_date"]))
         return frozenset(found)
+
+
+def _upn(number: int, row: Mapping[str, str]) -> tuple[list[RowError], str | None]:
+    """A row's UPN, as the record writes it, or its problem."""
+    if not row.get("upn"):
+        return [RowError(number, "upn", "UPN is required")], None
+    try:
+        return [], normalise_upn(row["upn"])
+    except UpnError as error:
+        return [RowError(number, "upn", str(error))], None
+
+
+def _hold_mark(plan: Plan, day: date, session: str, code: str) -> str | None:
+    """Hold a mark for its pupil, or say why not: the file gives the session another code already."""
+    key = (day.isoformat(), session)
+    for seen_key, seen_code in plan.seen:
+        if seen_key == key and seen_code != code:
+            return f"two different codes for {day_in_words(day)} {session} in this file"
+    plan.seen.append((key, code))
+    return None
 
 
 def _today(now: datetime) -> CaseContext:

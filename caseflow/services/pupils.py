@@ -4,6 +4,7 @@ pupil-record workflow, with the same checks, roles and audit as the support jour
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Callable, Collection, Mapping
 from datetime import date, datetime
@@ -129,10 +130,16 @@ class PupilService:
         spec = self.workflow.action(action)
         given = {name: value for name, value in data.items() if name not in wrong}
         clean, errors = validate_partly(spec.fields, given)
-        ctx = CaseContext(today=london_date(self.clock()), social_worker_accounts=self.social_workers)
+        ctx = self._context(pupil, self.clock())
         unread = {**errors, **{name: ["unread"] for name in wrong}}
         found = with_rules(errors, self.workflow.rules_on_values(pupil, spec, clean, unread, ctx))
         return {name: messages for name, messages in found.items() if name not in wrong}
+
+    def _context(self, pupil: Pupil, now: datetime) -> CaseContext:
+        """What the record's rules know from outside it: today in England, the social workers' accounts and
+        the school's term dates (read only if a rule asks)."""
+        calendar = functools.cache(lambda: self.reads.school_calendar(pupil.school_urn or ""))
+        return CaseContext(today=london_date(now), social_worker_accounts=self.social_workers, school_calendar=calendar)
 
     def act(
         self, principal: Principal, pupil_id: str, action: str, expected_version: Any, data: Any
@@ -154,7 +161,7 @@ class PupilService:
             if expected_version != pupil.version:
                 raise ConcurrencyConflict(pupil_id, expected_version, pupil.version)
             now = self.clock()
-            ctx = CaseContext(today=london_date(now), social_worker_accounts=self.social_workers)
+            ctx = self._context(pupil, now)
             event = self.workflow.decide(pupil, action, Actor(principal.username, role), data, ctx, now)
             logged = self.audit.entry(username=principal.username, role=role, action=action, outcome="ok", pupil_id=pupil_id)
             stored = self.store.append(pupil_id, PUPIL, pupil.version, [event], also=[logged])

@@ -28,6 +28,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
+from caseflow.domain.attendance import codes_in_words
 from caseflow.domain.dates import read_day, real_date_wanted
 from caseflow.domain.errors import ConcurrencyConflict, GuardFailed, InvalidData, Unmet
 from caseflow.domain.fields import FieldSpec, PersonProblem
@@ -102,7 +103,8 @@ def _wtf_field(spec: FieldSpec) -> Field:
         kw["description"] = spec.help or "One per line."
         return TextAreaField(**kw)
     if spec.type == "sessions":
-        kw["description"] = "One mark per line: date, session and code, e.g. 2026-10-05 AM /"
+        example = "for example 27/3/2026 AM /"
+        kw["description"] = f"One mark per line: the day, AM or PM, and the code, {example}. Codes: {codes_in_words()}."
         return TextAreaField(**kw)
     if spec.type == "line":
         return StringField(**kw)
@@ -189,11 +191,7 @@ def form_data(form: FlaskForm, fields: Mapping[str, FieldSpec]) -> dict[str, Any
         elif spec.type == "lines":
             value = [line.strip() for line in (value or "").splitlines() if line.strip()]
         elif spec.type == "sessions":
-            value = [
-                dict(zip(("date", "session", "code"), line.split(), strict=False))
-                for line in (value or "").splitlines()
-                if line.strip()
-            ]
+            value = [_mark(line.split()) for line in (value or "").splitlines() if line.strip()]
         elif spec.type == "people":
             value = [{"name": person, "agency": agency} for person, agency in _people_rows(form[name])]
         elif spec.type == "bool":
@@ -204,6 +202,17 @@ def form_data(form: FlaskForm, fields: Mapping[str, FieldSpec]) -> dict[str, Any
             continue
         data[name] = value
     return data
+
+
+def _mark(words: list[str]) -> dict[str, str]:
+    """One line of the attendance form as a mark: its day read as every date box reads one (27/3/2026 or
+    2026-03-27), as YYYY-MM-DD for the record; a line of other than three parts is sent as it is, for the rules
+    to quote it back (its day as typed)."""
+    if len(words) != 3:
+        parts = [*words[:3], " ".join(words[3:])] if len(words) > 3 else words
+        return dict(zip(("date", "session", "code", "more"), parts, strict=False))
+    day = read_day(words[0])
+    return {"date": day.isoformat() if day else words[0], "session": words[1], "code": words[2]}
 
 
 def fill(form: FlaskForm, fields: Mapping[str, FieldSpec], data: Mapping[str, Any]) -> None:
