@@ -65,13 +65,14 @@ class Services:
 def bootstrap(
     url: str, clock: Callable[[], datetime] = now_utc, engine: Engine | None = None, data_key: bytes | None = None
 ) -> Services:
-    """``data_key``: the key that seals secrets at rest; by default the deployment's (``CASEFLOW_DATA_KEY``)."""
+    """``data_key``: the key that seals secrets at rest and snapshots; by default the deployment's (``CASEFLOW_DATA_KEY``)."""
     engine = engine or make_engine(url)
-    store = SqlEventStore(engine, INLINE_PROJECTORS, clock)
+    key = data_key or decode_key(data_key_text())
+    store = SqlEventStore(engine, INLINE_PROJECTORS, clock, data_key=key)
     reads = SqlReadModels(engine)
     audit = SqlAccessLog(engine, clock)
     workflow = Workflow(REGISTRY[CURRENT])
-    accounts = SqlAccounts(engine, SecretBox(data_key or decode_key(data_key_text())), clock)
+    accounts = SqlAccounts(engine, SecretBox(key), clock)
     pupils = PupilService(store, reads, audit, clock, lambda: frozenset(accounts.holders_of(Role.SOCIAL_WORKER)))
     cohort = CohortService(reads, audit)
     self_assessment = SelfAssessmentService(store, reads, audit, clock)

@@ -299,16 +299,30 @@ def verify(case_id: str | None, against: Any) -> None:
             raise click.BadParameter(error.errors["heads"][0], param_hint="--against") from None
     services = _services()
     report = services.store.verify(case_id, anchored)
+    forged = services.store.verify_snapshots(case_id)
     detail = f"against heads with digest {anchored.digest}" if anchored else None
+    if forged:
+        detail = "; ".join(filter(None, [detail, f"{len(forged)} snapshots whose seal does not hold"]))
     services.audit.record(
-        username=_operator(), role="auditor", action="verify", outcome="ok" if report.valid else "invalid", case_id=case_id,
-        detail=detail,
+        username=_operator(), role="auditor", action="verify", outcome="ok" if report.valid and not forged else "invalid",
+        case_id=case_id, detail=detail,
     )  # fmt: skip
     if anchored is not None:
         click.echo(
             f"Against the heads taken {anchored.taken_at.isoformat()}, digest {anchored.digest}: compare it with the "
             "digest you noted when you saved them."
         )
+    if forged:
+        for each in forged:
+            click.echo(f"TAMPERED: snapshot of stream {each.stream_id} at version {each.version}: {each.reason}", err=True)
+        click.echo(
+            f"{len(forged)} snapshot{'s' if len(forged) != 1 else ''} not used: "
+            f"{'their streams are' if len(forged) != 1 else 'its stream is'} replayed from the events. "
+            "Once you have looked into it, `caseflow snapshots clear` deletes the snapshots; they are taken again.",
+            err=True,
+        )
+        if report.valid:
+            sys.exit(1)
     if report.valid and case_id is not None and report.checked == 0:
         click.echo(f"No stream {case_id}: nothing to verify.", err=True)
         if anchored is not None:  # checked against heads, a mistyped id must not pass for "still there"
@@ -324,6 +338,22 @@ def verify(case_id: str | None, against: Any) -> None:
     if report.broken_streams > len(report.breaks):
         click.echo(f"... and {report.broken_streams - len(report.breaks)} more streams broken", err=True)
     sys.exit(1)
+
+
+@main.group(help="Snapshots: a cache of long streams' states, sealed, rebuilt from the log.")
+def snapshots() -> None:
+    pass
+
+
+@snapshots.command("clear", help="Delete every snapshot (after `caseflow verify` has named one whose seal does not hold).")
+def snapshots_clear() -> None:
+    services = _services()
+    cleared = services.store.clear_snapshots()
+    detail = f"{cleared} snapshots"
+    services.audit.record(username=_operator(), role="admin", action="snapshots_cleared", outcome="ok", detail=detail)
+    click.echo(
+        f"Deleted {cleared} snapshot{'s' if cleared != 1 else ''}: streams replay from their events until they have new ones."
+    )
 
 
 @main.command(help="Print a case's state at a version or instant as JSON.")

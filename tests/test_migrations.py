@@ -225,3 +225,30 @@ def test_the_schools_already_there_have_no_la_name_until_one_is_given(database: 
         row = conn.execute(text("SELECT name, la_code, la_name FROM schools WHERE urn = '100009'")).one()
     engine.dispose()
     assert tuple(row) == ("Old School", "881", None)
+
+
+def test_the_snapshots_written_before_they_were_sealed_are_deleted_not_trusted(database: Database) -> None:
+    """Migration 0024 seals snapshots. One written before it has no seal and may have been edited (the app's role
+    could write the table): it is deleted, not sealed as it stands, and the stream is replayed from its events
+    until it has a sealed one."""
+    downgrade(database.owner_url, "0023")
+    store = SqlEventStore(make_engine(database.url))
+    written = store.append(
+        "c1",
+        "case",
+        0,
+        [NewEvent("NoteAdded", {"text": "x"}, "dsl", "dsl", datetime(2026, 1, 1, tzinfo=UTC), "support_journey@1")],
+    )
+    engine = make_engine(database.owner_url, app_role=False)
+    assert "seal" not in {c["name"] for c in inspect(engine).get_columns("snapshots")}
+    with engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO snapshots (stream_id, version, last_hash, state, taken_at) VALUES ('c1', 1, :h, '{}', :t)"),
+            {"h": written[0].hash, "t": "2026-01-01T00:00:00.000000Z" if database.backend == "sqlite" else datetime.now(UTC)},
+        )
+    engine.dispose()
+    upgrade(database.owner_url)
+    assert store.latest_snapshot("c1") is None and store.verify_snapshots() == []
+    store.save_snapshot("c1", 1, written[0].hash, {"schema": 1})
+    assert store.latest_snapshot("c1") == (1, {"schema": 1}), "the app's role still writes and reads them"
+    store.engine.dispose()

@@ -90,9 +90,15 @@ def test_a_snapshot_that_cannot_be_saved_is_logged_and_the_action_stands(
             )
     owner.dispose()
     store = SqlEventStore(make_engine(database.url), clock=Clock())
-    written = store.append("p1", "pupil", 0, pupil_events(SNAPSHOT_EVERY))
-    with caplog.at_level("WARNING", logger="caseflow.adapters.event_store"):
-        pupil = load_pupil(store, "p1")
-    assert pupil.version == len(written) and store.latest_snapshot("p1") is None
-    assert "snapshot of p1 at version" in caplog.text
-    store.engine.dispose()
+    try:
+        written = store.append("p1", "pupil", 0, pupil_events(SNAPSHOT_EVERY))
+        with caplog.at_level("WARNING", logger="caseflow.adapters.event_store"):
+            pupil = load_pupil(store, "p1")
+        assert pupil.version == len(written) and store.latest_snapshot("p1") is None
+        assert "snapshot of p1 at version" in caplog.text
+    finally:
+        store.engine.dispose()
+        if database.backend == "postgres":  # the database is the test process's for every test: give it back
+            with owner.begin() as conn:
+                conn.exec_driver_sql("GRANT INSERT ON snapshots TO caseflow_app")
+            owner.dispose()

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any, NamedTuple
 
 import orjson
@@ -28,7 +29,10 @@ from caseflow.adapters.database import (
     statement_transactions,
     write_transaction,
 )
+from caseflow.adapters.secret_box import decode_key
+from caseflow.adapters.snapshot_seal import SnapshotSeal
 from caseflow.adapters.tables import events, snapshots
+from caseflow.config import data_key_text
 from caseflow.domain.errors import ConcurrencyConflict
 from caseflow.domain.events import (
     GENESIS_HASH,
@@ -129,8 +133,16 @@ def _in_utc(moment: datetime) -> datetime:
 class SqlEventStore:
     """Append and read event streams in a SQL database."""
 
-    def __init__(self, engine: Engine, projectors: Sequence[Projector] = (), clock: Callable[[], datetime] = now_utc):
+    def __init__(
+        self,
+        engine: Engine,
+        projectors: Sequence[Projector] = (),
+        clock: Callable[[], datetime] = now_utc,
+        data_key: bytes | None = None,
+    ):
+        """``data_key``: what snapshots are sealed under (a key derived from it); by default the deployment's."""
         self.engine = engine
+        self._data_key = data_key
         self.projectors = list(projectors)
         self.clock = clock
         self._sqlite = is_sqlite(engine)
@@ -414,8 +426,9 @@ class SqlEventStore:
         return loaded
 
     def load_from_snapshot(self, stream_id: str) -> Tail:
-        """The stream's snapshot (if one still matches the log) and the events after it, in one query:
-        loading a case for an action is one round trip, however long the case."""
+        """The stream's snapshot (if one still matches the log and its seal holds) and the events after it, in
+        one query: loading a case for an action is one round trip, however long the case. A snapshot whose seal
+        does not hold is not used: the whole stream is read instead (a second query), and the log warns."""
         return self.load_tails([stream_id])[stream_id]
 
     def load_tails(self, stream_ids: Sequence[str]) -> dict[str, Tail]:
@@ -432,14 +445,17 @@ class SqlEventStore:
             found[row[14]].append(row)
         tails: dict[str, Tail] = {}
         for sid, own in found.items():
-            if own and own[0][0] == 0:
+            if not own or own[0][0] != 0:
+                tails[sid] = None, self._events(own, sid)
+            elif self._sealed(sid, own[0][3], own[0][13], own[0][6], own[0][12]):
                 tails[sid] = (own[0][3], decode(own[0][6])), self._events(own[1:], sid)
             else:
-                tails[sid] = None, self._events(own, sid)
+                tails[sid] = None, self.load(sid)
         return tails
 
     def _tails_sql(self, count: int) -> str:
-        """Each stream's valid snapshot (kind 0, if any) and the events after it (kind 1). One block per
+        """Each stream's snapshot that matches the log (kind 0, if any; with its seal and last hash, in the
+        columns of an event's ``prev_hash`` and ``hash``) and the events after it (kind 1). One block per
         stream, so the version bound stays an index condition, not a filter over the whole stream.
         The snapshot's hash is checked by a scalar subquery, not a join: PostgreSQL cannot turn it
         into a join, so it is always one index lookup by (stream, version). As a join, a table whose
@@ -449,14 +465,15 @@ class SqlEventStore:
             for n in range(count):
                 sid = style.format(f"s{n}")
                 snaps.append(
-                    f"snap{n} AS (SELECT s.version, s.state FROM snapshots s WHERE s.stream_id = {sid} AND s.last_hash = "
+                    f"snap{n} AS (SELECT s.version, s.state, s.last_hash, s.seal FROM snapshots s WHERE s.stream_id = {sid} "
+                    "AND s.last_hash = "
                     f"(SELECT e.hash FROM events e WHERE e.stream_id = {sid} AND e.version = s.version))"
                 )
                 named = f"CAST({sid} AS VARCHAR) AS stream_id, NULL AS tx"
                 blocks.append(
                     "SELECT 0 AS kind, NULL AS position, NULL AS stream_type, version, NULL AS event_type, "
                     "NULL AS schema_version, state AS data, NULL AS actor, NULL AS role, NULL AS occurred_at, "
-                    f"NULL AS recorded_at, NULL AS workflow_version, NULL AS prev_hash, NULL AS hash, {named} FROM snap{n}"
+                    f"NULL AS recorded_at, NULL AS workflow_version, seal AS prev_hash, last_hash AS hash, {named} FROM snap{n}"
                 )
                 blocks.append(
                     f"SELECT 1, {self._known.replace('NULL AS stream_id, NULL AS tx', named)} FROM events "
@@ -466,26 +483,54 @@ class SqlEventStore:
         return self._tails[count]
 
     # --- snapshots (a cache derived from the log) ---------------------------------------------
+    @cached_property
+    def _seal(self) -> SnapshotSeal:
+        """Made when first needed: most stores (an import, a benchmark's writer) never read a snapshot."""
+        return SnapshotSeal(self._data_key or decode_key(data_key_text()))
+
+    def _sealed(self, stream_id: str, version: int, last_hash: str, state_text: str, seal: str | None) -> bool:
+        """Whether a snapshot read from the table is one this store sealed; if not, say so in the log (it is
+        not used: the stream is replayed from its events, and ``caseflow verify`` names it)."""
+        if self._seal.holds(seal, stream_id, version, last_hash, state_text):
+            return True
+        logger.warning(
+            "snapshot of %s at version %s %s: not used, the stream is replayed from its events (caseflow verify names it)",
+            stream_id, version, "has no seal" if not seal else "does not match its seal",
+        )  # fmt: skip
+        return False
+
     def save_snapshot(self, stream_id: str, version: int, last_hash: str, state: Mapping[str, Any]) -> None:
-        """Replace the stream's snapshot. Two readers may race to save one: the loser's is dropped,
+        """Replace the stream's snapshot, sealed. Two readers may race to save one: the loser's is dropped,
         which costs nothing (each is checked against the log's hash before use). A snapshot is a
         cache, saved after the action's events have committed: if it cannot be saved (a lock held past
-        the busy timeout, a full disk), the action still succeeded, so the failure is logged, not raised."""
+        the busy timeout, a full disk), the action still succeeded, so the failure is logged, not raised.
+
+        A snapshot whose seal does not hold is left where it is, not replaced: it is the evidence of an edit
+        that ``caseflow verify`` reports, until an operator has seen it (``caseflow snapshots clear``)."""
+        text = json.dumps(state)
         try:
             with write_transaction(self.engine) as conn:
+                found = conn.execute(
+                    select(snapshots.c.version, snapshots.c.last_hash, snapshots.c.state, snapshots.c.seal).where(
+                        snapshots.c.stream_id == stream_id
+                    )
+                ).first()
+                if found is not None and not self._sealed(stream_id, found.version, found.last_hash, found.state, found.seal):
+                    return
                 conn.execute(delete(snapshots).where(snapshots.c.stream_id == stream_id))
                 conn.execute(
                     insert(snapshots).values(
-                        stream_id=stream_id, version=version, last_hash=last_hash, state=json.dumps(state), taken_at=self.clock()
+                        stream_id=stream_id, version=version, last_hash=last_hash, state=text, taken_at=self.clock(),
+                        seal=self._seal.of(stream_id, version, last_hash, text),
                     )
-                )
+                )  # fmt: skip
         except SqlIntegrityError:
             pass
         except DBAPIError as error:
             logger.warning("snapshot of %s at version %s not saved: %s", stream_id, version, str(error).splitlines()[0])
 
     def latest_snapshot(self, stream_id: str) -> tuple[int, dict[str, Any]] | None:
-        """The stream's snapshot, if it still matches the log (the event it ends at has the same hash)."""
+        """The stream's snapshot, if it still matches the log (the event it ends at has the same hash) and its seal holds."""
         with read_transaction(self.engine) as conn:
             hash_at_snapshot = (
                 select(events.c.hash)
@@ -493,11 +538,32 @@ class SqlEventStore:
                 .scalar_subquery()
             )  # one index lookup, as in ``_tails_sql``
             row = conn.execute(
-                select(snapshots.c.version, snapshots.c.state).where(
+                select(snapshots.c.version, snapshots.c.last_hash, snapshots.c.state, snapshots.c.seal).where(
                     snapshots.c.stream_id == stream_id, snapshots.c.last_hash == hash_at_snapshot
                 )
             ).first()
-        return (row.version, decode(row.state)) if row else None
+        if row is None or not self._sealed(stream_id, row.version, row.last_hash, row.state, row.seal):
+            return None
+        return row.version, decode(row.state)
+
+    def verify_snapshots(self, stream_id: str | None = None) -> list[Break]:
+        """Every snapshot (of one stream, or all) whose seal does not hold: edited in the table, moved from
+        another stream or version, inserted by hand, or sealed under another data key. None of them is used."""
+        query = select(snapshots.c.stream_id, snapshots.c.version, snapshots.c.last_hash, snapshots.c.state, snapshots.c.seal)
+        if stream_id is not None:
+            query = query.where(snapshots.c.stream_id == stream_id)
+        found = []
+        with read_transaction(self.engine, streaming=True) as conn:
+            for row in conn.execute(query.order_by(snapshots.c.stream_id), execution_options={"yield_per": 500}):
+                if not self._seal.holds(row.seal, row.stream_id, row.version, row.last_hash, row.state):
+                    reason = "has no seal" if not row.seal else "does not match its seal"
+                    found.append(Break(row.stream_id, row.version, f"its snapshot {reason}: edited or inserted outside the app"))
+        return found
+
+    def clear_snapshots(self) -> int:
+        """Delete every snapshot (a cache: each stream is replayed from its events until it has a new one)."""
+        with write_transaction(self.engine) as conn:
+            return conn.execute(delete(snapshots)).rowcount
 
     def load_many(self, stream_ids: Sequence[str]) -> dict[str, list[StoredEvent]]:
         found: dict[str, list[StoredEvent]] = {s: [] for s in stream_ids}

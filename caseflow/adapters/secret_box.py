@@ -14,6 +14,8 @@ import os
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.hashes import SHA256
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 PREFIX = "v1:"
 KEY_BYTES = 32
@@ -44,6 +46,12 @@ class SecretBox:
             return self._aead.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], purpose.encode("utf-8")).decode("utf-8")
         except (InvalidTag, ValueError) as error:
             raise SecretUnreadable(purpose) from error
+
+
+def derive_key(key: bytes, purpose: str) -> bytes:
+    """A key of its own for ``purpose`` (HKDF-SHA256 of the data key): the encryption key is never used raw
+    for anything else, and a key for one purpose tells nothing of the data key or of another purpose's key."""
+    return HKDF(algorithm=SHA256(), length=KEY_BYTES, salt=None, info=f"caseflow:{purpose}".encode()).derive(key)
 
 
 def is_sealed(stored: str) -> bool:

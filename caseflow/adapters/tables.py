@@ -421,6 +421,9 @@ snapshots = Table(
     Column("last_hash", String(64), nullable=False),
     Column("state", Text, nullable=False),
     Column("taken_at", UtcDateTime, nullable=False),
+    #: HMAC of (stream, version, last_hash, state) under a key derived from the data key (``snapshot_seal``):
+    #: the table is the app's to write, so a snapshot whose seal does not hold is never used
+    Column("seal", String(80), nullable=True),
 )
 
 #: how far each asynchronous projection has read the log

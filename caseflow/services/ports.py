@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from caseflow.domain.events import ChainReport, NewEvent, StoredEvent
+from caseflow.domain.events import Break, ChainReport, NewEvent, StoredEvent
 from caseflow.domain.exclusions import OtherSuspension
 from caseflow.domain.log_heads import LogHeads
 from caseflow.domain.school_calendar import SchoolCalendar
@@ -57,6 +57,8 @@ class EventStore(Protocol):
     def current_version(self, stream_id: str) -> int: ...
 
     def verify(self, stream_id: str | None = None, anchored: LogHeads | None = None) -> ChainReport: ...
+
+    def verify_snapshots(self, stream_id: str | None = None) -> list[Break]: ...
 
     def heads(self) -> LogHeads: ...
 
