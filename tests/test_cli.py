@@ -7,14 +7,14 @@ from datetime import date
 
 import pytest
 from click.testing import CliRunner, Result
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 
-from caseflow.adapters.database import make_engine, read_transaction
-from caseflow.adapters.tables import access_log, case_report_facts, case_summary, cohort_facts
+from caseflow.adapters.database import make_engine, read_transaction, write_transaction
+from caseflow.adapters.tables import access_log, case_report_facts, case_summary, cohort_facts, pupils
 from caseflow.bootstrap import bootstrap
 from caseflow.cli import main
-from caseflow.demo import CLASSMATES, DEMO_PASSWORD, PUPILS
-from tests.conftest import Database, access_lines
+from caseflow.demo import CLASSMATES, DEMO_PASSWORD, PUPILS, make_upn
+from tests.conftest import OTHER_SCHOOL, SCHOOL, Database, access_lines, principal, seed_people
 
 
 @pytest.fixture
@@ -138,6 +138,33 @@ def test_projections_status_finds_a_read_model_out_of_step_until_a_rebuild(cli, 
     last = mended.output.split("last position ")[1].split(".")[0]
     assert mended.exit_code == 0 and f"Last rebuilt through position {last}." in mended.output
     assert "every child's cohort facts and every case's report facts match." in mended.output
+    svc.close()
+
+
+def test_projections_status_finds_a_read_model_row_that_names_another_school(cli, database: Database) -> None:  # type: ignore[no-untyped-def]
+    """A case's and a pupil's rows decide which school's lists show them. Edited by the app's role to name another
+    school, or added for a case that has no stream, they stood at their streams' versions and passed for current."""
+    svc = bootstrap(database.url)
+    seed_people(svc)
+    dsl = principal(svc, "dsl")
+    pupil = svc.pupils.register(
+        dsl, {"upn": make_upn("881", "2001", 2019, 93), "given_name": "Ana", "family_name": "Ng",
+              "date_of_birth": "2016-01-01", "school_urn": SCHOOL},
+    )  # fmt: skip
+    case_id = svc.cases.open_case(dsl, {"pupil_id": pupil.id, "need_areas": ["attendance"], "description": "Mondays."}).id
+    assert cli("projections", "status").exit_code == 0
+    with write_transaction(svc.engine) as conn:  # the app's own role: no owner rights needed
+        conn.execute(update(case_summary).where(case_summary.c.case_id == case_id).values(school_urn=OTHER_SCHOOL))
+        conn.execute(update(pupils).where(pupils.c.pupil_id == pupil.id).values(school_urn=OTHER_SCHOOL))
+        row = conn.execute(select(case_summary).where(case_summary.c.case_id == case_id)).mappings().one()
+        conn.execute(insert(case_summary).values({**row, "case_id": "no-such-case"}))
+    damaged = cli("projections", "status")
+    assert damaged.exit_code == 1, damaged.output
+    assert f"Out of step with the log: case {case_id}" in damaged.output
+    assert f"Out of step with the log: pupil {pupil.id}" in damaged.output
+    assert "Out of step with the log: case no-such-case" in damaged.output
+    assert cli("projections", "rebuild").exit_code == 0
+    assert cli("projections", "status").exit_code == 0
     svc.close()
 
 
