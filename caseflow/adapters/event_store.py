@@ -556,8 +556,12 @@ class SqlEventStore:
         with read_transaction(self.engine, streaming=True) as conn:
             for row in conn.execute(query.order_by(snapshots.c.stream_id), execution_options={"yield_per": 500}):
                 if not self._seal.holds(row.seal, row.stream_id, row.version, row.last_hash, row.state):
-                    reason = "has no seal" if not row.seal else "does not match its seal"
-                    found.append(Break(row.stream_id, row.version, f"its snapshot {reason}: edited or inserted outside the app"))
+                    reason = (
+                        "it has no seal (written outside the app)"
+                        if not row.seal
+                        else "its seal does not hold (edited outside the app, or sealed under another data key)"
+                    )
+                    found.append(Break(row.stream_id, row.version, reason))
         return found
 
     def clear_snapshots(self) -> int:
