@@ -234,10 +234,13 @@ def users_reset_two_step(username: str) -> None:
 @click.option("--pupils-per-school", type=click.IntRange(1, 999), default=30, show_default=True, help="with --scale la")
 @click.option("--events-per-pupil", type=click.IntRange(20, 1000), default=100, show_default=True, help="with --scale la")
 def demo(scale: str, schools: int, pupils_per_school: int, events_per_pupil: int) -> None:
-    from caseflow.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
+    from caseflow.demo import DEMO_PASSWORD, DEMO_USERS, DemoRefused, load_demo
 
     services = _services()
-    load_demo(services, click.echo)
+    try:
+        load_demo(services, click.echo)
+    except DemoRefused as refused:
+        raise click.ClickException(str(refused)) from None
     if scale == "la":
         from caseflow.demo_la import LaShape, load_la
 

@@ -11,13 +11,14 @@ from datetime import date, timedelta
 from typing import Any
 
 from caseflow.bootstrap import Services
+from caseflow.config import is_production
 from caseflow.domain.events import london_date
+from caseflow.domain.passwords import DEMO_PASSWORD
 from caseflow.domain.school_calendar import easter_sunday, school_term, school_year
 from caseflow.domain.upn import check_letter
 from caseflow.services.access import Principal
 from caseflow.services.school_calendars import calendar_body
 
-DEMO_PASSWORD = "caseflow-demo-2026"
 SCHOOL = ("100001", "Oakfield Primary School", "881")
 OTHER_SCHOOL = ("100002", "Riverside Academy", "881")
 #: the demo's local authorities by name, as the DfE's register of schools gives it beside the code
@@ -37,6 +38,10 @@ DEMO_USERS = [
     ("auditor", "auditor", "Lee Morgan (Auditor)", False),
     ("admin", "admin", "Ash Green (System administrator)", False),
 ]
+
+
+class DemoRefused(RuntimeError):
+    """The demo cannot be loaded here."""
 
 
 def make_upn(la: str, establishment: str, year: int, serial: int) -> str:
@@ -65,7 +70,10 @@ CLASSMATES = [
 
 
 def load_demo(services: Services, echo: Callable[[str], None] = print) -> bool:
-    """Load the demo; return False (and change nothing) if it is already there."""
+    """Load the demo; return False (and change nothing) if it is already there. Never in production: its
+    accounts' password is published (``SqlAccounts.add_user``'s ``demo``)."""
+    if is_production():
+        raise DemoRefused("The demo is not loaded in production (CASEFLOW_ENV=production): its password is published.")
     accounts = services.accounts
     if accounts.user("dsl") is not None:
         echo("Demo data already loaded.")
@@ -80,6 +88,7 @@ def load_demo(services: Services, echo: Callable[[str], None] = print) -> bool:
             password=DEMO_PASSWORD,
             display_name=display,
             la_code=SCHOOL[2] if role == "virtual_school" else None,
+            demo=True,
         )
     principals = {u: _principal(services, u) for u, *_ in DEMO_USERS}
     today = london_date(

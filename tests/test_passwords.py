@@ -12,8 +12,10 @@ from flask.testing import FlaskClient
 
 from caseflow import create_app
 from caseflow.adapters.accounts import AccountError, check_password
+from caseflow.adapters.secret_box import new_key_text
 from caseflow.bootstrap import Services
 from caseflow.cli import main
+from caseflow.demo import DEMO_PASSWORD
 from tests.conftest import Database, access_lines
 
 PASSWORD = "correct horse battery"
@@ -51,6 +53,8 @@ def change(client: FlaskClient, current: str, new: str, confirm: str | None = No
         ("wrong password!", NEW, None, "Your current password is not right."),
         (PASSWORD, "too short", None, "A password has 12 to 128 characters."),
         (PASSWORD, "my name is dsl, ok", None, "A password must not contain the username."),
+        (PASSWORD, "password1234", None, "This password is too common: choose another."),
+        (PASSWORD, "Oakfield Primary!", None, "it is mostly a name, a school, or Caseflow"),  # the dsl's school
         (PASSWORD, PASSWORD, None, "The new password is the same as the current one."),
         (PASSWORD, NEW, NEW + "!", "The two new passwords are not the same"),
         (PASSWORD, "", None, "Enter a new password"),
@@ -115,9 +119,69 @@ def test_an_administrator_sets_a_first_or_forgotten_password(
     assert [x["detail"] for x in access_lines(sqlite_services) if x["action"] == "password_set"] == ["newcomer", "dsl"]
 
 
-@pytest.mark.parametrize("password", ["correct horse battery", "Ab1!" * 3, "ümlaut passwörd", "x" * 128])
+#: 128 characters, none of them foretold by those before
+LONGEST = ("plum kettle orbit meadow, seven jars of quince; a heron waits by the weir at dusk. " * 2)[:128]
+
+
+@pytest.mark.parametrize(
+    "password", ["correct horse battery", "Ab1!Cd7?Ex3#", "ümlaut passwörd", "Tr0ub4dor&3xyz", "a7Gq!9zLmP2x", LONGEST]
+)
 def test_any_characters_will_do_at_a_length_of_12_to_128(password: str) -> None:
-    check_password(password, "dsl")
+    assert len(LONGEST) == 128
+    check_password(password, "dsl", ["Dana Shah (DSL)", "Oakfield Primary School", "100001", "Essex"])
+
+
+@pytest.mark.parametrize(
+    "password",
+    [
+        "password1234",  # the tester's: a common password and a run of digits
+        "Password2026!",
+        "P@ssw0rd2026",  # digits and symbols for letters
+        "pass-word 1234",  # separators between its parts
+        "iloveyou2much",
+        "sunshine1985!",
+        "caseflow-demo-2026",  # the demo's, which the README publishes
+        "CASEFLOW-DEMO-2026",
+    ],
+)
+def test_a_common_password_or_one_with_a_little_added_is_refused(password: str) -> None:
+    with pytest.raises(AccountError, match=r"^This password is too common: choose another\.$"):
+        check_password(password, "dsl")
+
+
+@pytest.mark.parametrize(
+    "password", ["aaaaaaaaaaaa", "x" * 128, "123456789012", "987654321098", "abcdefghijkl", "Ab1!Ab1!Ab1!", "zzzzzzzzzzzy"]
+)
+def test_characters_repeated_or_run_through_are_refused(password: str) -> None:
+    with pytest.raises(AccountError, match="too easy to guess: it repeats characters or runs through them"):
+        check_password(password, "dsl")
+
+
+@pytest.mark.parametrize("password", ["Dana Shah 2026!", "danashah1980", "Oakfield Primary!", "oakfield100001", "Caseflow 2027!"])
+def test_the_persons_name_their_school_or_caseflow_with_little_else_are_refused(password: str) -> None:
+    about = ["Dana Shah (DSL)", "Oakfield Primary School", "100001", "Essex"]
+    with pytest.raises(AccountError, match="too easy to guess: it is mostly a name, a school, or Caseflow's"):
+        check_password(password, "dsl", about)
+    check_password("Dana walks the heron to Oakfield", "dsl", about)  # a name among other words is no matter
+
+
+def test_the_demo_password_is_for_the_demos_accounts_only(sqlite_services: Services) -> None:
+    accounts = sqlite_services.accounts
+    with pytest.raises(AccountError, match="too common") as refused:
+        accounts.add_user("visitor", ["auditor"], password=DEMO_PASSWORD)
+    assert refused.value.on == {"password": "This password is too common: choose another."}
+    assert accounts.add_user("visitor", ["auditor"], password=DEMO_PASSWORD, demo=True)
+    assert accounts.authenticate("visitor", DEMO_PASSWORD) is not None
+    with pytest.raises(AccountError, match="too common"):
+        accounts.add_user("visitor2", ["auditor"], password="password1234", demo=True)
+
+
+def test_the_demo_will_not_load_in_production(sqlite_database: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CASEFLOW_DATABASE_URL", sqlite_database.url)
+    monkeypatch.setenv("CASEFLOW_ENV", "production")
+    monkeypatch.setenv("CASEFLOW_DATA_KEY", new_key_text())
+    result = CliRunner().invoke(main, ["demo"])
+    assert result.exit_code == 1 and "The demo is not loaded in production" in result.output
 
 
 def test_the_username_is_looked_for_whatever_the_case() -> None:
@@ -131,6 +195,7 @@ def test_the_username_is_looked_for_whatever_the_case() -> None:
         ("wrong password!", NEW, "current", "Your current password is not right."),
         (PASSWORD, "too short", "new", "A password has 12 to 128 characters."),
         (PASSWORD, PASSWORD, "new", "The new password is the same as the current one."),
+        (PASSWORD, "caseflow-demo-2026", "new", "This password is too common: choose another."),
     ],
 )
 def test_a_refused_change_is_told_on_its_field(app: Flask, current: str, new: str, field: str, message: str) -> None:

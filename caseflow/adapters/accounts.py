@@ -24,6 +24,7 @@ from caseflow.adapters.database import DriverStatement, read_transaction, write_
 from caseflow.adapters.secret_box import SecretBox, SecretUnreadable, is_sealed
 from caseflow.adapters.tables import UtcDateTime, api_tokens, schools, sign_in_throttle, user_roles, users, web_sessions
 from caseflow.domain.events import now_utc, utc
+from caseflow.domain.passwords import DEMO_PASSWORD, guessable
 from caseflow.domain.roles import ALL_ROLES, Role
 from caseflow.domain.totp import matching_step, new_secret
 from caseflow.domain.wording import a_holder, name_and_title
@@ -153,8 +154,14 @@ class SqlAccounts:
         password: str | None = None,
         display_name: str | None = None,
         la_code: str | None = None,
+        demo: bool = False,
     ) -> bool:
-        """Add a user with roles (in each school given); False if the user already exists."""
+        """Add a user with roles (in each school given); False if the user already exists.
+
+        ``demo``: one of the demo's accounts (``caseflow.demo``), which may have the demo's password, refused
+        as common for every other account: the README publishes it so that anyone trying Caseflow can sign in
+        to the demo with it, and ``caseflow demo`` will not load in production, where it would be a default
+        password anyone could look up (ASVS V6.3.2)."""
         roles, school_urns = list(roles), list(school_urns)
         if not username or len(username) > 64 or not all(c.isalnum() or c in "._-@" for c in username):
             raise _refused("username", "A username is 1 to 64 letters, digits or . _ - @")
@@ -167,7 +174,7 @@ class SqlAccounts:
         _check_text(display_name, "A name", "display_name")
         if password is not None:
             try:
-                check_password(password, username)
+                check_password(password, username, self._words_about(display_name, school_urns), demo=demo)
             except AccountError as problem:
                 raise _refused("password", str(problem)) from None
         grants = set()
@@ -483,7 +490,8 @@ class SqlAccounts:
             problems["new"] = "The new password is the same as the current one."
         if "new" not in problems:
             try:
-                check_password(new, user["username"] if user else None)
+                about = self._words_about(user["display_name"], user_id=user_id) if user else []
+                check_password(new, user["username"] if user else None, about)
             except AccountError as problem:
                 problems["new"] = str(problem)
         if problems or user is None:
@@ -497,7 +505,7 @@ class SqlAccounts:
         user = self.user(username)
         if user is None:
             raise AccountError(f"No user called {username}.")
-        check_password(new, username)
+        check_password(new, username, self._words_about(user["display_name"], user_id=int(user["id"])))
         with write_transaction(self.engine) as conn:
             conn.execute(
                 update(users)
@@ -505,6 +513,19 @@ class SqlAccounts:
                 .values(password_hash=HASHER.hash(new), failed_logins=0, locked_until=None)
             )
             conn.execute(delete(web_sessions).where(web_sessions.c.user_id == user["id"]))
+
+    def _words_about(self, display_name: str | None, school_urns: Iterable[str] = (), user_id: int | None = None) -> list[str]:
+        """What anyone who knows the account would try in its password (ASVS V6.2.11): its person's name, and the
+        name, URN and LA of each school given or where the user holds a role."""
+        urns = set(school_urns)
+        with read_transaction(self.engine) as conn:
+            if user_id is not None:
+                mine = user_roles.c.user_id == user_id
+                held = select(user_roles.c.school_urn).where(mine, user_roles.c.school_urn.is_not(None))
+                urns |= set(conn.execute(held).scalars())
+            found = select(schools.c.urn, schools.c.name, schools.c.la_name).where(schools.c.urn.in_(urns))
+            rows = conn.execute(found).all() if urns else []
+        return [display_name or "", *(part for row in rows for part in row if part)]
 
     # --- two-step sign-in --------------------------------------------------------------------
     def _user_by_id(self, user_id: int) -> dict[str, Any] | None:
@@ -753,14 +774,21 @@ def _keep_an_administrator(conn: Connection, user_id: int) -> None:
         raise AccountError("That would leave no active administrator: give someone else the admin role first.")
 
 
-def check_password(password: str, username: str | None = None) -> None:
-    """Length, and not the username inside it (ASVS V6.2.1, V6.2.11); no rules about kinds of
-    character, which ASVS 5.0 forbids (V6.2.5)."""
+def check_password(password: str, username: str | None = None, context: Iterable[str] = (), *, demo: bool = False) -> None:
+    """Length, not the username inside it, and not too easy to guess (ASVS V6.2.1, V6.2.4, V6.2.11; see
+    ``caseflow.domain.passwords``); no rules about kinds of character, which ASVS 5.0 forbids (V6.2.5).
+    ``context``: the account's person's name and schools. ``demo``: the demo's accounts, which alone may have
+    the demo's password (``add_user``)."""
     if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
         raise AccountError(f"A password has {MIN_PASSWORD} to {MAX_PASSWORD} characters.")
     lowered = password.casefold()
     if username and len(username) >= 3 and username.casefold() in lowered:
         raise AccountError("A password must not contain the username.")
+    if demo and password == DEMO_PASSWORD:
+        return
+    problem = guessable(password, context)
+    if problem:
+        raise AccountError(problem)
 
 
 def _verify(password_hash: str, password: str) -> bool:
