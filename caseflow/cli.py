@@ -163,7 +163,7 @@ def users_deactivate(username: str) -> None:
 @click.option("--school", "school_urns", multiple=True, help="A school URN (repeat for several).")
 @click.option("--la", "la_code", help="LA code, for Virtual School officers.")
 def users_grant(username: str, role: str, school_urns: tuple[str, ...], la_code: str | None) -> None:
-    from caseflow.adapters.accounts import AccountError
+    from caseflow.adapters.accounts import AccountError, role_given
 
     services = _services()
     try:
@@ -172,7 +172,7 @@ def users_grant(username: str, role: str, school_urns: tuple[str, ...], la_code:
         raise click.ClickException(str(error)) from None
     where = f" at {', '.join(school_urns)}" if school_urns else ""
     services.audit.record(
-        username=_operator(), role="admin", action="role_granted", outcome="ok", detail=f"{username}: {role}{where}"
+        username=_operator(), role="admin", action="role_granted", outcome="ok", detail=role_given(username, role, where)
     )
     if added:
         click.echo(f"{username} now holds {role}{where}.")

@@ -58,7 +58,7 @@ def test_an_admin_makes_a_teacher_the_dsl_from_the_page_and_it_applies_at_their_
     assert status == 302 and f"teacher is now a Designated Safeguarding Lead at Oakfield Primary School ({SCHOOL})." in page
     assert teacher.get(f"/cohort?school_urn={SCHOOL}").status_code == 200
     assert ("dsl", SCHOOL) in principal(services, "teacher").grants
-    assert _logged(services, "role_granted") == [("admin", "admin", f"teacher: dsl at {SCHOOL}")]
+    assert _logged(services, "role_granted") == [("admin", "admin", f"teacher: dsl at {SCHOOL} (reads children's cases)")]
 
     status, _ = _post(client, tokens, "revoke", username="teacher", role="dsl", school="")  # everywhere
     assert status == 302 and teacher.get(f"/cohort?school_urn={SCHOOL}").status_code == 403
@@ -75,7 +75,7 @@ def test_a_virtual_school_role_needs_an_la_and_a_school_role_a_school(app: Flask
     assert status == 422 and "needs a local authority: enter its LA code." in page and "--la" not in page
     status, _ = _post(client, tokens, "grant", username="head", role="virtual_school", school="", la_code="881")
     assert status == 302 and principal(services, "head").la_code == "881"
-    assert _logged(services, "role_granted") == [("admin", "admin", "head: virtual_school for LA 881")]
+    assert _logged(services, "role_granted") == [("admin", "admin", "head: virtual_school for LA 881 (reads children's cases)")]
 
 
 @pytest.mark.parametrize(
@@ -115,7 +115,7 @@ def test_adding_a_school_and_a_user_and_deactivating_a_leaver_are_logged(app: Fl
     )
     assert _post(client, tokens, "leaver", username="sw2")[0] == 302
     assert _logged(services, "school_added") == [("admin", "admin", "100777: Hill Top School (LA 881)")]
-    assert _logged(services, "user_added") == [("admin", "admin", "newdsl: dsl at 100777")]
+    assert _logged(services, "user_added") == [("admin", "admin", "newdsl: dsl at 100777 (reads children's cases)")]
     assert _logged(services, "user_deactivated") == [("admin", "admin", "sw2")]
 
 
@@ -162,7 +162,7 @@ def test_moving_a_virtual_school_officer_to_another_la_says_so_and_is_logged(app
     page = client.get("/admin/").get_data(as_text=True)
     assert status == 302 and "vs is now a Virtual School officer for Local authority 999." in page
     assert principal(services, "vs").la_code == "999"
-    assert _logged(services, "role_granted") == [("admin", "admin", "vs: virtual_school for LA 999")]
+    assert _logged(services, "role_granted") == [("admin", "admin", "vs: virtual_school for LA 999 (reads children's cases)")]
 
 
 def test_the_last_active_administrator_cannot_be_removed_or_deactivated(app: Flask, services: Services) -> None:
@@ -314,3 +314,28 @@ def test_a_refused_change_is_told_on_its_field(
     told = page[page.index(f'id="{form}-{field}-error"') :]
     assert message in told[: told.index("</p>")]
     assert f'href="#{form}-{field}"' in page
+
+
+@pytest.mark.parametrize(("role", "school"), [("auditor", ""), ("dsl", SCHOOL), ("teacher", SCHOOL), ("admin", "")])
+def test_an_administrator_cannot_give_themselves_a_role(app: Flask, services: Services, role: str, school: str) -> None:
+    """The README promises the administrator sees no case content: made an auditor, they would read every case."""
+    client, tokens = _admin(app)
+    status, page = _post(client, tokens, "grant", username="admin", role=role, school=school)
+    assert status == 422 and "There is a problem" in page
+    assert re.search(
+        r'id="grant-username-error"[^>]*>\s*<span class="govuk-visually-hidden">Error:</span>\s*'
+        r"Another administrator must give you a role\.",
+        page,
+    ), "on the account's field"
+    assert principal(services, "admin").grants == frozenset({("admin", None)})
+    assert _logged(services, "role_granted") == []
+    assert client.get("/audit/").status_code == 403, "still no auditor's pages"
+
+
+def test_the_rule_is_the_accounts_own_and_another_administrator_may_give_the_role(services: Services) -> None:
+    with pytest.raises(AccountError, match="Another administrator must give you a role") as refused:
+        services.accounts.grant("admin", "auditor", by="admin")
+    assert refused.value.on == {"username": "Another administrator must give you a role."}
+    services.accounts.add_user("admin2", ["admin"], [], password="correct horse battery")
+    assert services.accounts.grant("admin", "auditor", by="admin2") == 1
+    assert ("auditor", None) in principal(services, "admin").grants

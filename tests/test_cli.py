@@ -308,9 +308,9 @@ def test_an_administrator_grants_and_revokes_roles_which_apply_at_the_next_reque
     assert grants() == {("teacher", school), ("dsl", school)}, "a refused change changes nothing"
     lines = [(x["action"], x["detail"]) for x in access_lines(svc) if x["action"].startswith("role_")]
     assert lines == [
-        ("role_granted", f"teacher: dsl at {school}"),
+        ("role_granted", f"teacher: dsl at {school} (reads children's cases)"),
         ("role_granted", "teacher: teacher at 654321"),
-        ("role_granted", f"teacher: dsl at {school}"),
+        ("role_granted", f"teacher: dsl at {school} (reads children's cases)"),
         ("role_revoked", "teacher: teacher at 654321"),
     ]
     svc.close()

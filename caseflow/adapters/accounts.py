@@ -25,7 +25,7 @@ from caseflow.adapters.secret_box import SecretBox, SecretUnreadable, is_sealed
 from caseflow.adapters.tables import UtcDateTime, api_tokens, schools, sign_in_throttle, user_roles, users, web_sessions
 from caseflow.domain.events import now_utc, utc
 from caseflow.domain.passwords import DEMO_PASSWORD, guessable
-from caseflow.domain.roles import ALL_ROLES, Role
+from caseflow.domain.roles import ALL_ROLES, CASE_READERS, Role
 from caseflow.domain.totp import matching_step, new_secret
 from caseflow.domain.wording import a_holder, name_and_title
 from caseflow.services.access import Principal
@@ -208,10 +208,18 @@ class SqlAccounts:
                 conn.execute(insert(user_roles).values(user_id=user_id, role=role, school_urn=urn))
         return True
 
-    def grant(self, username: str, role: str, school_urns: Iterable[str] = (), la_code: str | None = None) -> int:
+    def grant(
+        self, username: str, role: str, school_urns: Iterable[str] = (), la_code: str | None = None, *, by: str | None = None
+    ) -> int:
         """Give the user ``role`` (at each school given, for a school role); how many grants are new.
         ``la_code``: the LA of a virtual school officer (only with that role; its schools must exist).
-        It applies from their next request: the principal is read afresh on every one."""
+        It applies from their next request: the principal is read afresh on every one.
+
+        ``by``: the account giving it (None: the operator at the command line, who holds the database's own
+        credentials and is logged as such). Nobody gives themselves a role: an administrator who could would
+        make themselves an auditor or a DSL and read children's cases, which an administrator never sees."""
+        if by is not None and by == username:
+            raise _refused("username", "Another administrator must give you a role.")
         school_urns = list(school_urns)
         _check_urns(school_urns)
         _check_la(la_code)
@@ -753,6 +761,13 @@ def grants_taken(removed: Sequence[str | None]) -> str:
     if not schools:
         return ""
     return (" everywhere and" if None in removed else "") + f" at {', '.join(schools)}"
+
+
+def role_given(username: str, role: str, where: str = "") -> str:
+    """The log's detail of a role given to an account, new or not: one that reads children's cases says so, so
+    that whoever reads the log finds every account an administrator has let read them (a second account of
+    their own among them: an administrator may not give themselves a role, but may add an account)."""
+    return f"{username}: {role}{where}" + (" (reads children's cases)" if role in CASE_READERS else "")
 
 
 def _keep_an_administrator(conn: Connection, user_id: int) -> None:

@@ -14,7 +14,7 @@ from flask_wtf import FlaskForm
 from wtforms import Field, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from caseflow.adapters.accounts import AccountError, grants_taken
+from caseflow.adapters.accounts import AccountError, grants_taken, role_given
 from caseflow.domain.roles import Role
 from caseflow.domain.wording import a_holder, label
 from caseflow.web.auth import services
@@ -170,18 +170,18 @@ def index() -> Any:
             )
             if added:
                 la = f" for LA {user_form.la_code.data}" if user_form.la_code.data else ""
-                _logged("user_added", f"{username}: {user_form.role.data}{' at ' + school[0] if school else ''}{la}")
+                _logged("user_added", role_given(username, user_form.role.data, f"{' at ' + school[0] if school else ''}{la}"))
                 flash(f"Added user {username}.")
                 return redirect(url_for("admin.index"))
             put_errors(user_form, {"username": ["That username is taken: choose another"]})
         if grant_form.username.data is not None and grant_form.validate_on_submit():
             username, role, school = grant_form.username.data.strip(), grant_form.role.data, _schools(grant_form)
             la_code = grant_form.la_code.data.strip() if grant_form.la_code.data and grant_form.la_code.data.strip() else None
-            added = accounts.grant(username, role, school, la_code)
+            added = accounts.grant(username, role, school, la_code, by=current_user.principal.username)
             where = f" at {school[0]}" if school else f" for LA {la_code}" if la_code else ""
             # a virtual school officer given an LA has moved to it even when the role itself is not new
             if added or la_code is not None:
-                _logged("role_granted", f"{username}: {role}{where}")
+                _logged("role_granted", role_given(username, role, where))
                 flash(f"{username} is now {a_holder(role)}{_where(school, la_code)}.")
                 return redirect(url_for("admin.index"))
             held = f"{username} is already {a_holder(role)}{_where(school)}: nothing to change."
