@@ -21,6 +21,40 @@ def _two_step_required(production: bool) -> bool:
     return setting == "required"
 
 
+#: the shortest ``CASEFLOW_SECRET_KEY`` production starts with: 256 bits, as ``secrets.token_hex(32)`` gives
+MIN_SECRET_KEY_BYTES = 32
+
+
+def _secure_cookies(production: bool) -> bool:
+    """``CASEFLOW_SECURE_COOKIES``: ``1`` (the default in production, and its only choice) sends the cookies over
+    HTTPS only; ``0`` (the default elsewhere, so ``make run`` works on http://localhost). Production has no
+    opt-out: behind a proxy that ends TLS the browser still talks HTTPS to the proxy, so the cookies still come
+    back, and one sent once over plain HTTP is a session anyone on the network can take."""
+    setting = os.environ.get("CASEFLOW_SECURE_COOKIES") or ("1" if production else "0")
+    if setting not in {"0", "1"}:
+        raise RuntimeError(f"CASEFLOW_SECURE_COOKIES is '1' or '0', not {setting!r}")
+    if production and setting == "0":
+        raise RuntimeError(
+            "CASEFLOW_SECURE_COOKIES=0 is refused in production: cookies go over HTTPS only "
+            "(behind a proxy that ends TLS the browser's side is still HTTPS, so they still work)"
+        )
+    return setting == "1"
+
+
+def _check_secret_key(secret: str | None, production: bool) -> None:
+    """The key that signs the CSRF tokens and the known-device cookie: production refuses to start without one,
+    or with one short enough to guess offline from a signed value (32 bytes, as hex, is 128 bits)."""
+    if not production:
+        return
+    if not secret:
+        raise RuntimeError("CASEFLOW_SECRET_KEY is required in production")
+    if len(secret.encode("utf-8")) < MIN_SECRET_KEY_BYTES:
+        raise RuntimeError(
+            f"CASEFLOW_SECRET_KEY is at least {MIN_SECRET_KEY_BYTES} bytes in production: "
+            "python -c 'import secrets; print(secrets.token_hex(32))' prints one"
+        )
+
+
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the web app. The only place where adapters, services and the web are wired together."""
     app = Flask(
@@ -36,7 +70,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         DATABASE_URL=database_url(),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=os.environ.get("CASEFLOW_SECURE_COOKIES", "0") == "1",
+        SESSION_COOKIE_SECURE=_secure_cookies(production),
         MAX_CONTENT_LENGTH=1024 * 1024,
         WTF_CSRF_TIME_LIMIT=3600,
         # a code from an authenticator app after the password: required in production, offered elsewhere
@@ -44,8 +78,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
     if test_config:
         app.config.update(test_config)
-    if not secret and production:
-        raise RuntimeError("CASEFLOW_SECRET_KEY is required in production")
+    _check_secret_key(secret, production)
 
     from caseflow.adapters.database import hold_connections, release_connections
     from caseflow.bootstrap import bootstrap
