@@ -296,3 +296,46 @@ def test_a_rows_school_is_checked_whatever_its_upn_and_a_missing_school_is_named
     found = [e.column if e.column == "upn" else f"{e.column}:{e.message}" for e in rejected.value.errors]
     assert found == expected
     assert services.store.count() == 0
+
+
+def _signed_in_with_csrf(svc: Services):  # type: ignore[no-untyped-def]
+    """A DSL signed in to an app that checks CSRF tokens (the import page checks its own), and the page's token."""
+    import re
+
+    from caseflow import create_app
+
+    client = create_app({"TESTING": True, "SERVICES": svc, "SECRET_KEY": "x"}).test_client()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/login").get_data(as_text=True))
+    assert token
+    client.post("/login", data={"username": "dsl", "password": "correct horse battery", "csrf_token": token.group(1)})
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/imports").get_data(as_text=True))
+    assert token
+    return client, token.group(1)
+
+
+def test_a_file_up_to_5_mb_is_read_and_over_it_is_told_on_the_file(sqlite_services: Services) -> None:
+    """The page says 5 MB; the app's 1 MB for every other request refused a 1.2 MB CSV as 'Request too large'."""
+    import io
+
+    from caseflow.web.imports import MAX_UPLOAD
+
+    client, token = _signed_in_with_csrf(sqlite_services)
+    text = pupils_csv(5, bad_row=2) + "\n" * 1_200_000  # 1.2 MB: the rows checked, the blank lines skipped
+    assert 1_200_000 < len(text.encode()) < MAX_UPLOAD
+    sent = {"kind": "pupils", "file": (io.BytesIO(text.encode()), "pupils.csv"), "csrf_token": token}
+    response = client.post("/imports", data=sent, content_type="multipart/form-data")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Nothing was imported" in html and "date_of_birth" in html, "read and checked"
+    message = "The file is larger than 5 MB; split it and import the parts."
+    for size in (MAX_UPLOAD + 1, MAX_UPLOAD + 200_000):  # within the room for the form's other fields, and past it
+        big = {"kind": "pupils", "file": (io.BytesIO(b"x" * size), "pupils.csv"), "csrf_token": token}
+        response = client.post("/imports", data=big, content_type="multipart/form-data")
+        html = response.get_data(as_text=True)
+        assert response.status_code in (413, 422) and message in html and 'href="#file"' in html, size
+    assert sqlite_services.store.count() == 0
+    unsigned = {"kind": "pupils", "file": (io.BytesIO(pupils_csv(2).encode()), "pupils.csv")}
+    response = client.post("/imports", data=unsigned, content_type="multipart/form-data")
+    assert response.status_code == 400 and "Form expired" in response.get_data(as_text=True), "its token still checked"
+    assert sqlite_services.store.count() == 0
+    elsewhere = client.post("/account/password", data={"current": "x" * 1_100_000, "csrf_token": token})
+    assert elsewhere.status_code == 413, "every other request keeps the 1 MB limit"
