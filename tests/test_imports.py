@@ -339,3 +339,24 @@ def test_a_file_up_to_5_mb_is_read_and_over_it_is_told_on_the_file(sqlite_servic
     assert sqlite_services.store.count() == 0
     elsewhere = client.post("/account/password", data={"current": "x" * 1_100_000, "csrf_token": token})
     assert elsewhere.status_code == 413, "every other request keeps the 1 MB limit"
+
+
+def test_a_pupil_at_another_school_is_told_as_no_pupil_here(services: Services) -> None:
+    """Staff of one school learnt whether a UPN was registered at another: 'this pupil is not at a school you may
+    import for' for a pupil there, 'no pupil with this UPN' for none. One answer now, for both."""
+    services.imports.run("pupils", pupils_csv(1, school=OTHER_SCHOOL), ADMIN, None)
+    elsewhere, nowhere = make_upn("881", "4001", 2021, 1), make_upn("881", "4001", 2021, 99)
+    dsl, mine = Actor("dsl", "dsl"), frozenset({SCHOOL})
+    for kind, row in (
+        ("send", "upn,status,primary_need,since\n{},sen_support,SEMH,2026-09-01\n"),
+        ("attendance", "upn,date,session,code\n{},2026-09-07,AM,/\n"),
+    ):
+        answers = []
+        for upn in (elsewhere, nowhere):
+            with pytest.raises(ImportRejected) as rejected:
+                services.imports.run(kind, row.format(upn), dsl, mine)
+            answers.append([(e.column, e.message) for e in rejected.value.errors])
+        assert answers[0] == answers[1] == [("upn", "no pupil with this UPN at a school you may import for")], kind
+    with pytest.raises(ImportRejected) as rejected:
+        services.imports.run("send", f"upn,status,primary_need,since\n{nowhere},sen_support,SEMH,2026-09-01\n", ADMIN, None)
+    assert [e.message for e in rejected.value.errors] == ["no pupil with this UPN; import the pupils first"], "the CLI's"

@@ -49,6 +49,15 @@ class RowError:
         return f"row {self.row}, column {self.column}: {self.message}"
 
 
+def _no_pupil(schools: frozenset[str] | None) -> str:
+    """A row for a pupil the importer cannot import for: one answer whether the UPN is registered nowhere or at
+    another school, so that a school's staff do not learn which children are on another school's roll. Without
+    a limit to schools (the command line) every pupil is there to be found, and the answer says what to do."""
+    if schools is None:
+        return "upn:no pupil with this UPN; import the pupils first"
+    return "upn:no pupil with this UPN at a school you may import for"
+
+
 class ImportRejected(CaseflowError):
     """The file has problems; nothing was imported."""
 
@@ -411,11 +420,11 @@ class ImportService:
         if upn not in planned:
             pupil_id = self.reads.pupil_id_for_upn(upn)
             if pupil_id is None:
-                return None, "no pupil with this UPN; import the pupils first"
+                return None, _no_pupil(schools).removeprefix("upn:")
             planned[upn] = Plan(load_pupil(self.store, pupil_id))
         plan = planned[upn]
         if schools is not None and plan.pupil.school_urn not in schools:
-            return None, "this pupil is not at a school you may import for"
+            return None, _no_pupil(schools).removeprefix("upn:")
         return plan, ""
 
     def _calendar(self, school_urn: str | None, calendars: dict[str, SchoolCalendar]) -> SchoolCalendar:
@@ -474,9 +483,9 @@ class ImportService:
             new_events.append(self.workflow.decide(pupil, "update_pupil_details", actor, changes, _today(now), now))
             return None
         if pupil.version == 0 and not new_events:
-            return "upn:no pupil with this UPN; import the pupils first"
+            return _no_pupil(schools)
         if schools is not None and pupil.school_urn not in schools:
-            return "upn:this pupil is not at a school you may import for"
+            return _no_pupil(schools)
         if kind.action == "record_suspension":
             if (found := self._known_suspension(plan, clean)) is not None:
                 return found
