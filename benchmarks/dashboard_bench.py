@@ -15,8 +15,8 @@ from caseflow.demo import make_upn
 def dashboard(url: str, pupils: int = 30, calls: int = 40) -> dict[str, Any]:
     svc = bootstrap(url)
     svc.accounts.add_school("100001", "Bench School", "881")
-    svc.accounts.add_user("dsl", ["dsl"], ["100001"], password="bench password 1")
-    svc.accounts.add_user("sw", ["social_worker"], password="bench password 2")  # the plans name their social worker
+    svc.accounts.add_user("dsl", ["dsl"], ["100001"], password="bench kettle orbit 1")
+    svc.accounts.add_user("sw", ["social_worker"], password="bench kettle orbit 2")  # the plans name their social worker
     dsl = svc.accounts.principal(svc.accounts.user("dsl")["id"])  # type: ignore[index]
     assert dsl is not None
     for n in range(pupils):
@@ -41,7 +41,7 @@ def dashboard(url: str, pupils: int = 30, calls: int = 40) -> dict[str, Any]:
         svc.cases.open_case(dsl, {"pupil_id": pupil.id, "need_areas": ["attendance"], "description": "bench"})
     app = create_app({"SERVICES": svc, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False})
     client = app.test_client()
-    client.post("/login", data={"username": "dsl", "password": "bench password 1"})
+    client.post("/login", data={"username": "dsl", "password": "bench kettle orbit 1"})
     assert client.get("/cohort?as_of=2026-11-20").status_code == 200
     latencies = []
     for _ in range(calls):
@@ -58,8 +58,8 @@ def case_page(url: str, case_events: int = 300, school_days: int = 380, calls: i
     ``school_days`` days of attendance (two school years, a day of marks an event, as the MIS sends them)."""
     svc = bootstrap(url)
     svc.accounts.add_school("100001", "Bench School", "881")
-    svc.accounts.add_user("dsl", ["dsl"], ["100001"], password="bench password 1")
-    svc.accounts.add_user("sw", ["social_worker"], password="bench password 2")  # the plans name their social worker
+    svc.accounts.add_user("dsl", ["dsl"], ["100001"], password="bench kettle orbit 1")
+    svc.accounts.add_user("sw", ["social_worker"], password="bench kettle orbit 2")  # the plans name their social worker
     dsl = svc.accounts.principal(svc.accounts.user("dsl")["id"])  # type: ignore[index]
     assert dsl is not None
     pupil = svc.pupils.register(
@@ -85,7 +85,7 @@ def case_page(url: str, case_events: int = 300, school_days: int = 380, calls: i
         case, _ = svc.cases.act(dsl, case.id, "log_family_contact", case.version, data)
     app = create_app({"SERVICES": svc, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False})
     client = app.test_client()
-    client.post("/login", data={"username": "dsl", "password": "bench password 1"})
+    client.post("/login", data={"username": "dsl", "password": "bench kettle orbit 1"})
     assert client.get(f"/cases/{case.id}").status_code == 200
     latencies = []
     for _ in range(calls):

@@ -45,7 +45,7 @@ def _view_latencies(url: str, schools: int, calls: int) -> list[float]:
     svc = bootstrap(url)
     app = create_app({"SERVICES": svc, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False})
     client = app.test_client()
-    client.post("/login", data={"username": "vs", "password": "bench password 1"})
+    client.post("/login", data={"username": "vs", "password": "bench kettle orbit 1"})
     first = client.get("/la")
     assert first.status_code == 200 and f"{schools} schools" in first.get_data(as_text=True)
     assert client.get("/la?sort=attendance").status_code == 200
@@ -61,7 +61,7 @@ def _view_latencies(url: str, schools: int, calls: int) -> list[float]:
 
 def la_view(url: str, shape: LaShape, calls: int = 40) -> dict[str, Any]:
     svc = bootstrap(url)
-    svc.accounts.add_user("vs", ["virtual_school"], password="bench password 1", la_code=shape.la_code)
+    svc.accounts.add_user("vs", ["virtual_school"], password="bench kettle orbit 1", la_code=shape.la_code)
     started = time.perf_counter()
     written = load_la(svc, shape, echo=lambda _: None)
     generate = time.perf_counter() - started
