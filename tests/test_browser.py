@@ -679,3 +679,48 @@ def test_the_dsl_corrects_an_entry_from_its_own_link_and_chooses_it_by_name(page
     newest = page.locator(".caseflow-timeline__item").first
     expect(newest).to_contain_text(entry)
     shot(page, "20-correction-named-in-words")
+
+
+def test_back_after_saving_and_saving_again_asks_before_recording_it_twice(page: Page, base_url: str) -> None:
+    """A new user's walk: saved, pressed Back, saved again, and a second identical contact (and incident) was
+    recorded silently. Back fetches the form again, with the version now, and Chromium puts back what was typed;
+    the form now says the same entry was just recorded, and records another only once that is ticked."""
+    today = datetime.now(LONDON).date().isoformat()
+    sign_in(page, base_url, "dsl")
+    open_case_of(page, "Hughes, Daniel")
+    case_url = page.url
+    take(page, "Log contact with the family")
+    page.get_by_label("Date").fill(today)
+    page.get_by_label("How").select_option("phone")
+    page.get_by_label("Summary").fill("Dad rang: Daniel anxious about the trip; agreed a visit beforehand.")
+    submit(page, "Log contact with the family")
+    contacts = page.locator(".caseflow-timeline__item", has_text="Daniel anxious about the trip")
+    expect(contacts).to_have_count(1)
+    page.go_back()
+    expect(page.get_by_label("Summary")).to_have_value("Dad rang: Daniel anxious about the trip; agreed a visit beforehand.")
+    page.get_by_role("button", name="Log contact with the family").click()
+    warning = page.locator("#repeat-question .govuk-warning-text")
+    expect(warning).to_contain_text("You recorded this contact with the family at ")
+    expect(warning).to_contain_text(" today, with the same details. Record it again?")
+    expect(page.locator(".govuk-error-summary")).to_have_count(0)
+    assert axe_violations(page) == [], page.url
+    shot(page, "22-the-same-contact-asked")
+    case_page = page.context.new_page()
+    case_page.goto(case_url)
+    expect(case_page.locator(".caseflow-timeline__item", has_text="Daniel anxious about the trip")).to_have_count(1)
+    case_page.close()  # nothing was recorded while it was asked
+    page.get_by_label("Yes, this is another contact").check()
+    submit(page, "Log contact with the family")
+    expect(contacts).to_have_count(2)
+
+    page.get_by_role("link", name="Pupil record").click()
+    take(page, "Record a behaviour incident")
+    page.get_by_label("Date").fill(today)
+    page.get_by_label("Category").select_option("disruption")
+    page.get_by_label("Severity").select_option("low")
+    page.get_by_label("What happened").fill("Shouted across the hall in assembly.")
+    submit(page, "Record a behaviour incident")
+    page.go_back()
+    page.get_by_role("button", name="Record a behaviour incident").click()
+    expect(page.locator("#repeat-question")).to_contain_text("You recorded this behaviour incident at ")
+    expect(page.get_by_label("Yes, this is another incident")).not_to_be_checked()

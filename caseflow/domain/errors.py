@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 
@@ -137,3 +138,20 @@ class DayNotKnown(InvalidData):
         super().__init__({field: [message]})
         self.detail = message
         self.args = (message,)
+
+
+class RecordedAlready(CaseflowError):
+    """The same person recorded this very entry a short while ago (``caseflow.domain.repeats``), and a form's sender
+    has not confirmed it is another: nothing is written until they do. The API's clients are not asked."""
+
+    status = 409
+    title = "Recorded already"
+
+    def __init__(self, event_type: str, version: int, recorded_at: datetime, asked_at: datetime) -> None:
+        super().__init__(f"the same entry was recorded at version {version}; send it again confirmed to record another")
+        self.event_type = event_type
+        #: the earlier entry's version: a confirmation counts for that entry only
+        self.version = version
+        self.recorded_at = recorded_at
+        #: when the person was asked, for saying "today"
+        self.asked_at = asked_at

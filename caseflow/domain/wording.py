@@ -4,10 +4,11 @@ who use them write them ("SEN support", "EHC plan", "SENCo"), not as the code is
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 from caseflow.domain.case import OCCURRED_ON
-from caseflow.domain.events import long_date, long_time
+from caseflow.domain.events import in_england, london_date, long_date, long_time
 from workflows.questionnaires import QUESTIONNAIRES
 
 #: codes whose plain form is not the code with its underscores made spaces and a capital first
@@ -226,3 +227,33 @@ HAPPENED_ON = {
     "FileTransferSent": ("sent_on", "Sent on"),
     "FileReceiptConfirmed": ("received_on", "Received on"),
 }
+
+
+#: an entry as the question before recording it twice names it ("You recorded this contact with the family ...") and
+#: what the person ticks to say theirs is another ("Yes, this is another contact"); any other is "this entry"
+_ENTRY_NAMES = {
+    "FamilyContactLogged": ("contact with the family", "contact"),
+    "MeetingRecorded": ("meeting", "meeting"),
+    "ContributionAdded": ("contribution", "contribution"),
+    "InterventionPlanned": ("intervention", "intervention"),
+    "OutcomeRecorded": ("outcome measure", "measure"),
+    "AspirationRecorded": ("aspiration", "aspiration"),
+    "ReasonableAdjustmentRecorded": ("reasonable adjustment", "adjustment"),
+    "SuccessCelebrated": ("success", "success"),
+    "ServiceReferred": ("referral", "referral"),
+    "CorrectionRecorded": ("correction", "correction"),
+    "BehaviourIncidentRecorded": ("behaviour incident", "incident"),
+    "WellbeingRecorded": ("SDQ", "SDQ"),
+    "QuestionnaireRecorded": ("questionnaire", "questionnaire"),
+    "IndicatorAssessed": ("rating", "rating"),
+}
+
+
+def repeat_question(event_type: str, recorded_at: datetime, asked_at: datetime) -> tuple[str, str]:
+    """What a form asks when its entry repeats one the same person recorded a short while ago
+    (``caseflow.domain.repeats``), and the words of the box they tick to record it again."""
+    noun, short = _ENTRY_NAMES.get(event_type, ("entry", "entry"))
+    earlier = in_england(recorded_at)
+    day = "today" if earlier.date() == london_date(asked_at) else f"on {long_date(earlier.date())}"
+    when = f"{earlier:%H:%M} {day}"
+    return f"You recorded this {noun} at {when}, with the same details. Record it again?", f"Yes, this is another {short}"

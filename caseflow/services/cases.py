@@ -23,6 +23,7 @@ from caseflow.domain.errors import (
     InvalidData,
     NotFound,
     NotPermitted,
+    RecordedAlready,
     SecondOpenCase,
     Unmet,
 )
@@ -44,6 +45,7 @@ from caseflow.domain.roles import Actor, Role
 from caseflow.domain.workflow import ActionStatus, Workflow, with_rules
 from caseflow.services.access import SCHOOL_CASE_ROLES, Principal, case_roles, choose_role, opening_roles, scope_for
 from caseflow.services.ports import AccessLog, AlsoWrite, EventStore, ReadModels
+from caseflow.services.repeats import UNCONFIRMED, refuse_unconfirmed_repeat
 from caseflow.services.streams import (
     CASE,
     load_case,
@@ -444,9 +446,14 @@ class CaseService:
         expected_version: Any,
         data: Any,
         occurred_at: datetime | date | None = None,
+        *,
+        ask_repeat: bool = False,
+        repeat_of: int | None = None,
     ) -> tuple[SupportCase, StoredEvent]:
         """Take one action on a case; return the case after it and the event appended. ``occurred_at``: when it
-        happened, if not now; a ``date`` where only the day was given (see ``_when``)."""
+        happened, if not now; a ``date`` where only the day was given (see ``_when``). ``ask_repeat``: refuse
+        (``RecordedAlready``) an entry the same person recorded on the case a short while ago, unless ``repeat_of``
+        names it (``refuse_unconfirmed_repeat``); a form asks, the API's clients state the version they read."""
         case, pupil, roles = self._visible(principal, case_id, action)
         role = None
         try:
@@ -462,6 +469,8 @@ class CaseService:
             ctx = self.context(case, pupil, today)
             moment, day_only = self._when(occurred_at)
             event = self.workflow.decide(case, action, Actor(principal.username, role), data, ctx, moment, day_only=day_only)
+            if ask_repeat:
+                refuse_unconfirmed_repeat(self.store, case_id, case.version, event, self.clock(), repeat_of)
             logged = self.audit.entry(
                 username=principal.username, role=role, action=action, outcome="ok", case_id=case_id, pupil_id=pupil.id
             )
@@ -576,4 +585,6 @@ def _closing(closing: Fact) -> dict[str, Any]:
 
 
 def _outcome(error: CaseflowError) -> str:
+    if isinstance(error, RecordedAlready):
+        return UNCONFIRMED
     return {403: "forbidden", 404: "not_found", 409: "conflict", 422: "refused"}.get(error.status, "error")

@@ -20,6 +20,7 @@ from caseflow.domain.upn import UpnError, normalise_upn
 from caseflow.domain.workflow import Workflow, with_rules
 from caseflow.services.access import Principal, case_roles, choose_role, scope_for
 from caseflow.services.ports import AccessLog, EventStore, ReadModels
+from caseflow.services.repeats import logged_outcome, refuse_unconfirmed_repeat
 from caseflow.services.streams import PUPIL, load_pupil
 from workflows import PUPIL_RECORD, REGISTRY
 
@@ -142,9 +143,18 @@ class PupilService:
         return CaseContext(today=london_date(now), social_worker_accounts=self.social_workers, school_calendar=calendar)
 
     def act(
-        self, principal: Principal, pupil_id: str, action: str, expected_version: Any, data: Any
+        self,
+        principal: Principal,
+        pupil_id: str,
+        action: str,
+        expected_version: Any,
+        data: Any,
+        *,
+        ask_repeat: bool = False,
+        repeat_of: int | None = None,
     ) -> tuple[Pupil, StoredEvent]:
-        """Record one fact on a pupil's record, stating the version read."""
+        """Record one fact on a pupil's record, stating the version read. ``ask_repeat``, ``repeat_of``: as a case's
+        action takes them (``CaseService.act``)."""
         pupil = self.load(pupil_id)
         roles = self.roles_on(principal, pupil)
         if not roles:
@@ -163,10 +173,12 @@ class PupilService:
             now = self.clock()
             ctx = self._context(pupil, now)
             event = self.workflow.decide(pupil, action, Actor(principal.username, role), data, ctx, now)
+            if ask_repeat:
+                refuse_unconfirmed_repeat(self.store, pupil_id, pupil.version, event, now, repeat_of)
             logged = self.audit.entry(username=principal.username, role=role, action=action, outcome="ok", pupil_id=pupil_id)
             stored = self.store.append(pupil_id, PUPIL, pupil.version, [event], also=[logged])
         except CaseflowError as error:
-            outcome = {403: "forbidden", 404: "not_found", 409: "conflict"}.get(error.status, "refused")
+            outcome = logged_outcome(error)
             self.audit.record(
                 username=principal.username, role=role, action=action, outcome=outcome, pupil_id=pupil_id, detail=error.detail
             )

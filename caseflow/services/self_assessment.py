@@ -21,6 +21,7 @@ from caseflow.domain.workflow import Workflow
 from caseflow.services.access import Principal, choose_role
 from caseflow.services.cohort import CohortReads
 from caseflow.services.ports import AccessLog, EventStore
+from caseflow.services.repeats import logged_outcome, refuse_unconfirmed_repeat
 from caseflow.services.reports import report_role
 from workflows import REGISTRY, SELF_ASSESSMENT
 
@@ -54,8 +55,18 @@ class SelfAssessmentService:
         )
         return assessment
 
-    def assess(self, principal: Principal, school_urn: str, expected_version: Any, data: Any) -> SelfAssessment:
-        """Rate one indicator, stating the version of the self-assessment you read (0 before the first rating)."""
+    def assess(
+        self,
+        principal: Principal,
+        school_urn: str,
+        expected_version: Any,
+        data: Any,
+        *,
+        ask_repeat: bool = False,
+        repeat_of: int | None = None,
+    ) -> SelfAssessment:
+        """Rate one indicator, stating the version of the self-assessment you read (0 before the first rating).
+        ``ask_repeat``, ``repeat_of``: as a case's action takes them (``CaseService.act``)."""
         role = self.assessor_role(principal, school_urn)
         indicator = data.get("indicator") if isinstance(data, dict) else None
         detail = f"school {school_urn} indicator {indicator}"
@@ -75,10 +86,12 @@ class SelfAssessmentService:
                 started.append(self.workflow.decide(assessment, creation, actor, {"school_urn": school_urn}, CaseContext(), now))  # type: ignore[arg-type]
             under_way = assessment if started == [] else SelfAssessment(assessment.id, version=1, school_urn=school_urn)
             rated = self.workflow.decide(under_way, ASSESS, actor, data, CaseContext(), now)  # type: ignore[arg-type]
+            if ask_repeat:
+                refuse_unconfirmed_repeat(self.store, assessment.id, assessment.version, rated, now, repeat_of)
             logged = self.audit.entry(username=principal.username, role=role, action=ASSESS, outcome="ok", detail=detail)
             stored = self.store.append(assessment.id, STREAM_TYPE, assessment.version, [*started, rated], also=[logged])
         except CaseflowError as error:
-            outcome = {403: "forbidden", 404: "not_found", 409: "conflict"}.get(error.status, "refused")
+            outcome = logged_outcome(error)
             self.audit.record(username=principal.username, role=role, action=ASSESS, outcome=outcome, detail=detail)
             raise
         for event in stored:

@@ -67,6 +67,7 @@ OUTCOME_WORDS = {
     "forbidden": "Not permitted to the role",
     "not_found": "Not found",
     "conflict": "Refused: the case had changed meanwhile",
+    "unconfirmed": "Not recorded: the same entry was recorded shortly before (the person was asked whether it was another)",
 }
 
 

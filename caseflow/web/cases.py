@@ -31,6 +31,7 @@ from caseflow.web.forms import (
     options,
     put_errors,
     put_unmet,
+    recording_fields,
     submit,
 )
 from caseflow.web.params import today
@@ -192,7 +193,7 @@ def act(case_id: str, name: str) -> Any:
         abort(404 if spec is None else 403)
     entries = entries_to_name(view.case, name, view.other_open_cases, view.events)
     ending = view.closed_into_this if spec.dest in services().workflow.final_states else []
-    form_class = action_form(spec.fields, {"expected_version": HiddenField()}, entries)
+    form_class = action_form(spec.fields, recording_fields(), entries)
     if name in ASKS_THE_DAY:  # after the action's own fields: most are made the day they are recorded
         label, hint = ASKS_THE_DAY[name]
         day = DayField(label, description=hint, validators=[Optional()])
@@ -213,7 +214,9 @@ def act(case_id: str, name: str) -> Any:
         status, conflict = submit(
             form,
             spec.fields,
-            lambda expected, data: cases.act(current_user.principal, case_id, name, expected, data, day_given(form)),
+            lambda expected, data, repeat_of: cases.act(
+                current_user.principal, case_id, name, expected, data, day_given(form), ask_repeat=True, repeat_of=repeat_of
+            ),
             remedy_links(view),
         )
         if status == 200:

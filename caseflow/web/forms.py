@@ -18,6 +18,7 @@ from wtforms import (
     FloatField,
     Form,
     FormField,
+    HiddenField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -30,14 +31,19 @@ from wtforms.validators import Optional
 
 from caseflow.domain.attendance import codes_in_words
 from caseflow.domain.dates import read_day, real_date_wanted
-from caseflow.domain.errors import ConcurrencyConflict, GuardFailed, InvalidData, Unmet
+from caseflow.domain.errors import ConcurrencyConflict, GuardFailed, InvalidData, RecordedAlready, Unmet
 from caseflow.domain.fields import FieldSpec, PersonProblem
+from caseflow.domain.wording import repeat_question
 
 #: the most rows a form's list of people grows to with "Add another person": a meeting's attendees fit in it
 #: with room to spare (the API takes up to MAX_ITEMS), and the page stays one a person can read down
 MAX_PEOPLE_ROWS = 20
 #: the name of the "Add another person" button: its value is the list of people to give another row
 ADD_ROW = "add_row"
+#: a recording form's box to tick that its entry, like one the person recorded a short while ago, is another one; and
+#: the entry the question was about (a tick counts for that entry only: see ``submit``)
+REPEAT_CONFIRMED = "repeat_confirmed"
+REPEAT_OF = "repeat_of"
 
 
 class CheckboxesField(SelectMultipleField):
@@ -295,15 +301,46 @@ def put_unmet(form: FlaskForm, unmet: Iterable[Unmet], remedy: Callable[[str], t
             form.remedies[requirement.message] = link
 
 
+def recording_fields() -> dict[str, Field]:
+    """The fields a form that records an entry through ``submit`` has besides its action's: the version the person
+    read, and the question asked only when the entry repeats one they recorded a short while ago (the templates show
+    it with ``repeat_question``, above the form's own fields)."""
+    return {
+        "expected_version": HiddenField(),
+        REPEAT_OF: HiddenField(),
+        REPEAT_CONFIRMED: BooleanField("Yes, record it again", validators=[Optional()]),
+    }
+
+
+def _repeat_confirmed(form: FlaskForm) -> int | None:
+    """The entry the person confirmed theirs is another of, if they ticked the box the question showed."""
+    if REPEAT_CONFIRMED not in form or not form[REPEAT_CONFIRMED].data:
+        return None
+    asked = form[REPEAT_OF].data
+    return int(asked) if isinstance(asked, str) and asked.isascii() and asked.isdigit() and len(asked) <= 9 else None
+
+
+def ask_about_repeat(form: FlaskForm, recorded: RecordedAlready) -> None:
+    """Show the form again asking whether its entry is another one, the box unticked, naming the entry asked about."""
+    form.repeat_question, form[REPEAT_CONFIRMED].label.text = repeat_question(
+        recorded.event_type, recorded.recorded_at, recorded.asked_at
+    )
+    form[REPEAT_CONFIRMED].data = False
+    form[REPEAT_OF].data = str(recorded.version)
+
+
 def submit(
     form: FlaskForm,
     fields: Mapping[str, FieldSpec],
-    take: Callable[[int, dict[str, Any]], Any],
+    take: Callable[[int, dict[str, Any], int | None], Any],
     remedy: Callable[[str], tuple[str, str] | None] | None = None,
 ) -> tuple[int, Any]:
     """Run a command from a submitted action form: (200, None) when done, else the status and any conflict.
 
-    Field errors and unmet requirements go back onto the form; nothing is changed.
+    ``take`` runs it with the version read, the data, and the entry the person confirmed theirs is another of (None:
+    not confirmed), for the service to ask (``RecordedAlready``) when it repeats one they recorded a short while ago:
+    saved, then sent again from the form Back brings, fetched again with the version now. The form is then shown
+    again with the question (409). Field errors and unmet requirements go back onto the form; nothing is changed.
     """
     try:
         expected = int(form.expected_version.data or "-1")
@@ -311,7 +348,10 @@ def submit(
         expected = -1
     close_up_people(form, fields)
     try:
-        take(expected, form_data(form, fields))
+        take(expected, form_data(form, fields), _repeat_confirmed(form))
+    except RecordedAlready as error:
+        ask_about_repeat(form, error)
+        return 409, None
     except InvalidData as error:
         put_errors(form, error.errors)
         return 422, None

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from wtforms import HiddenField, SelectField
+from wtforms import SelectField
 
 from caseflow.domain import sdq
 from caseflow.domain.attendance import summarise
@@ -21,7 +21,7 @@ from caseflow.domain.workflow import ActionSpec
 from caseflow.services.cohort import ROLL_READERS
 from caseflow.web.auth import services
 from caseflow.web.cases import prefill
-from caseflow.web.forms import action_form, form_data, put_errors, put_unmet, submit
+from caseflow.web.forms import action_form, form_data, put_errors, put_unmet, recording_fields, submit
 from caseflow.web.policy import ANY_USER, allow
 from caseflow.web.schools import school_asked, school_choices
 
@@ -139,7 +139,7 @@ def act(pupil_id: str, name: str) -> Any:
     if not spec.roles & roles:
         abort(403)
     entries = entries_to_name(pupil, name)
-    form = action_form(spec.fields, {"expected_version": HiddenField()}, entries, accounts_to_name(name, pupil.school_urn))()
+    form = action_form(spec.fields, recording_fields(), entries, accounts_to_name(name, pupil.school_urn))()
     if request.method == "GET":
         form.expected_version.data = str(pupil.version)
         for field_name, listed in entries.items():  # the only plan it can end is the one meant
@@ -149,7 +149,11 @@ def act(pupil_id: str, name: str) -> Any:
     status, conflict = 200, None
     if form.validate_on_submit():
         status, conflict = submit(
-            form, spec.fields, lambda expected, data: svc.pupils.act(current_user.principal, pupil_id, name, expected, data)
+            form,
+            spec.fields,
+            lambda expected, data, repeat_of: svc.pupils.act(
+                current_user.principal, pupil_id, name, expected, data, ask_repeat=True, repeat_of=repeat_of
+            ),
         )
         if status == 200:
             flash(f"{done(spec.event_type)}.")

@@ -7,14 +7,13 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from wtforms import HiddenField
 
 from caseflow.domain.roles import Role
 from caseflow.domain.self_assessment import INDICATOR_TEXT
 from caseflow.services.reports import REPORT_ROLES
 from caseflow.services.self_assessment import ASSESS
 from caseflow.web.auth import services
-from caseflow.web.forms import action_form, submit
+from caseflow.web.forms import action_form, recording_fields, submit
 from caseflow.web.policy import allow
 from caseflow.web.reports import AUDIENCE
 from caseflow.web.schools import choose_school, school_asked
@@ -63,7 +62,7 @@ def rate(indicator: str) -> Any:
     if svc.assessor_role(current_user.principal, school) is None:
         abort(403)
     fields = {name: spec for name, spec in svc.workflow.action(ASSESS).fields.items() if name != "indicator"}
-    form = action_form(fields, {"expected_version": HiddenField()})()
+    form = action_form(fields, recording_fields())()
     current = assessment.latest.get(indicator)
     if request.method == "GET":
         form.expected_version.data = str(assessment.version)
@@ -74,7 +73,9 @@ def rate(indicator: str) -> Any:
         status, conflict = submit(
             form,
             fields,
-            lambda expected, data: svc.assess(current_user.principal, school, expected, {**data, "indicator": indicator}),
+            lambda expected, data, repeat_of: svc.assess(
+                current_user.principal, school, expected, {**data, "indicator": indicator}, ask_repeat=True, repeat_of=repeat_of
+            ),
         )
         if status == 200:
             flash(f"Indicator {indicator}: rating recorded.")
