@@ -94,6 +94,8 @@ def load_demo(services: Services, echo: Callable[[str], None] = print) -> bool:
     today = london_date(
         services.cases.clock()
     )  # the school's day, in England (a UTC date is a day behind near midnight in summer)
+    # the roll joined at the start of last school year: the figures as at any day of this one count it
+    joined = date(school_year(today) - 1, 9, 1).isoformat()
     for serial, (given, family, year_group, plan, still_open, step) in enumerate(PUPILS, start=1):
         pupil = services.pupils.register(
             principals["dsl"],
@@ -104,6 +106,7 @@ def load_demo(services: Services, echo: Callable[[str], None] = print) -> bool:
                 "date_of_birth": date(2026 - 5 - year_group, 1 + serial, 10).isoformat(),
                 "school_urn": SCHOOL[0],
                 "year_group": year_group,
+                "on_roll_from": joined,
             },
         )
         if plan:
@@ -130,6 +133,7 @@ def load_demo(services: Services, echo: Callable[[str], None] = print) -> bool:
                 "date_of_birth": date(2026 - 5 - year_group, 1 + serial % 12, 12).isoformat(),
                 "school_urn": SCHOOL[0],
                 "year_group": year_group,
+                "on_roll_from": joined,
             },
         )
         attend(services, principals["senco"], pupil.id, serial)

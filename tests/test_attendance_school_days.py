@@ -70,8 +70,12 @@ def test_version_5_is_kept_as_released_and_new_records_are_version_6() -> None:
     assert PUPIL_RECORD == "pupil_record@6" and REGISTRY[PUPIL_RECORD] is pupil_record.DEFINITION
     now = {a["name"]: a for a in pupil_record.DEFINITION["actions"]}
     was = {a["name"]: a for a in released["actions"]}
-    assert {name for name in now if now[name] != was[name]} == {"record_attendance"}
+    assert {name for name in now if now[name] != was[name]} == {"record_attendance", "register_pupil"}
     assert now["record_attendance"]["guards"] == [*was["record_attendance"].get("guards", []), "marks_on_school_days"]
+    register, registered = now["register_pupil"], was["register_pupil"]  # and the day a pupil joined the school
+    assert register["guards"] == [*registered["guards"], "joined_after_birth"]
+    assert register["fields"] == {**registered["fields"], "on_roll_from": pupil_record.ON_ROLL_FROM}
+    assert {**register, "guards": [], "fields": {}} == {**registered, "guards": [], "fields": {}}
 
 
 def test_version_5_still_takes_a_weekend_mark_as_released(svc: Services) -> None:

@@ -164,3 +164,79 @@ def test_an_upgraded_database_dates_each_pupils_roll_from_their_registration(dat
     downgrade(database.owner_url, "0022")
     upgrade(database.owner_url)
     assert held() == projected
+
+
+# --- the day a pupil joined the school (pupil_record@6) -------------------------------------------------
+def test_a_pupil_registered_after_joining_is_on_the_roll_from_the_day_they_joined(svc: Services) -> None:
+    """A school starting with Caseflow in November registers a roll that joined in September: with no day of joining,
+    every report before the day of registering was refused and September's figures counted nobody."""
+    dsl = principal(svc, "dsl")
+    joined = svc.pupils.register(
+        dsl,
+        {"upn": make_upn("881", "2001", 2019, 40), "given_name": "Early", "family_name": "Joiner",
+         "date_of_birth": "2016-01-01", "school_urn": SCHOOL, "on_roll_from": "2026-09-01"},
+    )  # fmt: skip
+    assert [p["pupil_id"] for p in svc.reads.roll([SCHOOL], date(2026, 9, 1))] == [joined.id]
+    assert joined.id in {p["pupil_id"] for p in svc.reads.roll([SCHOOL], BETWEEN)}
+    assert svc.reads.roll([SCHOOL], date(2026, 8, 31)) == []
+    assert [b["first_day"] for b in svc.reads.roll_begins([SCHOOL])] == [date(2026, 9, 1)]
+
+
+@pytest.mark.parametrize(
+    ("joined", "field_message"),
+    [
+        ("2026-11-03", "The day the pupil joined the school cannot be in the future."),
+        ("2015-12-31", "The pupil cannot have joined the school before they were born (1 January 2016)."),
+    ],
+)
+def test_a_day_of_joining_after_today_or_before_birth_is_refused(svc: Services, joined: str, field_message: str) -> None:
+    from caseflow.domain.errors import GuardFailed, InvalidData
+
+    with pytest.raises((GuardFailed, InvalidData)) as refused:
+        svc.pupils.register(
+            principal(svc, "dsl"),
+            {"upn": make_upn("881", "2001", 2019, 41), "given_name": "No", "family_name": "Joiner",
+             "date_of_birth": "2016-01-01", "school_urn": SCHOOL, "on_roll_from": joined},
+        )  # fmt: skip
+    error = refused.value
+    told = [(u.field, u.message) for u in error.unmet] if isinstance(error, GuardFailed) else [
+        (name, m) for name, ms in error.errors.items() for m in ms
+    ]
+    assert ("on_roll_from", field_message) in told
+    assert svc.reads.pupil_id_for_upn(make_upn("881", "2001", 2019, 41)) is None
+
+
+def test_a_pupils_file_gives_the_day_each_joined(svc: Services) -> None:
+    upn = make_upn("881", "2001", 2019, 42)
+    text = f"upn,given_name,family_name,date_of_birth,school_urn,on_roll_from\n{upn},Ann,Filed,01/01/2016,{SCHOOL},2/9/2026\n"
+    from caseflow.domain.roles import Actor
+
+    svc.imports.run("pupils", text, Actor("dsl", "dsl"), frozenset({SCHOOL}))
+    pupil_id = svc.reads.pupil_id_for_upn(upn)
+    assert pupil_id in {p["pupil_id"] for p in svc.reads.roll([SCHOOL], date(2026, 9, 2))}
+    assert pupil_id not in {p["pupil_id"] for p in svc.reads.roll([SCHOOL], date(2026, 9, 1))}
+
+
+def test_the_demo_school_s_roll_joined_before_this_school_year(sqlite_database: Database) -> None:
+    """The demo registers its roll on the day it is loaded: with no day of joining, every figure as at a day of this
+    term before then was refused on the demo's dashboards and reports."""
+    from caseflow.demo import load_demo
+    from caseflow.domain.school_calendar import school_year
+
+    svc = _services(sqlite_database, Clock(NOW))
+    assert load_demo(svc, echo=lambda _: None)
+    first_day = svc.reads.roll_begins([SCHOOL])[0]["first_day"]
+    assert first_day == date(school_year(NOW.date()) - 1, 9, 1)
+    assert len(svc.reads.roll([SCHOOL], date(school_year(NOW.date()), 9, 1))) == len(svc.reads.roll([SCHOOL], NOW.date()))
+    svc.close()
+
+
+def test_the_registration_form_asks_the_day_the_pupil_joined_typed_as_every_date_box(svc: Services) -> None:
+    client = signed_in(svc, "dsl")
+    form = client.get("/pupils/new").get_data(as_text=True)
+    assert "Joined the school on" in form and "Leave empty if the pupil joins today." in form
+    upn = make_upn("881", "2001", 2019, 43)
+    sent = {"upn": upn, "given_name": "Typed", "family_name": "Joiner", "date_of_birth": "1/1/2016",
+            "school_urn": SCHOOL, "on_roll_from": "2/9/2026"}  # fmt: skip
+    assert client.post("/pupils/new", data=sent).status_code == 302
+    assert svc.reads.pupil_id_for_upn(upn) in {p["pupil_id"] for p in svc.reads.roll([SCHOOL], date(2026, 9, 2))}

@@ -340,10 +340,23 @@ def _version_6(action: dict) -> dict:
     """Version 6's change, from a new user's walk: an attendance mark is of a session held. A mark dated after
     today, or on a Saturday or Sunday, was recorded and counted in the persistent and severe absence figures;
     so was one counted as attended or missed on a day the school's term dates have it closed, where '#'
-    (planned whole-school closure) and the other codes that are no possible session are still taken."""
+    (planned whole-school closure) and the other codes that are no possible session are still taken. And a
+    pupil registered after joining the school gives the day they joined: the roll as at a day is dated by it."""
     if action["name"] == "record_attendance":
         return {**action, "guards": [*action.get("guards", []), "marks_on_school_days"]}
+    if action["name"] == "register_pupil":
+        fields = {**action["fields"], "on_roll_from": ON_ROLL_FROM}
+        return {**action, "guards": [*action["guards"], "joined_after_birth"], "fields": fields}
     return action
+
+
+#: version 6: the day a pupil joined the school, for a roll registered after it joined (a school starting with
+#: Caseflow mid-year); the figures as at a day count the pupils on the roll that day
+ON_ROLL_FROM = {
+    "type": "date",
+    "label": "Joined the school on",
+    "help": "Leave empty if the pupil joins today. Figures as at a day count the pupils on the roll that day.",
+}
 
 
 DEFINITION = {

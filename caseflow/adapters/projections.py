@@ -515,7 +515,8 @@ def _registered(event: StoredEvent) -> list[tuple[Table, dict[str, object]]]:
         "school_urn": data["school_urn"],
         "year_group": data.get("year_group"),
         "version": event.version,
-        "on_roll_from": london_date(event.occurred_at),
+        # the day they joined, where the school registered them after it (pupil_record@6); else the day registered
+        "on_roll_from": date.fromisoformat(data["on_roll_from"]) if data.get("on_roll_from") else london_date(event.occurred_at),
     }
     return [(pupils, record), (pupil_status, {"pupil_id": event.stream_id, "incidents": 0})]
 

@@ -919,7 +919,7 @@ def sent_separately(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext
 _NOT_FUTURE = {
     "record_file_transfer": ("sent_on",),
     "record_file_receipt": ("received_on",),
-    "register_pupil": ("date_of_birth",),
+    "register_pupil": ("date_of_birth", "on_roll_from"),
     "update_pupil_details": ("date_of_birth",),
     "record_send_status": ("since",),
     "record_behaviour_incident": ("date",),
@@ -928,7 +928,10 @@ _NOT_FUTURE = {
     "log_family_contact": ("date",),
 }
 #: what a date that cannot be after today is called in its refusal, where "the date" says too little: (action, field)
-_DATE_CALLED = {("log_family_contact", "date"): "The contact date"}
+_DATE_CALLED = {
+    ("log_family_contact", "date"): "The contact date",
+    ("register_pupil", "on_roll_from"): "The day the pupil joined the school",
+}
 
 
 @guard("not_in_the_future", needs_input=True)
@@ -950,6 +953,16 @@ def born_within_25_years(record: Any, data: Mapping[str, Any], ctx: CaseContext,
         return []
     message = "A date of birth more than 25 years ago is past the age Caseflow's records cover; check the year."
     return [Unmet("born_too_long_ago", message, "date_of_birth")]
+
+
+@guard("joined_after_birth", needs_input=True, fields=("on_roll_from", "date_of_birth"))
+def joined_after_birth(record: Any, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
+    """A day of joining before the date of birth is a year mistyped in one of the two."""
+    joined, born = data.get("on_roll_from"), data.get("date_of_birth")
+    if not joined or not born or joined >= born:
+        return []
+    message = f"The pupil cannot have joined the school before they were born ({long_date(born)})."
+    return [Unmet("joined_before_birth", message, "on_roll_from")]
 
 
 @guard("sent_since_the_move_was_prepared", needs_input=True)

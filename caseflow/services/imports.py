@@ -120,7 +120,8 @@ def _int_or_text(value: str) -> Any:
 
 
 def _pupil_row(row: dict[str, str]) -> dict[str, Any]:
-    data: dict[str, Any] = {k: row[k] for k in ("upn", "given_name", "family_name", "date_of_birth", "school_urn") if row.get(k)}
+    given = ("upn", "given_name", "family_name", "date_of_birth", "school_urn", "on_roll_from")
+    data: dict[str, Any] = {k: row[k] for k in given if row.get(k)}
     if row.get("year_group"):
         data["year_group"] = _int_or_text(row["year_group"])
     return data
@@ -156,11 +157,11 @@ KINDS: dict[str, Kind] = {
     "pupils": Kind(
         "pupils",
         "register_pupil",
-        ("upn", "given_name", "family_name", "date_of_birth", "school_urn", "year_group"),
+        ("upn", "given_name", "family_name", "date_of_birth", "school_urn", "year_group", "on_roll_from"),
         ("upn", "given_name", "family_name", "date_of_birth", "school_urn"),
         _pupil_row,
         label="Pupils",
-        dates=("date_of_birth",),
+        dates=("date_of_birth", "on_roll_from"),
     ),
     "attainment": Kind(
         "attainment",

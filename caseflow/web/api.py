@@ -131,7 +131,7 @@ def openapi() -> Any:
 @allow(*PUPIL_KEEPERS)
 def create_pupil() -> Any:
     """Register a pupil (the UPN's check letter is verified)."""
-    body = _body({"upn", "given_name", "family_name", "date_of_birth", "school_urn", "year_group"})
+    body = _body({"upn", "given_name", "family_name", "date_of_birth", "school_urn", "year_group", "on_roll_from"})
     pupil = services().pupils.register(current_user.principal, body)
     return jsonify(pupil_as_dict(pupil, today())), 201
 
