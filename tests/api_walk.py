@@ -6,10 +6,11 @@ Used twice: through Flask's test client, and through real HTTP to gunicorn.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from caseflow.demo import make_upn
+from tests.journey_helpers import days_ago, england_today
 
 #: (method, path, token, json body or None, query) -> (status, json body, content type)
 Send = Callable[[str, str, str | None, Any, dict[str, str] | None], tuple[int, Any, str]]
@@ -110,12 +111,12 @@ def walk_contract(send: Send, tokens: dict[str, str], school: str, serial: int) 
         dsl,
         "record_meeting",
         {
-            "date": "2026-10-01",
+            "date": days_ago(7),  # no more than a year back by the server's clock, the real one
             "attendees": [{"name": "A", "agency": "school"}, {"name": "B", "agency": "social_care"}],
             "aspirations_discussed": True,
         },
     )
-    review = (date.today() + timedelta(days=28)).isoformat()  # today or later (the server's clock is the real one)
+    review = (england_today() + timedelta(days=28)).isoformat()  # today or later (the server's clock is the real one)
     planned = act(
         dsl, "plan_intervention", {"intervention": "Mentoring", "owner": "Mr P", "baseline": "85%", "review_date": review}
     )

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import functools
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from caseflow.domain.case import SupportCase
 from caseflow.domain.case_report import Tally
-from caseflow.domain.events import NewEvent, StoredEvent
+from caseflow.domain.events import NewEvent, StoredEvent, london_date, now_utc
 from caseflow.domain.exclusions import school_year
 from caseflow.domain.guards import CaseContext
 from caseflow.domain.roles import Actor
@@ -19,6 +19,28 @@ WORKFLOW = Workflow(REGISTRY[CURRENT])
 WHEN = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 IN_NEED = CaseContext(cohort_status="open", open_plan="cin", allocated_social_workers=frozenset({"sw"}))
 NEVER_IN_COHORT = CaseContext()
+
+
+def england_today() -> date:
+    """Today in England by the real clock: what services built without a fixed ``Clock`` (the ``services``
+    fixture, the API walk's gunicorn) take as today. The app bounds dates around it (a meeting no more than a
+    year back, a suspension starting no earlier than it is proposed), so a fixed date in a test on the real
+    clock goes stale: give one relative to this."""
+    return london_date(now_utc())
+
+
+def days_ago(days: int) -> str:
+    """The ISO day ``days`` before today in England (a meeting held, a plan begun, on the real clock)."""
+    return (england_today() - timedelta(days=days)).isoformat()
+
+
+def weekday_to_come(days: int) -> date:
+    """The first Monday to Friday ``days`` or more after today in England: a suspension's start still to come at a
+    school that has set no term dates (only weekends are closed; a school's own holidays need its calendar)."""
+    day = england_today() + timedelta(days=days)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
 
 
 def stored(case: SupportCase, new: NewEvent) -> StoredEvent:

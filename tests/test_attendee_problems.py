@@ -29,10 +29,12 @@ from caseflow.domain.fields import validate
 from caseflow.domain.roles import Actor
 from caseflow.domain.wording import ordinal
 from tests.conftest import SCHOOL, principal
-from tests.journey_helpers import IN_NEED, WHEN, WORKFLOW, case_at, stored
+from tests.journey_helpers import IN_NEED, WHEN, WORKFLOW, case_at, days_ago, stored
 
 FIELDS = WORKFLOW.actions["record_meeting"].fields
 PASSWORD = "correct horse battery"
+#: the meeting the forms record, on the real clock of the services they post to: no more than a year back
+MET = days_ago(7)
 
 #: four attendees wrong in four ways, and one right
 MIXED = [
@@ -201,7 +203,7 @@ def test_an_agency_not_offered_is_told_on_that_persons_select(app: Flask, sqlite
     """A value the list does not offer (an old page, a crafted post) is the domain's to tell, naming the person,
     not a bare "Not a valid choice" or a "Check Attendees" that says nothing of who."""
     version = sqlite_services.store.current_version(case_id)
-    form = {"expected_version": str(version), "date": "2026-10-01", **rows(("Dana Shah", "school"), ("Jo Evans", "nurse"))}
+    form = {"expected_version": str(version), "date": MET, **rows(("Dana Shah", "school"), ("Jo Evans", "nurse"))}
     page = signed_in(app).post(f"/cases/{case_id}/actions/record_meeting", data=form)
     html = page.get_data(as_text=True)
     assert page.status_code == 422
@@ -225,7 +227,7 @@ def test_a_date_the_page_cannot_read_still_puts_each_persons_problem_on_their_ro
 
 def test_the_forms_wholly_empty_rows_are_still_left_out(app: Flask, sqlite_services: Services, case_id: str) -> None:
     version = sqlite_services.store.current_version(case_id)
-    form = {"expected_version": str(version), "date": "2026-10-01",
+    form = {"expected_version": str(version), "date": MET,
             **rows(("", ""), ("Jo Evans", "social_care"), ("", ""), ("Dana Shah", "school"))}  # fmt: skip
     assert signed_in(app).post(f"/cases/{case_id}/actions/record_meeting", data=form).status_code == 302
     assert sqlite_services.store.load(case_id)[-1].data["attendees"] == [
@@ -240,7 +242,7 @@ def test_add_another_person_shows_the_form_again_as_typed_with_one_more_empty_ro
 ) -> None:
     version = sqlite_services.store.current_version(case_id)
     typed = rows(("Dana Shah", "school"), ("", "social_care"), ("", ""), ("Sam Patel", ""))
-    form = {"expected_version": str(version), "date": "2026-10-01", "notes": "Met at school", **typed, "add_row": "attendees"}
+    form = {"expected_version": str(version), "date": MET, "notes": "Met at school", **typed, "add_row": "attendees"}
     page = signed_in(app).post(f"/cases/{case_id}/actions/record_meeting", data=form)
     html = page.get_data(as_text=True)
     assert page.status_code == 200
@@ -250,7 +252,7 @@ def test_add_another_person_shows_the_form_again_as_typed_with_one_more_empty_ro
     assert re.search(r'<input[^>]*autofocus[^>]*id="attendees-4-name"|<input[^>]*id="attendees-4-name"[^>]*autofocus', html)
     assert 'value="Dana Shah"' in _row(html, 0) and 'value="Sam Patel"' in _row(html, 3)
     assert re.search(r'<option selected value="social_care">|<option value="social_care" selected>', _row(html, 1))
-    assert 'value="2026-10-01"' in html and "Met at school" in html and f'value="{version}"' in html
+    assert f'value="{MET}"' in html and "Met at school" in html and f'value="{version}"' in html
     assert ">Add another person</button>" in html
     assert sqlite_services.store.current_version(case_id) == version, "nothing is recorded"
 
@@ -260,7 +262,7 @@ def test_the_added_rows_people_are_recorded_and_its_empty_rows_left_out(
 ) -> None:
     version = sqlite_services.store.current_version(case_id)
     people = [(f"Person Number {n}", "school") for n in range(1, 20)] + [("", "")]  # 20 rows, the last left empty
-    form = {"expected_version": str(version), "date": "2026-10-01", **rows(*people)}
+    form = {"expected_version": str(version), "date": MET, **rows(*people)}
     assert signed_in(app).post(f"/cases/{case_id}/actions/record_meeting", data=form).status_code == 302
     recorded = sqlite_services.store.load(case_id)[-1].data["attendees"]
     assert recorded == [{"name": name, "agency": agency} for name, agency in people[:19]]
@@ -269,7 +271,7 @@ def test_the_added_rows_people_are_recorded_and_its_empty_rows_left_out(
 def test_a_problem_on_an_added_row_is_told_on_that_row(app: Flask, sqlite_services: Services, case_id: str) -> None:
     version = sqlite_services.store.current_version(case_id)
     people = [("Dana Shah", "school")] * 5 + [("Lee Hart", "")]
-    form = {"expected_version": str(version), "date": "2026-10-01", **rows(*people)}
+    form = {"expected_version": str(version), "date": MET, **rows(*people)}
     html = signed_in(app).post(f"/cases/{case_id}/actions/record_meeting", data=form).get_data(as_text=True)
     assert '<a href="#attendees-5-agency">Choose the agency of Lee Hart</a>' in _summary(html)
     assert _marked(html, "attendees-5-agency") and 'for="attendees-5-agency">Person 6 agency' in html
@@ -281,7 +283,7 @@ def test_the_list_stops_growing_at_20_rows_and_says_so(app: Flask, sqlite_servic
     full = "This form takes up to 20 people"
     for sent, shown in ((19, 20), (20, 20)):
         people = [(f"Person Number {n}", "camhs") for n in range(1, sent + 1)]
-        form = {"expected_version": str(version), "date": "2026-10-01", **rows(*people), "add_row": "attendees"}
+        form = {"expected_version": str(version), "date": MET, **rows(*people), "add_row": "attendees"}
         page = client.post(f"/cases/{case_id}/actions/record_meeting", data=form)
         html = page.get_data(as_text=True)
         assert page.status_code == 200

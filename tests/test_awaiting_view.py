@@ -3,7 +3,6 @@ the report facts, not by replaying each case, and must agree with what a replay 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from caseflow import create_app
@@ -12,11 +11,12 @@ from caseflow.demo import make_upn, walk
 from caseflow.domain.roles import Role
 from caseflow.services.streams import load_case
 from tests.conftest import SCHOOL, principal
+from tests.journey_helpers import weekday_to_come
 
 NOTIFIED = {"notified_social_worker": True, "notified_virtual_school": True, "notified_la": True}
-#: when the suspensions and exclusions from 20 November 2026 were proposed and decided: no later than their start
-#: (support_journey@10), recorded on the clock's day, after it
-BEFORE_THE_START = datetime(2026, 11, 19, 12, 0, tzinfo=UTC)
+#: the suspensions' and exclusions' start, still to come by the real clock the services keep: one is proposed and
+#: decided no later than its start (support_journey@10) and no more than a year before it
+START = weekday_to_come(14).isoformat()
 
 
 def _pending_by_replay(services: Services, case_ids: list[str]) -> list[tuple[str, int, str]]:
@@ -46,8 +46,8 @@ def test_proposals_wait_until_a_social_worker_gives_a_view_or_the_head_decides(s
 
     def propose(case_id: str, kind: str, data: dict[str, Any]) -> int:
         version = services.store.current_version(case_id)
-        data = {"start_date": "2026-11-20", "reason": "x", **data}
-        return services.cases.act(slt, case_id, f"propose_{kind}", version, data, BEFORE_THE_START)[0].version
+        data = {"start_date": START, "reason": "x", **data}
+        return services.cases.act(slt, case_id, f"propose_{kind}", version, data)[0].version
 
     suspension = propose(heard, "suspension", {"days": 2})
     exclusion = propose(overridden, "exclusion", {})
@@ -56,7 +56,7 @@ def test_proposals_wait_until_a_social_worker_gives_a_view_or_the_head_decides(s
     listed = services.reads.proposals_awaiting_social_worker(mine)
     assert sorted((p["case_id"], p["id"], p["kind"]) for p in listed) == _pending_by_replay(services, mine)
     assert {(p["kind"], p.get("days"), p["start_date"]) for p in listed} == {
-        ("suspension", 2, "2026-11-20"), ("exclusion", None, "2026-11-20")
+        ("suspension", 2, START), ("exclusion", None, START)
     }  # fmt: skip
 
     services.cases.act(sw, heard, "add_contribution", suspension,
@@ -70,7 +70,7 @@ def test_proposals_wait_until_a_social_worker_gives_a_view_or_the_head_decides(s
         "override_reason": "Immediate risk",
         **NOTIFIED,
     }
-    services.cases.act(head, overridden, "decide_exclusion", exclusion, decision, BEFORE_THE_START)
+    services.cases.act(head, overridden, "decide_exclusion", exclusion, decision)
     assert _listed(services, mine) == [] == _pending_by_replay(services, mine)
     assert _listed(services, []) == []
 
@@ -89,13 +89,13 @@ def test_the_head_sees_the_proposals_waiting_for_a_decision_with_whether_the_soc
     services.pupils.record_episode(dsl, pupil.id, {"plan": "cin", "start_date": "2025-01-01", "social_worker": "sw"})
     today = services.cases.clock().date()
     case_id = walk(services, {"dsl": dsl, "senco": principal(services, "senco"), "sw": sw}, pupil.id, "one_plan", today)
-    data = {"days": 2, "start_date": "2026-11-20", "reason": "x"}
+    data = {"days": 2, "start_date": START, "reason": "x"}
     version = services.store.current_version(case_id)
-    heard = services.cases.act(slt, case_id, "propose_suspension", version, data, BEFORE_THE_START)[0].version
+    heard = services.cases.act(slt, case_id, "propose_suspension", version, data)[0].version
     view = {"kind": "exclusion_view", "contribution": "Please wait", "proposal": heard}
     services.cases.act(sw, case_id, "add_contribution", heard, view)
-    data = {"start_date": "2026-11-20", "reason": "y"}
-    unheard = services.cases.act(slt, case_id, "propose_exclusion", heard + 1, data, BEFORE_THE_START)[0].version
+    data = {"start_date": START, "reason": "y"}
+    unheard = services.cases.act(slt, case_id, "propose_exclusion", heard + 1, data)[0].version
     listed = services.reads.proposals_awaiting_decision([case_id])
     assert [(p["id"], p["kind"], p["heard"]) for p in listed] == [(heard, "suspension", True), (unheard, "exclusion", False)]
     app = create_app({"TESTING": True, "SERVICES": services, "SECRET_KEY": "test-secret", "WTF_CSRF_ENABLED": False})
@@ -115,6 +115,5 @@ def test_the_head_sees_the_proposals_waiting_for_a_decision_with_whether_the_soc
         "decide_suspension",
         unheard,
         {"proposal": heard, "decision": "suspend", "reasons": "As the behaviour policy sets out."},
-        BEFORE_THE_START,
     )
     assert [p["id"] for p in services.reads.proposals_awaiting_decision([case_id])] == [unheard]
