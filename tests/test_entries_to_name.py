@@ -13,6 +13,7 @@ from caseflow.bootstrap import Services
 from caseflow.demo import make_upn, walk
 from caseflow.domain.events import long_date, long_time
 from tests.conftest import SCHOOL, principal
+from tests.journey_helpers import weekday_to_come
 
 PASSWORD = "correct horse battery"
 
@@ -64,11 +65,12 @@ def test_a_decision_names_a_pending_proposal_described(sqlite_services: Services
     svc = sqlite_services
     case_id = a_case_at(svc, "one_plan", 95)
     version = svc.store.current_version(case_id)
-    data = {"days": 2, "start_date": "2026-12-14", "reason": "Fight."}
+    start = weekday_to_come(6)  # no earlier than it is proposed, on the services' real clock
+    data = {"days": 2, "start_date": start.isoformat(), "reason": "Fight."}
     proposal = svc.cases.act(principal(svc, "slt"), case_id, "propose_suspension", version, data)[0].version
     page = client_for(svc, "head").get(f"/cases/{case_id}/actions/decide_suspension").get_data(as_text=True)
     proposed = long_time(svc.store.load(case_id)[proposal - 1].occurred_at)  # when, not the version staff never see
-    assert (str(proposal), f"Suspension of 2 days from 14 December 2026 (proposed {proposed})") in options_of(page, "proposal")
+    assert (str(proposal), f"Suspension of 2 days from {long_date(start)} (proposed {proposed})") in options_of(page, "proposal")
     notice = client_for(svc, "head").get(f"/cases/{case_id}/actions/record_decision_notice").get_data(as_text=True)
     assert options_of(notice, "proposal") == [("", "Choose…")], "nothing decided yet: nothing to record a notice of"
     linked = client_for(svc, "head").get(f"/cases/{case_id}/actions/decide_suspension?proposal={proposal}")
