@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from caseflow.config import database_url, migrate_database_url
+from caseflow.domain.events import london_date, now_utc
 
 
 def _services():  # type: ignore[no-untyped-def]
@@ -442,7 +443,7 @@ def reports() -> None:
 def reports_governors(school_urn: str, username: str, as_of: str | None) -> None:
     from caseflow.domain.errors import CaseflowError
 
-    day = _date_option(as_of, "--as-of") or datetime.now().astimezone().date()
+    day = _date_option(as_of, "--as-of") or _today()
     services = _services()
     principal = _principal(services, username)
     try:
@@ -459,13 +460,19 @@ def reports_governors(school_urn: str, username: str, as_of: str | None) -> None
 def reports_la(la_code: str, username: str, as_of: str | None) -> None:
     from caseflow.domain.errors import CaseflowError
 
-    day = _date_option(as_of, "--as-of") or datetime.now().astimezone().date()
+    day = _date_option(as_of, "--as-of") or _today()
     services = _services()
     try:
         report = services.reports.la(_principal(services, username), la_code, day, via=_operator())
     except CaseflowError as error:
         raise _refused(error) from None
     click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+
+
+def _today() -> date:
+    """A report's default day: England's, as the pages take it, not the machine's (a server kept in UTC is still on
+    yesterday between midnight and one in summer)."""
+    return london_date(now_utc())
 
 
 def _date_option(value: str | None, option: str) -> date | None:
@@ -541,7 +548,7 @@ def retention() -> None:
 def retention_due(username: str, as_of: str | None, within: int) -> None:
     from caseflow.domain.errors import CaseflowError
 
-    day = _date_option(as_of, "--as-of") or datetime.now().astimezone().date()
+    day = _date_option(as_of, "--as-of") or _today()
     services = _services()
     try:
         due = services.retention.due(_principal(services, username), day, within, via=_operator())

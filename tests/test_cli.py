@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from click.testing import CliRunner, Result
@@ -330,3 +330,19 @@ def test_revoking_a_role_held_everywhere_and_at_a_school_names_both(cli, databas
     finally:
         svc.close()
     assert logged == ["pat: auditor everywhere and at 100001"]
+
+
+def test_a_reports_default_day_is_englands_whatever_the_machines_time_zone(  # type: ignore[no-untyped-def]
+    cli, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At half past midnight in summer on 15 April 2027 the UTC date is still the 14th: on a server kept in UTC the
+    governors' report, the LA's and the retention list said "as of 14 April 2027" a day late (the machine's date,
+    where the pages say England's)."""
+    assert cli("db", "upgrade").exit_code == 0
+    svc = bootstrap(database.url)
+    svc.accounts.add_school("123456", "Hilltop Primary", "881")
+    svc.accounts.add_user("gov", ["governor"], ["123456"], password="a long enough password")
+    monkeypatch.setattr("caseflow.cli.now_utc", lambda: datetime(2027, 4, 14, 23, 30, tzinfo=UTC))
+    printed = cli("reports", "governors", "123456", "--as", "gov")
+    assert printed.exit_code == 0, printed.output
+    assert json.loads(printed.output)["as_of"] == "2027-04-15"
