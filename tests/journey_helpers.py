@@ -34,6 +34,11 @@ def days_ago(days: int) -> str:
     return (england_today() - timedelta(days=days)).isoformat()
 
 
+def days_to_come(days: int) -> str:
+    """The ISO day ``days`` after today in England (a review still to come, on the real clock)."""
+    return (england_today() + timedelta(days=days)).isoformat()
+
+
 def weekday_to_come(days: int) -> date:
     """The first Monday to Friday ``days`` or more after today in England: a suspension's start still to come at a
     school that has set no term dates (only weekends are closed; a school's own holidays need its calendar)."""

@@ -9,7 +9,7 @@ import csv
 import html
 import re
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
 from flask import Flask
@@ -23,9 +23,12 @@ from caseflow.demo import make_upn, walk
 from caseflow.services.reports import SDQ_PARTS_HIDDEN, SUPPRESSED, WHY_NOT_SHOWN, WITHHELD
 from caseflow.web.reports import AGAINST, SDQ_MOVEMENT, _cell, figures
 from tests.conftest import SCHOOL, principal
+from tests.journey_helpers import england_today
 from workflows.good_practice import INDICATORS
 
-AS_OF = datetime.now(UTC).date().isoformat()  # the cases below are recorded today
+#: the cases below are recorded today, on the services' real clock: England's day (in summer, between midnight and
+#: one, the UTC date is still yesterday's and the report as at it would miss them)
+AS_OF = england_today().isoformat()
 
 
 @pytest.fixture
@@ -38,7 +41,7 @@ def app(sqlite_services: Services) -> Iterator[Flask]:
             {"upn": make_upn("881", "2001", 2019, 40 + n), "given_name": "Secret", "family_name": f"Name{n}",
              "date_of_birth": "2016-01-01", "school_urn": SCHOOL},
         )  # fmt: skip
-        walk(sqlite_services, who, pupil.id, "one_plan" if n < 5 else "multi_agency_review", date(2026, 11, 2))
+        walk(sqlite_services, who, pupil.id, "one_plan" if n < 5 else "multi_agency_review", date.fromisoformat(AS_OF))
     yield create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "SERVICES": sqlite_services, "SECRET_KEY": "test-secret"})
 
 
