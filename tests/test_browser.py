@@ -11,7 +11,7 @@ import json
 import re
 import threading
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from caseflow.domain.events import LONDON
 from caseflow.domain.exclusions import school_year
 from caseflow.domain.school_calendar import school_year_calendar
 from caseflow.domain.totp import hotp, step_at
+from tests.journey_helpers import days_ago, england_today
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "test-output" / "screenshots"
@@ -142,7 +143,7 @@ def test_dsl_walks_a_case_from_need_to_transition(page: Page, base_url: str) -> 
     expect(page.locator("#case-state")).to_have_text("Multi-agency review")
 
     take(page, "Record a meeting")
-    page.get_by_label("Date of the meeting").fill("2026-10-05")
+    page.get_by_label("Date of the meeting").fill(days_ago(9))  # no more than a year back, by the server's real clock
     page.get_by_label("Person 1 name").fill("Dana Shah")
     page.get_by_label("Person 1 agency").select_option("school")
     page.get_by_label("Person 2 name").fill("Sam Ahmed")
@@ -154,7 +155,8 @@ def test_dsl_walks_a_case_from_need_to_transition(page: Page, base_url: str) -> 
     page.get_by_label("Programme from the evidence catalogue").select_option(label="Catch Up Literacy")
     page.get_by_label("Owner").fill("Priya Nair")
     page.get_by_label("Baseline measure").fill("Reading age 5y2m")
-    page.get_by_label("Review date").fill("2026-12-15")
+    review = england_today() + timedelta(days=10)  # today or later, by the server's real clock
+    page.get_by_label("Review date").fill(review.isoformat())
     submit(page, "Plan an intervention")
     take(page, "Agree interventions")
     submit(page, "Agree interventions")
@@ -163,7 +165,7 @@ def test_dsl_walks_a_case_from_need_to_transition(page: Page, base_url: str) -> 
 
     case_url = page.url
     page.get_by_role("link", name="Reviews due").click()
-    page.get_by_label("As at").fill("2026-12-20")
+    page.get_by_label("As at").fill((review + timedelta(days=5)).isoformat())
     page.get_by_label("And due within this many days (0 to 400)").fill("0")
     page.get_by_role("button", name="Show").click()
     due = page.locator("#due-list tr", has_text="Catch Up Literacy with Ms Nair")
@@ -590,7 +592,7 @@ def test_the_dsl_adds_a_fifth_person_to_a_meeting_without_javascript(browser: Br
         sign_in(page, base_url, "dsl")
         open_case_of(page, "Hughes, Daniel")
         take(page, "Record a meeting")
-        page.get_by_label("Date of the meeting").fill("2026-10-05")
+        page.get_by_label("Date of the meeting").fill(days_ago(8))
         for number, (name, agency) in enumerate(
             [("Dana Shah", "school"), ("Sam Ahmed", "social_care"), ("Jo Evans", "camhs"), ("Ann Lee", "health")], 1
         ):
@@ -615,7 +617,7 @@ def test_enter_in_a_meeting_form_records_the_meeting_not_another_row(page: Page,
     sign_in(page, base_url, "dsl")
     open_case_of(page, "Hughes, Daniel")
     take(page, "Record a meeting")
-    page.get_by_label("Date of the meeting").fill("2026-10-06")
+    page.get_by_label("Date of the meeting").fill(days_ago(7))
     page.get_by_label("Person 1 name").fill("Dana Shah")
     page.get_by_label("Person 1 agency").select_option("school")
     page.get_by_label("Person 2 name").fill("Sam Ahmed")
