@@ -22,6 +22,7 @@ from caseflow.adapters.migrate import downgrade, upgrade
 from caseflow.adapters.projections import rebuild
 from caseflow.bootstrap import Services
 from tests.conftest import OTHER_SCHOOL, SCHOOL, Clock, Database, _services, principal, seed_people
+from tests.journey_helpers import weekday_to_come
 from tests.test_forms_start_from_the_case import PASSWORD, a_case_at, client_for
 from tests.test_mis_suspensions import NOW, a_case, a_pupil, act, decide, imported, propose, upn
 from tests.test_projections import dump
@@ -83,7 +84,7 @@ def test_a_family_view_sent_from_its_form_names_no_proposal_when_one_is_pending(
     view's, and optional)."""
     svc = sqlite_services
     case_id = a_case_at(svc, "one_plan", 42)
-    data = {"days": 1, "start_date": "2026-12-14", "reason": "Fight."}
+    data = {"days": 1, "start_date": weekday_to_come(7).isoformat(), "reason": "Fight."}
     proposal = svc.cases.act(principal(svc, "slt"), case_id, "propose_suspension", svc.store.current_version(case_id), data)
     client = client_for(svc, "dsl")
     url = f"/cases/{case_id}/actions/add_contribution"

@@ -17,6 +17,7 @@ from caseflow.bootstrap import Services
 from caseflow.demo import make_upn
 from caseflow.domain.errors import GuardFailed, InvalidData
 from tests.conftest import SCHOOL, principal
+from tests.journey_helpers import weekday_to_come
 
 
 def _client(svc: Services, username: str) -> FlaskClient:
@@ -110,11 +111,11 @@ def test_a_list_with_one_entry_to_choose_has_it_chosen(sqlite_services: Services
     ).id
     version = svc.store.current_version(case_id)
     svc.cases.act(principal(svc, "dsl"), case_id, "start_one_plan", version, {})
-    data = {"days": 1, "start_date": "2026-12-14", "reason": "Fight."}
+    data = {"days": 1, "start_date": weekday_to_come(7).isoformat(), "reason": "Fight."}
     proposal = svc.cases.act(principal(svc, "slt"), case_id, "propose_suspension", version + 1, data)[0].version
     page = _client(svc, "head").get(f"/cases/{case_id}/actions/decide_suspension").get_data(as_text=True)
     assert re.search(rf'<option selected value="{proposal}"|<option value="{proposal}" selected', page)
-    data = {"days": 2, "start_date": "2026-12-15", "reason": "Another fight."}
+    data = {"days": 2, "start_date": weekday_to_come(14).isoformat(), "reason": "Another fight."}
     svc.cases.act(principal(svc, "slt"), case_id, "propose_suspension", proposal, data)
     page = _client(svc, "head").get(f"/cases/{case_id}/actions/decide_suspension").get_data(as_text=True)
     listed = page[page.index('name="proposal"') : page.index("</select>", page.index('name="proposal"'))]
@@ -154,7 +155,7 @@ def test_record_something_offers_no_form_that_must_name_an_entry_the_case_has_no
     for name in ("decide_suspension", "record_decision_notice", "cancel_decision", "record_board_review"):
         assert f"/actions/{name}" not in before, name
     assert "/actions/propose_suspension" in before
-    data = {"days": 1, "start_date": "2026-12-14", "reason": "Fight."}
+    data = {"days": 1, "start_date": weekday_to_come(7).isoformat(), "reason": "Fight."}
     proposal = svc.cases.act(principal(svc, "slt"), case_id, "propose_suspension", 2, data)[0].version
     assert "/actions/decide_suspension" in offered() and "/actions/cancel_decision" not in offered()
     svc.cases.act(
