@@ -28,6 +28,7 @@ def dashboard(url: str, pupils: int = 30, calls: int = 40) -> dict[str, Any]:
                 "family_name": f"N{n}",
                 "date_of_birth": "2015-01-01",
                 "school_urn": "100001",
+                "on_roll_from": "2026-09-01",  # the figures are asked as at November: the roll joined before
             },
         )
         svc.pupils.record_episode(dsl, pupil.id, {"plan": "cin", "start_date": "2025-01-01", "social_worker": "sw"})

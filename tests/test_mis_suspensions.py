@@ -258,7 +258,8 @@ def test_the_pupil_page_shows_them_and_counts_them(svc: Services) -> None:
     html = client.get(f"/pupils/{pupil_id}").get_data(as_text=True)
     assert 'id="mis-suspensions"' in html and "Permanent exclusion" in html and "Damage" in html
     assert "2.5 of 45 this school year" in html
-    answer = client.get(f"/api/v1/pupils/{pupil_id}").get_json()
+    bearer = {"Authorization": f"Bearer {svc.accounts.issue_token('dsl')}"}  # the API takes tokens, not the session
+    answer = client.get(f"/api/v1/pupils/{pupil_id}", headers=bearer).get_json()
     assert [s["kind"] for s in answer["suspensions"]] == ["suspension", "permanent_exclusion"]
     page = client.get("/imports").get_data(as_text=True)
     assert 'value="suspensions"' in page and "upn,kind,start_date,days,reason" in page
@@ -284,6 +285,7 @@ def test_the_form_and_the_api_refuse_what_a_user_can_send_without_a_500(svc: Ser
     app = create_app({"TESTING": True, "SERVICES": svc, "SECRET_KEY": "x", "WTF_CSRF_ENABLED": False})
     client = app.test_client()
     client.post("/login", data={"username": "dsl", "password": "correct horse battery"})
+    bearer = {"Authorization": f"Bearer {svc.accounts.issue_token('dsl')}"}  # the API takes tokens, not the session
     for data in (
         {"kind": "suspension", "start_date": "2026-11-02", "days": "x"},
         {"kind": "suspension", "start_date": "2026-11-02"},
@@ -291,7 +293,9 @@ def test_the_form_and_the_api_refuse_what_a_user_can_send_without_a_500(svc: Ser
         {"kind": "suspension", "start_date": "1999-11-02", "days": 2},
         {"kind": ["x"], "start_date": 5, "days": True, "reason": "r" * 500},
     ):
-        response = client.post(f"/api/v1/pupils/{pupil_id}/actions/record_suspension", json={"expected_version": 1, "data": data})
+        response = client.post(
+            f"/api/v1/pupils/{pupil_id}/actions/record_suspension", json={"expected_version": 1, "data": data}, headers=bearer
+        )
         assert response.status_code == 422, (data, response.get_json())
     response = client.post(
         f"/pupils/{pupil_id}/actions/record_suspension",

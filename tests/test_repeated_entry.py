@@ -163,9 +163,12 @@ def test_the_api_still_records_what_a_client_sends_at_the_version_it_read(svc: S
     """The API's clients state the version they read: the same body sent twice at two versions is two entries."""
     case_id = a_case(svc)
     client = client_for(svc, "dsl")
+    bearer = {"Authorization": f"Bearer {svc.accounts.issue_token('dsl')}"}
     for version in (1, 2):
         sent = client.post(
-            f"/api/v1/cases/{case_id}/actions/log_family_contact", json={"expected_version": version, "data": CONTACT}
+            f"/api/v1/cases/{case_id}/actions/log_family_contact",
+            json={"expected_version": version, "data": CONTACT},
+            headers=bearer,
         )
         assert sent.status_code in (200, 201), sent.get_data(as_text=True)
     assert types_of(svc, case_id, "FamilyContactLogged") == 2
