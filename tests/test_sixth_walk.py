@@ -107,3 +107,36 @@ def test_a_lead_of_two_schools_chooses_between_them_by_name(services: Services) 
         page = client.get(address).get_data(as_text=True)
         assert f'<option value="{OTHER_SCHOOL}" >Riverside Academy ({OTHER_SCHOOL})</option>' in page, address
         assert f">{OTHER_SCHOOL}</option>" not in page, address
+
+
+def test_a_pupil_record_or_a_rating_changed_meanwhile_is_told_without_version_numbers(services: Services) -> None:
+    """The case form's conflict names what changed in words; the pupil record's and the self-assessment's still read
+    'It moved from version 3 to 4' and offered to 'start again from the latest version'."""
+    svc = services
+    dsl = principal(svc, "dsl")
+    pupil_id = svc.pupils.register(
+        dsl,
+        {"upn": make_upn("881", "2001", 2019, 62), "given_name": "Cara", "family_name": "Dunn",
+         "date_of_birth": "2016-01-01", "school_urn": SCHOOL},
+    ).id  # fmt: skip
+    today = london_date(svc.cases.clock())
+    incident = {"date": today.isoformat(), "category": "disruption", "severity": "low", "description": "Shouted."}
+    svc.pupils.act(dsl, pupil_id, "record_behaviour_incident", 1, incident)
+    client = _client(svc, "dsl")
+    refused = client.post(
+        f"/pupils/{pupil_id}/actions/record_behaviour_incident",
+        data={"expected_version": "1", "date": today.strftime("%d/%m/%Y"), "category": "damage", "severity": "high",
+              "description": "Hit out."},
+    )  # fmt: skip
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 409 and "While you were working, an entry was recorded on this record." in text
+    assert "version" not in text[text.index("govuk-error-summary") : text.index("</form>")].casefold().replace(
+        'name="expected_version"', ""
+    ).replace("expected_version", "")
+    svc.self_assessment.assess(dsl, SCHOOL, 0, {"indicator": "2", "rating": "developing", "evidence": "Started."})
+    rated = client.post(
+        f"/self-assessment/3?school_urn={SCHOOL}", data={"expected_version": "0", "rating": "embedded", "evidence": "Yes."}
+    )
+    text = rated.get_data(as_text=True)
+    assert rated.status_code == 409 and "While you were working, the school's self-assessment changed." in text
+    assert "moved from version" not in text
