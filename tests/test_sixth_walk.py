@@ -140,3 +140,26 @@ def test_a_pupil_record_or_a_rating_changed_meanwhile_is_told_without_version_nu
     text = rated.get_data(as_text=True)
     assert rated.status_code == 409 and "While you were working, the school's self-assessment changed." in text
     assert "moved from version" not in text
+
+
+def test_the_case_page_names_the_social_worker_and_the_looked_after_status(services: Services) -> None:
+    """The sixth walk, as the Virtual School: a case's page did not name the child's social worker, nor say that
+    Finley was previously looked after, which the Virtual School's duties turn on."""
+    svc = services
+    svc.accounts.add_user("jevans", ["social_worker"], [], password="correct horse battery", display_name="Jo Evans (Social worker)")
+    dsl = principal(svc, "dsl")
+    pupil_id = svc.pupils.register(
+        dsl,
+        {"upn": make_upn("881", "2001", 2019, 64), "given_name": "Finley", "family_name": "Ward",
+         "date_of_birth": "2016-01-01", "school_urn": SCHOOL},
+    ).id  # fmt: skip
+    svc.pupils.record_episode(dsl, pupil_id, {"plan": "cin", "start_date": "2025-01-06", "social_worker": "jevans"})
+    svc.pupils.act(
+        dsl, pupil_id, "record_care_status", 2, {"status": "previously_looked_after", "since": "2024-05-01", "order": "sgo"}
+    )
+    case_id = svc.cases.open_case(dsl, {"pupil_id": pupil_id, "need_areas": ["attendance"], "description": "x"}).id
+    for reader in ("dsl", "vs"):
+        page = _client(svc, reader).get(f"/cases/{case_id}").get_data(as_text=True)
+        row = page[page.index("Social care</dt>") :][:600]
+        assert "Has a social worker now: Jo Evans (Social worker)" in row, (reader, row)
+        assert "Previously looked after since 1 May 2024" in row, (reader, row)
