@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from flask.testing import FlaskClient
 
@@ -163,3 +165,29 @@ def test_the_case_page_names_the_social_worker_and_the_looked_after_status(servi
         row = page[page.index("Social care</dt>") :][:600]
         assert "Has a social worker now: Jo Evans (Social worker)" in row, (reader, row)
         assert "Previously looked after since 1 May 2024" in row, (reader, row)
+
+
+def test_an_intervention_s_target_is_shown_beside_its_baseline_and_on_the_outcome_form(services: Services) -> None:
+    """The sixth walk: the case's interventions table had no Target column, and the outcome form showed neither the
+    baseline nor the target the outcome is measured against."""
+    svc = services
+    dsl = principal(svc, "dsl")
+    pupil_id = svc.pupils.register(
+        dsl,
+        {"upn": make_upn("881", "2001", 2019, 65), "given_name": "Ola", "family_name": "Ade",
+         "date_of_birth": "2016-01-01", "school_urn": SCHOOL},
+    ).id  # fmt: skip
+    case_id = svc.cases.open_case(dsl, {"pupil_id": pupil_id, "need_areas": ["attendance"], "description": "x"}).id
+    version = svc.store.current_version(case_id)
+    svc.cases.act(dsl, case_id, "start_one_plan", version, {})
+    svc.cases.act(dsl, case_id, "record_plan", version + 1, {"outcomes": ["Attend every day"], "strengths": "Kind"})
+    review = (london_date(svc.cases.clock()) + timedelta(days=30)).isoformat()
+    plan = {"intervention": "Morning mentoring", "owner": "Mr P", "baseline": "85% attendance", "target": "95% attendance",
+            "review_date": review}  # fmt: skip
+    svc.cases.act(dsl, case_id, "plan_intervention", version + 2, plan)
+    client = _client(svc, "dsl")
+    page = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    table = page[page.index('id="interventions"') :]
+    assert ">Target</th>" in table and "95% attendance" in table[: table.index("</table>")]
+    form = client.get(f"/cases/{case_id}/actions/record_outcome").get_data(as_text=True)
+    assert "85% attendance" in form and "95% attendance" in form

@@ -243,6 +243,7 @@ def act(case_id: str, name: str) -> Any:
         form=form,
         conflict=conflict,
         changed=[an_entry(event) for event in changed],  # in words: staff never see a version
+        happened={event.version: london_date(event.occurred_at) for event in view.events},  # interventions, by their day
         pending=pending,
         hidden=set(WITHOUT_THE_VIEW) | unasked,
         shown_for=shown_for,
