@@ -106,15 +106,21 @@ def users_add(
     display_name: str | None,
     password_stdin: bool,
 ) -> None:
-    from caseflow.adapters.accounts import AccountError
+    from caseflow.adapters.accounts import AccountError, role_given
 
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
+    services = _services()
     try:
-        added = _services().accounts.add_user(
+        added = services.accounts.add_user(
             username, roles, school_urns, password=password, display_name=display_name, la_code=la_code
         )
     except AccountError as error:
         raise click.ClickException(str(error)) from None
+    where = f" at {', '.join(school_urns)}" if school_urns else (f" in LA {la_code}" if la_code else "")
+    for role in roles if added else ():  # as the administrator's page logs an account it adds
+        services.audit.record(
+            username=_operator(), role="admin", action="user_added", outcome="ok", detail=role_given(username, role, where)
+        )
     click.echo(f"Added user {username}." if added else f"User {username} already exists.", err=not added)
 
 

@@ -332,6 +332,20 @@ def test_revoking_a_role_held_everywhere_and_at_a_school_names_both(cli, databas
     assert logged == ["pat: auditor everywhere and at 100001"]
 
 
+def test_adding_a_user_from_the_command_line_is_logged_as_the_page_logs_it(cli, database: Database) -> None:  # type: ignore[no-untyped-def]
+    """A user added on the command line left no line in the access log, where the administrator's page logs one:
+    an account that reads children's cases must be findable there however it was made."""
+    assert cli("schools", "add", "100001", "Oakfield", "--la", "881").exit_code == 0
+    assert cli("users", "add", "kim", "--role", "dsl", "--school", "100001").exit_code == 0
+    assert "already exists" in cli("users", "add", "kim", "--role", "dsl", "--school", "100001").output  # not again
+    svc = bootstrap(database.url)
+    try:
+        logged = [(line["action"], line["detail"]) for line in access_lines(svc) if line["action"] == "user_added"]
+    finally:
+        svc.close()
+    assert logged == [("user_added", "kim: dsl at 100001 (reads children's cases)")]
+
+
 def test_a_reports_default_day_is_englands_whatever_the_machines_time_zone(  # type: ignore[no-untyped-def]
     cli, database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
