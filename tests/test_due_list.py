@@ -303,3 +303,158 @@ def test_the_log_names_the_role_an_action_would_record(services: Services) -> No
     services.due.due(principal(services, "both"), SCHOOL, AS_OF)
     line = next(a for a in access_lines(services) if a["action"] == "view_due")
     assert (line["username"], line["role"]) == ("both", "slt")
+
+
+# Wellbeing measures due this term: the county guidance tracks emotional wellbeing termly (SDQ), so the list
+# names each child of the cohort with no SDQ completed in the term of its day.
+
+#: the term the list's day (``AS_OF``, 3 December 2026) falls in: autumn 2026, from 1 September as computed
+THIS_TERM = "2026-10-01"
+#: the summer term before it
+LAST_TERM = "2026-06-15"
+
+
+def _pupil(svc: Services, n: int, family_name: str, plan: bool = True, school: str = SCHOOL) -> str:
+    """A pupil of the school since September 2025; with a CiN plan running (in the cohort) unless ``plan`` is False."""
+    who = principal(svc, "dsl" if school == SCHOOL else "other_dsl")
+    pupil = svc.pupils.register(
+        who,
+        {"upn": make_upn("881", "2001", 2019, n), "given_name": "Ada", "family_name": family_name,
+         "date_of_birth": "2016-01-01", "school_urn": school, "on_roll_from": "2025-09-01"},
+    )  # fmt: skip
+    if plan:
+        svc.pupils.record_episode(who, pupil.id, {"plan": "cin", "start_date": "2025-01-01", "social_worker": "sw"})
+    return pupil.id
+
+
+def _sdq(svc: Services, pupil_id: str, on: str, who: str = "dsl") -> None:
+    data = {"measure": "sdq", "informant": "teacher", "administered_on": on, "emotional": 3, "conduct": 2,
+            "hyperactivity": 4, "peer": 1}  # fmt: skip
+    svc.pupils.act(principal(svc, who), pupil_id, "record_wellbeing", svc.pupils.load(pupil_id).version, data)
+
+
+def _wellbeing(svc: Services, as_of: date = AS_OF, who: str = "dsl") -> dict[str, date | None]:
+    return {w.pupil_id: w.last_sdq_on for w in svc.due.due(principal(svc, who), SCHOOL, as_of).wellbeing}
+
+
+def test_a_child_of_the_cohort_with_no_sdq_this_term_is_listed_with_their_last(services: Services) -> None:
+    never = _pupil(services, 1, "Able")
+    last_term = _pupil(services, 2, "Baker")
+    this_term = _pupil(services, 3, "Cole")
+    _sdq(services, last_term, "2026-03-03")
+    _sdq(services, last_term, LAST_TERM)
+    _sdq(services, this_term, LAST_TERM)
+    _sdq(services, this_term, THIS_TERM, who="mhl")
+
+    found = services.due.due(principal(services, "dsl"), SCHOOL, AS_OF)
+
+    assert [(w.family_name, w.last_sdq_on) for w in found.wellbeing] == [("Able", None), ("Baker", date(2026, 6, 15))]
+    assert found.wellbeing[0].pupil_id == never and found.wellbeing[1].cohort_status == "open"
+    assert found.term is not None and found.term.label == "autumn term 2026"
+    # as at a day in the summer term, the SDQ of 15 June was that term's; the one of 1 October was not yet done
+    assert _wellbeing(services, date(2026, 7, 1)) == {never: None}  # (Cole's last, 15 June, was that term's too)
+
+
+def test_an_sdq_recorded_this_term_takes_the_child_off_the_list(services: Services) -> None:
+    pupil_id = _pupil(services, 1, "Able")
+    _sdq(services, pupil_id, LAST_TERM)
+    assert _wellbeing(services) == {pupil_id: date(2026, 6, 15)}
+
+    _sdq(services, pupil_id, THIS_TERM, who="senco")
+
+    assert _wellbeing(services) == {}
+    # a day of the next term (spring, from January): due again, the autumn one its last
+    assert _wellbeing(services, date(2027, 1, 11)) == {pupil_id: date(2026, 10, 1)}
+
+
+def test_a_pupil_not_in_the_cohort_is_never_listed(services: Services) -> None:
+    _pupil(services, 1, "Able", plan=False)
+    ended = _pupil(services, 2, "Baker", plan=False)
+    services.pupils.record_episode(  # ended more than six years before: no longer in the cohort
+        principal(services, "dsl"), ended, {"plan": "cin", "start_date": "2018-01-01", "end_date": "2019-06-30"}
+    )
+    elsewhere = _pupil(services, 3, "Cole", school=OTHER_SCHOOL)
+    previous = _pupil(services, 4, "Dunn", plan=False)
+    services.pupils.record_episode(
+        principal(services, "dsl"), previous, {"plan": "cin", "start_date": "2024-01-01", "end_date": "2025-06-30"}
+    )
+
+    assert _wellbeing(services) == {previous: None}  # had a social worker: still in the cohort
+    assert [w.cohort_status for w in services.due.due(principal(services, "dsl"), SCHOOL, AS_OF).wellbeing] == ["previous"]
+    assert [w.pupil_id for w in services.due.due(principal(services, "other_dsl"), OTHER_SCHOOL, AS_OF).wellbeing] == [elsewhere]
+
+
+def test_this_term_is_the_schools_own_where_it_has_set_its_dates(services: Services, clock: Clock) -> None:
+    """Easter Day 2027 is 28 March. As computed, 24 March is in the spring term; a school whose spring term ends on
+    19 March and whose summer term begins on 6 April holds the 24th in the Easter holidays, before the summer term:
+    an SDQ done then is the summer term's."""
+    pupil_id = _pupil(services, 1, "Able")
+    clock.now = datetime(2027, 5, 3, 9, 0, tzinfo=UTC)
+    _sdq(services, pupil_id, "2027-03-24")
+    summer = date(2027, 5, 3)
+    assert _wellbeing(services, summer) == {pupil_id: date(2027, 3, 24)}  # as computed: last term's
+
+    terms = {
+        "autumn": ("2026-09-03", "2026-12-18"),
+        "spring": ("2027-01-05", "2027-03-19"),
+        "summer": ("2027-04-06", "2027-07-21"),
+    }
+    body = {name: {"first_day": first, "last_day": last} for name, (first, last) in terms.items()} | {"closures": []}
+    services.calendars.set_year(principal(services, "head"), SCHOOL, 2026, body)
+
+    assert _wellbeing(services, summer) == {}
+
+
+def test_reading_the_wellbeing_section_is_logged_for_each_child_named_once(services: Services) -> None:
+    listed = _pupil(services, 1, "Able")
+    case_id, with_case = _case(services, 2, "Baker")
+    _plan(services, case_id, "Mentoring", "2026-11-20")
+    done = _pupil(services, 3, "Cole")
+    _sdq(services, done, THIS_TERM)
+    before = len(access_lines(services))
+
+    services.due.due(principal(services, "head"), SCHOOL, AS_OF)
+
+    lines = [x for x in access_lines(services)[before:] if x["action"] == "due_listed"]
+    assert {(x["case_id"], x["pupil_id"]) for x in lines} == {(None, listed), (case_id, with_case)}
+    assert len(lines) == 2, "a child named by a case is not named again for their SDQ"
+
+
+def test_the_page_lists_them_with_the_last_sdq_in_words_and_a_link_to_record_one(app: Flask, services: Services) -> None:
+    never = _pupil(services, 1, "Able")
+    last_term = _pupil(services, 2, "Baker")
+    _sdq(services, last_term, "2026-03-03")
+    client = app.test_client()
+    sign_in(client, "dsl")
+
+    page = client.get("/due?as_of=2026-12-03").get_data(as_text=True)
+
+    section = page[page.index('id="wellbeing-due"') :]
+    assert "Wellbeing measures due this term" in page and "autumn term 2026" in section
+    assert "Last SDQ: 3 March 2026" in section and "No SDQ recorded" in section and "2026-03-03" not in section
+    for pupil_id in (never, last_term):
+        assert f'href="/pupils/{pupil_id}/actions/record_wellbeing"' in section
+    assert section.index("Able") < section.index("Baker")
+    sign_in(client := app.test_client(), "head")  # may read the list, not record an SDQ: the record, not the form
+    section = client.get("/due?as_of=2026-12-03").get_data(as_text=True).split('id="wellbeing-due"')[1]
+    assert f'href="/pupils/{never}"' in section and "record_wellbeing" not in section
+    _sdq(services, never, THIS_TERM)
+    _sdq(services, last_term, THIS_TERM)
+    assert 'id="wellbeing-none"' in client.get("/due?as_of=2026-12-03").get_data(as_text=True)
+
+
+def test_the_api_lists_the_wellbeing_measures_due(app: Flask, services: Services) -> None:
+    never = _pupil(services, 1, "Able")
+    last_term = _pupil(services, 2, "Baker")
+    _sdq(services, last_term, LAST_TERM)
+    headers = {"Authorization": f"Bearer {services.accounts.issue_token('dsl')}"}
+
+    body = app.test_client().get(f"/api/v1/due?school_urn={SCHOOL}&as_of=2026-12-03", headers=headers).get_json()
+
+    assert body["wellbeing_term"] == {"school_year": 2026, "name": "autumn"}
+    assert body["wellbeing_measures_due"] == [
+        {"pupil_id": never, "given_name": "Ada", "family_name": "Able", "cohort_status": "open", "last_sdq_on": None},
+        {"pupil_id": last_term, "given_name": "Ada", "family_name": "Baker", "cohort_status": "open",
+         "last_sdq_on": "2026-06-15"},
+    ]  # fmt: skip
+    assert {"interventions", "decisions_owing", "child_protection_files_owing"} <= body.keys()

@@ -20,6 +20,7 @@ from caseflow.adapters.tables import (
     cohort_facts,
     incident_years,
     metadata,
+    sdq_dates,
 )
 from caseflow.bootstrap import Services
 from caseflow.demo import make_upn, walk
@@ -253,3 +254,39 @@ def test_the_snapshots_written_before_they_were_sealed_are_deleted_not_trusted(d
     store.save_snapshot("c1", 1, written[0].hash, {"schema": 1})
     assert store.latest_snapshot("c1") == (1, {"schema": 1}), "the app's role still writes and reads them"
     store.engine.dispose()
+
+
+def test_the_day_of_each_sdq_is_filled_from_the_log(database: Database, services: Services) -> None:
+    """Migration 0025 gives the due list the day each SDQ already recorded was completed, as the projection
+    writes it (the due list names the children of the cohort with none this term)."""
+    load_la(
+        services,
+        LaShape(schools=1, pupils_per_school=8, events_per_pupil=60, la_code="881", first_urn=340001),
+        echo=lambda _: None,
+    )
+    pupil_id = services.reads.pupils_for_schools(["340001"])[0]["pupil_id"]
+    when = datetime(2026, 11, 2, tzinfo=UTC)
+    typed_late = NewEvent(  # an SDQ of last year typed in after this term's: its own day, not the latest
+        "WellbeingRecorded",
+        {"measure": "sdq", "informant": "parent", "administered_on": "2025-03-03", "emotional": 1, "conduct": 1,
+         "hyperactivity": 1, "peer": 1},
+        "dsl", "dsl", when, PUPIL_RECORD,
+    )  # fmt: skip
+    written = services.store.append(pupil_id, "pupil", services.store.current_version(pupil_id), [typed_late])
+    services.close()
+
+    def rows() -> list[tuple[str, ...]]:
+        engine = make_engine(database.owner_url, app_role=False)
+        with engine.connect() as conn:
+            found = sorted(tuple(map(str, row)) for row in conn.execute(select(sdq_dates)))
+        engine.dispose()
+        return found
+
+    projected = rows()
+    assert (pupil_id, str(written[0].version), "2025-03-03") in projected and len({row[0] for row in projected}) > 1
+    downgrade(database.owner_url, "0024")
+    engine = make_engine(database.owner_url, app_role=False)
+    assert "sdq_dates" not in inspect(engine).get_table_names()
+    engine.dispose()
+    upgrade(database.owner_url)
+    assert rows() == projected

@@ -24,6 +24,7 @@ from caseflow.adapters.tables import (
     interventions,
     pupil_status,
     pupils,
+    sdq_dates,
 )
 from caseflow.bootstrap import Services, bootstrap
 from caseflow.demo import load_demo
@@ -60,15 +61,20 @@ def test_a_rebuild_from_the_log_equals_the_read_models_kept_inline(demo_services
     assert dump(demo_services) == inline
     incidents: Counter[str] = Counter()
     first_sdq: dict[str, int] = {}
+    administered: set[tuple[str, int, date]] = set()
     for batch, _ in demo_services.store.iter_all():
         for event in batch:
             incidents[event.stream_id] += event.event_type == "BehaviourIncidentRecorded"
+            if event.event_type == "WellbeingRecorded":
+                administered.add((event.stream_id, event.version, date.fromisoformat(event.data["administered_on"])))
             if event.event_type == "WellbeingRecorded" and event.stream_id not in first_sdq:
                 scales = [event.data[s] for s in ("emotional", "conduct", "hyperactivity", "peer")]
                 first_sdq[event.stream_id] = sum(scales)
     with demo_services.engine.connect() as conn:
         rows = conn.execute(select(pupil_status.c.pupil_id, pupil_status.c.incidents, pupil_status.c.wellbeing_first_total)).all()
+        held = {tuple(row) for row in conn.execute(select(sdq_dates))}
     assert sum(incidents.values()) > 0 and len(first_sdq) > 1
+    assert held == administered, "each SDQ's day, as the due list reads the last one of a term"
     assert {r.pupil_id: r.incidents for r in rows} == {pid: incidents[pid] for pid in (r.pupil_id for r in rows)}
     assert {r.pupil_id: r.wellbeing_first_total for r in rows if r.wellbeing_first_total is not None} == first_sdq
 

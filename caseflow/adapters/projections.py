@@ -50,6 +50,7 @@ from caseflow.adapters.tables import (
     projection_checkpoints,
     pupil_status,
     pupils,
+    sdq_dates,
     social_care_episodes,
     suspension_days,
     teaching,
@@ -396,6 +397,7 @@ def project_pupils(conn: Connection, batch: Sequence[StoredEvent]) -> None:
         _write_teachers(conn, teachers)
     _count_incidents(conn, batch)
     _latest_attainment(conn, batch)
+    insert_rows(conn, sdq_dates, sdq_rows(batch))
     if versions:
         conn.execute(
             update(pupils).where(pupils.c.pupil_id == bindparam("pid")).values(version=bindparam("new_version")),
@@ -451,6 +453,17 @@ def _count_incidents(conn: Connection, batch: Sequence[StoredEvent]) -> None:
     new = [{"pupil_id": p, "school_year": y, "incidents": n} for (p, y), n in sorted(incidents.items()) if (p, y) not in counted]
     if new:
         insert_rows(conn, incident_years, new)
+
+
+def sdq_rows(batch: Iterable[StoredEvent]) -> list[dict[str, object]]:
+    """The day each SDQ of the batch was completed: every one is kept, not only the latest recorded, as one done
+    earlier may be typed in after it, and the due list asks for the last as at a day (migration 0025 fills the
+    rows of the SDQs recorded before it alike)."""
+    return [
+        {"pupil_id": e.stream_id, "version": e.version, "administered_on": date.fromisoformat(e.data["administered_on"])}
+        for e in batch
+        if e.event_type == "WellbeingRecorded" and e.stream_type == "pupil" and e.data.get("measure") == "sdq"
+    ]
 
 
 def _latest_attainment(conn: Connection, batch: Sequence[StoredEvent]) -> None:

@@ -43,6 +43,7 @@ from caseflow.adapters.tables import (
     pupil_status,
     pupils,
     schools,
+    sdq_dates,
     social_care_episodes,
     suspension_days,
     teaching,
@@ -417,6 +418,17 @@ class SqlReadModels:
         )
         with read_transaction(self.engine) as conn:
             return [dict(row) for row in conn.execute(query).mappings()]
+
+    def last_sdqs(self, school_urns: list[str], as_of: date) -> dict[str, date]:
+        """Each pupil of the schools with an SDQ completed on or before ``as_of``: the day of the last."""
+        query = (
+            select(sdq_dates.c.pupil_id, func.max(sdq_dates.c.administered_on))
+            .join(pupils, pupils.c.pupil_id == sdq_dates.c.pupil_id)
+            .where(pupils.c.school_urn.in_(school_urns), sdq_dates.c.administered_on <= as_of)
+            .group_by(sdq_dates.c.pupil_id)
+        )
+        with read_transaction(self.engine) as conn:
+            return {pupil_id: last for pupil_id, last in conn.execute(query)}
 
     def file_facts(self, school_urns: list[str]) -> list[dict[str, Any]]:
         """The move, the sendings and the confirmations of the schools' cases that have prepared a

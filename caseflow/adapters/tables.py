@@ -341,6 +341,17 @@ attainment_latest = Table(
     UniqueConstraint("pupil_id", "school_year", "subject", name="uq_attainment_latest"),
 )
 
+#: projection: the day each SDQ was completed (one row per ``WellbeingRecorded`` of the SDQ), so the due list can
+#: name the children of the cohort with none in the term of its day, and give each one's last before it
+sdq_dates = Table(
+    "sdq_dates",
+    metadata,
+    Column("pupil_id", String(64), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("administered_on", Date, nullable=False),
+    UniqueConstraint("pupil_id", "version", name="uq_sdq_dates"),
+)
+
 #: stands for an episode with no end yet, so the latest end is a plain max()
 OPEN_EPISODE = date.max
 
@@ -483,6 +494,7 @@ PROJECTION_TABLES = (
     attendance_years,
     incident_years,
     attainment_latest,
+    sdq_dates,
     interventions,
     cohort_facts,
     case_report_facts,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from caseflow.domain.errors import DayNotKnown, NotFound, NotPermitted
 from caseflow.domain.events import long_date
@@ -16,6 +16,30 @@ from caseflow.services.ports import AccessLog, ReadModels
 
 class RollBegins(Protocol):
     def roll_begins(self, school_urns: list[str]) -> list[dict[str, Any]]: ...
+
+
+class CohortRoll(Protocol):
+    def episodes_by_pupil(self, school_urns: list[str]) -> dict[str, list[Episode]]: ...
+
+    def roll(self, school_urns: list[str], as_of: date) -> list[dict[str, Any]]: ...
+
+
+class CohortMember(NamedTuple):
+    pupil: dict[str, Any]
+    status: str
+    episodes: list[Episode]
+
+
+def cohort_on(reads: CohortRoll, school_urn: str, as_of: date) -> list[CohortMember]:
+    """The rule of a school's cohort, in one place: the pupils on its roll on ``as_of`` who have, or have had, a
+    social worker then (``cohort_status`` open or previous), by name."""
+    episodes = reads.episodes_by_pupil([school_urn])
+    found = []
+    for pupil in reads.roll([school_urn], as_of):
+        own = episodes.get(pupil["pupil_id"], [])
+        if (status := cohort_status(own, as_of)) is not None:
+            found.append(CohortMember(pupil, status, own))
+    return found
 
 
 class CohortReads(ReadModels, Protocol):
@@ -130,13 +154,8 @@ class CohortService:
     def cohort(self, principal: Principal, school_urn: str, as_of: date) -> list[dict[str, Any]]:
         """Pupils of the school in the cohort (open or previous) as at ``as_of``: of those on its roll that day."""
         roles = self.school_roles(principal, school_urn)
-        episodes = self.reads.episodes_by_pupil([school_urn])
         found = []
-        for pupil in self.reads.roll([school_urn], as_of):
-            own = episodes.get(pupil["pupil_id"], [])
-            status = cohort_status(own, as_of)
-            if status is None:
-                continue
+        for pupil, status, own in cohort_on(self.reads, school_urn, as_of):
             running = [e for e in own if e.running_on(as_of)]
             found.append(
                 {

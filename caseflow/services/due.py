@@ -1,8 +1,10 @@
 """The due list: every active intervention of a school's open cases whose review date has passed or
 comes soon, with the child, the step and who owns it, so that no review is missed (PRODUCT.md: "overdue
 reviews show on a due list"); and every suspension or exclusion decided at the school that still owes a
-notice or a governing board meeting, so a head sees in one place what the guidance still asks of them.
-Read from projections (interventions, report facts, suspension days), never by replaying cases.
+notice or a governing board meeting, so a head sees in one place what the guidance still asks of them; and
+each child of the cohort with no SDQ completed in the term of the list's day, as the county guidance asks
+emotional wellbeing to be tracked termly. Read from projections (interventions, report facts, suspension
+days, SDQ dates), never by replaying cases or records.
 
 Reading it is logged: a line for the list, and a line for each child it names, so the reading is in
 that child's subject-access bundle.
@@ -20,8 +22,10 @@ from caseflow.domain.errors import InvalidData, NotFound, NotPermitted
 from caseflow.domain.events import iso
 from caseflow.domain.exclusions import Child, DecisionDuties, OtherSuspension, safeguards
 from caseflow.domain.file_transfer import FileDuty, FileFact, file_duty
-from caseflow.domain.school_calendar import SchoolCalendar
+from caseflow.domain.pupil import Episode
+from caseflow.domain.school_calendar import SchoolCalendar, Term
 from caseflow.services.access import SCHOOL_CASE_ROLES, Principal, choose_role
+from caseflow.services.cohort import cohort_on
 from caseflow.services.ports import AccessLog
 
 #: who may read a school's due list: its staff who work its cases
@@ -120,10 +124,39 @@ class FileOwed:
 
 
 @dataclass(frozen=True, slots=True)
+class WellbeingDue:
+    """A child of the cohort with no SDQ completed this term; ``last_sdq_on``: the day of their last before it."""
+
+    pupil_id: str
+    given_name: str
+    family_name: str
+    cohort_status: str
+    last_sdq_on: date | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "pupil_id": self.pupil_id,
+            "given_name": self.given_name,
+            "family_name": self.family_name,
+            "cohort_status": self.cohort_status,
+            "last_sdq_on": self.last_sdq_on.isoformat() if self.last_sdq_on else None,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class DueList:
     interventions: list[InterventionDue]
     decisions: list[DecisionOwed]
     files: list[FileOwed] = field(default_factory=list)
+    wellbeing: list[WellbeingDue] = field(default_factory=list)
+    #: the term of the list's day, in the school's calendar, that the wellbeing measures are due in
+    term: Term | None = None
+
+
+def sdq_due(last_sdq_on: date | None, as_of: date, calendar: SchoolCalendar) -> bool:
+    """Whether a child whose last SDQ by ``as_of`` was completed on ``last_sdq_on`` is due one: none in the term of
+    ``as_of``, as the school's calendar puts days in terms (its own dates where set, else as computed)."""
+    return last_sdq_on is None or calendar.term_on(last_sdq_on) != calendar.term_on(as_of)
 
 
 _FILE_KINDS = {"transition": "transition", "file_sent": "sent", "file_received": "received"}
@@ -216,6 +249,12 @@ class DueReads(Protocol):
 
     def school_calendars(self, school_urns: list[str]) -> dict[str, SchoolCalendar]: ...
 
+    def episodes_by_pupil(self, school_urns: list[str]) -> dict[str, list[Episode]]: ...
+
+    def roll(self, school_urns: list[str], as_of: date) -> list[dict[str, Any]]: ...
+
+    def last_sdqs(self, school_urns: list[str], as_of: date) -> dict[str, date]: ...
+
 
 class DueListService:
     def __init__(self, reads: DueReads, audit: AccessLog) -> None:
@@ -244,13 +283,28 @@ class DueListService:
             [InterventionDue(**row) for row in self.reads.interventions_due([school_urn], until)],
             owed_after_decisions(self.reads.decision_facts([school_urn]), as_of, calendars),
             files_owed(self.reads.file_facts([school_urn]), calendars[school_urn]),
+            self._wellbeing_due(school_urn, as_of, calendars[school_urn]),
+            calendars[school_urn].term_on(as_of),
         )
         role = choose_role(readers, DUE_READERS) or sorted(readers)[0]  # the role an action would record
         detail = f"school {school_urn}, as of {as_of.isoformat()}, within {within_days} days"
         self.audit.record(username=principal.username, role=role, action="view_due", outcome="ok", detail=detail)
-        named = {(item.case_id, item.pupil_id) for item in [*found.interventions, *found.decisions, *found.files]}
-        for case_id, pupil_id in sorted(named):
+        named: set[tuple[str | None, str]] = {
+            (item.case_id, item.pupil_id) for item in [*found.interventions, *found.decisions, *found.files]
+        }
+        children = {pupil_id for _, pupil_id in named}
+        named |= {(None, item.pupil_id) for item in found.wellbeing if item.pupil_id not in children}  # once a child
+        for case_id, pupil_id in sorted(named, key=lambda pair: (pair[0] or "", pair[1])):
             self.audit.record(
                 username=principal.username, role=role, action="due_listed", outcome="ok", case_id=case_id, pupil_id=pupil_id
             )
         return found
+
+    def _wellbeing_due(self, school_urn: str, as_of: date, calendar: SchoolCalendar) -> list[WellbeingDue]:
+        """The children of the cohort on ``as_of`` with no SDQ completed in its term by then, by name."""
+        last = self.reads.last_sdqs([school_urn], as_of)
+        return [
+            WellbeingDue(pupil["pupil_id"], pupil["given_name"], pupil["family_name"], status, last.get(pupil["pupil_id"]))
+            for pupil, status, _ in cohort_on(self.reads, school_urn, as_of)
+            if sdq_due(last.get(pupil["pupil_id"]), as_of, calendar)
+        ]

@@ -184,7 +184,8 @@ def cohort() -> Any:
 @bp.get("/due")
 @allow(*DUE_READERS)
 def due() -> Any:
-    """Interventions of a school's open cases whose review is overdue, or due within ``within`` days."""
+    """Interventions of a school's open cases whose review is overdue, or due within ``within`` days; decisions and
+    files still owing; the children of the cohort with no SDQ this term."""
     school = request.args.get("school_urn", "")
     if not school:
         raise InvalidData({"school_urn": ["is required"]})
@@ -199,6 +200,8 @@ def due() -> Any:
             "interventions": [item.as_dict(as_of) for item in found.interventions],
             "decisions_owing": [item.as_dict() for item in found.decisions],
             "child_protection_files_owing": [item.as_dict(as_of) for item in found.files],
+            "wellbeing_term": {"school_year": found.term.school_year, "name": found.term.name} if found.term else None,
+            "wellbeing_measures_due": [item.as_dict() for item in found.wellbeing],
         }
     )
 

@@ -94,6 +94,10 @@ def due() -> Any:
         items=found.interventions,
         decisions=found.decisions,
         files=found.files,
+        wellbeing=found.wellbeing,
+        term=found.term,
+        # the reader who may record an SDQ is taken to the form; another (a head) to the child's record
+        may_record_sdq=any(principal.has(role, school) for role in services().pupils.workflow.actions["record_wellbeing"].roles),
         recipients=RECIPIENTS,
         as_of=as_of,
         within=raw,

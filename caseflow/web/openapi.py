@@ -265,7 +265,11 @@ def _document(workflow: Workflow) -> dict[str, Any]:
                 "get": {
                     "summary": "Interventions of the school's open cases whose review is overdue or due within `within` days "
                     "(`interventions`), and suspensions and exclusions decided at the school that still owe a notice "
-                    "or a governing board meeting (`decisions_owing`)",
+                    "or a governing board meeting (`decisions_owing`), child protection files still to send or confirm "
+                    "(`child_protection_files_owing`), and the children of the cohort with no SDQ completed in the term "
+                    "of `as_of` (`wellbeing_term`, in the school's calendar), each with the day of their last "
+                    "(`wellbeing_measures_due`: `pupil_id`, `given_name`, `family_name`, `cohort_status`, "
+                    "`last_sdq_on` or null)",
                     "parameters": [
                         _query("school_urn", {"type": "string"}, True),
                         _query("as_of", {"type": "string", "format": "date"}),
