@@ -156,7 +156,7 @@ def _decide(
         proposal = _act(svc, "slt", case_id, "propose_suspension", {"days": days, "start_date": start, "reason": "Fight."}, when)
     if heard:
         view = {"kind": "exclusion_view", "proposal": proposal, "contribution": "Try a reduced day first."}
-        _act(svc, "sw", case_id, "add_contribution", view)
+        _act(svc, "sw", case_id, "add_contribution", view, when)  # given by the decision's day, as it counts then
     kind = "exclusion" if days is None else "suspension"
     if kind == "exclusion" and decision == "suspend":
         decision = "exclude"
@@ -661,8 +661,9 @@ def _backdated(svc: Services, pupil_id: str, day: datetime, **decision: Any) -> 
     # proposed that day too: a decision is not dated before its proposal (support_journey@11)
     proposal = svc.cases.act(principal(svc, "slt"), case_id, "propose_suspension", svc.store.current_version(case_id),
                              {"days": 2, "start_date": "2026-11-23", "reason": "x"}, occurred_at=day)[0].version  # fmt: skip
-    if not decision:
-        _act(svc, "sw", case_id, "add_contribution", {"kind": "exclusion_view", "proposal": proposal, "contribution": "v"})
+    if not decision:  # the view given by the day of the decision, as it counts only then (support_journey@11)
+        svc.cases.act(principal(svc, "sw"), case_id, "add_contribution", svc.store.current_version(case_id),
+                      {"kind": "exclusion_view", "proposal": proposal, "contribution": "v"}, occurred_at=day)  # fmt: skip
     svc.cases.act(principal(svc, "head"), case_id, "decide_suspension", svc.store.current_version(case_id),
                   {"proposal": proposal, "decision": "suspend", "reasons": "As the behaviour policy sets out.", **decision}, occurred_at=day)  # fmt: skip
     return case_id

@@ -40,9 +40,9 @@ def propose(
     return case.version
 
 
-def view(case: SupportCase, log: list[StoredEvent], proposal: int) -> None:
+def view(case: SupportCase, log: list[StoredEvent], proposal: int, when: datetime = WHEN) -> None:
     data = {"kind": "exclusion_view", "contribution": "Please wait", "proposal": proposal}
-    act(case, "add_contribution", "social_worker", data, user="sw", log=log)
+    act(case, "add_contribution", "social_worker", data, user="sw", log=log, when=when)
 
 
 def a_school_of_cases() -> tuple[list[SupportCase], list[StoredEvent]]:
@@ -69,7 +69,7 @@ def a_school_of_cases() -> tuple[list[SupportCase], list[StoredEvent]]:
     }
     act(overridden, "decide_suspension", "headteacher", decision | NOTIFIED, log=log)  # an override
     last_year = propose(overridden, log, start="2026-08-20", when=IN_AUGUST)  # the school year before
-    view(overridden, log, last_year)
+    view(overridden, log, last_year, IN_AUGUST)  # given by the day of the decision, as it counts then
     act(
         overridden,
         "decide_suspension",

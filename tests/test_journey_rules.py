@@ -388,7 +388,7 @@ def test_removing_a_guard_lets_the_refused_scenario_through(action: str, guard: 
 
 
 def test_removing_the_social_worker_rule_lets_the_decision_through() -> None:
-    weakened = without("decide_suspension", guard="social_worker_heard")
+    weakened = without("decide_suspension", guard="social_worker_heard_by_then")
     case = case_at("intervention", IN_NEED, weakened)
     act(case, "propose_suspension", "slt", {"days": 1, "start_date": "2026-11-20", "reason": "x"}, IN_NEED, weakened)
     act(

@@ -163,8 +163,9 @@ def test_version_10_is_kept_as_released() -> None:
     assert {**adjustment_now["fields"]["adjustment"], "help": ""} == {**adjustment_then["fields"]["adjustment"], "help": ""}
     assert {**adjustment_now, "fields": {}} == {**adjustment_then, "fields": {}}
     assert {**adjustment_now["fields"], "adjustment": None} == {**adjustment_then["fields"], "adjustment": None}
+    replaced = {"social_worker_heard": "social_worker_heard_by_then"}  # the view given by the decision's day
     for name, guards in added.items():
-        assert now[name]["guards"] == [*then[name].get("guards", []), *guards]
+        assert now[name]["guards"] == [*(replaced.get(g, g) for g in then[name].get("guards", [])), *guards]
         assert {k: v for k, v in now[name].items() if k != "guards"} == {k: v for k, v in then[name].items() if k != "guards"}
 
 
@@ -316,3 +317,60 @@ def test_the_day_an_event_holds_is_no_field_of_an_action() -> None:
     broken = {**REGISTRY[CURRENT], "actions": [{**REGISTRY[CURRENT]["actions"][1], "fields": {OCCURRED_ON: field}}]}
     with pytest.raises(ValueError, match="reserved"):
         Workflow(broken)
+
+
+# --- the social worker heard before the decision, not after it (the seventh walk) -------------------
+def test_a_decision_dated_before_the_social_worker_s_view_was_given_did_not_wait_for_it() -> None:
+    """The seventh walk: proposed on 3 December, the social worker's view given on the 7th, and the head's decision
+    dated the 4th, which version 11 took as having heard the social worker. A view counts for a decision only if it
+    was given by the day of the decision; one given later asks for the reason the decision could not wait."""
+    heard = CaseContext(today=TODAY, cohort_status="open", open_plan="cin", allocated_social_workers=frozenset({"sw"}))
+
+    def decide(case: SupportCase, action: str, role: str, data: dict[str, Any], when: datetime, workflow: Workflow = WORKFLOW) -> None:
+        new = workflow.decide(case, action, Actor(role if role != "social_worker" else "sw", role), data, heard, when)
+        case.apply(stored(case, new))
+
+    def proposed_on_the_3rd() -> tuple[SupportCase, int]:
+        case = case_at("one_plan", heard)
+        decide(case, "propose_suspension", "slt", TOMORROW, datetime(2026, 12, 3, 12, 0, tzinfo=UTC))
+        return case, case.version
+
+    case, proposal = proposed_on_the_3rd()
+    view = {"kind": "exclusion_view", "proposal": proposal, "contribution": "Please try a reduced day first."}
+    decide(case, "add_contribution", "social_worker", view, NOW)  # given on the 7th
+    decision = {**SUSPEND, "proposal": proposal}
+    on_the_4th = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
+    with pytest.raises(GuardFailed) as refused:
+        decide(case, "decide_suspension", "headteacher", decision, on_the_4th)
+    assert "social_worker_view" in {u.code for u in refused.value.unmet}
+    decide(case, "decide_suspension", "headteacher", decision, NOW)  # decided once it was heard: taken
+    assert case.proposals()[0]["decision"]["override"] is False
+    earlier, proposal = proposed_on_the_3rd()
+    decide(earlier, "add_contribution", "social_worker", {**view, "proposal": proposal}, datetime(2026, 12, 3, 15, 0, tzinfo=UTC))
+    decide(earlier, "decide_suspension", "headteacher", {**SUSPEND, "proposal": proposal}, on_the_4th)  # heard on the 3rd
+    as_10, proposal = proposed_on_the_3rd()
+    decide(as_10, "add_contribution", "social_worker", {**view, "proposal": proposal}, NOW)
+    decide(as_10, "decide_suspension", "headteacher", {**SUSPEND, "proposal": proposal}, on_the_4th, VERSION_10)
+
+
+def test_the_social_worker_dates_a_view_given_on_an_earlier_day_and_the_decision_counts_it(svc: Services) -> None:
+    """The seventh walk: the view's form had no date box, so a view given by phone on the 3rd was dated the day it
+    was typed in, after a decision dated the 4th."""
+    case_id = _case(svc, 71)
+    pupil_id = svc.reads.pupil_id_for_upn(make_upn("881", "2001", 2019, 71))
+    svc.pupils.record_episode(principal(svc, "dsl"), pupil_id, {"plan": "cin", "start_date": "2025-01-06", "social_worker": "sw"})
+    proposal = svc.cases.act(
+        principal(svc, "slt"), case_id, "propose_suspension", svc.store.current_version(case_id), TOMORROW, EARLIER
+    )[0].version  # proposed on the 3rd
+    client = _client(svc, "sw")
+    path = f"/cases/{case_id}/actions/add_contribution?kind=exclusion_view&proposal={proposal}"
+    form = client.get(path).get_data(as_text=True)
+    assert "Date it was given" in form
+    sent = client.post(path, data={"kind": "exclusion_view", "proposal": str(proposal), "contribution": "Reduced day first.",
+                                   "occurred_at": "4/12/2026", "expected_version": str(proposal)})  # fmt: skip
+    assert sent.status_code == 302, _errors(sent.get_data(as_text=True))
+    [given] = svc.cases.view(principal(svc, "head"), case_id).case.proposals()[0]["views"]
+    assert given["given_on"] == "2026-12-04"
+    decision = {**SUSPEND, "proposal": proposal}  # decided on the 5th, the view given on the 4th: heard, no override
+    svc.cases.act(principal(svc, "head"), case_id, "decide_suspension", svc.store.current_version(case_id), decision,
+                  datetime(2026, 12, 5, 12, 0, tzinfo=UTC))  # fmt: skip

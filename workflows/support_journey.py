@@ -799,6 +799,9 @@ _ADDED_IN_11 = {
 }
 
 
+#: version 11's rules in place of version 10's: the social worker's view counts for a decision if it was given by the
+#: decision's day (a decision dated before the view was given did not wait for it)
+_REPLACED_IN_11 = {"social_worker_heard": "social_worker_heard_by_then"}
 #: version 11's words for the entry a correction corrects, chosen from a list of the case's entries as the timeline
 #: names them, not asked for as a version (the API still names it by its version)
 _CORRECTED_IN_11 = "The entry to correct"
@@ -813,15 +816,16 @@ def _version_11(action: dict) -> dict:
     dated before the proposal; a contact with the family is not logged on a day to come (nor a year mistyped); and a
     review is planned no more than a year away (reviews are termly, or at least three times a year). The form for a
     reasonable adjustment says that the pupil's class teachers read it, and the correction's asks for the entry it
-    corrects in words."""
+    corrects in words. A decision counts the social worker's view only if it was given by the decision's day."""
     if action["name"] == "record_correction":  # words only: the rule and the value recorded are as they were
         corrects = {**action["fields"]["corrects"], "label": _CORRECTED_IN_11}
         return {**action, "fields": {**action["fields"], "corrects": corrects}}
     if action["name"] == "record_reasonable_adjustment":
         adjustment = {**action["fields"]["adjustment"], "help": _ADJUSTMENT_SEEN_IN_11}
         return {**action, "fields": {**action["fields"], "adjustment": adjustment}}
-    added = _ADDED_IN_11.get(action["name"])
-    return {**action, "guards": [*action.get("guards", []), *added]} if added else action
+    guards = [_REPLACED_IN_11.get(g, g) for g in action.get("guards", [])]
+    added = _ADDED_IN_11.get(action["name"], [])
+    return {**action, "guards": [*guards, *added]} if added or guards != action.get("guards", []) else action
 
 
 DEFINITION = {

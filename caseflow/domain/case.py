@@ -239,16 +239,18 @@ class SupportCase:
             elif fact.event_type == "ContributionAdded" and fact.data.get("kind") == "exclusion_view":
                 if fact.data.get("proposal") in found:
                     found[fact.data["proposal"]]["views"].append(
-                        {"version": fact.version, "actor": fact.actor, "role": fact.role, "text": fact.data.get("contribution")}
-                    )
+                        {"version": fact.version, "actor": fact.actor, "role": fact.role, "text": fact.data.get("contribution"),
+                         "given_on": london_date(fact.occurred_at).isoformat()}
+                    )  # fmt: skip
             elif fact.event_type in {"SuspensionDecided", "ExclusionDecided"} and fact.data.get("proposal") in found:
                 proposal = found[fact.data["proposal"]]
-                heard = any(v["role"] == "social_worker" for v in proposal["views"])
+                decided_on = london_date(fact.occurred_at).isoformat()
+                heard = any(v["role"] == "social_worker" and v["given_on"] <= decided_on for v in proposal["views"])
                 proposal["decision"] = {
                     "version": fact.version,
                     **fact.data,
                     "override": bool(fact.data.get("override_reason")) and not heard,
-                    "decided_on": london_date(fact.occurred_at).isoformat(),
+                    "decided_on": decided_on,
                     "recorded_at": iso(fact.recorded_at),
                 }
             elif fact.event_type == "DecisionCancelled" and fact.data.get("proposal") in found:

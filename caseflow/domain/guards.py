@@ -388,12 +388,31 @@ def proposal_pending(case: SupportCase, data: Mapping[str, Any], ctx: CaseContex
     fields=("decision", "proposal", "override_reason", "notified_social_worker", "notified_virtual_school", "notified_la"),
 )
 def social_worker_heard(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
+    return _social_worker_heard(case, data, ctx, by_then=False)
+
+
+@guard(
+    "social_worker_heard_by_then",
+    needs_input=True,
+    fields=("decision", "proposal", "override_reason", "notified_social_worker", "notified_virtual_school", "notified_la"),
+)
+def social_worker_heard_by_then(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, action: str) -> list[Unmet]:
+    """``support_journey@11``: the view counts if it was given by the day of the decision. A decision dated before the
+    view (the head's "Date of the decision", the social worker's view given since) did not wait for it."""
+    return _social_worker_heard(case, data, ctx, by_then=True)
+
+
+def _social_worker_heard(case: SupportCase, data: Mapping[str, Any], ctx: CaseContext, by_then: bool) -> list[Unmet]:
     if data.get("decision") == "withdraw" or ctx.cohort_status is None:
         return []
     proposal = _pending(case, data.get("proposal"))
     if proposal is None:
         return []  # proposal_pending reports this
-    if any(view["role"] == "social_worker" for view in proposal["views"]):
+    decided_on = _day_it_happened(ctx) if by_then else None
+    if any(
+        view["role"] == "social_worker" and (decided_on is None or view.get("given_on", "") <= decided_on.isoformat())
+        for view in proposal["views"]
+    ):
         return []
     unticked = [name for name in _NOTIFIED if not data.get(name)]
     if not data.get("override_reason") and len(unticked) == len(_NOTIFIED):

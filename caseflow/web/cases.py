@@ -322,6 +322,11 @@ ASKS_THE_DAY = {
         ("decide_suspension", "decide_exclusion"),
         ("Date of the decision", "Leave empty if it was decided today. For a decision made on an earlier day, give that day."),
     ),
+    # a view given by phone or at a meeting before it was typed in: a decision counts it from that day (version 11)
+    "add_contribution": (
+        "Date it was given",
+        "Leave empty if it was given today. For one given on an earlier day (by phone, at a meeting), give that day.",
+    ),
 }
 
 
