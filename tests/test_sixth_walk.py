@@ -191,3 +191,34 @@ def test_an_intervention_s_target_is_shown_beside_its_baseline_and_on_the_outcom
     assert ">Target</th>" in table and "95% attendance" in table[: table.index("</table>")]
     form = client.get(f"/cases/{case_id}/actions/record_outcome").get_data(as_text=True)
     assert "85% attendance" in form and "95% attendance" in form
+
+
+def test_the_cohort_page_says_how_far_its_figures_run(services: Services) -> None:
+    """The seventh walk: attendance 'as at' a day is counted by month, to the end of that month, and incidents over
+    the school year, yet the page said both were 'of this school year up to 1 October 2026'; and it said the whole
+    school is the roll 'now', where the roll is counted as at the day asked."""
+    page = _client(services, "dsl").get("/cohort").get_data(as_text=True)
+    note = page[page.index('id="comparison-note"') :][:700]
+    assert "up to" not in note.split("suspensions")[0] and "roll now" not in note
+    assert "counted by month" in note and "the pupils on its roll that day" in note
+
+
+def test_a_case_page_links_the_term_dates_only_for_those_who_may_open_them(services: Services) -> None:
+    """The seventh walk: a social worker's case page linked 'term dates', which answered them 403."""
+    svc = services
+    dsl = principal(svc, "dsl")
+    pupil_id = svc.pupils.register(
+        dsl,
+        {"upn": make_upn("881", "2001", 2019, 66), "given_name": "Ben", "family_name": "Carter",
+         "date_of_birth": "2016-01-01", "school_urn": SCHOOL},
+    ).id  # fmt: skip
+    svc.pupils.record_episode(dsl, pupil_id, {"plan": "cin", "start_date": "2025-01-06", "social_worker": "sw"})
+    case_id = svc.cases.open_case(dsl, {"pupil_id": pupil_id, "need_areas": ["behaviour"], "description": "x"}).id
+    version = svc.store.current_version(case_id)
+    svc.cases.act(dsl, case_id, "start_one_plan", version, {})
+    start = (london_date(svc.cases.clock()) + timedelta(days=7)).isoformat()
+    svc.cases.act(principal(svc, "slt"), case_id, "propose_suspension", version + 1, {"days": 1, "start_date": start, "reason": "x"})
+    link = f'href="/terms?school_urn={SCHOOL}"'
+    for reader, linked in (("dsl", True), ("sw", False)):
+        page = _client(svc, reader).get(f"/cases/{case_id}").get_data(as_text=True)
+        assert "term dates" in page and (link in page) is linked, reader

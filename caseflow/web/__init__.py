@@ -114,8 +114,20 @@ def la_named(code: str) -> str:
     return f"{name} ({code})" if name else f"Local authority {code}"
 
 
+def may_open(endpoint: str) -> bool:
+    """Whether the signed-in user may open a page, as its route declares (``policy.allow``): a page links another
+    only for those it would not answer 403."""
+    from flask import current_app
+
+    audience = policy.audience_of(current_app, endpoint) or frozenset()
+    if policy.PUBLIC in audience or (policy.ANY_USER in audience and current_user.is_authenticated):
+        return True
+    return current_user.is_authenticated and bool(current_user.principal.roles & audience)
+
+
 def register(app: Flask) -> None:
     app.jinja_env.globals["nav_links"] = nav_links
+    app.jinja_env.globals["may_open"] = may_open
     app.jinja_env.filters["school_named"] = school_named
     app.jinja_env.filters["person"] = person
     app.jinja_env.filters["acting"] = acting
