@@ -222,3 +222,14 @@ def test_a_case_page_links_the_term_dates_only_for_those_who_may_open_them(servi
     for reader, linked in (("dsl", True), ("sw", False)):
         page = _client(svc, reader).get(f"/cases/{case_id}").get_data(as_text=True)
         assert "term dates" in page and (link in page) is linked, reader
+
+
+def test_a_virtual_school_officer_is_not_added_for_a_local_authority_with_no_school(services: Services) -> None:
+    """The seventh walk: the administrator added a Virtual School officer for LA 999 (a typo for 881), who then saw
+    'Local authority 999 · 0 schools'; giving the role already refused it."""
+    from caseflow.adapters.accounts import AccountError
+
+    with pytest.raises(AccountError, match="No school in LA 999"):
+        services.accounts.add_user("vs2", ["virtual_school"], [], password="correct horse battery", la_code="999")
+    assert services.accounts.user("vs2") is None
+    assert services.accounts.add_user("vs3", ["virtual_school"], [], password="correct horse battery", la_code="881")

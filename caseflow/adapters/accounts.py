@@ -189,6 +189,8 @@ class SqlAccounts:
             for urn in school_urns:
                 if not conn.execute(select(schools.c.urn).where(schools.c.urn == urn)).first():
                     raise _refused("school", f"No school with URN {urn}.")
+            if la_code is not None and not conn.execute(select(schools.c.urn).where(schools.c.la_code == la_code)).first():
+                raise _refused("la_code", f"No school in LA {la_code}.")  # as giving the role says: a typo, not an LA
             if conn.execute(select(users.c.id).where(users.c.username == username)).first():
                 return False
             user_id = conn.execute(
