@@ -233,3 +233,24 @@ def test_a_virtual_school_officer_is_not_added_for_a_local_authority_with_no_sch
         services.accounts.add_user("vs2", ["virtual_school"], [], password="correct horse battery", la_code="999")
     assert services.accounts.user("vs2") is None
     assert services.accounts.add_user("vs3", ["virtual_school"], [], password="correct horse battery", la_code="881")
+
+
+def test_two_interventions_planned_in_one_sitting_are_told_apart_in_the_correction_list(services: Services) -> None:
+    """The seventh walk: the correction form listed 'Plan an intervention, 8 December 2026, 02:15, by Priya Nair
+    (SENCo)' twice, with nothing to say which intervention each was."""
+    svc = services
+    dsl = principal(svc, "dsl")
+    pupil_id = svc.pupils.register(
+        dsl,
+        {"upn": make_upn("881", "2001", 2019, 67), "given_name": "Ola", "family_name": "Ade",
+         "date_of_birth": "2016-01-01", "school_urn": SCHOOL},
+    ).id  # fmt: skip
+    case_id = svc.cases.open_case(dsl, {"pupil_id": pupil_id, "need_areas": ["attendance"], "description": "x"}).id
+    version = svc.store.current_version(case_id)
+    svc.cases.act(dsl, case_id, "start_one_plan", version, {})
+    review = (london_date(svc.cases.clock()) + timedelta(days=30)).isoformat()
+    for n, name in enumerate(("Morning mentoring", "Catch-up reading")):
+        plan = {"intervention": name, "owner": "Mr P", "baseline": "85%", "review_date": review}
+        svc.cases.act(dsl, case_id, "plan_intervention", version + 1 + n, plan)
+    form = _client(svc, "dsl").get(f"/cases/{case_id}/actions/record_correction").get_data(as_text=True)
+    assert "Plan an intervention \u201cMorning mentoring\u201d, " in form and "Plan an intervention \u201cCatch-up reading\u201d, " in form

@@ -432,7 +432,14 @@ def an_entry(event: Any) -> str:
     from caseflow.web import person  # the package imports this module before it defines its filters
 
     what = services().workflow.event_labels.get(event.event_type, event.event_type)
+    named = event.data.get(_NAMED_BY.get(event.event_type, ""))
+    if isinstance(named, str) and named:  # two interventions planned in one sitting are told apart by their names
+        what = f"{what} “{named if len(named) <= 40 else named[:39] + '…'}”"
     return f"{what}, {happened(event)}, by {person(event.actor, event.role)}"
+
+
+#: the value that names an entry of a kind a case often holds several of from one sitting
+_NAMED_BY = {"InterventionPlanned": "intervention", "OutcomeRecorded": "measure"}
 
 
 def _happened_at(entries: list[Any]) -> dict[int, Any]:
