@@ -254,3 +254,14 @@ def test_two_interventions_planned_in_one_sitting_are_told_apart_in_the_correcti
         svc.cases.act(dsl, case_id, "plan_intervention", version + 1 + n, plan)
     form = _client(svc, "dsl").get(f"/cases/{case_id}/actions/record_correction").get_data(as_text=True)
     assert "Plan an intervention \u201cMorning mentoring\u201d, " in form and "Plan an intervention \u201cCatch-up reading\u201d, " in form
+
+
+def test_a_tick_box_list_left_empty_names_what_to_choose() -> None:
+    """The seventh walk: a reasonable adjustment with nobody ticked said 'Choose at least one of the consulted'."""
+    from caseflow.domain.fields import validate_partly as validate
+
+    spec = Workflow(REGISTRY[CURRENT]).action("record_reasonable_adjustment").fields
+    _, errors = validate(spec, {"area": "rse", "adjustment": "Pre-teach the unit."})
+    assert errors["consulted"] == ["Choose at least one for \u201cConsulted\u201d: Family or Child"]
+    need = Workflow(REGISTRY[CURRENT]).action("open_case").fields
+    assert validate(need, {"pupil_id": "p", "description": "x"})[1]["need_areas"] == ["Choose at least one of the need areas"]

@@ -391,6 +391,10 @@ def _checked(spec: FieldSpec, value: Any) -> tuple[Any, list[str]]:
 def _required(spec: FieldSpec) -> str:
     """What a required field left empty says: boxes to tick are chosen, not "required" ("Need areas is
     required" read wrongly)."""
-    if spec.type == "choices":
+    if spec.type == "choices" and spec.label.endswith("s"):  # a plural: "Choose at least one of the need areas"
         return f"Choose at least one of the {spec.label.lower()}"
+    if spec.type == "choices":  # not "of the consulted": the choices named
+        offered = [spec.written(choice) for choice in spec.choices]
+        either = offered[0] if len(offered) == 1 else f"{', '.join(offered[:-1])} or {offered[-1]}"
+        return f"Choose at least one for \u201c{spec.label}\u201d: {either}"
     return f"{spec.label} is required"
