@@ -265,3 +265,11 @@ def test_a_tick_box_list_left_empty_names_what_to_choose() -> None:
     assert errors["consulted"] == ["Choose at least one for \u201cConsulted\u201d: Family or Child"]
     need = Workflow(REGISTRY[CURRENT]).action("open_case").fields
     assert validate(need, {"pupil_id": "p", "description": "x"})[1]["need_areas"] == ["Choose at least one of the need areas"]
+
+
+def test_a_page_not_found_says_so_as_a_sentence(services: Services) -> None:
+    """The seventh walk: 404 pages read 'no such case' and 'no such pupil', in a developer's lower case."""
+    client = _client(services, "dsl")
+    for address, said in (("/cases/nowhere", "No such case."), ("/pupils/nowhere", "No such pupil.")):
+        page = client.get(address)
+        assert page.status_code == 404 and said in page.get_data(as_text=True), address
