@@ -222,3 +222,5 @@ def test_a_date_not_understood_says_the_case_shown_is_as_it_stands_now(svc: Serv
     assert response.status_code == 422
     assert "The date was not understood, so it was not used: this is the case at version 2 of 2, as it stands now." in page
     assert "The date was not understood" not in client.get(f"/audit/cases/{case_id}?on=02/11/2026").get_data(as_text=True)
+    timed = client.get(f"/audit/cases/{case_id}?on=02/11/2026&at=25:99").get_data(as_text=True)  # the seventh walk
+    assert "The time of day was not understood, so it was not used" in timed and "The date was not understood" not in timed
