@@ -535,7 +535,7 @@ def test_the_dsl_imports_pupils_and_watches_the_progress_bar(page: Page, base_ur
     page.get_by_label("What the file holds").select_option("pupils")
     page.get_by_label("CSV file").set_input_files(str(csv))
     page.get_by_role("button", name="Check and import").click()
-    expect(page.locator("#import-outcome")).to_contain_text("400 events for 400 pupils")
+    expect(page.locator("#import-outcome")).to_contain_text("400 pupils’ records changed")
     expect(page.locator("#import-progress-bar")).to_have_attribute("value", "100")
     expect(page.locator("#import-progress-text")).to_have_text("Done.")
     assert page.url.endswith("/imports")  # the page stayed: the outcome came with the progress

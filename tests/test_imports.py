@@ -196,7 +196,7 @@ def test_upload_page_reports_problems_then_imports(sqlite_services: Services) ->
     assert sqlite_services.store.count() == 0
     good = {"kind": "pupils", "file": (io.BytesIO(pupils_csv(5).encode()), "pupils.csv")}
     response = client.post("/imports", data=good, content_type="multipart/form-data")
-    assert response.status_code == 200 and "5 events for 5 pupils" in response.get_data(as_text=True)
+    assert response.status_code == 200 and "5 pupils’ records changed" in response.get_data(as_text=True)
     other = {"kind": "pupils", "file": (io.BytesIO(pupils_csv(2, school=OTHER_SCHOOL).encode()), "p.csv")}
     response = client.post("/imports", data=other, content_type="multipart/form-data")
     assert response.status_code == 422 and "may not import pupils for this school" in response.get_data(as_text=True)
@@ -232,7 +232,7 @@ def test_the_upload_page_shows_each_percent_checked_then_the_outcome(services: S
     assert outcome["status"] == 422 and "Nothing was imported" in outcome["html"] and "date_of_birth" in outcome["html"]
     assert services.store.count() == 0
     *checked, outcome = _progress(client, pupils_csv(300))
-    assert outcome["status"] == 200 and "300 events for 300 pupils" in outcome["html"]
+    assert outcome["status"] == 200 and "300 pupils’ records changed" in outcome["html"]
     assert services.store.count() == 300
 
 
@@ -247,7 +247,7 @@ def test_counts_read_as_sentences(sqlite_services: Services) -> None:
     client.post("/login", data={"username": "dsl", "password": "correct horse battery"})
     one = {"kind": "pupils", "file": (io.BytesIO(pupils_csv(1).encode()), "pupils.csv")}
     html = client.post("/imports", data=one, content_type="multipart/form-data").get_data(as_text=True)
-    assert "1 row: 1 event for 1 pupil; 0 rows were already recorded" in html
+    assert "1 row: 1 pupil’s record changed; 0 rows were already recorded" in html
     bad = {"kind": "pupils", "file": (io.BytesIO(pupils_csv(2, bad_row=1).encode()), "pupils.csv")}
     html = client.post("/imports", data=bad, content_type="multipart/form-data").get_data(as_text=True)
     assert "1 problem in 1 of 2 rows; nothing was imported" in html

@@ -277,7 +277,7 @@ def test_the_upload_page_imports_them_and_reports_a_bad_row(svc: Services) -> No
     assert svc.store.count() == before
     good = {"kind": "suspensions", "file": (io.BytesIO((HEADER + f"{upn(10)},suspension,2026-11-02,1,\n").encode()), "s.csv")}
     response = client.post("/imports", data=good, content_type="multipart/form-data")
-    assert response.status_code == 200 and "1 event for 1 pupil" in response.get_data(as_text=True)
+    assert response.status_code == 200 and "1 pupil’s record changed" in response.get_data(as_text=True)
 
 
 def test_the_form_and_the_api_refuse_what_a_user_can_send_without_a_500(svc: Services) -> None:
