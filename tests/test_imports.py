@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from click.testing import CliRunner
 
@@ -11,6 +13,7 @@ from caseflow.demo import make_upn
 from caseflow.domain.roles import Actor
 from caseflow.services.imports import ImportRejected
 from tests.conftest import OTHER_SCHOOL, SCHOOL, Database
+from tests.journey_helpers import england_today
 
 ADMIN = Actor("cli:test", "admin")
 HEADER = "upn,given_name,family_name,date_of_birth,school_urn,year_group\n"
@@ -122,10 +125,8 @@ def test_cli_import_reports_and_exits_nonzero(database: Database, monkeypatch: p
 def attendance_csv(pupils: int, days: int, bad_row: int | None = None) -> str:
     """pupils × days × 2 sessions of marks, on the weekdays to yesterday (a mark is of a session held:
     pupil_record@6); one pupil in three is often absent."""
-    from datetime import date, timedelta
-
     lines = ["upn,date,session,code"]
-    weekdays = [date.today() - timedelta(days=back) for back in range(1, 2 * days)]
+    weekdays = [england_today() - timedelta(days=back) for back in range(1, 2 * days)]
     school_days = sorted(day for day in weekdays if day.weekday() < 5)[-days:]
     for n in range(1, pupils + 1):
         upn = make_upn("881", "4001", 2021, n)

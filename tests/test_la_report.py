@@ -21,10 +21,11 @@ from caseflow.cli import main
 from caseflow.demo import DEMO_PASSWORD, load_demo, make_upn
 from caseflow.domain.errors import NotFound
 from tests.conftest import LA, OTHER_SCHOOL, SCHOOL, Database, access_lines, principal
+from tests.journey_helpers import england_today
 from tests.test_web_security import csrf_token
 
 THIRD_SCHOOL = "100003"  # in the same LA as SCHOOL
-TODAY = date.today()
+TODAY = england_today()  # the services' today: England's, not the machine's (an hour apart in summer)
 
 
 def _cohort(svc: Services) -> None:

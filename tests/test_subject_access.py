@@ -22,6 +22,7 @@ from caseflow.demo import make_upn
 from caseflow.domain.errors import InvalidData, NotFound, NotPermitted
 from caseflow.domain.subject_access import REVIEWER_NOTES, respond_by
 from tests.conftest import SCHOOL, Database, principal
+from tests.journey_helpers import england_today
 from tests.test_web_security import sign_in
 
 # --- the time limit -------------------------------------------------------------------------------
@@ -106,7 +107,7 @@ def test_only_auditors_export_and_every_refusal_is_logged(services: Services) ->
     with pytest.raises(NotFound):
         services.subject_access.case_history(principal(services, "auditor"), pupil_id)
     with pytest.raises(InvalidData) as future:
-        services.subject_access.bundle(principal(services, "auditor"), pupil_id, date.today() + timedelta(days=2))
+        services.subject_access.bundle(principal(services, "auditor"), pupil_id, england_today() + timedelta(days=2))
     assert "future" in future.value.errors["received_on"][0]
     lines = [(r["username"], r["action"], r["outcome"]) for r in services.audit.for_pupil(pupil_id)]
     assert ("dsl", "export_subject_access", "forbidden") in lines and ("sw", "export_case", "forbidden") in lines
