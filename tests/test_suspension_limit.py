@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -11,11 +12,21 @@ from sqlalchemy import Connection
 from caseflow.bootstrap import Services
 from caseflow.demo import make_upn, walk
 from caseflow.domain.errors import GuardFailed
-from tests.conftest import SCHOOL, principal
+from tests.conftest import SCHOOL, Clock, Database, _services, principal, seed_people
 
 #: when the suspensions here (the first from 20 November 2026) were proposed and decided, recorded on the clock's day:
 #: a suspension cannot start before it is proposed and decided (support_journey@10)
 PROPOSED_AT = datetime(2026, 11, 19, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def services(database: Database) -> Iterator[Services]:
+    """Services on each backend, as conftest's, with the clock at ``PROPOSED_AT``: a start is bounded around
+    today (no more than a year back), so on the real clock these fixed days went stale."""
+    svc = _services(database, Clock(PROPOSED_AT))
+    seed_people(svc)
+    yield svc
+    svc.close()
 
 
 def test_days_decided_on_another_case_count_towards_the_limit(services: Services) -> None:
