@@ -10,6 +10,10 @@ from benchmarks.store_bench import percentiles
 from caseflow import create_app
 from caseflow.bootstrap import bootstrap
 from caseflow.demo import make_upn
+from caseflow.domain.events import london_date, now_utc
+
+#: a contact with the family a month ago: a contact is dated no more than a year back from the real today
+CONTACTED = (london_date(now_utc()) - timedelta(days=30)).isoformat()
 
 
 def dashboard(url: str, pupils: int = 30, calls: int = 40) -> dict[str, Any]:
@@ -82,7 +86,7 @@ def case_page(url: str, case_events: int = 300, school_days: int = 380, calls: i
         day += timedelta(days=1)
     case = svc.cases.open_case(dsl, {"pupil_id": pupil.id, "need_areas": ["attendance"], "description": "bench"})
     while case.version < case_events:
-        data = {"date": "2026-11-02", "method": "phone", "summary": f"Call {case.version}: a good week."}
+        data = {"date": CONTACTED, "method": "phone", "summary": f"Call {case.version}: a good week."}
         case, _ = svc.cases.act(dsl, case.id, "log_family_contact", case.version, data)
     app = create_app({"SERVICES": svc, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False})
     client = app.test_client()
