@@ -29,6 +29,12 @@ def england_today() -> date:
     return london_date(now_utc())
 
 
+def services_today(svc: Any) -> date:
+    """Today in England by the services' own clock (fixed or real): the day their rules take as today. The
+    clock's ``.date()`` is the day in UTC, a day behind England's from midnight to 1 a.m. in summer."""
+    return london_date(svc.cases.clock())
+
+
 def days_ago(days: int) -> str:
     """The ISO day ``days`` before today in England (a meeting held, a plan begun, on the real clock)."""
     return (england_today() - timedelta(days=days)).isoformat()

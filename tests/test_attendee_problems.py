@@ -29,7 +29,7 @@ from caseflow.domain.fields import validate
 from caseflow.domain.roles import Actor
 from caseflow.domain.wording import ordinal
 from tests.conftest import SCHOOL, principal
-from tests.journey_helpers import IN_NEED, WHEN, WORKFLOW, case_at, days_ago, stored
+from tests.journey_helpers import IN_NEED, WHEN, WORKFLOW, case_at, days_ago, services_today, stored
 
 FIELDS = WORKFLOW.actions["record_meeting"].fields
 PASSWORD = "correct horse battery"
@@ -156,7 +156,7 @@ def case_id(sqlite_services: Services) -> str:
          "date_of_birth": "2016-01-01", "school_urn": SCHOOL},
     )  # fmt: skip
     who = {"dsl": dsl, "senco": principal(svc, "senco"), "mhl": principal(svc, "mhl")}
-    return walk(svc, who, pupil.id, "multi_agency_review", svc.cases.clock().date())
+    return walk(svc, who, pupil.id, "multi_agency_review", services_today(svc))
 
 
 def signed_in(app: Flask) -> FlaskClient:

@@ -11,7 +11,7 @@ from caseflow.demo import make_upn, walk
 from caseflow.domain.roles import Role
 from caseflow.services.streams import load_case
 from tests.conftest import SCHOOL, principal
-from tests.journey_helpers import weekday_to_come
+from tests.journey_helpers import services_today, weekday_to_come
 
 NOTIFIED = {"notified_social_worker": True, "notified_virtual_school": True, "notified_la": True}
 #: the suspensions' and exclusions' start, still to come by the real clock the services keep: one is proposed and
@@ -40,7 +40,7 @@ def test_proposals_wait_until_a_social_worker_gives_a_view_or_the_head_decides(s
          "date_of_birth": "2016-01-01", "school_urn": SCHOOL},
     )  # fmt: skip
     services.pupils.record_episode(dsl, pupil.id, {"plan": "cin", "start_date": "2025-01-01", "social_worker": "sw"})
-    today = services.cases.clock().date()
+    today = services_today(services)
     who = {"dsl": dsl, "senco": principal(services, "senco"), "sw": sw}
     heard, overridden, elsewhere = (walk(services, who, pupil.id, "one_plan", today) for _ in range(3))
 
@@ -87,7 +87,7 @@ def test_the_head_sees_the_proposals_waiting_for_a_decision_with_whether_the_soc
          "date_of_birth": "2016-01-01", "school_urn": SCHOOL},
     )  # fmt: skip
     services.pupils.record_episode(dsl, pupil.id, {"plan": "cin", "start_date": "2025-01-01", "social_worker": "sw"})
-    today = services.cases.clock().date()
+    today = services_today(services)
     case_id = walk(services, {"dsl": dsl, "senco": principal(services, "senco"), "sw": sw}, pupil.id, "one_plan", today)
     data = {"days": 2, "start_date": START, "reason": "x"}
     version = services.store.current_version(case_id)

@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from caseflow.bootstrap import Services
 from caseflow.demo import make_upn, walk
 from tests.conftest import SCHOOL, principal
+from tests.journey_helpers import services_today
 from tests.test_forms_start_from_the_case import client_for
 
 NONE_PROPOSED = "There is no proposed suspension or exclusion on this case waiting for a decision"
@@ -27,11 +28,11 @@ def _allocated_case(svc: Services, serial: int) -> str:
     )  # fmt: skip
     svc.pupils.record_episode(dsl, pupil.id, {"plan": "cin", "start_date": "2025-01-01", "social_worker": "sw"})
     who = {"dsl": dsl, "senco": principal(svc, "senco"), "sw": principal(svc, "sw")}
-    return walk(svc, who, pupil.id, "one_plan", svc.cases.clock().date())
+    return walk(svc, who, pupil.id, "one_plan", services_today(svc))
 
 
 def _propose(svc: Services, case_id: str) -> int:
-    today = svc.cases.clock().date()
+    today = services_today(svc)
     weekday = next(d for d in (today + timedelta(days=n) for n in range(1, 8)) if d.weekday() < 5)  # a start still to come
     data = {"days": 2, "start_date": weekday.isoformat(), "reason": "Fight."}
     return svc.cases.act(principal(svc, "slt"), case_id, "propose_suspension", svc.store.current_version(case_id), data)[

@@ -17,7 +17,7 @@ from caseflow.demo import make_upn
 from caseflow.domain.errors import InvalidData, NotFound, NotPermitted
 from caseflow.services.due import DEFAULT_WITHIN_DAYS, MAX_WITHIN_DAYS
 from tests.conftest import OTHER_SCHOOL, SCHOOL, Clock, Database, _services, access_lines, principal, seed_people
-from tests.journey_helpers import MEETING, PLAN
+from tests.journey_helpers import MEETING, PLAN, services_today
 from tests.test_web_security import sign_in
 
 AS_OF = date(2026, 12, 3)
@@ -270,7 +270,7 @@ def test_the_cohort_dashboard_counts_running_interventions_as_the_due_list_does(
     running, running_pupil = _case(services, 2, "Baker")
     _plan(services, running, "Mentoring", "2026-11-20")
     clock.now = datetime.combine(AS_OF, time(9), tzinfo=UTC)  # the review of 20 November has since passed
-    today = services.cases.clock().date()  # the dashboard counts what was recorded by its day (the due list: now)
+    today = services_today(services)  # the dashboard counts what was recorded by its day (the due list: now)
     rows = {r["pupil_id"]: r for r in services.dashboard.cohort(principal(services, "dsl"), SCHOOL, today)["pupils"]}
     assert (rows[closed_pupil]["open_interventions"], rows[closed_pupil]["review_overdue"]) == (0, False)
     assert (rows[running_pupil]["open_interventions"], rows[running_pupil]["review_overdue"]) == (1, True)

@@ -13,7 +13,7 @@ from caseflow.bootstrap import Services
 from caseflow.demo import make_upn, walk
 from caseflow.domain.events import long_date, long_time
 from tests.conftest import SCHOOL, principal
-from tests.journey_helpers import weekday_to_come
+from tests.journey_helpers import services_today, weekday_to_come
 
 PASSWORD = "correct horse battery"
 
@@ -33,7 +33,7 @@ def a_case_at(svc: Services, step: str, serial: int) -> str:
          "date_of_birth": "2016-01-01", "school_urn": SCHOOL},
     )  # fmt: skip
     who = {"dsl": dsl, "senco": principal(svc, "senco"), "mhl": principal(svc, "mhl")}
-    return walk(svc, who, pupil.id, step, svc.cases.clock().date())
+    return walk(svc, who, pupil.id, step, services_today(svc))
 
 
 def options_of(page: str, field: str) -> list[tuple[str, str]]:
@@ -91,7 +91,7 @@ def test_a_number_not_offered_is_still_judged_by_the_rules(sqlite_services: Serv
 def test_a_receipt_names_a_sending_still_awaiting_confirmation_from_a_list(sqlite_services: Services) -> None:
     svc = sqlite_services
     case_id = a_case_at(svc, "evaluation", 97)
-    today = svc.cases.clock().date()
+    today = services_today(svc)
     dsl = principal(svc, "dsl")
 
     def do(action: str, data: dict[str, object]) -> int:

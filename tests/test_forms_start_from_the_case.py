@@ -28,7 +28,7 @@ from caseflow.domain.events import long_time
 from caseflow.domain.file_transfer import same_setting
 from caseflow.domain.workflow import Workflow
 from tests.conftest import SCHOOL, principal
-from tests.journey_helpers import act, case_at
+from tests.journey_helpers import act, case_at, services_today
 from tests.test_file_transfer import CTX, SENT, moving
 from workflows import CURRENT, REGISTRY
 
@@ -190,7 +190,7 @@ def a_case_at(svc: Services, step: str, serial: int) -> str:
          "date_of_birth": "2016-01-01", "school_urn": SCHOOL},
     )  # fmt: skip
     who = {"dsl": dsl, "senco": principal(svc, "senco"), "mhl": principal(svc, "mhl")}
-    return walk(svc, who, pupil.id, step, svc.cases.clock().date())
+    return walk(svc, who, pupil.id, step, services_today(svc))
 
 
 def _do(svc: Services, case_id: str, action: str, data: dict[str, Any]) -> int:
@@ -242,7 +242,7 @@ def test_a_first_plan_opens_empty_and_views_and_voice_open_empty_each_time(sqlit
 def moving_case(sqlite_services: Services) -> Iterator[tuple[Services, str]]:
     svc = sqlite_services
     case_id = a_case_at(svc, "evaluation", 64)
-    today = svc.cases.clock().date().isoformat()
+    today = services_today(svc).isoformat()
     _do(svc, case_id, "record_evaluation", {"verdict": "effective", "summary": "Better"})
     _do(svc, case_id, "prepare_transition", {"kind": "school_move", "date": today, "receiving_setting": "Riverside Academy"})
     yield svc, case_id
@@ -253,7 +253,7 @@ def test_the_file_form_opens_with_the_setting_the_transition_names(moving_case: 
     client = client_for(svc)
     fields = fields_of(client, f"/cases/{case_id}/actions/record_file_transfer")
     assert fields["receiving_setting"] == "Riverside Academy"
-    today = svc.cases.clock().date().isoformat()
+    today = services_today(svc).isoformat()
     sent = {"sent_on": today, "how": "secure_transfer_system", "sent_separately": "y"}
     assert client.post(f"/cases/{case_id}/actions/record_file_transfer", data=fields | sent).status_code == 302
     assert svc.store.load(case_id)[-1].data["receiving_setting"] == "Riverside Academy"
@@ -269,7 +269,7 @@ def test_a_links_own_value_wins_over_the_recorded_one(moving_case: tuple[Service
 def test_a_slip_is_refused_on_its_field_in_the_form_and_the_api(services: Services) -> None:
     svc = services
     case_id = a_case_at(svc, "evaluation", 65)
-    today = svc.cases.clock().date().isoformat()
+    today = services_today(svc).isoformat()
     _do(svc, case_id, "record_evaluation", {"verdict": "effective", "summary": "Better"})
     moved = _do(svc, case_id, "prepare_transition",
                 {"kind": "school_move", "date": today, "receiving_setting": "Riverside Academy"})  # fmt: skip

@@ -19,6 +19,7 @@ from caseflow.domain.exclusions import school_year
 from caseflow.services.access import Principal
 from caseflow.services.la_view import PAGE_SIZE
 from tests.conftest import LA, Clock, Database, _services, principal, seed_people
+from tests.journey_helpers import services_today
 
 OURS = LaShape(schools=4, pupils_per_school=9, events_per_pupil=40, la_code=LA, first_urn=310001)
 THEIRS = LaShape(schools=1, pupils_per_school=5, events_per_pupil=30, la_code="882", first_urn=320001)
@@ -49,7 +50,7 @@ def la_services(database: Database) -> Iterator[Services]:
 
 
 def test_each_school_matches_its_own_cohort_dashboard_and_the_totals_add_up(la_services: Services) -> None:
-    today = la_services.cases.clock().date()
+    today = services_today(la_services)
     vs = principal(la_services, "vs")
     board = la_services.la.la(vs, today)
     ours = {str(OURS.first_urn + i) for i in range(OURS.schools)}
@@ -103,7 +104,7 @@ def test_cohort_membership_is_as_at_the_date_asked(la_services: Services) -> Non
             data = {"plan": plan, "start_date": start, "social_worker": "sw"} | ({"category": "NEG"} if plan == "cp" else {})
             la_services.pupils.record_episode(dsl, pupil.id, data | ({"end_date": end} if end else {}))
     on_roll_since(la_services, date(2000, 1, 1))
-    long_ago, today = date(2024, 9, 1), la_services.cases.clock().date()
+    long_ago, today = date(2024, 9, 1), services_today(la_services)
     then, now = la_services.la.la(vs, long_ago), la_services.la.la(vs, today)
     assert 0 < then["total"]["cohort"] < now["total"]["cohort"]
     (school,) = [row for row in then["schools"] if row["urn"] == "100001"]
@@ -123,7 +124,7 @@ def test_cohort_membership_is_as_at_the_date_asked(la_services: Services) -> Non
 def test_a_journey_moving_on_moves_the_la_counts(la_services: Services) -> None:
     """The LA's steps come from each child's folded open journeys: a case's move shows at once."""
     vs = principal(la_services, "vs")
-    today = la_services.cases.clock().date()
+    today = services_today(la_services)
     before = la_services.la.la(vs, today)
     dsl = principal(la_services, "dsl")
     pupil = la_services.pupils.register(
@@ -155,7 +156,7 @@ def test_a_view_of_an_earlier_month_sums_only_the_months_up_to_it(la_services: S
     """Each child's attendance is kept per school year; a view of the past must not count the
     months after it (there the view sums the child's months instead), and still match the dashboards."""
     vs = principal(la_services, "vs")
-    today = la_services.cases.clock().date()
+    today = services_today(la_services)
     earlier = date(today.year, today.month, 1) - timedelta(days=10)
     assert school_year(earlier) == school_year(today), "the test needs a month earlier in the same school year"
     then, now = la_services.la.la(vs, earlier), la_services.la.la(vs, today)
@@ -169,7 +170,7 @@ def test_a_view_of_an_earlier_month_sums_only_the_months_up_to_it(la_services: S
 
 def test_search_sort_and_pages(la_services: Services) -> None:
     vs = principal(la_services, "vs")
-    today = la_services.cases.clock().date()
+    today = services_today(la_services)
     found = la_services.la.la(vs, today, search=str(OURS.first_urn + 2))
     assert [s["urn"] for s in found["schools"]] == [str(OURS.first_urn + 2)] and found["matching_schools"] == 1
     by_attendance = la_services.la.la(vs, today, sort="attendance")["schools"]
@@ -181,7 +182,7 @@ def test_search_sort_and_pages(la_services: Services) -> None:
 
 
 def test_only_a_virtual_school_with_an_la_has_one(la_services: Services) -> None:
-    today = la_services.cases.clock().date()
+    today = services_today(la_services)
     for username in ("dsl", "head", "sw", "auditor", "admin", "governor"):
         with pytest.raises(NotFound):
             la_services.la.la(principal(la_services, username), today)
@@ -257,7 +258,7 @@ def test_with_no_marks_absence_is_unknown_not_none_absent(services: Services) ->
          "date_of_birth": "2016-01-01", "school_urn": "100001"},
     )  # fmt: skip
     services.pupils.record_episode(dsl, pupil.id, {"plan": "cin", "start_date": "2025-01-01", "social_worker": "sw"})
-    today = services.cases.clock().date()
+    today = services_today(services)
     board = services.dashboard.cohort(dsl, "100001", today)
     for group in ("cohort", "school"):
         figures = board[group]

@@ -27,7 +27,7 @@ from caseflow.demo import make_upn, walk
 from caseflow.demo_la import LaShape, load_la
 from caseflow.domain.events import NewEvent
 from tests.conftest import SCHOOL, Database, principal
-from tests.journey_helpers import days_to_come
+from tests.journey_helpers import days_to_come, services_today
 from workflows import PUPIL_RECORD
 
 
@@ -189,7 +189,7 @@ def test_the_review_dates_of_the_report_facts_are_filled_from_the_log(database: 
          "date_of_birth": "2016-01-01", "school_urn": SCHOOL},
     )  # fmt: skip
     who = {"dsl": dsl, "senco": principal(services, "senco"), "mhl": principal(services, "mhl")}
-    today = services.cases.clock().date()
+    today = services_today(services)
     case_id = walk(services, who, pupil.id, "evaluation", today)
     evaluated = {"verdict": "effective", "summary": "Better."}
     services.cases.act(dsl, case_id, "record_evaluation", services.store.current_version(case_id), evaluated)

@@ -23,7 +23,7 @@ from caseflow.domain.errors import GuardFailed
 from caseflow.domain.events import london_date, long_date, long_time
 from caseflow.web import person
 from tests.conftest import SCHOOL, Clock, Database, _services, principal, seed_people
-from tests.journey_helpers import act
+from tests.journey_helpers import act, services_today
 from tests.test_entries_to_name import options_of
 from tests.test_exclusion_safeguards import NOW
 from tests.test_exclusion_safeguards import _cancel as cancel
@@ -53,7 +53,7 @@ def _case(svc: Services, serial: int) -> str:
          "date_of_birth": "2016-01-01", "school_urn": SCHOOL},
     )  # fmt: skip
     who = {"dsl": dsl, "senco": principal(svc, "senco"), "mhl": principal(svc, "mhl")}
-    return walk(svc, who, pupil.id, "multi_agency_review", svc.cases.clock().date())
+    return walk(svc, who, pupil.id, "multi_agency_review", services_today(svc))
 
 
 def _in_words(app: Flask, svc: Services, case_id: str) -> dict[int, str]:
@@ -234,7 +234,7 @@ def test_an_outcome_still_needed_names_its_intervention_by_the_day_it_was_planne
          "date_of_birth": "2016-01-01", "school_urn": SCHOOL},
     )  # fmt: skip
     who = {"dsl": dsl, "senco": principal(svc, "senco"), "mhl": principal(svc, "mhl")}
-    case_id = walk(svc, who, pupil.id, "intervention", svc.cases.clock().date())
+    case_id = walk(svc, who, pupil.id, "intervention", services_today(svc))
     planned = [e for e in svc.store.load(case_id) if e.event_type == "InterventionPlanned"]
     page = unescape(_client(_app(svc), "dsl").get(f"/cases/{case_id}").get_data(as_text=True))
     needed = [text.strip() for text in re.findall(r'<li data-code="outcome_missing">([^<]*)', page)]

@@ -12,6 +12,7 @@ from caseflow import create_app
 from caseflow.bootstrap import Services
 from caseflow.demo import make_upn, walk
 from tests.conftest import SCHOOL, principal
+from tests.journey_helpers import services_today
 
 PASSWORD = "correct horse battery"
 
@@ -59,7 +60,7 @@ def test_a_closed_case_is_not_named(sqlite_services: Services) -> None:
     svc = sqlite_services
     pupil_id = a_pupil(svc, 73, "Tam")
     who = {"dsl": principal(svc, "dsl"), "senco": principal(svc, "senco"), "mhl": principal(svc, "mhl")}
-    closed = walk(svc, who, pupil_id, "closed", svc.cases.clock().date())
+    closed = walk(svc, who, pupil_id, "closed", services_today(svc))
     current = open_case(svc, pupil_id)
     assert warnings_on(client_for(svc, "dsl"), current) == []
     assert svc.cases.view(principal(svc, "dsl"), closed).other_open_cases[0]["case_id"] == current

@@ -19,6 +19,7 @@ from caseflow.bootstrap import Services
 from caseflow.demo import make_upn
 from caseflow.domain.events import long_time
 from tests.conftest import SCHOOL, access_lines, principal
+from tests.journey_helpers import services_today
 
 PASSWORD = "correct horse battery"
 
@@ -45,7 +46,7 @@ def named_people_and_a_proposal(svc: Services) -> str:
     def act(who: str, action: str, data: dict[str, object]) -> int:
         return svc.cases.act(principal(svc, who), case_id, action, svc.store.current_version(case_id), data)[0].version
 
-    weekday = next(d for d in (svc.cases.clock().date() + timedelta(days=n) for n in range(1, 8)) if d.weekday() < 5)
+    weekday = next(d for d in (services_today(svc) + timedelta(days=n) for n in range(1, 8)) if d.weekday() < 5)
     proposal = act("slt", "propose_suspension", {"days": 1, "start_date": weekday.isoformat(), "reason": "Fight."})
     act("jo", "add_contribution", {"kind": "exclusion_view", "proposal": proposal, "contribution": "Wait, please."})
     return case_id
@@ -116,7 +117,7 @@ def test_an_action_through_its_form_logs_each_page_read_once(sqlite_services: Se
     version = svc.store.current_version(case_id)
     refused = client.post(form, data={"expected_version": version, "date": "", "method": "phone", "summary": "Rang."})
     assert refused.status_code == 422  # the form again, with the case on it: a read of its own
-    today = svc.cases.clock().date().isoformat()
+    today = services_today(svc).isoformat()
     sent = client.post(form, data={"expected_version": version, "date": today, "method": "phone", "summary": "Rang."})
     assert sent.status_code == 302
     assert client.get(sent.headers["Location"]).status_code == 200
@@ -136,7 +137,7 @@ def test_a_form_sent_too_late_names_what_changed_in_words(sqlite_services: Servi
     case_id = named_people_and_a_proposal(svc)
     app = create_app({"TESTING": True, "SERVICES": svc, "SECRET_KEY": "test-secret", "WTF_CSRF_ENABLED": False})
     version = svc.store.current_version(case_id)
-    today = svc.cases.clock().date().isoformat()
+    today = services_today(svc).isoformat()
     contact = {"date": today, "method": "phone", "summary": "Rang."}
     svc.cases.act(principal(svc, "dana"), case_id, "log_family_contact", version, contact)
     late = signed_in(app, "senco").post(

@@ -15,6 +15,7 @@ from caseflow.demo import make_upn, walk
 from caseflow.domain.guards import GUARDS, REMEDIES
 from caseflow.web.cases import remedy_links
 from tests.conftest import SCHOOL, principal
+from tests.journey_helpers import services_today
 from workflows import CURRENT, REGISTRY
 
 PASSWORD = "correct horse battery"
@@ -35,7 +36,7 @@ def a_case_at(svc: Services, step: str, serial: int) -> str:
          "date_of_birth": "2016-01-01", "school_urn": SCHOOL},
     )  # fmt: skip
     who = {"dsl": dsl, "senco": principal(svc, "senco"), "mhl": principal(svc, "mhl")}
-    return walk(svc, who, pupil.id, step, svc.cases.clock().date())
+    return walk(svc, who, pupil.id, step, services_today(svc))
 
 
 def test_every_remedy_is_an_action_of_the_journey() -> None:

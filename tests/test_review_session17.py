@@ -16,6 +16,7 @@ import pytest
 from caseflow.bootstrap import Services
 from caseflow.domain.errors import SecondOpenCase
 from tests.conftest import principal
+from tests.journey_helpers import services_today
 from tests.test_forms_start_from_the_case import _do, a_case_at, client_for, fields_of
 from tests.test_second_open_case import a_pupil
 
@@ -24,7 +25,7 @@ def test_a_corrected_transition_does_not_offer_its_setting_on_the_file_form(sqli
     svc = sqlite_services
     case_id = a_case_at(svc, "evaluation", 170)
     _do(svc, case_id, "record_evaluation", {"verdict": "effective", "summary": "Better"})
-    today = svc.cases.clock().date().isoformat()
+    today = services_today(svc).isoformat()
     moved = _do(svc, case_id, "prepare_transition",
                 {"kind": "school_move", "date": today, "receiving_setting": "Riverside Academy"})  # fmt: skip
     assert fields_of(client_for(svc), f"/cases/{case_id}/actions/record_file_transfer")["receiving_setting"] == (

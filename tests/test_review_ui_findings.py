@@ -12,6 +12,7 @@ from caseflow import create_app
 from caseflow.bootstrap import Services, bootstrap
 from caseflow.demo import make_upn, walk
 from tests.conftest import OTHER_SCHOOL, SCHOOL, Clock, Database, principal, seed_people
+from tests.journey_helpers import services_today
 
 PASSWORD = "correct horse battery"
 
@@ -77,7 +78,7 @@ def test_receipt_before_sending_links_to_the_sending_form(sqlite_services: Servi
     form, and the DSL may record the sending at this step; but REMEDIES has no entry for it, so the refused
     receipt's error summary names the sending form without linking to it."""
     svc = sqlite_services
-    today = svc.cases.clock().date()
+    today = services_today(svc)
     case_id = walk(svc, who(svc), a_pupil(svc, 83, "Yas"), "transition", today)
     version = svc.store.current_version(case_id)
     refused = client_for(svc, "dsl").post(

@@ -17,6 +17,7 @@ from caseflow.bootstrap import Services
 from caseflow.demo import make_upn, walk
 from caseflow.web.openapi import openapi_document
 from tests.conftest import OTHER_SCHOOL, SCHOOL, principal
+from tests.journey_helpers import services_today
 
 PASSWORD = "correct horse battery"
 CONFIRM = "Open a second case for this pupil anyway"
@@ -92,7 +93,7 @@ def test_a_closed_case_needs_no_confirmation(sqlite_services: Services) -> None:
     svc = sqlite_services
     pupil_id = a_pupil(svc, 93, "Tam")
     who = {"dsl": principal(svc, "dsl"), "senco": principal(svc, "senco"), "mhl": principal(svc, "mhl")}
-    walk(svc, who, pupil_id, "closed", svc.cases.clock().date())
+    walk(svc, who, pupil_id, "closed", services_today(svc))
     assert client_for(svc, "dsl").post("/cases/new", data=form(pupil_id)).status_code == 302
     assert len(svc.reads.cases_of_pupil(pupil_id)) == 2
 

@@ -19,6 +19,7 @@ from caseflow.demo import make_upn, walk
 from caseflow.domain.errors import GuardFailed, InvalidData
 from caseflow.domain.wording import label
 from tests.conftest import OTHER_SCHOOL, SCHOOL, principal
+from tests.journey_helpers import services_today
 from workflows import PUPIL_RECORD, REGISTRY, pupil_record
 
 PASSWORD = "correct horse battery"
@@ -191,7 +192,7 @@ def test_the_social_worker_sees_the_cases_waiting_for_their_social_care_view(sql
     dsl = principal(svc, "dsl")
     svc.pupils.record_episode(dsl, pupil_id, {"plan": "cin", "start_date": "2025-01-01", "social_worker": "jo"})
     case_id = walk(svc, {"dsl": dsl, "senco": principal(svc, "senco"), "sw": principal(svc, "jo")}, pupil_id,
-                   "need_identified", svc.cases.clock().date())  # fmt: skip
+                   "need_identified", services_today(svc))  # fmt: skip
     svc.cases.act(dsl, case_id, "start_one_plan", svc.store.current_version(case_id), {})
     app = _app(svc)
 

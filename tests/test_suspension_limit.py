@@ -13,6 +13,7 @@ from caseflow.bootstrap import Services
 from caseflow.demo import make_upn, walk
 from caseflow.domain.errors import GuardFailed
 from tests.conftest import SCHOOL, Clock, Database, _services, principal, seed_people
+from tests.journey_helpers import services_today
 
 #: when the suspensions here (the first from 20 November 2026) were proposed and decided, recorded on the clock's day:
 #: a suspension cannot start before it is proposed and decided (support_journey@10)
@@ -36,7 +37,7 @@ def test_days_decided_on_another_case_count_towards_the_limit(services: Services
         {"upn": make_upn("881", "2001", 2019, 8), "given_name": "Sam", "family_name": "Two",
          "date_of_birth": "2016-01-01", "school_urn": SCHOOL},
     )  # fmt: skip
-    today = services.cases.clock().date()
+    today = services_today(services)
     who = {"dsl": dsl, "senco": principal(services, "senco")}
     first, second = (walk(services, who, pupil.id, "one_plan", today) for _ in range(2))
 
@@ -70,7 +71,7 @@ def test_two_decisions_at_once_on_two_cases_cannot_pass_the_limit_between_them(s
         {"upn": make_upn("881", "2001", 2019, 9), "given_name": "Sam", "family_name": "Race",
          "date_of_birth": "2016-01-01", "school_urn": SCHOOL},
     )  # fmt: skip
-    today = services.cases.clock().date()
+    today = services_today(services)
     who = {"dsl": dsl, "senco": principal(services, "senco")}
     cases = [walk(services, who, pupil.id, "one_plan", today) for _ in range(2)]
     proposals = []

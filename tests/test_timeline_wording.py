@@ -16,6 +16,7 @@ from caseflow.bootstrap import Services
 from caseflow.demo import make_upn, walk
 from caseflow.domain.events import london_date, long_date, long_time
 from tests.conftest import SCHOOL, principal
+from tests.journey_helpers import services_today
 
 
 def test_the_timeline_reads_yes_no_and_codes_as_words(sqlite_services: Services) -> None:
@@ -27,7 +28,7 @@ def test_the_timeline_reads_yes_no_and_codes_as_words(sqlite_services: Services)
          "date_of_birth": "2016-01-01", "school_urn": SCHOOL},
     )  # fmt: skip
     who = {"dsl": dsl, "senco": principal(svc, "senco"), "mhl": principal(svc, "mhl")}
-    case_id = walk(svc, who, pupil.id, "multi_agency_review", svc.cases.clock().date())
+    case_id = walk(svc, who, pupil.id, "multi_agency_review", services_today(svc))
     app = create_app({"TESTING": True, "SERVICES": svc, "SECRET_KEY": "test-secret", "WTF_CSRF_ENABLED": False})
     client = app.test_client()
     assert client.post("/login", data={"username": "dsl", "password": "correct horse battery"}).status_code == 302
@@ -55,7 +56,7 @@ def test_the_auditors_page_reads_roles_decisions_and_recipients_as_words(sqlite_
     def act(who: str, action: str, data: dict[str, object]) -> int:
         return svc.cases.act(principal(svc, who), case_id, action, svc.store.current_version(case_id), data)[0].version
 
-    weekday = next(d for d in (svc.cases.clock().date() + timedelta(days=n) for n in range(1, 8)) if d.weekday() < 5)
+    weekday = next(d for d in (services_today(svc) + timedelta(days=n) for n in range(1, 8)) if d.weekday() < 5)
     proposal = act("slt", "propose_suspension", {"days": 1, "start_date": weekday.isoformat(), "reason": "Fight."})
     app = create_app({"TESTING": True, "SERVICES": svc, "SECRET_KEY": "test-secret", "WTF_CSRF_ENABLED": False})
     social_worker = app.test_client()
@@ -66,7 +67,7 @@ def test_the_auditors_page_reads_roles_decisions_and_recipients_as_words(sqlite_
     act(
         "head", "decide_suspension", {"proposal": proposal, "decision": "suspend", "reasons": "As the behaviour policy sets out."}
     )
-    today = svc.cases.clock().date().isoformat()
+    today = services_today(svc).isoformat()
     act("head", "record_decision_notice", {"proposal": proposal, "recipient": "social_worker", "notified_on": today})
     cancel = {"proposal": proposal, "cancelled_on": today, "days_served": 0, "reason": "Reconsidered."}
     act("head", "cancel_decision", cancel)  # before it began: no day served
@@ -110,12 +111,12 @@ def test_the_case_page_names_earlier_entries_as_staff_know_them(sqlite_services:
     )  # fmt: skip
     svc.pupils.record_episode(dsl, pupil.id, {"plan": "cin", "start_date": "2025-01-01", "social_worker": "sw"})
     who = {"dsl": dsl, "senco": principal(svc, "senco"), "mhl": principal(svc, "mhl"), "sw": principal(svc, "sw")}
-    case_id = walk(svc, who, pupil.id, "evaluation", svc.cases.clock().date())
+    case_id = walk(svc, who, pupil.id, "evaluation", services_today(svc))
 
     def act(user: str, action: str, data: dict[str, object]) -> int:
         return svc.cases.act(principal(svc, user), case_id, action, svc.store.current_version(case_id), data)[0].version
 
-    weekday = next(d for d in (svc.cases.clock().date() + timedelta(days=n) for n in range(1, 8)) if d.weekday() < 5)
+    weekday = next(d for d in (services_today(svc) + timedelta(days=n) for n in range(1, 8)) if d.weekday() < 5)
     proposal = act("slt", "propose_suspension", {"days": 1, "start_date": weekday.isoformat(), "reason": "Fight."})
     events = {e.version: e for e in svc.store.load(case_id)}
     proposed = events[proposal].occurred_at
@@ -160,7 +161,7 @@ def test_a_file_sent_and_a_social_care_plan_are_named_without_their_numbers(sqli
     )  # fmt: skip
     svc.pupils.record_episode(dsl, pupil.id, {"plan": "cin", "start_date": "2025-01-01", "social_worker": "sw"})
     who = {"dsl": dsl, "senco": principal(svc, "senco"), "mhl": principal(svc, "mhl"), "sw": principal(svc, "sw")}
-    today = svc.cases.clock().date()
+    today = services_today(svc)
     case_id = walk(svc, who, pupil.id, "closed", today)
     client = _signed_in(svc, "dsl")
     page = client.get(f"/cases/{case_id}?timeline=all").get_data(as_text=True)
